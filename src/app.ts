@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto'
+import formbody from '@fastify/formbody'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Config } from './config.ts'
+import { healthRoutes } from './features/health/health-routes.ts'
+import { serviceRoutes } from './features/service/service-routes.ts'
+import { startRoutes } from './features/start/start-routes.ts'
+import { setUpErrorHandling } from './platform/error-handler.ts'
+import { loggerOptions, type Logger } from './platform/logger.ts'
+import { setUpOpenApi } from './platform/openapi.ts'
+import { setUpRouteAccess, type RegisteredRoute } from './platform/route-access.ts'
+import { setUpAssets, setUpViews } from './platform/views.ts'
+import { setUpWebSecurity } from './platform/web-security.ts'
+import type { Services } from './services.ts'
+
+export interface AppDeps {
+  config: Config
+  services: Services
+  /** A logger to use instead of one built from config (tests capture logs with it). */
+  logger?: Logger
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: () => RegisteredRoute[]
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/
+
+/** Builds the whole web app with no side effects: no listening, no database start, no migrations. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, services } = deps
+  const app = Fastify({
+    ...(deps.logger !== undefined ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    return503OnClosing: true,
+    trustProxy: config.production,
+    // A request id from the load balancer is kept when it looks like one; otherwise we make one.
+    genReqId: (request) => {
+      const header = request.headers['x-request-id']
+      return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID()
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.decorate('routeTable', setUpRouteAccess(app))
+  // Only JSON (API) and urlencoded forms (pages) are accepted; anything else is 415.
+  app.removeContentTypeParser('text/plain')
+  await app.register(formbody, { bodyLimit: config.bodyLimitBytes })
+
+  await setUpWebSecurity(app, config)
+  await setUpOpenApi(app)
+  await setUpViews(app, config)
+  await setUpAssets(app)
+  setUpErrorHandling(app, config.bodyLimitBytes)
+
+  await app.register(healthRoutes(services))
+  await app.register(startRoutes(services))
+  await app.register(serviceRoutes(services))
+
+  return app
+}

@@ -1,0 +1,85 @@
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely'
+import pg from 'pg'
+import type { Logger } from '../platform/logger.ts'
+import type { DB } from './schema.ts'
+
+export type Executor = Kysely<DB> | Transaction<DB>
+
+export interface Database {
+  /** The runtime-role pool (NOSUPERUSER NOBYPASSRLS): everything the app does goes through it. */
+  pool: pg.Pool
+  db: Kysely<DB>
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  poolSize?: number
+  statementTimeoutMs?: number
+  /** How long to wait for a connection; keeps /health within its 2-second promise when the server is down. */
+  connectTimeoutMs?: number
+  logger?: Logger
+}
+
+export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 1500,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.statementTimeoutMs ?? 15_000,
+    application_name: 'openmace',
+  })
+  // An idle connection dropped by the server (restart, failover) must not crash the process: the pool
+  // discards it and opens a new one when the server is back.
+  pool.on('error', (error) => options.logger?.warn({ err: error }, 'database connection lost'))
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  let closed = false
+  return {
+    pool,
+    db,
+    async close() {
+      if (closed) return
+      closed = true
+      await db.destroy() // ends the pool too
+    },
+  }
+}
+
+/** Settings every transaction carries, read by row-level security policies (transaction-local). */
+export interface TransactionContext {
+  actorId?: string
+  partnershipId?: string
+}
+
+/**
+ * Runs `fn` in one transaction on one connection with the context set by set_config(..., true), which lasts
+ * only until the transaction ends, so a pooled connection never carries one request's context into another.
+ */
+export async function withTransaction<T>(
+  database: Database,
+  context: TransactionContext,
+  fn: (trx: Transaction<DB>) => Promise<T>,
+): Promise<T> {
+  return database.db.transaction().execute(async (trx) => {
+    await sql`SELECT set_config('app.actor_id', ${context.actorId ?? ''}, true),
+                     set_config('app.partnership_id', ${context.partnershipId ?? ''}, true)`.execute(trx)
+    return fn(trx)
+  })
+}
+
+/** Bounded database ping for health checks. */
+export async function pingDatabase(database: Database, timeoutMs = 1500): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs)
+  })
+  const ping = database.pool
+    .query('SELECT 1')
+    .then(() => true)
+    .catch(() => false)
+  try {
+    return await Promise.race([ping, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

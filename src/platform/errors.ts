@@ -1,0 +1,59 @@
+/**
+ * Typed domain errors, mapped to HTTP in one place (error-handler.ts): services throw these, handlers never
+ * build error responses by hand.
+ */
+
+export interface FieldError {
+  /** The form field or JSON pointer the message is about, e.g. "email" or "/body/email". */
+  field: string
+  message: string
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = new.target.name
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(readonly fieldErrors: FieldError[]) {
+    super(400, 'There is a problem', fieldErrors.map((e) => e.message).join('; '))
+  }
+}
+
+/** Also used for records the caller may not see: 404 never says whether the record exists. */
+export class NotFoundError extends AppError {
+  constructor(message = 'The page or record was not found') {
+    super(404, 'Not found', message)
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message = 'Someone else changed this record while you were editing it') {
+    super(409, 'Conflict', message)
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(message = 'The service is unavailable') {
+    super(503, 'Service unavailable', message)
+  }
+}
+
+/** RFC 9457 problem details, as every API error is sent. */
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  instance: string
+  requestId: string
+  errors?: FieldError[]
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'

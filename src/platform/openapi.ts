@@ -1,0 +1,52 @@
+import swagger from '@fastify/swagger'
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { version } from '../version.ts'
+import { API_PREFIX, paths } from './paths.ts'
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.String(),
+    requestId: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' },
+)
+
+/** The OpenAPI document is generated from the same route schemas that validate requests. */
+export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
+  app.addSchema(ProblemSchema)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'OpenMACE API',
+        version,
+        description:
+          'JSON API of OpenMACE. Errors are RFC 9457 problem documents (application/problem+json). Every call is subject to the same access rules and audit as the pages.',
+      },
+      servers: [{ url: '/' }],
+      tags: [
+        { name: 'service', description: 'About this deployment' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transform: ({ schema, url }) => {
+      const documented = url.startsWith(`${API_PREFIX}/`) || url.startsWith(paths.health.liveness)
+      return { schema: documented ? schema : { ...schema, hide: true }, url }
+    },
+  })
+
+  app.get(
+    paths.api.openapi,
+    { config: { access: 'public' }, schema: { hide: true } },
+    async function openapiGet() {
+      return app.swagger()
+    },
+  )
+}

@@ -1,0 +1,22 @@
+/** Every URL of the service, defined once and used by routes, redirects, templates and tests. */
+
+export const API_PREFIX = '/api/v1'
+
+export const paths = {
+  start: '/',
+  signIn: '/sign-in',
+  accessibility: '/accessibility',
+  health: {
+    liveness: '/health',
+    readiness: '/health/ready',
+  },
+  assets: '/assets',
+  api: {
+    openapi: `${API_PREFIX}/openapi.json`,
+    service: `${API_PREFIX}/service`,
+  },
+} as const
+
+export function isApiPath(url: string): boolean {
+  return url === API_PREFIX || url.startsWith(`${API_PREFIX}/`)
+}

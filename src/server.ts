@@ -1,0 +1,58 @@
+import { buildApp } from './app.ts'
+import { ConfigError, loadConfig } from './config.ts'
+import { createLogger } from './platform/logger.ts'
+import { openRuntime } from './runtime.ts'
+
+/** Process concerns only: configuration, database, listening, graceful shutdown. */
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message)
+      process.exit(78) // EX_CONFIG
+    }
+    throw error
+  }
+  const log = createLogger(config.logLevel)
+  const runtime = await openRuntime(config, log)
+
+  if (config.demo && (await runtime.services.demo.isEmpty())) {
+    const seeded = await runtime.services.demo.seed()
+    log.info({ partnership: seeded.partnershipName, agencies: seeded.agencies }, 'demo data seeded (fictional)')
+  }
+
+  const app = await buildApp({ config, services: runtime.services, logger: log })
+  let closing = false
+  const shutdown = async (signal: string) => {
+    if (closing) return
+    closing = true
+    log.info({ signal }, 'shutting down')
+    runtime.services.health.drain()
+    try {
+      await app.close()
+      await runtime.close()
+    } catch (error) {
+      log.error({ err: error }, 'error during shutdown')
+    }
+    process.exit(0)
+  }
+  process.once('SIGINT', () => void shutdown('SIGINT'))
+  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+
+  const address = await app.listen({ host: config.host, port: config.port })
+  const url = config.host === 'localhost' ? `http://localhost:${app.server.address() && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : config.port}` : address
+  const partnerships = await runtime.services.partnerships.list()
+  const demo = partnerships.filter((p) => p.isDemo).map((p) => p.name)
+  console.log(
+    `\n${config.serviceName} is running at ${url}` +
+      (demo.length > 0 ? `\nDemonstration data (fictional): ${demo.join(', ')}` : '') +
+      `\nHealth: ${url}/health · API: ${url}/api/v1/openapi.json · Stop: Ctrl+C\n`,
+  )
+}
+
+main().catch((error: unknown) => {
+  console.error(`OpenMACE could not start: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+})
