@@ -201,7 +201,11 @@ const isRoot = () => os.userInfo().uid === 0
  * Starts the embedded server on a free port, creating the cluster on first use.
  * Recovers from an orphaned server first. Returns owner- and runtime-role connection URLs.
  */
-export async function startEmbedded(dataDir: string, log: Logger): Promise<EmbeddedServer> {
+export async function startEmbedded(
+  dataDir: string,
+  log: Logger,
+  options: { port?: number } = {},
+): Promise<EmbeddedServer> {
   const paths = embeddedPaths(dataDir)
   // 0755 so that, when run as root, the unprivileged `postgres` user can reach its PGDATA inside.
   await fs.mkdir(dataDir, { recursive: true, mode: 0o755 })
@@ -211,7 +215,7 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
   const initialised = await exists(path.join(paths.pgData, 'PG_VERSION'))
   if (!initialised) await fs.mkdir(paths.pgData, { recursive: true, mode: 0o700 })
 
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const logLines: string[] = []
   const server = new EmbeddedPostgres({
     databaseDir: paths.pgData,

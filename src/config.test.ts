@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ConfigError, DEFAULT_SESSION_SECRET, loadConfig } from './config.ts'
+
+const SECRET = 'x'.repeat(40)
+
+function refusal(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env, '/srv/openmace')
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`)
+    return error
+  }
+  assert.fail('expected the configuration to be refused')
+}
+
+describe('configuration', () => {
+  it('starts with safe development defaults: embedded database in ./data, demo on, port 3000', () => {
+    const config = loadConfig({}, '/srv/openmace')
+    assert.equal(config.env, 'development')
+    assert.equal(config.port, 3000)
+    assert.equal(config.host, 'localhost')
+    assert.equal(config.databaseUrl, undefined)
+    assert.equal(config.dataDir, '/srv/openmace/data')
+    assert.equal(config.demo, true)
+    assert.equal(config.brand, 'generic')
+  })
+
+  it('converts and keeps valid values', () => {
+    const config = loadConfig(
+      { PORT: '8080', OPENMACE_DEMO: 'false', OPENMACE_DATA_DIR: '/var/lib/openmace', OPENMACE_BRAND: 'govuk' },
+      '/srv',
+    )
+    assert.equal(config.port, 8080)
+    assert.equal(config.demo, false)
+    assert.equal(config.dataDir, '/var/lib/openmace')
+    assert.equal(config.brand, 'govuk')
+  })
+
+  it('refuses a bad value with one line naming the variable', () => {
+    const error = refusal({ PORT: 'eighty' })
+    assert.equal(error.variable, 'PORT')
+    assert.match(error.message, /^Configuration error: PORT must be a whole number from 0 to 65535 \(got "eighty"\)$/)
+    assert.equal(refusal({ PORT: '70000' }).variable, 'PORT')
+    assert.equal(refusal({ NODE_ENV: 'prod' }).variable, 'NODE_ENV')
+    assert.equal(refusal({ OPENMACE_DEMO: 'yes' }).variable, 'OPENMACE_DEMO')
+  })
+
+  it('refuses a DATABASE_URL that is not a PostgreSQL URL, without echoing it (it may hold a password)', () => {
+    const error = refusal({ DATABASE_URL: 'mysql://root:hunter2@db/openmace' })
+    assert.equal(error.variable, 'DATABASE_URL')
+    assert.doesNotMatch(error.message, /hunter2/)
+  })
+
+  it('production refuses the embedded database unless explicitly allowed', () => {
+    const error = refusal({ NODE_ENV: 'production', OPENMACE_SESSION_SECRET: SECRET })
+    assert.equal(error.variable, 'DATABASE_URL')
+    const allowed = loadConfig(
+      { NODE_ENV: 'production', OPENMACE_ALLOW_EMBEDDED: 'true', OPENMACE_SESSION_SECRET: SECRET },
+      '/srv',
+    )
+    assert.equal(allowed.databaseUrl, undefined)
+    assert.equal(allowed.demo, false, 'no demo data in production unless OPENMACE_DEMO=true')
+  })
+
+  it('production refuses a missing, short or default session secret', () => {
+    const base = { NODE_ENV: 'production', OPENMACE_ALLOW_EMBEDDED: 'true' }
+    assert.equal(refusal(base).variable, 'OPENMACE_SESSION_SECRET')
+    assert.equal(refusal({ ...base, OPENMACE_SESSION_SECRET: 'short' }).variable, 'OPENMACE_SESSION_SECRET')
+    const byDefault = refusal({ ...base, OPENMACE_SESSION_SECRET: DEFAULT_SESSION_SECRET })
+    assert.match(byDefault.message, /example secret/)
+  })
+
+  it('production with DATABASE_URL needs the runtime role URL too', () => {
+    const error = refusal({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://owner:pw@db.internal:5432/openmace',
+      OPENMACE_SESSION_SECRET: SECRET,
+    })
+    assert.equal(error.variable, 'DATABASE_APP_URL')
+  })
+})

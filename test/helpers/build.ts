@@ -1,0 +1,34 @@
+import type { TestContext } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.ts'
+import { loadConfig, type Config } from '../../src/config.ts'
+import { latestMigration } from '../../src/runtime.ts'
+import { services, type Services } from '../../src/services.ts'
+import { createTestDatabase, type TestDatabase } from './database.ts'
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides })
+}
+
+export interface Built {
+  app: FastifyInstance
+  db: TestDatabase
+  services: Services
+  config: Config
+}
+
+/**
+ * The real app (real templates, real error handler, real security headers) on its own migrated database,
+ * for `app.inject()`. Routes can still be added before the first request (it is not yet ready).
+ */
+export async function build(
+  t: Pick<TestContext, 'after'>,
+  options: { env?: Record<string, string>; db?: TestDatabase } = {},
+): Promise<Built> {
+  const config = testConfig(options.env)
+  const db = options.db ?? (await createTestDatabase(t))
+  const built = services(config, db.database, { latestMigration: await latestMigration() })
+  const app = await buildApp({ config, services: built })
+  t.after(() => app.close())
+  return { app, db, services: built, config }
+}

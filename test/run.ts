@@ -1,0 +1,124 @@
+/**
+ * Test runner: one PostgreSQL server for the whole run, one migrated template database, and `node --test`
+ * over the suite's files. Each test file then clones its own database from the template (fast, isolated).
+ *
+ *   tsx test/run.ts unit      embedded PostgreSQL (npm test)
+ *   tsx test/run.ts pg        the server at DATABASE_URL (a superuser URL), plus the server-only tests
+ *   tsx test/run.ts browser   the browser suite (Debian's chromium through playwright-core)
+ *
+ * Extra arguments are passed to node --test (e.g. --test-name-pattern=health).
+ */
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts'
+import { migrate } from '../src/db/migrate.ts'
+import { provisionRoles } from '../src/db/provision.ts'
+import { withUrlParts } from '../src/db/urls.ts'
+import { createLogger } from '../src/platform/logger.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+const suite = process.argv[2] ?? 'unit'
+const passThrough = process.argv.slice(3)
+
+const SUITES: Record<string, { dirs: string[]; suffix: string; concurrency: number }> = {
+  unit: { dirs: ['src', 'test/integration'], suffix: '.test.ts', concurrency: 2 },
+  pg: { dirs: ['src', 'test/integration', 'test/server'], suffix: '.test.ts', concurrency: 2 },
+  browser: { dirs: ['test/e2e'], suffix: '.spec.ts', concurrency: 1 },
+}
+
+async function files(dirs: string[], suffix: string): Promise<string[]> {
+  const found: string[] = []
+  for (const dir of dirs) {
+    const entries = await fs.readdir(path.join(ROOT, dir), { recursive: true }).catch(() => [])
+    for (const entry of entries) if (entry.endsWith(suffix)) found.push(path.join(dir, entry))
+  }
+  return found.sort()
+}
+
+async function main(): Promise<number> {
+  const spec = SUITES[suite]
+  if (spec === undefined) throw new Error(`unknown suite ${suite}: use unit, pg or browser`)
+  const testFiles = await files(spec.dirs, spec.suffix)
+  if (testFiles.length === 0) throw new Error(`no test files for suite ${suite}`)
+
+  const log = createLogger('warn')
+  let server: EmbeddedServer | undefined
+  let tempDir: string | undefined
+  let adminUrl: string
+  if (suite === 'pg') {
+    const url = process.env.DATABASE_URL
+    if (url === undefined || url === '') throw new Error('npm run test:pg needs DATABASE_URL (a superuser connection URL)')
+    adminUrl = url
+  } else {
+    tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'openmace-test-'))
+    server = await startEmbedded(tempDir, log)
+    adminUrl = server.ownerUrl
+  }
+
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
+  const template = `openmace_tpl_${runId}`
+  const appUser = 'openmace_test_app'
+  const appPassword = randomBytes(18).toString('base64url')
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  let code = 1
+  try {
+    await admin.query(`CREATE DATABASE ${template}`)
+    const templateUrl = withUrlParts(adminUrl, { database: template })
+    await provisionRoles(templateUrl, { user: appUser, password: appPassword })
+    await migrate(templateUrl)
+
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--test',
+        `--test-concurrency=${spec.concurrency}`,
+        '--test-reporter=spec',
+        ...passThrough,
+        ...testFiles,
+      ],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          TEST_RUN_ID: runId,
+          TEST_ADMIN_URL: adminUrl,
+          TEST_TEMPLATE_DB: template,
+          TEST_APP_USER: appUser,
+          TEST_APP_PASSWORD: appPassword,
+          TEST_SUITE: suite,
+        },
+      },
+    )
+    code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))))
+  } finally {
+    // Drop the template and any database a crashed test file left behind.
+    const leftovers = await admin.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2',
+      [`openmace_t_${runId}_%`, template],
+    )
+    for (const { datname } of leftovers.rows) {
+      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(datname)} WITH (FORCE)`)
+    }
+    await admin.end()
+    await server?.stop()
+    if (tempDir !== undefined) await fs.rm(tempDir, { recursive: true, force: true })
+  }
+  return code
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`test run failed to start: ${error instanceof Error ? error.stack : String(error)}`)
+    process.exit(1)
+  },
+)
