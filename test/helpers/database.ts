@@ -47,6 +47,7 @@ export async function createTestDatabase(t: Pick<TestContext, 'after'>): Promise
   })
   const database = createDatabase(appUrl, { poolSize: 5 })
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 2 })
+  owner.on('error', () => undefined) // dropped at the end of the test
   t.after(async () => {
     await database.close()
     await owner.end()

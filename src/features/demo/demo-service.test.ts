@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { createTestDatabase, ownerQuery } from '../../../test/helpers/database.ts'
+import { build } from '../../../test/helpers/build.ts'
+import { DEMO_AGENCIES } from './demo-data.ts'
+import { DemoRefusedError } from './demo-service.ts'
+
+describe('demo seed', () => {
+  it('creates the fictional partnership and its agencies, marked as demo', async (t) => {
+    const { services, db } = await build(t)
+    const result = await services.demo.seed()
+    assert.deepEqual(result, { created: true, partnershipName: 'Northshire Safeguarding Partnership', agencies: DEMO_AGENCIES.length })
+    const rows = await ownerQuery<{ name: string; is_demo: boolean; agencies: string; types: string[] }>(
+      db.ownerUrl,
+      `SELECT p.name, p.is_demo, count(a.id) AS agencies, array_agg(DISTINCT a.agency_type ORDER BY a.agency_type) AS types
+         FROM partnership p JOIN agency a ON a.partnership_id = p.id GROUP BY p.id`,
+    )
+    assert.equal(rows.length, 1)
+    assert.equal(rows[0]?.is_demo, true)
+    assert.equal(Number(rows[0]?.agencies), DEMO_AGENCIES.length)
+    for (const type of ['police', 'health', 'education', 'childrens-services', 'youth-justice']) {
+      assert.ok(rows[0]?.types.includes(type), `the demo has a ${type} agency`)
+    }
+  })
+
+  it('does nothing when run again', async (t) => {
+    const { services, db } = await build(t)
+    await services.demo.seed()
+    const again = await services.demo.seed()
+    assert.equal(again.created, false)
+    const [row] = await ownerQuery<{ n: string }>(db.ownerUrl, 'SELECT count(*) AS n FROM agency')
+    assert.equal(Number(row?.n), DEMO_AGENCIES.length)
+  })
+
+  it('never mixes demo data into a database that holds a real partnership', async (t) => {
+    const { services, db } = await build(t)
+    await ownerQuery(db.ownerUrl, "INSERT INTO partnership (code, name) VALUES ('realshire', 'Realshire Partnership')")
+    await assert.rejects(services.demo.seed(), (error: unknown) => error instanceof DemoRefusedError && /real records/.test(error.message))
+    const [row] = await ownerQuery<{ n: string }>(db.ownerUrl, 'SELECT count(*) AS n FROM partnership WHERE is_demo')
+    assert.equal(Number(row?.n), 0, 'nothing written')
+  })
+
+  it('is refused in production unless OPENMACE_DEMO=true', async (t) => {
+    const db = await createTestDatabase(t)
+    const production = { NODE_ENV: 'production', OPENMACE_ALLOW_EMBEDDED: 'true', OPENMACE_SESSION_SECRET: 's'.repeat(40) }
+    const off = await build(t, { db, env: production })
+    await assert.rejects(off.services.demo.seed(), /Demo data is off in production/)
+    const on = await build(t, { db, env: { ...production, OPENMACE_DEMO: 'true' } })
+    assert.equal((await on.services.demo.seed()).created, true)
+  })
+
+  it('seeds once when two instances start together', async (t) => {
+    const first = await build(t)
+    const second = await build(t, { db: first.db })
+    const results = await Promise.all([first.services.demo.seed(), second.services.demo.seed()])
+    assert.deepEqual(results.map((r) => r.created).sort(), [false, true])
+  })
+})
