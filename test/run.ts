@@ -9,6 +9,7 @@
  * Extra arguments are passed to node --test (e.g. --test-name-pattern=health).
  */
 import { spawn } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
@@ -24,10 +25,10 @@ const ROOT = path.resolve(import.meta.dirname, '..')
 const suite = process.argv[2] ?? 'unit'
 const passThrough = process.argv.slice(3)
 
-const SUITES: Record<string, { dirs: string[]; suffix: string; concurrency: number }> = {
-  unit: { dirs: ['src', 'test/integration'], suffix: '.test.ts', concurrency: 2 },
-  pg: { dirs: ['src', 'test/integration', 'test/server'], suffix: '.test.ts', concurrency: 2 },
-  browser: { dirs: ['test/e2e'], suffix: '.spec.ts', concurrency: 1 },
+const SUITES: Record<string, { dirs: string[]; suffix: string; concurrency: number; timeoutMs: number }> = {
+  unit: { dirs: ['src', 'test/integration'], suffix: '.test.ts', concurrency: 2, timeoutMs: 240_000 },
+  pg: { dirs: ['src', 'test/integration', 'test/server'], suffix: '.test.ts', concurrency: 2, timeoutMs: 240_000 },
+  browser: { dirs: ['test/e2e'], suffix: '.spec.ts', concurrency: 1, timeoutMs: 60_000 },
 }
 
 async function files(dirs: string[], suffix: string): Promise<string[]> {
@@ -55,7 +56,9 @@ async function main(): Promise<number> {
     adminUrl = url
   } else {
     tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'openmace-test-'))
-    server = await startEmbedded(tempDir, log)
+    server = await startEmbedded(tempDir, log, {
+      onLog: process.env.TEST_PG_LOG ? (m) => appendFileSync(process.env.TEST_PG_LOG as string, m) : undefined,
+    })
     adminUrl = server.ownerUrl
   }
 
@@ -79,6 +82,7 @@ async function main(): Promise<number> {
         'tsx',
         '--test',
         `--test-concurrency=${spec.concurrency}`,
+        `--test-timeout=${spec.timeoutMs}`,
         '--test-reporter=spec',
         ...passThrough,
         ...testFiles,

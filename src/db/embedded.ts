@@ -204,7 +204,7 @@ const isRoot = () => os.userInfo().uid === 0
 export async function startEmbedded(
   dataDir: string,
   log: Logger,
-  options: { port?: number } = {},
+  options: { port?: number; onLog?: (message: string) => void } = {},
 ): Promise<EmbeddedServer> {
   const paths = embeddedPaths(dataDir)
   // 0755 so that, when run as root, the unprivileged `postgres` user can reach its PGDATA inside.
@@ -237,6 +237,7 @@ export async function startEmbedded(
       'synchronous_commit=on',
     ],
     onLog: (message: string) => {
+      options.onLog?.(message)
       logLines.push(message.trim())
       if (logLines.length > 50) logLines.shift()
     },

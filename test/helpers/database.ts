@@ -29,7 +29,7 @@ export interface TestDatabase {
 
 let counter = 0
 
-export async function createTestDatabase(t: Pick<TestContext, 'after'>): Promise<TestDatabase> {
+export async function createTestDatabase(t: { after: (fn: () => unknown) => void }): Promise<TestDatabase> {
   const adminUrl = env('TEST_ADMIN_URL')
   const name = `openmace_t_${env('TEST_RUN_ID')}_${process.pid}_${counter++}_${randomBytes(2).toString('hex')}`
   const admin = new pg.Client({ connectionString: adminUrl })

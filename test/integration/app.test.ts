@@ -251,6 +251,6 @@ describe('route access declarations', () => {
   it('start-up fails when a route has no access declaration', async (t) => {
     const { app } = await build(t)
     app.get('/undeclared', async () => 'oops')
-    await assert.rejects(app.ready(), /routes without an access declaration: GET \/undeclared/)
+    await assert.rejects(async () => app.ready(), /routes without an access declaration: GET \/undeclared/)
   })
 })

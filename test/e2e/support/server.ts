@@ -1,0 +1,37 @@
+import type { TestContext } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../../src/app.ts'
+import { createDatabase } from '../../../src/db/database.ts'
+import { latestMigration } from '../../../src/runtime.ts'
+import { services, type Services } from '../../../src/services.ts'
+import { testConfig } from '../../helpers/build.ts'
+import { createTestDatabase } from '../../helpers/database.ts'
+
+export interface RunningApp {
+  app: FastifyInstance
+  baseUrl: string
+  services: Services
+}
+
+type Hooks = { after: (fn: () => unknown) => void }
+
+/** The real app on its own test database, listening on a free local port for the browser. */
+export async function startApp(
+  t: Hooks,
+  options: { beforeListen?: (app: FastifyInstance) => void; databaseUrl?: string } = {},
+): Promise<RunningApp> {
+  const config = testConfig()
+  const database =
+    options.databaseUrl !== undefined
+      ? createDatabase(options.databaseUrl, { poolSize: 2 })
+      : (await createTestDatabase(t)).database
+  if (options.databaseUrl !== undefined) t.after(() => database.close())
+  const built = services(config, database, { latestMigration: await latestMigration() })
+  const app = await buildApp({ config, services: built })
+  options.beforeListen?.(app)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.after(() => app.close())
+  const address = app.server.address()
+  if (address === null || typeof address !== 'object') throw new Error('app is not listening')
+  return { app, baseUrl: `http://127.0.0.1:${address.port}`, services: built }
+}
