@@ -33,7 +33,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, services } = deps
   const app = Fastify({
-    ...(deps.logger !== undefined ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
+    ...(deps.logger !== undefined
+      ? { loggerInstance: deps.logger }
+      : { logger: loggerOptions(config.logLevel) }),
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.connectionTimeoutMs,

@@ -28,7 +28,12 @@ describe('configuration', () => {
 
   it('converts and keeps valid values', () => {
     const config = loadConfig(
-      { PORT: '8080', OPENMACE_DEMO: 'false', OPENMACE_DATA_DIR: '/var/lib/openmace', OPENMACE_BRAND: 'govuk' },
+      {
+        PORT: '8080',
+        OPENMACE_DEMO: 'false',
+        OPENMACE_DATA_DIR: '/var/lib/openmace',
+        OPENMACE_BRAND: 'govuk',
+      },
       '/srv',
     )
     assert.equal(config.port, 8080)
@@ -40,7 +45,10 @@ describe('configuration', () => {
   it('refuses a bad value with one line naming the variable', () => {
     const error = refusal({ PORT: 'eighty' })
     assert.equal(error.variable, 'PORT')
-    assert.match(error.message, /^Configuration error: PORT must be a whole number from 0 to 65535 \(got "eighty"\)$/)
+    assert.match(
+      error.message,
+      /^Configuration error: PORT must be a whole number from 0 to 65535 \(got "eighty"\)$/,
+    )
     assert.equal(refusal({ PORT: '70000' }).variable, 'PORT')
     assert.equal(refusal({ NODE_ENV: 'prod' }).variable, 'NODE_ENV')
     assert.equal(refusal({ OPENMACE_DEMO: 'yes' }).variable, 'OPENMACE_DEMO')

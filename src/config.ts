@@ -51,17 +51,25 @@ export const DEFAULT_SESSION_SECRET = 'change-me-openmace-development-secret'
 type Env = Record<string, string | undefined>
 
 const literals = <T extends string>(values: readonly T[], description: string) =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    { description },
+  Type.Unsafe<T>(
+    Type.Union(
+      values.map((v) => Type.Literal(v)),
+      { description },
+    ),
   )
 const flag = (description: string) => Type.Optional(Type.Boolean({ description }))
 const whole = (min: number, max: number, fallback: number) =>
-  Type.Integer({ minimum: min, maximum: max, default: fallback, description: `a whole number from ${min} to ${max}` })
+  Type.Integer({
+    minimum: min,
+    maximum: max,
+    default: fallback,
+    description: `a whole number from ${min} to ${max}`,
+  })
 const pgUrl = Type.Optional(
   Type.String({
     pattern: '^postgres(ql)?://[^/]+/[^/?]+',
-    description: 'a PostgreSQL connection URL naming a database, like postgres://user:password@host:5432/openmace',
+    description:
+      'a PostgreSQL connection URL naming a database, like postgres://user:password@host:5432/openmace',
   }),
 )
 
@@ -85,7 +93,12 @@ const EnvSchema = Type.Object({
     ),
   ),
   OPENMACE_BRAND: literals(['generic', 'govuk'] as const, 'one of generic, govuk'),
-  OPENMACE_SERVICE_NAME: Type.String({ minLength: 1, maxLength: 60, default: 'OpenMACE', description: '1 to 60 characters' }),
+  OPENMACE_SERVICE_NAME: Type.String({
+    minLength: 1,
+    maxLength: 60,
+    default: 'OpenMACE',
+    description: '1 to 60 characters',
+  }),
   OPENMACE_ORGANISATION_NAME: Type.String({
     minLength: 1,
     maxLength: 80,
@@ -104,13 +117,11 @@ export const CONFIG_VARIABLES = Object.keys(EnvSchema.properties)
 
 function parseEnv(env: Env): Static<typeof EnvSchema> {
   // Only our own variables, blank values treated as unset.
-  const raw: Record<string, string> = {}
+  const raw: Record<string, string> = { NODE_ENV: 'development', OPENMACE_BRAND: 'generic' }
   for (const name of CONFIG_VARIABLES) {
     const value = env[name]?.trim()
     if (value !== undefined && value !== '') raw[name] = value
   }
-  raw.NODE_ENV ??= 'development'
-  raw.OPENMACE_BRAND ??= 'generic'
   const value = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw))
   const first = Value.Errors(EnvSchema, value)[0]
   if (first !== undefined) {
@@ -142,10 +153,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       )
     }
     if (e.OPENMACE_SESSION_SECRET === undefined) {
-      throw new ConfigError('OPENMACE_SESSION_SECRET', 'is required in production (at least 32 random characters)')
+      throw new ConfigError(
+        'OPENMACE_SESSION_SECRET',
+        'is required in production (at least 32 random characters)',
+      )
     }
     if (e.OPENMACE_SESSION_SECRET === DEFAULT_SESSION_SECRET) {
-      throw new ConfigError('OPENMACE_SESSION_SECRET', 'is the example secret from the README: generate your own')
+      throw new ConfigError(
+        'OPENMACE_SESSION_SECRET',
+        'is the example secret from the README: generate your own',
+      )
     }
   }
 

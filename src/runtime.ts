@@ -1,6 +1,13 @@
 import type { Config } from './config.ts'
 import { createDatabase, type Database } from './db/database.ts'
-import { APP_ROLE, findRunningServer, loadCredentials, OWNER_ROLE, EMBEDDED_DATABASE, startEmbedded } from './db/embedded.ts'
+import {
+  APP_ROLE,
+  findRunningServer,
+  loadCredentials,
+  OWNER_ROLE,
+  EMBEDDED_DATABASE,
+  startEmbedded,
+} from './db/embedded.ts'
 import { migrate, readMigrations } from './db/migrate.ts'
 import { provisionDevelopmentRuntime, provisionRoles } from './db/provision.ts'
 import { connectionUrl, redactUrl } from './db/urls.ts'
@@ -70,10 +77,16 @@ export interface Runtime {
 }
 
 /** Opens the database, applies migrations and builds the services on the runtime role. */
-export async function openRuntime(config: Config, log: Logger, options: { attach?: boolean } = {}): Promise<Runtime> {
+export async function openRuntime(
+  config: Config,
+  log: Logger,
+  options: { attach?: boolean } = {},
+): Promise<Runtime> {
   const target = await openDatabase(config, log, options)
   try {
-    const applied = await migrate(target.ownerUrl, { onApply: (name) => log.info({ migration: name }, 'migration applied') })
+    const applied = await migrate(target.ownerUrl, {
+      onApply: (name) => log.info({ migration: name }, 'migration applied'),
+    })
     if (applied.length > 0) log.info({ count: applied.length }, 'database schema up to date')
     const database = createDatabase(target.appUrl, {
       poolSize: config.dbPoolSize,

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './platform/logger.ts'
@@ -20,7 +21,10 @@ async function main(): Promise<void> {
 
   if (config.demo && (await runtime.services.demo.isEmpty())) {
     const seeded = await runtime.services.demo.seed()
-    log.info({ partnership: seeded.partnershipName, agencies: seeded.agencies }, 'demo data seeded (fictional)')
+    log.info(
+      { partnership: seeded.partnershipName, agencies: seeded.agencies },
+      'demo data seeded (fictional)',
+    )
   }
 
   const app = await buildApp({ config, services: runtime.services, logger: log })
@@ -41,8 +45,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'))
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
 
-  const address = await app.listen({ host: config.host, port: config.port })
-  const url = config.host === 'localhost' ? `http://localhost:${app.server.address() && typeof app.server.address() === 'object' ? (app.server.address() as { port: number }).port : config.port}` : address
+  await app.listen({ host: config.host, port: config.port })
+  const { port } = app.server.address() as AddressInfo
+  const shownHost = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host
+  // The app speaks plain HTTP; TLS ends at the load balancer in production.
+  // eslint-disable-next-line @microsoft/sdl/no-insecure-url
+  const url = `http://${shownHost}:${port}`
   const partnerships = await runtime.services.partnerships.list()
   const demo = partnerships.filter((p) => p.isDemo).map((p) => p.name)
   console.log(

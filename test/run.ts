@@ -27,7 +27,12 @@ const passThrough = process.argv.slice(3)
 
 const SUITES: Record<string, { dirs: string[]; suffix: string; concurrency: number; timeoutMs: number }> = {
   unit: { dirs: ['src', 'test/integration'], suffix: '.test.ts', concurrency: 2, timeoutMs: 240_000 },
-  pg: { dirs: ['src', 'test/integration', 'test/server'], suffix: '.test.ts', concurrency: 2, timeoutMs: 240_000 },
+  pg: {
+    dirs: ['src', 'test/integration', 'test/server'],
+    suffix: '.test.ts',
+    concurrency: 2,
+    timeoutMs: 240_000,
+  },
   browser: { dirs: ['test/e2e'], suffix: '.spec.ts', concurrency: 1, timeoutMs: 60_000 },
 }
 
@@ -52,12 +57,15 @@ async function main(): Promise<number> {
   let adminUrl: string
   if (suite === 'pg') {
     const url = process.env.DATABASE_URL
-    if (url === undefined || url === '') throw new Error('npm run test:pg needs DATABASE_URL (a superuser connection URL)')
+    if (url === undefined || url === '')
+      throw new Error('npm run test:pg needs DATABASE_URL (a superuser connection URL)')
     adminUrl = url
   } else {
     tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'openmace-test-'))
     server = await startEmbedded(tempDir, log, {
-      onLog: process.env.TEST_PG_LOG ? (m) => appendFileSync(process.env.TEST_PG_LOG as string, m) : undefined,
+      onLog: process.env.TEST_PG_LOG
+        ? (m) => appendFileSync(process.env.TEST_PG_LOG as string, m)
+        : undefined,
     })
     adminUrl = server.ownerUrl
   }
@@ -102,7 +110,9 @@ async function main(): Promise<number> {
         },
       },
     )
-    code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))))
+    code = await new Promise<number>((resolve) =>
+      child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))),
+    )
   } finally {
     // Drop the template and any database a crashed test file left behind.
     const leftovers = await admin.query<{ datname: string }>(

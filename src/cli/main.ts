@@ -25,7 +25,7 @@ function context(): { config: Config; log: Logger } {
   const config = loadConfig()
   // Operators read the command's own output; only warnings and errors are logged (to stderr).
   const level = config.logLevel === 'info' ? 'warn' : config.logLevel
-  return { config, log: createLogger(level, process.stderr as never) }
+  return { config, log: createLogger(level, process.stderr) }
 }
 
 export function buildProgram(io: Io): Command {
@@ -70,7 +70,9 @@ export function buildProgram(io: Io): Command {
     })
 
   db.command('url')
-    .description('print the owner-role connection string of the running embedded server (for local operators)')
+    .description(
+      'print the owner-role connection string of the running embedded server (for local operators)',
+    )
     .action(async () => {
       const { config } = context()
       if (config.databaseUrl !== undefined) {
@@ -78,7 +80,9 @@ export function buildProgram(io: Io): Command {
       }
       const running = await findRunningServer(config.dataDir)
       if (running === undefined) {
-        throw new CliError(`the embedded database in ${config.dataDir} is not running: start OpenMACE with npm start`)
+        throw new CliError(
+          `the embedded database in ${config.dataDir} is not running: start OpenMACE with npm start`,
+        )
       }
       const credentials = await loadCredentials(config.dataDir)
       io.out(

@@ -7,7 +7,12 @@ import { createDatabase, withTransaction } from './database.ts'
 describe('database access', () => {
   it('the app connects as a runtime role that is neither superuser nor able to bypass row-level security', async (t) => {
     const { database } = await createTestDatabase(t)
-    const { rows } = await database.pool.query<{ rolsuper: boolean; rolbypassrls: boolean; rolcreaterole: boolean; member: boolean }>(
+    const { rows } = await database.pool.query<{
+      rolsuper: boolean
+      rolbypassrls: boolean
+      rolcreaterole: boolean
+      member: boolean
+    }>(
       `SELECT rolsuper, rolbypassrls, rolcreaterole, pg_has_role(current_user, 'openmace_runtime', 'MEMBER') AS member
          FROM pg_roles WHERE rolname = current_user`,
     )
@@ -26,11 +31,17 @@ describe('database access', () => {
     const { appUrl } = await createTestDatabase(t)
     const single = createDatabase(appUrl, { poolSize: 1 })
     t.after(() => single.close())
-    const inside = await withTransaction(single, { partnershipId: '11111111-1111-1111-1111-111111111111', actorId: 'a1' }, async (trx) =>
-      (await sql<{ p: string }>`SELECT current_setting('app.partnership_id', true) AS p`.execute(trx)).rows[0]?.p,
+    const inside = await withTransaction(
+      single,
+      { partnershipId: '11111111-1111-1111-1111-111111111111', actorId: 'a1' },
+      async (trx) =>
+        (await sql<{ p: string }>`SELECT current_setting('app.partnership_id', true) AS p`.execute(trx))
+          .rows[0]?.p,
     )
     assert.equal(inside, '11111111-1111-1111-1111-111111111111')
-    const { rows } = await single.pool.query<{ p: string | null }>("SELECT nullif(current_setting('app.partnership_id', true), '') AS p")
+    const { rows } = await single.pool.query<{ p: string | null }>(
+      "SELECT nullif(current_setting('app.partnership_id', true), '') AS p",
+    )
     assert.deepEqual(rows, [{ p: null }])
   })
 
@@ -43,7 +54,8 @@ describe('database access', () => {
       ids.map((actorId) =>
         withTransaction(pool, { actorId }, async (trx) => {
           await sql`SELECT pg_sleep(0.005)`.execute(trx)
-          return (await sql<{ a: string }>`SELECT current_setting('app.actor_id', true) AS a`.execute(trx)).rows[0]?.a
+          return (await sql<{ a: string }>`SELECT current_setting('app.actor_id', true) AS a`.execute(trx))
+            .rows[0]?.a
         }),
       ),
     )

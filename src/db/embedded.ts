@@ -159,7 +159,10 @@ export async function recoverOrphan(dataDir: string, log: Logger): Promise<void>
   }
   const { pid } = postmaster
   if (!isAlive(pid)) {
-    log.warn({ pid }, 'removing a stale postmaster.pid left by an embedded PostgreSQL that is no longer running')
+    log.warn(
+      { pid },
+      'removing a stale postmaster.pid left by an embedded PostgreSQL that is no longer running',
+    )
     await fs.rm(paths.postmasterPid, { force: true })
     return
   }
@@ -175,7 +178,9 @@ export async function recoverOrphan(dataDir: string, log: Logger): Promise<void>
   if (!(await waitForExit(pid, 30_000))) {
     process.kill(pid, 'SIGQUIT') // immediate shutdown; crash recovery replays the WAL on the next start
     if (!(await waitForExit(pid, 10_000))) {
-      throw new EmbeddedDatabaseError(`could not stop the orphaned PostgreSQL process ${pid}: stop it by hand`)
+      throw new EmbeddedDatabaseError(
+        `could not stop the orphaned PostgreSQL process ${pid}: stop it by hand`,
+      )
     }
   }
 }
@@ -263,14 +268,29 @@ export async function startEmbedded(
   }
   await fs.writeFile(paths.ownerPid, `${process.pid}\n`)
 
-  const ownerAdminUrl = connectionUrl({ user: OWNER_ROLE, password: credentials.ownerPassword, port, database: 'postgres' })
+  const ownerAdminUrl = connectionUrl({
+    user: OWNER_ROLE,
+    password: credentials.ownerPassword,
+    port,
+    database: 'postgres',
+  })
   await createDatabaseIfMissing(ownerAdminUrl, EMBEDDED_DATABASE)
 
   let stopped = false
   return {
     port,
-    ownerUrl: connectionUrl({ user: OWNER_ROLE, password: credentials.ownerPassword, port, database: EMBEDDED_DATABASE }),
-    appUrl: connectionUrl({ user: APP_ROLE, password: credentials.appPassword, port, database: EMBEDDED_DATABASE }),
+    ownerUrl: connectionUrl({
+      user: OWNER_ROLE,
+      password: credentials.ownerPassword,
+      port,
+      database: EMBEDDED_DATABASE,
+    }),
+    appUrl: connectionUrl({
+      user: APP_ROLE,
+      password: credentials.appPassword,
+      port,
+      database: EMBEDDED_DATABASE,
+    }),
     async stop() {
       if (stopped) return
       stopped = true

@@ -2,7 +2,14 @@
  * Recognises errors that mean "the database cannot be reached right now" (as opposed to a bug or a bad
  * query), so that pages answer 503 "service unavailable" and the app carries on when the server is back.
  */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'])
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+])
 // SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutdown, crash, cannot connect now).
 const SQLSTATE_UNAVAILABLE = /^(08...|57P0[1-3])$/
 

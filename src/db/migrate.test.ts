@@ -18,9 +18,18 @@ describe('migrations', () => {
     const url = await createEmptyDatabase(t)
     const applied = await migrate(url)
     const files = await readMigrations(MIGRATIONS_DIR)
-    assert.deepEqual(applied, files.map((f) => f.name))
-    const rows = await ownerQuery<{ name: string; checksum: string }>(url, 'SELECT name, checksum FROM schema_migration ORDER BY id')
-    assert.deepEqual(rows, files.map((f) => ({ name: f.name, checksum: f.checksum })))
+    assert.deepEqual(
+      applied,
+      files.map((f) => f.name),
+    )
+    const rows = await ownerQuery<{ name: string; checksum: string }>(
+      url,
+      'SELECT name, checksum FROM schema_migration ORDER BY id',
+    )
+    assert.deepEqual(
+      rows,
+      files.map((f) => ({ name: f.name, checksum: f.checksum })),
+    )
     assert.deepEqual(await migrate(url), [], 'a second run applies nothing')
     assert.ok((await migrationStatus(url)).every((s) => s.state === 'applied'))
   })
@@ -34,7 +43,8 @@ describe('migrations', () => {
     await assert.rejects(
       migrate(url, { dir }),
       (error: unknown) =>
-        error instanceof MigrationError && /0001-first\.sql was edited after it was applied/.test(error.message),
+        error instanceof MigrationError &&
+        /0001-first\.sql was edited after it was applied/.test(error.message),
     )
     const second = await ownerQuery(url, "SELECT to_regclass('second_table') AS t")
     assert.deepEqual(second, [{ t: null }], 'nothing after the refusal was applied')

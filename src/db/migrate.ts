@@ -51,7 +51,8 @@ export async function readMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
     }
     const id = Number(match[1])
     const previous = seen.get(id)
-    if (previous !== undefined) throw new MigrationError(`migrations ${previous} and ${file} share the number ${id}`)
+    if (previous !== undefined)
+      throw new MigrationError(`migrations ${previous} and ${file} share the number ${id}`)
     seen.set(id, file)
     const sql = await fs.readFile(path.join(dir, file), 'utf8')
     migrations.push({ id, name: file.replace(/\.sql$/, ''), file, sql, checksum: checksum(sql) })
@@ -76,7 +77,9 @@ async function ensureTable(client: pg.ClientBase): Promise<void> {
 }
 
 async function applied(client: pg.ClientBase): Promise<Map<number, AppliedRow>> {
-  const result = await client.query<AppliedRow>('SELECT id, name, checksum, applied_at FROM schema_migration ORDER BY id')
+  const result = await client.query<AppliedRow>(
+    'SELECT id, name, checksum, applied_at FROM schema_migration ORDER BY id',
+  )
   return new Map(result.rows.map((row) => [row.id, row]))
 }
 
@@ -124,11 +127,17 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
-export async function migrationStatus(ownerUrl: string, dir: string = MIGRATIONS_DIR): Promise<MigrationStatus[]> {
+export async function migrationStatus(
+  ownerUrl: string,
+  dir: string = MIGRATIONS_DIR,
+): Promise<MigrationStatus[]> {
   const files = await readMigrations(dir)
   return withClient(ownerUrl, async (client) => {
     const table = await client.query("SELECT to_regclass('schema_migration') AS t")
-    const done = (table.rows[0] as { t: string | null }).t === null ? new Map() : await applied(client)
+    const done =
+      (table.rows[0] as { t: string | null }).t === null
+        ? new Map<number, AppliedRow>()
+        : await applied(client)
     return compare(files, done)
   })
 }
@@ -162,7 +171,9 @@ export async function migrate(
           await client.query('COMMIT')
         } catch (error) {
           await client.query('ROLLBACK')
-          throw new MigrationError(`migration ${migration.file} failed and was rolled back: ${(error as Error).message}`)
+          throw new MigrationError(
+            `migration ${migration.file} failed and was rolled back: ${(error as Error).message}`,
+          )
         }
         done.push(migration.name)
         options.onApply?.(migration.name)

@@ -25,7 +25,9 @@ export async function ensureRuntimeGroup(client: pg.Client): Promise<void> {
   const found = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [RUNTIME_GROUP])
   if (found.rowCount === 0) {
     try {
-      await client.query(`CREATE ROLE ${RUNTIME_GROUP} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE`)
+      await client.query(
+        `CREATE ROLE ${RUNTIME_GROUP} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE`,
+      )
     } catch (error) {
       // Another process created it between our check and our CREATE.
       if ((error as { code?: string }).code !== '42710') throw error
@@ -56,7 +58,10 @@ export async function ensureRuntimeLogin(client: pg.Client, user: string, passwo
 }
 
 /** Prepares roles before migrations: the group always, and the embedded server's own runtime login. */
-export async function provisionRoles(ownerUrl: string, runtime?: { user: string; password: string }): Promise<void> {
+export async function provisionRoles(
+  ownerUrl: string,
+  runtime?: { user: string; password: string },
+): Promise<void> {
   await withClient(ownerUrl, async (client) => {
     await ensureRuntimeGroup(client)
     if (runtime !== undefined) await ensureRuntimeLogin(client, runtime.user, runtime.password)

@@ -34,10 +34,17 @@ function schemaErrors(error: FastifyError): FieldError[] {
 
 function describe(error: FastifyError, bodyLimit: number): Described {
   if (error instanceof ValidationError) {
-    return { status: 400, title: error.title, detail: error.message, errors: error.fieldErrors, view: VIEWS.client }
+    return {
+      status: 400,
+      title: error.title,
+      detail: error.message,
+      errors: error.fieldErrors,
+      view: VIEWS.client,
+    }
   }
   if (error instanceof AppError) {
-    const view = error.status === 404 ? VIEWS.notFound : error.status === 503 ? VIEWS.unavailable : VIEWS.client
+    const view =
+      error.status === 404 ? VIEWS.notFound : error.status === 503 ? VIEWS.unavailable : VIEWS.client
     return { status: error.status, title: error.title, detail: error.message, view }
   }
   if (error.validation !== undefined) {
@@ -67,9 +74,19 @@ function describe(error: FastifyError, bodyLimit: number): Described {
       }
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON', view: VIEWS.client }
+      return {
+        status: 400,
+        title: 'Malformed JSON',
+        detail: 'The request body is not valid JSON',
+        view: VIEWS.client,
+      }
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: 400, title: 'Bad request', detail: 'The Content-Length header is wrong', view: VIEWS.client }
+      return {
+        status: 400,
+        title: 'Bad request',
+        detail: 'The Content-Length header is wrong',
+        view: VIEWS.client,
+      }
   }
   if (isDatabaseUnavailable(error)) {
     return {
@@ -109,7 +126,11 @@ export async function sendProblem(
   return reply.code(described.status).type(PROBLEM_CONTENT_TYPE).send(problem)
 }
 
-async function sendPage(request: FastifyRequest, reply: FastifyReply, described: Described): Promise<FastifyReply> {
+async function sendPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  described: Described,
+): Promise<FastifyReply> {
   try {
     return await reply.code(described.status).view(described.view, {
       title: described.title,
@@ -133,7 +154,9 @@ export function setUpErrorHandling(app: FastifyInstance, bodyLimit: number): voi
       detail: 'The page or record was not found',
       view: VIEWS.notFound,
     }
-    return isApiPath(request.url) ? sendProblem(request, reply, described) : sendPage(request, reply, described)
+    return isApiPath(request.url)
+      ? sendProblem(request, reply, described)
+      : sendPage(request, reply, described)
   })
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
@@ -144,6 +167,8 @@ export function setUpErrorHandling(app: FastifyInstance, bodyLimit: number): voi
     } else {
       request.log.info({ code: error.code, status: described.status }, 'request refused')
     }
-    return isApiPath(request.url) ? sendProblem(request, reply, described) : sendPage(request, reply, described)
+    return isApiPath(request.url)
+      ? sendProblem(request, reply, described)
+      : sendPage(request, reply, described)
   })
 }

@@ -23,7 +23,17 @@ it('redacts names, dates of birth, identifiers, passwords, tokens and cookies fr
     'an event',
   )
   const output = lines.join('')
-  for (const secret of ['Ada', 'Lovelace', '2011-04-01', '9990001234', 'abc', 's3cret', 'someone@', 'correct horse', 'tok_123']) {
+  for (const secret of [
+    'Ada',
+    'Lovelace',
+    '2011-04-01',
+    '9990001234',
+    'abc',
+    's3cret',
+    'someone@',
+    'correct horse',
+    'tok_123',
+  ]) {
     assert.ok(!output.includes(secret), `log output leaked ${secret}`)
   }
   assert.match(output, /\[REDACTED\]/)

@@ -62,5 +62,5 @@ export function loggerOptions(level: string): LoggerOptions {
 }
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(loggerOptions(level), destination) as unknown as Logger
+  return pino(loggerOptions(level), destination)
 }

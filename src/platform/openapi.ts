@@ -35,7 +35,10 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
     transform: ({ schema, url }) => {
       const documented = url.startsWith(`${API_PREFIX}/`) || url.startsWith(paths.health.liveness)
       return { schema: documented ? schema : { ...schema, hide: true }, url }

@@ -44,7 +44,7 @@ export async function setUpViews(app: FastifyInstance, config: Config): Promise<
   app.addHook('onRequest', async (request, reply) => {
     reply.locals = {
       requestId: request.id,
-      cspNonce: reply.cspNonce?.script,
+      cspNonce: reply.cspNonce.script,
     }
   })
 }

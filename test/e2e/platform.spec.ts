@@ -49,7 +49,7 @@ describe('platform pages in a browser', () => {
     const start = new StartPage(await context.newPage(), running.baseUrl)
     await start.visit()
     await start.page.keyboard.press('Tab')
-    const focused = await start.page.evaluate(() => document.activeElement?.textContent?.trim())
+    const focused = await start.page.evaluate(() => document.activeElement?.textContent.trim())
     assert.equal(focused, 'Skip to main content')
     await start.page.keyboard.press('Enter')
     assert.equal(await start.page.evaluate(() => document.activeElement?.id), 'main-content')
@@ -103,7 +103,9 @@ describe('platform pages in a browser', () => {
       await page.waitForFunction(() => document.body.classList.contains('govuk-frontend-supported'))
       // initAll() from our module marks initialised components.
       await page.waitForSelector('[data-govuk-skip-link-init]', { state: 'attached' })
-      const violations = await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)
+      const violations = await page.evaluate(
+        () => (window as unknown as { cspViolations: string[] }).cspViolations,
+      )
       assert.deepEqual(violations, [], `CSP violations on ${path}`)
     }
     assert.deepEqual(consoleErrors, [])

@@ -80,7 +80,11 @@ export async function createEmptyDatabase(t: Pick<TestContext, 'after'>): Promis
 }
 
 /** Runs one query as the owner role and returns its rows. */
-export async function ownerQuery<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+export async function ownerQuery<T extends pg.QueryResultRow>(
+  url: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {

@@ -5,5 +5,8 @@ export function pageTitle(html: string): string | undefined {
 }
 
 export function headingText(html: string): string | undefined {
-  return /<h1[^>]*>([\s\S]*?)<\/h1>/.exec(html)?.[1]?.replace(/<[^>]+>/g, '').trim()
+  return /<h1[^>]*>([\s\S]*?)<\/h1>/
+    .exec(html)?.[1]
+    ?.replace(/<[^>]+>/g, '')
+    .trim()
 }

@@ -13,7 +13,10 @@ describe('pages', () => {
     assert.equal(pageTitle(res.body), 'Protect children from exploitation, together – OpenMACE')
     assert.match(res.body, /class="govuk-skip-link"[^>]*>Skip to main content/)
     assert.match(res.body, /govuk-phase-banner/)
-    assert.match(res.body, /href="\/sign-in"[^>]*class="govuk-button govuk-button--start"|class="govuk-button govuk-button--start"[^>]*href="\/sign-in"/)
+    assert.match(
+      res.body,
+      /href="\/sign-in"[^>]*class="govuk-button govuk-button--start"|class="govuk-button govuk-button--start"[^>]*href="\/sign-in"/,
+    )
     assert.match(res.body, /Northshire Safeguarding Partnership[\s\S]*Demonstration data/)
     assert.match(res.body, /call the police on 999/)
     assert.match(res.body, /<footer/)
@@ -82,7 +85,11 @@ describe('pages', () => {
       assert.equal(res.statusCode, 200, url)
       assert.notEqual(res.headers['cache-control'], 'no-store', `${url} may be cached`)
     }
-    assert.equal((await app.inject('/assets/govuk/template.njk')).statusCode, 404, 'only built assets are served')
+    assert.equal(
+      (await app.inject('/assets/govuk/template.njk')).statusCode,
+      404,
+      'only built assets are served',
+    )
   })
 })
 
@@ -94,7 +101,12 @@ describe('security headers', () => {
     const nonce = /script-src 'self' 'nonce-([^']+)'/.exec(csp)?.[1]
     assert.ok(nonce, `script-src carries a nonce: ${csp}`)
     assert.match(res.body, new RegExp(`<script nonce="${nonce}">document\\.body\\.className`))
-    for (const directive of ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'"]) {
+    for (const directive of [
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+      "default-src 'self'",
+    ]) {
       assert.ok(csp.includes(directive), `CSP has ${directive}`)
     }
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/)
@@ -102,7 +114,11 @@ describe('security headers', () => {
     assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN')
     assert.equal(res.headers['x-content-type-options'], 'nosniff')
     const again = await app.inject('/')
-    assert.notEqual(/'nonce-([^']+)'/.exec(again.headers['content-security-policy'] as string)?.[1], nonce, 'a new nonce per request')
+    assert.notEqual(
+      /'nonce-([^']+)'/.exec(again.headers['content-security-policy'] as string)?.[1],
+      nonce,
+      'a new nonce per request',
+    )
   })
 
   it('makes up a request id when the caller sends none or a malformed one', async (t) => {
@@ -172,7 +188,12 @@ describe('API errors are problem+json', () => {
   it('refuses a content type it does not accept with 415', async (t) => {
     const app = await withEcho(t)
     for (const type of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x']) {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/echo', headers: { 'content-type': type }, payload: 'name=x' })
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/echo',
+        headers: { 'content-type': type },
+        payload: 'name=x',
+      })
       assert.equal(res.statusCode, 415, type)
       assert.match(res.headers['content-type'] as string, /^application\/problem\+json/)
     }
@@ -180,10 +201,14 @@ describe('API errors are problem+json', () => {
 
   it('refuses a body that breaks the route schema with 400 and field errors', async (t) => {
     const app = await withEcho(t)
-    const res = await app.inject({ method: 'POST', url: '/api/v1/echo', payload: { age: 'old', extra: true } })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/echo',
+      payload: { age: 'old', extra: true },
+    })
     assert.equal(res.statusCode, 400)
-    const body = res.json()
-    const fields = body.errors.map((e: { field: string }) => e.field)
+    const body = res.json<{ errors: Array<{ field: string }> }>()
+    const fields = body.errors.map((e) => e.field)
     assert.ok(fields.includes('/body/name'), JSON.stringify(body.errors))
     assert.ok(fields.includes('/body/age'), JSON.stringify(body.errors))
   })
@@ -222,7 +247,9 @@ describe('API', () => {
     const body = res.json()
     assert.equal(body.service, 'OpenMACE')
     assert.equal(body.apiVersion, 'v1')
-    assert.deepEqual(body.partnerships, [{ code: 'northshire', name: 'Northshire Safeguarding Partnership', demo: true }])
+    assert.deepEqual(body.partnerships, [
+      { code: 'northshire', name: 'Northshire Safeguarding Partnership', demo: true },
+    ])
   })
 
   it('publishes an OpenAPI 3.1 document of the API routes only', async (t) => {
@@ -245,7 +272,10 @@ describe('route access declarations', () => {
     await app.ready()
     const routes = app.routeTable()
     assert.ok(routes.length > 5)
-    assert.deepEqual(routes.filter((r) => r.access === undefined), [])
+    assert.deepEqual(
+      routes.filter((r) => r.access === undefined),
+      [],
+    )
   })
 
   it('start-up fails when a route has no access declaration', async (t) => {

@@ -23,7 +23,13 @@ interface Started {
 async function start(dataDir: string): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'development', OPENMACE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      OPENMACE_DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -37,8 +43,8 @@ async function start(dataDir: string): Promise<Started> {
         resolve({ child, url: match[1] })
       }
     }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
     child.on('exit', (code) => {
       clearTimeout(timer)
       reject(new Error(`server exited with ${code}:\n${output}`))
@@ -95,7 +101,9 @@ describe('crash safety of npm start on the embedded database', { timeout: 240_00
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'openmace-crash-'))
     current = await start(dataDir)
     assert.equal(await health(current.url), 'UP')
-    const service = (await (await fetch(`${current.url}/api/v1/service`)).json()) as { partnerships: unknown[] }
+    const service = (await (await fetch(`${current.url}/api/v1/service`)).json()) as {
+      partnerships: unknown[]
+    }
     assert.equal(service.partnerships.length, 1, 'a fresh data folder is seeded with the demo partnership')
 
     // Round 1: the app dies; its PostgreSQL lives on as an orphan holding the folder.

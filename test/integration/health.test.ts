@@ -53,7 +53,10 @@ describe('when the database stops and comes back', () => {
     await migrate(server.ownerUrl)
     const config = testConfig()
     database = createDatabase(server.appUrl, { poolSize: 3 })
-    app = await buildApp({ config, services: services(config, database, { latestMigration: await latestMigration() }) })
+    app = await buildApp({
+      config,
+      services: services(config, database, { latestMigration: await latestMigration() }),
+    })
   })
 
   after(async () => {

@@ -9,17 +9,21 @@ describe('demo seed', () => {
   it('creates the fictional partnership and its agencies, marked as demo', async (t) => {
     const { services, db } = await build(t)
     const result = await services.demo.seed()
-    assert.deepEqual(result, { created: true, partnershipName: 'Northshire Safeguarding Partnership', agencies: DEMO_AGENCIES.length })
+    assert.deepEqual(result, {
+      created: true,
+      partnershipName: 'Northshire Safeguarding Partnership',
+      agencies: DEMO_AGENCIES.length,
+    })
     const rows = await ownerQuery<{ name: string; is_demo: boolean; agencies: string; types: string[] }>(
       db.ownerUrl,
       `SELECT p.name, p.is_demo, count(a.id) AS agencies, array_agg(DISTINCT a.agency_type ORDER BY a.agency_type) AS types
          FROM partnership p JOIN agency a ON a.partnership_id = p.id GROUP BY p.id`,
     )
     assert.equal(rows.length, 1)
-    assert.equal(rows[0]?.is_demo, true)
-    assert.equal(Number(rows[0]?.agencies), DEMO_AGENCIES.length)
+    assert.equal(rows[0]!.is_demo, true)
+    assert.equal(Number(rows[0]!.agencies), DEMO_AGENCIES.length)
     for (const type of ['police', 'health', 'education', 'childrens-services', 'youth-justice']) {
-      assert.ok(rows[0]?.types.includes(type), `the demo has a ${type} agency`)
+      assert.ok(rows[0]!.types.includes(type), `the demo has a ${type} agency`)
     }
   })
 
@@ -34,15 +38,28 @@ describe('demo seed', () => {
 
   it('never mixes demo data into a database that holds a real partnership', async (t) => {
     const { services, db } = await build(t)
-    await ownerQuery(db.ownerUrl, "INSERT INTO partnership (code, name) VALUES ('realshire', 'Realshire Partnership')")
-    await assert.rejects(services.demo.seed(), (error: unknown) => error instanceof DemoRefusedError && /real records/.test(error.message))
-    const [row] = await ownerQuery<{ n: string }>(db.ownerUrl, 'SELECT count(*) AS n FROM partnership WHERE is_demo')
+    await ownerQuery(
+      db.ownerUrl,
+      "INSERT INTO partnership (code, name) VALUES ('realshire', 'Realshire Partnership')",
+    )
+    await assert.rejects(
+      services.demo.seed(),
+      (error: unknown) => error instanceof DemoRefusedError && /real records/.test(error.message),
+    )
+    const [row] = await ownerQuery<{ n: string }>(
+      db.ownerUrl,
+      'SELECT count(*) AS n FROM partnership WHERE is_demo',
+    )
     assert.equal(Number(row?.n), 0, 'nothing written')
   })
 
   it('is refused in production unless OPENMACE_DEMO=true', async (t) => {
     const db = await createTestDatabase(t)
-    const production = { NODE_ENV: 'production', OPENMACE_ALLOW_EMBEDDED: 'true', OPENMACE_SESSION_SECRET: 's'.repeat(40) }
+    const production = {
+      NODE_ENV: 'production',
+      OPENMACE_ALLOW_EMBEDDED: 'true',
+      OPENMACE_SESSION_SECRET: 's'.repeat(40),
+    }
     const off = await build(t, { db, env: production })
     await assert.rejects(off.services.demo.seed(), /Demo data is off in production/)
     const on = await build(t, { db, env: { ...production, OPENMACE_DEMO: 'true' } })

@@ -20,7 +20,11 @@ export interface SeedResult {
  * Fictional demonstration data. Seeded only when demo mode is on (outside production, or OPENMACE_DEMO=true),
  * marked is_demo in the database, and never added to a database that already holds a real partnership.
  */
-export function demoService(database: Database, repository: PartnershipRepository, options: { enabled: boolean }) {
+export function demoService(
+  database: Database,
+  repository: PartnershipRepository,
+  options: { enabled: boolean },
+) {
   return {
     /** Seeds the demo partnership; does nothing if it is already there. One transaction: all or nothing. */
     async seed(): Promise<SeedResult> {

@@ -6,7 +6,9 @@ import type { Services } from '../../services.ts'
 const HealthBody = Type.Object({
   status: Type.Union([Type.Literal('UP'), Type.Literal('DOWN')]),
   components: Type.Optional(
-    Type.Object({ database: Type.Object({ status: Type.Union([Type.Literal('UP'), Type.Literal('DOWN')]) }) }),
+    Type.Object({
+      database: Type.Object({ status: Type.Union([Type.Literal('UP'), Type.Literal('DOWN')]) }),
+    }),
   ),
   reason: Type.Optional(Type.String()),
 })
@@ -17,7 +19,11 @@ export function healthRoutes(services: Services): FastifyPluginAsyncTypebox {
       paths.health.liveness,
       {
         config: { access: 'public' },
-        schema: { tags: ['health'], summary: 'Service and database health', response: { 200: HealthBody, 503: HealthBody } },
+        schema: {
+          tags: ['health'],
+          summary: 'Service and database health',
+          response: { 200: HealthBody, 503: HealthBody },
+        },
       },
       async (_request, reply) => {
         const health = await services.health.health()

@@ -62,7 +62,9 @@ export function partnershipRepository() {
       if (agencies.length === 0) return
       await db
         .insertInto('agency')
-        .values(agencies.map((a) => ({ partnership_id: partnershipId, name: a.name, agency_type: a.agencyType })))
+        .values(
+          agencies.map((a) => ({ partnership_id: partnershipId, name: a.name, agency_type: a.agencyType })),
+        )
         .execute()
     },
 

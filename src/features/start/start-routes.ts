@@ -6,15 +6,23 @@ const hidden = { hide: true } as const
 
 export function startRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get(paths.start, { config: { access: 'public' }, schema: hidden }, async function startGet(_request, reply) {
-      const partnerships = await services.partnerships.list()
-      return reply.view('features/start/views/start.njk', { partnerships })
-    })
+    app.get(
+      paths.start,
+      { config: { access: 'public' }, schema: hidden },
+      async function startGet(_request, reply) {
+        const partnerships = await services.partnerships.list()
+        return reply.view('features/start/views/start.njk', { partnerships })
+      },
+    )
 
     // Replaced by real sign-in (local accounts with TOTP, and OpenID Connect) in the access-control work.
-    app.get(paths.signIn, { config: { access: 'public' }, schema: hidden }, async function signInGet(_request, reply) {
-      return reply.view('features/start/views/sign-in.njk')
-    })
+    app.get(
+      paths.signIn,
+      { config: { access: 'public' }, schema: hidden },
+      async function signInGet(_request, reply) {
+        return reply.view('features/start/views/sign-in.njk')
+      },
+    )
 
     app.get(
       paths.accessibility,

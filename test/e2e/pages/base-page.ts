@@ -26,7 +26,8 @@ export class BasePage {
   async checkAccessibility(): Promise<void> {
     const results = await new AxeBuilder({ page: this.page }).withTags(AXE_TAGS).analyze()
     const report = results.violations.map(
-      (v) => `${v.id} (${v.impact ?? 'unknown'}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`,
+      (v) =>
+        `${v.id} (${v.impact ?? 'unknown'}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`,
     )
     assert.deepEqual(report, [], `axe found violations on ${this.page.url()}`)
   }

@@ -1,4 +1,3 @@
-import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../../src/app.ts'
 import { createDatabase } from '../../../src/db/database.ts'
