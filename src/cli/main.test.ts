@@ -13,7 +13,10 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out: out.join('\n'), err: err.join('\n') }
 }
 
+// The suite may run against a server (DATABASE_URL); each test sets the database it wants.
 const saved = { ...process.env }
+delete saved.DATABASE_URL
+delete saved.DATABASE_APP_URL
 
 describe('openmace CLI', () => {
   beforeEach(() => {

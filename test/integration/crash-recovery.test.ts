@@ -15,6 +15,13 @@ import { connectionUrl } from '../../src/db/urls.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..')
 
+function withoutDatabaseUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env }
+  delete copy.DATABASE_URL
+  delete copy.DATABASE_APP_URL
+  return copy
+}
+
 interface Started {
   child: ChildProcess
   url: string
@@ -24,7 +31,8 @@ async function start(dataDir: string): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: {
-      ...process.env,
+      // No DATABASE_URL: this is about the embedded server, even when the suite runs against a server.
+      ...withoutDatabaseUrl(process.env),
       NODE_ENV: 'development',
       OPENMACE_DATA_DIR: dataDir,
       PORT: '0',
