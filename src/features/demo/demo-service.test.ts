@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { createTestDatabase, ownerQuery } from '../../../test/helpers/database.ts'
+import { createPartnership } from '../../../test/factories/partnership-factory.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { DEMO_AGENCIES } from './demo-data.ts'
 import { DemoRefusedError } from './demo-service.ts'
@@ -38,10 +39,7 @@ describe('demo seed', () => {
 
   it('never mixes demo data into a database that holds a real partnership', async (t) => {
     const { services, db } = await build(t)
-    await ownerQuery(
-      db.ownerUrl,
-      "INSERT INTO partnership (code, name) VALUES ('realshire', 'Realshire Partnership')",
-    )
+    await createPartnership(db.database, { isDemo: false })
     await assert.rejects(
       services.demo.seed(),
       (error: unknown) => error instanceof DemoRefusedError && /real records/.test(error.message),

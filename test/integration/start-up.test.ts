@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { describe, it } from 'node:test'
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..')
+
+async function startWith(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const clean = { ...process.env }
+  delete clean.DATABASE_URL
+  delete clean.DATABASE_APP_URL
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  return { code, stderr }
+}
+
+describe('npm start refuses bad configuration before touching anything', () => {
+  it('a bad value stops start-up with one line naming the variable', async () => {
+    const { code, stderr } = await startWith({ NODE_ENV: 'development', PORT: 'eighty' })
+    assert.equal(code, 78)
+    assert.equal(
+      stderr.trim(),
+      'Configuration error: PORT must be a whole number from 0 to 65535 (got "eighty")',
+    )
+  })
+
+  it('production refuses the embedded database and a missing session secret', async () => {
+    const embedded = await startWith({ NODE_ENV: 'production', OPENMACE_SESSION_SECRET: 'z'.repeat(40) })
+    assert.equal(embedded.code, 78)
+    assert.match(embedded.stderr.trim(), /^Configuration error: DATABASE_URL is required in production/)
+    const noSecret = await startWith({ NODE_ENV: 'production', OPENMACE_ALLOW_EMBEDDED: 'true' })
+    assert.equal(noSecret.code, 78)
+    assert.match(
+      noSecret.stderr.trim(),
+      /^Configuration error: OPENMACE_SESSION_SECRET is required in production/,
+    )
+  })
+})
