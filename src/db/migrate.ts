@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import pg from 'pg'
+import type pg from 'pg'
+import { withClient } from './client.ts'
 
 /**
  * Migrations are numbered SQL files (`NNNN-name.sql`), each applied in its own transaction and recorded with a
@@ -117,16 +118,6 @@ function refuseDrift(statuses: MigrationStatus[]): void {
   }
 }
 
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: 'openmace-migrate' })
-  await client.connect()
-  try {
-    return await fn(client)
-  } finally {
-    await client.end()
-  }
-}
-
 export async function migrationStatus(
   ownerUrl: string,
   dir: string = MIGRATIONS_DIR,
@@ -151,36 +142,40 @@ export async function migrate(
   options: { dir?: string; onApply?: (name: string) => void } = {},
 ): Promise<string[]> {
   const files = await readMigrations(options.dir)
-  return withClient(ownerUrl, async (client) => {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY])
-    try {
-      await ensureTable(client)
-      const statuses = compare(files, await applied(client))
-      refuseDrift(statuses)
-      const done: string[] = []
-      for (const migration of files) {
-        if (statuses.find((s) => s.id === migration.id)?.state !== 'pending') continue
-        try {
-          await client.query('BEGIN')
-          await client.query(migration.sql)
-          await client.query('INSERT INTO schema_migration (id, name, checksum) VALUES ($1, $2, $3)', [
-            migration.id,
-            migration.name,
-            migration.checksum,
-          ])
-          await client.query('COMMIT')
-        } catch (error) {
-          await client.query('ROLLBACK')
-          throw new MigrationError(
-            `migration ${migration.file} failed and was rolled back: ${(error as Error).message}`,
-          )
+  return withClient(
+    ownerUrl,
+    async (client) => {
+      await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY])
+      try {
+        await ensureTable(client)
+        const statuses = compare(files, await applied(client))
+        refuseDrift(statuses)
+        const done: string[] = []
+        for (const migration of files) {
+          if (statuses.find((s) => s.id === migration.id)?.state !== 'pending') continue
+          try {
+            await client.query('BEGIN')
+            await client.query(migration.sql)
+            await client.query('INSERT INTO schema_migration (id, name, checksum) VALUES ($1, $2, $3)', [
+              migration.id,
+              migration.name,
+              migration.checksum,
+            ])
+            await client.query('COMMIT')
+          } catch (error) {
+            await client.query('ROLLBACK')
+            throw new MigrationError(
+              `migration ${migration.file} failed and was rolled back: ${(error as Error).message}`,
+            )
+          }
+          done.push(migration.name)
+          options.onApply?.(migration.name)
         }
-        done.push(migration.name)
-        options.onApply?.(migration.name)
+        return done
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY])
       }
-      return done
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY])
-    }
-  })
+    },
+    'openmace-migrate',
+  )
 }

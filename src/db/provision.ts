@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import pg from 'pg'
+import type pg from 'pg'
+import { withClient } from './client.ts'
 import { withUrlParts } from './urls.ts'
 
 /**
@@ -9,16 +10,6 @@ import { withUrlParts } from './urls.ts'
  * row-level security always applies to the app, and the audit tables can be made append-only for it.
  */
 export const RUNTIME_GROUP = 'openmace_runtime'
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return await fn(client)
-  } finally {
-    await client.end()
-  }
-}
 
 /** Creates the runtime group role if missing (needs CREATEROLE on a server; the embedded owner has it). */
 export async function ensureRuntimeGroup(client: pg.Client): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { TestContext } from 'node:test'
 import pg from 'pg'
+import { withClient } from '../../src/db/client.ts'
 import { createDatabase, type Database } from '../../src/db/database.ts'
 import { withUrlParts } from '../../src/db/urls.ts'
 
@@ -24,59 +24,40 @@ export interface TestDatabase {
   /** Runtime role (NOSUPERUSER NOBYPASSRLS): what the app uses. */
   appUrl: string
   database: Database
-  owner: pg.Pool
 }
 
 let counter = 0
+type Hooks = { after: (fn: () => unknown) => void }
 
-export async function createTestDatabase(t: { after: (fn: () => unknown) => void }): Promise<TestDatabase> {
+/** Creates a database on the test server (from the migrated template or empty); returns how to drop it. */
+async function scratchDatabase(
+  template: boolean,
+): Promise<{ name: string; ownerUrl: string; drop: () => Promise<unknown> }> {
   const adminUrl = env('TEST_ADMIN_URL')
   const name = `openmace_t_${env('TEST_RUN_ID')}_${process.pid}_${counter++}_${randomBytes(2).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${admin.escapeIdentifier(env('TEST_TEMPLATE_DB'))}`)
-  } finally {
-    await admin.end()
-  }
-  const ownerUrl = withUrlParts(adminUrl, { database: name })
-  const appUrl = withUrlParts(adminUrl, {
-    database: name,
-    user: env('TEST_APP_USER'),
-    password: env('TEST_APP_PASSWORD'),
-  })
+  const from = template ? ` TEMPLATE ${env('TEST_TEMPLATE_DB')}` : ''
+  await withClient(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name}${from}`))
+  const drop = () =>
+    withClient(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+  return { name, ownerUrl: withUrlParts(adminUrl, { database: name }), drop }
+}
+
+export async function createTestDatabase(t: Hooks): Promise<TestDatabase> {
+  const { name, ownerUrl, drop } = await scratchDatabase(true)
+  const appUrl = withUrlParts(ownerUrl, { user: env('TEST_APP_USER'), password: env('TEST_APP_PASSWORD') })
   const database = createDatabase(appUrl, { poolSize: 5 })
-  const owner = new pg.Pool({ connectionString: ownerUrl, max: 2 })
-  owner.on('error', () => undefined) // dropped at the end of the test
   t.after(async () => {
     await database.close()
-    await owner.end()
-    const cleanup = new pg.Client({ connectionString: adminUrl })
-    await cleanup.connect()
-    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await cleanup.end()
+    await drop()
   })
-  return { name, ownerUrl, appUrl, database, owner }
+  return { name, ownerUrl, appUrl, database }
 }
 
 /** An empty database (no migrations) on the test server, dropped after the test. Returns its owner URL. */
-export async function createEmptyDatabase(t: Pick<TestContext, 'after'>): Promise<string> {
-  const adminUrl = env('TEST_ADMIN_URL')
-  const name = `openmace_t_${env('TEST_RUN_ID')}_${process.pid}_${counter++}_empty`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name}`)
-  } finally {
-    await admin.end()
-  }
-  t.after(async () => {
-    const cleanup = new pg.Client({ connectionString: adminUrl })
-    await cleanup.connect()
-    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await cleanup.end()
-  })
-  return withUrlParts(adminUrl, { database: name })
+export async function createEmptyDatabase(t: Hooks): Promise<string> {
+  const { ownerUrl, drop } = await scratchDatabase(false)
+  t.after(drop)
+  return ownerUrl
 }
 
 /** Runs one query as the owner role and returns its rows. */
@@ -85,11 +66,5 @@ export async function ownerQuery<T extends pg.QueryResultRow>(
   text: string,
   values: unknown[] = [],
 ): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query<T>(text, values)).rows
-  } finally {
-    await client.end()
-  }
+  return withClient(url, async (client) => (await client.query<T>(text, values)).rows)
 }
