@@ -1,12 +1,12 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { Capability } from './access/roles.ts'
 
 /**
- * Every route declares who may call it, in its `config.access`. Today the only value is 'public' (no
- * sign-in needed: start page, health, OpenAPI); the access-control work adds capability declarations that
- * the one access policy module enforces. Start-up fails if any route has no declaration, so nothing can be
- * added that bypasses the policy by omission.
+ * Every route declares who may call it, in its `config.access`: 'public' (no sign-in: start page, health,
+ * OpenAPI, sign-in itself) or the capability (src/platform/access/roles.ts) the caller's roles must grant.
+ * Start-up fails if any route has no declaration, so nothing can be added that bypasses the policy by omission.
  */
-export type RouteAccess = 'public'
+export type RouteAccess = 'public' | { capability: Capability }
 
 declare module 'fastify' {
   interface FastifyContextConfig {

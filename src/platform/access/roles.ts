@@ -1,0 +1,142 @@
+/**
+ * Roles and the capabilities they grant (PRODUCT.md, "Who uses it"). This table is the written access rule per
+ * function (ASVS 8.1.1): the policy reads it, the authorisation matrix test is generated from it, and nothing
+ * else decides what a role may do.
+ */
+
+export const ROLES = [
+  'practitioner',
+  'dsl',
+  'front-door',
+  'social-worker',
+  'team-manager',
+  'mace-chair',
+  'police-intelligence',
+  'strategic-leader',
+  'dpo',
+  'system-admin',
+] as const
+export type Role = (typeof ROLES)[number]
+
+export const CAPABILITIES = [
+  // Front door (C4)
+  'concern:create',
+  'referral:create',
+  'referral:read-own',
+  'referral:queue',
+  'referral:decide',
+  // People, places and things (C3)
+  'person:search',
+  'person:read',
+  'person:write',
+  'person:merge',
+  'link:write',
+  'flag:write',
+  // Assessment and planning (C5, C6, C8)
+  'assessment:write',
+  'assessment:sign-off',
+  'mace:manage',
+  'mace:attend',
+  'action:write',
+  // Intelligence (C7)
+  'intelligence:read',
+  'intelligence:write',
+  'network:analyse',
+  // Oversight (C9)
+  'insight:aggregate',
+  'export:csv',
+  // Data protection (C2, C10)
+  'audit:read',
+  'audit:export',
+  'record-views:read',
+  'break-glass:review',
+  'subject-access:export',
+  // Administration (C2)
+  'user:manage',
+  'agency:manage',
+  'token:manage',
+  // Exceptional access outside a relationship (C2)
+  'break-glass:use',
+] as const
+export type Capability = (typeof CAPABILITIES)[number]
+
+const FRONT_LINE: Capability[] = ['concern:create', 'referral:create', 'referral:read-own', 'person:search']
+
+/** What each role may do. Record-level visibility is decided separately, from relationships (policy.ts). */
+export const ROLE_CAPABILITIES: Readonly<Record<Role, readonly Capability[]>> = {
+  // Policy: "anyone can refer" — every practitioner records concerns and refers, and sees their own referrals.
+  practitioner: FRONT_LINE,
+  dsl: [...FRONT_LINE, 'person:read'],
+  'front-door': [
+    ...FRONT_LINE,
+    'referral:queue',
+    'referral:decide',
+    'person:read',
+    'person:write',
+    'link:write',
+    'flag:write',
+    'break-glass:use',
+  ],
+  'social-worker': [
+    ...FRONT_LINE,
+    'person:read',
+    'person:write',
+    'link:write',
+    'flag:write',
+    'assessment:write',
+    'action:write',
+    'mace:attend',
+    'record-views:read',
+    'break-glass:use',
+  ],
+  'team-manager': [
+    ...FRONT_LINE,
+    'referral:queue',
+    'referral:decide',
+    'person:read',
+    'person:write',
+    'person:merge',
+    'link:write',
+    'flag:write',
+    'assessment:write',
+    'assessment:sign-off',
+    'action:write',
+    'mace:attend',
+    'record-views:read',
+    'export:csv',
+    'break-glass:use',
+  ],
+  'mace-chair': [
+    ...FRONT_LINE,
+    'person:read',
+    'link:write',
+    'flag:write',
+    'mace:manage',
+    'mace:attend',
+    'action:write',
+    'network:analyse',
+    'export:csv',
+    'break-glass:use',
+  ],
+  'police-intelligence': [
+    ...FRONT_LINE,
+    'person:read',
+    'person:write',
+    'link:write',
+    'flag:write',
+    'intelligence:read',
+    'intelligence:write',
+    'network:analyse',
+    'mace:attend',
+    'break-glass:use',
+  ],
+  // Aggregates only, never an identifiable child.
+  'strategic-leader': ['insight:aggregate'],
+  dpo: ['audit:read', 'audit:export', 'record-views:read', 'break-glass:review', 'subject-access:export'],
+  // Users and agencies, and no case data.
+  'system-admin': ['user:manage', 'agency:manage', 'token:manage'],
+}
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value)
+}
