@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander'
 import { ConfigError, loadConfig, type Config } from '../config.ts'
 import { findRunningServer, loadCredentials, OWNER_ROLE, EMBEDDED_DATABASE } from '../db/embedded.ts'
+import { createDatabase } from '../db/database.ts'
 import { migrate, migrationStatus } from '../db/migrate.ts'
 import { connectionUrl } from '../db/urls.ts'
+import { sealPending, verifyAudit, type SealInfo } from '../platform/audit/audit-seal.ts'
 import { createLogger, type Logger } from '../platform/logger.ts'
 import { openDatabase, openRuntime } from '../runtime.ts'
 import { version } from '../version.ts'
@@ -110,6 +112,67 @@ export function buildProgram(io: Io): Command {
             : `${result.partnershipName} is already seeded (${result.agencies} agencies). Nothing changed.`,
         )
       } finally {
+        await runtime.close()
+      }
+    })
+
+  const audit = program.command('audit').description('the tamper-evident audit trail')
+  const describeSeal = (seal: SealInfo | undefined): string =>
+    seal === undefined
+      ? 'No seal yet.'
+      : `Latest seal ${seal.seq} (events up to ${seal.lastEventId}, ${seal.sealedAt.toISOString()}): ${seal.hash}`
+
+  audit
+    .command('seal')
+    .description('seal the audit rows committed so far into hash-chained blocks')
+    .action(async () => {
+      const { config, log } = context()
+      const runtime = await openRuntime(config, log, { attach: true })
+      try {
+        const result = await sealPending(runtime.database, { logger: log })
+        io.out(
+          result.rows === 0
+            ? 'Nothing to seal.'
+            : `Sealed ${result.rows} audit row(s) in ${result.blocks} block(s).`,
+        )
+        io.out(describeSeal(result.latest))
+      } finally {
+        await runtime.close()
+      }
+    })
+
+  audit
+    .command('verify')
+    .description('recompute every sealed block and the chain; exit 1 naming the first broken row')
+    .option('--expect <seq:hash>', 'also check a seal against the copy of its hash kept outside the database')
+    .action(async (options: { expect?: string }) => {
+      const expect =
+        options.expect === undefined ? undefined : /^([1-9][0-9]*):([0-9a-fA-F]{64})$/.exec(options.expect)
+      if (expect === null)
+        throw new CliError('--expect takes SEQ:HASH (a seal number and its 64-character hash)')
+      const { config, log } = context()
+      const runtime = await openRuntime(config, log, { attach: true })
+      // The owner role sees every audit row whatever row-level security the audit tables may get.
+      const owner = createDatabase(runtime.target.ownerUrl, { poolSize: 1 })
+      try {
+        const result = await verifyAudit(
+          owner.db,
+          expect === undefined ? {} : { expect: { seq: expect[1] ?? '', hash: expect[2] ?? '' } },
+        )
+        io.out(
+          `${result.sealedRows} audit row(s) sealed in ${result.seals} seal(s) verified; ${result.unsealedRows} not yet sealed.`,
+        )
+        io.out(describeSeal(result.latest))
+        if (!result.ok) {
+          throw new CliError(
+            result.firstBrokenEventId === undefined
+              ? `audit trail broken: ${result.message}`
+              : `audit trail broken at row ${result.firstBrokenEventId}: ${result.message}`,
+          )
+        }
+        io.out('Audit trail intact.')
+      } finally {
+        await owner.close()
         await runtime.close()
       }
     })

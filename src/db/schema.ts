@@ -43,9 +43,41 @@ export interface SchemaMigrationTable {
   applied_at: Timestamp
 }
 
+/** Append-only (migration 0002): the runtime role may insert and select, never choose `id` or `occurred_at`. */
+export interface AuditEventTable {
+  /** bigint: read as a string. */
+  id: ColumnType<string, never, never>
+  partnership_id: string | null
+  occurred_at: ColumnType<Date, never, never>
+  actor_id: string | null
+  actor_role: string | null
+  actor_agency_id: string | null
+  action: string
+  record_type: string | null
+  record_id: string | null
+  outcome: 'allowed' | 'denied' | 'succeeded' | 'failed'
+  reason: string | null
+  request_id: string | null
+  ip: string | null
+  details: ColumnType<Record<string, unknown>, string | undefined, never>
+}
+
+export interface AuditSealTable {
+  seq: ColumnType<string, string, never>
+  first_event_id: ColumnType<string, string, never>
+  last_event_id: ColumnType<string, string, never>
+  row_count: ColumnType<number, number, never>
+  previous_hash: ColumnType<string, string, never>
+  hash: ColumnType<string, string, never>
+  row_index: ColumnType<Buffer, Buffer, never>
+  sealed_at: ColumnType<Date, never, never>
+}
+
 export interface DB {
   partnership: PartnershipTable
   agency_type: AgencyTypeTable
   agency: AgencyTable
   schema_migration: SchemaMigrationTable
+  audit_event: AuditEventTable
+  audit_seal: AuditSealTable
 }

@@ -1,0 +1,177 @@
+import { isIP } from 'node:net'
+import type { Transaction } from 'kysely'
+import type { Executor } from '../../db/database.ts'
+import type { DB } from '../../db/schema.ts'
+
+/**
+ * The one audit writer. Every audited action (a read of a person's record, a change, a denial, sign-in, export,
+ * break-glass) calls `write` with the transaction that performs the action, so the audit row commits or rolls back
+ * with it: no action without its record, no record of an action that did not happen.
+ *
+ * The database gives each event its id (the sequence the seals follow) and its time; the runtime role can only
+ * insert and read audit rows (migration 0002).
+ */
+
+export type AuditOutcome = 'allowed' | 'denied' | 'succeeded' | 'failed'
+
+/** Known actions. Dotted lower-case words; the database checks the shape, not the list. */
+export type AuditAction =
+  | 'record.read'
+  | 'record.create'
+  | 'record.update'
+  | 'record.delete'
+  | 'access.denied'
+  | 'auth.sign-in'
+  | 'auth.sign-in-failed'
+  | 'auth.sign-out'
+  | 'auth.locked-out'
+  | 'auth.mfa-enrolled'
+  | 'token.create'
+  | 'token.revoke'
+  | 'admin.user-change'
+  | 'admin.agency-change'
+  | 'export'
+  | 'break-glass'
+
+/** Codes, counts and flags only: never names, dates of birth or free text about a person. */
+export type AuditDetails = Readonly<Record<string, string | number | boolean | null>>
+
+export interface AuditEvent {
+  action: AuditAction
+  outcome: AuditOutcome
+  /** Absent for system events and sign-in before a partnership is known. */
+  partnershipId?: string | null
+  actor?: { id: string; role?: string | null; agencyId?: string | null } | null
+  record?: { type: string; id: string } | null
+  /** Why: the break-glass reason, the denial rule, the sign-in failure code. */
+  reason?: string | null
+  requestId?: string | null
+  ip?: string | null
+  details?: AuditDetails
+}
+
+export class AuditError extends Error {
+  override name = 'AuditError'
+}
+
+export function auditWriter() {
+  return {
+    /** Appends one event in `trx`; returns its id (a bigint, as a string). */
+    async write(trx: Transaction<DB>, event: AuditEvent): Promise<string> {
+      const ip = event.ip ?? null
+      if (ip !== null && isIP(ip) === 0) throw new AuditError('audit event ip is not an IP address')
+      const row = await trx
+        .insertInto('audit_event')
+        .values({
+          partnership_id: event.partnershipId ?? null,
+          actor_id: event.actor?.id ?? null,
+          actor_role: event.actor?.role ?? null,
+          actor_agency_id: event.actor?.agencyId ?? null,
+          action: event.action,
+          record_type: event.record?.type ?? null,
+          record_id: event.record?.id ?? null,
+          outcome: event.outcome,
+          reason: event.reason ?? null,
+          request_id: event.requestId ?? null,
+          ip,
+          details: JSON.stringify(event.details ?? {}),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return row.id
+    },
+  }
+}
+
+export type AuditWriter = ReturnType<typeof auditWriter>
+
+/** An audit event as read back (for the data protection officer's page and "who has viewed this record"). */
+export interface AuditEntry {
+  id: string
+  partnershipId: string | null
+  occurredAt: Date
+  actorId: string | null
+  actorRole: string | null
+  actorAgencyId: string | null
+  action: string
+  recordType: string | null
+  recordId: string | null
+  outcome: AuditOutcome
+  reason: string | null
+  requestId: string | null
+  ip: string | null
+  details: Record<string, unknown>
+}
+
+export interface AuditFilter {
+  partnershipId?: string
+  actorId?: string
+  /** Both together: one record's trail. */
+  record?: { type: string; id?: string }
+  action?: string
+  outcome?: AuditOutcome
+  /** Inclusive lower bound. */
+  from?: Date
+  /** Exclusive upper bound. */
+  to?: Date
+}
+
+export interface AuditPage {
+  entries: AuditEntry[]
+  /** Pass as `before` for the next (older) page; absent on the last page. */
+  nextBefore?: string
+}
+
+export const AUDIT_PAGE_MAX = 500
+
+export function auditRepository() {
+  return {
+    /** Newest first, keyset-paginated on id (stable while rows are appended). */
+    async list(
+      db: Executor,
+      filter: AuditFilter,
+      page: { limit?: number; before?: string } = {},
+    ): Promise<AuditPage> {
+      const limit = Math.min(Math.max(Math.trunc(page.limit ?? 50), 1), AUDIT_PAGE_MAX)
+      if (page.before !== undefined && !/^[1-9][0-9]{0,18}$/.test(page.before)) {
+        throw new AuditError('audit page cursor must be an event id')
+      }
+      let query = db.selectFrom('audit_event').selectAll()
+      if (filter.partnershipId !== undefined) query = query.where('partnership_id', '=', filter.partnershipId)
+      if (filter.actorId !== undefined) query = query.where('actor_id', '=', filter.actorId)
+      if (filter.record !== undefined) {
+        query = query.where('record_type', '=', filter.record.type)
+        if (filter.record.id !== undefined) query = query.where('record_id', '=', filter.record.id)
+      }
+      if (filter.action !== undefined) query = query.where('action', '=', filter.action)
+      if (filter.outcome !== undefined) query = query.where('outcome', '=', filter.outcome)
+      if (filter.from !== undefined) query = query.where('occurred_at', '>=', filter.from)
+      if (filter.to !== undefined) query = query.where('occurred_at', '<', filter.to)
+      if (page.before !== undefined) query = query.where('id', '<', page.before)
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute()
+      const entries = rows.slice(0, limit).map((r): AuditEntry => ({
+        id: r.id,
+        partnershipId: r.partnership_id,
+        occurredAt: r.occurred_at,
+        actorId: r.actor_id,
+        actorRole: r.actor_role,
+        actorAgencyId: r.actor_agency_id,
+        action: r.action,
+        recordType: r.record_type,
+        recordId: r.record_id,
+        outcome: r.outcome,
+        reason: r.reason,
+        requestId: r.request_id,
+        ip: r.ip,
+        details: r.details,
+      }))
+      const last = entries.at(-1)
+      return rows.length > limit && last !== undefined ? { entries, nextBefore: last.id } : { entries }
+    },
+  }
+}
+
+export type AuditRepository = ReturnType<typeof auditRepository>
