@@ -4,12 +4,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.ts'
 import { healthRoutes } from './features/health/health-routes.ts'
+import { accountRoutes } from './features/account/account-routes.ts'
 import { serviceRoutes } from './features/service/service-routes.ts'
+import { signInRoutes } from './features/sign-in/sign-in-routes.ts'
 import { startRoutes } from './features/start/start-routes.ts'
+import { setUpCurrentUser } from './platform/auth/auth-plugin.ts'
 import { setUpErrorHandling } from './platform/error-handler.ts'
 import { loggerOptions, type Logger } from './platform/logger.ts'
 import { setUpOpenApi } from './platform/openapi.ts'
 import { setUpRouteAccess, type RegisteredRoute } from './platform/route-access.ts'
+import { setUpSessions } from './platform/session/session-plugin.ts'
 import { setUpAssets, setUpViews } from './platform/views.ts'
 import { setUpWebSecurity } from './platform/web-security.ts'
 import type { Services } from './services.ts'
@@ -58,11 +62,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await setUpOpenApi(app)
   await setUpViews(app, config)
   await setUpAssets(app)
+  // After the views (whose onRequest hook starts reply.locals): sessions, CSRF, then the signed-in user.
+  await setUpSessions(app, config, services.sessions)
+  setUpCurrentUser(app, services.auth)
   setUpErrorHandling(app, config.bodyLimitBytes)
 
   await app.register(healthRoutes(services))
   await app.register(startRoutes(services))
   await app.register(serviceRoutes(services))
+  await app.register(signInRoutes(services, config))
+  await app.register(accountRoutes(services))
 
   return app
 }

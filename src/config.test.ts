@@ -79,6 +79,19 @@ describe('configuration', () => {
     assert.match(byDefault.message, /example secret/)
   })
 
+  it('requires a security code for every account in production only, unless set', () => {
+    assert.equal(loadConfig({}, '/srv').requireMfa, false)
+    assert.equal(loadConfig({ OPENMACE_REQUIRE_MFA: 'true' }, '/srv').requireMfa, true)
+    const production = {
+      NODE_ENV: 'production',
+      OPENMACE_ALLOW_EMBEDDED: 'true',
+      OPENMACE_SESSION_SECRET: SECRET,
+    }
+    assert.equal(loadConfig(production, '/srv').requireMfa, true)
+    assert.equal(loadConfig({ ...production, OPENMACE_REQUIRE_MFA: 'false' }, '/srv').requireMfa, false)
+    assert.equal(refusal({ OPENMACE_REQUIRE_MFA: 'maybe' }).variable, 'OPENMACE_REQUIRE_MFA')
+  })
+
   it('production with DATABASE_URL needs the runtime role URL too', () => {
     const error = refusal({
       NODE_ENV: 'production',

@@ -24,6 +24,8 @@ export interface Config {
   allowEmbedded: boolean
   demo: boolean
   sessionSecret: string | undefined
+  /** Every local account must use a security code (TOTP) to sign in. */
+  requireMfa: boolean
   logLevel: string
   brand: Brand
   serviceName: string
@@ -86,6 +88,7 @@ const EnvSchema = Type.Object({
   OPENMACE_SESSION_SECRET: Type.Optional(
     Type.String({ minLength: 32, description: 'at least 32 random characters' }),
   ),
+  OPENMACE_REQUIRE_MFA: flag('true or false'),
   LOG_LEVEL: Type.Optional(
     literals(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
@@ -177,6 +180,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     allowEmbedded,
     demo: e.OPENMACE_DEMO ?? !production,
     sessionSecret: e.OPENMACE_SESSION_SECRET,
+    requireMfa: e.OPENMACE_REQUIRE_MFA ?? production,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     brand: e.OPENMACE_BRAND,
     serviceName: e.OPENMACE_SERVICE_NAME,

@@ -19,8 +19,17 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel)
   const runtime = await openRuntime(config, log)
 
+  let demoAccounts = ''
   if (config.demo && (await runtime.services.demo.isEmpty())) {
     const seeded = await runtime.services.demo.seed()
+    // Shown once, on the start that created them; the password is not stored anywhere but as a hash.
+    if (seeded.users !== undefined && seeded.password !== undefined) {
+      const width = Math.max(...seeded.users.map((u) => u.email.length))
+      demoAccounts =
+        `\nDemo accounts (fictional), all with the password ${seeded.password}\n` +
+        seeded.users.map((u) => `  ${u.email.padEnd(width)}  ${u.role}, ${u.agency}`).join('\n') +
+        '\n'
+    }
     log.info(
       { partnership: seeded.partnershipName, agencies: seeded.agencies },
       'demo data seeded (fictional)',
@@ -56,6 +65,7 @@ async function main(): Promise<void> {
   console.log(
     `\n${config.serviceName} is running at ${url}` +
       (demo.length > 0 ? `\nDemonstration data (fictional): ${demo.join(', ')}` : '') +
+      demoAccounts +
       `\nHealth: ${url}/health · API: ${url}/api/v1/openapi.json · Stop: Ctrl+C\n`,
   )
 }

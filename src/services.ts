@@ -4,21 +4,30 @@ import { demoService } from './features/demo/demo-service.ts'
 import { healthService } from './features/health/health-service.ts'
 import { partnershipRepository } from './features/partnerships/partnership-repository.ts'
 import { partnershipService } from './features/partnerships/partnership-service.ts'
+import { authService } from './platform/auth/auth-service.ts'
+import { userRepository } from './platform/auth/user-repository.ts'
+import { sessionRepository } from './platform/session/session-repository.ts'
+import { sessionService } from './platform/session/session-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
 export function repositories() {
   return {
     partnerships: partnershipRepository(),
+    users: userRepository(),
+    sessions: sessionRepository(),
   }
 }
 
 export function services(config: Config, database: Database, options: { latestMigration: number }) {
   const repos = repositories()
+  const auth = authService(database, repos.users, repos.sessions, { issuer: config.serviceName })
   return {
     serviceName: config.serviceName,
     health: healthService(database, options),
     partnerships: partnershipService(database, repos.partnerships),
-    demo: demoService(database, repos.partnerships, { enabled: config.demo }),
+    auth,
+    sessions: sessionService(database, repos.sessions),
+    demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
   }
 }
 

@@ -43,6 +43,78 @@ export interface SchemaMigrationTable {
   applied_at: Timestamp
 }
 
+export interface RoleTable {
+  code: string
+  label: string
+  sort_order: number
+}
+
+export interface TeamTable {
+  id: Generated<string>
+  partnership_id: string
+  agency_id: string
+  name: string
+  disabled_at: Timestamp | null
+  created_at: Timestamp
+  created_by: string | null
+  updated_at: Timestamp
+  updated_by: string | null
+  version: Generated<number>
+}
+
+export interface AppUserTable {
+  id: Generated<string>
+  partnership_id: string
+  agency_id: string
+  team_id: string | null
+  email: string
+  display_name: string
+  password_hash: string | null
+  totp_secret: string | null
+  totp_enabled_at: Timestamp | null
+  totp_last_step: ColumnType<string | null, number | null | undefined, number | null>
+  failed_attempts: Generated<number>
+  locked_until: Timestamp | null
+  disabled_at: Timestamp | null
+  is_demo: Generated<boolean>
+  created_at: Timestamp
+  created_by: string | null
+  updated_at: Timestamp
+  updated_by: string | null
+  version: Generated<number>
+}
+
+export interface UserRoleTable {
+  user_id: string
+  role: string
+  created_at: Timestamp
+  created_by: string | null
+}
+
+export interface RecoveryCodeTable {
+  id: Generated<string>
+  user_id: string
+  code_hash: string
+  used_at: Timestamp | null
+  created_at: Timestamp
+}
+
+export interface SignInThrottleTable {
+  email_hash: string
+  failed_attempts: Generated<number>
+  locked_until: Timestamp | null
+  updated_at: Timestamp
+}
+
+export interface SessionTable {
+  id: string
+  user_id: string | null
+  data: ColumnType<Record<string, unknown>, string, string>
+  created_at: Timestamp
+  last_seen_at: Timestamp
+  expires_at: Timestamp
+}
+
 /** Append-only (migration 0002): the runtime role may insert and select, never choose `id` or `occurred_at`. */
 export interface AuditEventTable {
   /** bigint: read as a string. */
@@ -78,6 +150,13 @@ export interface DB {
   agency_type: AgencyTypeTable
   agency: AgencyTable
   schema_migration: SchemaMigrationTable
+  role: RoleTable
+  team: TeamTable
+  app_user: AppUserTable
+  user_role: UserRoleTable
+  recovery_code: RecoveryCodeTable
+  sign_in_throttle: SignInThrottleTable
+  session: SessionTable
   audit_event: AuditEventTable
   audit_seal: AuditSealTable
 }

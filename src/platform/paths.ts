@@ -5,6 +5,13 @@ export const API_PREFIX = '/api/v1'
 export const paths = {
   start: '/',
   signIn: '/sign-in',
+  signInSecurityCode: '/sign-in/security-code',
+  signOut: '/sign-out',
+  home: '/home',
+  account: {
+    show: '/account',
+    securityCodeSetUp: '/account/security-code/set-up',
+  },
   accessibility: '/accessibility',
   health: {
     liveness: '/health',

@@ -23,3 +23,29 @@ export const DEMO_AGENCIES: NewAgency[] = [
   { name: 'Northshire Homes', agencyType: 'housing' },
   { name: 'Northshire Safeguarding Partnership Business Unit', agencyType: 'partnership' },
 ]
+
+/** One demonstration user per role (PRODUCT.md), in the agency where that role works. Names are generated. */
+export const DEMO_USERS: Array<{ role: string; agency: string; team?: string }> = [
+  { role: 'practitioner', agency: 'Northshire and Wendover NHS Foundation Trust' },
+  { role: 'practitioner', agency: 'Northshire Youth Justice Service' },
+  { role: 'dsl', agency: 'Castlegate Academy' },
+  { role: 'front-door', agency: "Northshire County Council Children's Services", team: 'Front Door' },
+  {
+    role: 'social-worker',
+    agency: "Northshire County Council Children's Services",
+    team: 'Exploitation Team',
+  },
+  {
+    role: 'team-manager',
+    agency: "Northshire County Council Children's Services",
+    team: 'Exploitation Team',
+  },
+  { role: 'mace-chair', agency: 'Northshire Safeguarding Partnership Business Unit' },
+  { role: 'police-intelligence', agency: 'Northshire Police' },
+  { role: 'strategic-leader', agency: 'Northshire Safeguarding Partnership Business Unit' },
+  { role: 'dpo', agency: 'Northshire Safeguarding Partnership Business Unit' },
+  { role: 'system-admin', agency: 'Northshire Safeguarding Partnership Business Unit' },
+]
+
+/** Fictional addresses only: the .example top-level domain is reserved and never delivers mail. */
+export const DEMO_EMAIL_DOMAIN = 'northshire.example'

@@ -3,18 +3,24 @@ import { describe, it } from 'node:test'
 import { createTestDatabase, ownerQuery } from '../../../test/helpers/database.ts'
 import { createPartnership } from '../../../test/factories/partnership-factory.ts'
 import { build } from '../../../test/helpers/build.ts'
+import { signIn } from '../../../test/helpers/sign-in.ts'
+import { passwordProblem } from '../../platform/auth/password-policy.ts'
+import { paths } from '../../platform/paths.ts'
 import { DEMO_AGENCIES } from './demo-data.ts'
 import { DemoRefusedError } from './demo-service.ts'
 
 describe('demo seed', () => {
   it('creates the fictional partnership and its agencies, marked as demo', async (t) => {
     const { services, db } = await build(t)
-    const result = await services.demo.seed()
+    const { users, password, ...result } = await services.demo.seed()
     assert.deepEqual(result, {
       created: true,
       partnershipName: 'Northshire Safeguarding Partnership',
       agencies: DEMO_AGENCIES.length,
     })
+    assert.equal(users?.length, 11)
+    assert.match(password ?? '', /^northshire-demo-.{12}$/)
+    assert.equal(passwordProblem(password ?? ''), undefined, 'the demo password meets the policy')
     const rows = await ownerQuery<{ name: string; is_demo: boolean; agencies: string; types: string[] }>(
       db.ownerUrl,
       `SELECT p.name, p.is_demo, count(a.id) AS agencies, array_agg(DISTINCT a.agency_type ORDER BY a.agency_type) AS types
@@ -26,6 +32,34 @@ describe('demo seed', () => {
     for (const type of ['police', 'health', 'education', 'childrens-services', 'youth-justice']) {
       assert.ok(rows[0]!.types.includes(type), `the demo has a ${type} agency`)
     }
+  })
+
+  it('creates one user per role, with .example addresses, who can sign in without a security code', async (t) => {
+    const { app, services, db } = await build(t)
+    const { users = [], password = '' } = await services.demo.seed()
+    const roles = new Set(users.map((u) => u.role))
+    for (const role of [
+      'practitioner',
+      'dsl',
+      'front-door',
+      'social-worker',
+      'team-manager',
+      'mace-chair',
+      'police-intelligence',
+      'strategic-leader',
+      'dpo',
+      'system-admin',
+    ]) {
+      assert.ok(roles.has(role), `a demo ${role}`)
+    }
+    for (const user of users) assert.match(user.email, /^[a-z.-]+\d*@northshire\.example$/)
+    const [row] = await ownerQuery<{ n: string }>(
+      db.ownerUrl,
+      'SELECT count(*) AS n FROM app_user WHERE is_demo AND totp_enabled_at IS NULL',
+    )
+    assert.equal(Number(row?.n), users.length)
+    const agent = await signIn(app, { email: users[0]!.email, password })
+    assert.equal((await agent.get(paths.home)).statusCode, 200)
   })
 
   it('does nothing when run again', async (t) => {

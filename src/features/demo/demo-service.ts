@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto'
+import { fakerEN_GB as faker } from '@faker-js/faker'
 import { sql } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
+import type { AuthService } from '../../platform/auth/auth-service.ts'
+import { hashPassword } from '../../platform/auth/passwords.ts'
 import { AppError } from '../../platform/errors.ts'
 import type { PartnershipRepository } from '../partnerships/partnership-repository.ts'
-import { DEMO_AGENCIES, DEMO_PARTNERSHIP } from './demo-data.ts'
+import { DEMO_AGENCIES, DEMO_EMAIL_DOMAIN, DEMO_PARTNERSHIP, DEMO_USERS } from './demo-data.ts'
 
 export class DemoRefusedError extends AppError {
   constructor(message: string) {
@@ -10,10 +14,39 @@ export class DemoRefusedError extends AppError {
   }
 }
 
+export interface DemoUser {
+  email: string
+  displayName: string
+  role: string
+  agency: string
+}
+
 export interface SeedResult {
   created: boolean
   partnershipName: string
   agencies: number
+  /** Only when created: the users and their one shared password, shown once at first start. */
+  users?: DemoUser[]
+  password?: string
+}
+
+/** e.g. "northshire-demo-Xk3v9QmT2pLw": generated per seed, never a fixed demo password. */
+function demoPassword(): string {
+  return `northshire-demo-${randomBytes(9).toString('base64url')}`
+}
+
+function emailFor(displayName: string, taken: Set<string>): string {
+  const base = displayName
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z\s-]/g, '')
+    .trim()
+    .split(/\s+/)
+    .join('.')
+  let email = `${base}@${DEMO_EMAIL_DOMAIN}`
+  for (let n = 2; taken.has(email); n++) email = `${base}${n}@${DEMO_EMAIL_DOMAIN}`
+  taken.add(email)
+  return email
 }
 
 /**
@@ -23,6 +56,7 @@ export interface SeedResult {
 export function demoService(
   database: Database,
   repository: PartnershipRepository,
+  auth: AuthService,
   options: { enabled: boolean },
 ) {
   return {
@@ -33,6 +67,8 @@ export function demoService(
           'Demo data is off in production. Set OPENMACE_DEMO=true only on a database used for demonstrations.',
         )
       }
+      const password = demoPassword()
+      const passwordHash = await hashPassword(password)
       return withTransaction(database, {}, async (trx) => {
         // Serialise concurrent seeders (two instances starting together) on this transaction.
         await sql`SELECT pg_advisory_xact_lock(7246310002)`.execute(trx)
@@ -46,7 +82,42 @@ export function demoService(
         }
         const id = await repository.create(trx, { ...DEMO_PARTNERSHIP, isDemo: true })
         await repository.addAgencies(trx, id, DEMO_AGENCIES)
-        return { created: true, partnershipName: DEMO_PARTNERSHIP.name, agencies: DEMO_AGENCIES.length }
+        const agencyIds = new Map((await repository.agencies(trx, id)).map((a) => [a.name, a.id]))
+        const teams = new Map<string, string>()
+        const taken = new Set<string>()
+        const users: DemoUser[] = []
+        for (const spec of DEMO_USERS) {
+          const agencyId = agencyIds.get(spec.agency)
+          if (agencyId === undefined) throw new Error(`demo agency missing: ${spec.agency}`)
+          let teamId: string | null = null
+          if (spec.team !== undefined) {
+            teamId = teams.get(spec.team) ?? null
+            if (teamId === null) {
+              teamId = await auth.createTeamIn(trx, { partnershipId: id, agencyId, name: spec.team })
+              teams.set(spec.team, teamId)
+            }
+          }
+          const displayName = `${faker.person.firstName()} ${faker.person.lastName()}`
+          const email = emailFor(displayName, taken)
+          await auth.createUserIn(trx, {
+            partnershipId: id,
+            agencyId,
+            teamId,
+            email,
+            displayName,
+            passwordHash,
+            roles: [spec.role],
+            isDemo: true,
+          })
+          users.push({ email, displayName, role: spec.role, agency: spec.agency })
+        }
+        return {
+          created: true,
+          partnershipName: DEMO_PARTNERSHIP.name,
+          agencies: DEMO_AGENCIES.length,
+          users,
+          password,
+        }
       })
     },
 

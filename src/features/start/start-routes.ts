@@ -15,15 +15,6 @@ export function startRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
     )
 
-    // Replaced by real sign-in (local accounts with TOTP, and OpenID Connect) in the access-control work.
-    app.get(
-      paths.signIn,
-      { config: { access: 'public' }, schema: hidden },
-      async function signInGet(_request, reply) {
-        return reply.view('features/start/views/sign-in.njk')
-      },
-    )
-
     app.get(
       paths.accessibility,
       { config: { access: 'public' }, schema: hidden },

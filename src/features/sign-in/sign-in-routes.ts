@@ -1,0 +1,162 @@
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import type { Config } from '../../config.ts'
+import { AppError } from '../../platform/errors.ts'
+import { paths } from '../../platform/paths.ts'
+import type { Services } from '../../services.ts'
+import { formErrors, type FormError } from './form-errors.ts'
+
+const hidden = { hide: true } as const
+const VIEWS = {
+  signIn: 'features/sign-in/views/sign-in.njk',
+  securityCode: 'features/sign-in/views/security-code.njk',
+}
+
+export class TooManyAttemptsError extends AppError {
+  constructor() {
+    super(
+      429,
+      'Too many attempts',
+      'There have been too many attempts to sign in from your network. Wait a few minutes, then try again.',
+    )
+  }
+}
+
+/** Same words for an unknown address and a wrong password: the page never says whether an account exists. */
+export const WRONG_CREDENTIALS = 'Enter a correct email address and password'
+export const LOCKED =
+  'There have been too many attempts to sign in with these details. Wait 15 minutes, then try again.'
+export const WRONG_CODE = 'Enter a correct security code or recovery code'
+
+const field = (max: number) => Type.Optional(Type.String({ maxLength: max }))
+const SignInBody = Type.Object(
+  { email: field(320), password: field(1024), _csrf: field(200) },
+  { additionalProperties: false },
+)
+const CodeBody = Type.Object({ code: field(64), _csrf: field(200) }, { additionalProperties: false })
+
+/** Per network address, on top of the per-account lockout: slows password spraying across many accounts. */
+const RATE_LIMIT = { max: 30, timeWindow: '5 minutes' }
+
+function nextPage(stage: 'security-code' | 'set-up' | 'signed-in'): string {
+  return stage === 'security-code'
+    ? paths.signInSecurityCode
+    : stage === 'set-up'
+      ? paths.account.securityCodeSetUp
+      : paths.home
+}
+
+export function signInRoutes(services: Services, config: Config): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    await app.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: () => new TooManyAttemptsError(),
+    })
+
+    const renderSignIn = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      values: { email?: string },
+      errors: FormError[] = [],
+      status = 200,
+    ) => {
+      const notice = request.session.get('notice')
+      if (notice !== undefined) request.session.set('notice', undefined)
+      return reply.code(status).view(VIEWS.signIn, {
+        values,
+        ...formErrors(errors),
+        sessionEnded: notice === 'session-ended',
+        csrfToken: reply.csrfToken(),
+      })
+    }
+
+    app.get(
+      paths.signIn,
+      { config: { access: 'public' }, schema: hidden },
+      async function signInGet(request, reply) {
+        if (request.user !== undefined) return reply.redirect(paths.home, 303)
+        return renderSignIn(request, reply, {})
+      },
+    )
+
+    app.post(
+      paths.signIn,
+      { config: { access: 'public', rateLimit: RATE_LIMIT }, schema: { ...hidden, body: SignInBody } },
+      async function signInPost(request, reply) {
+        const email = (request.body.email ?? '').trim()
+        const password = request.body.password ?? ''
+        const missing: FormError[] = []
+        if (email === '') missing.push({ field: 'email', message: 'Enter your email address' })
+        if (password === '') missing.push({ field: 'password', message: 'Enter your password' })
+        if (missing.length > 0) return renderSignIn(request, reply, { email }, missing, 400)
+
+        const result = await services.auth.checkPassword(email, password)
+        if (!result.ok) {
+          request.log.info({ event: 'sign-in-failed', reason: result.reason }, 'sign-in refused')
+          const message = result.reason === 'locked' ? LOCKED : WRONG_CREDENTIALS
+          return renderSignIn(request, reply, { email }, [{ field: 'email', message }], 400)
+        }
+        const stage = result.totpEnabled ? 'security-code' : config.requireMfa ? 'set-up' : 'signed-in'
+        request.session.regenerate({ userId: result.userId, stage })
+        request.log.info({ event: 'sign-in-password-ok', userId: result.userId, stage }, 'password accepted')
+        return reply.redirect(nextPage(stage), 303)
+      },
+    )
+
+    const pendingUser = (request: FastifyRequest): string | undefined =>
+      request.session.get('stage') === 'security-code' ? request.session.get('userId') : undefined
+
+    app.get(
+      paths.signInSecurityCode,
+      { config: { access: 'public' }, schema: hidden },
+      async function securityCodeGet(request, reply) {
+        if (pendingUser(request) === undefined) return reply.redirect(paths.signIn, 303)
+        return reply.view(VIEWS.securityCode, { values: {}, csrfToken: reply.csrfToken() })
+      },
+    )
+
+    app.post(
+      paths.signInSecurityCode,
+      { config: { access: 'public', rateLimit: RATE_LIMIT }, schema: { ...hidden, body: CodeBody } },
+      async function securityCodePost(request, reply) {
+        const userId = pendingUser(request)
+        if (userId === undefined) return reply.redirect(paths.signIn, 303)
+        const code = (request.body.code ?? '').trim()
+        const render = (message: string) =>
+          reply.code(400).view(VIEWS.securityCode, {
+            values: {},
+            ...formErrors([{ field: 'code', message }]),
+            csrfToken: reply.csrfToken(),
+          })
+        if (code === '') return render('Enter the security code from your authenticator app')
+        const result = await services.auth.checkSecurityCode(userId, code)
+        if (!result.ok) {
+          request.log.info({ event: 'security-code-failed', reason: result.reason, userId }, 'code refused')
+          if (result.reason === 'locked') {
+            request.session.regenerate()
+            return renderSignIn(request, reply, {}, [{ field: 'email', message: LOCKED }], 400)
+          }
+          return render(WRONG_CODE)
+        }
+        request.session.regenerate({ userId, stage: 'signed-in' })
+        request.log.info(
+          { event: 'sign-in', userId, recoveryCode: result.usedRecoveryCode },
+          'signed in with a security code',
+        )
+        return reply.redirect(paths.home, 303)
+      },
+    )
+
+    app.post(
+      paths.signOut,
+      { config: { access: 'public' }, schema: { ...hidden, body: Type.Object({ _csrf: field(200) }) } },
+      async function signOutPost(request, reply) {
+        request.log.info({ event: 'sign-out', userId: request.user?.id }, 'signed out')
+        request.session.destroy()
+        return reply.redirect(paths.start, 303)
+      },
+    )
+  }
+}

@@ -1,0 +1,134 @@
+import { fakerEN_GB as faker } from '@faker-js/faker'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse as Response } from 'fastify'
+import { generate } from 'otplib'
+import { withTransaction } from '../../src/db/database.ts'
+import { partnershipRepository } from '../../src/features/partnerships/partnership-repository.ts'
+import { paths } from '../../src/platform/paths.ts'
+import type { Services } from '../../src/services.ts'
+import { createPartnership } from '../factories/partnership-factory.ts'
+import type { TestDatabase } from './database.ts'
+
+/** The CSRF token of the (first) form on a page, as a browser would send it back. */
+export function csrfFrom(html: string): string {
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1]
+  if (token === undefined) throw new Error('no CSRF token on the page')
+  return token
+}
+
+/**
+ * A browser-like client for `app.inject`: keeps cookies between requests (including the `__Host-` session
+ * cookie, which inject does not filter) and posts forms with the token of the page it last loaded.
+ */
+export class Agent {
+  readonly cookies = new Map<string, string>()
+  lastPage = ''
+
+  constructor(readonly app: FastifyInstance) {}
+
+  async request(options: InjectOptions): Promise<Response> {
+    const res = await this.app.inject({
+      ...options,
+      cookies: {
+        ...Object.fromEntries(this.cookies),
+        ...(options.cookies as Record<string, string> | undefined),
+      },
+    })
+    for (const cookie of res.cookies as Array<{
+      name: string
+      value: string
+      expires?: Date
+      maxAge?: number
+    }>) {
+      const cleared =
+        cookie.value === '' || (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now())
+      if (cleared) this.cookies.delete(cookie.name)
+      else this.cookies.set(cookie.name, cookie.value)
+    }
+    if ((res.headers['content-type'] ?? '').toString().startsWith('text/html')) this.lastPage = res.body
+    return res
+  }
+
+  get(url: string): Promise<Response> {
+    return this.request({ method: 'GET', url })
+  }
+
+  /** Posts a form; `_csrf` comes from the last page loaded unless given. */
+  post(url: string, fields: Record<string, string>): Promise<Response> {
+    const payload = new URLSearchParams({ _csrf: csrfFrom(this.lastPage), ...fields }).toString()
+    return this.request({
+      method: 'POST',
+      url,
+      payload,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+  }
+
+  /** Loads a form page, then posts it. */
+  async submit(formUrl: string, fields: Record<string, string>, postUrl = formUrl): Promise<Response> {
+    await this.get(formUrl)
+    return this.post(postUrl, fields)
+  }
+}
+
+export const TEST_PASSWORD = 'a long test passphrase for openmace'
+
+export interface TestUser {
+  id: string
+  email: string
+  password: string
+  displayName: string
+  partnershipId: string
+  agencyId: string
+}
+
+/** A user in a new fictional partnership, with a password and the given roles (no security code yet). */
+export async function createUser(
+  db: TestDatabase,
+  services: Services,
+  options: { roles?: string[]; password?: string | null } = {},
+): Promise<TestUser> {
+  const partnership = await createPartnership(db.database)
+  const agencies = await withTransaction(db.database, {}, (trx) =>
+    partnershipRepository().agencies(trx, partnership.id),
+  )
+  const agencyId = agencies[0]!.id
+  const first = faker.person.firstName()
+  const last = faker.person.lastName()
+  const email = `${first}.${last}.${faker.string.alphanumeric(5)}@test.example`.toLowerCase()
+  const password = options.password === undefined ? TEST_PASSWORD : options.password
+  const id = await services.auth.createUser({
+    partnershipId: partnership.id,
+    agencyId,
+    email,
+    displayName: `${first} ${last}`,
+    password,
+    roles: options.roles ?? ['practitioner'],
+  })
+  return {
+    id,
+    email,
+    password: password ?? '',
+    displayName: `${first} ${last}`,
+    partnershipId: partnership.id,
+    agencyId,
+  }
+}
+
+/** Signs in with email and password (and a security code when `totpSecret` is given); returns the agent. */
+export async function signIn(
+  app: FastifyInstance,
+  user: { email: string; password: string },
+  totpSecret?: string,
+): Promise<Agent> {
+  const agent = new Agent(app)
+  const res = await agent.submit(paths.signIn, { email: user.email, password: user.password })
+  if (res.statusCode !== 303) throw new Error(`sign-in failed with ${res.statusCode}`)
+  if (res.headers.location === paths.signInSecurityCode) {
+    if (totpSecret === undefined) throw new Error('this user needs a security code')
+    const code = await agent.submit(paths.signInSecurityCode, {
+      code: await generate({ secret: totpSecret }),
+    })
+    if (code.headers.location !== paths.home) throw new Error(`security code refused (${code.statusCode})`)
+  }
+  return agent
+}
