@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { generate } from 'otplib'
+import type { Browser } from 'playwright-core'
+import { paths } from '../../src/platform/paths.ts'
+import { SESSION_COOKIE } from '../../src/platform/session/session-plugin.ts'
+import { SignInPage } from './pages/sign-in-page.ts'
+import { axeContext, launchBrowser } from './support/browser.ts'
+import { startApp, type RunningApp } from './support/server.ts'
+
+let browser: Browser
+const cleanups: Array<() => unknown> = []
+const hooks = { after: (fn: () => unknown) => void cleanups.push(fn) }
+before(async () => {
+  browser = await launchBrowser()
+})
+after(async () => {
+  for (const fn of cleanups.reverse()) await fn()
+  await browser.close()
+})
+
+describe('sign-in in a browser', () => {
+  let running: RunningApp
+  let email: string
+  let password: string
+  before(async () => {
+    running = await startApp(hooks)
+    const seeded = await running.services.demo.seed()
+    const user = seeded.users?.find((u) => u.role === 'social-worker')
+    assert.ok(user && seeded.password)
+    email = user.email
+    password = seeded.password
+  })
+
+  it('wrong password, then sign in, set up a security code, sign out, sign in with a code; axe clean', async () => {
+    const context = await axeContext(browser)
+    const page = new SignInPage(await context.newPage(), running.baseUrl)
+    await page.visit()
+    await page.signIn(email, 'not the right password')
+    assert.match(await page.errorSummary(), /Enter a correct email address and password/)
+
+    await page.signIn(email, password)
+    assert.equal(new URL(page.page.url()).pathname, paths.home)
+    const cookie = (await context.cookies()).find((c) => c.name === SESSION_COOKIE)
+    assert.ok(cookie, 'the __Host- session cookie is accepted by the browser')
+    assert.equal(cookie.secure, true)
+    assert.equal(cookie.httpOnly, true)
+    assert.equal(cookie.sameSite, 'Lax')
+
+    await page.open(paths.account.securityCodeSetUp)
+    const secret = await page.totpSecret()
+    await page.enterCode(await generate({ secret }), 'Security code')
+    assert.equal((await page.recoveryCodes()).length, 10)
+    await page.page.getByRole('button', { name: 'Continue' }).click()
+    await page.page.waitForURL(`**${paths.home}`)
+    await page.checkAccessibility()
+    await page.signOut()
+
+    await page.open(paths.signIn)
+    await page.signIn(email, password)
+    assert.equal(new URL(page.page.url()).pathname, paths.signInSecurityCode)
+    const next = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 })
+    await page.enterCode(next, 'Enter your security code')
+    assert.equal(new URL(page.page.url()).pathname, paths.home)
+    assert.match(await page.heading(), /\S/)
+    await context.close()
+  })
+})
