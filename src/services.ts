@@ -4,6 +4,7 @@ import { demoService } from './features/demo/demo-service.ts'
 import { healthService } from './features/health/health-service.ts'
 import { partnershipRepository } from './features/partnerships/partnership-repository.ts'
 import { partnershipService } from './features/partnerships/partnership-service.ts'
+import { auditWriter } from './platform/audit/audit-writer.ts'
 import { authService } from './platform/auth/auth-service.ts'
 import { userRepository } from './platform/auth/user-repository.ts'
 import { sessionRepository } from './platform/session/session-repository.ts'
@@ -20,7 +21,9 @@ export function repositories() {
 
 export function services(config: Config, database: Database, options: { latestMigration: number }) {
   const repos = repositories()
-  const auth = authService(database, repos.users, repos.sessions, { issuer: config.serviceName })
+  const auth = authService(database, repos.users, repos.sessions, auditWriter(), {
+    issuer: config.serviceName,
+  })
   return {
     serviceName: config.serviceName,
     health: healthService(database, options),

@@ -6,6 +6,7 @@ import { NotFoundError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
+import { requestContext } from '../../platform/auth/request-context.ts'
 
 const hidden = { hide: true } as const
 const VIEWS = {
@@ -76,7 +77,11 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
         const userId = enrollingUser(request, reply)
         if (userId === undefined) return reply
         const code = (request.body.code ?? '').trim()
-        const codes = code === '' ? undefined : await services.auth.confirmEnrolment(userId, code)
+        const signingIn = request.session.get('stage') === 'set-up'
+        const codes =
+          code === ''
+            ? undefined
+            : await services.auth.confirmEnrolment(userId, code, requestContext(request))
         if (codes === undefined) {
           const enrolment = await services.auth.startEnrolment(userId)
           if (enrolment === undefined) return reply.redirect(paths.account.show, 303)
@@ -91,6 +96,9 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
           })
         }
         request.session.regenerate({ userId, stage: 'signed-in' })
+        if (signingIn) {
+          await services.auth.recordSignIn(userId, 'password-and-new-security-code', requestContext(request))
+        }
         request.log.info({ event: 'security-code-enabled', userId }, 'security code set up')
         // Shown once, in this response; only their hashes are kept.
         return reply.view(VIEWS.recoveryCodes, { codes })

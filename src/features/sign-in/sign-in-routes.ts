@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { Config } from '../../config.ts'
+import { requestContext } from '../../platform/auth/request-context.ts'
 import { AppError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
@@ -92,7 +93,7 @@ export function signInRoutes(services: Services, config: Config): FastifyPluginA
         if (password === '') missing.push({ field: 'password', message: 'Enter your password' })
         if (missing.length > 0) return renderSignIn(request, reply, { email }, missing, 400)
 
-        const result = await services.auth.checkPassword(email, password)
+        const result = await services.auth.checkPassword(email, password, requestContext(request))
         if (!result.ok) {
           request.log.info({ event: 'sign-in-failed', reason: result.reason }, 'sign-in refused')
           const message = result.reason === 'locked' ? LOCKED : WRONG_CREDENTIALS
@@ -100,6 +101,8 @@ export function signInRoutes(services: Services, config: Config): FastifyPluginA
         }
         const stage = result.totpEnabled ? 'security-code' : config.requireMfa ? 'set-up' : 'signed-in'
         request.session.regenerate({ userId: result.userId, stage })
+        if (stage === 'signed-in')
+          await services.auth.recordSignIn(result.userId, 'password', requestContext(request))
         request.log.info({ event: 'sign-in-password-ok', userId: result.userId, stage }, 'password accepted')
         return reply.redirect(nextPage(stage), 303)
       },
@@ -131,7 +134,7 @@ export function signInRoutes(services: Services, config: Config): FastifyPluginA
             csrfToken: reply.csrfToken(),
           })
         if (code === '') return render('Enter the security code from your authenticator app')
-        const result = await services.auth.checkSecurityCode(userId, code)
+        const result = await services.auth.checkSecurityCode(userId, code, requestContext(request))
         if (!result.ok) {
           request.log.info({ event: 'security-code-failed', reason: result.reason, userId }, 'code refused')
           if (result.reason === 'locked') {
@@ -154,6 +157,8 @@ export function signInRoutes(services: Services, config: Config): FastifyPluginA
       { config: { access: 'public' }, schema: { ...hidden, body: Type.Object({ _csrf: field(200) }) } },
       async function signOutPost(request, reply) {
         request.log.info({ event: 'sign-out', userId: request.user?.id }, 'signed out')
+        if (request.user !== undefined)
+          await services.auth.recordSignOut(request.user.id, requestContext(request))
         request.session.destroy()
         return reply.redirect(paths.start, 303)
       },

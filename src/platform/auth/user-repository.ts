@@ -13,6 +13,8 @@ export interface CurrentUser {
 
 export interface Credentials {
   id: string
+  partnershipId: string
+  agencyId: string
   email: string
   passwordHash: string | null
   totpEnabled: boolean
@@ -82,7 +84,16 @@ export function userRepository() {
     async credentialsByEmail(db: Executor, email: string): Promise<Credentials | undefined> {
       const row = await db
         .selectFrom('app_user')
-        .select(['id', 'email', 'password_hash', 'totp_enabled_at', 'locked_until', 'disabled_at'])
+        .select([
+          'id',
+          'partnership_id',
+          'agency_id',
+          'email',
+          'password_hash',
+          'totp_enabled_at',
+          'locked_until',
+          'disabled_at',
+        ])
         .where(sql<string>`lower(email)`, '=', email.toLowerCase())
         .executeTakeFirst()
       return row && toCredentials(row)
@@ -91,7 +102,16 @@ export function userRepository() {
     async credentialsById(db: Executor, id: string): Promise<Credentials | undefined> {
       const row = await db
         .selectFrom('app_user')
-        .select(['id', 'email', 'password_hash', 'totp_enabled_at', 'locked_until', 'disabled_at'])
+        .select([
+          'id',
+          'partnership_id',
+          'agency_id',
+          'email',
+          'password_hash',
+          'totp_enabled_at',
+          'locked_until',
+          'disabled_at',
+        ])
         .where('id', '=', id)
         .executeTakeFirst()
       return row && toCredentials(row)
@@ -294,6 +314,8 @@ export function userRepository() {
 
 function toCredentials(row: {
   id: string
+  partnership_id: string
+  agency_id: string
   email: string
   password_hash: string | null
   totp_enabled_at: Date | null
@@ -302,6 +324,8 @@ function toCredentials(row: {
 }): Credentials {
   return {
     id: row.id,
+    partnershipId: row.partnership_id,
+    agencyId: row.agency_id,
     email: row.email,
     passwordHash: row.password_hash,
     totpEnabled: row.totp_enabled_at !== null,
