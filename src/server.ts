@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
+import { sealPending } from './platform/audit/audit-seal.ts'
+import { startJobs } from './platform/jobs.ts'
 import { createLogger } from './platform/logger.ts'
 import { openRuntime } from './runtime.ts'
 
@@ -37,6 +39,14 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp({ config, services: runtime.services, logger: log })
+  const jobs = startJobs(
+    [
+      // Seal new audit rows often: until sealed they are protected only by grants and triggers (ADR 0006).
+      { name: 'audit-seal', everyMs: 5_000, run: () => sealPending(runtime.database, { logger: log }) },
+      { name: 'session-purge', everyMs: 10 * 60_000, run: () => runtime.services.sessions.purgeExpired() },
+    ],
+    log,
+  )
   let closing = false
   const shutdown = async (signal: string) => {
     if (closing) return
@@ -45,6 +55,7 @@ async function main(): Promise<void> {
     runtime.services.health.drain()
     try {
       await app.close()
+      await jobs.stop()
       await runtime.close()
     } catch (error) {
       log.error({ err: error }, 'error during shutdown')

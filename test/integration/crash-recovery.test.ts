@@ -165,6 +165,23 @@ describe('crash safety of npm start on the embedded database', { timeout: 240_00
     const after = (await (await fetch(`${current.url}/api/v1/service`)).json()) as { partnerships: unknown[] }
     assert.equal(after.partnerships.length, 1, 'the demo data is intact and was not seeded twice')
 
+    // The running app seals new audit rows by itself (the audit-seal job, every 5 s).
+    const audit = new pg.Client({ connectionString: await ownerUrl(dataDir) })
+    await audit.connect()
+    const { rows: inserted } = await audit.query<{ id: string }>(
+      "INSERT INTO audit_event (action, outcome) VALUES ('record.read', 'allowed') RETURNING id",
+    )
+    let sealedUpTo = '0'
+    for (let i = 0; i < 150 && BigInt(sealedUpTo) < BigInt(inserted[0]!.id); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const { rows: seals } = await audit.query<{ last: string | null }>(
+        'SELECT max(last_event_id) AS last FROM audit_seal',
+      )
+      sealedUpTo = seals[0]?.last ?? '0'
+    }
+    await audit.end()
+    assert.ok(BigInt(sealedUpTo) >= BigInt(inserted[0]!.id), 'the audit row was sealed within 15 s')
+
     // Graceful stop: SIGTERM stops the app and its PostgreSQL.
     const lastPg = await postmasterPid(dataDir)
     current.child.kill('SIGTERM')

@@ -71,7 +71,7 @@ export function demoService(
       const passwordHash = await hashPassword(password)
       return withTransaction(database, {}, async (trx) => {
         // Serialise concurrent seeders (two instances starting together) on this transaction.
-        await sql`SELECT pg_advisory_xact_lock(7246310002)`.execute(trx)
+        await sql`SELECT pg_advisory_xact_lock(7246310003)`.execute(trx)
         if ((await repository.countReal(trx)) > 0) {
           throw new DemoRefusedError('This database holds real records: demo data is never mixed with them.')
         }

@@ -37,7 +37,7 @@ import { AuditError } from './audit-writer.ts'
 const EVENT_TAG = 'openmace-audit-event-v1\n'
 const SEAL_TAG = 'openmace-audit-seal-v1\n'
 export const GENESIS_HASH = '0'.repeat(64)
-// Arbitrary but fixed (migrations use 7_246_310_001).
+// Arbitrary but fixed (migrations use 7_246_310_001, the demo seed 7_246_310_003).
 const SEAL_LOCK_KEY = 7_246_310_002
 const INDEX_ENTRY_BYTES = 16
 // The first block covers every id above the smallest bigint: a row forged with id 0 or below is still checked.
