@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.ts'
 import { healthRoutes } from './features/health/health-routes.ts'
 import { accountRoutes } from './features/account/account-routes.ts'
+import { auditRoutes } from './features/audit/audit-routes.ts'
 import { serviceRoutes } from './features/service/service-routes.ts'
 import { signInRoutes } from './features/sign-in/sign-in-routes.ts'
 import { startRoutes } from './features/start/start-routes.ts'
@@ -72,6 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(serviceRoutes(services))
   await app.register(signInRoutes(services, config))
   await app.register(accountRoutes(services))
+  await app.register(auditRoutes(services))
 
   return app
 }

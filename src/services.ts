@@ -4,7 +4,9 @@ import { demoService } from './features/demo/demo-service.ts'
 import { healthService } from './features/health/health-service.ts'
 import { partnershipRepository } from './features/partnerships/partnership-repository.ts'
 import { partnershipService } from './features/partnerships/partnership-service.ts'
-import { auditWriter } from './platform/audit/audit-writer.ts'
+import { auditTrailService } from './features/audit/audit-trail-service.ts'
+import { accessService } from './platform/access/access-service.ts'
+import { auditRepository, auditWriter } from './platform/audit/audit-writer.ts'
 import { authService } from './platform/auth/auth-service.ts'
 import { userRepository } from './platform/auth/user-repository.ts'
 import { sessionRepository } from './platform/session/session-repository.ts'
@@ -16,12 +18,14 @@ export function repositories() {
     partnerships: partnershipRepository(),
     users: userRepository(),
     sessions: sessionRepository(),
+    audit: auditRepository(),
   }
 }
 
 export function services(config: Config, database: Database, options: { latestMigration: number }) {
   const repos = repositories()
-  const auth = authService(database, repos.users, repos.sessions, auditWriter(), {
+  const audit = auditWriter()
+  const auth = authService(database, repos.users, repos.sessions, audit, {
     issuer: config.serviceName,
   })
   return {
@@ -30,6 +34,8 @@ export function services(config: Config, database: Database, options: { latestMi
     partnerships: partnershipService(database, repos.partnerships),
     auth,
     sessions: sessionService(database, repos.sessions),
+    access: accessService(database, audit),
+    auditTrail: auditTrailService(database, repos.audit, repos.users, audit),
     demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
   }
 }

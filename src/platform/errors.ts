@@ -33,6 +33,15 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** A function the caller's roles do not allow (records the caller may not see answer 404 instead). */
+export class ForbiddenError extends AppError {
+  constructor(
+    message = 'You do not have permission to do this. Ask your system administrator if you need to.',
+  ) {
+    super(403, 'You do not have permission to see this page', message)
+  }
+}
+
 export class ConflictError extends AppError {
   constructor(message = 'Someone else changed this record while you were editing it') {
     super(409, 'Conflict', message)

@@ -8,6 +8,10 @@ export const paths = {
   signInSecurityCode: '/sign-in/security-code',
   signOut: '/sign-out',
   home: '/home',
+  audit: {
+    trail: '/audit',
+    export: '/audit/export.csv',
+  },
   account: {
     show: '/account',
     securityCodeSetUp: '/account/security-code/set-up',

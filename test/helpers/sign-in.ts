@@ -81,17 +81,23 @@ export interface TestUser {
   agencyId: string
 }
 
-/** A user in a new fictional partnership, with a password and the given roles (no security code yet). */
+/**
+ * A user with a password and the given roles (no security code yet), in a new fictional partnership or, with
+ * `partnershipOf`, in the same partnership and agency as another test user.
+ */
 export async function createUser(
   db: TestDatabase,
   services: Services,
-  options: { roles?: string[]; password?: string | null } = {},
+  options: { roles?: string[]; password?: string | null; partnershipOf?: TestUser } = {},
 ): Promise<TestUser> {
-  const partnership = await createPartnership(db.database)
+  const partnership =
+    options.partnershipOf === undefined
+      ? await createPartnership(db.database)
+      : { id: options.partnershipOf.partnershipId }
   const agencies = await withTransaction(db.database, {}, (trx) =>
     partnershipRepository().agencies(trx, partnership.id),
   )
-  const agencyId = agencies[0]!.id
+  const agencyId = options.partnershipOf?.agencyId ?? agencies[0]!.id
   const first = faker.person.firstName()
   const last = faker.person.lastName()
   const email = `${first}.${last}.${faker.string.alphanumeric(5)}@test.example`.toLowerCase()

@@ -7,6 +7,8 @@ import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
+import { actorOf } from '../../platform/access/actor.ts'
+import { can } from '../../platform/access/policy.ts'
 
 const hidden = { hide: true } as const
 const VIEWS = {
@@ -27,7 +29,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
         if (user === undefined) return reply
         const profile = await services.auth.profile(user.id)
         if (profile === undefined) throw new NotFoundError()
-        return reply.view(VIEWS.home, { profile })
+        return reply.view(VIEWS.home, { profile, canReadAudit: can(actorOf(user), 'audit:read') })
       },
     )
 

@@ -15,23 +15,25 @@ import type { DB } from '../../db/schema.ts'
 export type AuditOutcome = 'allowed' | 'denied' | 'succeeded' | 'failed'
 
 /** Known actions. Dotted lower-case words; the database checks the shape, not the list. */
-export type AuditAction =
-  | 'record.read'
-  | 'record.create'
-  | 'record.update'
-  | 'record.delete'
-  | 'access.denied'
-  | 'auth.sign-in'
-  | 'auth.sign-in-failed'
-  | 'auth.sign-out'
-  | 'auth.locked-out'
-  | 'auth.mfa-enrolled'
-  | 'token.create'
-  | 'token.revoke'
-  | 'admin.user-change'
-  | 'admin.agency-change'
-  | 'export'
-  | 'break-glass'
+export const AUDIT_ACTIONS = [
+  'record.read',
+  'record.create',
+  'record.update',
+  'record.delete',
+  'access.denied',
+  'auth.sign-in',
+  'auth.sign-in-failed',
+  'auth.sign-out',
+  'auth.locked-out',
+  'auth.mfa-enrolled',
+  'token.create',
+  'token.revoke',
+  'admin.user-change',
+  'admin.agency-change',
+  'export',
+  'break-glass',
+] as const
+export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 
 /** Codes, counts and flags only: never names, dates of birth or free text about a person. */
 export type AuditDetails = Readonly<Record<string, string | number | boolean | null>>
@@ -105,6 +107,8 @@ export interface AuditEntry {
 
 export interface AuditFilter {
   partnershipId?: string
+  /** With partnershipId: also events not attributed to any partnership (e.g. sign-in with an unknown email). */
+  includeUnattributed?: boolean
   actorId?: string
   /** Both together: one record's trail. */
   record?: { type: string; id?: string }
@@ -137,7 +141,15 @@ export function auditRepository() {
         throw new AuditError('audit page cursor must be an event id')
       }
       let query = db.selectFrom('audit_event').selectAll()
-      if (filter.partnershipId !== undefined) query = query.where('partnership_id', '=', filter.partnershipId)
+      const partnershipId = filter.partnershipId
+      if (partnershipId !== undefined) {
+        query =
+          filter.includeUnattributed === true
+            ? query.where((eb) =>
+                eb.or([eb('partnership_id', '=', partnershipId), eb('partnership_id', 'is', null)]),
+              )
+            : query.where('partnership_id', '=', partnershipId)
+      }
       if (filter.actorId !== undefined) query = query.where('actor_id', '=', filter.actorId)
       if (filter.record !== undefined) {
         query = query.where('record_type', '=', filter.record.type)

@@ -49,6 +49,17 @@ export const LOCKOUT_MINUTES = 15
 
 export function userRepository() {
   return {
+    /** Names of a partnership's accounts, for showing who did what (audit) and choosing a person in a filter. */
+    async names(db: Executor, partnershipId: string): Promise<Array<{ id: string; displayName: string }>> {
+      const rows = await db
+        .selectFrom('app_user')
+        .select(['id', 'display_name'])
+        .where('partnership_id', '=', partnershipId)
+        .orderBy('display_name')
+        .execute()
+      return rows.map((r) => ({ id: r.id, displayName: r.display_name }))
+    },
+
     async create(db: Executor, user: NewUser): Promise<string> {
       const row = await db
         .insertInto('app_user')

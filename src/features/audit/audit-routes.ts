@@ -1,0 +1,153 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { actorOf } from '../../platform/access/actor.ts'
+import type { Capability } from '../../platform/access/roles.ts'
+import { AUDIT_ACTIONS, type AuditOutcome } from '../../platform/audit/audit-writer.ts'
+import { requestContext } from '../../platform/auth/request-context.ts'
+import { requireUser } from '../../platform/auth/require-user.ts'
+import { ForbiddenError } from '../../platform/errors.ts'
+import { paths } from '../../platform/paths.ts'
+import type { Services } from '../../services.ts'
+import { formErrors, type FormError } from '../sign-in/form-errors.ts'
+import { auditRowView } from './audit-view.ts'
+import type { AuditQuery } from './audit-trail-service.ts'
+
+const hidden = { hide: true } as const
+const VIEW = 'features/audit/views/audit-trail.njk'
+const text = (max: number) => Type.Optional(Type.String({ maxLength: max }))
+const QuerySchema = Type.Object({
+  actor: text(64),
+  action: text(100),
+  outcome: text(20),
+  recordType: text(100),
+  recordId: text(200),
+  from: text(20),
+  to: text(20),
+  before: text(20),
+})
+type RawQuery = Partial<Record<keyof typeof QuerySchema.properties, string>>
+
+const OUTCOMES: readonly AuditOutcome[] = ['allowed', 'denied', 'succeeded', 'failed']
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const DAY_MS = 86_400_000
+
+function parseDay(value: string): Date | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+  if (match === null) return undefined
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
+  return date.toISOString().slice(0, 10) === value ? date : undefined
+}
+
+/** Turns the filter form into a query, or the GOV.UK error messages for what is wrong. */
+export function parseAuditQuery(raw: RawQuery): { query: AuditQuery; errors: FormError[] } {
+  const query: AuditQuery = {}
+  const errors: FormError[] = []
+  const value = (key: keyof RawQuery) => raw[key]?.trim() ?? ''
+  if (value('actor') !== '') {
+    if (UUID.test(value('actor'))) query.actorId = value('actor').toLowerCase()
+    else errors.push({ field: 'actor', message: 'Choose a person from the list' })
+  }
+  if (value('action') !== '') {
+    if ((AUDIT_ACTIONS as readonly string[]).includes(value('action'))) query.action = value('action')
+    else errors.push({ field: 'action', message: 'Choose an action from the list' })
+  }
+  if (value('outcome') !== '') {
+    const outcome = OUTCOMES.find((o) => o === value('outcome'))
+    if (outcome !== undefined) query.outcome = outcome
+    else errors.push({ field: 'outcome', message: 'Choose an outcome from the list' })
+  }
+  if (value('recordType') !== '') {
+    if (/^[a-z][a-z-]*$/.test(value('recordType'))) query.recordType = value('recordType')
+    else
+      errors.push({
+        field: 'recordType',
+        message: 'Record type must be lower-case letters and hyphens, like person',
+      })
+  }
+  if (value('recordId') !== '') {
+    if (query.recordType === undefined && value('recordType') === '') {
+      errors.push({ field: 'recordType', message: 'Enter the record type as well as its reference' })
+    } else query.recordId = value('recordId')
+  }
+  for (const key of ['from', 'to'] as const) {
+    if (value(key) === '') continue
+    const day = parseDay(value(key))
+    if (day === undefined) {
+      errors.push({ field: key, message: `Enter a real date for "${key}", like 2026-11-27` })
+    } else if (key === 'from') query.from = day
+    else query.to = new Date(day.getTime() + DAY_MS) // the whole "to" day
+  }
+  if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
+    errors.push({ field: 'to', message: 'The "to" date must be the same as or after the "from" date' })
+  }
+  return { query, errors }
+}
+
+export function auditRoutes(services: Services): FastifyPluginAsyncTypebox {
+  /** Signed in with the capability, or redirected to sign-in / refused (and the refusal audited). */
+  async function allowed(request: FastifyRequest, reply: FastifyReply, capability: Capability) {
+    const user = requireUser(request, reply)
+    if (user === undefined) return undefined
+    const actor = actorOf(user)
+    if (!(await services.access.check(actor, capability, requestContext(request)))) throw new ForbiddenError()
+    return actor
+  }
+
+  return async (app) => {
+    app.get(
+      paths.audit.trail,
+      { config: { access: 'public' }, schema: { ...hidden, querystring: QuerySchema } },
+      async function auditTrailGet(request, reply) {
+        const actor = await allowed(request, reply, 'audit:read')
+        if (actor === undefined) return reply
+        const { query, errors } = parseAuditQuery(request.query)
+        const before = /^[1-9]\d{0,18}$/.test(request.query.before ?? '') ? request.query.before : undefined
+        const page = await services.auditTrail.page(actor, errors.length > 0 ? {} : query, before)
+        const exportQuery = new URLSearchParams(
+          Object.entries(request.query as Record<string, string>).filter(
+            ([key, value]) => key !== 'before' && value !== '',
+          ),
+        ).toString()
+        const nextQuery =
+          page.nextBefore === undefined
+            ? undefined
+            : new URLSearchParams({
+                ...Object.fromEntries(new URLSearchParams(exportQuery)),
+                before: page.nextBefore,
+              }).toString()
+        return reply.code(errors.length > 0 ? 400 : 200).view(VIEW, {
+          values: request.query,
+          ...formErrors(errors),
+          rows: errors.length > 0 ? [] : page.entries.map((e) => auditRowView(e, page.names)),
+          people: page.people,
+          actions: AUDIT_ACTIONS,
+          outcomes: OUTCOMES,
+          exportHref: `${paths.audit.export}${exportQuery === '' ? '' : `?${exportQuery}`}`,
+          nextHref: nextQuery === undefined ? undefined : `${paths.audit.trail}?${nextQuery}`,
+          canExport: errors.length === 0,
+        })
+      },
+    )
+
+    app.get(
+      paths.audit.export,
+      { config: { access: 'public' }, schema: { ...hidden, querystring: QuerySchema } },
+      async function auditExportGet(request, reply) {
+        const actor = await allowed(request, reply, 'audit:export')
+        if (actor === undefined) return reply
+        const { query, errors } = parseAuditQuery(request.query)
+        if (errors.length > 0) {
+          // Back to the page, which shows what is wrong with the filters.
+          return reply.redirect(`${paths.audit.trail}?${new URLSearchParams(request.query).toString()}`, 303)
+        }
+        const { csv } = await services.auditTrail.exportCsv(actor, query, requestContext(request))
+        const day = new Date().toISOString().slice(0, 10)
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="openmace-audit-${day}.csv"`)
+          .send(csv)
+      },
+    )
+  }
+}

@@ -1,0 +1,19 @@
+import type { CurrentUser } from '../auth/user-repository.ts'
+import type { Actor } from './policy.ts'
+import { isRole } from './roles.ts'
+
+/** The policy's view of a signed-in user (re-read from the database for this request). */
+export function actorOf(user: CurrentUser, scopes?: Actor['scopes']): Actor {
+  const roles = user.roles.filter(isRole)
+  const teams = user.teamId === null ? [] : [user.teamId]
+  return {
+    userId: user.id,
+    partnershipId: user.partnershipId,
+    agencyId: user.agencyId,
+    teamIds: teams,
+    // A team manager manages the team they belong to.
+    managedTeamIds: roles.includes('team-manager') ? teams : [],
+    roles,
+    ...(scopes !== undefined ? { scopes } : {}),
+  }
+}
