@@ -23,13 +23,34 @@ describe('sign-in in a browser', () => {
   let running: RunningApp
   let email: string
   let password: string
+  let dpoEmail: string
   before(async () => {
     running = await startApp(hooks)
     const seeded = await running.services.demo.seed()
     const user = seeded.users?.find((u) => u.role === 'social-worker')
-    assert.ok(user && seeded.password)
+    const dpo = seeded.users?.find((u) => u.role === 'dpo')
+    assert.ok(user && dpo && seeded.password)
     email = user.email
+    dpoEmail = dpo.email
     password = seeded.password
+  })
+
+  it('the data protection officer reads the audit trail, filters it, and sees a filter error; axe clean', async () => {
+    const context = await axeContext(browser)
+    const page = new SignInPage(await context.newPage(), running.baseUrl)
+    await page.visit()
+    await page.signIn(dpoEmail, password)
+    await page.page.getByRole('link', { name: 'Audit trail' }).click()
+    await page.page.waitForURL(`**${paths.audit.trail}`)
+    await page.checkAccessibility()
+    assert.match(await page.page.getByTestId('audit-events').innerText(), /auth\.sign-in/)
+    await page.page.getByLabel('Action').selectOption('auth.sign-out')
+    await page.page.getByRole('button', { name: 'Apply filters' }).click()
+    await page.page.waitForURL(/action=auth\.sign-out/)
+    assert.match(await page.page.getByTestId('audit-events').innerText(), /No events match/)
+    await page.open(`${paths.audit.trail}?from=2026-02-30`, 400)
+    assert.match(await page.errorSummary(), /Enter a real date/)
+    await context.close()
   })
 
   it('wrong password, then sign in, set up a security code, sign out, sign in with a code; axe clean', async () => {
