@@ -9,6 +9,7 @@ import { auditRoutes } from './features/audit/audit-routes.ts'
 import { serviceRoutes } from './features/service/service-routes.ts'
 import { signInRoutes } from './features/sign-in/sign-in-routes.ts'
 import { startRoutes } from './features/start/start-routes.ts'
+import { setUpRouteGuard } from './platform/access/route-guard.ts'
 import { setUpCurrentUser } from './platform/auth/auth-plugin.ts'
 import { setUpErrorHandling } from './platform/error-handler.ts'
 import { loggerOptions, type Logger } from './platform/logger.ts'
@@ -66,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // After the views (whose onRequest hook starts reply.locals): sessions, CSRF, then the signed-in user.
   await setUpSessions(app, config, services.sessions)
   setUpCurrentUser(app, services.auth)
+  setUpRouteGuard(app, services)
   setUpErrorHandling(app, config.bodyLimitBytes)
 
   await app.register(healthRoutes(services))

@@ -3,10 +3,11 @@ import type { Capability } from './access/roles.ts'
 
 /**
  * Every route declares who may call it, in its `config.access`: 'public' (no sign-in: start page, health,
- * OpenAPI, sign-in itself) or the capability (src/platform/access/roles.ts) the caller's roles must grant.
+ * OpenAPI, sign-in itself), 'signed-in' (any signed-in user: home, own account) or the capability
+ * (src/platform/access/roles.ts) the caller's roles must grant; src/platform/access/route-guard.ts enforces it.
  * Start-up fails if any route has no declaration, so nothing can be added that bypasses the policy by omission.
  */
-export type RouteAccess = 'public' | { capability: Capability }
+export type RouteAccess = 'public' | 'signed-in' | { capability: Capability }
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -23,7 +23,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       paths.home,
-      { config: { access: 'public' }, schema: hidden },
+      { config: { access: 'signed-in' }, schema: hidden },
       async function homeGet(request, reply) {
         const user = requireUser(request, reply)
         if (user === undefined) return reply
@@ -35,7 +35,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.get(
       paths.account.show,
-      { config: { access: 'public' }, schema: hidden },
+      { config: { access: 'signed-in' }, schema: hidden },
       async function accountGet(request, reply) {
         const user = requireUser(request, reply)
         if (user === undefined) return reply

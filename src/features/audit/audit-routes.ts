@@ -1,12 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { actorOf } from '../../platform/access/actor.ts'
-import type { Capability } from '../../platform/access/roles.ts'
 import { AUDIT_ACTIONS, type AuditOutcome } from '../../platform/audit/audit-writer.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
-import { requireUser } from '../../platform/auth/require-user.ts'
-import { ForbiddenError } from '../../platform/errors.ts'
+import { signedInActor } from '../../platform/access/actor.ts'
 import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
 import { formErrors, type FormError } from '../sign-in/form-errors.ts'
@@ -85,22 +81,12 @@ export function parseAuditQuery(raw: RawQuery): { query: AuditQuery; errors: For
 }
 
 export function auditRoutes(services: Services): FastifyPluginAsyncTypebox {
-  /** Signed in with the capability, or redirected to sign-in / refused (and the refusal audited). */
-  async function allowed(request: FastifyRequest, reply: FastifyReply, capability: Capability) {
-    const user = requireUser(request, reply)
-    if (user === undefined) return undefined
-    const actor = actorOf(user)
-    if (!(await services.access.check(actor, capability, requestContext(request)))) throw new ForbiddenError()
-    return actor
-  }
-
   return async (app) => {
     app.get(
       paths.audit.trail,
-      { config: { access: 'public' }, schema: { ...hidden, querystring: QuerySchema } },
+      { config: { access: { capability: 'audit:read' } }, schema: { ...hidden, querystring: QuerySchema } },
       async function auditTrailGet(request, reply) {
-        const actor = await allowed(request, reply, 'audit:read')
-        if (actor === undefined) return reply
+        const actor = signedInActor(request)
         const { query, errors } = parseAuditQuery(request.query)
         const before = /^[1-9]\d{0,18}$/.test(request.query.before ?? '') ? request.query.before : undefined
         const page = await services.auditTrail.page(actor, errors.length > 0 ? {} : query, before)
@@ -132,10 +118,9 @@ export function auditRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.get(
       paths.audit.export,
-      { config: { access: 'public' }, schema: { ...hidden, querystring: QuerySchema } },
+      { config: { access: { capability: 'audit:export' } }, schema: { ...hidden, querystring: QuerySchema } },
       async function auditExportGet(request, reply) {
-        const actor = await allowed(request, reply, 'audit:export')
-        if (actor === undefined) return reply
+        const actor = signedInActor(request)
         const { query, errors } = parseAuditQuery(request.query)
         if (errors.length > 0) {
           // Back to the page, which shows what is wrong with the filters.

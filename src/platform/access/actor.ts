@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify'
 import type { CurrentUser } from '../auth/user-repository.ts'
 import type { Actor } from './policy.ts'
 import { isRole } from './roles.ts'
@@ -16,4 +17,10 @@ export function actorOf(user: CurrentUser, scopes?: Actor['scopes']): Actor {
     roles,
     ...(scopes !== undefined ? { scopes } : {}),
   }
+}
+
+/** For handlers behind the route guard ('signed-in' or a capability): the actor of the signed-in user. */
+export function signedInActor(request: FastifyRequest): Actor {
+  if (request.user === undefined) throw new Error('route guard missing: no signed-in user for this route')
+  return actorOf(request.user)
 }
