@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.ts'
 import { healthRoutes } from './features/health/health-routes.ts'
 import { accountRoutes } from './features/account/account-routes.ts'
+import { adminUserRoutes } from './features/admin-users/admin-user-routes.ts'
 import { auditRoutes } from './features/audit/audit-routes.ts'
 import { serviceRoutes } from './features/service/service-routes.ts'
 import { signInRoutes } from './features/sign-in/sign-in-routes.ts'
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(signInRoutes(services, config))
   await app.register(accountRoutes(services))
   await app.register(auditRoutes(services))
+  await app.register(adminUserRoutes(services))
 
   return app
 }

@@ -4,6 +4,8 @@ import { demoService } from './features/demo/demo-service.ts'
 import { healthService } from './features/health/health-service.ts'
 import { partnershipRepository } from './features/partnerships/partnership-repository.ts'
 import { partnershipService } from './features/partnerships/partnership-service.ts'
+import { adminUserRepository } from './features/admin-users/admin-user-repository.ts'
+import { adminUserService } from './features/admin-users/admin-user-service.ts'
 import { auditTrailService } from './features/audit/audit-trail-service.ts'
 import { accessService } from './platform/access/access-service.ts'
 import { auditRepository, auditWriter } from './platform/audit/audit-writer.ts'
@@ -19,6 +21,7 @@ export function repositories() {
     users: userRepository(),
     sessions: sessionRepository(),
     audit: auditRepository(),
+    adminUsers: adminUserRepository(),
   }
 }
 
@@ -36,6 +39,7 @@ export function services(config: Config, database: Database, options: { latestMi
     sessions: sessionService(database, repos.sessions),
     access: accessService(database, audit),
     auditTrail: auditTrailService(database, repos.audit, repos.users, audit),
+    adminUsers: adminUserService(database, repos.adminUsers, repos.users, repos.sessions, audit),
     demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
   }
 }

@@ -8,6 +8,12 @@ export const paths = {
   signInSecurityCode: '/sign-in/security-code',
   signOut: '/sign-out',
   home: '/home',
+  admin: {
+    users: '/admin/users',
+    user: (id: string) => `/admin/users/${encodeURIComponent(id)}`,
+    userRoles: (id: string) => `/admin/users/${encodeURIComponent(id)}/roles`,
+    userDisable: (id: string) => `/admin/users/${encodeURIComponent(id)}/disable`,
+  },
   audit: {
     trail: '/audit',
     export: '/audit/export.csv',

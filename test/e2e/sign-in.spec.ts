@@ -24,15 +24,37 @@ describe('sign-in in a browser', () => {
   let email: string
   let password: string
   let dpoEmail: string
+  let adminEmail: string
   before(async () => {
     running = await startApp(hooks)
     const seeded = await running.services.demo.seed()
     const user = seeded.users?.find((u) => u.role === 'social-worker')
     const dpo = seeded.users?.find((u) => u.role === 'dpo')
-    assert.ok(user && dpo && seeded.password)
+    const admin = seeded.users?.find((u) => u.role === 'system-admin')
+    assert.ok(user && dpo && admin && seeded.password)
+    adminEmail = admin.email
     email = user.email
     dpoEmail = dpo.email
     password = seeded.password
+  })
+
+  it('the system administrator opens an account from the list and changes its roles; axe clean', async () => {
+    const context = await axeContext(browser)
+    const page = new SignInPage(await context.newPage(), running.baseUrl)
+    await page.visit()
+    await page.signIn(adminEmail, password)
+    await page.page.getByRole('link', { name: 'Accounts' }).click()
+    await page.page.waitForURL(`**${paths.admin.users}`)
+    await page.checkAccessibility()
+    const accounts = page.page.getByTestId('accounts')
+    await accounts.getByRole('link').nth(1).click()
+    await page.page.waitForURL(/\/admin\/users\/[0-9a-f-]{36}$/)
+    await page.checkAccessibility()
+    await page.page.getByLabel('Designated safeguarding lead').check()
+    await page.page.getByRole('button', { name: 'Save roles' }).click()
+    await page.page.waitForURL(/\/admin\/users\/[0-9a-f-]{36}$/)
+    assert.ok(await page.page.getByLabel('Designated safeguarding lead').isChecked())
+    await context.close()
   })
 
   it('the data protection officer reads the audit trail, filters it, and sees a filter error; axe clean', async () => {

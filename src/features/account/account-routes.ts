@@ -29,7 +29,11 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
         if (user === undefined) return reply
         const profile = await services.auth.profile(user.id)
         if (profile === undefined) throw new NotFoundError()
-        return reply.view(VIEWS.home, { profile, canReadAudit: can(actorOf(user), 'audit:read') })
+        return reply.view(VIEWS.home, {
+          profile,
+          canReadAudit: can(actorOf(user), 'audit:read'),
+          canManageUsers: can(actorOf(user), 'user:manage'),
+        })
       },
     )
 
