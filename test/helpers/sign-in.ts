@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import { fakerEN_GB as faker } from '@faker-js/faker'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse as Response } from 'fastify'
 import { generate } from 'otplib'
 import { withTransaction } from '../../src/db/database.ts'
 import { partnershipRepository } from '../../src/features/partnerships/partnership-repository.ts'
+import type { Actor } from '../../src/platform/access/policy.ts'
 import { paths } from '../../src/platform/paths.ts'
 import type { Services } from '../../src/services.ts'
 import { createPartnership } from '../factories/partnership-factory.ts'
@@ -138,3 +140,17 @@ export async function signIn(
   }
   return agent
 }
+
+/** A system administrator of the test user's partnership, as the access policy sees one (for service calls). */
+export function adminOf(user: TestUser): Actor {
+  return {
+    userId: randomUUID(),
+    partnershipId: user.partnershipId,
+    agencyId: user.agencyId,
+    teamIds: [],
+    managedTeamIds: [],
+    roles: ['system-admin'],
+  }
+}
+
+export const TEST_REQUEST = { requestId: 'test-request', ip: '127.0.0.1' } as const

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { generate } from 'otplib'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { build } from '../../../test/helpers/build.ts'
-import { Agent, createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { adminOf, Agent, createUser, signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
 
 interface AuditRow {
@@ -85,7 +85,7 @@ describe('sign-in security events are in the audit trail', () => {
     await second.submit(paths.signInSecurityCode, {
       code: await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }),
     })
-    const ended = await services.auth.disableUser(user.id)
+    const ended = await services.adminUsers.disable(adminOf(user), user.id, TEST_REQUEST)
     assert.ok(ended >= 1)
     const rows = await auditRows(db.ownerUrl)
     assert.deepEqual(

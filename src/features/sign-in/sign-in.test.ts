@@ -4,7 +4,7 @@ import { generate } from 'otplib'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { headingText } from '../../../test/helpers/html.ts'
-import { Agent, createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { adminOf, Agent, createUser, signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
 import { SESSION_COOKIE } from '../../platform/session/session-plugin.ts'
 import { LOCKED, WRONG_CREDENTIALS, WRONG_CODE } from './sign-in-routes.ts'
@@ -121,7 +121,11 @@ describe('sign-in with email and password', () => {
     const agent = await signIn(app, user)
     const other = await signIn(app, user)
     assert.equal((await agent.get(paths.home)).statusCode, 200)
-    assert.equal(await services.auth.disableUser(user.id), 2, 'both sessions deleted')
+    assert.equal(
+      await services.adminUsers.disable(adminOf(user), user.id, TEST_REQUEST),
+      2,
+      'both sessions deleted',
+    )
     for (const a of [agent, other]) {
       const res = await a.get(paths.home)
       assert.equal(res.statusCode, 303)

@@ -219,25 +219,6 @@ export function authService(
       return tx((trx) => users.profile(trx, userId))
     },
 
-    /** Disables an account and ends all its sessions in the same transaction (ASVS 7.4.2). */
-    async disableUser(userId: string, ctx?: RequestContext): Promise<number> {
-      return tx(async (trx) => {
-        await users.disable(trx, userId)
-        const ended = await sessions.deleteForUser(trx, userId)
-        const account = await users.credentialsById(trx, userId)
-        await audit.write(trx, {
-          action: 'admin.user-change',
-          outcome: 'succeeded',
-          partnershipId: account?.partnershipId ?? null,
-          record: { type: 'user', id: userId },
-          requestId: ctx?.requestId ?? null,
-          ip: ctx?.ip ?? null,
-          details: { change: 'disabled', sessionsEnded: ended },
-        })
-        return ended
-      })
-    },
-
     /** For seeds that write many records in their own transaction. */
     createUserIn: (trx: Executor, user: NewUser) => users.create(trx, user),
     createTeamIn: (trx: Executor, team: { partnershipId: string; agencyId: string; name: string }) =>
