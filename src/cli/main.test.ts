@@ -4,29 +4,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { beforeEach, describe, it } from 'node:test'
 import { createTestDatabase, ownerQuery } from '../../test/helpers/database.ts'
-import { run } from './main.ts'
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await run(args, { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
-
-// The suite may run against a server (DATABASE_URL); each test sets the database it wants.
-const saved = { ...process.env }
-delete saved.DATABASE_URL
-delete saved.DATABASE_APP_URL
+import { cli, cliEnvironment } from '../../test/helpers/cli.ts'
 
 describe('openmace CLI', () => {
-  beforeEach(() => {
-    process.env = { ...saved, NODE_ENV: 'development', LOG_LEVEL: 'silent' }
-  })
+  beforeEach(() => cliEnvironment())
 
   it('db status lists the applied migrations; db migrate reports the schema up to date', async (t) => {
     const db = await createTestDatabase(t)
-    process.env.DATABASE_URL = db.ownerUrl
-    process.env.DATABASE_APP_URL = db.appUrl
+    cliEnvironment(db)
     const status = await cli(['db', 'status'])
     assert.equal(status.code, 0, status.err)
     assert.match(status.out, /^applied\s+0001-foundation\s+\d{4}-/m)
@@ -37,8 +22,7 @@ describe('openmace CLI', () => {
 
   it('db status fails and says so when an applied migration was edited', async (t) => {
     const db = await createTestDatabase(t)
-    process.env.DATABASE_URL = db.ownerUrl
-    process.env.DATABASE_APP_URL = db.appUrl
+    cliEnvironment(db)
     await ownerQuery(db.ownerUrl, "UPDATE schema_migration SET checksum = 'edited' WHERE id = 1")
     const status = await cli(['db', 'status'])
     assert.equal(status.code, 1)
@@ -51,8 +35,7 @@ describe('openmace CLI', () => {
 
   it('demo seed seeds the fictional partnership once', async (t) => {
     const db = await createTestDatabase(t)
-    process.env.DATABASE_URL = db.ownerUrl
-    process.env.DATABASE_APP_URL = db.appUrl
+    cliEnvironment(db)
     const first = await cli(['demo', 'seed'])
     assert.equal(first.code, 0, first.err)
     assert.match(first.out, /^Seeded Northshire Safeguarding Partnership with \d+ agencies/)

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
+import { before, describe, it } from 'node:test'
 import { paths } from '../../src/platform/paths.ts'
 import { BasePage } from './pages/base-page.ts'
 import { ErrorPage } from './pages/error-page.ts'
 import { StartPage } from './pages/start-page.ts'
-import { axeContext, launchBrowser } from './support/browser.ts'
+import { axeContext } from './support/browser.ts'
+import { browserSuite } from './support/suite.ts'
 import { startApp, type RunningApp } from './support/server.ts'
 
-let browser: Browser
-// Cleanups for apps started in before() hooks, run once the file's tests are done.
-const cleanups: Array<() => unknown> = []
-const hooks = { after: (fn: () => unknown) => void cleanups.push(fn) }
-before(async () => {
-  browser = await launchBrowser()
-})
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn()
-  await browser.close()
-})
+const suite = browserSuite()
+const hooks = suite.hooks
 
 describe('platform pages in a browser', () => {
   let running: RunningApp
@@ -34,7 +25,7 @@ describe('platform pages in a browser', () => {
   })
 
   it('start page: GOV.UK layout, the demo partnership, Start now leads to sign-in; axe clean', async () => {
-    const context = await axeContext(browser)
+    const context = await axeContext(suite.browser())
     const start = new StartPage(await context.newPage(), running.baseUrl)
     await start.visit()
     assert.match(await start.heading(), /protect children from exploitation, together/)
@@ -45,7 +36,7 @@ describe('platform pages in a browser', () => {
   })
 
   it('the skip link is the first thing a keyboard reaches and moves focus to the main content', async () => {
-    const context = await axeContext(browser)
+    const context = await axeContext(suite.browser())
     const start = new StartPage(await context.newPage(), running.baseUrl)
     await start.visit()
     await start.page.keyboard.press('Tab')
@@ -57,7 +48,7 @@ describe('platform pages in a browser', () => {
   })
 
   it('accessibility statement, 404 and 500 pages are axe clean; the 500 page shows a reference, no stack', async () => {
-    const context = await axeContext(browser)
+    const context = await axeContext(suite.browser())
     const page = await context.newPage()
     await new BasePage(page, running.baseUrl).open(paths.accessibility)
     const notFound = new ErrorPage(page, running.baseUrl)
@@ -72,7 +63,7 @@ describe('platform pages in a browser', () => {
 
   it('works without JavaScript', async () => {
     // axe itself needs JavaScript, and the same HTML is checked by axe in the tests above.
-    const context = await browser.newContext({ javaScriptEnabled: false })
+    const context = await suite.browser().newContext({ javaScriptEnabled: false })
     const page = await context.newPage()
     const response = await page.goto(`${running.baseUrl}${paths.start}`)
     assert.equal(response?.status(), 200)
@@ -84,7 +75,7 @@ describe('platform pages in a browser', () => {
   })
 
   it('under the real CSP: no violations, and the nonce-carrying GOV.UK script and our module run', async () => {
-    const context = await browser.newContext()
+    const context = await suite.browser().newContext()
     const page = await context.newPage()
     const consoleErrors: string[] = []
     page.on('console', (message) => {
@@ -117,7 +108,7 @@ describe('when the database is unreachable', () => {
   it('pages show the GOV.UK service unavailable page; axe clean', async () => {
     // Port 1 on loopback: nothing listens, connections are refused at once.
     const running = await startApp(hooks, { databaseUrl: 'postgres://nobody:nothing@127.0.0.1:1/openmace' })
-    const context = await axeContext(browser)
+    const context = await axeContext(suite.browser())
     const page = new ErrorPage(await context.newPage(), running.baseUrl)
     await page.open(paths.start, 503)
     assert.equal(await page.heading(), 'Sorry, the service is unavailable')

@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { before, describe, it } from 'node:test'
 import { generate } from 'otplib'
-import type { Browser } from 'playwright-core'
 import { paths } from '../../src/platform/paths.ts'
 import { SESSION_COOKIE } from '../../src/platform/session/session-plugin.ts'
 import { SignInPage } from './pages/sign-in-page.ts'
-import { axeContext, launchBrowser } from './support/browser.ts'
+import { axeContext } from './support/browser.ts'
+import { browserSuite } from './support/suite.ts'
 import { startApp, type RunningApp } from './support/server.ts'
 
-let browser: Browser
-const cleanups: Array<() => unknown> = []
-const hooks = { after: (fn: () => unknown) => void cleanups.push(fn) }
-before(async () => {
-  browser = await launchBrowser()
-})
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn()
-  await browser.close()
-})
+const suite = browserSuite()
+const hooks = suite.hooks
 
 describe('sign-in in a browser', () => {
   let running: RunningApp
@@ -39,7 +31,7 @@ describe('sign-in in a browser', () => {
   })
 
   it('the system administrator opens an account from the list and changes its roles; axe clean', async () => {
-    const context = await axeContext(browser)
+    const context = await axeContext(suite.browser())
     const page = new SignInPage(await context.newPage(), running.baseUrl)
     await page.visit()
     await page.signIn(adminEmail, password)
@@ -58,7 +50,7 @@ describe('sign-in in a browser', () => {
   })
 
   it('the data protection officer reads the audit trail, filters it, and sees a filter error; axe clean', async () => {
-    const context = await axeContext(browser)
+    const context = await axeContext(suite.browser())
     const page = new SignInPage(await context.newPage(), running.baseUrl)
     await page.visit()
     await page.signIn(dpoEmail, password)
@@ -76,7 +68,7 @@ describe('sign-in in a browser', () => {
   })
 
   it('wrong password, then sign in, set up a security code, sign out, sign in with a code; axe clean', async () => {
-    const context = await axeContext(browser)
+    const context = await axeContext(suite.browser())
     const page = new SignInPage(await context.newPage(), running.baseUrl)
     await page.visit()
     await page.signIn(email, 'not the right password')

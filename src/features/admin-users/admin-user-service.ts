@@ -1,4 +1,6 @@
+import type { Transaction } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
+import type { DB } from '../../db/schema.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import { isRole, ROLES, type Role } from '../../platform/access/roles.ts'
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
@@ -20,11 +22,24 @@ export function adminUserService(
   audit: AuditWriter,
 ) {
   const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
-  const auditActor = (actor: Actor) => ({
-    id: actor.userId,
-    role: actor.roles.join(' '),
-    agencyId: actor.agencyId,
-  })
+  /** Every change to an account is audited in the transaction that makes it. */
+  const recordChange = (
+    trx: Transaction<DB>,
+    actor: Actor,
+    id: string,
+    ctx: RequestContext,
+    details: Record<string, string | number>,
+  ) =>
+    audit.write(trx, {
+      action: 'admin.user-change',
+      outcome: 'succeeded',
+      partnershipId: actor.partnershipId,
+      actor: { id: actor.userId, role: actor.roles.join(' '), agencyId: actor.agencyId },
+      record: { type: 'user', id },
+      requestId: ctx.requestId,
+      ip: ctx.ip,
+      details,
+    })
 
   return {
     async roleLabels(): Promise<Record<string, string>> {
@@ -71,19 +86,10 @@ export function adminUserService(
           ])
         }
         if (!(await repository.setRoles(trx, id, version, chosen, actor.userId))) throw new ConflictError()
-        await audit.write(trx, {
-          action: 'admin.user-change',
-          outcome: 'succeeded',
-          partnershipId: actor.partnershipId,
-          actor: auditActor(actor),
-          record: { type: 'user', id },
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-          details: {
-            change: 'roles',
-            added: chosen.filter((r) => !before.roles.includes(r)).join(' '),
-            removed: before.roles.filter((r) => !(chosen as string[]).includes(r)).join(' '),
-          },
+        await recordChange(trx, actor, id, ctx, {
+          change: 'roles',
+          added: chosen.filter((r) => !before.roles.includes(r)).join(' '),
+          removed: before.roles.filter((r) => !(chosen as string[]).includes(r)).join(' '),
         })
       })
     },
@@ -99,16 +105,7 @@ export function adminUserService(
         if (found.disabled) return 0
         await users.disable(trx, id)
         const ended = await sessions.deleteForUser(trx, id)
-        await audit.write(trx, {
-          action: 'admin.user-change',
-          outcome: 'succeeded',
-          partnershipId: actor.partnershipId,
-          actor: auditActor(actor),
-          record: { type: 'user', id },
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-          details: { change: 'disabled', sessionsEnded: ended },
-        })
+        await recordChange(trx, actor, id, ctx, { change: 'disabled', sessionsEnded: ended })
         return ended
       })
     },

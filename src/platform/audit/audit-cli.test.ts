@@ -2,29 +2,15 @@ import assert from 'node:assert/strict'
 import { beforeEach, describe, it } from 'node:test'
 import { withTransaction } from '../../db/database.ts'
 import { createTestDatabase, ownerQuery } from '../../../test/helpers/database.ts'
-import { run } from '../../cli/main.ts'
 import { auditWriter } from './audit-writer.ts'
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await run(args, { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
-
-const saved = { ...process.env }
-delete saved.DATABASE_URL
-delete saved.DATABASE_APP_URL
+import { cli, cliEnvironment } from '../../../test/helpers/cli.ts'
 
 describe('openmace audit', () => {
-  beforeEach(() => {
-    process.env = { ...saved, NODE_ENV: 'development', LOG_LEVEL: 'silent' }
-  })
+  beforeEach(() => cliEnvironment())
 
   it('seal seals, verify exits 0 with counts and the latest hash, then 1 naming an altered row', async (t) => {
     const db = await createTestDatabase(t)
-    process.env.DATABASE_URL = db.ownerUrl
-    process.env.DATABASE_APP_URL = db.appUrl
+    cliEnvironment(db)
     const writer = auditWriter()
     const ids: string[] = []
     for (let i = 0; i < 6; i++) {
