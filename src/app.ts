@@ -8,9 +8,11 @@ import { accountRoutes } from './features/account/account-routes.ts'
 import { adminUserRoutes } from './features/admin-users/admin-user-routes.ts'
 import { auditRoutes } from './features/audit/audit-routes.ts'
 import { serviceRoutes } from './features/service/service-routes.ts'
+import { meRoutes } from './features/api-identity/me-routes.ts'
 import { signInRoutes } from './features/sign-in/sign-in-routes.ts'
 import { startRoutes } from './features/start/start-routes.ts'
 import { setUpRouteGuard } from './platform/access/route-guard.ts'
+import { setUpApiAuth } from './platform/tokens/api-auth.ts'
 import { setUpCurrentUser } from './platform/auth/auth-plugin.ts'
 import { setUpErrorHandling } from './platform/error-handler.ts'
 import { loggerOptions, type Logger } from './platform/logger.ts'
@@ -69,11 +71,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await setUpSessions(app, config, services.sessions)
   setUpCurrentUser(app, services.auth)
   setUpRouteGuard(app, services)
+  setUpApiAuth(app, services)
   setUpErrorHandling(app, config.bodyLimitBytes)
 
   await app.register(healthRoutes(services))
   await app.register(startRoutes(services))
   await app.register(serviceRoutes(services))
+  await app.register(meRoutes())
   await app.register(signInRoutes(services, config))
   await app.register(accountRoutes(services))
   await app.register(auditRoutes(services))

@@ -12,6 +12,8 @@ import { auditRepository, auditWriter } from './platform/audit/audit-writer.ts'
 import { authService } from './platform/auth/auth-service.ts'
 import { userRepository } from './platform/auth/user-repository.ts'
 import { sessionRepository } from './platform/session/session-repository.ts'
+import { tokenRepository } from './platform/tokens/token-repository.ts'
+import { tokenService } from './platform/tokens/token-service.ts'
 import { sessionService } from './platform/session/session-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
@@ -22,6 +24,7 @@ export function repositories() {
     sessions: sessionRepository(),
     audit: auditRepository(),
     adminUsers: adminUserRepository(),
+    tokens: tokenRepository(),
   }
 }
 
@@ -39,6 +42,7 @@ export function services(config: Config, database: Database, options: { latestMi
     sessions: sessionService(database, repos.sessions),
     access: accessService(database, audit),
     auditTrail: auditTrailService(database, repos.audit, repos.users, audit),
+    tokens: tokenService(database, repos.tokens, repos.users, audit),
     adminUsers: adminUserService(database, repos.adminUsers, repos.users, repos.sessions, audit),
     demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
   }

@@ -177,6 +177,75 @@ export function buildProgram(io: Io): Command {
       }
     })
 
+  const tokens = program.command('tokens').description('API tokens for system-to-system use')
+  // The CLI runs on the server, as a local operator: its audit rows say so.
+  const operator = { requestId: `cli-${process.pid}`, ip: '127.0.0.1' }
+  tokens
+    .command('create')
+    .description('create a token for a service account; the token is printed once')
+    .requiredOption('--user <email>', 'the service account the token acts as')
+    .requiredOption('--scopes <list>', "comma-separated capabilities, within the account's roles")
+    .requiredOption('--name <name>', 'what the token is for, e.g. "council case system"')
+    .option('--days <n>', 'days until it expires (1 to 365)', '90')
+    .action(async (options: { user: string; scopes: string; name: string; days: string }) => {
+      const { config, log } = context()
+      const runtime = await openRuntime(config, log, { attach: true })
+      try {
+        const created = await runtime.services.tokens.create(
+          {
+            userEmail: options.user,
+            name: options.name,
+            scopes: options.scopes
+              .split(',')
+              .map((s) => s.trim())
+              .filter((s) => s !== ''),
+            days: /^\d+$/.test(options.days) ? Number(options.days) : Number.NaN,
+          },
+          operator,
+        )
+        io.out(created.token)
+        io.err(
+          `Token ${created.id} expires in ${created.expiresInDays} days. Store it now: it is not shown again.`,
+        )
+      } finally {
+        await runtime.close()
+      }
+    })
+  tokens
+    .command('list')
+    .description('list tokens (never their secrets)')
+    .action(async () => {
+      const { config, log } = context()
+      const runtime = await openRuntime(config, log, { attach: true })
+      try {
+        for (const t of await runtime.services.tokens.list()) {
+          const state =
+            t.revokedAt !== null ? 'revoked' : t.expiresAt.getTime() <= Date.now() ? 'expired' : 'active'
+          io.out(
+            `${t.id}  ${t.prefix}…  ${state.padEnd(7)}  expires ${t.expiresAt.toISOString()}  ${t.scopes.join(',')}  ${t.name}`,
+          )
+        }
+      } finally {
+        await runtime.close()
+      }
+    })
+  tokens
+    .command('revoke')
+    .description('revoke a token at once')
+    .argument('<id>', 'the token id from tokens list')
+    .action(async (id: string) => {
+      const { config, log } = context()
+      const runtime = await openRuntime(config, log, { attach: true })
+      try {
+        if (!/^[0-9a-f-]{36}$/i.test(id))
+          throw new CliError('give the token id shown by openmace tokens list')
+        await runtime.services.tokens.revoke(id, operator)
+        io.out(`Token ${id} revoked.`)
+      } finally {
+        await runtime.close()
+      }
+    })
+
   return program
 }
 

@@ -145,6 +145,22 @@ export interface AuditSealTable {
   sealed_at: ColumnType<Date, never, never>
 }
 
+export interface ApiTokenTable {
+  id: Generated<string>
+  partnership_id: string
+  user_id: string
+  name: string
+  token_hash: string
+  token_prefix: string
+  scopes: string[]
+  expires_at: Timestamp
+  revoked_at: Timestamp | null
+  revoked_by: string | null
+  last_used_at: Timestamp | null
+  created_at: Generated<Timestamp>
+  created_by: string | null
+}
+
 export interface DB {
   partnership: PartnershipTable
   agency_type: AgencyTypeTable
@@ -159,4 +175,5 @@ export interface DB {
   session: SessionTable
   audit_event: AuditEventTable
   audit_seal: AuditSealTable
+  api_token: ApiTokenTable
 }

@@ -167,6 +167,8 @@ export function setUpErrorHandling(app: FastifyInstance, bodyLimit: number): voi
     } else {
       request.log.info({ code: error.code, status: described.status }, 'request refused')
     }
+    if (described.status === 401)
+      reply.header('www-authenticate', 'Bearer realm="openmace", error="invalid_token"')
     return isApiPath(request.url)
       ? sendProblem(request, reply, described)
       : sendPage(request, reply, described)

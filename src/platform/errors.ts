@@ -33,6 +33,13 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** No valid credentials (API: a missing, malformed, unknown, expired or revoked token). */
+export class UnauthorizedError extends AppError {
+  constructor(message = 'Send a valid API token: Authorization: Bearer <token>') {
+    super(401, 'Unauthorized', message)
+  }
+}
+
 /** A function the caller's roles do not allow (records the caller may not see answer 404 instead). */
 export class ForbiddenError extends AppError {
   constructor(

@@ -30,7 +30,9 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
           'JSON API of OpenMACE. Errors are RFC 9457 problem documents (application/problem+json). Every call is subject to the same access rules and audit as the pages.',
       },
       servers: [{ url: '/' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       tags: [
+        { name: 'identity', description: 'The caller' },
         { name: 'service', description: 'About this deployment' },
         { name: 'health', description: 'Liveness and readiness' },
       ],

@@ -31,6 +31,7 @@ export const paths = {
   api: {
     openapi: `${API_PREFIX}/openapi.json`,
     service: `${API_PREFIX}/service`,
+    me: `${API_PREFIX}/me`,
   },
 } as const
 

@@ -13,6 +13,8 @@ const NOT_CASE_DATA: Record<string, string> = {
   team: 'directory of teams',
   app_user: 'accounts: looked up by email at sign-in, before any partnership context exists',
   audit_event: 'append-only; the sealer must read every row; the DPO page filters by partnership',
+  api_token:
+    'hashed credentials of service accounts, looked up by hash before any partnership context exists',
 }
 
 it('every table with a partnership_id has row-level security enabled and forced, unless listed as not case data', async (t) => {

@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'auth.sign-out',
   'auth.locked-out',
   'auth.mfa-enrolled',
+  'auth.token-failed',
   'token.create',
   'token.revoke',
   'admin.user-change',

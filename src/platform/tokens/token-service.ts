@@ -1,0 +1,148 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { withTransaction, type Database } from '../../db/database.ts'
+import { actorOf } from '../access/actor.ts'
+import { capabilitiesOf } from '../access/policy.ts'
+import { CAPABILITIES, type Capability } from '../access/roles.ts'
+import type { AuditWriter } from '../audit/audit-writer.ts'
+import type { RequestContext } from '../auth/auth-service.ts'
+import type { CurrentUser, UserRepository } from '../auth/user-repository.ts'
+import { NotFoundError, ValidationError } from '../errors.ts'
+import type { TokenRepository, TokenRow } from './token-repository.ts'
+
+export const TOKEN_PATTERN = /^omt_[A-Za-z0-9_-]{43}$/
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+export type TokenFailure = 'malformed' | 'unknown' | 'expired' | 'revoked' | 'user-disabled'
+
+export type Authentication =
+  | { ok: true; user: CurrentUser; scopes: Capability[]; tokenId: string; expiresAt: Date }
+  | { ok: false; reason: TokenFailure }
+
+const isCapability = (s: string): s is Capability => (CAPABILITIES as readonly string[]).includes(s)
+
+/**
+ * API tokens for service accounts: the secret is shown once and only its SHA-256 is kept (a lookup by hash
+ * compares no secret in application code). A token's scopes can only narrow what its user's roles grant, and
+ * the user is re-read on every call, so disabling the account or removing a role takes effect at once.
+ */
+export function tokenService(
+  database: Database,
+  tokens: TokenRepository,
+  users: UserRepository,
+  audit: AuditWriter,
+) {
+  return {
+    async create(
+      input: { userEmail: string; name: string; scopes: string[]; days: number },
+      ctx: RequestContext,
+    ): Promise<{ id: string; token: string; expiresInDays: number }> {
+      const errors: Array<{ field: string; message: string }> = []
+      const name = input.name.trim()
+      if (name === '' || name.length > 100)
+        errors.push({ field: 'name', message: 'Enter a name of 1 to 100 characters' })
+      if (!Number.isInteger(input.days) || input.days < 1 || input.days > 365) {
+        errors.push({ field: 'days', message: 'Days must be a whole number from 1 to 365' })
+      }
+      const unknown = input.scopes.filter((s) => !isCapability(s))
+      if (input.scopes.length === 0) errors.push({ field: 'scopes', message: 'Give at least one scope' })
+      if (unknown.length > 0)
+        errors.push({ field: 'scopes', message: `Unknown scopes: ${unknown.join(', ')}` })
+      if (errors.length > 0) throw new ValidationError(errors)
+      return withTransaction(database, {}, async (trx) => {
+        const credentials = await users.credentialsByEmail(trx, input.userEmail.trim())
+        const user =
+          credentials && !credentials.disabled ? await users.current(trx, credentials.id) : undefined
+        if (user === undefined) {
+          throw new ValidationError([{ field: 'user', message: 'No active account has that email address' }])
+        }
+        const granted = capabilitiesOf(actorOf(user))
+        const beyond = input.scopes.filter((s) => !granted.has(s as Capability))
+        if (beyond.length > 0) {
+          throw new ValidationError([
+            { field: 'scopes', message: `The account's roles do not grant: ${beyond.join(', ')}` },
+          ])
+        }
+        const token = `omt_${randomBytes(32).toString('base64url')}`
+        const id = await tokens.create(trx, {
+          partnershipId: user.partnershipId,
+          userId: user.id,
+          name,
+          hash: hashToken(token),
+          prefix: token.slice(0, 12),
+          scopes: [...new Set(input.scopes)],
+          days: input.days,
+        })
+        await audit.write(trx, {
+          action: 'token.create',
+          outcome: 'succeeded',
+          partnershipId: user.partnershipId,
+          record: { type: 'api-token', id },
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+          details: { scopes: input.scopes.join(' '), days: input.days, userId: user.id },
+        })
+        return { id, token, expiresInDays: input.days }
+      })
+    },
+
+    async list(): Promise<TokenRow[]> {
+      return withTransaction(database, {}, (trx) => tokens.list(trx))
+    },
+
+    async revoke(id: string, ctx: RequestContext): Promise<void> {
+      await withTransaction(database, {}, async (trx) => {
+        const revoked = await tokens.revoke(trx, id)
+        if (revoked === undefined) throw new NotFoundError('No active token has that id')
+        await audit.write(trx, {
+          action: 'token.revoke',
+          outcome: 'succeeded',
+          partnershipId: revoked.partnershipId,
+          record: { type: 'api-token', id },
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+        })
+      })
+    },
+
+    /** Checks an Authorization header; every failure is audited (the reason is never told to the caller). */
+    async authenticate(header: string, ctx: RequestContext): Promise<Authentication> {
+      const token = /^Bearer (\S+)$/i.exec(header.trim())?.[1]
+      return withTransaction(database, {}, async (trx) => {
+        const fail = async (reason: TokenFailure, row?: TokenRow): Promise<Authentication> => {
+          await audit.write(trx, {
+            action: 'auth.token-failed',
+            outcome: 'failed',
+            partnershipId: row?.partnershipId ?? null,
+            actor: row === undefined ? null : { id: row.userId },
+            record: row === undefined ? null : { type: 'api-token', id: row.id },
+            reason,
+            requestId: ctx.requestId,
+            ip: ctx.ip,
+          })
+          return { ok: false, reason }
+        }
+        if (token === undefined || !TOKEN_PATTERN.test(token)) return fail('malformed')
+        const row = await tokens.findByHash(trx, hashToken(token))
+        if (row === undefined) return fail('unknown')
+        if (row.revokedAt !== null) return fail('revoked', row)
+        if (row.expiresAt.getTime() <= Date.now()) return fail('expired', row)
+        const user = await users.current(trx, row.userId)
+        if (user === undefined) return fail('user-disabled', row)
+        if (row.lastUsedAt === null || Date.now() - row.lastUsedAt.getTime() > 60_000)
+          await tokens.touch(trx, row.id)
+        return {
+          ok: true,
+          user,
+          scopes: row.scopes.filter(isCapability),
+          tokenId: row.id,
+          expiresAt: row.expiresAt,
+        }
+      })
+    },
+  }
+}
+
+export type TokenService = ReturnType<typeof tokenService>
