@@ -6,7 +6,7 @@ import { migrate, migrationStatus } from '../db/migrate.ts'
 import { connectionUrl } from '../db/urls.ts'
 import { sealPending, verifyAudit, type SealInfo } from '../platform/audit/audit-seal.ts'
 import { createLogger, type Logger } from '../platform/logger.ts'
-import { openDatabase, openRuntime } from '../runtime.ts'
+import { openDatabase, openRuntime, type Runtime } from '../runtime.ts'
 import { version } from '../version.ts'
 
 /**
@@ -28,6 +28,17 @@ function context(): { config: Config; log: Logger } {
   // Operators read the command's own output; only warnings and errors are logged (to stderr).
   const level = config.logLevel === 'info' ? 'warn' : config.logLevel
   return { config, log: createLogger(level, process.stderr) }
+}
+
+/** Runs `fn` with the services, attached to a running embedded server or starting the database for the command. */
+async function withRuntime<T>(fn: (runtime: Runtime, log: Logger) => Promise<T>): Promise<T> {
+  const { config, log } = context()
+  const runtime = await openRuntime(config, log, { attach: true })
+  try {
+    return await fn(runtime, log)
+  } finally {
+    await runtime.close()
+  }
 }
 
 export function buildProgram(io: Io): Command {
@@ -102,18 +113,14 @@ export function buildProgram(io: Io): Command {
     .command('seed')
     .description('seed the fictional Northshire partnership (never into a database with real records)')
     .action(async () => {
-      const { config, log } = context()
-      const runtime = await openRuntime(config, log, { attach: true })
-      try {
+      await withRuntime(async (runtime) => {
         const result = await runtime.services.demo.seed()
         io.out(
           result.created
             ? `Seeded ${result.partnershipName} with ${result.agencies} agencies (fictional demonstration data).`
             : `${result.partnershipName} is already seeded (${result.agencies} agencies). Nothing changed.`,
         )
-      } finally {
-        await runtime.close()
-      }
+      })
     })
 
   const audit = program.command('audit').description('the tamper-evident audit trail')
@@ -126,9 +133,7 @@ export function buildProgram(io: Io): Command {
     .command('seal')
     .description('seal the audit rows committed so far into hash-chained blocks')
     .action(async () => {
-      const { config, log } = context()
-      const runtime = await openRuntime(config, log, { attach: true })
-      try {
+      await withRuntime(async (runtime, log) => {
         const result = await sealPending(runtime.database, { logger: log })
         io.out(
           result.rows === 0
@@ -136,9 +141,7 @@ export function buildProgram(io: Io): Command {
             : `Sealed ${result.rows} audit row(s) in ${result.blocks} block(s).`,
         )
         io.out(describeSeal(result.latest))
-      } finally {
-        await runtime.close()
-      }
+      })
     })
 
   audit
@@ -188,9 +191,7 @@ export function buildProgram(io: Io): Command {
     .requiredOption('--name <name>', 'what the token is for, e.g. "council case system"')
     .option('--days <n>', 'days until it expires (1 to 365)', '90')
     .action(async (options: { user: string; scopes: string; name: string; days: string }) => {
-      const { config, log } = context()
-      const runtime = await openRuntime(config, log, { attach: true })
-      try {
+      await withRuntime(async (runtime) => {
         const created = await runtime.services.tokens.create(
           {
             userEmail: options.user,
@@ -207,17 +208,13 @@ export function buildProgram(io: Io): Command {
         io.err(
           `Token ${created.id} expires in ${created.expiresInDays} days. Store it now: it is not shown again.`,
         )
-      } finally {
-        await runtime.close()
-      }
+      })
     })
   tokens
     .command('list')
     .description('list tokens (never their secrets)')
     .action(async () => {
-      const { config, log } = context()
-      const runtime = await openRuntime(config, log, { attach: true })
-      try {
+      await withRuntime(async (runtime) => {
         for (const t of await runtime.services.tokens.list()) {
           const state =
             t.revokedAt !== null ? 'revoked' : t.expiresAt.getTime() <= Date.now() ? 'expired' : 'active'
@@ -225,25 +222,19 @@ export function buildProgram(io: Io): Command {
             `${t.id}  ${t.prefix}…  ${state.padEnd(7)}  expires ${t.expiresAt.toISOString()}  ${t.scopes.join(',')}  ${t.name}`,
           )
         }
-      } finally {
-        await runtime.close()
-      }
+      })
     })
   tokens
     .command('revoke')
     .description('revoke a token at once')
     .argument('<id>', 'the token id from tokens list')
     .action(async (id: string) => {
-      const { config, log } = context()
-      const runtime = await openRuntime(config, log, { attach: true })
-      try {
+      await withRuntime(async (runtime) => {
         if (!/^[0-9a-f-]{36}$/i.test(id))
           throw new CliError('give the token id shown by openmace tokens list')
         await runtime.services.tokens.revoke(id, operator)
         io.out(`Token ${id} revoked.`)
-      } finally {
-        await runtime.close()
-      }
+      })
     })
 
   return program
