@@ -77,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(services))
   await app.register(startRoutes(services))
   await app.register(serviceRoutes(services))
-  await app.register(meRoutes())
+  await app.register(meRoutes(services))
   await app.register(signInRoutes(services, config))
   await app.register(accountRoutes(services))
   await app.register(auditRoutes(services))

@@ -6,6 +6,7 @@ import { migrate, migrationStatus } from '../db/migrate.ts'
 import { connectionUrl } from '../db/urls.ts'
 import { sealPending, verifyAudit, type SealInfo } from '../platform/audit/audit-seal.ts'
 import { createLogger, type Logger } from '../platform/logger.ts'
+import { cliOperator } from '../platform/tokens/token-service.ts'
 import { openDatabase, openRuntime, type Runtime } from '../runtime.ts'
 import { version } from '../version.ts'
 
@@ -181,8 +182,8 @@ export function buildProgram(io: Io): Command {
     })
 
   const tokens = program.command('tokens').description('API tokens for system-to-system use')
-  // The CLI runs on the server, as a local operator: its audit rows say so.
-  const operator = { requestId: `cli-${process.pid}`, ip: '127.0.0.1' }
+  // The CLI runs on the server, as a local operator: its audit rows name the system (no account), via the CLI.
+  const operator = cliOperator()
   tokens
     .command('create')
     .description('create a token for a service account; the token is printed once')
@@ -206,7 +207,7 @@ export function buildProgram(io: Io): Command {
         )
         io.out(created.token)
         io.err(
-          `Token ${created.id} expires in ${created.expiresInDays} days. Store it now: it is not shown again.`,
+          `Token ${created.id} for ${options.user} expires in ${created.expiresInDays} days. Store it now, somewhere safe: it is not shown again.`,
         )
       })
     })
@@ -215,11 +216,14 @@ export function buildProgram(io: Io): Command {
     .description('list tokens (never their secrets)')
     .action(async () => {
       await withRuntime(async (runtime) => {
-        for (const t of await runtime.services.tokens.list()) {
+        const all = await runtime.services.tokens.list()
+        if (all.length === 0) io.out('No API tokens.')
+        for (const t of all) {
           const state =
             t.revokedAt !== null ? 'revoked' : t.expiresAt.getTime() <= Date.now() ? 'expired' : 'active'
+          const used = t.lastUsedAt === null ? 'never used' : `used ${t.lastUsedAt.toISOString()}`
           io.out(
-            `${t.id}  ${t.prefix}…  ${state.padEnd(7)}  expires ${t.expiresAt.toISOString()}  ${t.scopes.join(',')}  ${t.name}`,
+            `${t.id}  ${t.prefix}…  ${state.padEnd(7)}  expires ${t.expiresAt.toISOString()}  ${used}  ${t.userEmail}  ${t.scopes.join(',')}  ${t.name}`,
           )
         }
       })
@@ -229,9 +233,9 @@ export function buildProgram(io: Io): Command {
     .description('revoke a token at once')
     .argument('<id>', 'the token id from tokens list')
     .action(async (id: string) => {
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+        throw new CliError('give the token id shown by openmace tokens list')
       await withRuntime(async (runtime) => {
-        if (!/^[0-9a-f-]{36}$/i.test(id))
-          throw new CliError('give the token id shown by openmace tokens list')
         await runtime.services.tokens.revoke(id, operator)
         io.out(`Token ${id} revoked.`)
       })

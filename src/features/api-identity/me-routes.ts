@@ -2,20 +2,33 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { capabilitiesOf } from '../../platform/access/policy.ts'
 import { paths } from '../../platform/paths.ts'
+import { apiActor } from '../../platform/tokens/api-auth.ts'
+import type { Services } from '../../services.ts'
 
-const Me = Type.Object({
-  id: Type.String(),
-  displayName: Type.String(),
-  partnershipId: Type.String(),
-  agencyId: Type.String(),
-  teamId: Type.Union([Type.String(), Type.Null()]),
-  roles: Type.Array(Type.String()),
-  capabilities: Type.Array(Type.String()),
-  scopes: Type.Array(Type.String()),
-  tokenExpiresAt: Type.String({ format: 'date-time' }),
-})
+const Named = Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String() })
 
-export function meRoutes(): FastifyPluginAsyncTypebox {
+const Me = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    displayName: Type.String(),
+    email: Type.String(),
+    partnership: Named,
+    agency: Named,
+    team: Type.Union([Named, Type.Null()]),
+    roles: Type.Array(Type.String()),
+    capabilities: Type.Array(Type.String(), {
+      description: "Effective capabilities: the roles' grants, narrowed to the token's scopes",
+    }),
+    scopes: Type.Union([Type.Array(Type.String()), Type.Null()], {
+      description: 'The token’s scopes; null when signed in with a session',
+    }),
+    authenticatedWith: Type.Union([Type.Literal('token'), Type.Literal('session')]),
+    tokenExpiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { additionalProperties: false },
+)
+
+export function meRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       paths.api.me,
@@ -23,7 +36,7 @@ export function meRoutes(): FastifyPluginAsyncTypebox {
         config: { access: 'signed-in' },
         schema: {
           tags: ['identity'],
-          summary: 'Who the API token acts for: identity, roles, effective capabilities and scopes',
+          summary: 'Who the caller is: identity, roles, effective capabilities and the token’s scopes',
           security: [{ bearer: [] }],
           response: { 200: Me, 401: { $ref: 'Problem#' } },
         },
@@ -31,16 +44,20 @@ export function meRoutes(): FastifyPluginAsyncTypebox {
       async function meGet(request) {
         const caller = request.apiCaller
         if (caller === undefined) throw new Error('API auth missing for a signed-in route')
+        const identity = await services.tokens.identity(caller.user.id)
+        if (identity === undefined) throw new Error('the caller’s account vanished during the request')
         return {
           id: caller.user.id,
           displayName: caller.user.displayName,
-          partnershipId: caller.user.partnershipId,
-          agencyId: caller.user.agencyId,
-          teamId: caller.user.teamId,
+          email: identity.email,
+          partnership: identity.partnership,
+          agency: identity.agency,
+          team: identity.team,
           roles: caller.user.roles,
-          capabilities: [...capabilitiesOf(caller.actor)].sort(),
-          scopes: [...(caller.actor.scopes ?? [])],
-          tokenExpiresAt: caller.expiresAt.toISOString(),
+          capabilities: [...capabilitiesOf(apiActor(request))].sort(),
+          scopes: caller.actor.scopes === undefined ? null : [...caller.actor.scopes],
+          authenticatedWith: caller.via,
+          tokenExpiresAt: caller.expiresAt?.toISOString() ?? null,
         }
       },
     )

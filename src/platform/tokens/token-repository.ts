@@ -13,6 +13,19 @@ export interface TokenRow {
   lastUsedAt: Date | null
 }
 
+/** A token as listed for operators: never its hash, only the prefix shown at creation. */
+export interface ListedToken extends TokenRow {
+  userEmail: string
+}
+
+/** Who a token or session acts for, with the names an API client shows. */
+export interface Identity {
+  email: string
+  partnership: { id: string; name: string }
+  agency: { id: string; name: string }
+  team: { id: string; name: string } | null
+}
+
 export function tokenRepository() {
   const columns = [
     'id',
@@ -57,6 +70,7 @@ export function tokenRepository() {
         prefix: string
         scopes: string[]
         days: number
+        createdBy: string | null
       },
     ): Promise<string> {
       const row = await db
@@ -69,6 +83,7 @@ export function tokenRepository() {
           token_prefix: token.prefix,
           scopes: token.scopes,
           expires_at: sql<Date>`now() + make_interval(days => ${token.days})`,
+          created_by: token.createdBy,
         })
         .returning('id')
         .executeTakeFirstOrThrow()
@@ -84,15 +99,48 @@ export function tokenRepository() {
       return row && toRow(row)
     },
 
-    async list(db: Executor): Promise<TokenRow[]> {
-      const rows = await db.selectFrom('api_token').select(columns).orderBy('created_at', 'desc').execute()
-      return rows.map(toRow)
+    async list(db: Executor): Promise<ListedToken[]> {
+      const rows = await db
+        .selectFrom('api_token')
+        .innerJoin('app_user', 'app_user.id', 'api_token.user_id')
+        .select(columns.map((c) => `api_token.${c}` as const))
+        .select('app_user.email')
+        .orderBy('api_token.created_at', 'desc')
+        .orderBy('api_token.id')
+        .execute()
+      return rows.map((r) => ({ ...toRow(r), userEmail: r.email }))
     },
 
-    async revoke(db: Executor, id: string): Promise<TokenRow | undefined> {
+    async identity(db: Executor, userId: string): Promise<Identity | undefined> {
+      const row = await db
+        .selectFrom('app_user')
+        .innerJoin('partnership', 'partnership.id', 'app_user.partnership_id')
+        .innerJoin('agency', 'agency.id', 'app_user.agency_id')
+        .leftJoin('team', 'team.id', 'app_user.team_id')
+        .select([
+          'app_user.email',
+          'partnership.id as partnershipId',
+          'partnership.name as partnershipName',
+          'agency.id as agencyId',
+          'agency.name as agencyName',
+          'team.id as teamId',
+          'team.name as teamName',
+        ])
+        .where('app_user.id', '=', userId)
+        .executeTakeFirst()
+      if (row === undefined) return undefined
+      return {
+        email: row.email,
+        partnership: { id: row.partnershipId, name: row.partnershipName },
+        agency: { id: row.agencyId, name: row.agencyName },
+        team: row.teamId !== null && row.teamName !== null ? { id: row.teamId, name: row.teamName } : null,
+      }
+    },
+
+    async revoke(db: Executor, id: string, revokedBy: string | null): Promise<TokenRow | undefined> {
       const row = await db
         .updateTable('api_token')
-        .set({ revoked_at: sql<Date>`now()` })
+        .set({ revoked_at: sql<Date>`now()`, revoked_by: revokedBy })
         .where('id', '=', id)
         .where('revoked_at', 'is', null)
         .returning(columns)

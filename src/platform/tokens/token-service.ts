@@ -3,13 +3,15 @@ import { withTransaction, type Database } from '../../db/database.ts'
 import { actorOf } from '../access/actor.ts'
 import { capabilitiesOf } from '../access/policy.ts'
 import { CAPABILITIES, type Capability } from '../access/roles.ts'
-import type { AuditWriter } from '../audit/audit-writer.ts'
+import type { AuditEvent, AuditWriter } from '../audit/audit-writer.ts'
 import type { RequestContext } from '../auth/auth-service.ts'
 import type { CurrentUser, UserRepository } from '../auth/user-repository.ts'
 import { NotFoundError, ValidationError } from '../errors.ts'
-import type { TokenRepository, TokenRow } from './token-repository.ts'
+import type { Identity, ListedToken, TokenRepository, TokenRow } from './token-repository.ts'
 
 export const TOKEN_PATTERN = /^omt_[A-Za-z0-9_-]{43}$/
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex')
@@ -20,6 +22,28 @@ export type TokenFailure = 'malformed' | 'unknown' | 'expired' | 'revoked' | 'us
 export type Authentication =
   | { ok: true; user: CurrentUser; scopes: Capability[]; tokenId: string; expiresAt: Date }
   | { ok: false; reason: TokenFailure }
+
+/**
+ * Who creates or revokes a token, for the audit trail: a signed-in administrator (a page, later), or the
+ * system itself when a local operator runs the CLI on the server (no account: actor_id stays NULL).
+ */
+export interface TokenOperator extends RequestContext {
+  by: { userId: string; role: string; agencyId: string | null } | 'system'
+  via: 'cli' | 'web'
+}
+
+/** The CLI's operator: the system, on the server itself. */
+export function cliOperator(): TokenOperator {
+  return { by: 'system', via: 'cli', requestId: `cli-${process.pid}`, ip: '127.0.0.1' }
+}
+
+function auditActor(operator: TokenOperator): AuditEvent['actor'] {
+  if (operator.by !== 'system') {
+    return { id: operator.by.userId, role: operator.by.role, agencyId: operator.by.agencyId }
+  }
+  // The writer's type wants an id with a role; a system event has the role and no account (actor_id NULL).
+  return { id: null, role: 'system' } as unknown as AuditEvent['actor']
+}
 
 const isCapability = (s: string): s is Capability => (CAPABILITIES as readonly string[]).includes(s)
 
@@ -37,7 +61,7 @@ export function tokenService(
   return {
     async create(
       input: { userEmail: string; name: string; scopes: string[]; days: number },
-      ctx: RequestContext,
+      ctx: TokenOperator,
     ): Promise<{ id: string; token: string; expiresInDays: number }> {
       const errors: Array<{ field: string; message: string }> = []
       const name = input.name.trim()
@@ -74,42 +98,53 @@ export function tokenService(
           prefix: token.slice(0, 12),
           scopes: [...new Set(input.scopes)],
           days: input.days,
+          createdBy: ctx.by === 'system' ? null : ctx.by.userId,
         })
         await audit.write(trx, {
           action: 'token.create',
           outcome: 'succeeded',
           partnershipId: user.partnershipId,
+          actor: auditActor(ctx),
           record: { type: 'api-token', id },
           requestId: ctx.requestId,
           ip: ctx.ip,
-          details: { scopes: input.scopes.join(' '), days: input.days, userId: user.id },
+          details: { via: ctx.via, scopes: input.scopes.join(' '), days: input.days, userId: user.id },
         })
         return { id, token, expiresInDays: input.days }
       })
     },
 
-    async list(): Promise<TokenRow[]> {
+    async list(): Promise<ListedToken[]> {
       return withTransaction(database, {}, (trx) => tokens.list(trx))
     },
 
-    async revoke(id: string, ctx: RequestContext): Promise<void> {
+    /** The names behind a caller's ids (for /api/v1/me). */
+    async identity(userId: string): Promise<Identity | undefined> {
+      return withTransaction(database, {}, (trx) => tokens.identity(trx, userId))
+    },
+
+    async revoke(id: string, ctx: TokenOperator): Promise<void> {
+      if (!UUID.test(id)) throw new NotFoundError('No active token has that id')
       await withTransaction(database, {}, async (trx) => {
-        const revoked = await tokens.revoke(trx, id)
+        const revoked = await tokens.revoke(trx, id, ctx.by === 'system' ? null : ctx.by.userId)
         if (revoked === undefined) throw new NotFoundError('No active token has that id')
         await audit.write(trx, {
           action: 'token.revoke',
           outcome: 'succeeded',
           partnershipId: revoked.partnershipId,
+          actor: auditActor(ctx),
           record: { type: 'api-token', id },
           requestId: ctx.requestId,
           ip: ctx.ip,
+          details: { via: ctx.via, userId: revoked.userId },
         })
       })
     },
 
     /** Checks an Authorization header; every failure is audited (the reason is never told to the caller). */
     async authenticate(header: string, ctx: RequestContext): Promise<Authentication> {
-      const token = /^Bearer (\S+)$/i.exec(header.trim())?.[1]
+      // Bounded before any pattern runs: a valid header is 54 characters.
+      const token = header.length <= 200 ? /^Bearer +(\S+)$/i.exec(header.trim())?.[1] : undefined
       return withTransaction(database, {}, async (trx) => {
         const fail = async (reason: TokenFailure, row?: TokenRow): Promise<Authentication> => {
           await audit.write(trx, {

@@ -45,8 +45,34 @@ describe('API tokens and /api/v1/me', () => {
     const listed = await cli(['tokens', 'list'])
     assert.match(listed.out, /active .* person:read,intelligence:read {2}force system$/m)
     assert.doesNotMatch(listed.out, new RegExp(token.slice(12)))
-    const created = await ownerQuery(db.ownerUrl, "SELECT 1 FROM audit_event WHERE action = 'token.create'")
+    const created = await ownerQuery<{
+      actor_id: string | null
+      actor_role: string | null
+      record_id: string
+      details: Record<string, unknown>
+    }>(
+      db.ownerUrl,
+      "SELECT actor_id, actor_role, record_id, details FROM audit_event WHERE action = 'token.create'",
+    )
     assert.equal(created.length, 1)
+    assert.equal(created[0]!.actor_id, null)
+    assert.equal(created[0]!.actor_role, 'system')
+    assert.equal(created[0]!.details.via, 'cli')
+    assert.ok(!JSON.stringify(created).includes(token.slice(4)), 'the secret is not in the audit trail')
+
+    const id = created[0]!.record_id
+    const revoked = await cli(['tokens', 'revoke', id])
+    assert.equal(revoked.code, 0, revoked.err)
+    assert.match((await cli(['tokens', 'list'])).out, new RegExp(`^${id} .* revoked `, 'm'))
+    const again = await cli(['tokens', 'revoke', id])
+    assert.equal(again.code, 1)
+    assert.match(again.err, /No active token has that id/)
+    const audited = await ownerQuery<{ actor_id: string | null; actor_role: string; record_id: string }>(
+      db.ownerUrl,
+      "SELECT actor_id, actor_role, record_id FROM audit_event WHERE action = 'token.revoke'",
+    )
+    assert.deepEqual(audited, [{ actor_id: null, actor_role: 'system', record_id: id }])
+    assert.equal((await app.inject({ url: paths.api.me, headers: bearer(token) })).statusCode, 401)
   })
 
   it('refuses missing, malformed, unknown, revoked, expired and disabled-account tokens with 401, auditing each', async (t) => {
@@ -67,6 +93,12 @@ describe('API tokens and /api/v1/me', () => {
     await refused({})
     await refused({ authorization: 'Bearer not-a-token' })
     await refused({ authorization: 'Basic dXNlcjpwYXNz' })
+    await refused({ authorization: 'Bearer' })
+    await refused({ authorization: 'Bearer ' })
+    await refused({ authorization: '' })
+    await refused({ authorization: `Bearer omt_${'A'.repeat(43)} extra` })
+    await refused({ authorization: `Bearer ${'x'.repeat(8000)}` })
+    await refused({ authorization: 'Bearer omt_ÿÿÿ' })
     await refused(bearer(`omt_${'A'.repeat(43)}`))
 
     const revoked = await create()
@@ -95,7 +127,7 @@ describe('API tokens and /api/v1/me', () => {
     )
     assert.deepEqual(
       reasons.map((r) => r.reason),
-      ['malformed', 'malformed', 'unknown', 'revoked', 'expired', 'user-disabled'],
+      [...Array<string>(8).fill('malformed'), 'unknown', 'revoked', 'expired', 'user-disabled'],
     )
   })
 
@@ -126,6 +158,10 @@ describe('API tokens and /api/v1/me', () => {
     const denied = await app.inject({ url: `${paths.api.me}/intelligence-probe`, headers: bearer(narrow) })
     assert.equal(denied.statusCode, 403)
     assert.match(denied.headers['content-type'] as string, /^application\/problem\+json/)
+    assert.match(denied.json<{ detail: string }>().detail, /needs the intelligence:read scope/)
+    const anonymous = await app.inject({ url: `${paths.api.me}/intelligence-probe` })
+    assert.equal(anonymous.statusCode, 401)
+    assert.match(anonymous.headers['www-authenticate'] as string, /^Bearer /)
     assert.equal(
       (await app.inject({ url: `${paths.api.me}/intelligence-probe`, headers: bearer(wide) })).statusCode,
       200,
