@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { build } from '../../../test/helpers/build.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { adminOf, createUser, signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
 import { cliOperator } from '../../platform/tokens/token-service.ts'
 
@@ -91,6 +91,35 @@ describe('GET /api/v1/me', () => {
     assert.equal(anonymous.statusCode, 401)
     assert.match(anonymous.headers['content-type'] as string, /^application\/problem\+json/)
     assert.match(anonymous.headers['www-authenticate'] as string, /^Bearer /)
+
+    // A tampered cookie, and then the session of a disabled account: 401.
+    const tampered = await app.inject({
+      url: paths.api.me,
+      cookies: { '__Host-openmace-session': 'forged.value' },
+    })
+    assert.equal(tampered.statusCode, 401)
+    await services.adminUsers.disable(adminOf(account), account.id, TEST_REQUEST)
+    assert.equal((await agent.get(paths.api.me)).statusCode, 401)
+  })
+
+  it('refuses an unauthenticated call with 401 before validating its body (no 400 that reveals the schema)', async (t) => {
+    const { app } = await build(t)
+    app.post(
+      `${paths.api.me}/validated-probe`,
+      {
+        config: { access: { capability: 'person:read' } },
+        schema: { body: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
+      },
+      async () => ({ ok: true }),
+    )
+    const res = await app.inject({
+      method: 'POST',
+      url: `${paths.api.me}/validated-probe`,
+      headers: { authorization: 'Bearer wrong' },
+      payload: { nope: 1 },
+    })
+    assert.equal(res.statusCode, 401)
+    assert.match(res.headers['content-type'] as string, /^application\/problem\+json/)
   })
 
   it('a bearer token does not sign anyone in to the pages', async (t) => {
