@@ -6,6 +6,7 @@ import { build } from '../../../test/helpers/build.ts'
 import { signIn } from '../../../test/helpers/sign-in.ts'
 import { passwordProblem } from '../../platform/auth/password-policy.ts'
 import { paths } from '../../platform/paths.ts'
+import { ROLES } from '../../platform/access/roles.ts'
 import { DEMO_AGENCIES } from './demo-data.ts'
 import { DemoRefusedError } from './demo-service.ts'
 
@@ -38,18 +39,7 @@ describe('demo seed', () => {
     const { app, services, db } = await build(t)
     const { users = [], password = '' } = await services.demo.seed()
     const roles = new Set(users.map((u) => u.role))
-    for (const role of [
-      'practitioner',
-      'dsl',
-      'front-door',
-      'social-worker',
-      'team-manager',
-      'mace-chair',
-      'police-intelligence',
-      'strategic-leader',
-      'dpo',
-      'system-admin',
-    ]) {
+    for (const role of ROLES) {
       assert.ok(roles.has(role), `a demo ${role}`)
     }
     for (const user of users) assert.match(user.email, /^[a-z.-]+\d*@northshire\.example$/)

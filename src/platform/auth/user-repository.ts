@@ -47,6 +47,21 @@ export interface Profile {
 export const MAX_FAILED_ATTEMPTS = 5
 export const LOCKOUT_MINUTES = 15
 
+/** What sign-in needs to know about an account, looked up by email or by id. */
+const credentialsQuery = (db: Executor) =>
+  db
+    .selectFrom('app_user')
+    .select([
+      'id',
+      'partnership_id',
+      'agency_id',
+      'email',
+      'password_hash',
+      'totp_enabled_at',
+      'locked_until',
+      'disabled_at',
+    ])
+
 export function userRepository() {
   return {
     /** Names of a partnership's accounts, for showing who did what (audit) and choosing a person in a filter. */
@@ -93,38 +108,14 @@ export function userRepository() {
     },
 
     async credentialsByEmail(db: Executor, email: string): Promise<Credentials | undefined> {
-      const row = await db
-        .selectFrom('app_user')
-        .select([
-          'id',
-          'partnership_id',
-          'agency_id',
-          'email',
-          'password_hash',
-          'totp_enabled_at',
-          'locked_until',
-          'disabled_at',
-        ])
+      const row = await credentialsQuery(db)
         .where(sql<string>`lower(email)`, '=', email.toLowerCase())
         .executeTakeFirst()
       return row && toCredentials(row)
     },
 
     async credentialsById(db: Executor, id: string): Promise<Credentials | undefined> {
-      const row = await db
-        .selectFrom('app_user')
-        .select([
-          'id',
-          'partnership_id',
-          'agency_id',
-          'email',
-          'password_hash',
-          'totp_enabled_at',
-          'locked_until',
-          'disabled_at',
-        ])
-        .where('id', '=', id)
-        .executeTakeFirst()
+      const row = await credentialsQuery(db).where('id', '=', id).executeTakeFirst()
       return row && toCredentials(row)
     },
 
