@@ -6,7 +6,8 @@
  *   tsx test/run.ts pg        the server at DATABASE_URL (a superuser URL), plus the server-only tests
  *   tsx test/run.ts browser   the browser suite (Debian's chromium through playwright-core)
  *
- * Extra arguments are passed to node --test (e.g. --test-name-pattern=health).
+ * Extra arguments are passed to node --test (e.g. --test-name-pattern=health); arguments naming test files
+ * (or parts of their paths) run only those files:  tsx test/run.ts unit sign-in admin-users
  */
 import { spawn } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
@@ -23,7 +24,9 @@ import { createLogger } from '../src/platform/logger.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const suite = process.argv[2] ?? 'unit'
-const passThrough = process.argv.slice(3)
+const extra = process.argv.slice(3)
+const passThrough = extra.filter((arg) => arg.startsWith('-'))
+const fileFilters = extra.filter((arg) => !arg.startsWith('-'))
 
 const SUITES: Record<string, { dirs: string[]; suffix: string; concurrency: number; timeoutMs: number }> = {
   unit: { dirs: ['src', 'test/integration'], suffix: '.test.ts', concurrency: 2, timeoutMs: 240_000 },
@@ -48,7 +51,9 @@ async function files(dirs: string[], suffix: string): Promise<string[]> {
 async function main(): Promise<number> {
   const spec = SUITES[suite]
   if (spec === undefined) throw new Error(`unknown suite ${suite}: use unit, pg or browser`)
-  const testFiles = await files(spec.dirs, spec.suffix)
+  const allFiles = await files(spec.dirs, spec.suffix)
+  const testFiles =
+    fileFilters.length === 0 ? allFiles : allFiles.filter((f) => fileFilters.some((part) => f.includes(part)))
   if (testFiles.length === 0) throw new Error(`no test files for suite ${suite}`)
 
   const log = createLogger('warn')
