@@ -11,6 +11,8 @@ import { serviceRoutes } from './features/service/service-routes.ts'
 import { meRoutes } from './features/api-identity/me-routes.ts'
 import { signInRoutes } from './features/sign-in/sign-in-routes.ts'
 import { startRoutes } from './features/start/start-routes.ts'
+import { personRoutes } from './features/people/person-routes.ts'
+import { breakGlassReviewRoutes } from './features/break-glass-review/break-glass-review-routes.ts'
 import { setUpRouteGuard } from './platform/access/route-guard.ts'
 import { setUpApiAuth } from './platform/tokens/api-auth.ts'
 import { setUpCurrentUser } from './platform/auth/auth-plugin.ts'
@@ -82,6 +84,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes(services))
   await app.register(auditRoutes(services))
   await app.register(adminUserRoutes(services))
+  await app.register(personRoutes(services))
+  await app.register(breakGlassReviewRoutes(services))
 
   return app
 }

@@ -35,6 +35,8 @@ export interface Config {
   connectionTimeoutMs: number
   dbPoolSize: number
   dbStatementTimeoutMs: number
+  /** How long break-glass access to a record lasts. */
+  breakGlassHours: number
 }
 
 export class ConfigError extends Error {
@@ -113,6 +115,7 @@ const EnvSchema = Type.Object({
   OPENMACE_CONNECTION_TIMEOUT_MS: whole(1000, 600_000, 60_000),
   OPENMACE_DB_POOL_SIZE: whole(1, 500, 10),
   OPENMACE_DB_STATEMENT_TIMEOUT_MS: whole(100, 3_600_000, 15_000),
+  OPENMACE_BREAK_GLASS_HOURS: whole(1, 24, 4),
 })
 
 /** The environment variables documented in the README's configuration table. */
@@ -190,5 +193,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     connectionTimeoutMs: e.OPENMACE_CONNECTION_TIMEOUT_MS,
     dbPoolSize: e.OPENMACE_DB_POOL_SIZE,
     dbStatementTimeoutMs: e.OPENMACE_DB_STATEMENT_TIMEOUT_MS,
+    breakGlassHours: e.OPENMACE_BREAK_GLASS_HOURS,
   }
 }

@@ -15,6 +15,10 @@ import { sessionRepository } from './platform/session/session-repository.ts'
 import { tokenRepository } from './platform/tokens/token-repository.ts'
 import { tokenService } from './platform/tokens/token-service.ts'
 import { sessionService } from './platform/session/session-service.ts'
+import { breakGlassRepository } from './platform/access/break-glass-repository.ts'
+import { personRepository } from './features/people/person-repository.ts'
+import { personService } from './features/people/person-service.ts'
+import { breakGlassReviewService } from './features/break-glass-review/break-glass-review-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
 export function repositories() {
@@ -25,6 +29,8 @@ export function repositories() {
     audit: auditRepository(),
     adminUsers: adminUserRepository(),
     tokens: tokenRepository(),
+    people: personRepository(),
+    breakGlass: breakGlassRepository(),
   }
 }
 
@@ -44,6 +50,11 @@ export function services(config: Config, database: Database, options: { latestMi
     auditTrail: auditTrailService(database, repos.audit, repos.users, audit),
     tokens: tokenService(database, repos.tokens, repos.users, audit),
     adminUsers: adminUserService(database, repos.adminUsers, repos.users, repos.sessions, audit),
+    breakGlassHours: config.breakGlassHours,
+    people: personService(database, repos.people, repos.breakGlass, repos.users, audit, {
+      breakGlassHours: config.breakGlassHours,
+    }),
+    breakGlassReview: breakGlassReviewService(database, repos.breakGlass, audit),
     demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
   }
 }

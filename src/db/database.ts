@@ -5,6 +5,10 @@ import type { DB } from './schema.ts'
 
 export type Executor = Kysely<DB> | Transaction<DB>
 
+// A `date` column is a calendar date, not an instant: keep it as 'YYYY-MM-DD' rather than letting pg turn it into
+// a Date at local midnight (which shifts a date of birth by a day in some time zones).
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value)
+
 export interface Database {
   /** The runtime-role pool (NOSUPERUSER NOBYPASSRLS): everything the app does goes through it. */
   pool: pg.Pool

@@ -82,6 +82,8 @@ export interface AppUserTable {
   updated_at: Timestamp
   updated_by: string | null
   version: Generated<number>
+  /** API tokens only: never a password, never a page (0007). */
+  service_account: Generated<boolean>
 }
 
 export interface UserRoleTable {
@@ -161,6 +163,103 @@ export interface ApiTokenTable {
   created_by: string | null
 }
 
+export interface PersonKindTable {
+  code: string
+  label: string
+  sort_order: number
+}
+
+export interface PersonTable {
+  id: Generated<string>
+  partnership_id: string
+  kind: string
+  given_name: string
+  family_name: string | null
+  date_of_birth: ColumnType<string | null, string | null | undefined, string | null>
+  estimated_age: number | null
+  estimated_age_on: ColumnType<string | null, string | null | undefined, string | null>
+  gender: string | null
+  nhs_number: string | null
+  allocated_worker_id: string | null
+  allocated_team_id: string | null
+  merged_into_id: string | null
+  is_demo: Generated<boolean>
+  created_at: Timestamp
+  created_by: string | null
+  updated_at: Timestamp
+  updated_by: string | null
+  version: Generated<number>
+}
+
+export interface PersonAgencyTable {
+  person_id: string
+  agency_id: string
+  partnership_id: string
+  since: ColumnType<string, string | undefined, string>
+  created_at: Timestamp
+  created_by: string | null
+}
+
+export interface MeetingTable {
+  id: Generated<string>
+  partnership_id: string
+  kind: 'triage' | 'mace' | 'strategy'
+  title: string
+  held_on: ColumnType<string, string, string>
+  status: Generated<'planned' | 'held' | 'closed'>
+  chair_id: string | null
+  is_demo: Generated<boolean>
+  created_at: Timestamp
+  created_by: string | null
+  updated_at: Timestamp
+  updated_by: string | null
+  version: Generated<number>
+}
+
+export interface MeetingMemberTable {
+  meeting_id: string
+  user_id: string
+  partnership_id: string
+  created_at: Timestamp
+  created_by: string | null
+}
+
+export interface AgendaItemTable {
+  id: Generated<string>
+  meeting_id: string
+  person_id: string
+  partnership_id: string
+  created_at: Timestamp
+  created_by: string | null
+}
+
+export interface BreakGlassGrantTable {
+  id: Generated<string>
+  partnership_id: string
+  user_id: string
+  record_type: 'person'
+  record_id: string
+  reason: string
+  granted_at: Timestamp
+  expires_at: Timestamp
+  audit_event_id: string | null
+  reviewed_at: Timestamp | null
+  reviewed_by: string | null
+  review_outcome: 'justified' | 'not-justified' | null
+  review_note: string | null
+  version: Generated<number>
+}
+
+export interface AccountSetUpTable {
+  id: Generated<string>
+  user_id: string
+  token_hash: string
+  expires_at: Timestamp
+  used_at: Timestamp | null
+  created_at: Generated<Timestamp>
+  created_by: string | null
+}
+
 export interface DB {
   partnership: PartnershipTable
   agency_type: AgencyTypeTable
@@ -176,4 +275,12 @@ export interface DB {
   audit_event: AuditEventTable
   audit_seal: AuditSealTable
   api_token: ApiTokenTable
+  account_set_up: AccountSetUpTable
+  person_kind: PersonKindTable
+  person: PersonTable
+  person_agency: PersonAgencyTable
+  meeting: MeetingTable
+  meeting_member: MeetingMemberTable
+  agenda_item: AgendaItemTable
+  break_glass_grant: BreakGlassGrantTable
 }

@@ -5,6 +5,7 @@ import fastifyStatic from '@fastify/static'
 import fastifyView from '@fastify/view'
 import type { FastifyInstance } from 'fastify'
 import nunjucks from 'nunjucks'
+import { format } from './format.ts'
 import type { Config } from '../config.ts'
 import { paths } from './paths.ts'
 
@@ -35,6 +36,7 @@ export async function setUpViews(app: FastifyInstance, config: Config): Promise<
     },
     defaultContext: {
       paths,
+      format,
       brand: config.brand,
       serviceName: config.serviceName,
       organisationName: config.organisationName,

@@ -24,3 +24,8 @@ export function signedInActor(request: FastifyRequest): Actor {
   if (request.user === undefined) throw new Error('route guard missing: no signed-in user for this route')
   return actorOf(request.user)
 }
+
+/** Who did it, as the audit trail records it. */
+export function auditActorOf(actor: Actor): { id: string; role: string; agencyId: string } {
+  return { id: actor.userId, role: actor.roles.join(' '), agencyId: actor.agencyId }
+}

@@ -33,6 +33,8 @@ export const AUDIT_ACTIONS = [
   'admin.agency-change',
   'export',
   'break-glass',
+  'break-glass.reviewed',
+  'record.read-views',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

@@ -1,0 +1,338 @@
+import type { Transaction } from 'kysely'
+import { withTransaction, type Database } from '../../db/database.ts'
+import type { DB } from '../../db/schema.ts'
+import { auditActorOf } from '../../platform/access/actor.ts'
+import type { BreakGlassRepository } from '../../platform/access/break-glass-repository.ts'
+import {
+  canBreakGlass,
+  decide,
+  visibleFields,
+  type Actor,
+  type Decision,
+  type FieldGroup,
+} from '../../platform/access/policy.ts'
+import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
+import type { RequestContext } from '../../platform/auth/auth-service.ts'
+import type { UserRepository } from '../../platform/auth/user-repository.ts'
+import { verifyAgainstDummy, verifyPassword } from '../../platform/auth/passwords.ts'
+import { NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
+import { ageInYears, todayInLondon } from './age.ts'
+import type { PersonRepository, PersonRow, PersonWithFacts } from './person-repository.ts'
+
+/** What a caller may see of a person: only the fields their decision allows (ASVS 15.3.1). */
+export interface PersonView {
+  id: string
+  kind?: string
+  kindLabel?: string
+  givenName?: string
+  familyName?: string | null
+  dateOfBirth?: string | null
+  /** Whole years, from the date of birth or an estimate; null when neither is known. */
+  age?: number | null
+  ageIsEstimate?: boolean
+  gender?: string | null
+  nhsNumber?: string | null
+  allocatedWorkerName?: string | null
+  allocatedTeamName?: string | null
+  version?: number
+}
+
+/** Which field group each field of a person belongs to; a field missing here is never shown. */
+export const PERSON_FIELD_GROUPS: Readonly<Record<keyof PersonView, FieldGroup>> = {
+  id: 'identity',
+  kind: 'identity',
+  kindLabel: 'identity',
+  givenName: 'identity',
+  familyName: 'identity',
+  dateOfBirth: 'identity',
+  age: 'identity',
+  ageIsEstimate: 'identity',
+  gender: 'details',
+  allocatedWorkerName: 'details',
+  allocatedTeamName: 'details',
+  version: 'details',
+  nhsNumber: 'sensitive',
+}
+
+export interface PersonRead {
+  person: PersonView
+  decision: Decision
+  /** Set when the read was allowed through the actor's break-glass grant. */
+  breakGlassUntil: Date | null
+}
+
+export interface RecordView {
+  occurredAt: Date
+  actorName: string | null
+  actorRole: string | null
+  agencyName: string | null
+  breakGlass: boolean
+  via: string | null
+}
+
+/** How a read reached us: the record page, the API, or a list. Recorded with each read. */
+export type ReadChannel = 'page' | 'api' | 'list'
+
+const BREAK_GLASS_REASON_MIN = 10
+const BREAK_GLASS_REASON_MAX = 1000
+
+function fullView(row: PersonRow, today: string): Required<PersonView> {
+  const estimated = row.dateOfBirth === null && row.estimatedAge !== null && row.estimatedAgeOn !== null
+  const age =
+    row.dateOfBirth !== null
+      ? ageInYears(row.dateOfBirth, today)
+      : estimated
+        ? (row.estimatedAge ?? 0) + ageInYears(row.estimatedAgeOn ?? today, today)
+        : null
+  return {
+    id: row.id,
+    kind: row.kind,
+    kindLabel: row.kindLabel,
+    givenName: row.givenName,
+    familyName: row.familyName,
+    dateOfBirth: row.dateOfBirth,
+    age,
+    ageIsEstimate: estimated,
+    gender: row.gender,
+    nhsNumber: row.nhsNumber,
+    allocatedWorkerName: row.allocatedWorkerName,
+    allocatedTeamName: row.allocatedTeamName,
+    version: row.version,
+  }
+}
+
+export function personService(
+  database: Database,
+  people: PersonRepository,
+  grants: BreakGlassRepository,
+  users: UserRepository,
+  audit: AuditWriter,
+  options: { breakGlassHours: number },
+) {
+  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
+
+  /** The audited outcome of one read inside the caller's transaction; denials and misses look the same. */
+  async function readIn(
+    trx: Transaction<DB>,
+    actor: Actor,
+    id: string,
+    ctx: RequestContext,
+    via: ReadChannel,
+    found?: PersonWithFacts,
+  ): Promise<PersonRead | undefined> {
+    const record = found ?? (await people.findWithFacts(trx, id, actor.userId))
+    const decision: Decision =
+      record === undefined
+        ? { allowed: false, relationships: [], fields: [], breakGlass: false, denial: 'relationship' }
+        : decide(actor, 'read', record.facts)
+    await audit.write(trx, {
+      action: decision.allowed ? 'record.read' : 'access.denied',
+      outcome: decision.allowed ? 'allowed' : 'denied',
+      partnershipId: actor.partnershipId,
+      actor: auditActorOf(actor),
+      record: { type: 'person', id },
+      reason: decision.allowed
+        ? null
+        : record === undefined
+          ? 'no such record'
+          : `denied: ${decision.denial ?? 'relationship'}`,
+      requestId: ctx.requestId,
+      ip: ctx.ip,
+      details: {
+        via,
+        breakGlass: decision.breakGlass,
+        relationships: decision.relationships.join(' '),
+      },
+    })
+    if (record === undefined || !decision.allowed) return undefined
+    const view = visibleFields(decision, fullView(record.person, todayInLondon()), PERSON_FIELD_GROUPS)
+    return {
+      person: { ...view, id: record.person.id },
+      decision,
+      breakGlassUntil: decision.breakGlass ? record.breakGlassUntil : null,
+    }
+  }
+
+  return {
+    /**
+     * One person's record, as far as the policy lets this actor see it. Every attempt is audited (the read, or
+     * the denial) in the transaction that reads; a denial and a missing record both answer NotFoundError.
+     */
+    async read(
+      actor: Actor,
+      id: string,
+      ctx: RequestContext,
+      via: ReadChannel = 'page',
+    ): Promise<PersonRead> {
+      const result = await withTransaction(database, context(actor), (trx) =>
+        readIn(trx, actor, id, ctx, via),
+      )
+      if (result === undefined) throw new NotFoundError()
+      return result
+    },
+
+    /** The people the actor works with (allocated, their teams, their agency's, current MACE, break-glass). */
+    async caseload(actor: Actor, ctx: RequestContext, limit = 100): Promise<PersonRead[]> {
+      return withTransaction(database, context(actor), async (trx) => {
+        const candidates = await people.caseload(trx, actor, limit)
+        const reads: PersonRead[] = []
+        for (const candidate of candidates) {
+          // Only the policy's allowed reads are returned; each is audited like any other read.
+          if (!decide(actor, 'read', candidate.facts).allowed) continue
+          const read = await readIn(trx, actor, candidate.person.id, ctx, 'list', candidate)
+          if (read !== undefined) reads.push(read)
+        }
+        return reads
+      })
+    },
+
+    /** May this actor ask for break-glass at all? (Shown on the not-found page for any record id.) */
+    mayAskForBreakGlass(actor: Actor): boolean {
+      return canBreakGlass(actor, { kind: 'person', partnershipId: actor.partnershipId })
+    },
+
+    /**
+     * Opens a record outside the actor's relationships for `breakGlassHours`, after re-authentication (ASVS
+     * 7.5.3) and a reason. The grant and its audit row (flagged, with the reason) commit together, and the
+     * grant waits in the data protection officer's review queue. A record that does not exist, or one the actor
+     * may not break glass into, answers NotFoundError only after the reason and password were given.
+     */
+    async breakGlass(
+      actor: Actor,
+      id: string,
+      input: { reason: string; password: string },
+      ctx: RequestContext,
+    ): Promise<{ expiresAt: Date }> {
+      const reason = input.reason.trim()
+      const errors: FieldError[] = []
+      if (reason === '') errors.push({ field: 'reason', message: 'Enter why you need to see this record' })
+      else if (reason.length < BREAK_GLASS_REASON_MIN)
+        errors.push({
+          field: 'reason',
+          message: `Reason must be at least ${String(BREAK_GLASS_REASON_MIN)} characters: say what safeguarding need makes this necessary`,
+        })
+      else if (reason.length > BREAK_GLASS_REASON_MAX)
+        errors.push({
+          field: 'reason',
+          message: `Reason must be ${String(BREAK_GLASS_REASON_MAX)} characters or fewer`,
+        })
+      if (input.password === '') errors.push({ field: 'password', message: 'Enter your password' })
+      if (errors.length > 0) throw new ValidationError(errors)
+
+      const outcome = await withTransaction(database, context(actor), async (trx) => {
+        const credentials = await users.credentialsById(trx, actor.userId)
+        const passwordOk =
+          credentials?.passwordHash == null
+            ? await verifyAgainstDummy(input.password)
+            : await verifyPassword(credentials.passwordHash, input.password)
+        const record = await people.findWithFacts(trx, id, actor.userId)
+        const base = {
+          partnershipId: actor.partnershipId,
+          actor: auditActorOf(actor),
+          record: { type: 'person', id },
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+        }
+        if (!passwordOk) {
+          await audit.write(trx, {
+            ...base,
+            action: 'break-glass',
+            outcome: 'failed',
+            reason: 'password not confirmed',
+          })
+          return 'wrong-password' as const
+        }
+        if (record === undefined || !canBreakGlass(actor, record.facts)) {
+          await audit.write(trx, {
+            ...base,
+            action: 'break-glass',
+            outcome: 'denied',
+            reason: record === undefined ? 'no such record' : 'role may not break glass',
+          })
+          return 'not-found' as const
+        }
+        const eventId = await audit.write(trx, {
+          ...base,
+          action: 'break-glass',
+          outcome: 'allowed',
+          reason,
+          details: { hours: options.breakGlassHours },
+        })
+        return grants.create(trx, {
+          partnershipId: actor.partnershipId,
+          userId: actor.userId,
+          recordType: 'person',
+          recordId: id,
+          reason,
+          hours: options.breakGlassHours,
+          auditEventId: eventId,
+        })
+      })
+      if (outcome === 'wrong-password') {
+        throw new ValidationError([{ field: 'password', message: 'The password is not right' }])
+      }
+      if (outcome === 'not-found') throw new NotFoundError()
+      return { expiresAt: outcome.expiresAt }
+    },
+
+    /**
+     * Who has read this person's record (newest first), for roles with `record-views:read` who may read the
+     * record, and for the data protection officer (who sees the trail, not the record). Itself audited.
+     */
+    async views(
+      actor: Actor,
+      id: string,
+      ctx: RequestContext,
+    ): Promise<{ person: PersonView; views: RecordView[] }> {
+      const result = await withTransaction(database, context(actor), async (trx) => {
+        const record = await people.findWithFacts(trx, id, actor.userId)
+        const decision = record === undefined ? undefined : decide(actor, 'read', record.facts)
+        const auditor = actor.roles.includes('dpo')
+        const allowed = record !== undefined && (auditor || decision?.allowed === true)
+        await audit.write(trx, {
+          action: allowed ? 'record.read-views' : 'access.denied',
+          outcome: allowed ? 'allowed' : 'denied',
+          partnershipId: actor.partnershipId,
+          actor: auditActorOf(actor),
+          record: { type: 'person', id },
+          reason: allowed ? null : 'who-viewed list denied',
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+        })
+        if (!allowed) return undefined
+        const person: PersonView =
+          decision?.allowed === true
+            ? {
+                ...visibleFields(decision, fullView(record.person, todayInLondon()), PERSON_FIELD_GROUPS),
+                id,
+              }
+            : { id }
+        const rows = await trx
+          .selectFrom('audit_event as e')
+          .leftJoin('app_user as u', 'u.id', 'e.actor_id')
+          .leftJoin('agency as a', 'a.id', 'e.actor_agency_id')
+          .select(['e.occurred_at', 'u.display_name', 'e.actor_role', 'a.name as agency_name', 'e.details'])
+          .where('e.record_type', '=', 'person')
+          .where('e.record_id', '=', id)
+          .where('e.action', '=', 'record.read')
+          .where('e.partnership_id', '=', actor.partnershipId)
+          .orderBy('e.id', 'desc')
+          .limit(200)
+          .execute()
+        const views = rows.map((r): RecordView => ({
+          occurredAt: r.occurred_at,
+          actorName: r.display_name,
+          actorRole: r.actor_role,
+          agencyName: r.agency_name,
+          breakGlass: r.details.breakGlass === true,
+          via: typeof r.details.via === 'string' ? r.details.via : null,
+        }))
+        return { person, views }
+      })
+      if (result === undefined) throw new NotFoundError()
+      return result
+    },
+  }
+}
+
+export type PersonService = ReturnType<typeof personService>

@@ -1,0 +1,149 @@
+import { sql } from 'kysely'
+import type { Executor } from '../../db/database.ts'
+
+export interface BreakGlassGrant {
+  id: string
+  userId: string
+  userName: string
+  userAgencyName: string
+  recordType: 'person'
+  recordId: string
+  reason: string
+  grantedAt: Date
+  expiresAt: Date
+  reviewedAt: Date | null
+  reviewerName: string | null
+  reviewOutcome: 'justified' | 'not-justified' | null
+  reviewNote: string | null
+  version: number
+}
+
+export type ReviewOutcome = 'justified' | 'not-justified'
+
+const grants = (db: Executor) =>
+  db
+    .selectFrom('break_glass_grant as g')
+    .innerJoin('app_user as u', 'u.id', 'g.user_id')
+    .innerJoin('agency as a', 'a.id', 'u.agency_id')
+    .leftJoin('app_user as r', 'r.id', 'g.reviewed_by')
+    .select([
+      'g.id',
+      'g.user_id',
+      'u.display_name as user_name',
+      'a.name as agency_name',
+      'g.record_type',
+      'g.record_id',
+      'g.reason',
+      'g.granted_at',
+      'g.expires_at',
+      'g.reviewed_at',
+      'r.display_name as reviewer_name',
+      'g.review_outcome',
+      'g.review_note',
+      'g.version',
+    ])
+
+type GrantSelection = Awaited<ReturnType<ReturnType<typeof grants>['executeTakeFirstOrThrow']>>
+
+function toGrant(r: GrantSelection): BreakGlassGrant {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    userName: r.user_name,
+    userAgencyName: r.agency_name,
+    recordType: r.record_type,
+    recordId: r.record_id,
+    reason: r.reason,
+    grantedAt: r.granted_at,
+    expiresAt: r.expires_at,
+    reviewedAt: r.reviewed_at,
+    reviewerName: r.reviewer_name,
+    reviewOutcome: r.review_outcome,
+    reviewNote: r.review_note,
+    version: r.version,
+  }
+}
+
+/** Break-glass grants: time-limited access to one record outside the holder's relationships. */
+export function breakGlassRepository() {
+  return {
+    async create(
+      db: Executor,
+      grant: {
+        partnershipId: string
+        userId: string
+        recordType: 'person'
+        recordId: string
+        reason: string
+        hours: number
+        /** The audit row that records the grant. */
+        auditEventId: string | null
+      },
+    ): Promise<{ id: string; expiresAt: Date }> {
+      const row = await db
+        .insertInto('break_glass_grant')
+        .values({
+          partnership_id: grant.partnershipId,
+          user_id: grant.userId,
+          record_type: grant.recordType,
+          record_id: grant.recordId,
+          reason: grant.reason,
+          expires_at: sql<Date>`now() + make_interval(hours => ${grant.hours})`,
+          audit_event_id: grant.auditEventId,
+        })
+        .returning(['id', 'expires_at'])
+        .executeTakeFirstOrThrow()
+      return { id: row.id, expiresAt: row.expires_at }
+    },
+
+    /** Grants not yet reviewed, oldest first (the data protection officer's queue). */
+    async pending(db: Executor, limit = 200): Promise<BreakGlassGrant[]> {
+      const rows = await grants(db)
+        .where('g.reviewed_at', 'is', null)
+        .orderBy('g.granted_at')
+        .orderBy('g.id')
+        .limit(limit)
+        .execute()
+      return rows.map(toGrant)
+    },
+
+    async recentlyReviewed(db: Executor, limit = 20): Promise<BreakGlassGrant[]> {
+      const rows = await grants(db)
+        .where('g.reviewed_at', 'is not', null)
+        .orderBy('g.reviewed_at', 'desc')
+        .limit(limit)
+        .execute()
+      return rows.map(toGrant)
+    },
+
+    async find(db: Executor, id: string): Promise<BreakGlassGrant | undefined> {
+      const row = await grants(db).where('g.id', '=', id).executeTakeFirst()
+      return row === undefined ? undefined : toGrant(row)
+    },
+
+    /** Records the review once; false when the grant was already reviewed or changed since it was read. */
+    async review(
+      db: Executor,
+      id: string,
+      version: number,
+      review: { reviewerId: string; outcome: ReviewOutcome; note: string | null },
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('break_glass_grant')
+        .set({
+          reviewed_at: sql<Date>`now()`,
+          reviewed_by: review.reviewerId,
+          review_outcome: review.outcome,
+          review_note: review.note,
+          version: sql<number>`version + 1`,
+        })
+        .where('id', '=', id)
+        .where('version', '=', version)
+        .where('reviewed_at', 'is', null)
+        .executeTakeFirst()
+      return result.numUpdatedRows === 1n
+    },
+  }
+}
+
+export type BreakGlassRepository = ReturnType<typeof breakGlassRepository>
