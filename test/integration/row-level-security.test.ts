@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
+import { sql } from 'kysely'
+import { withTransaction } from '../../src/db/database.ts'
+import { personRepository } from '../../src/features/people/person-repository.ts'
+import { createPartnership } from '../factories/partnership-factory.ts'
+import { buildPerson, createMeeting, createPerson } from '../factories/person-factory.ts'
 import { createTestDatabase, ownerQuery } from '../helpers/database.ts'
 
 /**
@@ -36,4 +41,32 @@ it('every table with a partnership_id has row-level security enabled and forced,
   assert.deepEqual(unprotected, [], 'case tables without forced row-level security')
   const stale = Object.keys(NOT_CASE_DATA).filter((name) => !tables.some((row) => row.table === name))
   assert.deepEqual(stale, [], 'exemptions for tables that no longer exist')
+})
+
+it('the runtime role sees no case rows without a partnership in the transaction, nor another partnership’s, and cannot write into one', async (t) => {
+  const db = await createTestDatabase(t)
+  const mine = await createPartnership(db.database)
+  const theirs = await createPartnership(db.database)
+  const person = await createPerson(db.database, mine.id)
+  await createMeeting(db.database, mine.id, { memberIds: [], personIds: [person.id] })
+  const caseTables = ['person', 'person_agency', 'meeting', 'agenda_item']
+  const count = (context: { partnershipId?: string }, table: string) =>
+    withTransaction(db.database, context, async (trx) => {
+      const result = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(trx)
+      return Number(result.rows[0]?.n)
+    })
+  for (const table of caseTables) {
+    assert.equal(await count({}, table), 0, `${table} without context`)
+    assert.equal(await count({ partnershipId: theirs.id }, table), 0, `${table} from another partnership`)
+  }
+  assert.equal(await count({ partnershipId: mine.id }, 'person'), 1)
+  assert.equal(await count({ partnershipId: mine.id }, 'agenda_item'), 1)
+  // Outside a transaction (no set_config at all): nothing either.
+  assert.equal((await db.database.db.selectFrom('person').selectAll().execute()).length, 0)
+  await assert.rejects(
+    withTransaction(db.database, { partnershipId: theirs.id }, (trx) =>
+      personRepository().create(trx, buildPerson(mine.id)),
+    ),
+    /row-level security/,
+  )
 })
