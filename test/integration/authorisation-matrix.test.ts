@@ -1,0 +1,374 @@
+/**
+ * The authorisation matrix (SECURITY.md, proof 1; ASVS 8.1.1): one declarative table of every route, what it
+ * needs, and for record routes which relations let each role in. The test is generated from the table: every
+ * route × every role (× every relation to a record, for record routes), asserting the status and the audit row.
+ * A route missing from the table, or declaring different access from the table, fails the test.
+ */
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import type { LightMyRequestResponse } from 'fastify'
+import { ROLE_CAPABILITIES, ROLES, type Capability, type Role } from '../../src/platform/access/roles.ts'
+import { API_PREFIX, isApiPath } from '../../src/platform/paths.ts'
+import {
+  createBreakGlassGrant,
+  createMeeting,
+  createPerson,
+  createTeam,
+  joinTeam,
+} from '../factories/person-factory.ts'
+import { createPartnership } from '../factories/partnership-factory.ts'
+import { build } from '../helpers/build.ts'
+import { ownerQuery } from '../helpers/database.ts'
+import { Agent, createUser, signIn, TEST_PASSWORD, type TestUser } from '../helpers/sign-in.ts'
+
+/** How a user stands to a child's record. */
+const RELATIONS = [
+  'own', // the allocated worker
+  'team', // the allocated team is theirs (a team manager manages it)
+  'own-agency', // their agency holds information on the child
+  'other-agency', // allocated to and held by another agency only
+  'mace', // on the agenda of a current meeting they attend
+  'break-glass', // they hold an unexpired break-glass grant
+  'other-partnership', // a child in another partnership
+] as const
+type Relation = (typeof RELATIONS)[number]
+
+/** Who may read a person's record: for each role, the relations that let them in. Written out, not computed. */
+const PERSON_READ: Readonly<Record<Role, readonly Relation[]>> = {
+  practitioner: [], // no person:read: the route refuses (403)
+  dsl: ['own', 'team', 'own-agency'],
+  'front-door': ['own', 'team', 'break-glass'],
+  'social-worker': ['own', 'team', 'mace', 'break-glass'],
+  'team-manager': ['own', 'team', 'mace', 'break-glass'],
+  'mace-chair': ['own', 'team', 'mace', 'break-glass'],
+  'police-intelligence': ['own', 'team', 'mace', 'break-glass'],
+  'strategic-leader': [],
+  dpo: [],
+  'system-admin': [],
+}
+
+/** Who may see "who has viewed this record": a reader with record-views:read, and the DPO for any record. */
+const RECORD_VIEWS: Readonly<Record<Role, readonly Relation[]>> = {
+  practitioner: [],
+  dsl: [],
+  'front-door': [],
+  'social-worker': ['own', 'team', 'mace', 'break-glass'],
+  'team-manager': ['own', 'team', 'mace', 'break-glass'],
+  'mace-chair': [],
+  'police-intelligence': [],
+  'strategic-leader': [],
+  dpo: ['own', 'team', 'own-agency', 'other-agency', 'mace', 'break-glass'],
+  'system-admin': [],
+}
+
+/** Who may open a record by break-glass (given a reason and their password): any record in their partnership. */
+const ANY_IN_PARTNERSHIP: readonly Relation[] = [
+  'own',
+  'team',
+  'own-agency',
+  'other-agency',
+  'mace',
+  'break-glass',
+]
+const BREAK_GLASS: Readonly<Record<Role, readonly Relation[]>> = {
+  practitioner: [],
+  dsl: [],
+  'front-door': ANY_IN_PARTNERSHIP,
+  'social-worker': ANY_IN_PARTNERSHIP,
+  'team-manager': ANY_IN_PARTNERSHIP,
+  'mace-chair': ANY_IN_PARTNERSHIP,
+  'police-intelligence': ANY_IN_PARTNERSHIP,
+  'strategic-leader': [],
+  dpo: [],
+  'system-admin': [],
+}
+
+interface RecordRoute {
+  /** Relations that let each role in (when the role also has the route's capability). */
+  allowed: Readonly<Record<Role, readonly Relation[]>>
+  ok: number
+  /** The audit row an allowed request writes about the record. */
+  audit: { action: string; outcome: string } | null
+  /** A denied or missing record: the status, and the audit row about the record. */
+  denied: { status: number; action: string; outcome: string }
+  body?: Record<string, string>
+}
+
+type RouteSpec =
+  | { access: 'public' }
+  | { access: 'signed-in' }
+  | { capability: Capability; person?: RecordRoute; target?: 'user' | 'grant'; body?: Record<string, string> }
+
+const READ_AUDIT = { action: 'record.read', outcome: 'allowed' }
+const READ_DENIED = { status: 404, action: 'access.denied', outcome: 'denied' }
+
+/** Every route of the app. Adding a route without an entry here fails this test. */
+const ROUTES: Readonly<Record<string, RouteSpec>> = {
+  'GET /': { access: 'public' },
+  'GET /accessibility': { access: 'public' },
+  'GET /health': { access: 'public' },
+  'GET /health/ready': { access: 'public' },
+  'GET /assets/*': { access: 'public' },
+  'GET /assets/govuk/*': { access: 'public' },
+  'GET /assets/moj/*': { access: 'public' },
+  'GET /assets/openmace/*': { access: 'public' },
+  'GET /api/v1/openapi.json': { access: 'public' },
+  'GET /api/v1/service': { access: 'public' },
+  'GET /sign-in': { access: 'public' },
+  'POST /sign-in': { access: 'public' },
+  'GET /sign-in/security-code': { access: 'public' },
+  'POST /sign-in/security-code': { access: 'public' },
+  'POST /sign-out': { access: 'public' },
+  'GET /account/security-code/set-up': { access: 'public' },
+  'POST /account/security-code/set-up': { access: 'public' },
+  'GET /api/v1/me': { access: 'signed-in' },
+  'GET /home': { access: 'signed-in' },
+  'GET /account': { access: 'signed-in' },
+  'GET /audit': { capability: 'audit:read' },
+  'GET /audit/export.csv': { capability: 'audit:export' },
+  'GET /audit/break-glass': { capability: 'break-glass:review' },
+  'GET /audit/break-glass/:id': { capability: 'break-glass:review', target: 'grant' },
+  'POST /audit/break-glass/:id': { capability: 'break-glass:review', target: 'grant' },
+  'GET /admin/users': { capability: 'user:manage' },
+  'GET /admin/users/new': { capability: 'user:manage' },
+  'POST /admin/users/new': { capability: 'user:manage' },
+  'GET /admin/users/:id': { capability: 'user:manage', target: 'user' },
+  'POST /admin/users/:id/roles': { capability: 'user:manage', target: 'user' },
+  'POST /admin/users/:id/details': { capability: 'user:manage', target: 'user' },
+  'POST /admin/users/:id/enable': { capability: 'user:manage', target: 'user' },
+  'POST /admin/users/:id/disable': { capability: 'user:manage', target: 'user' },
+  'POST /admin/users/:id/set-up-link': { capability: 'user:manage', target: 'user' },
+  'GET /people': { capability: 'person:read' },
+  'GET /api/v1/people': { capability: 'person:read' },
+  'GET /people/:id': {
+    capability: 'person:read',
+    person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'GET /api/v1/people/:id': {
+    capability: 'person:read',
+    person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'GET /people/:id/views': {
+    capability: 'record-views:read',
+    person: {
+      allowed: RECORD_VIEWS,
+      ok: 200,
+      audit: { action: 'record.read-views', outcome: 'allowed' },
+      denied: READ_DENIED,
+    },
+  },
+  'GET /people/:id/break-glass': {
+    capability: 'break-glass:use',
+    // The form is shown for any id (no existence leak); nothing is read or written.
+    person: { allowed: BREAK_GLASS, ok: 200, audit: null, denied: { status: 200, action: '', outcome: '' } },
+  },
+  'POST /people/:id/break-glass': {
+    capability: 'break-glass:use',
+    person: {
+      allowed: BREAK_GLASS,
+      ok: 303,
+      audit: { action: 'break-glass', outcome: 'allowed' },
+      denied: { status: 404, action: 'break-glass', outcome: 'denied' },
+      body: { reason: 'Matrix test: child reported missing', password: TEST_PASSWORD },
+    },
+  },
+}
+
+const hasCapability = (spec: RouteSpec): spec is Extract<RouteSpec, { capability: Capability }> =>
+  'capability' in spec
+
+it('the route table and the matrix agree: every route is in the matrix with the access it declares', async (t) => {
+  const { app } = await build(t)
+  await app.ready()
+  const declared = new Map(
+    app
+      .routeTable()
+      .filter((r) => r.method !== 'HEAD')
+      .map((r) => [`${r.method} ${r.url}`, r.access]),
+  )
+  const missing = [...declared.keys()].filter((key) => !(key in ROUTES))
+  assert.deepEqual(missing, [], 'routes missing from the authorisation matrix')
+  const stale = Object.keys(ROUTES).filter((key) => !declared.has(key))
+  assert.deepEqual(stale, [], 'matrix entries for routes that no longer exist')
+  for (const [key, spec] of Object.entries(ROUTES)) {
+    const access = declared.get(key)
+    const expected = hasCapability(spec) ? { capability: spec.capability } : spec.access
+    assert.deepEqual(access, expected, `${key} declares different access from the matrix`)
+  }
+})
+
+interface Fixture {
+  agents: Map<Role, Agent>
+  users: Map<Role, TestUser>
+  /** For each role, a child in each relation to that role's user. */
+  records: Map<Role, Record<Relation, string>>
+  targetUserId: string
+  grantId: string
+}
+
+async function fixture(t: Parameters<typeof build>[0]) {
+  const built = await build(t)
+  const { db, services } = built
+  const database = db.database
+  const first = await createUser(db, services, { roles: ['practitioner'] })
+  const partnershipId = first.partnershipId
+  const agencies = await ownerQuery<{ id: string }>(
+    db.ownerUrl,
+    'SELECT id FROM agency WHERE partnership_id = $1 ORDER BY name',
+    [partnershipId],
+  )
+  const ownAgency = first.agencyId
+  const otherAgency = agencies.map((a) => a.id).find((id) => id !== ownAgency)
+  assert.ok(otherAgency !== undefined)
+  const elsewhere = await createPartnership(database)
+  const outsider = await createUser(db, services, { roles: ['social-worker'], partnershipOf: first })
+  await ownerQuery(db.ownerUrl, 'UPDATE app_user SET agency_id = $2 WHERE id = $1', [
+    outsider.id,
+    otherAgency,
+  ])
+  const otherTeam = await createTeam(database, { partnershipId, agencyId: otherAgency })
+
+  const users = new Map<Role, TestUser>()
+  const agents = new Map<Role, Agent>()
+  const records = new Map<Role, Record<Relation, string>>()
+  for (const role of ROLES) {
+    const user = await createUser(db, services, { roles: [role], partnershipOf: first })
+    const teamId = await createTeam(database, {
+      partnershipId,
+      agencyId: ownAgency,
+      name: `Team of the ${role}`,
+    })
+    await joinTeam(db.ownerUrl, user.id, teamId)
+    const person = (overrides: Parameters<typeof createPerson>[2]) =>
+      createPerson(database, partnershipId, overrides).then((p) => p.id)
+    const own = await person({ allocatedWorkerId: user.id })
+    const team = await person({ allocatedTeamId: teamId, allocatedWorkerId: outsider.id })
+    const agency = await person({ involvedAgencyIds: [ownAgency] })
+    const other = await person({
+      allocatedTeamId: otherTeam,
+      allocatedWorkerId: outsider.id,
+      involvedAgencyIds: [otherAgency],
+    })
+    const mace = await person({ involvedAgencyIds: [otherAgency] })
+    await createMeeting(database, partnershipId, { memberIds: [user.id], personIds: [mace] })
+    const glass = await person({ involvedAgencyIds: [otherAgency] })
+    await createBreakGlassGrant(database, db.ownerUrl, { partnershipId, userId: user.id, personId: glass })
+    const away = (await createPerson(database, elsewhere.id)).id
+    records.set(role, {
+      own,
+      team,
+      'own-agency': agency,
+      'other-agency': other,
+      mace,
+      'break-glass': glass,
+      'other-partnership': away,
+    })
+    users.set(role, user)
+    agents.set(role, await signIn(built.app, user))
+  }
+  const target = await createUser(db, services, { roles: ['practitioner'], partnershipOf: first })
+  const someChild = records.get('social-worker')?.own
+  assert.ok(someChild !== undefined)
+  const grantId = await createBreakGlassGrant(database, db.ownerUrl, {
+    partnershipId,
+    userId: outsider.id,
+    personId: someChild,
+  })
+  const fx: Fixture = { agents, users, records, targetUserId: target.id, grantId }
+  return { ...built, fx }
+}
+
+async function call(agent: Agent, method: string, url: string, body: Record<string, string> = {}) {
+  if (method === 'GET') return agent.get(url)
+  // A state-changing form needs the CSRF token of a page the agent loaded.
+  await agent.get('/home')
+  return agent.post(url, body)
+}
+
+const lastAudit = async (ownerUrl: string, actorId: string) =>
+  (
+    await ownerQuery<{ action: string; outcome: string; record_id: string | null; reason: string | null }>(
+      ownerUrl,
+      'SELECT action, outcome, record_id, reason FROM audit_event WHERE actor_id = $1 ORDER BY id DESC LIMIT 1',
+      [actorId],
+    )
+  ).at(0)
+
+it('every guarded route × every role × every relation: the status and the audit row the matrix says', async (t) => {
+  const { db, fx } = await fixture(t)
+  const checked = { refused: 0, record: 0 }
+  for (const [key, spec] of Object.entries(ROUTES)) {
+    if (!hasCapability(spec)) continue
+    const [method = 'GET', pattern = '/'] = key.split(' ')
+    for (const role of ROLES) {
+      const agent = fx.agents.get(role)
+      const user = fx.users.get(role)
+      const records = fx.records.get(role)
+      assert.ok(agent !== undefined && user !== undefined && records !== undefined)
+      const hasIt = ROLE_CAPABILITIES[role].includes(spec.capability)
+      const relations: ReadonlyArray<Relation | null> = spec.person === undefined ? [null] : RELATIONS
+      for (const relation of relations) {
+        const id: string =
+          relation !== null
+            ? records[relation]
+            : spec.target === 'user'
+              ? fx.targetUserId
+              : spec.target === 'grant'
+                ? fx.grantId
+                : ''
+        const url = pattern.replace(':id', id)
+        const label = `${key} as ${role}${relation === null ? '' : ` (${relation})`}`
+        const res: LightMyRequestResponse = await call(agent, method, url, spec.person?.body ?? spec.body)
+        const audit = await lastAudit(db.ownerUrl, user.id)
+        if (!hasIt) {
+          assert.equal(res.statusCode, 403, label)
+          if (isApiPath(url)) assert.match(String(res.headers['content-type']), /problem\+json/, label)
+          assert.equal(audit?.action, 'access.denied', `${label}: audit action`)
+          assert.equal(audit?.reason, `missing capability ${spec.capability}`, `${label}: audit reason`)
+          checked.refused++
+          continue
+        }
+        if (spec.person === undefined || relation === null) {
+          assert.ok([200, 303, 400, 409].includes(res.statusCode), `${label}: got ${String(res.statusCode)}`)
+          continue
+        }
+        const allowed = spec.person.allowed[role].includes(relation)
+        checked.record++
+        if (allowed) {
+          assert.equal(res.statusCode, spec.person.ok, label)
+          if (spec.person.audit !== null) {
+            assert.equal(audit?.action, spec.person.audit.action, `${label}: audit action`)
+            assert.equal(audit?.outcome, spec.person.audit.outcome, `${label}: audit outcome`)
+            assert.equal(audit?.record_id, id, `${label}: audited record`)
+          }
+        } else {
+          assert.equal(res.statusCode, spec.person.denied.status, label)
+          if (spec.person.denied.action !== '') {
+            assert.equal(audit?.action, spec.person.denied.action, `${label}: audit action`)
+            assert.equal(audit?.outcome, spec.person.denied.outcome, `${label}: audit outcome`)
+            assert.equal(audit?.record_id, id, `${label}: audited record`)
+          }
+        }
+      }
+    }
+  }
+  assert.ok(checked.refused > 50 && checked.record > 100, JSON.stringify(checked))
+})
+
+it('API routes refuse anonymous callers with 401 problem+json; pages send them to sign in', async (t) => {
+  const { app, fx } = await fixture(t)
+  const anonymous = new Agent(app)
+  for (const [key, spec] of Object.entries(ROUTES)) {
+    if (!('capability' in spec) && spec.access === 'public') continue
+    const [method = 'GET', pattern = '/'] = key.split(' ')
+    if (method !== 'GET') continue
+    const url = pattern.replace(':id', fx.records.get('social-worker')?.own ?? '')
+    const res = await anonymous.get(url)
+    if (url.startsWith(API_PREFIX)) {
+      assert.equal(res.statusCode, 401, key)
+      assert.match(String(res.headers['content-type']), /problem\+json/, key)
+    } else {
+      assert.equal(res.statusCode, 303, key)
+    }
+  }
+})
