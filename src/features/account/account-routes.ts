@@ -32,7 +32,11 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
         return reply.view(VIEWS.home, {
           profile,
           canReadAudit: can(actorOf(user), 'audit:read'),
+          canReadPeople: can(actorOf(user), 'person:read'),
+          canReviewBreakGlass: can(actorOf(user), 'break-glass:review'),
           canManageUsers: can(actorOf(user), 'user:manage'),
+          canManageAgencies: can(actorOf(user), 'agency:manage'),
+          canManageTokens: can(actorOf(user), 'token:manage'),
         })
       },
     )

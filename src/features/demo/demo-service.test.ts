@@ -11,6 +11,28 @@ import { DEMO_AGENCIES } from './demo-data.ts'
 import { DemoRefusedError } from './demo-service.ts'
 
 describe('demo seed', () => {
+  it('gives the demo accounts fictional children to work with, each seeing only their own', async (t) => {
+    const { app, services, db } = await build(t)
+    const { users = [], password = '' } = await services.demo.seed()
+    const count = async (role: string) => {
+      const user = users.find((u) => u.role === role)
+      assert.ok(user !== undefined)
+      const agent = await signIn(app, { email: user.email, password })
+      const res = await agent.get(paths.api.people)
+      assert.equal(res.statusCode, 200)
+      return res.json<{ people: unknown[] }>().people.length
+    }
+    assert.equal(await count('social-worker'), 9, 'team caseload (8) and one more on the current MACE agenda')
+    assert.equal(await count('dsl'), 4, 'Castlegate Academy pupils')
+    assert.equal(await count('police-intelligence'), 5, 'children on the current MACE agenda')
+    const nhs = await ownerQuery<{ nhs_number: string }>(
+      db.ownerUrl,
+      'SELECT nhs_number FROM person WHERE nhs_number IS NOT NULL',
+    )
+    assert.equal(nhs.length, 12)
+    for (const row of nhs) assert.match(row.nhs_number, /^999/, 'NHS numbers from the reserved test range')
+  })
+
   it('creates the fictional partnership and its agencies, marked as demo', async (t) => {
     const { services, db } = await build(t)
     const { users, password, ...result } = await services.demo.seed()
@@ -18,6 +40,7 @@ describe('demo seed', () => {
       created: true,
       partnershipName: 'Northshire Safeguarding Partnership',
       agencies: DEMO_AGENCIES.length,
+      people: 15,
     })
     assert.equal(users?.length, 11)
     assert.match(password ?? '', /^northshire-demo-.{12}$/)

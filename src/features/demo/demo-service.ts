@@ -6,6 +6,7 @@ import type { AuthService } from '../../platform/auth/auth-service.ts'
 import { hashPassword } from '../../platform/auth/passwords.ts'
 import { AppError } from '../../platform/errors.ts'
 import type { PartnershipRepository } from '../partnerships/partnership-repository.ts'
+import { seedDemoPeople } from './demo-people.ts'
 import { DEMO_AGENCIES, DEMO_EMAIL_DOMAIN, DEMO_PARTNERSHIP, DEMO_USERS } from './demo-data.ts'
 
 export class DemoRefusedError extends AppError {
@@ -25,6 +26,8 @@ export interface SeedResult {
   created: boolean
   partnershipName: string
   agencies: number
+  /** Fictional children and adults created (only when created). */
+  people?: number
   /** Only when created: the users and their one shared password, shown once at first start. */
   users?: DemoUser[]
   password?: string
@@ -86,6 +89,7 @@ export function demoService(
         const teams = new Map<string, string>()
         const taken = new Set<string>()
         const users: DemoUser[] = []
+        const userIds = new Map<string, string>()
         for (const spec of DEMO_USERS) {
           const agencyId = agencyIds.get(spec.agency)
           if (agencyId === undefined) throw new Error(`demo agency missing: ${spec.agency}`)
@@ -99,7 +103,7 @@ export function demoService(
           }
           const displayName = `${faker.person.firstName()} ${faker.person.lastName()}`
           const email = emailFor(displayName, taken)
-          await auth.createUserIn(trx, {
+          const userId = await auth.createUserIn(trx, {
             partnershipId: id,
             agencyId,
             teamId,
@@ -110,12 +114,15 @@ export function demoService(
             isDemo: true,
           })
           users.push({ email, displayName, role: spec.role, agency: spec.agency })
+          if (!userIds.has(spec.role)) userIds.set(spec.role, userId)
         }
+        const people = await seedDemoPeople(trx, { partnershipId: id, agencyIds, teamIds: teams, userIds })
         return {
           created: true,
           partnershipName: DEMO_PARTNERSHIP.name,
           agencies: DEMO_AGENCIES.length,
           users,
+          people,
           password,
         }
       })
