@@ -10,6 +10,9 @@ import { auditRoutes } from './features/audit/audit-routes.ts'
 import { serviceRoutes } from './features/service/service-routes.ts'
 import { meRoutes } from './features/api-identity/me-routes.ts'
 import { signInRoutes } from './features/sign-in/sign-in-routes.ts'
+import { adminAgencyRoutes } from './features/admin-agencies/admin-agency-routes.ts'
+import { adminTokenRoutes } from './features/admin-tokens/admin-token-routes.ts'
+import { accountSetUpRoutes } from './features/account-set-up/account-set-up-routes.ts'
 import { startRoutes } from './features/start/start-routes.ts'
 import { personRoutes } from './features/people/person-routes.ts'
 import { breakGlassReviewRoutes } from './features/break-glass-review/break-glass-review-routes.ts'
@@ -84,6 +87,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes(services))
   await app.register(auditRoutes(services))
   await app.register(adminUserRoutes(services))
+  await app.register(adminAgencyRoutes(services))
+  await app.register(adminTokenRoutes(services))
+  await app.register(accountSetUpRoutes(services))
   await app.register(personRoutes(services))
   await app.register(breakGlassReviewRoutes(services))
 

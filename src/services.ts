@@ -6,6 +6,11 @@ import { partnershipRepository } from './features/partnerships/partnership-repos
 import { partnershipService } from './features/partnerships/partnership-service.ts'
 import { adminUserRepository } from './features/admin-users/admin-user-repository.ts'
 import { adminUserService } from './features/admin-users/admin-user-service.ts'
+import { adminAgencyRepository } from './features/admin-agencies/admin-agency-repository.ts'
+import { adminAgencyService } from './features/admin-agencies/admin-agency-service.ts'
+import { adminTokenService } from './features/admin-tokens/admin-token-service.ts'
+import { accountSetUpRepository } from './features/account-set-up/account-set-up-repository.ts'
+import { accountSetUpService } from './features/account-set-up/account-set-up-service.ts'
 import { auditTrailService } from './features/audit/audit-trail-service.ts'
 import { accessService } from './platform/access/access-service.ts'
 import { auditRepository, auditWriter } from './platform/audit/audit-writer.ts'
@@ -28,6 +33,8 @@ export function repositories() {
     sessions: sessionRepository(),
     audit: auditRepository(),
     adminUsers: adminUserRepository(),
+    adminAgencies: adminAgencyRepository(),
+    accountSetUp: accountSetUpRepository(),
     tokens: tokenRepository(),
     people: personRepository(),
     breakGlass: breakGlassRepository(),
@@ -40,6 +47,7 @@ export function services(config: Config, database: Database, options: { latestMi
   const auth = authService(database, repos.users, repos.sessions, audit, {
     issuer: config.serviceName,
   })
+  const tokens = tokenService(database, repos.tokens, repos.users, audit)
   return {
     serviceName: config.serviceName,
     health: healthService(database, options),
@@ -48,8 +56,11 @@ export function services(config: Config, database: Database, options: { latestMi
     sessions: sessionService(database, repos.sessions),
     access: accessService(database, audit),
     auditTrail: auditTrailService(database, repos.audit, repos.users, audit),
-    tokens: tokenService(database, repos.tokens, repos.users, audit),
+    tokens,
     adminUsers: adminUserService(database, repos.adminUsers, repos.users, repos.sessions, audit),
+    adminAgencies: adminAgencyService(database, repos.adminAgencies, audit),
+    adminTokens: adminTokenService(database, repos.adminUsers, tokens),
+    accountSetUp: accountSetUpService(database, repos.accountSetUp, audit),
     breakGlassHours: config.breakGlassHours,
     people: personService(database, repos.people, repos.breakGlass, repos.users, audit, {
       breakGlassHours: config.breakGlassHours,

@@ -29,9 +29,9 @@ export interface AgencyTable {
   name: string
   agency_type: string
   disabled_at: Timestamp | null
-  created_at: Generated<Timestamp>
+  created_at: Timestamp
   created_by: string | null
-  updated_at: Generated<Timestamp>
+  updated_at: Timestamp
   updated_by: string | null
   version: Generated<number>
 }

@@ -38,6 +38,7 @@ export const paths = {
     show: '/account',
     securityCodeSetUp: '/account/security-code/set-up',
     setUp: (token: string) => `/account/set-up/${encodeURIComponent(token)}`,
+    setUpRoute: '/account/set-up/:token',
   },
   people: {
     list: '/people',

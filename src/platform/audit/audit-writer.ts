@@ -27,6 +27,7 @@ export const AUDIT_ACTIONS = [
   'auth.locked-out',
   'auth.mfa-enrolled',
   'auth.token-failed',
+  'auth.account-set-up',
   'token.create',
   'token.revoke',
   'admin.user-change',

@@ -59,7 +59,9 @@ const credentialsQuery = (db: Executor) =>
       'password_hash',
       'totp_enabled_at',
       'locked_until',
-      'disabled_at',
+      // An account is disabled with its agency (the system administrator's agencies page).
+      sql<Date | null>`coalesce(app_user.disabled_at,
+        (SELECT a.disabled_at FROM agency a WHERE a.id = app_user.agency_id))`.as('disabled_at'),
     ])
 
 export function userRepository() {
@@ -186,6 +188,8 @@ export function userRepository() {
         ])
         .where('id', '=', id)
         .where('disabled_at', 'is', null)
+        .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM agency a
+                              WHERE a.id = app_user.agency_id AND a.disabled_at IS NOT NULL)`)
         .executeTakeFirst()
       return (
         row && {

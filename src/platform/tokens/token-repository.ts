@@ -99,15 +99,15 @@ export function tokenRepository() {
       return row && toRow(row)
     },
 
-    async list(db: Executor): Promise<ListedToken[]> {
-      const rows = await db
+    /** Every token (the CLI, on the server), or one partnership's (the administrator's page). */
+    async list(db: Executor, partnershipId?: string): Promise<ListedToken[]> {
+      let query = db
         .selectFrom('api_token')
         .innerJoin('app_user', 'app_user.id', 'api_token.user_id')
         .select(columns.map((c) => `api_token.${c}` as const))
         .select('app_user.email')
-        .orderBy('api_token.created_at', 'desc')
-        .orderBy('api_token.id')
-        .execute()
+      if (partnershipId !== undefined) query = query.where('api_token.partnership_id', '=', partnershipId)
+      const rows = await query.orderBy('api_token.created_at', 'desc').orderBy('api_token.id').execute()
       return rows.map((r) => ({ ...toRow(r), userEmail: r.email }))
     },
 
@@ -137,14 +137,19 @@ export function tokenRepository() {
       }
     },
 
-    async revoke(db: Executor, id: string, revokedBy: string | null): Promise<TokenRow | undefined> {
-      const row = await db
+    async revoke(
+      db: Executor,
+      id: string,
+      revokedBy: string | null,
+      partnershipId?: string,
+    ): Promise<TokenRow | undefined> {
+      let query = db
         .updateTable('api_token')
         .set({ revoked_at: sql<Date>`now()`, revoked_by: revokedBy })
         .where('id', '=', id)
         .where('revoked_at', 'is', null)
-        .returning(columns)
-        .executeTakeFirst()
+      if (partnershipId !== undefined) query = query.where('partnership_id', '=', partnershipId)
+      const row = await query.returning(columns).executeTakeFirst()
       return row && toRow(row)
     },
 

@@ -60,7 +60,14 @@ export function tokenService(
 ) {
   return {
     async create(
-      input: { userEmail: string; name: string; scopes: string[]; days: number },
+      input: {
+        userEmail: string
+        name: string
+        scopes: string[]
+        days: number
+        /** The administrator's page: only an account of their partnership. */
+        partnershipId?: string
+      },
       ctx: TokenOperator,
     ): Promise<{ id: string; token: string; expiresInDays: number }> {
       const errors: Array<{ field: string; message: string }> = []
@@ -79,7 +86,10 @@ export function tokenService(
         const credentials = await users.credentialsByEmail(trx, input.userEmail.trim())
         const user =
           credentials && !credentials.disabled ? await users.current(trx, credentials.id) : undefined
-        if (user === undefined) {
+        if (
+          user === undefined ||
+          (input.partnershipId !== undefined && user.partnershipId !== input.partnershipId)
+        ) {
           throw new ValidationError([{ field: 'user', message: 'No active account has that email address' }])
         }
         const granted = capabilitiesOf(actorOf(user))
@@ -114,8 +124,8 @@ export function tokenService(
       })
     },
 
-    async list(): Promise<ListedToken[]> {
-      return withTransaction(database, {}, (trx) => tokens.list(trx))
+    async list(partnershipId?: string): Promise<ListedToken[]> {
+      return withTransaction(database, {}, (trx) => tokens.list(trx, partnershipId))
     },
 
     /** The names behind a caller's ids (for /api/v1/me). */
@@ -123,10 +133,12 @@ export function tokenService(
       return withTransaction(database, {}, (trx) => tokens.identity(trx, userId))
     },
 
-    async revoke(id: string, ctx: TokenOperator): Promise<void> {
+    /** With `partnershipId` (the administrator's page), only that partnership's tokens. */
+    async revoke(id: string, ctx: TokenOperator, partnershipId?: string): Promise<void> {
       if (!UUID.test(id)) throw new NotFoundError('No active token has that id')
       await withTransaction(database, {}, async (trx) => {
-        const revoked = await tokens.revoke(trx, id, ctx.by === 'system' ? null : ctx.by.userId)
+        const by = ctx.by === 'system' ? null : ctx.by.userId
+        const revoked = await tokens.revoke(trx, id, by, partnershipId)
         if (revoked === undefined) throw new NotFoundError('No active token has that id')
         await audit.write(trx, {
           action: 'token.revoke',
