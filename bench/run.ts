@@ -12,8 +12,7 @@ import { Command } from 'commander'
 import { buildApp } from '../src/app.ts'
 import { pingDatabase, withTransaction } from '../src/db/database.ts'
 import { actorOf } from '../src/platform/access/actor.ts'
-import { decide, visibleFields } from '../src/platform/access/policy.ts'
-import { auditWriter } from '../src/platform/audit/audit-writer.ts'
+import { cliOperator } from '../src/platform/tokens/token-service.ts'
 import { hashPassword, verifyPassword } from '../src/platform/auth/passwords.ts'
 import { loadConfig } from '../src/config.ts'
 import { createLogger } from '../src/platform/logger.ts'
@@ -115,9 +114,8 @@ function row(name: string, samples: number[]): Row {
 
 /**
  * Sign-in cost (argon2id verify, and the whole password POST through the app), and the overhead of the access
- * policy and the audit write on a read of one record, as a ratio to the same read without them. Until people
- * records exist (issue 4) the record is an account row read by id: the same shape of work (one indexed read in
- * one transaction) that a child's record read will do, plus decide() and one audit insert.
+ * policy and the audit write on a read of a child's record, as a ratio to the same read without them: in
+ * process (sequential, one transaction each) and over HTTP at 20 connections behind the same token check.
  */
 async function auth(seconds: number): Promise<Row[]> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'openmace-bench-'))
@@ -126,6 +124,11 @@ async function auth(seconds: number): Promise<Row[]> {
   const { database, services: built } = runtime
   const seeded = await built.demo.seed()
   const app = await buildApp({ config, services: built })
+  // Bench only: the plain read of a person over HTTP, behind the same token check as the real route.
+  let plainRead: () => Promise<unknown> = () => Promise.resolve(null)
+  app.get('/api/v1/bench-plain-person/:id', { config: { access: { capability: 'person:read' } } }, () =>
+    plainRead(),
+  )
   try {
     const user = seeded.users?.find((u) => u.role === 'social-worker')
     if (user === undefined || seeded.password === undefined) throw new Error('demo users missing')
@@ -165,62 +168,78 @@ async function auth(seconds: number): Promise<Row[]> {
       ),
     )
 
-    const [target] = (
-      await database.pool.query<{ id: string; partnership_id: string }>(
-        'SELECT id, partnership_id FROM app_user ORDER BY email LIMIT 1',
-      )
-    ).rows
-    const [reader] = (
+    // A child's record read, as the app does it (policy facts, decide(), the audit row, in one transaction),
+    // against the same read of the same row without the policy and the audit.
+    const reader = seeded.users?.find((u) => u.role === 'social-worker')
+    const [readerRow] = (
       await database.pool.query<{ id: string }>('SELECT id FROM app_user WHERE lower(email) = lower($1)', [
-        user.email,
+        reader?.email ?? '',
       ])
     ).rows
-    if (target === undefined || reader === undefined) throw new Error('no accounts')
-    const readerUser = await built.auth.currentUser(reader.id)
+    const readerUser = readerRow === undefined ? undefined : await built.auth.currentUser(readerRow.id)
     if (readerUser === undefined) throw new Error('reader missing')
     const actor = actorOf(readerUser)
-    const audit = auditWriter()
-    const readRecord = (trx: Parameters<Parameters<typeof withTransaction>[2]>[0]) =>
-      trx
-        .selectFrom('app_user')
-        .select(['id', 'display_name', 'email', 'agency_id'])
-        .where('id', '=', target.id)
-        .executeTakeFirstOrThrow()
+    const [child] = (
+      await withTransaction(database, { partnershipId: actor.partnershipId }, (trx) =>
+        trx.selectFrom('person').select('id').where('allocated_worker_id', '=', actor.userId).execute(),
+      )
+    ).map((r) => r.id)
+    if (child === undefined) throw new Error('the demo social worker has no allocated child')
+    plainRead = () =>
+      withTransaction(database, { actorId: actor.userId, partnershipId: actor.partnershipId }, (trx) =>
+        trx
+          .selectFrom('person as p')
+          .innerJoin('person_kind as k', 'k.code', 'p.kind')
+          .leftJoin('app_user as w', 'w.id', 'p.allocated_worker_id')
+          .leftJoin('team as t', 't.id', 'p.allocated_team_id')
+          .selectAll('p')
+          .select(['k.label', 'w.display_name', 't.name'])
+          .where('p.id', '=', child)
+          .executeTakeFirstOrThrow(),
+      )
+    const ctx = { requestId: 'bench', ip: '127.0.0.1' }
+    const plain = await timed(seconds, plainRead)
+    const guarded = await timed(seconds, () => built.people.read(actor, child, ctx, 'api'))
+    rows.push(row('person read, no policy or audit (one transaction, RLS on)', plain))
+    rows.push(row('person read through the service: facts + decide() + audit row', guarded))
+    const serviceRatio = median(guarded) / median(plain)
 
-    const plain = await timed(seconds, () => withTransaction(database, {}, readRecord))
-    const guarded = await timed(seconds, () =>
-      withTransaction(
-        database,
-        { actorId: actor.userId, partnershipId: actor.partnershipId },
-        async (trx) => {
-          const record = await readRecord(trx)
-          const decision = decide(actor, 'read', {
-            kind: 'person',
-            partnershipId: target.partnership_id,
-            allocatedWorkerId: actor.userId,
-          })
-          await audit.write(trx, {
-            action: 'record.read',
-            outcome: decision.allowed ? 'allowed' : 'denied',
-            partnershipId: actor.partnershipId,
-            actor: { id: actor.userId, role: actor.roles.join(' '), agencyId: actor.agencyId },
-            record: { type: 'person', id: record.id },
-            requestId: 'bench',
-            ip: '127.0.0.1',
-          })
-          return visibleFields(decision, record, {
-            id: 'identity',
-            display_name: 'identity',
-            email: 'details',
-            agency_id: 'details',
-          })
-        },
-      ),
+    // The same comparison over HTTP at 20 connections, both behind the same bearer-token authentication: the
+    // real API route against a bench-only route that does the plain read.
+    const token = await built.tokens.create(
+      { userEmail: reader?.email ?? '', scopes: ['person:read'], name: 'bench', days: 1 },
+      cliOperator(),
     )
-    rows.push(row('record read, no policy or audit (one transaction)', plain))
-    rows.push(row('record read + decide() + audit row (same transaction)', guarded))
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = app.server.address() as { port: number }
+    const headers = { authorization: `Bearer ${token.token}` }
+    const over = async (url: string, name: string) => {
+      const result = await autocannon({
+        url: `http://127.0.0.1:${port}${url}`,
+        connections: 20,
+        duration: seconds,
+        headers,
+      })
+      return {
+        name,
+        connections: 20,
+        requestsPerSecond: Math.round(result.requests.average),
+        p50: result.latency.p50,
+        p97_5: result.latency.p97_5,
+        p99: result.latency.p99,
+        errors: result.errors + result.non2xx,
+      }
+    }
+    const httpPlain = await over(
+      `/api/v1/bench-plain-person/${child}`,
+      'GET plain person read (token auth only)',
+    )
+    const httpGuarded = await over(`/api/v1/people/${child}`, 'GET /api/v1/people/:id (policy + audit)')
+    rows.push(httpPlain, httpGuarded)
     console.log(
-      `policy + audit overhead on a record read: ${(median(guarded) / median(plain)).toFixed(2)}x (median ratio; goal < 1.3x)`,
+      `policy + audit overhead on a record read: in process ${serviceRatio.toFixed(2)}x (median latency); ` +
+        `over HTTP ${(httpPlain.requestsPerSecond / Math.max(httpGuarded.requestsPerSecond, 1)).toFixed(2)}x ` +
+        `(throughput), p50 ${String(httpPlain.p50)} → ${String(httpGuarded.p50)} ms (goal < 1.3x)`,
     )
     return rows
   } finally {
