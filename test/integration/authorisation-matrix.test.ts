@@ -97,7 +97,12 @@ interface RecordRoute {
 type RouteSpec =
   | { access: 'public' }
   | { access: 'signed-in' }
-  | { capability: Capability; person?: RecordRoute; target?: 'user' | 'grant'; body?: Record<string, string> }
+  | {
+      capability: Capability
+      person?: RecordRoute
+      target?: 'user' | 'grant' | 'agency' | 'token'
+      body?: Record<string, string>
+    }
 
 const READ_AUDIT = { action: 'record.read', outcome: 'allowed' }
 const READ_DENIED = { status: 404, action: 'access.denied', outcome: 'denied' }
@@ -138,6 +143,21 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'POST /admin/users/:id/enable': { capability: 'user:manage', target: 'user' },
   'POST /admin/users/:id/disable': { capability: 'user:manage', target: 'user' },
   'POST /admin/users/:id/set-up-link': { capability: 'user:manage', target: 'user' },
+  'GET /account/set-up/:token': { access: 'public' },
+  'POST /account/set-up/:token': { access: 'public' },
+  'GET /admin/agencies': { capability: 'agency:manage' },
+  'GET /admin/agencies/new': { capability: 'agency:manage' },
+  'POST /admin/agencies/new': { capability: 'agency:manage' },
+  'GET /admin/agencies/:id': { capability: 'agency:manage', target: 'agency' },
+  'POST /admin/agencies/:id/name': { capability: 'agency:manage', target: 'agency' },
+  'POST /admin/agencies/:id/disable': { capability: 'agency:manage', target: 'agency' },
+  'POST /admin/agencies/:id/enable': { capability: 'agency:manage', target: 'agency' },
+  'POST /admin/agencies/:id/teams': { capability: 'agency:manage', target: 'agency' },
+  'GET /admin/tokens': { capability: 'token:manage' },
+  'GET /admin/tokens/new': { capability: 'token:manage' },
+  'POST /admin/tokens/new': { capability: 'token:manage' },
+  'GET /admin/tokens/:id/revoke': { capability: 'token:manage', target: 'token' },
+  'POST /admin/tokens/:id/revoke': { capability: 'token:manage', target: 'token' },
   'GET /people': { capability: 'person:read' },
   'GET /api/v1/people': { capability: 'person:read' },
   'GET /people/:id': {
@@ -204,6 +224,9 @@ interface Fixture {
   records: Map<Role, Record<Relation, string>>
   targetUserId: string
   grantId: string
+  /** An agency nobody works in, and an API token, for the administrator's pages. */
+  agencyId: string
+  tokenId: string
 }
 
 async function fixture(t: Parameters<typeof build>[0]) {
@@ -274,7 +297,24 @@ async function fixture(t: Parameters<typeof build>[0]) {
     userId: outsider.id,
     personId: someChild,
   })
-  const fx: Fixture = { agents, users, records, targetUserId: target.id, grantId }
+  const [spare] = await ownerQuery<{ id: string }>(
+    db.ownerUrl,
+    "INSERT INTO agency (partnership_id, name, agency_type) VALUES ($1, 'Matrix spare agency', 'housing') RETURNING id",
+    [partnershipId],
+  )
+  const token = await services.tokens.create(
+    { userEmail: target.email, name: 'matrix', scopes: ['referral:create'], days: 1 },
+    { by: 'system', via: 'cli', requestId: 'matrix', ip: '127.0.0.1' },
+  )
+  const fx: Fixture = {
+    agents,
+    users,
+    records,
+    targetUserId: target.id,
+    grantId,
+    agencyId: spare!.id,
+    tokenId: token.id,
+  }
   return { ...built, fx }
 }
 
@@ -315,7 +355,11 @@ it('every guarded route × every role × every relation: the status and the audi
               ? fx.targetUserId
               : spec.target === 'grant'
                 ? fx.grantId
-                : ''
+                : spec.target === 'agency'
+                  ? fx.agencyId
+                  : spec.target === 'token'
+                    ? fx.tokenId
+                    : ''
         const url = pattern.replace(':id', id)
         const label = `${key} as ${role}${relation === null ? '' : ` (${relation})`}`
         const res: LightMyRequestResponse = await call(agent, method, url, spec.person?.body ?? spec.body)
