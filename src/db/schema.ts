@@ -84,6 +84,10 @@ export interface AppUserTable {
   version: Generated<number>
   /** API tokens only: never a password, never a page (0007). */
   service_account: Generated<boolean>
+  /** Single sign-on (0005): the provider and subject recorded at the account's first sign-on; all or none. */
+  oidc_issuer: string | null
+  oidc_subject: string | null
+  oidc_linked_at: Timestamp | null
 }
 
 export interface UserRoleTable {
@@ -180,6 +184,14 @@ export interface PersonTable {
   estimated_age_on: ColumnType<string | null, string | null | undefined, string | null>
   gender: string | null
   nhs_number: string | null
+  ethnicity: ColumnType<string | null, string | null | undefined, string | null>
+  language: ColumnType<string | null, string | null | undefined, string | null>
+  disability: ColumnType<string | null, string | null | undefined, string | null>
+  upn: ColumnType<string | null, string | null | undefined, string | null>
+  la_child_id: ColumnType<string | null, string | null | undefined, string | null>
+  police_id: ColumnType<string | null, string | null | undefined, string | null>
+  school_agency_id: ColumnType<string | null, string | null | undefined, string | null>
+  search_name: ColumnType<string, never, never>
   allocated_worker_id: string | null
   allocated_team_id: string | null
   merged_into_id: string | null
@@ -260,6 +272,152 @@ export interface AccountSetUpTable {
   created_by: string | null
 }
 
+type DateColumn = ColumnType<string, string, string>
+type NullableDate = ColumnType<string | null, string | null | undefined, string | null>
+type Optional<T> = ColumnType<T | null, T | null | undefined, T | null>
+
+export interface ReferenceTable {
+  code: string
+  label: string
+  sort_order: number
+}
+
+export interface EthnicityTable extends ReferenceTable {
+  group_label: string
+}
+
+export interface LinkTypeTable extends ReferenceTable {
+  inverse_label: string
+  from_kinds: string[]
+  to_kinds: string[]
+}
+
+export interface FlagTypeTable extends ReferenceTable {
+  applies_to: string[]
+  definition: string
+}
+
+export type EntityKind = 'person' | 'location' | 'object'
+
+export interface PersonAliasTable {
+  id: Generated<string>
+  partnership_id: string
+  person_id: string
+  kind: 'alias' | 'street-name' | 'previous-name'
+  name: string
+  search_name: ColumnType<string, never, never>
+  removed_at: Optional<Date>
+  created_at: Timestamp
+  created_by: Optional<string>
+}
+
+export interface PersonStatutoryStatusTable {
+  id: Generated<string>
+  partnership_id: string
+  person_id: string
+  status: string
+  from_date: DateColumn
+  to_date: NullableDate
+  created_at: Timestamp
+  created_by: Optional<string>
+}
+
+export interface LocationTable {
+  id: Generated<string>
+  partnership_id: string
+  kind: 'address' | 'premises' | 'public-place'
+  name: Optional<string>
+  address_line_1: Optional<string>
+  address_line_2: Optional<string>
+  town: Optional<string>
+  postcode: Optional<string>
+  latitude: Optional<string>
+  longitude: Optional<string>
+  description: Optional<string>
+  is_demo: Generated<boolean>
+  created_at: Timestamp
+  created_by: Optional<string>
+  updated_at: Timestamp
+  updated_by: Optional<string>
+  version: Generated<number>
+}
+
+export interface ObjectTable {
+  id: Generated<string>
+  partnership_id: string
+  kind: 'phone' | 'vehicle' | 'online-handle' | 'other'
+  value: string
+  platform: Optional<string>
+  description: Optional<string>
+  is_demo: Generated<boolean>
+  created_at: Timestamp
+  created_by: Optional<string>
+  updated_at: Timestamp
+  updated_by: Optional<string>
+  version: Generated<number>
+}
+
+export interface LinkTable {
+  id: Generated<string>
+  partnership_id: string
+  link_type: string
+  from_kind: EntityKind
+  from_id: string
+  to_kind: EntityKind
+  to_id: string
+  from_date: NullableDate
+  to_date: NullableDate
+  source: string
+  source_agency_id: Optional<string>
+  source_evaluation: Optional<'1' | '2' | '3'>
+  intelligence_assessment: Optional<'A' | 'B' | 'C' | 'D' | 'E'>
+  confidence: 'confirmed' | 'suspected'
+  ended_at: Optional<Date>
+  ended_by: Optional<string>
+  end_reason: Optional<string>
+  is_demo: Generated<boolean>
+  created_at: Timestamp
+  created_by: Optional<string>
+  updated_at: Timestamp
+  updated_by: Optional<string>
+  version: Generated<number>
+}
+
+export interface FlagTable {
+  id: Generated<string>
+  partnership_id: string
+  flag_type: string
+  subject_kind: 'person' | 'location'
+  subject_id: string
+  reason: string
+  set_by: string
+  set_by_team_id: Optional<string>
+  set_at: Timestamp
+  review_date: DateColumn
+  removed_at: Optional<Date>
+  removed_by: Optional<string>
+  removed_reason: Optional<string>
+  is_demo: Generated<boolean>
+  updated_at: Timestamp
+  updated_by: Optional<string>
+  version: Generated<number>
+}
+
+export interface PersonMergeTable {
+  id: Generated<string>
+  partnership_id: string
+  survivor_id: string
+  merged_id: string
+  reason: string
+  moved: ColumnType<Record<string, string[]>, string | undefined, string>
+  merged_at: Timestamp
+  merged_by: string
+  unmerged_at: Optional<Date>
+  unmerged_by: Optional<string>
+  unmerge_reason: Optional<string>
+  version: Generated<number>
+}
+
 export interface DB {
   partnership: PartnershipTable
   agency_type: AgencyTypeTable
@@ -283,4 +441,15 @@ export interface DB {
   meeting_member: MeetingMemberTable
   agenda_item: AgendaItemTable
   break_glass_grant: BreakGlassGrantTable
+  ethnicity: EthnicityTable
+  statutory_status_type: ReferenceTable
+  link_type: LinkTypeTable
+  flag_type: FlagTypeTable
+  person_alias: PersonAliasTable
+  person_statutory_status: PersonStatutoryStatusTable
+  location: LocationTable
+  object: ObjectTable
+  link: LinkTable
+  flag: FlagTable
+  person_merge: PersonMergeTable
 }

@@ -5,6 +5,8 @@ import {
   can,
   canBreakGlass,
   decide,
+  decideFlag,
+  decideLink,
   visibleFields,
   type Actor,
   type FieldGroup,
@@ -216,6 +218,60 @@ describe('access policy: capabilities', () => {
   })
 })
 
+describe('access policy: locations, objects, links and flags', () => {
+  const place = { kind: 'location', partnershipId: P1 } as const
+  const worker = { kind: 'person', partnershipId: P1, allocatedWorkerId: ME } as const
+  const stranger = { kind: 'person', partnershipId: P1 } as const
+
+  it('places and things: read with person:read, recorded by those who record people or links, never across partnerships', () => {
+    for (const role of ROLES) {
+      const a = actor(role)
+      const caps = ROLE_CAPABILITIES[role]
+      assert.equal(decide(a, 'read', place).allowed, caps.includes('person:read'), `${role} reads a place`)
+      assert.equal(
+        decide(a, 'write', { ...place, kind: 'object' }).allowed,
+        caps.includes('person:write') || caps.includes('link:write'),
+        `${role} records a thing`,
+      )
+      assert.equal(decide(a, 'read', { ...place, partnershipId: P2 }).allowed, false)
+    }
+  })
+
+  it('a link shows only when both ends do, and needs link:write to record', () => {
+    const sw = actor('social-worker')
+    const seen = decide(sw, 'read', worker)
+    const hidden = decide(sw, 'read', stranger)
+    const where = decide(sw, 'read', place)
+    assert.equal(decideLink(sw, 'read', [seen, where]).allowed, true)
+    assert.equal(decideLink(sw, 'read', [seen, hidden]).allowed, false, 'an associate the worker may not see')
+    assert.equal(decideLink(sw, 'write', [seen, hidden]).allowed, false, 'no link to a record you cannot see')
+    assert.equal(decideLink(sw, 'write', [seen, where]).allowed, true)
+    const dsl = actor('dsl')
+    const pupil = decide(dsl, 'read', { ...worker, allocatedWorkerId: null, involvedAgencyIds: [MY_AGENCY] })
+    assert.equal(pupil.allowed, true)
+    assert.equal(
+      decideLink(dsl, 'write', [pupil, decide(dsl, 'read', place)]).allowed,
+      false,
+      'no link:write',
+    )
+    const glass = decide(sw, 'read', { ...stranger, breakGlassUserIds: [ME] })
+    assert.equal(
+      decideLink(sw, 'read', [glass, where]).breakGlass,
+      true,
+      'seen through break-glass is marked',
+    )
+  })
+
+  it('a flag is read with its subject; set with flag:write', () => {
+    const sw = actor('social-worker')
+    assert.equal(decideFlag(sw, 'write', decide(sw, 'read', worker)).allowed, true)
+    assert.equal(decideFlag(sw, 'read', decide(sw, 'read', stranger)).allowed, false)
+    const dsl = actor('dsl')
+    assert.equal(decideFlag(dsl, 'write', decide(dsl, 'read', worker)).allowed, false)
+    assert.equal(decideFlag(dsl, 'read', decide(dsl, 'read', worker)).allowed, true)
+  })
+})
+
 describe('access policy: properties', () => {
   const arbitraryActor = fc.record({
     userId: fc.constantFrom('u1', 'u2', 'u3'),
@@ -227,7 +283,7 @@ describe('access policy: properties', () => {
     scopes: fc.option(fc.subarray([...CAPABILITIES]), { nil: undefined }),
   })
   const arbitraryRecord = fc.record({
-    kind: fc.constantFrom<RecordKind>('person', 'referral', 'intelligence'),
+    kind: fc.constantFrom<RecordKind>('person', 'location', 'object', 'referral', 'intelligence'),
     partnershipId: fc.constantFrom(P1, P2),
     allocatedWorkerId: fc.option(fc.constantFrom('u1', 'u2', 'u3'), { nil: undefined }),
     allocatedTeamId: fc.option(fc.constantFrom('t1', 't2'), { nil: undefined }),

@@ -21,7 +21,7 @@ export interface Actor {
   scopes?: readonly Capability[]
 }
 
-export type RecordKind = 'person' | 'referral' | 'intelligence'
+export type RecordKind = 'person' | 'location' | 'object' | 'referral' | 'intelligence'
 export type HandlingCode = 'P' | 'C'
 
 /** What the repository knows about a record and the people around it. */
@@ -170,11 +170,27 @@ function decideIntelligence(
   return deny('relationship', rel)
 }
 
+/**
+ * Locations (addresses, premises, places) and objects (phones, vehicles, handles) are shared POLE entities of the
+ * partnership, not a child's record: anyone who may read people may read them; those who record people or links
+ * may record them. What connects them to a child is a link, which is only visible with the child (decideLink).
+ */
+function decidePlaceOrThing(actor: Actor, action: RecordAction, rel: Relationship[]): Decision {
+  const caps = capabilitiesOf(actor)
+  if (action === 'write') {
+    return caps.has('person:write') || caps.has('link:write') ? allow(rel, FULL) : deny('capability', rel)
+  }
+  return caps.has('person:read') ? allow(rel, FULL) : deny('capability', rel)
+}
+
 /** May this actor do this to this record, and which field groups may they see? */
 export function decide(actor: Actor, action: RecordAction, record: RecordFacts): Decision {
   if (actor.partnershipId !== record.partnershipId) return deny('partnership')
   const rel = relationshipsOf(actor, record)
   switch (record.kind) {
+    case 'location':
+    case 'object':
+      return decidePlaceOrThing(actor, action, rel)
     case 'person':
       return decidePerson(actor, action, rel)
     case 'referral':
@@ -182,6 +198,30 @@ export function decide(actor: Actor, action: RecordAction, record: RecordFacts):
     case 'intelligence':
       return decideIntelligence(actor, action, rel, record)
   }
+}
+
+/**
+ * A link between two entities reveals something about both ends, so it is visible only when the actor may read
+ * both; recording (or ending) one needs `link:write` too. `ends` are the actor's read decisions on the two ends.
+ * A denial names no end: callers answer as for a record that does not exist.
+ */
+export function decideLink(
+  actor: Actor,
+  action: RecordAction,
+  ends: readonly [Decision, Decision],
+): Decision {
+  const visible = ends.every((end) => end.allowed)
+  const breakGlass = ends.some((end) => end.breakGlass)
+  if (!visible) return deny('relationship')
+  if (action === 'write' && !can(actor, 'link:write')) return deny('capability')
+  return allow([], FULL, breakGlass)
+}
+
+/** A flag is read with its subject; setting, reviewing or removing one needs `flag:write` and sight of it. */
+export function decideFlag(actor: Actor, action: RecordAction, subject: Decision): Decision {
+  if (!subject.allowed) return deny('relationship')
+  if (action === 'write' && !can(actor, 'flag:write')) return deny('capability')
+  return allow(subject.relationships, FULL, subject.breakGlass)
 }
 
 /**
