@@ -101,3 +101,83 @@ describe('configuration', () => {
     assert.equal(error.variable, 'DATABASE_APP_URL')
   })
 })
+
+describe('single sign-on configuration', () => {
+  const sso = {
+    OPENMACE_OIDC_ISSUER: 'https://login.northshire.example/realms/staff',
+    OPENMACE_OIDC_CLIENT_ID: 'openmace',
+    OPENMACE_OIDC_CLIENT_SECRET: 'a client secret from the provider',
+    OPENMACE_OIDC_REDIRECT_URL: 'https://openmace.northshire.example/sign-in/oidc/callback',
+  }
+  const production = {
+    NODE_ENV: 'production',
+    OPENMACE_ALLOW_EMBEDDED: 'true',
+    OPENMACE_SESSION_SECRET: SECRET,
+  }
+
+  it('is off unless the issuer is set; on, the claim defaults to email and the label to a generic one', () => {
+    assert.equal(loadConfig({}, '/srv').oidc, undefined)
+    assert.deepEqual(loadConfig({ ...production, ...sso }, '/srv').oidc, {
+      issuer: sso.OPENMACE_OIDC_ISSUER,
+      clientId: 'openmace',
+      clientSecret: sso.OPENMACE_OIDC_CLIENT_SECRET,
+      redirectUrl: sso.OPENMACE_OIDC_REDIRECT_URL,
+      claim: 'email',
+      label: 'Sign in with your organisation account',
+    })
+    const custom = loadConfig(
+      {
+        ...sso,
+        OPENMACE_OIDC_CLAIM: 'preferred_username',
+        OPENMACE_OIDC_LABEL: 'Sign in with Northshire Council',
+      },
+      '/srv',
+    ).oidc
+    assert.ok(custom)
+    assert.equal(custom.claim, 'preferred_username')
+    assert.equal(custom.label, 'Sign in with Northshire Council')
+  })
+
+  it('needs the client id, secret and redirect URL with the issuer, and the issuer with any of them', () => {
+    for (const name of [
+      'OPENMACE_OIDC_CLIENT_ID',
+      'OPENMACE_OIDC_CLIENT_SECRET',
+      'OPENMACE_OIDC_REDIRECT_URL',
+    ]) {
+      const error = refusal({ ...sso, [name]: '' })
+      assert.equal(error.variable, name)
+      assert.match(error.message, /is required when OPENMACE_OIDC_ISSUER is set$/)
+    }
+    const stray = refusal({ OPENMACE_OIDC_CLIENT_ID: 'openmace' })
+    assert.equal(stray.variable, 'OPENMACE_OIDC_CLIENT_ID')
+    assert.match(stray.message, /OPENMACE_OIDC_ISSUER is not/)
+  })
+
+  it('refuses a malformed issuer, redirect URL or claim, never echoing the secret or the redirect URL', () => {
+    assert.equal(refusal({ ...sso, OPENMACE_OIDC_ISSUER: 'login.example' }).variable, 'OPENMACE_OIDC_ISSUER')
+    const redirect = refusal({
+      ...sso,
+      OPENMACE_OIDC_REDIRECT_URL: 'https://openmace.example/callback?x=secret',
+    })
+    assert.equal(redirect.variable, 'OPENMACE_OIDC_REDIRECT_URL')
+    assert.match(redirect.message, /\/sign-in\/oidc\/callback/)
+    assert.doesNotMatch(redirect.message, /x=secret/)
+    assert.equal(refusal({ ...sso, OPENMACE_OIDC_CLAIM: 'two words' }).variable, 'OPENMACE_OIDC_CLAIM')
+    assert.equal(refusal({ ...sso, OPENMACE_OIDC_LABEL: 'x'.repeat(81) }).variable, 'OPENMACE_OIDC_LABEL')
+  })
+
+  it('allows plain http outside production only (a provider on this machine), not in production', () => {
+    const local = {
+      ...sso,
+      OPENMACE_OIDC_ISSUER: 'http://127.0.0.1:9000',
+      OPENMACE_OIDC_REDIRECT_URL: 'http://localhost:3000/sign-in/oidc/callback',
+    }
+    assert.equal(loadConfig(local, '/srv').oidc?.issuer, 'http://127.0.0.1:9000')
+    assert.equal(refusal({ ...production, ...local }).variable, 'OPENMACE_OIDC_ISSUER')
+    assert.equal(
+      refusal({ ...production, ...sso, OPENMACE_OIDC_REDIRECT_URL: local.OPENMACE_OIDC_REDIRECT_URL })
+        .variable,
+      'OPENMACE_OIDC_REDIRECT_URL',
+    )
+  })
+})

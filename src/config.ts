@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { Type, type Static, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
+import { paths } from './platform/paths.ts'
 
 /**
  * Configuration from the environment, validated once at start-up.
@@ -10,6 +11,20 @@ import { Value } from 'typebox/value'
 
 export type Environment = 'development' | 'test' | 'production'
 export type Brand = 'generic' | 'govuk'
+
+/** Single sign-on through one OpenID Connect provider (docs/adr/0010-oidc-sign-in.md). */
+export interface OidcConfig {
+  /** The provider's issuer identifier; discovery reads `<issuer>/.well-known/openid-configuration`. */
+  issuer: string
+  clientId: string
+  clientSecret: string
+  /** This service's `/sign-in/oidc/callback`, exactly as registered with the provider. */
+  redirectUrl: string
+  /** The claim whose value is matched (case-insensitively) to an account's email address. */
+  claim: string
+  /** The words on the sign-in page's button, e.g. "Sign in with Northshire Council". */
+  label: string
+}
 
 export interface Config {
   env: Environment
@@ -37,6 +52,8 @@ export interface Config {
   dbStatementTimeoutMs: number
   /** How long break-glass access to a record lasts. */
   breakGlassHours: number
+  /** Absent: single sign-on is off and the sign-in page offers email and password only. */
+  oidc: OidcConfig | undefined
 }
 
 export class ConfigError extends Error {
@@ -116,6 +133,45 @@ const EnvSchema = Type.Object({
   OPENMACE_DB_POOL_SIZE: whole(1, 500, 10),
   OPENMACE_DB_STATEMENT_TIMEOUT_MS: whole(100, 3_600_000, 15_000),
   OPENMACE_BREAK_GLASS_HOURS: whole(1, 24, 4),
+  OPENMACE_OIDC_ISSUER: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/?#]+[^\\s?#]*$',
+      maxLength: 500,
+      description: "the provider's issuer URL, like https://login.example.org/tenant/v2.0",
+    }),
+  ),
+  OPENMACE_OIDC_CLIENT_ID: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'the client id the provider gave this service',
+    }),
+  ),
+  OPENMACE_OIDC_CLIENT_SECRET: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 500,
+      description: 'the client secret the provider gave this service',
+    }),
+  ),
+  OPENMACE_OIDC_REDIRECT_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/?#]+/sign-in/oidc/callback$',
+      maxLength: 500,
+      description: `this service's address followed by ${paths.signInOidcCallback}, as registered with the provider`,
+    }),
+  ),
+  OPENMACE_OIDC_CLAIM: Type.String({
+    pattern: '^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$',
+    default: 'email',
+    description: 'a claim name, like email or preferred_username',
+  }),
+  OPENMACE_OIDC_LABEL: Type.String({
+    minLength: 1,
+    maxLength: 80,
+    default: 'Sign in with your organisation account',
+    description: '1 to 80 characters',
+  }),
 })
 
 /** The environment variables documented in the README's configuration table. */
@@ -138,6 +194,46 @@ function parseEnv(env: Env): Static<typeof EnvSchema> {
     throw new ConfigError(name, `must be ${property?.description ?? first.message}${shown}`)
   }
   return value as Static<typeof EnvSchema>
+}
+
+const OIDC_PARTS = [
+  'OPENMACE_OIDC_CLIENT_ID',
+  'OPENMACE_OIDC_CLIENT_SECRET',
+  'OPENMACE_OIDC_REDIRECT_URL',
+] as const
+
+/** The single sign-on variables belong together: the issuer turns it on and needs the other three. */
+function oidcConfig(e: Static<typeof EnvSchema>, production: boolean): OidcConfig | undefined {
+  const issuer = e.OPENMACE_OIDC_ISSUER
+  if (issuer === undefined) {
+    const stray = OIDC_PARTS.find((name) => e[name] !== undefined)
+    if (stray !== undefined) {
+      throw new ConfigError(
+        stray,
+        'is set but OPENMACE_OIDC_ISSUER is not: set both to turn on single sign-on',
+      )
+    }
+    return undefined
+  }
+  for (const name of OIDC_PARTS) {
+    if (e[name] === undefined) throw new ConfigError(name, 'is required when OPENMACE_OIDC_ISSUER is set')
+  }
+  if (production) {
+    if (!issuer.startsWith('https://')) {
+      throw new ConfigError('OPENMACE_OIDC_ISSUER', 'must be an https:// URL in production')
+    }
+    if (!(e.OPENMACE_OIDC_REDIRECT_URL ?? '').startsWith('https://')) {
+      throw new ConfigError('OPENMACE_OIDC_REDIRECT_URL', 'must be an https:// URL in production')
+    }
+  }
+  return {
+    issuer,
+    clientId: e.OPENMACE_OIDC_CLIENT_ID as string,
+    clientSecret: e.OPENMACE_OIDC_CLIENT_SECRET as string,
+    redirectUrl: e.OPENMACE_OIDC_REDIRECT_URL as string,
+    claim: e.OPENMACE_OIDC_CLAIM,
+    label: e.OPENMACE_OIDC_LABEL,
+  }
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
@@ -194,5 +290,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dbPoolSize: e.OPENMACE_DB_POOL_SIZE,
     dbStatementTimeoutMs: e.OPENMACE_DB_STATEMENT_TIMEOUT_MS,
     breakGlassHours: e.OPENMACE_BREAK_GLASS_HOURS,
+    oidc: oidcConfig(e, production),
   }
 }

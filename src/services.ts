@@ -15,6 +15,7 @@ import { auditTrailService } from './features/audit/audit-trail-service.ts'
 import { accessService } from './platform/access/access-service.ts'
 import { auditRepository, auditWriter } from './platform/audit/audit-writer.ts'
 import { authService } from './platform/auth/auth-service.ts'
+import { oidcClient } from './platform/auth/oidc-client.ts'
 import { userRepository } from './platform/auth/user-repository.ts'
 import { sessionRepository } from './platform/session/session-repository.ts'
 import { tokenRepository } from './platform/tokens/token-repository.ts'
@@ -50,6 +51,8 @@ export function services(config: Config, database: Database, options: { latestMi
   const tokens = tokenService(database, repos.tokens, repos.users, audit)
   return {
     serviceName: config.serviceName,
+    /** Single sign-on, when configured (OPENMACE_OIDC_ISSUER). */
+    oidc: config.oidc === undefined ? undefined : oidcClient(config.oidc),
     health: healthService(database, options),
     partnerships: partnershipService(database, repos.partnerships),
     auth,

@@ -6,6 +6,8 @@ export const paths = {
   start: '/',
   signIn: '/sign-in',
   signInSecurityCode: '/sign-in/security-code',
+  signInOidc: '/sign-in/oidc',
+  signInOidcCallback: '/sign-in/oidc/callback',
   signOut: '/sign-out',
   home: '/home',
   admin: {

@@ -123,6 +123,8 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'POST /sign-in': { access: 'public' },
   'GET /sign-in/security-code': { access: 'public' },
   'POST /sign-in/security-code': { access: 'public' },
+  'GET /sign-in/oidc': { access: 'public' },
+  'GET /sign-in/oidc/callback': { access: 'public' },
   'POST /sign-out': { access: 'public' },
   'GET /account/security-code/set-up': { access: 'public' },
   'POST /account/security-code/set-up': { access: 'public' },

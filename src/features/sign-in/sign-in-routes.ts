@@ -4,8 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { Config } from '../../config.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
-import { AppError } from '../../platform/errors.ts'
+import type { SignInStage } from '../../platform/auth/auth-service.ts'
+import { OidcError, type OidcFailure } from '../../platform/auth/oidc-client.ts'
+import { AppError, NotFoundError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
+import type { SsoNotice } from '../../platform/session/session.ts'
 import type { Services } from '../../services.ts'
 import { formErrors, type FormError } from './form-errors.ts'
 
@@ -31,6 +34,30 @@ export const LOCKED =
   'There have been too many attempts to sign in with these details. Wait 15 minutes, then try again.'
 export const WRONG_CODE = 'Enter a correct security code or recovery code'
 
+/**
+ * Single sign-on that did not sign anyone in. An unknown, disabled or mismatched account all read the same, so
+ * the page never says whether an account exists.
+ */
+export const SSO_MESSAGES: Record<SsoNotice, string> = {
+  'sso-refused':
+    'We could not sign you in with single sign-on. Ask your system administrator to check that your account is set up for it.',
+  'sso-cancelled':
+    'Single sign-on was cancelled or refused by your organisation’s sign-in service. Try again, or sign in with your email address and password.',
+  'sso-unavailable':
+    'We could not reach your organisation’s sign-in service. Try again in a few minutes, or sign in with your email address and password.',
+  'sso-interrupted': 'Single sign-on took too long or was interrupted. Try again.',
+}
+
+const SSO_NOTICE: Record<OidcFailure, SsoNotice> = {
+  'provider-unavailable': 'sso-unavailable',
+  'provider-error': 'sso-cancelled',
+  'no-login-in-progress': 'sso-interrupted',
+  'login-expired': 'sso-interrupted',
+  'state-mismatch': 'sso-interrupted',
+  'token-refused': 'sso-interrupted',
+  'token-invalid': 'sso-interrupted',
+}
+
 const field = (max: number) => Type.Optional(Type.String({ maxLength: max }))
 const SignInBody = Type.Object(
   { email: field(320), password: field(1024), _csrf: field(200) },
@@ -41,7 +68,7 @@ const CodeBody = Type.Object({ code: field(64), _csrf: field(200) }, { additiona
 /** Per network address, on top of the per-account lockout: slows password spraying across many accounts. */
 const RATE_LIMIT = { max: 30, timeWindow: '5 minutes' }
 
-function nextPage(stage: 'security-code' | 'set-up' | 'signed-in'): string {
+function nextPage(stage: SignInStage): string {
   return stage === 'security-code'
     ? paths.signInSecurityCode
     : stage === 'set-up'
@@ -65,10 +92,15 @@ export function signInRoutes(services: Services, config: Config): FastifyPluginA
     ) => {
       const notice = request.session.get('notice')
       if (notice !== undefined) request.session.set('notice', undefined)
+      const ssoError =
+        notice !== undefined && notice !== 'session-ended'
+          ? [{ field: services.oidc !== undefined ? 'oidc' : 'email', message: SSO_MESSAGES[notice] }]
+          : []
       return reply.code(status).view(VIEWS.signIn, {
         values,
-        ...formErrors(errors),
+        ...formErrors([...ssoError, ...errors]),
         sessionEnded: notice === 'session-ended',
+        sso: services.oidc === undefined ? undefined : { label: services.oidc.label, href: paths.signInOidc },
         csrfToken: reply.csrfToken(),
       })
     }
@@ -105,6 +137,77 @@ export function signInRoutes(services: Services, config: Config): FastifyPluginA
           await services.auth.recordSignIn(result.userId, 'password', requestContext(request))
         request.log.info({ event: 'sign-in-password-ok', userId: result.userId, stage }, 'password accepted')
         return reply.redirect(nextPage(stage), 303)
+      },
+    )
+
+    /** Single sign-on, step 1: remember state, nonce and PKCE verifier in this session; off to the provider. */
+    app.get(
+      paths.signInOidc,
+      { config: { access: 'public', rateLimit: RATE_LIMIT }, schema: hidden },
+      async function oidcStartGet(request, reply) {
+        const oidc = services.oidc
+        if (oidc === undefined) throw new NotFoundError()
+        if (request.user !== undefined) return reply.redirect(paths.home, 303)
+        try {
+          const { url, pending } = await oidc.start()
+          request.session.set('oidc', pending)
+          return await reply.redirect(url, 303)
+        } catch (error) {
+          if (!(error instanceof OidcError)) throw error
+          // Nobody has tried to authenticate yet: an operational fault for the log, not a security event.
+          request.log.error(
+            { event: 'sso-start-failed', reason: error.reason, err: error.cause },
+            'SSO unavailable',
+          )
+          request.session.set('notice', SSO_NOTICE[error.reason])
+          return reply.redirect(paths.signIn, 303)
+        }
+      },
+    )
+
+    /** Single sign-on, step 2: the provider sends the user back with a code (or an error). */
+    app.get(
+      paths.signInOidcCallback,
+      { config: { access: 'public', rateLimit: RATE_LIMIT }, schema: hidden },
+      async function oidcCallbackGet(request, reply) {
+        const oidc = services.oidc
+        if (oidc === undefined) throw new NotFoundError()
+        const pending = request.session.get('oidc')
+        // One use only: a replayed or reloaded callback finds nothing in progress.
+        if (pending !== undefined) request.session.set('oidc', undefined)
+        const query = request.url.indexOf('?')
+        const search = query === -1 ? '' : request.url.slice(query)
+        const ctx = requestContext(request)
+        let identity
+        try {
+          identity = await oidc.finish(search, pending)
+        } catch (error) {
+          if (!(error instanceof OidcError)) throw error
+          request.log.warn(
+            {
+              event: 'sso-failed',
+              reason: error.reason,
+              providerError: error.providerError,
+              err: error.cause,
+            },
+            'single sign-on failed',
+          )
+          await services.auth.recordSsoFailure(error.reason, ctx, error.providerError)
+          request.session.set('notice', SSO_NOTICE[error.reason])
+          return reply.redirect(paths.signIn, 303)
+        }
+        const result = await services.auth.signInWithSso(identity, ctx, { requireMfa: config.requireMfa })
+        if (!result.ok) {
+          request.log.info({ event: 'sso-refused', reason: result.reason }, 'single sign-on refused')
+          request.session.set('notice', 'sso-refused')
+          return reply.redirect(paths.signIn, 303)
+        }
+        request.session.regenerate({ userId: result.userId, stage: result.stage })
+        request.log.info(
+          { event: 'sso-ok', userId: result.userId, stage: result.stage },
+          'single sign-on accepted',
+        )
+        return reply.redirect(nextPage(result.stage), 303)
       },
     )
 

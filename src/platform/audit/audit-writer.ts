@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'auth.sign-out',
   'auth.locked-out',
   'auth.mfa-enrolled',
+  'auth.sso-linked',
   'auth.token-failed',
   'auth.account-set-up',
   'token.create',

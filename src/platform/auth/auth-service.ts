@@ -4,6 +4,7 @@ import { withTransaction, type Database, type Executor } from '../../db/database
 import type { DB } from '../../db/schema.ts'
 import type { AuditAction, AuditDetails, AuditWriter } from '../audit/audit-writer.ts'
 import type { SessionRepository } from '../session/session-repository.ts'
+import type { OidcFailure, ProviderIdentity } from './oidc-client.ts'
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.ts'
 import {
   checkTotp,
@@ -20,6 +21,20 @@ export type PasswordResult =
   { ok: true; userId: string; totpEnabled: boolean } | { ok: false; reason: 'invalid' | 'locked' }
 
 export type CodeResult = { ok: true; usedRecoveryCode: boolean } | { ok: false; reason: 'invalid' | 'locked' }
+
+/** Where a sign-in goes next (the session's stage). */
+export type SignInStage = 'security-code' | 'set-up' | 'signed-in'
+
+/** Why single sign-on found no account to sign in to. The page shows the same words for all of them. */
+export type SsoRefusal =
+  | 'claim-missing'
+  | 'email-not-verified'
+  | 'unknown-account'
+  | 'account-disabled'
+  | 'subject-mismatch'
+  | 'subject-in-use'
+
+export type SsoResult = { ok: true; userId: string; stage: SignInStage } | { ok: false; reason: SsoRefusal }
 
 export interface Enrolment {
   secret: string
@@ -149,6 +164,78 @@ export function authService(
         }
         return failure(trx, ctx, credentials, await users.recordFailure(trx, userId), 'security-code')
       })
+    },
+
+    /**
+     * Single sign-on: the provider's identity (already validated by the OIDC client) is matched to an enabled
+     * account by the configured claim; the provider's subject is recorded on first use and must match after.
+     * Refusals and the sign-in itself are audited here, in the transaction that decides them.
+     * The second step: a provider that asserted MFA satisfies it; otherwise the account's own security code is
+     * asked for, as after a password (docs/adr/0010-oidc-sign-in.md).
+     */
+    async signInWithSso(
+      identity: ProviderIdentity,
+      ctx: RequestContext,
+      options: { requireMfa: boolean },
+    ): Promise<SsoResult> {
+      return tx(async (trx) => {
+        const refuse = async (reason: SsoRefusal, account?: AccountRef): Promise<SsoResult> => {
+          await record(trx, ctx, 'auth.sign-in-failed', 'failed', account, {
+            reason,
+            step: 'oidc',
+            knownAccount: account !== undefined,
+          })
+          return { ok: false, reason }
+        }
+        const value = identity.value?.trim() ?? ''
+        if (value === '') return refuse('claim-missing')
+        if (!identity.verified) return refuse('email-not-verified')
+        const account = await users.ssoAccountByEmail(trx, value)
+        if (account === undefined) return refuse('unknown-account')
+        if (account.disabled || account.serviceAccount) return refuse('account-disabled', account)
+        let linked = false
+        if (account.link === null) {
+          // Serialises first sign-ons of one subject, so it can never be recorded on two accounts.
+          await users.lockSsoSubject(trx, identity.issuer, identity.subject)
+          if ((await users.idBySsoSubject(trx, identity.issuer, identity.subject)) !== undefined) {
+            return refuse('subject-in-use', account)
+          }
+          if (!(await users.linkSso(trx, account.id, identity.issuer, identity.subject))) {
+            return refuse('subject-mismatch', account) // another sign-on linked a different subject just now
+          }
+          linked = true
+          await record(trx, ctx, 'auth.sso-linked', 'succeeded', account)
+        } else if (account.link.issuer !== identity.issuer || account.link.subject !== identity.subject) {
+          return refuse('subject-mismatch', account)
+        }
+        const stage: SignInStage = identity.mfa
+          ? 'signed-in'
+          : account.totpEnabled
+            ? 'security-code'
+            : options.requireMfa
+              ? 'set-up'
+              : 'signed-in'
+        if (stage === 'signed-in') {
+          await record(trx, ctx, 'auth.sign-in', 'succeeded', account, {
+            method: 'oidc',
+            providerMfa: identity.mfa,
+            linked,
+          })
+        }
+        return { ok: true, userId: account.id, stage }
+      })
+    },
+
+    /** A single sign-on callback that failed before any account was looked at (provider error, bad state…). */
+    async recordSsoFailure(reason: OidcFailure, ctx: RequestContext, providerError?: string) {
+      await tx((trx) =>
+        record(trx, ctx, 'auth.sign-in-failed', 'failed', undefined, {
+          reason,
+          step: 'oidc',
+          knownAccount: false,
+          ...(providerError !== undefined ? { providerError } : {}),
+        }),
+      )
     },
 
     /** A sign-in completed without a security code step (password only, or just after enrolment). */

@@ -44,25 +44,35 @@ export interface Profile {
   recoveryCodesLeft: number
 }
 
+/** What single sign-on needs to know about an account found by its email address. */
+export interface SsoAccount {
+  id: string
+  partnershipId: string
+  agencyId: string
+  disabled: boolean
+  serviceAccount: boolean
+  totpEnabled: boolean
+  /** The provider identity recorded at the first single sign-on, if any. */
+  link: { issuer: string; subject: string } | null
+}
+
 export const MAX_FAILED_ATTEMPTS = 5
 export const LOCKOUT_MINUTES = 15
 
 /** What sign-in needs to know about an account, looked up by email or by id. */
 const credentialsQuery = (db: Executor) =>
-  db
-    .selectFrom('app_user')
-    .select([
-      'id',
-      'partnership_id',
-      'agency_id',
-      'email',
-      'password_hash',
-      'totp_enabled_at',
-      'locked_until',
-      // An account is disabled with its agency (the system administrator's agencies page).
-      sql<Date | null>`coalesce(app_user.disabled_at,
+  db.selectFrom('app_user').select([
+    'id',
+    'partnership_id',
+    'agency_id',
+    'email',
+    'password_hash',
+    'totp_enabled_at',
+    'locked_until',
+    // An account is disabled with its agency (the system administrator's agencies page).
+    sql<Date | null>`coalesce(app_user.disabled_at,
         (SELECT a.disabled_at FROM agency a WHERE a.id = app_user.agency_id))`.as('disabled_at'),
-    ])
+  ])
 
 export function userRepository() {
   return {
@@ -114,6 +124,72 @@ export function userRepository() {
         .where(sql<string>`lower(email)`, '=', email.toLowerCase())
         .executeTakeFirst()
       return row && toCredentials(row)
+    },
+
+    async ssoAccountByEmail(db: Executor, email: string): Promise<SsoAccount | undefined> {
+      const row = await db
+        .selectFrom('app_user')
+        .select([
+          'id',
+          'partnership_id',
+          'agency_id',
+          // Disabled with its agency, as for password sign-in.
+          sql<Date | null>`coalesce(app_user.disabled_at,
+            (SELECT a.disabled_at FROM agency a WHERE a.id = app_user.agency_id))`.as('disabled_at'),
+          'service_account',
+          'totp_enabled_at',
+          'oidc_issuer',
+          'oidc_subject',
+        ])
+        .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+        .executeTakeFirst()
+      return (
+        row && {
+          id: row.id,
+          partnershipId: row.partnership_id,
+          agencyId: row.agency_id,
+          disabled: row.disabled_at !== null,
+          serviceAccount: row.service_account,
+          totpEnabled: row.totp_enabled_at !== null,
+          link:
+            row.oidc_issuer !== null && row.oidc_subject !== null
+              ? { issuer: row.oidc_issuer, subject: row.oidc_subject }
+              : null,
+        }
+      )
+    },
+
+    /** A transaction-scoped lock on one provider identity, held until commit. */
+    async lockSsoSubject(db: Executor, issuer: string, subject: string): Promise<void> {
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${issuer} ${subject}`}, 0))`.execute(db)
+    },
+
+    /** The account (if any) a provider identity is already recorded on. */
+    async idBySsoSubject(db: Executor, issuer: string, subject: string): Promise<string | undefined> {
+      const row = await db
+        .selectFrom('app_user')
+        .select('id')
+        .where('oidc_issuer', '=', issuer)
+        .where('oidc_subject', '=', subject)
+        .executeTakeFirst()
+      return row?.id
+    },
+
+    /** Records the provider identity on an account that has none yet; false if it already has one. */
+    async linkSso(db: Executor, id: string, issuer: string, subject: string): Promise<boolean> {
+      const result = await db
+        .updateTable('app_user')
+        .set({
+          oidc_issuer: issuer,
+          oidc_subject: subject,
+          oidc_linked_at: sql<Date>`now()`,
+          updated_at: sql`now()`,
+          version: sql`version + 1`,
+        })
+        .where('id', '=', id)
+        .where('oidc_subject', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
     },
 
     async credentialsById(db: Executor, id: string): Promise<Credentials | undefined> {
@@ -188,8 +264,10 @@ export function userRepository() {
         ])
         .where('id', '=', id)
         .where('disabled_at', 'is', null)
-        .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM agency a
-                              WHERE a.id = app_user.agency_id AND a.disabled_at IS NOT NULL)`)
+        .where(
+          sql<boolean>`NOT EXISTS (SELECT 1 FROM agency a
+                              WHERE a.id = app_user.agency_id AND a.disabled_at IS NOT NULL)`,
+        )
         .executeTakeFirst()
       return (
         row && {

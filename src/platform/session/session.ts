@@ -1,13 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto'
+import type { PendingLogin } from '../auth/oidc-client.ts'
 
-/** What a session may hold: the sign-in state and the CSRF secret. Never case data. */
+/** Why a single sign-on came back to the sign-in page without signing in (the words are in sign-in-routes.ts). */
+export type SsoNotice = 'sso-refused' | 'sso-cancelled' | 'sso-unavailable' | 'sso-interrupted'
+
+/** What a session may hold: the sign-in state, a single sign-on in progress and the CSRF secret. Never case data. */
 export interface SessionData {
   userId?: string
   /** Where the user is in signing in: a second step is pending, enrolment is pending, or fully signed in. */
   stage?: 'security-code' | 'set-up' | 'signed-in'
   csrfSecret?: string
-  /** A one-off notice for the next page (e.g. the previous session expired). */
-  notice?: 'session-ended'
+  /** A one-off notice for the next page (the previous session expired, or single sign-on did not succeed). */
+  notice?: 'session-ended' | SsoNotice
+  /** A single sign-on in progress (state, nonce, PKCE verifier): kept until the provider sends the user back. */
+  oidc?: PendingLogin
 }
 
 /** 256 bits from the CSPRNG (ASVS 7.2.3). */
