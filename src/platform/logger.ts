@@ -52,9 +52,36 @@ export const REDACT_PATHS = [
   ...SENSITIVE_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
 ]
 
+/** A set-up link carries a one-time secret in its path (src/features/account-set-up): logs keep the path only. */
+export function redactUrl(url: unknown): unknown {
+  return typeof url === 'string' ? url.replace(/^(\/account\/set-up\/)[^/?#]*/, '$1[REDACTED]') : url
+}
+
+interface LoggedRequest {
+  method?: string
+  url?: string
+  host?: string
+  ip?: string
+  headers?: Record<string, unknown>
+  socket?: { remotePort?: number }
+}
+
+/** Fastify's request serializer, with secrets in URLs redacted. */
+function requestSerializer(req: LoggedRequest) {
+  return {
+    method: req.method,
+    url: redactUrl(req.url),
+    version: req.headers?.['accept-version'],
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  }
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
+    serializers: { req: requestSerializer },
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     base: { service: 'openmace' },
     timestamp: pino.stdTimeFunctions.isoTime,
