@@ -10,9 +10,15 @@ export class SignInPage extends BasePage {
   async signIn(email: string, password: string): Promise<void> {
     await this.page.getByLabel('Email address').fill(email)
     await this.page.getByLabel('Password', { exact: true }).fill(password)
-    await this.page.getByRole('button', { name: 'Sign in' }).click()
+    await this.page.getByRole('button', { name: 'Sign in', exact: true }).click()
     await this.page.waitForLoadState()
     await this.checkAccessibility()
+  }
+
+  /** Follows the single sign-on button to the provider (whose pages are not ours: axe is not run there). */
+  async startSingleSignOn(label: string, providerOrigin: string): Promise<void> {
+    await this.page.getByRole('button', { name: label }).click()
+    await this.page.waitForURL(`${providerOrigin}/**`)
   }
 
   async errorSummary(): Promise<string> {

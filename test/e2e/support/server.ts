@@ -1,3 +1,4 @@
+import net from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../../src/app.ts'
 import { createDatabase } from '../../../src/db/database.ts'
@@ -14,12 +15,28 @@ export interface RunningApp {
 
 type Hooks = { after: (fn: () => unknown) => void }
 
+/** A local port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as net.AddressInfo
+  await new Promise<void>((resolve) => probe.close(() => resolve()))
+  return port
+}
+
 /** The real app on its own test database, listening on a free local port for the browser. */
 export async function startApp(
   t: Hooks,
-  options: { beforeListen?: (app: FastifyInstance) => void; databaseUrl?: string } = {},
+  options: {
+    beforeListen?: (app: FastifyInstance) => void
+    databaseUrl?: string
+    /** Extra configuration variables (e.g. the OPENMACE_OIDC_* of a test provider). */
+    env?: Record<string, string>
+    /** A port chosen beforehand (see freePort), when the configuration must name the app's own address. */
+    port?: number
+  } = {},
 ): Promise<RunningApp> {
-  const config = testConfig()
+  const config = testConfig(options.env)
   const database =
     options.databaseUrl !== undefined
       ? createDatabase(options.databaseUrl, { poolSize: 2 })
@@ -28,7 +45,7 @@ export async function startApp(
   const built = services(config, database, { latestMigration: await latestMigration() })
   const app = await buildApp({ config, services: built })
   options.beforeListen?.(app)
-  await app.listen({ host: '127.0.0.1', port: 0 })
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 })
   t.after(() => app.close())
   const address = app.server.address()
   if (address === null || typeof address !== 'object') throw new Error('app is not listening')
