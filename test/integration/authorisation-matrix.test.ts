@@ -133,6 +133,7 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'GET /account': { access: 'signed-in' },
   'GET /audit': { capability: 'audit:read' },
   'GET /audit/export.csv': { capability: 'audit:export' },
+  'POST /audit/export.csv': { capability: 'audit:export' },
   'GET /audit/break-glass': { capability: 'break-glass:review' },
   'GET /audit/break-glass/:id': { capability: 'break-glass:review', target: 'grant' },
   'POST /audit/break-glass/:id': { capability: 'break-glass:review', target: 'grant' },

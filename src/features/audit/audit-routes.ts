@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { AUDIT_ACTIONS, type AuditOutcome } from '../../platform/audit/audit-writer.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { signedInActor } from '../../platform/access/actor.ts'
+import { ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
 import { formErrors, type FormError } from '../sign-in/form-errors.ts'
@@ -11,6 +13,7 @@ import type { AuditQuery } from './audit-trail-service.ts'
 
 const hidden = { hide: true } as const
 const VIEW = 'features/audit/views/audit-trail.njk'
+const EXPORT_VIEW = 'features/audit/views/export-confirm.njk'
 const text = (max: number) => Type.Optional(Type.String({ maxLength: max }))
 const QuerySchema = Type.Object({
   actor: text(64),
@@ -116,22 +119,72 @@ export function auditRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
     )
 
+    // Bulk export needs the person to confirm their password first (ASVS 7.5.3): the link opens a confirmation
+    // page carrying the filters, which posts them back with the password.
+    const confirmPage = (
+      reply: FastifyReply,
+      filters: Record<string, string>,
+      extra: Record<string, unknown> = {},
+      status = 200,
+    ) =>
+      reply.code(status).view(EXPORT_VIEW, {
+        filters: Object.entries(filters).filter(
+          ([key, value]) => key in QuerySchema.properties && value !== '',
+        ),
+        csrfToken: reply.csrfToken(),
+        ...extra,
+      })
+
     app.get(
       paths.audit.export,
       { config: { access: { capability: 'audit:export' } }, schema: { ...hidden, querystring: QuerySchema } },
       async function auditExportGet(request, reply) {
-        const actor = signedInActor(request)
-        const { query, errors } = parseAuditQuery(request.query)
+        const { errors } = parseAuditQuery(request.query)
         if (errors.length > 0) {
           // Back to the page, which shows what is wrong with the filters.
           return reply.redirect(`${paths.audit.trail}?${new URLSearchParams(request.query).toString()}`, 303)
         }
-        const { csv } = await services.auditTrail.exportCsv(actor, query, requestContext(request))
-        const day = new Date().toISOString().slice(0, 10)
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="openmace-audit-${day}.csv"`)
-          .send(csv)
+        return confirmPage(reply, request.query)
+      },
+    )
+
+    app.post(
+      paths.audit.export,
+      {
+        config: { access: { capability: 'audit:export' } },
+        schema: {
+          ...hidden,
+          body: Type.Object(
+            {
+              ...QuerySchema.properties,
+              password: Type.Optional(Type.String({ maxLength: 1000 })),
+              _csrf: Type.Optional(Type.String({ maxLength: 200 })),
+            },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async function auditExportPost(request, reply) {
+        const actor = signedInActor(request)
+        const { password = '', ...filters } = request.body
+        delete filters._csrf
+        const { query, errors } = parseAuditQuery(filters)
+        if (errors.length > 0) {
+          return reply.redirect(`${paths.audit.trail}?${new URLSearchParams(filters).toString()}`, 303)
+        }
+        try {
+          const { csv } = await services.auditTrail.exportCsv(actor, query, password, requestContext(request))
+          const day = new Date().toISOString().slice(0, 10)
+          return await reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="openmace-audit-${day}.csv"`)
+            .send(csv)
+        } catch (error) {
+          if (error instanceof ValidationError) {
+            return confirmPage(reply, filters, formErrors(error.fieldErrors), 400)
+          }
+          throw error
+        }
       },
     )
   }

@@ -11,6 +11,8 @@ import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import type { UserRepository } from '../../platform/auth/user-repository.ts'
 import { auditCsvValues, CSV_HEADER } from './audit-view.ts'
 import { csvRow } from './csv.ts'
+import { confirmPassword } from '../../platform/auth/reauthenticate.ts'
+import { ValidationError } from '../../platform/errors.ts'
 
 /** What the data protection officer filters by. */
 export interface AuditQuery {
@@ -67,12 +69,31 @@ export function auditTrailService(
       })
     },
 
+    /**
+     * The filtered events as CSV, after the person confirms their password (ASVS 7.5.3: re-authenticate before
+     * a bulk export). A wrong password is audited as a failed export and answers a field error.
+     */
     async exportCsv(
       actor: Actor,
       query: AuditQuery,
+      password: string,
       ctx: RequestContext,
     ): Promise<{ csv: string; rows: number }> {
-      return withTransaction(database, context(actor), async (trx) => {
+      if (password === '') throw new ValidationError([{ field: 'password', message: 'Enter your password' }])
+      const result = await withTransaction(database, context(actor), async (trx) => {
+        if (!(await confirmPassword(trx, users, actor.userId, password))) {
+          await writer.write(trx, {
+            action: 'export',
+            outcome: 'failed',
+            partnershipId: actor.partnershipId,
+            actor: { id: actor.userId, role: actor.roles.join(' '), agencyId: actor.agencyId },
+            record: { type: 'audit-trail', id: 'csv' },
+            reason: 'password not confirmed',
+            requestId: ctx.requestId,
+            ip: ctx.ip,
+          })
+          return undefined
+        }
         const names = new Map((await users.names(trx, actor.partnershipId)).map((p) => [p.id, p.displayName]))
         const filter = toFilter(actor, query)
         const entries: AuditEntry[] = []
@@ -96,6 +117,10 @@ export function auditTrailService(
         const csv = csvRow(CSV_HEADER) + kept.map((e) => csvRow(auditCsvValues(e, names))).join('')
         return { csv, rows: kept.length }
       })
+      if (result === undefined) {
+        throw new ValidationError([{ field: 'password', message: 'The password is not right' }])
+      }
+      return result
     },
   }
 }

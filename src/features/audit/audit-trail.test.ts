@@ -90,7 +90,15 @@ describe('audit trail page for the data protection officer', () => {
       "INSERT INTO audit_event (action, outcome, reason) VALUES ('access.denied', 'denied', '=HYPERLINK(\"http://x\")')",
     )
     const agent = await signIn(app, dpo)
-    const res = await agent.get(`${paths.audit.export}?action=access.denied`)
+    const confirm = await agent.get(`${paths.audit.export}?action=access.denied`)
+    assert.equal(confirm.statusCode, 200)
+    assert.match(confirm.body, /Confirm it is you to download/)
+    assert.match(
+      confirm.body,
+      /name="action" value="access.denied"/,
+      'the filters are carried to the download',
+    )
+    const res = await agent.post(paths.audit.export, { action: 'access.denied', password: dpo.password })
     assert.equal(res.statusCode, 200)
     assert.match(res.headers['content-type'] as string, /^text\/csv/)
     assert.match(
@@ -107,6 +115,32 @@ describe('audit trail page for the data protection officer', () => {
     )
     assert.equal(exported!.actor_id, dpo.id)
     assert.equal(exported!.details.rows, 1)
+  })
+
+  it('needs the password again before a download (re-authentication); a wrong one is refused and audited', async (t) => {
+    const { app, db, services } = await build(t)
+    const dpo = await createUser(db, services, { roles: ['dpo'] })
+    const agent = await signIn(app, dpo)
+    await agent.get(`${paths.audit.export}?action=auth.sign-in`)
+    const empty = await agent.post(paths.audit.export, { action: 'auth.sign-in', password: '' })
+    assert.equal(empty.statusCode, 400)
+    assert.match(empty.body, /Enter your password/)
+    assert.match(empty.body, /name="action" value="auth.sign-in"/, 'the filters are kept')
+    const wrong = await agent.post(paths.audit.export, {
+      action: 'auth.sign-in',
+      password: 'not my password at all',
+    })
+    assert.equal(wrong.statusCode, 400)
+    assert.match(wrong.body, /The password is not right/)
+    assert.doesNotMatch(wrong.headers['content-type'] as string, /csv/)
+    const rows = await ownerQuery<{ outcome: string }>(
+      db.ownerUrl,
+      "SELECT outcome FROM audit_event WHERE action = 'export' ORDER BY id",
+    )
+    assert.deepEqual(
+      rows.map((r) => r.outcome),
+      ['failed'],
+    )
   })
 })
 

@@ -14,7 +14,7 @@ import {
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import type { UserRepository } from '../../platform/auth/user-repository.ts'
-import { verifyAgainstDummy, verifyPassword } from '../../platform/auth/passwords.ts'
+import { confirmPassword } from '../../platform/auth/reauthenticate.ts'
 import { NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
 import { ageInYears, todayInLondon } from './age.ts'
 import type { PersonRepository, PersonRow, PersonWithFacts } from './person-repository.ts'
@@ -220,11 +220,7 @@ export function personService(
       if (errors.length > 0) throw new ValidationError(errors)
 
       const outcome = await withTransaction(database, context(actor), async (trx) => {
-        const credentials = await users.credentialsById(trx, actor.userId)
-        const passwordOk =
-          credentials?.passwordHash == null
-            ? await verifyAgainstDummy(input.password)
-            : await verifyPassword(credentials.passwordHash, input.password)
+        const passwordOk = await confirmPassword(trx, users, actor.userId, input.password)
         const record = await people.findWithFacts(trx, id, actor.userId)
         const base = {
           partnershipId: actor.partnershipId,
