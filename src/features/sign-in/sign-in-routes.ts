@@ -67,6 +67,23 @@ const CodeBody = Type.Object({ code: field(64), _csrf: field(200) }, { additiona
 
 /** Per network address, on top of the per-account lockout: slows password spraying across many accounts. */
 const RATE_LIMIT = { max: 30, timeWindow: '5 minutes' }
+/**
+ * Single sign-on callbacks guess nothing (each needs a login this browser started), but each one costs a request
+ * to the provider: limited per address, generously, since a whole office may sign on at 9am behind one address.
+ */
+const SSO_RATE_LIMIT = { max: 300, timeWindow: '5 minutes' }
+
+/** What the log may say about a failed single sign-on: codes and the library's message, never claims or tokens. */
+function ssoLogFields(error: OidcError) {
+  const cause = error.cause instanceof Error ? error.cause : undefined
+  return {
+    reason: error.reason,
+    providerError: error.providerError,
+    cause: cause?.name,
+    code: (cause as { code?: unknown } | undefined)?.code,
+    detail: cause?.message,
+  }
+}
 
 function nextPage(stage: SignInStage): string {
   return stage === 'security-code'
@@ -143,7 +160,7 @@ export function signInRoutes(services: Services, config: Config): FastifyPluginA
     /** Single sign-on, step 1: remember state, nonce and PKCE verifier in this session; off to the provider. */
     app.get(
       paths.signInOidc,
-      { config: { access: 'public', rateLimit: RATE_LIMIT }, schema: hidden },
+      { config: { access: 'public' }, schema: hidden },
       async function oidcStartGet(request, reply) {
         const oidc = services.oidc
         if (oidc === undefined) throw new NotFoundError()
@@ -155,10 +172,7 @@ export function signInRoutes(services: Services, config: Config): FastifyPluginA
         } catch (error) {
           if (!(error instanceof OidcError)) throw error
           // Nobody has tried to authenticate yet: an operational fault for the log, not a security event.
-          request.log.error(
-            { event: 'sso-start-failed', reason: error.reason, err: error.cause },
-            'SSO unavailable',
-          )
+          request.log.error({ event: 'sso-start-failed', ...ssoLogFields(error) }, 'SSO unavailable')
           request.session.set('notice', SSO_NOTICE[error.reason])
           return reply.redirect(paths.signIn, 303)
         }
@@ -168,7 +182,7 @@ export function signInRoutes(services: Services, config: Config): FastifyPluginA
     /** Single sign-on, step 2: the provider sends the user back with a code (or an error). */
     app.get(
       paths.signInOidcCallback,
-      { config: { access: 'public', rateLimit: RATE_LIMIT }, schema: hidden },
+      { config: { access: 'public', rateLimit: SSO_RATE_LIMIT }, schema: hidden },
       async function oidcCallbackGet(request, reply) {
         const oidc = services.oidc
         if (oidc === undefined) throw new NotFoundError()
@@ -183,15 +197,7 @@ export function signInRoutes(services: Services, config: Config): FastifyPluginA
           identity = await oidc.finish(search, pending)
         } catch (error) {
           if (!(error instanceof OidcError)) throw error
-          request.log.warn(
-            {
-              event: 'sso-failed',
-              reason: error.reason,
-              providerError: error.providerError,
-              err: error.cause,
-            },
-            'single sign-on failed',
-          )
+          request.log.warn({ event: 'sso-failed', ...ssoLogFields(error) }, 'single sign-on failed')
           await services.auth.recordSsoFailure(error.reason, ctx, error.providerError)
           request.session.set('notice', SSO_NOTICE[error.reason])
           return reply.redirect(paths.signIn, 303)
