@@ -1,0 +1,48 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
+
+/**
+ * Phone numbers as written ("07700 900123", "+44 7700 900123", "0044 7700 900123") are parsed with
+ * libphonenumber-js's full metadata (which checks the number against each country's numbering plan, not only its
+ * length), assuming a UK number when no country code is given, and stored in E.164 ("+447700900123").
+ */
+
+export const DEFAULT_PHONE_COUNTRY = 'GB'
+
+/** The number in E.164, or undefined when it is not a valid phone number. */
+export function normalisePhone(input: string): string | undefined {
+  const trimmed = input.trim()
+  if (trimmed === '' || trimmed.length > 40 || /[A-Za-z]/.test(trimmed)) return undefined
+  const parsed = parsePhoneNumberFromString(trimmed, DEFAULT_PHONE_COUNTRY)
+  if (parsed === undefined || !parsed.isValid()) return undefined
+  return parsed.number
+}
+
+/** "+447700900123" → "07700 900123" for a UK number, "+33 6 12 34 56 78" for another country's. */
+export function formatPhone(e164: string): string {
+  const parsed = parsePhoneNumberFromString(e164)
+  if (parsed === undefined) return e164
+  return parsed.country === DEFAULT_PHONE_COUNTRY ? parsed.formatNational() : parsed.formatInternational()
+}
+
+/**
+ * A fictional UK number from Ofcom's ranges for drama (0113/0114/0116/0117/0118/0121/0131/0141/0151/0161 496 0xxx, 020 7946 0xxx),
+ * for tests and the demo seed only. (The drama mobile range 07700 900xxx is not in the numbering plan that
+ * libphonenumber-js checks, so it would be refused as a real number.) `next` gives random integers.
+ */
+export function testPhoneNumber(next: (max: number) => number): string {
+  const areas = [
+    '0113 496',
+    '0114 496',
+    '0116 496',
+    '0117 496',
+    '0118 496',
+    '0121 496',
+    '0131 496',
+    '0141 496',
+    '0151 496',
+    '0161 496',
+    '020 7946',
+  ]
+  const area = areas[next(areas.length - 1)] ?? '0113 496'
+  return `${area} 0${String(next(999)).padStart(3, '0')}`
+}
