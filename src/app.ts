@@ -16,6 +16,7 @@ import { accountSetUpRoutes } from './features/account-set-up/account-set-up-rou
 import { startRoutes } from './features/start/start-routes.ts'
 import { personRoutes } from './features/people/person-routes.ts'
 import { breakGlassReviewRoutes } from './features/break-glass-review/break-glass-review-routes.ts'
+import { chronologyRoutes } from './features/chronology/chronology-routes.ts'
 import { setUpRouteGuard } from './platform/access/route-guard.ts'
 import { setUpApiAuth } from './platform/tokens/api-auth.ts'
 import { setUpCurrentUser } from './platform/auth/auth-plugin.ts'
@@ -92,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountSetUpRoutes(services))
   await app.register(personRoutes(services))
   await app.register(breakGlassReviewRoutes(services))
+  await app.register(chronologyRoutes(services))
 
   return app
 }

@@ -25,6 +25,8 @@ import { breakGlassRepository } from './platform/access/break-glass-repository.t
 import { personRepository } from './features/people/person-repository.ts'
 import { personService } from './features/people/person-service.ts'
 import { breakGlassReviewService } from './features/break-glass-review/break-glass-review-service.ts'
+import { chronologyRepository } from './features/chronology/chronology-repository.ts'
+import { chronologyService } from './features/chronology/chronology-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
 export function repositories() {
@@ -39,6 +41,7 @@ export function repositories() {
     tokens: tokenRepository(),
     people: personRepository(),
     breakGlass: breakGlassRepository(),
+    chronology: chronologyRepository(),
   }
 }
 
@@ -69,6 +72,7 @@ export function services(config: Config, database: Database, options: { latestMi
       breakGlassHours: config.breakGlassHours,
     }),
     breakGlassReview: breakGlassReviewService(database, repos.breakGlass, audit),
+    chronology: chronologyService(database, repos.people, repos.chronology, audit),
     demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
   }
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { createTestDatabase } from '../../test/helpers/database.ts'
+import { createPartnership } from '../../test/factories/partnership-factory.ts'
+import { createPerson } from '../../test/factories/person-factory.ts'
 import { createDatabase, withTransaction } from './database.ts'
 
 describe('database access', () => {
@@ -73,5 +75,36 @@ describe('database access', () => {
     )
     const { rows } = await database.pool.query("SELECT 1 FROM partnership WHERE code = 'half'")
     assert.equal(rows.length, 0)
+  })
+
+  it('a prepared statement on a generic plan still sees only the current partnership (row-level security)', async (t) => {
+    const { appUrl } = await createTestDatabase(t)
+    const single = createDatabase(appUrl, { poolSize: 1 })
+    t.after(() => single.close())
+    const north = await createPartnership(single, {}, 1)
+    const south = await createPartnership(single, {}, 1)
+    const northChild = await createPerson(single, north.id)
+    const southChild = await createPerson(single, south.id)
+    const visible = (partnershipId: string) =>
+      withTransaction(single, { partnershipId }, async (trx) =>
+        (
+          await trx
+            .selectFrom('person')
+            .select('id')
+            .where('id', 'in', [northChild.id, southChild.id])
+            .execute()
+        ).map((r) => r.id),
+      )
+    // Enough runs of the same statement for PostgreSQL to switch to a generic plan, alternating partnerships.
+    for (let i = 0; i < 12; i++) {
+      assert.deepEqual(await visible(north.id), [northChild.id])
+      assert.deepEqual(await visible(south.id), [southChild.id])
+    }
+    const { rows } = await single.pool.query<{ generic: string }>(
+      `SELECT generic_plans::text AS generic FROM pg_prepared_statements
+        WHERE statement LIKE 'select "id" from "person" where "id" in%'`,
+    )
+    assert.equal(rows.length, 1, 'the repeated query is prepared once on the connection')
+    assert.ok(Number(rows[0]?.generic) > 0, 'and runs on a generic plan')
   })
 })

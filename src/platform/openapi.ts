@@ -35,6 +35,7 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'identity', description: 'The caller' },
         { name: 'service', description: 'About this deployment' },
         { name: 'health', description: 'Liveness and readiness' },
+        { name: 'chronology', description: 'A child’s chronology: everything dated about them, newest first' },
       ],
     },
     refResolver: {

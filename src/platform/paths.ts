@@ -47,6 +47,7 @@ export const paths = {
     show: (id: string) => `/people/${encodeURIComponent(id)}`,
     breakGlass: (id: string) => `/people/${encodeURIComponent(id)}/break-glass`,
     views: (id: string) => `/people/${encodeURIComponent(id)}/views`,
+    chronology: (id: string) => `/people/${encodeURIComponent(id)}/chronology`,
   },
   accessibility: '/accessibility',
   health: {
@@ -59,6 +60,7 @@ export const paths = {
     service: `${API_PREFIX}/service`,
     me: `${API_PREFIX}/me`,
     people: `${API_PREFIX}/people`,
+    chronology: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/chronology`,
   },
 } as const
 

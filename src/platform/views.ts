@@ -33,6 +33,12 @@ export async function setUpViews(app: FastifyInstance, config: Config): Promise<
       autoescape: true,
       throwOnUndefined: false,
       noCache: config.env === 'development',
+      // The MOJ components' date filter (used by the timeline), on our own formats rather than moment.
+      onConfigure: (env: nunjucks.Environment) => {
+        env.addFilter('mojDate', (value: string, type?: string) =>
+          type === 'date' ? format.calendarDate(value) : format.dateTime(value),
+        )
+      },
     },
     defaultContext: {
       paths,

@@ -171,6 +171,14 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
     capability: 'person:read',
     person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
   },
+  'GET /people/:id/chronology': {
+    capability: 'person:read',
+    person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'GET /api/v1/people/:id/chronology': {
+    capability: 'person:read',
+    person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
+  },
   'GET /people/:id/views': {
     capability: 'record-views:read',
     person: {
