@@ -36,7 +36,7 @@ const SUITES: Record<string, { dirs: string[]; suffix: string; concurrency: numb
     concurrency: 2,
     timeoutMs: 240_000,
   },
-  browser: { dirs: ['test/e2e'], suffix: '.spec.ts', concurrency: 1, timeoutMs: 60_000 },
+  browser: { dirs: ['test/e2e'], suffix: '.spec.ts', concurrency: 1, timeoutMs: 240_000 },
 }
 
 async function files(dirs: string[], suffix: string): Promise<string[]> {

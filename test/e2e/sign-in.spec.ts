@@ -49,7 +49,7 @@ describe('sign-in in a browser', () => {
     await context.close()
   })
 
-  it('the data protection officer reads the audit trail, filters it, and sees a filter error; axe clean', async () => {
+  it('the data protection officer reads the audit trail, filters it, downloads it after confirming their password, and sees a filter error; axe clean', async () => {
     const context = await axeContext(suite.browser())
     const page = new SignInPage(await context.newPage(), running.baseUrl)
     await page.visit()
@@ -62,6 +62,20 @@ describe('sign-in in a browser', () => {
     await page.page.getByRole('button', { name: 'Apply filters' }).click()
     await page.page.waitForURL(/action=auth\.sign-out/)
     assert.match(await page.page.getByTestId('audit-events').innerText(), /No events match/)
+    // A bulk export asks for the password again: a wrong one is answered on the field, the right one downloads.
+    await page.page.getByTestId('export').click()
+    await page.page.waitForURL(/\/audit\/export\.csv/)
+    await page.checkAccessibility()
+    await page.page.getByLabel('Your password').fill('not my password at all')
+    await page.page.getByRole('button', { name: 'Download CSV' }).click()
+    assert.match(await page.errorSummary(), /password/i)
+    await page.checkAccessibility()
+    await page.page.getByLabel('Your password').fill(password)
+    const [download] = await Promise.all([
+      page.page.waitForEvent('download'),
+      page.page.getByRole('button', { name: 'Download CSV' }).click(),
+    ])
+    assert.match(download.suggestedFilename(), /^openmace-audit-\d{4}-\d{2}-\d{2}\.csv$/)
     await page.open(`${paths.audit.trail}?from=2026-02-30`, 400)
     assert.match(await page.errorSummary(), /Enter a real date/)
     await context.close()
