@@ -15,6 +15,9 @@ import { adminTokenRoutes } from './features/admin-tokens/admin-token-routes.ts'
 import { accountSetUpRoutes } from './features/account-set-up/account-set-up-routes.ts'
 import { startRoutes } from './features/start/start-routes.ts'
 import { personRoutes } from './features/people/person-routes.ts'
+import { locationRoutes } from './features/locations/location-routes.ts'
+import { objectRoutes } from './features/objects/object-routes.ts'
+import { flagRoutes } from './features/flags/flag-routes.ts'
 import { breakGlassReviewRoutes } from './features/break-glass-review/break-glass-review-routes.ts'
 import { chronologyRoutes } from './features/chronology/chronology-routes.ts'
 import { setUpRouteGuard } from './platform/access/route-guard.ts'
@@ -92,6 +95,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminTokenRoutes(services))
   await app.register(accountSetUpRoutes(services))
   await app.register(personRoutes(services))
+  await app.register(locationRoutes(services))
+  await app.register(objectRoutes(services))
+  await app.register(flagRoutes(services))
   await app.register(breakGlassReviewRoutes(services))
   await app.register(chronologyRoutes(services))
 

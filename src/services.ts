@@ -24,6 +24,12 @@ import { sessionService } from './platform/session/session-service.ts'
 import { breakGlassRepository } from './platform/access/break-glass-repository.ts'
 import { personRepository } from './features/people/person-repository.ts'
 import { personService } from './features/people/person-service.ts'
+import { locationRepository } from './features/locations/location-repository.ts'
+import { locationService } from './features/locations/location-service.ts'
+import { objectRepository } from './features/objects/object-repository.ts'
+import { objectService } from './features/objects/object-service.ts'
+import { flagRepository } from './features/flags/flag-repository.ts'
+import { flagService } from './features/flags/flag-service.ts'
 import { breakGlassReviewService } from './features/break-glass-review/break-glass-review-service.ts'
 import { chronologyRepository } from './features/chronology/chronology-repository.ts'
 import { chronologyService } from './features/chronology/chronology-service.ts'
@@ -41,6 +47,9 @@ export function repositories() {
     tokens: tokenRepository(),
     people: personRepository(),
     breakGlass: breakGlassRepository(),
+    locations: locationRepository(),
+    objects: objectRepository(),
+    flags: flagRepository(),
     chronology: chronologyRepository(),
   }
 }
@@ -72,6 +81,9 @@ export function services(config: Config, database: Database, options: { latestMi
       breakGlassHours: config.breakGlassHours,
     }),
     breakGlassReview: breakGlassReviewService(database, repos.breakGlass, audit),
+    locations: locationService(database, repos.locations, audit),
+    objects: objectService(database, repos.objects, audit),
+    flags: flagService(database, repos.flags, repos.people, repos.locations, audit),
     chronology: chronologyService(database, repos.people, repos.chronology, audit),
     demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
   }

@@ -96,6 +96,8 @@ export function personRoutes(services: Services): FastifyPluginAsyncTypebox {
             person: read.person,
             breakGlassUntil: read.breakGlassUntil,
             canSeeViews: can(signedInActor(request), 'record-views:read'),
+            flags: await services.flags.onSubject(signedInActor(request), 'person', id, read.decision),
+            canWriteFlags: can(signedInActor(request), 'flag:write'),
           })
         } catch (error) {
           if (error instanceof NotFoundError) return notFound(request, reply, id)

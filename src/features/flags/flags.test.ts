@@ -1,0 +1,426 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { todayInLondon } from '../people/age.ts'
+import { paths } from '../../platform/paths.ts'
+import { build } from '../../../test/helpers/build.ts'
+import { ownerQuery } from '../../../test/helpers/database.ts'
+import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import {
+  countRows,
+  createBreakGlassGrant,
+  createPerson,
+  createTeam,
+  joinTeam,
+} from '../../../test/factories/person-factory.ts'
+import { bearer, createFlag, createLocation } from '../../../test/factories/pole-factory.ts'
+import { addDays, partsOf } from './flag-validation.ts'
+
+type Ctx = Parameters<typeof build>[0]
+
+/** A child allocated to a social worker's team; a colleague in the team; a worker in another team. */
+async function world(t: Ctx) {
+  const built = await build(t)
+  const { db, services } = built
+  const worker = await createUser(db, services, { roles: ['social-worker'] })
+  const colleague = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
+  const stranger = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
+  const dsl = await createUser(db, services, { roles: ['dsl'], partnershipOf: worker })
+  const teamId = await createTeam(db.database, {
+    partnershipId: worker.partnershipId,
+    agencyId: worker.agencyId,
+  })
+  const otherTeam = await createTeam(db.database, {
+    partnershipId: worker.partnershipId,
+    agencyId: worker.agencyId,
+  })
+  await joinTeam(db.ownerUrl, worker.id, teamId)
+  await joinTeam(db.ownerUrl, colleague.id, teamId)
+  await joinTeam(db.ownerUrl, stranger.id, otherTeam)
+  const child = await createPerson(db.database, worker.partnershipId, {
+    allocatedWorkerId: worker.id,
+    allocatedTeamId: teamId,
+    involvedAgencyIds: [worker.agencyId],
+  })
+  return { ...built, worker, colleague, stranger, dsl, teamId, child }
+}
+
+const future = (days = 90) => partsOf(addDays(todayInLondon(), days))
+const dateFields = (parts: { day?: string; month?: string; year?: string }) => ({
+  'reviewDate-day': parts.day ?? '',
+  'reviewDate-month': parts.month ?? '',
+  'reviewDate-year': parts.year ?? '',
+})
+
+const flagAudits = (ownerUrl: string) =>
+  ownerQuery<{ action: string; record_id: string; actor_id: string; details: Record<string, unknown> }>(
+    ownerUrl,
+    `SELECT action, record_id, actor_id, details FROM audit_event WHERE record_type = 'flag' ORDER BY id`,
+  )
+
+describe('setting a flag', () => {
+  it('sets a CCE flag on a child on its definition; the child’s page shows it with who set it and when', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.worker)
+    const form = await agent.get(paths.flags.newOnPerson(w.child.id))
+    assert.equal(form.statusCode, 200)
+    assert.match(
+      form.body,
+      /takes advantage of an imbalance of power to coerce, control/,
+      'definition as hint',
+    )
+    assert.doesNotMatch(form.body, /Cuckooed address/, 'only the types that apply to a person')
+    const res = await agent.post(paths.flags.newOnPerson(w.child.id), {
+      flagType: 'cce',
+      reason: 'Found 40 miles from home with two phones and cash; older males collect him from school',
+      ...dateFields(future()),
+    })
+    assert.equal(res.statusCode, 303)
+    assert.equal(res.headers.location, paths.people.show(w.child.id))
+    const page = await agent.get(paths.people.show(w.child.id))
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /data-testid="flag-cce"/)
+    assert.match(page.body, /Child criminal exploitation/)
+    assert.match(page.body, /Found 40 miles from home/)
+    assert.match(page.body, new RegExp(w.worker.displayName))
+    const [flag] = await ownerQuery<{
+      id: string
+      set_by: string
+      set_by_team_id: string
+      review_date: string
+    }>(w.db.ownerUrl, 'SELECT id, set_by, set_by_team_id, review_date::text FROM flag')
+    assert.equal(flag?.set_by, w.worker.id)
+    assert.equal(flag.set_by_team_id, w.teamId)
+    assert.equal(flag.review_date, addDays(todayInLondon(), 90))
+    const audits = await flagAudits(w.db.ownerUrl)
+    assert.deepEqual(
+      audits.map((a) => [a.action, a.record_id, a.details.subjectId, a.details.flagType]),
+      [['record.create', flag.id, w.child.id, 'cce']],
+    )
+  })
+
+  it('a review date in the past, a missing reason or no type: messages on the fields, input kept, nothing written', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.worker)
+    await agent.get(paths.flags.newOnPerson(w.child.id))
+    const past = partsOf(addDays(todayInLondon(), -1))
+    const res = await agent.post(paths.flags.newOnPerson(w.child.id), {
+      flagType: 'cse',
+      reason: '  ',
+      ...dateFields(past),
+    })
+    assert.equal(res.statusCode, 400)
+    assert.match(res.body, /Enter the reason/)
+    assert.match(res.body, /Review date must be in the future/)
+    assert.match(res.body, /href="#reviewDate"/)
+    assert.match(res.body, new RegExp(`name="reviewDate-year" type="text" value="${past.year ?? ''}"`))
+    assert.match(res.body, /value="cse" checked/)
+    const noType = await agent.post(paths.flags.newOnPerson(w.child.id), {
+      reason: 'Reason given',
+      ...dateFields({ day: '31', month: '2', year: '2030' }),
+    })
+    assert.equal(noType.statusCode, 400)
+    assert.match(noType.body, /Select the kind of flag/)
+    assert.match(noType.body, /Review date must be a real date/)
+    assert.match(noType.body, /Reason given/)
+    assert.equal(await countRows(w.db.ownerUrl, 'flag'), 0)
+    assert.equal(await countRows(w.db.ownerUrl, 'audit_event', `action = 'record.create'`), 0)
+  })
+
+  it('a subject the user may not see is a 404 (audited) and nothing is written; no flag:write is a 403', async (t) => {
+    const w = await world(t)
+    const stranger = await signIn(w.app, w.stranger)
+    assert.equal((await stranger.get(paths.flags.newOnPerson(w.child.id))).statusCode, 404)
+    await stranger.get(paths.home)
+    const posted = await stranger.post(paths.flags.newOnPerson(w.child.id), {
+      flagType: 'cce',
+      reason: 'Should not be written',
+      ...dateFields(future()),
+    })
+    assert.equal(posted.statusCode, 404)
+    assert.equal(await countRows(w.db.ownerUrl, 'flag'), 0)
+    assert.equal(
+      await countRows(
+        w.db.ownerUrl,
+        'audit_event',
+        `action = 'access.denied' AND actor_id = $1 AND record_id = $2`,
+        [w.stranger.id, w.child.id],
+      ),
+      2,
+    )
+    const dsl = await signIn(w.app, w.dsl)
+    assert.equal((await dsl.get(paths.flags.newOnPerson(w.child.id))).statusCode, 403)
+    // The DSL sees the child (their agency) and its flags, without the means to change them.
+    await createFlag(w.db.database, w.db.ownerUrl, {
+      partnershipId: w.worker.partnershipId,
+      subjectKind: 'person',
+      subjectId: w.child.id,
+      setBy: w.worker.id,
+    })
+    const page = await dsl.get(paths.people.show(w.child.id))
+    assert.match(page.body, /Child criminal exploitation/)
+    assert.doesNotMatch(page.body, /Set a flag/)
+  })
+
+  it('flags a location as cuckooed; a person-only type is refused on a location', async (t) => {
+    const w = await world(t)
+    const flat = await createLocation(w.db.database, w.worker.partnershipId)
+    const agent = await signIn(w.app, w.worker)
+    await agent.get(paths.flags.newOnLocation(flat.id))
+    const wrong = await agent.post(paths.flags.newOnLocation(flat.id), {
+      flagType: 'cse',
+      reason: 'Wrong type',
+      ...dateFields(future()),
+    })
+    assert.equal(wrong.statusCode, 400)
+    assert.match(wrong.body, /Select the kind of flag/)
+    const res = await agent.post(paths.flags.newOnLocation(flat.id), {
+      flagType: 'cuckooed',
+      reason: 'Tenant reports visitors who took over the flat; police observed drug supply',
+      ...dateFields(future(30)),
+    })
+    assert.equal(res.statusCode, 303)
+    assert.equal(res.headers.location, paths.locations.show(flat.id))
+    const page = await agent.get(paths.locations.show(flat.id))
+    assert.match(page.body, /Cuckooed address/)
+    assert.match(page.body, /Tenant reports visitors/)
+  })
+})
+
+describe('reviewing and removing a flag', () => {
+  async function flagged(t: Ctx) {
+    const w = await world(t)
+    const flagId = await createFlag(w.db.database, w.db.ownerUrl, {
+      partnershipId: w.worker.partnershipId,
+      subjectKind: 'person',
+      subjectId: w.child.id,
+      setBy: w.worker.id,
+      teamId: w.teamId,
+      reviewInDays: -3,
+    })
+    return { ...w, flagId }
+  }
+
+  it('a review sets a new future date (audited); a past date is refused; a stale form is 409', async (t) => {
+    const w = await flagged(t)
+    const agent = await signIn(w.app, w.colleague)
+    const form = await agent.get(paths.flags.review(w.flagId))
+    assert.equal(form.statusCode, 200)
+    assert.match(form.body, /\(overdue\)/)
+    const past = await agent.post(paths.flags.review(w.flagId), {
+      ...dateFields(partsOf(todayInLondon())),
+      version: '1',
+    })
+    assert.equal(past.statusCode, 400)
+    assert.match(past.body, /Review date must be in the future/)
+    const ok = await agent.post(paths.flags.review(w.flagId), { ...dateFields(future(60)), version: '1' })
+    assert.equal(ok.statusCode, 303)
+    assert.equal(ok.headers.location, paths.people.show(w.child.id))
+    await agent.get(paths.flags.review(w.flagId))
+    const stale = await agent.post(paths.flags.review(w.flagId), { ...dateFields(future(90)), version: '1' })
+    assert.equal(stale.statusCode, 409)
+    assert.match(stale.body, /Someone else changed this flag/)
+    const [row] = await ownerQuery<{ review_date: string; version: number }>(
+      w.db.ownerUrl,
+      'SELECT review_date::text, version FROM flag WHERE id = $1',
+      [w.flagId],
+    )
+    assert.deepEqual(row, { review_date: addDays(todayInLondon(), 60), version: 2 })
+    const updates = (await flagAudits(w.db.ownerUrl)).filter((a) => a.action === 'record.update')
+    assert.deepEqual(
+      updates.map((a) => [a.actor_id, a.details.change]),
+      [[w.colleague.id, 'review']],
+    )
+  })
+
+  it('removing needs a reason; a removed flag is kept in the history with who removed it and why', async (t) => {
+    const w = await flagged(t)
+    const agent = await signIn(w.app, w.worker)
+    await agent.get(paths.flags.remove(w.flagId))
+    const noReason = await agent.post(paths.flags.remove(w.flagId), { reason: '', version: '1' })
+    assert.equal(noReason.statusCode, 400)
+    assert.match(noReason.body, /Enter why the flag is being removed/)
+    assert.equal(await countRows(w.db.ownerUrl, 'flag', 'removed_at IS NOT NULL'), 0)
+    const ok = await agent.post(paths.flags.remove(w.flagId), {
+      reason: 'Strategy meeting agreed the risk has reduced: moved out of area with family',
+      version: '1',
+    })
+    assert.equal(ok.statusCode, 303)
+    const page = await agent.get(paths.people.show(w.child.id))
+    assert.match(page.body, /No current flags/)
+    assert.match(page.body, /Removed flags \(1\)/)
+    assert.match(page.body, /moved out of area with family/)
+    assert.equal(await countRows(w.db.ownerUrl, 'flag'), 1, 'never deleted')
+    // Removing it again (an old form) is a conflict, not a second removal.
+    await agent.get(paths.home)
+    const again = await agent.post(paths.flags.remove(w.flagId), { reason: 'again', version: '2' })
+    assert.equal(again.statusCode, 409)
+  })
+
+  it('someone who may not see the subject gets 404 for the flag’s pages', async (t) => {
+    const w = await flagged(t)
+    const agent = await signIn(w.app, w.stranger)
+    assert.equal((await agent.get(paths.flags.review(w.flagId))).statusCode, 404)
+    assert.equal((await agent.get(paths.flags.remove(w.flagId))).statusCode, 404)
+    await agent.get(paths.home)
+    const res = await agent.post(paths.flags.remove(w.flagId), { reason: 'Not mine', version: '1' })
+    assert.equal(res.statusCode, 404)
+    assert.equal(await countRows(w.db.ownerUrl, 'flag', 'removed_at IS NOT NULL'), 0)
+  })
+})
+
+describe('the task list', () => {
+  it('shows an expired review to the setter and their team, not to others, and only on subjects they may see', async (t) => {
+    const w = await world(t)
+    const overdue = await createFlag(w.db.database, w.db.ownerUrl, {
+      partnershipId: w.worker.partnershipId,
+      subjectKind: 'person',
+      subjectId: w.child.id,
+      setBy: w.worker.id,
+      teamId: w.teamId,
+      reviewInDays: -1,
+    })
+    // Not yet due: not a task.
+    await createFlag(w.db.database, w.db.ownerUrl, {
+      partnershipId: w.worker.partnershipId,
+      subjectKind: 'person',
+      subjectId: w.child.id,
+      setBy: w.worker.id,
+      teamId: w.teamId,
+      flagType: 'missing',
+      reviewInDays: 10,
+    })
+    // Set by the worker through break-glass on a child the team does not work with: the colleague may not see it.
+    const elsewhere = await createPerson(w.db.database, w.worker.partnershipId)
+    await createBreakGlassGrant(w.db.database, w.db.ownerUrl, {
+      partnershipId: w.worker.partnershipId,
+      userId: w.worker.id,
+      personId: elsewhere.id,
+    })
+    const hidden = await createFlag(w.db.database, w.db.ownerUrl, {
+      partnershipId: w.worker.partnershipId,
+      subjectKind: 'person',
+      subjectId: elsewhere.id,
+      setBy: w.worker.id,
+      teamId: w.teamId,
+      flagType: 'trafficked',
+      reviewInDays: -5,
+    })
+    const tasks = async (user: typeof w.worker) => (await signIn(w.app, user)).get(paths.tasks)
+    const mine = await tasks(w.worker)
+    assert.equal(mine.statusCode, 200)
+    assert.match(mine.body, new RegExp(paths.flags.review(overdue)))
+    assert.match(mine.body, new RegExp(paths.flags.review(hidden)))
+    assert.match(mine.body, new RegExp(w.child.givenName))
+    assert.doesNotMatch(mine.body, /Missing/)
+    const team = await tasks(w.colleague)
+    assert.match(team.body, new RegExp(paths.flags.review(overdue)))
+    assert.doesNotMatch(team.body, new RegExp(paths.flags.review(hidden)))
+    assert.doesNotMatch(team.body, new RegExp(elsewhere.givenName))
+    const other = await tasks(w.stranger)
+    assert.match(other.body, /No flag reviews are due/)
+    assert.doesNotMatch(other.body, new RegExp(w.child.givenName))
+    // Each subject shown is an audited read.
+    assert.equal(
+      await countRows(
+        w.db.ownerUrl,
+        'audit_event',
+        `action = 'record.read' AND actor_id = $1 AND details->>'via' = 'tasks'`,
+        [w.colleague.id],
+      ),
+      1,
+    )
+  })
+})
+
+describe('the flags API', () => {
+  it('sets, lists, reviews and removes a flag; bad input 400 with nothing written; the due-review list', async (t) => {
+    const w = await world(t)
+    const auth = await bearer(w.services, w.worker.email, ['person:read', 'flag:write'])
+    const url = paths.api.personFlags(w.child.id)
+    const bad = await w.app.inject({
+      method: 'POST',
+      url,
+      headers: auth,
+      payload: { flagType: 'cce', reason: '', reviewDate: addDays(todayInLondon(), -2) },
+    })
+    assert.equal(bad.statusCode, 400)
+    assert.deepEqual(
+      bad.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field),
+      ['reason', 'reviewDate'],
+    )
+    assert.equal(await countRows(w.db.ownerUrl, 'flag'), 0)
+    const created = await w.app.inject({
+      method: 'POST',
+      url,
+      headers: auth,
+      payload: {
+        flagType: 'cse',
+        reason: 'Gifts and a phone from an older adult met online',
+        reviewDate: addDays(todayInLondon(), 28),
+      },
+    })
+    assert.equal(created.statusCode, 201, created.body)
+    const { flag } = created.json<{
+      flag: { id: string; version: number; setByName: string; current: boolean }
+    }>()
+    assert.equal(flag.setByName, w.worker.displayName)
+    const list = await w.app.inject({ url, headers: auth })
+    assert.equal(list.statusCode, 200)
+    const listed = list.json<{ flags: Array<{ id: string }>; types: Array<{ code: string }> }>()
+    assert.deepEqual(
+      listed.flags.map((f) => f.id),
+      [flag.id],
+    )
+    assert.ok(listed.types.some((type) => type.code === 'cce'))
+    const reviewed = await w.app.inject({
+      method: 'POST',
+      url: `${paths.api.flags}/${flag.id}/review`,
+      headers: auth,
+      payload: { reviewDate: addDays(todayInLondon(), 56), version: 1 },
+    })
+    assert.equal(reviewed.statusCode, 200)
+    const staleRemove = await w.app.inject({
+      method: 'POST',
+      url: `${paths.api.flags}/${flag.id}/remove`,
+      headers: auth,
+      payload: { reason: 'No longer applies', version: 1 },
+    })
+    assert.equal(staleRemove.statusCode, 409)
+    const removed = await w.app.inject({
+      method: 'POST',
+      url: `${paths.api.flags}/${flag.id}/remove`,
+      headers: auth,
+      payload: { reason: 'No longer applies', version: 2 },
+    })
+    assert.equal(removed.statusCode, 200)
+    assert.equal(removed.json<{ flag: { current: boolean } }>().flag.current, false)
+    await createFlag(w.db.database, w.db.ownerUrl, {
+      partnershipId: w.worker.partnershipId,
+      subjectKind: 'person',
+      subjectId: w.child.id,
+      setBy: w.colleague.id,
+      teamId: w.teamId,
+      reviewInDays: -1,
+    })
+    const due = await w.app.inject({ url: paths.api.flagReviewsDue, headers: auth })
+    assert.equal(due.statusCode, 200)
+    assert.equal(due.json<{ reviews: unknown[] }>().reviews.length, 1)
+  })
+
+  it('a subject the caller may not see: 404 problem+json; a token without flag:write: 403', async (t) => {
+    const w = await world(t)
+    const strangerAuth = await bearer(w.services, w.stranger.email, ['person:read', 'flag:write'])
+    const hidden = await w.app.inject({ url: paths.api.personFlags(w.child.id), headers: strangerAuth })
+    assert.equal(hidden.statusCode, 404)
+    assert.match(String(hidden.headers['content-type']), /problem\+json/)
+    const narrow = await bearer(w.services, w.worker.email, ['person:read'])
+    const refused = await w.app.inject({
+      method: 'POST',
+      url: paths.api.personFlags(w.child.id),
+      headers: narrow,
+      payload: { flagType: 'cce', reason: 'x', reviewDate: addDays(todayInLondon(), 5) },
+    })
+    assert.equal(refused.statusCode, 403)
+    assert.equal(await countRows(w.db.ownerUrl, 'flag'), 0)
+  })
+})

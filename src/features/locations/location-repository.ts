@@ -1,0 +1,128 @@
+import { sql } from 'kysely'
+import type { Executor } from '../../db/database.ts'
+import type { LocationInput, LocationKind } from './location-validation.ts'
+
+/** A location as stored (row-level security limits it to the transaction's partnership). */
+export interface LocationRow {
+  id: string
+  partnershipId: string
+  kind: LocationKind
+  name: string | null
+  addressLine1: string | null
+  addressLine2: string | null
+  town: string | null
+  postcode: string | null
+  latitude: string | null
+  longitude: string | null
+  description: string | null
+  createdAt: Date
+  createdByName: string | null
+  updatedAt: Date
+  version: number
+}
+
+export function locationRepository() {
+  return {
+    async find(db: Executor, id: string): Promise<LocationRow | undefined> {
+      const r = await db
+        .selectFrom('location as l')
+        .leftJoin('app_user as u', 'u.id', 'l.created_by')
+        .select([
+          'l.id',
+          'l.partnership_id',
+          'l.kind',
+          'l.name',
+          'l.address_line_1',
+          'l.address_line_2',
+          'l.town',
+          'l.postcode',
+          // numeric comes back as a string: keep it so (no float rounding)
+          sql<string | null>`l.latitude::text`.as('latitude'),
+          sql<string | null>`l.longitude::text`.as('longitude'),
+          'l.description',
+          'l.created_at',
+          'u.display_name as created_by_name',
+          'l.updated_at',
+          'l.version',
+        ])
+        .where('l.id', '=', id)
+        .executeTakeFirst()
+      if (r === undefined) return undefined
+      return {
+        id: r.id,
+        partnershipId: r.partnership_id,
+        kind: r.kind,
+        name: r.name,
+        addressLine1: r.address_line_1,
+        addressLine2: r.address_line_2,
+        town: r.town,
+        postcode: r.postcode,
+        latitude: r.latitude,
+        longitude: r.longitude,
+        description: r.description,
+        createdAt: r.created_at,
+        createdByName: r.created_by_name,
+        updatedAt: r.updated_at,
+        version: r.version,
+      }
+    },
+
+    async create(
+      db: Executor,
+      location: LocationInput & { partnershipId: string; createdBy: string | null; isDemo?: boolean },
+    ): Promise<string> {
+      const { id } = await db
+        .insertInto('location')
+        .values({
+          partnership_id: location.partnershipId,
+          kind: location.kind,
+          name: location.name,
+          address_line_1: location.addressLine1,
+          address_line_2: location.addressLine2,
+          town: location.town,
+          postcode: location.postcode,
+          latitude: location.latitude,
+          longitude: location.longitude,
+          description: location.description,
+          is_demo: location.isDemo ?? false,
+          created_by: location.createdBy,
+          updated_by: location.createdBy,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return id
+    },
+
+    /** Changes a location if it is still at `version`; false when someone else changed it first. */
+    async update(
+      db: Executor,
+      id: string,
+      version: number,
+      location: LocationInput,
+      updatedBy: string,
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('location')
+        .set({
+          kind: location.kind,
+          name: location.name,
+          address_line_1: location.addressLine1,
+          address_line_2: location.addressLine2,
+          town: location.town,
+          postcode: location.postcode,
+          latitude: location.latitude,
+          longitude: location.longitude,
+          description: location.description,
+          updated_at: sql`now()`,
+          updated_by: updatedBy,
+          version: sql`version + 1`,
+        })
+        .where('id', '=', id)
+        .where('version', '=', version)
+        .executeTakeFirst()
+      return result.numUpdatedRows === 1n
+    },
+  }
+}
+
+export type LocationRepository = ReturnType<typeof locationRepository>

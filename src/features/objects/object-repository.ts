@@ -1,0 +1,121 @@
+import { sql } from 'kysely'
+import type { Executor } from '../../db/database.ts'
+import type { ObjectInput, ObjectKind } from './object-validation.ts'
+
+/** An object as stored (row-level security limits it to the transaction's partnership). */
+export interface ObjectRow {
+  id: string
+  partnershipId: string
+  kind: ObjectKind
+  value: string
+  platform: string | null
+  description: string | null
+  createdAt: Date
+  createdByName: string | null
+  updatedAt: Date
+  version: number
+}
+
+export function objectRepository() {
+  return {
+    async find(db: Executor, id: string): Promise<ObjectRow | undefined> {
+      const r = await db
+        .selectFrom('object as o')
+        .leftJoin('app_user as u', 'u.id', 'o.created_by')
+        .select([
+          'o.id',
+          'o.partnership_id',
+          'o.kind',
+          'o.value',
+          'o.platform',
+          'o.description',
+          'o.created_at',
+          'u.display_name as created_by_name',
+          'o.updated_at',
+          'o.version',
+        ])
+        .where('o.id', '=', id)
+        .executeTakeFirst()
+      if (r === undefined) return undefined
+      return {
+        id: r.id,
+        partnershipId: r.partnership_id,
+        kind: r.kind,
+        value: r.value,
+        platform: r.platform,
+        description: r.description,
+        createdAt: r.created_at,
+        createdByName: r.created_by_name,
+        updatedAt: r.updated_at,
+        version: r.version,
+      }
+    },
+
+    /**
+     * Another object with the same identifier (kind, platform ignoring case, value): the unique index
+     * object_value_idx allows only one.
+     */
+    async findSame(
+      db: Executor,
+      input: Pick<ObjectInput, 'kind' | 'value' | 'platform'>,
+      exceptId?: string,
+    ): Promise<string | undefined> {
+      let query = db
+        .selectFrom('object')
+        .select('id')
+        .where('kind', '=', input.kind)
+        .where('value', '=', input.value)
+        .where(sql<string>`coalesce(lower(platform), '')`, '=', (input.platform ?? '').toLowerCase())
+      if (exceptId !== undefined) query = query.where('id', '<>', exceptId)
+      return (await query.executeTakeFirst())?.id
+    },
+
+    async create(
+      db: Executor,
+      object: ObjectInput & { partnershipId: string; createdBy: string | null; isDemo?: boolean },
+    ): Promise<string> {
+      const { id } = await db
+        .insertInto('object')
+        .values({
+          partnership_id: object.partnershipId,
+          kind: object.kind,
+          value: object.value,
+          platform: object.platform,
+          description: object.description,
+          is_demo: object.isDemo ?? false,
+          created_by: object.createdBy,
+          updated_by: object.createdBy,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return id
+    },
+
+    /** Changes an object if it is still at `version`; false when someone else changed it first. */
+    async update(
+      db: Executor,
+      id: string,
+      version: number,
+      object: ObjectInput,
+      updatedBy: string,
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('object')
+        .set({
+          value: object.value,
+          platform: object.platform,
+          description: object.description,
+          updated_at: sql`now()`,
+          updated_by: updatedBy,
+          version: sql`version + 1`,
+        })
+        .where('id', '=', id)
+        .where('version', '=', version)
+        .where('kind', '=', object.kind)
+        .executeTakeFirst()
+      return result.numUpdatedRows === 1n
+    },
+  }
+}
+
+export type ObjectRepository = ReturnType<typeof objectRepository>
