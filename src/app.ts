@@ -15,6 +15,7 @@ import { adminTokenRoutes } from './features/admin-tokens/admin-token-routes.ts'
 import { accountSetUpRoutes } from './features/account-set-up/account-set-up-routes.ts'
 import { startRoutes } from './features/start/start-routes.ts'
 import { personRoutes } from './features/people/person-routes.ts'
+import { linkRoutes } from './features/links/link-routes.ts'
 import { locationRoutes } from './features/locations/location-routes.ts'
 import { objectRoutes } from './features/objects/object-routes.ts'
 import { flagRoutes } from './features/flags/flag-routes.ts'
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminTokenRoutes(services))
   await app.register(accountSetUpRoutes(services))
   await app.register(personRoutes(services))
+  await app.register(linkRoutes(services))
   await app.register(locationRoutes(services))
   await app.register(objectRoutes(services))
   await app.register(flagRoutes(services))

@@ -24,6 +24,8 @@ import { sessionService } from './platform/session/session-service.ts'
 import { breakGlassRepository } from './platform/access/break-glass-repository.ts'
 import { personRepository } from './features/people/person-repository.ts'
 import { personService } from './features/people/person-service.ts'
+import { linkRepository } from './features/links/link-repository.ts'
+import { linkService } from './features/links/link-service.ts'
 import { locationRepository } from './features/locations/location-repository.ts'
 import { locationService } from './features/locations/location-service.ts'
 import { objectRepository } from './features/objects/object-repository.ts'
@@ -47,6 +49,7 @@ export function repositories() {
     tokens: tokenRepository(),
     people: personRepository(),
     breakGlass: breakGlassRepository(),
+    links: linkRepository(),
     locations: locationRepository(),
     objects: objectRepository(),
     flags: flagRepository(),
@@ -80,6 +83,7 @@ export function services(config: Config, database: Database, options: { latestMi
     people: personService(database, repos.people, repos.breakGlass, repos.users, audit, {
       breakGlassHours: config.breakGlassHours,
     }),
+    links: linkService(database, repos.links, repos.people, audit),
     breakGlassReview: breakGlassReviewService(database, repos.breakGlass, audit),
     locations: locationService(database, repos.locations, audit),
     objects: objectService(database, repos.objects, audit),

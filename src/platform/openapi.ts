@@ -35,6 +35,10 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'identity', description: 'The caller' },
         { name: 'service', description: 'About this deployment' },
         { name: 'health', description: 'Liveness and readiness' },
+        {
+          name: 'links',
+          description: 'Typed, dated links between people, places and things, with provenance',
+        },
         { name: 'locations', description: 'Addresses, premises and public places' },
         { name: 'objects', description: 'Phones (E.164), vehicles, online handles and other things' },
         { name: 'flags', description: 'Flags on people and locations, set on the policy definitions, with reviews' },

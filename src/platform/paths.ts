@@ -69,6 +69,11 @@ export const paths = {
     remove: (id: string) => `/flags/${encodeURIComponent(id)}/remove`,
   },
   tasks: '/tasks',
+  links: {
+    show: (id: string) => `/links/${encodeURIComponent(id)}`,
+    end: (id: string) => `/links/${encodeURIComponent(id)}/end`,
+    newForPerson: (personId: string) => `/people/${encodeURIComponent(personId)}/links/new`,
+  },
   accessibility: '/accessibility',
   health: {
     liveness: '/health',
@@ -86,6 +91,10 @@ export const paths = {
     service: `${API_PREFIX}/service`,
     me: `${API_PREFIX}/me`,
     people: `${API_PREFIX}/people`,
+    links: `${API_PREFIX}/links`,
+    link: (id: string) => `${API_PREFIX}/links/${encodeURIComponent(id)}`,
+    linkEnd: (id: string) => `${API_PREFIX}/links/${encodeURIComponent(id)}/end`,
+    personLinks: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/links`,
     chronology: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/chronology`,
   },
 } as const

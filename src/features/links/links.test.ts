@@ -30,8 +30,9 @@ async function world(t: Ctx) {
   const adult = await createPerson(db.database, worker.partnershipId, {
     kind: 'adult-of-concern',
     allocatedTeamId: teamId,
-    policeId: `PNC${String(Date.now()).slice(-6)}`,
   })
+  const policeId = `PNC${String(Date.now()).slice(-6)}`
+  await ownerQuery(db.ownerUrl, 'UPDATE person SET police_id = $2 WHERE id = $1', [adult.id, policeId])
   // Someone else's child: exists, but the worker has no relationship to them.
   const hidden = await createPerson(db.database, worker.partnershipId, { allocatedWorkerId: stranger.id })
   const [phone] = await ownerQuery<{ id: string }>(
@@ -53,6 +54,7 @@ async function world(t: Ctx) {
     teamId,
     child,
     adult,
+    adultPoliceId: policeId,
     hidden,
     phoneId: phone!.id,
     flatId: flat!.id,
@@ -110,7 +112,7 @@ describe('adding a link from a person’s page', () => {
     assert.doesNotMatch(form.body, /in contact with/, 'object-to-object types are not offered from a person')
     const res = await agent.post(paths.links.newForPerson(w.child.id), {
       ...FORM,
-      to: w.adult.policeId ?? '',
+      to: w.adultPoliceId,
     })
     assert.equal(res.statusCode, 303, res.body)
     const linkId = /\/links\/([0-9a-f-]{36})$/.exec(res.headers.location ?? '')?.[1]
@@ -340,7 +342,7 @@ describe('a link’s page and ending a link', () => {
     const personPage = await agent.get(paths.people.show(w.child.id))
     assert.match(personPage.body, /Ended: Moved out of the area/)
 
-    const second = await aLink(w, w.adult.policeId ?? '')
+    const second = await aLink(w, w.adultPoliceId)
     await agent.get(paths.links.show(second))
     await ownerQuery(w.db.ownerUrl, 'UPDATE link SET version = version + 1 WHERE id = $1', [second])
     const stale = await agent.post(paths.links.end(second), {

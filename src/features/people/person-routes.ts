@@ -96,6 +96,10 @@ export function personRoutes(services: Services): FastifyPluginAsyncTypebox {
             person: read.person,
             breakGlassUntil: read.breakGlassUntil,
             canSeeViews: can(signedInActor(request), 'record-views:read'),
+            personLinks: await services.links.forPerson(signedInActor(request), id, requestContext(request), {
+              auditSubject: false,
+            }),
+            canAddLink: can(signedInActor(request), 'link:write'),
             flags: await services.flags.onSubject(signedInActor(request), 'person', id, read.decision),
             canWriteFlags: can(signedInActor(request), 'flag:write'),
           })
