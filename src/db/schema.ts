@@ -418,6 +418,155 @@ export interface PersonMergeTable {
   version: Generated<number>
 }
 
+// Concern, screening and referral (0010) --------------------------------------------------------------------
+
+export interface RiskLevelTable extends ReferenceTable {
+  min_score: number | null
+}
+
+export interface ScreeningGuideTable {
+  id: number
+  title: string
+  version: number
+  effective_from: DateColumn
+  is_current: boolean
+  vulnerability_points: number
+  moderate_points: number
+  significant_recent_points: number
+  significant_older_points: number
+  young_child_age: number
+  young_child_floor: string
+}
+
+export type ScreeningItemKind = 'vulnerability' | 'moderate' | 'significant'
+
+export interface ScreeningItemTable {
+  guide_id: number
+  code: string
+  kind: ScreeningItemKind
+  label: string
+  hint: string | null
+  sort_order: number
+}
+
+export interface StreetTermTable {
+  code: string
+  term: string
+  meaning: string
+  patterns: string[]
+  indicator_codes: string[]
+  sort_order: number
+}
+
+export interface ReferralDecisionTypeTable extends ReferenceTable {
+  hint: string | null
+}
+
+export interface CinFactorTable extends ReferenceTable {
+  exploitation: boolean
+}
+
+export type Recency = 'current' | 'within-6-months' | '6-to-12-months' | 'older'
+
+export interface ConcernTable {
+  id: Generated<string>
+  partnership_id: string
+  person_id: string
+  status: Generated<'draft' | 'recorded'>
+  recorded_by: string
+  recorded_by_agency_id: Optional<string>
+  immediate_danger: boolean
+  police_called: Optional<boolean>
+  police_called_at: Optional<Date>
+  police_reference: Optional<string>
+  narrative: Optional<string>
+  happened_on: NullableDate
+  happened_at: Optional<string>
+  noticed_by: Optional<string>
+  child_words: Optional<string>
+  consent: Optional<'given' | 'refused' | 'not-asked'>
+  consent_note: Optional<string>
+  family_aware: Optional<'yes' | 'no' | 'not-safe'>
+  guide_id: Optional<number>
+  suggested_level: Optional<string>
+  suggested_score: Optional<number>
+  suggested_reasons: ColumnType<unknown, string | undefined, string>
+  judged_level: Optional<string>
+  judgement_reason: Optional<string>
+  recorded_at: Optional<Date>
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+  version: Generated<number>
+}
+
+export interface ConcernIndicatorTable {
+  concern_id: string
+  partnership_id: string
+  guide_id: number
+  item_code: string
+  evidence: string
+  recency: Recency
+  basis: 'evidenced' | 'concern'
+}
+
+export type ReferralStatus = 'submitted' | 'in-review' | 'decided' | 'withdrawn'
+
+export interface ReferralTable {
+  id: Generated<string>
+  partnership_id: string
+  person_id: string
+  concern_id: Optional<string>
+  referrer_id: string
+  referrer_agency_id: Optional<string>
+  status: Generated<ReferralStatus>
+  submitted_at: Generated<Timestamp>
+  decision_due_at: Timestamp
+  discussed_with: Optional<string>
+  discussion_note: Optional<string>
+  reviewer_id: Optional<string>
+  review_started_at: Optional<Date>
+  decision: Optional<string>
+  decision_reasons: Optional<string>
+  exploitation_grounds: ColumnType<string[], string[] | undefined, string[]>
+  cin_factors: ColumnType<string[], string[] | undefined, string[]>
+  decided_by: Optional<string>
+  decided_at: Optional<Date>
+  withdrawn_by: Optional<string>
+  withdrawn_at: Optional<Date>
+  withdrawn_reason: Optional<string>
+  created_at: Generated<Timestamp>
+  updated_at: Generated<Timestamp>
+  version: Generated<number>
+}
+
+export interface ReferralTransitionTable {
+  id: Generated<string>
+  partnership_id: string
+  referral_id: string
+  from_status: ReferralStatus | null
+  to_status: ReferralStatus
+  by_user: string
+  at: Generated<Timestamp>
+  reason: Optional<string>
+}
+
+export interface CrossAuthorityNotificationTable {
+  id: Generated<string>
+  partnership_id: string
+  person_id: string
+  referral_id: Optional<string>
+  reason: 'lives-in' | 'moved-from' | 'moved-to' | 'found-in'
+  local_authority: string
+  police_force: string
+  content: string
+  sent_by: string
+  sent_at: Generated<Timestamp>
+  acknowledged_at: Optional<Date>
+  acknowledged_by: Optional<string>
+  recorded_by: Optional<string>
+  version: Generated<number>
+}
+
 export interface DB {
   partnership: PartnershipTable
   agency_type: AgencyTypeTable
@@ -452,4 +601,15 @@ export interface DB {
   link: LinkTable
   flag: FlagTable
   person_merge: PersonMergeTable
+  risk_level: RiskLevelTable
+  screening_guide: ScreeningGuideTable
+  screening_item: ScreeningItemTable
+  street_term: StreetTermTable
+  referral_decision_type: ReferralDecisionTypeTable
+  cin_factor: CinFactorTable
+  concern: ConcernTable
+  concern_indicator: ConcernIndicatorTable
+  referral: ReferralTable
+  referral_transition: ReferralTransitionTable
+  cross_authority_notification: CrossAuthorityNotificationTable
 }

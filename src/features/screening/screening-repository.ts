@@ -1,0 +1,62 @@
+import type { Executor } from '../../db/database.ts'
+import type { GuideItem, GuideRules, Level, StreetTerm } from './screening-rules.ts'
+
+/** The screening guide in force (or a given version), its items, the risk scale and the street terms. */
+export interface Guide {
+  id: number
+  title: string
+  version: number
+  rules: GuideRules
+  items: (GuideItem & { hint: string | null })[]
+  levels: Level[]
+  streetTerms: StreetTerm[]
+}
+
+export function screeningRepository() {
+  return {
+    async guide(db: Executor, id?: number): Promise<Guide> {
+      let query = db.selectFrom('screening_guide').selectAll()
+      query = id === undefined ? query.where('is_current', '=', true) : query.where('id', '=', id)
+      const guide = await query.executeTakeFirstOrThrow()
+      const [items, levels, terms] = await Promise.all([
+        db
+          .selectFrom('screening_item')
+          .select(['code', 'kind', 'label', 'hint'])
+          .where('guide_id', '=', guide.id)
+          .orderBy('sort_order')
+          .execute(),
+        db.selectFrom('risk_level').selectAll().orderBy('sort_order').execute(),
+        db.selectFrom('street_term').selectAll().orderBy('sort_order').execute(),
+      ])
+      return {
+        id: guide.id,
+        title: guide.title,
+        version: guide.version,
+        rules: {
+          vulnerabilityPoints: guide.vulnerability_points,
+          moderatePoints: guide.moderate_points,
+          significantRecentPoints: guide.significant_recent_points,
+          significantOlderPoints: guide.significant_older_points,
+          youngChildAge: guide.young_child_age,
+          youngChildFloor: guide.young_child_floor,
+        },
+        items,
+        levels: levels.map((l) => ({
+          code: l.code,
+          label: l.label,
+          minScore: l.min_score,
+          sortOrder: l.sort_order,
+        })),
+        streetTerms: terms.map((t) => ({
+          code: t.code,
+          term: t.term,
+          meaning: t.meaning,
+          patterns: t.patterns,
+          indicatorCodes: t.indicator_codes,
+        })),
+      }
+    },
+  }
+}
+
+export type ScreeningRepository = ReturnType<typeof screeningRepository>
