@@ -14,11 +14,14 @@ import { adminAgencyRoutes } from './features/admin-agencies/admin-agency-routes
 import { adminTokenRoutes } from './features/admin-tokens/admin-token-routes.ts'
 import { accountSetUpRoutes } from './features/account-set-up/account-set-up-routes.ts'
 import { startRoutes } from './features/start/start-routes.ts'
+import { personEditRoutes } from './features/people/person-edit-routes.ts'
 import { personRoutes } from './features/people/person-routes.ts'
-import { linkRoutes } from './features/links/link-routes.ts'
+import { searchRoutes } from './features/search/search-routes.ts'
+import { duplicateRoutes } from './features/duplicates/duplicate-routes.ts'
 import { locationRoutes } from './features/locations/location-routes.ts'
 import { objectRoutes } from './features/objects/object-routes.ts'
 import { flagRoutes } from './features/flags/flag-routes.ts'
+import { linkRoutes } from './features/links/link-routes.ts'
 import { breakGlassReviewRoutes } from './features/break-glass-review/break-glass-review-routes.ts'
 import { chronologyRoutes } from './features/chronology/chronology-routes.ts'
 import { setUpRouteGuard } from './platform/access/route-guard.ts'
@@ -96,10 +99,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminTokenRoutes(services))
   await app.register(accountSetUpRoutes(services))
   await app.register(personRoutes(services))
-  await app.register(linkRoutes(services))
+  await app.register(searchRoutes(services))
+  await app.register(duplicateRoutes(services))
   await app.register(locationRoutes(services))
   await app.register(objectRoutes(services))
   await app.register(flagRoutes(services))
+  await app.register(personEditRoutes(services))
+  await app.register(linkRoutes(services))
   await app.register(breakGlassReviewRoutes(services))
   await app.register(chronologyRoutes(services))
 

@@ -23,18 +23,27 @@ import { tokenService } from './platform/tokens/token-service.ts'
 import { sessionService } from './platform/session/session-service.ts'
 import { breakGlassRepository } from './platform/access/break-glass-repository.ts'
 import { personRepository } from './features/people/person-repository.ts'
+import { personEditService } from './features/people/person-edit-service.ts'
 import { personService } from './features/people/person-service.ts'
-import { linkRepository } from './features/links/link-repository.ts'
-import { linkService } from './features/links/link-service.ts'
 import { locationRepository } from './features/locations/location-repository.ts'
 import { locationService } from './features/locations/location-service.ts'
 import { objectRepository } from './features/objects/object-repository.ts'
 import { objectService } from './features/objects/object-service.ts'
 import { flagRepository } from './features/flags/flag-repository.ts'
 import { flagService } from './features/flags/flag-service.ts'
+import { linkRepository } from './features/links/link-repository.ts'
+import { linkService } from './features/links/link-service.ts'
 import { breakGlassReviewService } from './features/break-glass-review/break-glass-review-service.ts'
+import { searchRepository } from './features/search/search-repository.ts'
+import { searchService } from './features/search/search-service.ts'
+import { duplicateRepository } from './features/duplicates/duplicate-repository.ts'
+import { duplicateService } from './features/duplicates/duplicate-service.ts'
+import { mergeRepository } from './features/duplicates/merge-repository.ts'
+import { mergeService } from './features/duplicates/merge-service.ts'
 import { chronologyRepository } from './features/chronology/chronology-repository.ts'
 import { chronologyService } from './features/chronology/chronology-service.ts'
+import { referralRepository } from './features/referrals/referral-repository.ts'
+import { referralService } from './features/referrals/referral-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
 export function repositories() {
@@ -49,11 +58,15 @@ export function repositories() {
     tokens: tokenRepository(),
     people: personRepository(),
     breakGlass: breakGlassRepository(),
-    links: linkRepository(),
     locations: locationRepository(),
     objects: objectRepository(),
     flags: flagRepository(),
+    search: searchRepository(),
+    duplicates: duplicateRepository(),
+    merges: mergeRepository(),
+    links: linkRepository(),
     chronology: chronologyRepository(),
+    referrals: referralRepository(),
   }
 }
 
@@ -84,11 +97,16 @@ export function services(config: Config, database: Database, options: { latestMi
       breakGlassHours: config.breakGlassHours,
     }),
     links: linkService(database, repos.links, repos.people, audit),
+    personEdit: personEditService(database, repos.people, audit),
     breakGlassReview: breakGlassReviewService(database, repos.breakGlass, audit),
     locations: locationService(database, repos.locations, audit),
     objects: objectService(database, repos.objects, audit),
     flags: flagService(database, repos.flags, repos.people, repos.locations, audit),
+    search: searchService(database, repos.search, audit),
+    duplicates: duplicateService(database, repos.duplicates, audit),
+    merges: mergeService(database, repos.merges, audit),
     chronology: chronologyService(database, repos.people, repos.chronology, audit),
+    referrals: referralService(database, repos.referrals, repos.flags, audit),
     demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
   }
 }

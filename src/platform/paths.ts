@@ -47,6 +47,18 @@ export const paths = {
     show: (id: string) => `/people/${encodeURIComponent(id)}`,
     breakGlass: (id: string) => `/people/${encodeURIComponent(id)}/break-glass`,
     views: (id: string) => `/people/${encodeURIComponent(id)}/views`,
+    duplicates: (id: string) => `/people/${encodeURIComponent(id)}/duplicates`,
+    merge: (id: string) => `/people/${encodeURIComponent(id)}/merge`,
+    merges: (id: string) => `/people/${encodeURIComponent(id)}/merges`,
+    unmerge: (id: string) => `/people/${encodeURIComponent(id)}/unmerge`,
+    new: '/people/new',
+    edit: (id: string) => `/people/${encodeURIComponent(id)}/edit`,
+    names: (id: string) => `/people/${encodeURIComponent(id)}/names`,
+    nameRemove: (id: string, aliasId: string) =>
+      `/people/${encodeURIComponent(id)}/names/${encodeURIComponent(aliasId)}/remove`,
+    statuses: (id: string) => `/people/${encodeURIComponent(id)}/statuses`,
+    statusEnd: (id: string, statusId: string) =>
+      `/people/${encodeURIComponent(id)}/statuses/${encodeURIComponent(statusId)}/end`,
     chronology: (id: string) => `/people/${encodeURIComponent(id)}/chronology`,
   },
   locations: {
@@ -74,6 +86,7 @@ export const paths = {
     end: (id: string) => `/links/${encodeURIComponent(id)}/end`,
     newForPerson: (personId: string) => `/people/${encodeURIComponent(personId)}/links/new`,
   },
+  search: { page: '/search' },
   accessibility: '/accessibility',
   health: {
     liveness: '/health',
@@ -91,6 +104,19 @@ export const paths = {
     service: `${API_PREFIX}/service`,
     me: `${API_PREFIX}/me`,
     people: `${API_PREFIX}/people`,
+    search: `${API_PREFIX}/search`,
+    duplicateCandidates: `${API_PREFIX}/people/duplicate-candidates`,
+    personDuplicates: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/duplicate-candidates`,
+    personMerge: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/merge`,
+    personMerges: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/merges`,
+    personUnmerge: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/unmerge`,
+    person: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}`,
+    personAliases: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/aliases`,
+    personAlias: (id: string, aliasId: string) =>
+      `${API_PREFIX}/people/${encodeURIComponent(id)}/aliases/${encodeURIComponent(aliasId)}`,
+    personStatuses: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/statuses`,
+    personStatus: (id: string, statusId: string) =>
+      `${API_PREFIX}/people/${encodeURIComponent(id)}/statuses/${encodeURIComponent(statusId)}`,
     links: `${API_PREFIX}/links`,
     link: (id: string) => `${API_PREFIX}/links/${encodeURIComponent(id)}`,
     linkEnd: (id: string) => `${API_PREFIX}/links/${encodeURIComponent(id)}/end`,

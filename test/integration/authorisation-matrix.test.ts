@@ -17,6 +17,9 @@ import {
   joinTeam,
 } from '../factories/person-factory.ts'
 import { createPartnership } from '../factories/partnership-factory.ts'
+import { createFlag, createLocation, createObject } from '../factories/pole-factory.ts'
+import { addDays, partsOf } from '../../src/features/flags/flag-validation.ts'
+import { todayInLondon } from '../../src/features/people/age.ts'
 import { build } from '../helpers/build.ts'
 import { ownerQuery } from '../helpers/database.ts'
 import { Agent, createUser, signIn, TEST_PASSWORD, type TestUser } from '../helpers/sign-in.ts'
@@ -83,15 +86,52 @@ const BREAK_GLASS: Readonly<Record<Role, readonly Relation[]>> = {
   'system-admin': [],
 }
 
+/** Who may change a person's record: person:write, and an allocation to them or their team, or break-glass. */
+const PERSON_WRITE: Readonly<Record<Role, readonly Relation[]>> = {
+  practitioner: [],
+  dsl: [],
+  'front-door': ['own', 'team', 'break-glass'],
+  'social-worker': ['own', 'team', 'break-glass'],
+  'team-manager': ['own', 'team', 'break-glass'],
+  'mace-chair': [],
+  'police-intelligence': ['own', 'team', 'break-glass'],
+  'strategic-leader': [],
+  dpo: [],
+  'system-admin': [],
+}
+/** Merging: only a team manager has person:merge; reading merges needs sight of the record, changing it more. */
+const NOBODY: readonly Relation[] = []
+const MERGE_READ: Readonly<Record<Role, readonly Relation[]>> = {
+  practitioner: NOBODY,
+  dsl: NOBODY,
+  'front-door': NOBODY,
+  'social-worker': NOBODY,
+  'team-manager': ['own', 'team', 'mace', 'break-glass'],
+  'mace-chair': NOBODY,
+  'police-intelligence': NOBODY,
+  'strategic-leader': NOBODY,
+  dpo: NOBODY,
+  'system-admin': NOBODY,
+}
+const MERGE_WRITE: Readonly<Record<Role, readonly Relation[]>> = {
+  ...MERGE_READ,
+  'team-manager': ['own', 'team', 'break-glass'],
+}
+
 interface RecordRoute {
   /** Relations that let each role in (when the role also has the route's capability). */
   allowed: Readonly<Record<Role, readonly Relation[]>>
   ok: number
   /** The audit row an allowed request writes about the record. */
-  audit: { action: string; outcome: string } | null
+  /** `anyRecord`: the row is about a record the request made (a flag), not the target itself. */
+  audit: { action: string; outcome: string; anyRecord?: boolean } | null
   /** A denied or missing record: the status, and the audit row about the record. */
   denied: { status: number; action: string; outcome: string }
   body?: Record<string, string>
+  /** Appended to the URL (e.g. '?version=1'). */
+  query?: string
+  /** 'link': the id is a link from the person in that relation to a place, so it is exactly as visible. */
+  via?: 'link'
 }
 
 type RouteSpec =
@@ -100,12 +140,46 @@ type RouteSpec =
   | {
       capability: Capability
       person?: RecordRoute
-      target?: 'user' | 'grant' | 'agency' | 'token'
+      target?: 'user' | 'grant' | 'agency' | 'token' | 'location' | 'object' | 'flag'
       body?: Record<string, string>
     }
 
 const READ_AUDIT = { action: 'record.read', outcome: 'allowed' }
 const READ_DENIED = { status: 404, action: 'access.denied', outcome: 'denied' }
+
+/** Showing an edit form is an audited read; a change with nothing valid in it is a 400 once allowed. */
+const EDIT_READ: RecordRoute = { allowed: PERSON_WRITE, ok: 200, audit: READ_AUDIT, denied: READ_DENIED }
+const EDIT_INVALID = (body: Record<string, string>): RecordRoute => ({
+  allowed: PERSON_WRITE,
+  ok: 400,
+  audit: null,
+  denied: READ_DENIED,
+  body,
+})
+/** A sub-record (alias, status) that does not exist on an allowed person: 404, after the policy allowed it. */
+const EDIT_NO_SUBRECORD = (body: Record<string, string>, query?: string): RecordRoute => ({
+  allowed: PERSON_WRITE,
+  ok: 404,
+  audit: null,
+  denied: READ_DENIED,
+  body,
+  ...(query === undefined ? {} : { query }),
+})
+
+const LOCATION_FORM = { kind: 'premises', name: 'Matrix takeaway', postcode: 'NS1 4AB' }
+const FLAG_REVIEW_DATE = addDays(todayInLondon(), 30)
+const FLAG_DATE = {
+  'reviewDate-day': partsOf(FLAG_REVIEW_DATE).day ?? '',
+  'reviewDate-month': partsOf(FLAG_REVIEW_DATE).month ?? '',
+  'reviewDate-year': partsOf(FLAG_REVIEW_DATE).year ?? '',
+}
+const FLAG_FORM = { flagType: 'cce', reason: 'Matrix test: seen with older males', ...FLAG_DATE }
+const FLAG_JSON = {
+  flagType: 'cse',
+  reason: 'Matrix test: gifts from an adult',
+  reviewDate: FLAG_REVIEW_DATE,
+}
+const FLAG_SET = { action: 'record.create', outcome: 'succeeded', anyRecord: true }
 
 /** Every route of the app. Adding a route without an entry here fails this test. */
 const ROUTES: Readonly<Record<string, RouteSpec>> = {
@@ -179,6 +253,218 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
     capability: 'person:read',
     person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
   },
+  'GET /search': { capability: 'person:search' },
+  'POST /search': { capability: 'person:search' },
+  'GET /api/v1/search': { capability: 'person:search' },
+  'GET /people/:id/duplicates': {
+    capability: 'person:read',
+    person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'GET /api/v1/people/:id/duplicate-candidates': {
+    capability: 'person:read',
+    person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'POST /api/v1/people/duplicate-candidates': { capability: 'person:write' },
+  'GET /people/:id/merge': {
+    capability: 'person:merge',
+    // Without a record to merge in it only sends the user back to the duplicates: nothing read.
+    person: { allowed: MERGE_WRITE, ok: 303, audit: null, denied: { status: 303, action: '', outcome: '' } },
+  },
+  'POST /people/:id/merge': {
+    capability: 'person:merge',
+    // No record named to merge in: the field message, once the record itself may be changed.
+    person: { allowed: MERGE_WRITE, ok: 400, audit: null, denied: READ_DENIED, body: { reason: 'Matrix' } },
+  },
+  'GET /people/:id/merges': {
+    capability: 'person:merge',
+    person: { allowed: MERGE_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'POST /people/:id/unmerge': {
+    capability: 'person:merge',
+    person: { allowed: MERGE_WRITE, ok: 400, audit: null, denied: READ_DENIED, body: { reason: 'Matrix' } },
+  },
+  'POST /api/v1/people/:id/merge': { capability: 'person:merge' },
+  'GET /api/v1/people/:id/merges': {
+    capability: 'person:merge',
+    person: { allowed: MERGE_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'POST /api/v1/people/:id/unmerge': { capability: 'person:merge' },
+  'GET /people/:id/links/new': {
+    capability: 'link:write',
+    person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'POST /people/:id/links/new': {
+    capability: 'link:write',
+    // Nothing chosen: the form again with field messages (the person read again, audited).
+    person: { allowed: PERSON_READ, ok: 400, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'GET /links/:id': {
+    capability: 'person:read',
+    person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED, via: 'link' },
+  },
+  'POST /links/:id/end': {
+    capability: 'link:write',
+    // No reason given: the link's page again with the field message (the link read again, audited).
+    person: {
+      allowed: PERSON_READ,
+      ok: 400,
+      audit: READ_AUDIT,
+      denied: READ_DENIED,
+      via: 'link',
+      body: { version: '1', endReason: '' },
+    },
+  },
+  'POST /api/v1/links': { capability: 'link:write' },
+  'GET /api/v1/links/:id': {
+    capability: 'person:read',
+    person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED, via: 'link' },
+  },
+  'GET /api/v1/people/:id/links': {
+    capability: 'person:read',
+    person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'POST /api/v1/links/:id/end': {
+    capability: 'link:write',
+    person: {
+      allowed: PERSON_READ,
+      ok: 200,
+      audit: { action: 'record.update', outcome: 'succeeded' },
+      denied: READ_DENIED,
+      via: 'link',
+      body: { version: '1', reason: 'Matrix: no longer in contact' },
+    },
+  },
+  // Locations, objects and flags: shared POLE records every reader may see; flags follow their subject.
+  'GET /locations/new': { capability: 'link:write' },
+  'POST /locations/new': { capability: 'link:write', body: LOCATION_FORM },
+  'GET /locations/:id': { capability: 'person:read', target: 'location' },
+  'GET /locations/:id/edit': { capability: 'link:write', target: 'location' },
+  'POST /locations/:id/edit': {
+    capability: 'link:write',
+    target: 'location',
+    body: { ...LOCATION_FORM, version: '1' },
+  },
+  'POST /api/v1/locations': { capability: 'link:write', body: LOCATION_FORM },
+  'GET /api/v1/locations/:id': { capability: 'person:read', target: 'location' },
+  'PUT /api/v1/locations/:id': {
+    capability: 'link:write',
+    target: 'location',
+    body: { ...LOCATION_FORM, version: '2' },
+  },
+  'GET /objects/new': { capability: 'link:write' },
+  'POST /objects/new': { capability: 'link:write', body: { kind: 'vehicle', registration: 'MX65 ABC' } },
+  'GET /objects/:id': { capability: 'person:read', target: 'object' },
+  'GET /objects/:id/edit': { capability: 'link:write', target: 'object' },
+  'POST /objects/:id/edit': {
+    capability: 'link:write',
+    target: 'object',
+    body: { kind: 'phone', phone: '0114 496 0999', version: '1' },
+  },
+  'POST /api/v1/objects': { capability: 'link:write', body: { kind: 'vehicle', value: 'MX65 ABD' } },
+  'GET /api/v1/objects/:id': { capability: 'person:read', target: 'object' },
+  'PUT /api/v1/objects/:id': {
+    capability: 'link:write',
+    target: 'object',
+    body: { value: '0114 496 0998', version: '2' },
+  },
+  'GET /people/:id/flags/new': {
+    capability: 'flag:write',
+    person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'POST /people/:id/flags/new': {
+    capability: 'flag:write',
+    person: { allowed: PERSON_READ, ok: 303, audit: FLAG_SET, denied: READ_DENIED, body: FLAG_FORM },
+  },
+  'GET /api/v1/people/:id/flags': {
+    capability: 'person:read',
+    person: { allowed: PERSON_READ, ok: 200, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'POST /api/v1/people/:id/flags': {
+    capability: 'flag:write',
+    person: { allowed: PERSON_READ, ok: 201, audit: FLAG_SET, denied: READ_DENIED, body: FLAG_JSON },
+  },
+  'GET /locations/:id/flags/new': { capability: 'flag:write', target: 'location' },
+  'POST /locations/:id/flags/new': {
+    capability: 'flag:write',
+    target: 'location',
+    body: { ...FLAG_FORM, flagType: 'cuckooed' },
+  },
+  'GET /api/v1/locations/:id/flags': { capability: 'person:read', target: 'location' },
+  'POST /api/v1/locations/:id/flags': {
+    capability: 'flag:write',
+    target: 'location',
+    body: { ...FLAG_JSON, flagType: 'harmful-location' },
+  },
+  'GET /flags/:id/review': { capability: 'flag:write', target: 'flag' },
+  'POST /flags/:id/review': {
+    capability: 'flag:write',
+    target: 'flag',
+    body: { ...FLAG_DATE, version: '1' },
+  },
+  'POST /api/v1/flags/:id/review': {
+    capability: 'flag:write',
+    target: 'flag',
+    body: { reviewDate: FLAG_JSON.reviewDate, version: '2' },
+  },
+  'GET /flags/:id/remove': { capability: 'flag:write', target: 'flag' },
+  'POST /flags/:id/remove': {
+    capability: 'flag:write',
+    target: 'flag',
+    body: { reason: 'Matrix', version: '3' },
+  },
+  'POST /api/v1/flags/:id/remove': {
+    capability: 'flag:write',
+    target: 'flag',
+    body: { reason: 'Matrix', version: '4' },
+  },
+  'GET /tasks': { capability: 'person:read' },
+  'GET /api/v1/tasks/flag-reviews': { capability: 'person:read' },
+  // Adding and changing a person's record (person-edit-routes.ts).
+  'GET /people/new': { capability: 'person:write' },
+  'POST /people/new': { capability: 'person:write' },
+  'POST /api/v1/people': { capability: 'person:write' },
+  'GET /people/:id/edit': { capability: 'person:write', person: EDIT_READ },
+  'POST /people/:id/edit': {
+    capability: 'person:write',
+    person: EDIT_INVALID({ version: '1', givenName: '' }),
+  },
+  'GET /people/:id/names': { capability: 'person:write', person: EDIT_READ },
+  'POST /people/:id/names': { capability: 'person:write', person: EDIT_INVALID({ version: '1' }) },
+  'POST /people/:id/names/:aliasId/remove': {
+    capability: 'person:write',
+    person: EDIT_NO_SUBRECORD({ version: '1' }),
+  },
+  'GET /people/:id/statuses': { capability: 'person:write', person: EDIT_READ },
+  'POST /people/:id/statuses': { capability: 'person:write', person: EDIT_INVALID({ version: '1' }) },
+  'GET /people/:id/statuses/:statusId/end': {
+    capability: 'person:write',
+    // The person is read (audited) before the status is looked for.
+    person: { allowed: PERSON_WRITE, ok: 404, audit: READ_AUDIT, denied: READ_DENIED },
+  },
+  'POST /people/:id/statuses/:statusId/end': {
+    capability: 'person:write',
+    person: EDIT_NO_SUBRECORD({ version: '1' }),
+  },
+  'PATCH /api/v1/people/:id': {
+    capability: 'person:write',
+    person: EDIT_INVALID({ version: '1', givenName: '' }),
+  },
+  'POST /api/v1/people/:id/aliases': {
+    capability: 'person:write',
+    person: EDIT_INVALID({ version: '1', kind: 'alias', name: '' }),
+  },
+  'DELETE /api/v1/people/:id/aliases/:aliasId': {
+    capability: 'person:write',
+    person: EDIT_NO_SUBRECORD({}, '?version=1'),
+  },
+  'POST /api/v1/people/:id/statuses': {
+    capability: 'person:write',
+    person: EDIT_INVALID({ version: '1', status: '', fromDate: '' }),
+  },
+  'PATCH /api/v1/people/:id/statuses/:statusId': {
+    capability: 'person:write',
+    person: EDIT_NO_SUBRECORD({ version: '1' }),
+  },
   'GET /people/:id/views': {
     capability: 'record-views:read',
     person: {
@@ -230,14 +516,22 @@ it('the route table and the matrix agree: every route is in the matrix with the 
 
 interface Fixture {
   agents: Map<Role, Agent>
+  /** For state-changing API routes (a session may only read the API): a token with all of the role's scopes. */
+  tokens: Map<Role, string>
   users: Map<Role, TestUser>
   /** For each role, a child in each relation to that role's user. */
   records: Map<Role, Record<Relation, string>>
+  /** For each role, a link from each of those children to a place (as visible as the child). */
+  links: Map<Role, Record<Relation, string>>
   targetUserId: string
   grantId: string
   /** An agency nobody works in, and an API token, for the administrator's pages. */
   agencyId: string
   tokenId: string
+  /** A location, a phone and a flag on the location (every reader may see them). */
+  locationId: string
+  objectId: string
+  flagId: string
 }
 
 async function fixture(t: Parameters<typeof build>[0]) {
@@ -264,7 +558,27 @@ async function fixture(t: Parameters<typeof build>[0]) {
 
   const users = new Map<Role, TestUser>()
   const agents = new Map<Role, Agent>()
+  const tokens = new Map<Role, string>()
   const records = new Map<Role, Record<Relation, string>>()
+  const links = new Map<Role, Record<Relation, string>>()
+  const matrixPlace = async (partnership: string) =>
+    (
+      await ownerQuery<{ id: string }>(
+        db.ownerUrl,
+        "INSERT INTO location (partnership_id, kind, name) VALUES ($1, 'public-place', 'Matrix park') RETURNING id",
+        [partnership],
+      )
+    )[0]!.id
+  const linkPlaces = { here: await matrixPlace(partnershipId), away: await matrixPlace(elsewhere.id) }
+  const linkTo = async (partnership: string, personId: string, placeId: string) =>
+    (
+      await ownerQuery<{ id: string }>(
+        db.ownerUrl,
+        `INSERT INTO link (partnership_id, link_type, from_kind, from_id, to_kind, to_id, source, confidence)
+         VALUES ($1, 'frequents', 'person', $2, 'location', $3, 'Matrix', 'confirmed') RETURNING id`,
+        [partnership, personId, placeId],
+      )
+    )[0]!.id
   for (const role of ROLES) {
     const user = await createUser(db, services, { roles: [role], partnershipOf: first })
     const teamId = await createTeam(database, {
@@ -297,8 +611,21 @@ async function fixture(t: Parameters<typeof build>[0]) {
       'break-glass': glass,
       'other-partnership': away,
     })
+    const linked = {} as Record<Relation, string>
+    for (const [relation, personId] of Object.entries(records.get(role) ?? {}) as Array<[Relation, string]>) {
+      linked[relation] =
+        relation === 'other-partnership'
+          ? await linkTo(elsewhere.id, personId, linkPlaces.away)
+          : await linkTo(partnershipId, personId, linkPlaces.here)
+    }
+    links.set(role, linked)
     users.set(role, user)
     agents.set(role, await signIn(built.app, user))
+    const roleToken = await services.tokens.create(
+      { userEmail: user.email, name: `matrix ${role}`, scopes: [...ROLE_CAPABILITIES[role]], days: 1 },
+      { by: 'system', via: 'cli', requestId: 'matrix', ip: '127.0.0.1' },
+    )
+    tokens.set(role, roleToken.token)
   }
   const target = await createUser(db, services, { roles: ['practitioner'], partnershipOf: first })
   const someChild = records.get('social-worker')?.own
@@ -317,20 +644,41 @@ async function fixture(t: Parameters<typeof build>[0]) {
     { userEmail: target.email, name: 'matrix', scopes: ['referral:create'], days: 1 },
     { by: 'system', via: 'cli', requestId: 'matrix', ip: '127.0.0.1' },
   )
+  const place = await createLocation(database, partnershipId)
   const fx: Fixture = {
     agents,
+    tokens,
     users,
     records,
+    links,
     targetUserId: target.id,
     grantId,
     agencyId: spare!.id,
     tokenId: token.id,
+    locationId: place.id,
+    objectId: (await createObject(database, partnershipId)).id,
+    flagId: await createFlag(database, db.ownerUrl, {
+      partnershipId,
+      subjectKind: 'location',
+      subjectId: place.id,
+      setBy: first.id,
+    }),
   }
   return { ...built, fx }
 }
 
-async function call(agent: Agent, method: string, url: string, body: Record<string, string> = {}) {
+async function call(
+  agent: Agent,
+  method: string,
+  url: string,
+  body: Record<string, string> = {},
+  token?: string,
+) {
   if (method === 'GET') return agent.get(url)
+  // The API takes changes only with a bearer token (no session, so no CSRF exposure), as JSON.
+  if (isApiPath(url) && token !== undefined) {
+    return agent.app.inject({ method, url, payload: body, headers: { authorization: `Bearer ${token}` } })
+  }
   // A state-changing form needs the CSRF token of a page the agent loaded.
   await agent.get('/home')
   return agent.post(url, body)
@@ -354,7 +702,7 @@ it('every guarded route × every role × every relation: the status and the audi
     for (const role of ROLES) {
       const agent = fx.agents.get(role)
       const user = fx.users.get(role)
-      const records = fx.records.get(role)
+      const records = spec.person?.via === 'link' ? fx.links.get(role) : fx.records.get(role)
       assert.ok(agent !== undefined && user !== undefined && records !== undefined)
       const hasIt = ROLE_CAPABILITIES[role].includes(spec.capability)
       const relations: ReadonlyArray<Relation | null> = spec.person === undefined ? [null] : RELATIONS
@@ -370,10 +718,22 @@ it('every guarded route × every role × every relation: the status and the audi
                   ? fx.agencyId
                   : spec.target === 'token'
                     ? fx.tokenId
-                    : ''
-        const url = pattern.replace(':id', id)
+                    : spec.target === 'location'
+                      ? fx.locationId
+                      : spec.target === 'object'
+                        ? fx.objectId
+                        : spec.target === 'flag'
+                          ? fx.flagId
+                          : ''
+        const url = pattern.replace(':id', id) + (spec.person?.query ?? '')
         const label = `${key} as ${role}${relation === null ? '' : ` (${relation})`}`
-        const res: LightMyRequestResponse = await call(agent, method, url, spec.person?.body ?? spec.body)
+        const res: LightMyRequestResponse = await call(
+          agent,
+          method,
+          url,
+          spec.person?.body ?? spec.body,
+          fx.tokens.get(role),
+        )
         const audit = await lastAudit(db.ownerUrl, user.id)
         if (!hasIt) {
           assert.equal(res.statusCode, 403, label)
@@ -384,7 +744,10 @@ it('every guarded route × every role × every relation: the status and the audi
           continue
         }
         if (spec.person === undefined || relation === null) {
-          assert.ok([200, 303, 400, 409].includes(res.statusCode), `${label}: got ${String(res.statusCode)}`)
+          assert.ok(
+            [200, 201, 303, 400, 409].includes(res.statusCode),
+            `${label}: got ${String(res.statusCode)}`,
+          )
           continue
         }
         const allowed = spec.person.allowed[role].includes(relation)
@@ -394,7 +757,9 @@ it('every guarded route × every role × every relation: the status and the audi
           if (spec.person.audit !== null) {
             assert.equal(audit?.action, spec.person.audit.action, `${label}: audit action`)
             assert.equal(audit.outcome, spec.person.audit.outcome, `${label}: audit outcome`)
-            assert.equal(audit.record_id, id, `${label}: audited record`)
+            if (spec.person.audit.anyRecord !== true) {
+              assert.equal(audit.record_id, id, `${label}: audited record`)
+            }
           }
         } else {
           assert.equal(res.statusCode, spec.person.denied.status, label)

@@ -15,12 +15,61 @@ export interface PersonRow {
   estimatedAgeOn: string | null
   gender: string | null
   nhsNumber: string | null
+  ethnicity: string | null
+  ethnicityLabel: string | null
+  language: string | null
+  disability: string | null
+  upn: string | null
+  laChildId: string | null
+  policeId: string | null
+  schoolAgencyId: string | null
+  schoolName: string | null
   allocatedWorkerId: string | null
   allocatedWorkerName: string | null
   allocatedTeamId: string | null
   allocatedTeamName: string | null
   version: number
   updatedAt: Date
+}
+
+/** The fields of a person that its edit form changes (allocation and merging are elsewhere). */
+export interface PersonDetails {
+  kind: string
+  givenName: string
+  familyName: string | null
+  dateOfBirth: string | null
+  estimatedAge: number | null
+  estimatedAgeOn: string | null
+  gender: string | null
+  ethnicity: string | null
+  language: string | null
+  disability: string | null
+  nhsNumber: string | null
+  upn: string | null
+  laChildId: string | null
+  policeId: string | null
+  schoolAgencyId: string | null
+}
+
+export interface AliasRow {
+  id: string
+  kind: 'alias' | 'street-name' | 'previous-name'
+  name: string
+}
+
+export interface StatusRow {
+  id: string
+  status: string
+  label: string
+  fromDate: string
+  toDate: string | null
+}
+
+export interface PersonReferenceData {
+  kinds: Array<{ code: string; label: string }>
+  ethnicities: Array<{ code: string; label: string; groupLabel: string }>
+  statuses: Array<{ code: string; label: string }>
+  schools: Array<{ id: string; name: string }>
 }
 
 /** A person with the facts the access policy needs about the actor's relationships to them. */
@@ -39,6 +88,15 @@ export interface NewPerson {
   dateOfBirth?: string | null
   gender?: string | null
   nhsNumber?: string | null
+  estimatedAge?: number | null
+  estimatedAgeOn?: string | null
+  ethnicity?: string | null
+  language?: string | null
+  disability?: string | null
+  upn?: string | null
+  laChildId?: string | null
+  policeId?: string | null
+  schoolAgencyId?: string | null
   allocatedWorkerId?: string | null
   allocatedTeamId?: string | null
   involvedAgencyIds?: string[]
@@ -52,6 +110,8 @@ const personColumns = (db: Executor) =>
     .innerJoin('person_kind as k', 'k.code', 'p.kind')
     .leftJoin('app_user as w', 'w.id', 'p.allocated_worker_id')
     .leftJoin('team as t', 't.id', 'p.allocated_team_id')
+    .leftJoin('ethnicity as e', 'e.code', 'p.ethnicity')
+    .leftJoin('agency as s', 's.id', 'p.school_agency_id')
     .select([
       'p.id',
       'p.partnership_id',
@@ -64,6 +124,15 @@ const personColumns = (db: Executor) =>
       'p.estimated_age_on',
       'p.gender',
       'p.nhs_number',
+      'p.ethnicity',
+      'e.label as ethnicity_label',
+      'p.language',
+      'p.disability',
+      'p.upn',
+      'p.la_child_id',
+      'p.police_id',
+      'p.school_agency_id',
+      's.name as school_name',
       'p.allocated_worker_id',
       'w.display_name as allocated_worker_name',
       'p.allocated_team_id',
@@ -88,6 +157,15 @@ function toRow(r: PersonSelection): PersonRow {
     estimatedAgeOn: r.estimated_age_on,
     gender: r.gender,
     nhsNumber: r.nhs_number,
+    ethnicity: r.ethnicity,
+    ethnicityLabel: r.ethnicity_label,
+    language: r.language,
+    disability: r.disability,
+    upn: r.upn,
+    laChildId: r.la_child_id,
+    policeId: r.police_id,
+    schoolAgencyId: r.school_agency_id,
+    schoolName: r.school_name,
     allocatedWorkerId: r.allocated_worker_id,
     allocatedWorkerName: r.allocated_worker_name,
     allocatedTeamId: r.allocated_team_id,
@@ -207,6 +285,183 @@ export function personRepository() {
       return row !== undefined
     },
 
+    /** Reference data for a person's form: kinds, ethnicities, statuses, and the partnership's schools. */
+    async reference(db: Executor, partnershipId: string): Promise<PersonReferenceData> {
+      const [kinds, ethnicities, statuses, schools] = await Promise.all([
+        db.selectFrom('person_kind').select(['code', 'label']).orderBy('sort_order').execute(),
+        db
+          .selectFrom('ethnicity')
+          .select(['code', 'label', 'group_label as groupLabel'])
+          .orderBy('sort_order')
+          .execute(),
+        db.selectFrom('statutory_status_type').select(['code', 'label']).orderBy('sort_order').execute(),
+        db
+          .selectFrom('agency')
+          .select(['id', 'name'])
+          .where('partnership_id', '=', partnershipId)
+          .where('agency_type', '=', 'education')
+          .where('disabled_at', 'is', null)
+          .orderBy('name')
+          .execute(),
+      ])
+      return { kinds, ethnicities, statuses, schools }
+    },
+
+    /** Aliases, street names and previous names not removed, oldest first. */
+    async aliases(db: Executor, personId: string): Promise<AliasRow[]> {
+      return db
+        .selectFrom('person_alias')
+        .select(['id', 'kind', 'name'])
+        .where('person_id', '=', personId)
+        .where('removed_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute()
+    },
+
+    /** Statutory statuses, latest start first. */
+    async statuses(db: Executor, personId: string): Promise<StatusRow[]> {
+      const rows = await db
+        .selectFrom('person_statutory_status as s')
+        .innerJoin('statutory_status_type as t', 't.code', 's.status')
+        .select(['s.id', 's.status', 't.label', 's.from_date', 's.to_date'])
+        .where('s.person_id', '=', personId)
+        .orderBy('s.from_date', 'desc')
+        .orderBy('s.created_at', 'desc')
+        .execute()
+      return rows.map((r) => ({
+        id: r.id,
+        status: r.status,
+        label: r.label,
+        fromDate: r.from_date,
+        toDate: r.to_date,
+      }))
+    },
+
+    /**
+     * Changes a live person's details if the row is still at `version`, bumping it; false when someone changed
+     * (or merged) it meanwhile.
+     */
+    async update(
+      db: Executor,
+      id: string,
+      version: number,
+      person: PersonDetails,
+      by: string,
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('person')
+        .set({
+          kind: person.kind,
+          given_name: person.givenName,
+          family_name: person.familyName,
+          date_of_birth: person.dateOfBirth,
+          estimated_age: person.estimatedAge,
+          estimated_age_on: person.estimatedAgeOn,
+          gender: person.gender,
+          ethnicity: person.ethnicity,
+          language: person.language,
+          disability: person.disability,
+          nhs_number: person.nhsNumber,
+          upn: person.upn,
+          la_child_id: person.laChildId,
+          police_id: person.policeId,
+          school_agency_id: person.schoolAgencyId,
+          updated_at: sql<Date>`now()`,
+          updated_by: by,
+          version: sql<number>`version + 1`,
+        })
+        .where('id', '=', id)
+        .where('version', '=', version)
+        .where('merged_into_id', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
+    /** Bumps a live person's version (a change to its aliases or statuses); false when it is stale. */
+    async touch(db: Executor, id: string, version: number, by: string): Promise<boolean> {
+      const result = await db
+        .updateTable('person')
+        .set({ updated_at: sql<Date>`now()`, updated_by: by, version: sql<number>`version + 1` })
+        .where('id', '=', id)
+        .where('version', '=', version)
+        .where('merged_into_id', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
+    async addAlias(
+      db: Executor,
+      alias: { partnershipId: string; personId: string; kind: AliasRow['kind']; name: string; by: string },
+    ): Promise<string> {
+      const { id } = await db
+        .insertInto('person_alias')
+        .values({
+          partnership_id: alias.partnershipId,
+          person_id: alias.personId,
+          kind: alias.kind,
+          name: alias.name,
+          created_by: alias.by,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return id
+    },
+
+    /** Marks an alias removed (rows are never deleted); false when there is no such live alias. */
+    async removeAlias(db: Executor, personId: string, aliasId: string): Promise<boolean> {
+      const result = await db
+        .updateTable('person_alias')
+        .set({ removed_at: sql<Date>`now()` })
+        .where('id', '=', aliasId)
+        .where('person_id', '=', personId)
+        .where('removed_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
+    async addStatus(
+      db: Executor,
+      status: {
+        partnershipId: string
+        personId: string
+        status: string
+        fromDate: string
+        toDate: string | null
+        by: string
+      },
+    ): Promise<string> {
+      const { id } = await db
+        .insertInto('person_statutory_status')
+        .values({
+          partnership_id: status.partnershipId,
+          person_id: status.personId,
+          status: status.status,
+          from_date: status.fromDate,
+          to_date: status.toDate,
+          created_by: status.by,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return id
+    },
+
+    /** Sets (or clears) a status's end date; false when the person has no such status. */
+    async setStatusEnd(
+      db: Executor,
+      personId: string,
+      statusId: string,
+      toDate: string | null,
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('person_statutory_status')
+        .set({ to_date: toDate })
+        .where('id', '=', statusId)
+        .where('person_id', '=', personId)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
     async create(db: Executor, person: NewPerson): Promise<string> {
       const { id } = await db
         .insertInto('person')
@@ -218,6 +473,15 @@ export function personRepository() {
           date_of_birth: person.dateOfBirth ?? null,
           gender: person.gender ?? null,
           nhs_number: person.nhsNumber ?? null,
+          estimated_age: person.estimatedAge ?? null,
+          estimated_age_on: person.estimatedAgeOn ?? null,
+          ethnicity: person.ethnicity ?? null,
+          language: person.language ?? null,
+          disability: person.disability ?? null,
+          upn: person.upn ?? null,
+          la_child_id: person.laChildId ?? null,
+          police_id: person.policeId ?? null,
+          school_agency_id: person.schoolAgencyId ?? null,
           allocated_worker_id: person.allocatedWorkerId ?? null,
           allocated_team_id: person.allocatedTeamId ?? null,
           is_demo: person.isDemo ?? false,

@@ -44,6 +44,24 @@ const PersonSchema = Type.Object(
     ageIsEstimate: Type.Optional(Type.Boolean()),
     gender: Type.Optional(nullable(Type.String())),
     nhsNumber: Type.Optional(nullable(Type.String())),
+    ethnicityLabel: Type.Optional(nullable(Type.String())),
+    language: Type.Optional(nullable(Type.String())),
+    disability: Type.Optional(nullable(Type.String())),
+    upn: Type.Optional(nullable(Type.String())),
+    laChildId: Type.Optional(nullable(Type.String())),
+    policeId: Type.Optional(nullable(Type.String())),
+    schoolName: Type.Optional(nullable(Type.String())),
+    aliases: Type.Optional(Type.Array(Type.Object({ kind: Type.String(), name: Type.String() }))),
+    statuses: Type.Optional(
+      Type.Array(
+        Type.Object({
+          status: Type.String(),
+          label: Type.String(),
+          fromDate: Type.String({ format: 'date' }),
+          toDate: nullable(Type.String({ format: 'date' })),
+        }),
+      ),
+    ),
     allocatedWorkerName: Type.Optional(nullable(Type.String())),
     allocatedTeamName: Type.Optional(nullable(Type.String())),
     version: Type.Optional(Type.Integer()),
@@ -80,7 +98,10 @@ export function personRoutes(services: Services): FastifyPluginAsyncTypebox {
       { config: { access: { capability: 'person:read' } }, schema: hidden },
       async function peopleGet(request, reply) {
         const reads = await people.caseload(signedInActor(request), requestContext(request))
-        return reply.view(VIEWS.list, { people: reads.map((r) => r.person) })
+        return reply.view(VIEWS.list, {
+          people: reads.map((r) => r.person),
+          canAdd: can(signedInActor(request), 'person:write'),
+        })
       },
     )
 
@@ -102,6 +123,7 @@ export function personRoutes(services: Services): FastifyPluginAsyncTypebox {
             canAddLink: can(signedInActor(request), 'link:write'),
             flags: await services.flags.onSubject(signedInActor(request), 'person', id, read.decision),
             canWriteFlags: can(signedInActor(request), 'flag:write'),
+            canEdit: read.mayWrite,
           })
         } catch (error) {
           if (error instanceof NotFoundError) return notFound(request, reply, id)

@@ -32,8 +32,19 @@ export interface PersonView {
   ageIsEstimate?: boolean
   gender?: string | null
   nhsNumber?: string | null
+  ethnicityLabel?: string | null
+  language?: string | null
+  disability?: string | null
+  upn?: string | null
+  laChildId?: string | null
+  policeId?: string | null
+  schoolName?: string | null
   allocatedWorkerName?: string | null
   allocatedTeamName?: string | null
+  /** Aliases, street names and previous names; only on a single record's read. */
+  aliases?: Array<{ kind: string; name: string }>
+  /** Statutory statuses with their dates, latest first; only on a single record's read. */
+  statuses?: Array<{ status: string; label: string; fromDate: string; toDate: string | null }>
   version?: number
 }
 
@@ -51,7 +62,17 @@ export const PERSON_FIELD_GROUPS: Readonly<Record<keyof PersonView, FieldGroup>>
   allocatedWorkerName: 'details',
   allocatedTeamName: 'details',
   version: 'details',
+  aliases: 'identity',
+  language: 'details',
+  schoolName: 'details',
+  statuses: 'details',
   nhsNumber: 'sensitive',
+  upn: 'sensitive',
+  laChildId: 'sensitive',
+  policeId: 'sensitive',
+  // Special category data (UK GDPR art. 9): only for those with full sight of the record.
+  ethnicityLabel: 'sensitive',
+  disability: 'sensitive',
 }
 
 export interface PersonRead {
@@ -59,6 +80,8 @@ export interface PersonRead {
   decision: Decision
   /** Set when the read was allowed through the actor's break-glass grant. */
   breakGlassUntil: Date | null
+  /** Whether the policy would let the actor change this record (to offer the edit links). */
+  mayWrite: boolean
 }
 
 export interface RecordView {
@@ -76,7 +99,11 @@ export type ReadChannel = 'page' | 'api' | 'list'
 const BREAK_GLASS_REASON_MIN = 10
 const BREAK_GLASS_REASON_MAX = 1000
 
-function fullView(row: PersonRow, today: string): Required<PersonView> {
+function fullView(
+  row: PersonRow,
+  today: string,
+  more: Pick<PersonView, 'aliases' | 'statuses'> = {},
+): { [K in keyof PersonView]: PersonView[K] } {
   const estimated = row.dateOfBirth === null && row.estimatedAge !== null && row.estimatedAgeOn !== null
   const age =
     row.dateOfBirth !== null
@@ -95,9 +122,17 @@ function fullView(row: PersonRow, today: string): Required<PersonView> {
     ageIsEstimate: estimated,
     gender: row.gender,
     nhsNumber: row.nhsNumber,
+    ethnicityLabel: row.ethnicityLabel,
+    language: row.language,
+    disability: row.disability,
+    upn: row.upn,
+    laChildId: row.laChildId,
+    policeId: row.policeId,
+    schoolName: row.schoolName,
     allocatedWorkerName: row.allocatedWorkerName,
     allocatedTeamName: row.allocatedTeamName,
     version: row.version,
+    ...more,
   }
 }
 
@@ -145,11 +180,25 @@ export function personService(
       },
     })
     if (record === undefined || !decision.allowed) return undefined
-    const view = visibleFields(decision, fullView(record.person, todayInLondon()), PERSON_FIELD_GROUPS)
+    // A list shows names only; a single record also shows aliases and statuses (when its fields allow).
+    const more =
+      via === 'list'
+        ? {}
+        : {
+            aliases: (await people.aliases(trx, id)).map((a) => ({ kind: a.kind, name: a.name })),
+            statuses: (await people.statuses(trx, id)).map((st) => ({
+              status: st.status,
+              label: st.label,
+              fromDate: st.fromDate,
+              toDate: st.toDate,
+            })),
+          }
+    const view = visibleFields(decision, fullView(record.person, todayInLondon(), more), PERSON_FIELD_GROUPS)
     return {
       person: { ...view, id: record.person.id },
       decision,
       breakGlassUntil: decision.breakGlass ? record.breakGlassUntil : null,
+      mayWrite: decide(actor, 'write', record.facts).allowed,
     }
   }
 

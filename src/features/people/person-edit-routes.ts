@@ -1,0 +1,772 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type, type Static } from 'typebox'
+import { signedInActor } from '../../platform/access/actor.ts'
+import { requestContext } from '../../platform/auth/request-context.ts'
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
+import { paths } from '../../platform/paths.ts'
+import { apiActor } from '../../platform/tokens/api-auth.ts'
+import type { Services } from '../../services.ts'
+import { personInputOf } from './person-edit-service.ts'
+import {
+  ALIAS_KINDS,
+  type AliasInput,
+  type DateInput,
+  type PersonInput,
+  type StatusInput,
+} from './person-validation.ts'
+
+/**
+ * Adding and changing a person's record: pages (details, other names, statutory statuses) and the API (tag
+ * `people`). Handlers parse and render; the rules, the policy's decision and the audit are in the edit service.
+ */
+
+const hidden = { hide: true } as const
+const VIEWS = {
+  new: 'features/people/views/new-person.njk',
+  edit: 'features/people/views/edit-person.njk',
+  names: 'features/people/views/person-names.njk',
+  statuses: 'features/people/views/person-statuses.njk',
+  statusEnd: 'features/people/views/person-status-end.njk',
+}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const write = { access: { capability: 'person:write' as const } }
+const STALE = 'Someone else changed this record while you were editing it. Check the record and save again.'
+
+const text = (max: number) => Type.Optional(Type.String({ maxLength: max }))
+const dateParts = (prefix: string) => ({
+  [`${prefix}-day`]: text(10),
+  [`${prefix}-month`]: text(10),
+  [`${prefix}-year`]: text(10),
+})
+const DETAILS_FORM = {
+  kind: text(40),
+  givenName: text(1000),
+  familyName: text(1000),
+  ...dateParts('dateOfBirth'),
+  estimatedAge: text(10),
+  ...dateParts('estimatedAgeOn'),
+  gender: text(1000),
+  ethnicity: text(10),
+  language: text(1000),
+  disability: text(5000),
+  nhsNumber: text(100),
+  upn: text(100),
+  laChildId: text(1000),
+  policeId: text(1000),
+  school: text(64),
+  _csrf: text(200),
+}
+const ALIAS_FORM = {
+  alias0Kind: text(40),
+  alias0Name: text(1000),
+  alias1Kind: text(40),
+  alias1Name: text(1000),
+}
+const STATUS_FORM = { statutoryStatus: text(40), ...dateParts('statusFrom'), ...dateParts('statusTo') }
+const NewForm = Type.Object(
+  { ...DETAILS_FORM, ...ALIAS_FORM, ...STATUS_FORM },
+  { additionalProperties: false },
+)
+const EditForm = Type.Object({ ...DETAILS_FORM, version: text(12) }, { additionalProperties: false })
+const NamesForm = Type.Object(
+  { ...ALIAS_FORM, version: text(12), _csrf: text(200) },
+  { additionalProperties: false },
+)
+const StatusForm = Type.Object(
+  { ...STATUS_FORM, version: text(12), _csrf: text(200) },
+  { additionalProperties: false },
+)
+const StatusEndForm = Type.Object(
+  { ...dateParts('statusTo'), version: text(12), _csrf: text(200) },
+  { additionalProperties: false },
+)
+const VersionForm = Type.Object({ version: text(12), _csrf: text(200) }, { additionalProperties: false })
+const Params = Type.Object({ id: Type.String({ maxLength: 64 }) })
+const AliasParams = Type.Object({
+  id: Type.String({ maxLength: 64 }),
+  aliasId: Type.String({ maxLength: 64 }),
+})
+const StatusParams = Type.Object({
+  id: Type.String({ maxLength: 64 }),
+  statusId: Type.String({ maxLength: 64 }),
+})
+
+type Form = Record<string, string | undefined>
+const field = (body: Form, name: string) => body[name] ?? ''
+const dateOf = (body: Form, prefix: string): DateInput => ({
+  day: field(body, `${prefix}-day`),
+  month: field(body, `${prefix}-month`),
+  year: field(body, `${prefix}-year`),
+})
+
+/** The details form as the service takes it. */
+function personFromForm(body: Form): PersonInput {
+  return {
+    kind: field(body, 'kind'),
+    givenName: field(body, 'givenName'),
+    familyName: field(body, 'familyName'),
+    dateOfBirth: dateOf(body, 'dateOfBirth'),
+    estimatedAge: field(body, 'estimatedAge'),
+    estimatedAgeOn: dateOf(body, 'estimatedAgeOn'),
+    gender: field(body, 'gender'),
+    ethnicity: field(body, 'ethnicity'),
+    language: field(body, 'language'),
+    disability: field(body, 'disability'),
+    nhsNumber: field(body, 'nhsNumber'),
+    upn: field(body, 'upn'),
+    laChildId: field(body, 'laChildId'),
+    policeId: field(body, 'policeId'),
+    schoolId: field(body, 'school'),
+  }
+}
+
+const aliasesFromForm = (body: Form): AliasInput[] =>
+  [0, 1].map((i) => ({
+    kind: field(body, `alias${String(i)}Kind`),
+    name: field(body, `alias${String(i)}Name`),
+  }))
+
+const statusFromForm = (body: Form): StatusInput => ({
+  status: field(body, 'statutoryStatus'),
+  fromDate: dateOf(body, 'statusFrom'),
+  toDate: dateOf(body, 'statusTo'),
+})
+
+/** What a form shows for a stored date ('YYYY-MM-DD' → its three parts). */
+function datePartsOf(prefix: string, value: string): Form {
+  const [year = '', month = '', day = ''] = value === '' ? [] : value.split('-')
+  return {
+    [`${prefix}-day`]: day.replace(/^0/, ''),
+    [`${prefix}-month`]: month.replace(/^0/, ''),
+    [`${prefix}-year`]: year,
+  }
+}
+
+/** The details form's values for a stored person. */
+function formOf(input: PersonInput): Form {
+  const { dateOfBirth, estimatedAgeOn, schoolId, ...rest } = input
+  return {
+    ...rest,
+    school: schoolId,
+    ...datePartsOf('dateOfBirth', typeof dateOfBirth === 'string' ? dateOfBirth : ''),
+    ...datePartsOf('estimatedAgeOn', typeof estimatedAgeOn === 'string' ? estimatedAgeOn : ''),
+  }
+}
+
+const DATE_FIELDS = new Set(['dateOfBirth', 'estimatedAgeOn', 'statusFrom', 'statusTo'])
+
+/** GOV.UK error summary and field messages; a date's summary link goes to its day input. */
+function pageErrors(errors: readonly FieldError[]) {
+  const fieldErrors: Record<string, { text: string }> = {}
+  for (const e of errors) fieldErrors[e.field] ??= { text: e.message }
+  return {
+    errorSummary: errors.map((e) => ({
+      text: e.message,
+      href: `#${e.field}${DATE_FIELDS.has(e.field) ? '-day' : ''}`,
+    })),
+    fieldErrors,
+  }
+}
+
+// API -------------------------------------------------------------------------------------------------------
+
+const optionalText = (max: number) =>
+  Type.Optional(Type.Union([Type.String({ maxLength: max }), Type.Null()]))
+const apiDate = () =>
+  Type.Optional(Type.Union([Type.String({ maxLength: 20, description: 'YYYY-MM-DD' }), Type.Null()]))
+const PERSON_API_FIELDS = {
+  kind: Type.String({ maxLength: 40, description: 'child, adult-of-concern, parent-carer or associate' }),
+  givenName: Type.String({ maxLength: 1000 }),
+  familyName: optionalText(1000),
+  dateOfBirth: apiDate(),
+  estimatedAge: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 200 }), Type.Null()])),
+  estimatedAgeOn: apiDate(),
+  gender: optionalText(1000),
+  ethnicity: optionalText(10),
+  language: optionalText(1000),
+  disability: optionalText(5000),
+  nhsNumber: optionalText(100),
+  upn: optionalText(100),
+  laChildId: optionalText(1000),
+  policeId: optionalText(1000),
+  schoolId: Type.Optional(
+    Type.Union([Type.String({ maxLength: 64, description: 'An education agency' }), Type.Null()]),
+  ),
+}
+const AliasBody = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('alias'), Type.Literal('street-name'), Type.Literal('previous-name')]),
+    name: Type.String({ maxLength: 1000 }),
+  },
+  { additionalProperties: false },
+)
+const StatusBody = Type.Object(
+  {
+    status: Type.String({ maxLength: 40, description: 'A statutory status code (DOMAIN.md)' }),
+    fromDate: Type.String({ maxLength: 20, description: 'YYYY-MM-DD' }),
+    toDate: apiDate(),
+  },
+  { additionalProperties: false },
+)
+const CreateBody = Type.Object(
+  {
+    ...PERSON_API_FIELDS,
+    aliases: Type.Optional(Type.Array(AliasBody, { maxItems: 50 })),
+    statuses: Type.Optional(Type.Array(StatusBody, { maxItems: 20 })),
+  },
+  { additionalProperties: false },
+)
+const PatchBody = Type.Object(
+  {
+    version: Type.Integer({
+      description: 'The version the change is based on; 409 when it is no longer current',
+    }),
+    kind: Type.Optional(PERSON_API_FIELDS.kind),
+    givenName: Type.Optional(PERSON_API_FIELDS.givenName),
+    familyName: PERSON_API_FIELDS.familyName,
+    dateOfBirth: PERSON_API_FIELDS.dateOfBirth,
+    estimatedAge: PERSON_API_FIELDS.estimatedAge,
+    estimatedAgeOn: PERSON_API_FIELDS.estimatedAgeOn,
+    gender: PERSON_API_FIELDS.gender,
+    ethnicity: PERSON_API_FIELDS.ethnicity,
+    language: PERSON_API_FIELDS.language,
+    disability: PERSON_API_FIELDS.disability,
+    nhsNumber: PERSON_API_FIELDS.nhsNumber,
+    upn: PERSON_API_FIELDS.upn,
+    laChildId: PERSON_API_FIELDS.laChildId,
+    policeId: PERSON_API_FIELDS.policeId,
+    schoolId: PERSON_API_FIELDS.schoolId,
+  },
+  { additionalProperties: false },
+)
+const Versioned = Type.Object({ version: Type.Integer() }, { additionalProperties: false })
+const Created = Type.Object({ id: Type.String({ format: 'uuid' }), version: Type.Integer() })
+const VersionOnly = Type.Object({ version: Type.Integer() })
+const problems = {
+  400: { $ref: 'Problem#' },
+  401: { $ref: 'Problem#' },
+  403: { $ref: 'Problem#' },
+  404: { $ref: 'Problem#' },
+  409: { $ref: 'Problem#' },
+}
+const apiSchema = (summary: string) => ({ tags: ['people'], summary, security: [{ bearer: [] }] })
+
+type PatchFields = Omit<Static<typeof PatchBody>, 'version'>
+const str = (value: string | number | null | undefined) =>
+  value === null || value === undefined ? '' : String(value)
+
+/** An API body as the form's input: null or absent means "not given" (for PATCH, "leave as it is" when absent). */
+function personFromApi(body: Partial<PatchFields>, current?: PersonInput): PersonInput {
+  const pick = (key: keyof PatchFields, currentValue: DateInput | string): DateInput | string =>
+    key in body ? str(body[key]) : currentValue
+  const base: PersonInput = current ?? personFromForm({})
+  const s = (key: keyof PatchFields & keyof PersonInput) => pick(key, base[key]) as string
+  return {
+    kind: s('kind'),
+    givenName: s('givenName'),
+    familyName: s('familyName'),
+    dateOfBirth: pick('dateOfBirth', base.dateOfBirth),
+    estimatedAge: s('estimatedAge'),
+    estimatedAgeOn: pick('estimatedAgeOn', base.estimatedAgeOn),
+    gender: s('gender'),
+    ethnicity: s('ethnicity'),
+    language: s('language'),
+    disability: s('disability'),
+    nhsNumber: s('nhsNumber'),
+    upn: s('upn'),
+    laChildId: s('laChildId'),
+    policeId: s('policeId'),
+    schoolId: pick('schoolId', base.schoolId) as string,
+  }
+}
+
+/** Form field names as JSON pointers into the API body. */
+const API_FIELDS: Readonly<Record<string, string>> = {
+  school: 'schoolId',
+  statutoryStatus: 'status',
+  statusFrom: 'fromDate',
+  statusTo: 'toDate',
+}
+function apiErrors(error: ValidationError, prefix = ''): ValidationError {
+  return new ValidationError(
+    error.fieldErrors.map((e) => {
+      const alias = /^alias(\d+)(Kind|Name)$/.exec(e.field)
+      if (alias)
+        return { ...e, field: `/body/aliases/${alias[1] ?? '0'}/${alias[2] === 'Kind' ? 'kind' : 'name'}` }
+      const status = /^(statutoryStatus|statusFrom|statusTo)(\d*)$/.exec(e.field)
+      if (status && prefix === 'statuses') {
+        return { ...e, field: `/body/statuses/${status[2] || '0'}/${API_FIELDS[status[1] ?? ''] ?? ''}` }
+      }
+      return { ...e, field: `/body/${API_FIELDS[e.field.replace(/\d+$/, '')] ?? e.field}` }
+    }),
+  )
+}
+const asApi = async <T>(work: () => Promise<T>, prefix = ''): Promise<T> => {
+  try {
+    return await work()
+  } catch (error) {
+    if (error instanceof ValidationError) throw apiErrors(error, prefix)
+    throw error
+  }
+}
+
+export function personEditRoutes(services: Services): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const edit = services.personEdit
+
+    const optionsFor = async (request: FastifyRequest) => {
+      const options = await edit.options(signedInActor(request))
+      return { ...options, aliasKinds: ALIAS_KINDS }
+    }
+
+    // Add a person --------------------------------------------------------------------------------------------
+
+    const renderNew = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      values: Form,
+      extra: Record<string, unknown> = {},
+      status = 200,
+    ) =>
+      reply.code(status).view(VIEWS.new, {
+        values,
+        options: await optionsFor(request),
+        csrfToken: reply.csrfToken(),
+        ...extra,
+      })
+
+    app.get(paths.people.new, { config: write, schema: hidden }, async function personNewGet(request, reply) {
+      return renderNew(request, reply, { kind: 'child' })
+    })
+
+    // Kept simple on purpose: a duplicate check can go between the input and create().
+    app.post(
+      paths.people.new,
+      { config: write, schema: { ...hidden, body: NewForm } },
+      async function personNewPost(request, reply) {
+        const body = request.body as Form
+        const input = {
+          person: personFromForm(body),
+          aliases: aliasesFromForm(body),
+          statuses: [statusFromForm(body)],
+        }
+        try {
+          const id = await edit.create(signedInActor(request), input, requestContext(request))
+          return await reply.redirect(paths.people.show(id), 303)
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error
+          return renderNew(request, reply, body, pageErrors(error.fieldErrors), 400)
+        }
+      },
+    )
+
+    // Change details ------------------------------------------------------------------------------------------
+
+    /** Renders one of a record's edit pages; the form's values are the user's input when given. */
+    const renderEdit = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      view: string,
+      id: string,
+      extra: Record<string, unknown> = {},
+      status = 200,
+    ) => {
+      if (!UUID.test(id)) throw new NotFoundError()
+      const record = await edit.forEdit(signedInActor(request), id, requestContext(request))
+      return reply.code(status).view(view, {
+        person: record.person,
+        aliases: record.aliases,
+        statuses: record.statuses,
+        values: formOf(personInputOf(record.person)),
+        version: String(record.person.version),
+        options: await optionsFor(request),
+        csrfToken: reply.csrfToken(),
+        ...extra,
+      })
+    }
+
+    /** A failed change: field errors (400) or a stale version (409), the user's input kept. */
+    const failed = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      view: string,
+      id: string,
+      error: unknown,
+      kept: Record<string, unknown>,
+      staleField: string,
+    ) => {
+      if (error instanceof ValidationError) {
+        return renderEdit(request, reply, view, id, { ...pageErrors(error.fieldErrors), ...kept }, 400)
+      }
+      if (error instanceof ConflictError) {
+        // The new version is shown so that saving again applies the user's input over the other change.
+        return renderEdit(
+          request,
+          reply,
+          view,
+          id,
+          { ...pageErrors([{ field: staleField, message: STALE }]), ...kept, stale: true },
+          409,
+        )
+      }
+      throw error
+    }
+
+    app.get(
+      `${paths.people.list}/:id/edit`,
+      { config: write, schema: { ...hidden, params: Params } },
+      async function personEditGet(request, reply) {
+        return renderEdit(request, reply, VIEWS.edit, request.params.id)
+      },
+    )
+
+    app.post(
+      `${paths.people.list}/:id/edit`,
+      { config: write, schema: { ...hidden, params: Params, body: EditForm } },
+      async function personEditPost(request, reply) {
+        const { id } = request.params
+        if (!UUID.test(id)) throw new NotFoundError()
+        const body = request.body as Form
+        try {
+          await edit.update(
+            signedInActor(request),
+            id,
+            Number(body.version ?? ''),
+            personFromForm(body),
+            requestContext(request),
+          )
+        } catch (error) {
+          return failed(request, reply, VIEWS.edit, id, error, { values: body }, 'givenName')
+        }
+        return reply.redirect(paths.people.show(id), 303)
+      },
+    )
+
+    // Other names ---------------------------------------------------------------------------------------------
+
+    app.get(
+      `${paths.people.list}/:id/names`,
+      { config: write, schema: { ...hidden, params: Params } },
+      async function personNamesGet(request, reply) {
+        return renderEdit(request, reply, VIEWS.names, request.params.id, { names: {} })
+      },
+    )
+
+    app.post(
+      `${paths.people.list}/:id/names`,
+      { config: write, schema: { ...hidden, params: Params, body: NamesForm } },
+      async function personNamesPost(request, reply) {
+        const { id } = request.params
+        if (!UUID.test(id)) throw new NotFoundError()
+        const body = request.body as Form
+        try {
+          await edit.addAliases(
+            signedInActor(request),
+            id,
+            Number(body.version ?? ''),
+            aliasesFromForm(body),
+            requestContext(request),
+          )
+        } catch (error) {
+          return failed(request, reply, VIEWS.names, id, error, { names: body }, 'alias0Name')
+        }
+        return reply.redirect(paths.people.names(id), 303)
+      },
+    )
+
+    app.post(
+      `${paths.people.list}/:id/names/:aliasId/remove`,
+      { config: write, schema: { ...hidden, params: AliasParams, body: VersionForm } },
+      async function personNameRemovePost(request, reply) {
+        const { id, aliasId } = request.params
+        if (!UUID.test(id)) throw new NotFoundError()
+        try {
+          await edit.removeAlias(
+            signedInActor(request),
+            id,
+            Number(request.body.version ?? ''),
+            aliasId,
+            requestContext(request),
+          )
+        } catch (error) {
+          return failed(request, reply, VIEWS.names, id, error, { names: {} }, 'alias0Name')
+        }
+        return reply.redirect(paths.people.names(id), 303)
+      },
+    )
+
+    // Statutory statuses --------------------------------------------------------------------------------------
+
+    app.get(
+      `${paths.people.list}/:id/statuses`,
+      { config: write, schema: { ...hidden, params: Params } },
+      async function personStatusesGet(request, reply) {
+        return renderEdit(request, reply, VIEWS.statuses, request.params.id, { status: {} })
+      },
+    )
+
+    app.post(
+      `${paths.people.list}/:id/statuses`,
+      { config: write, schema: { ...hidden, params: Params, body: StatusForm } },
+      async function personStatusesPost(request, reply) {
+        const { id } = request.params
+        if (!UUID.test(id)) throw new NotFoundError()
+        const body = request.body as Form
+        try {
+          await edit.addStatus(
+            signedInActor(request),
+            id,
+            Number(body.version ?? ''),
+            statusFromForm(body),
+            requestContext(request),
+          )
+        } catch (error) {
+          return failed(request, reply, VIEWS.statuses, id, error, { status: body }, 'statutoryStatus')
+        }
+        return reply.redirect(paths.people.statuses(id), 303)
+      },
+    )
+
+    const renderStatusEnd = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      id: string,
+      statusId: string,
+      extra: Record<string, unknown> = {},
+      status = 200,
+    ) => {
+      if (!UUID.test(id)) throw new NotFoundError()
+      const record = await edit.forEdit(signedInActor(request), id, requestContext(request))
+      const found = record.statuses.find((s) => s.id === statusId)
+      if (found === undefined) throw new NotFoundError()
+      return reply.code(status).view(VIEWS.statusEnd, {
+        person: record.person,
+        status: found,
+        version: String(record.person.version),
+        values: datePartsOf('statusTo', found.toDate ?? ''),
+        csrfToken: reply.csrfToken(),
+        ...extra,
+      })
+    }
+
+    app.get(
+      `${paths.people.list}/:id/statuses/:statusId/end`,
+      { config: write, schema: { ...hidden, params: StatusParams } },
+      async function personStatusEndGet(request, reply) {
+        return renderStatusEnd(request, reply, request.params.id, request.params.statusId)
+      },
+    )
+
+    app.post(
+      `${paths.people.list}/:id/statuses/:statusId/end`,
+      { config: write, schema: { ...hidden, params: StatusParams, body: StatusEndForm } },
+      async function personStatusEndPost(request, reply) {
+        const { id, statusId } = request.params
+        if (!UUID.test(id)) throw new NotFoundError()
+        const body = request.body as Form
+        try {
+          await edit.endStatus(
+            signedInActor(request),
+            id,
+            Number(body.version ?? ''),
+            statusId,
+            dateOf(body, 'statusTo'),
+            requestContext(request),
+          )
+        } catch (error) {
+          if (error instanceof ValidationError) {
+            return renderStatusEnd(
+              request,
+              reply,
+              id,
+              statusId,
+              { ...pageErrors(error.fieldErrors), values: body },
+              400,
+            )
+          }
+          if (error instanceof ConflictError) {
+            const stale = pageErrors([{ field: 'statusTo', message: STALE }])
+            return renderStatusEnd(request, reply, id, statusId, { ...stale, values: body }, 409)
+          }
+          throw error
+        }
+        return reply.redirect(paths.people.statuses(id), 303)
+      },
+    )
+
+    // API -----------------------------------------------------------------------------------------------------
+
+    app.post(
+      paths.api.people,
+      {
+        config: write,
+        schema: {
+          ...apiSchema(
+            'Create a person’s record (with aliases and statutory statuses); allocated to the caller’s team, or the caller',
+          ),
+          body: CreateBody,
+          response: { 201: Created, ...problems },
+        },
+      },
+      async function personApiPost(request, reply) {
+        const { aliases = [], statuses = [], ...person } = request.body
+        const input = {
+          person: personFromApi(person),
+          aliases,
+          statuses: statuses.map((s) => ({ status: s.status, fromDate: s.fromDate, toDate: s.toDate ?? '' })),
+        }
+        const id = await asApi(
+          () => edit.create(apiActor(request), input, requestContext(request), 'api'),
+          'statuses',
+        )
+        return reply.code(201).send({ id, version: 1 })
+      },
+    )
+
+    app.patch(
+      `${paths.api.people}/:id`,
+      {
+        config: write,
+        schema: {
+          ...apiSchema(
+            'Change a person’s details: only the fields sent change (null clears); 409 on a stale version',
+          ),
+          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+          body: PatchBody,
+          response: { 200: VersionOnly, ...problems },
+        },
+      },
+      async function personApiPatch(request) {
+        const { version, ...fields } = request.body
+        return asApi(() =>
+          edit.update(
+            apiActor(request),
+            request.params.id,
+            version,
+            (current) => personFromApi(fields, current),
+            requestContext(request),
+            'api',
+          ),
+        )
+      },
+    )
+
+    app.post(
+      `${paths.api.people}/:id/aliases`,
+      {
+        config: write,
+        schema: {
+          ...apiSchema('Add an alias, street name or previous name'),
+          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+          body: Type.Object(
+            { version: Type.Integer(), ...AliasBody.properties },
+            { additionalProperties: false },
+          ),
+          response: { 201: Created, ...problems },
+        },
+      },
+      async function personAliasApiPost(request, reply) {
+        const { version, kind, name } = request.body
+        const result = await asApi(() =>
+          edit.addAliases(
+            apiActor(request),
+            request.params.id,
+            version,
+            [{ kind, name }],
+            requestContext(request),
+            'api',
+          ),
+        )
+        return reply.code(201).send({ id: result.result ?? '', version: result.version })
+      },
+    )
+
+    app.delete(
+      `${paths.api.people}/:id/aliases/:aliasId`,
+      {
+        config: write,
+        schema: {
+          ...apiSchema('Remove an alias (kept in the record’s history)'),
+          params: Type.Object({
+            id: Type.String({ format: 'uuid' }),
+            aliasId: Type.String({ maxLength: 64 }),
+          }),
+          querystring: Versioned,
+          response: { 200: VersionOnly, ...problems },
+        },
+      },
+      async function personAliasApiDelete(request) {
+        const { id, aliasId } = request.params
+        return edit.removeAlias(
+          apiActor(request),
+          id,
+          request.query.version,
+          aliasId,
+          requestContext(request),
+          'api',
+        )
+      },
+    )
+
+    app.post(
+      `${paths.api.people}/:id/statuses`,
+      {
+        config: write,
+        schema: {
+          ...apiSchema('Record a statutory status with its dates'),
+          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+          body: Type.Object(
+            { version: Type.Integer(), ...StatusBody.properties },
+            { additionalProperties: false },
+          ),
+          response: { 201: Created, ...problems },
+        },
+      },
+      async function personStatusApiPost(request, reply) {
+        const { version, status, fromDate, toDate } = request.body
+        const result = await asApi(() =>
+          edit.addStatus(
+            apiActor(request),
+            request.params.id,
+            version,
+            { status, fromDate, toDate: toDate ?? '' },
+            requestContext(request),
+            'api',
+          ),
+        )
+        return reply.code(201).send({ id: result.result ?? '', version: result.version })
+      },
+    )
+
+    app.patch(
+      `${paths.api.people}/:id/statuses/:statusId`,
+      {
+        config: write,
+        schema: {
+          ...apiSchema('Set or clear the end date of a statutory status'),
+          params: Type.Object({
+            id: Type.String({ format: 'uuid' }),
+            statusId: Type.String({ maxLength: 64 }),
+          }),
+          body: Type.Object({ version: Type.Integer(), toDate: apiDate() }, { additionalProperties: false }),
+          response: { 200: VersionOnly, ...problems },
+        },
+      },
+      async function personStatusApiPatch(request) {
+        const { id, statusId } = request.params
+        return asApi(() =>
+          edit.endStatus(
+            apiActor(request),
+            id,
+            request.body.version,
+            statusId,
+            request.body.toDate ?? '',
+            requestContext(request),
+            'api',
+          ),
+        )
+      },
+    )
+  }
+}

@@ -1,0 +1,696 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { fakerEN_GB as faker } from '@faker-js/faker'
+import { testNhsNumber } from '../../platform/identifiers/nhs-number.ts'
+import { testUpn } from '../../platform/identifiers/upn.ts'
+import { paths } from '../../platform/paths.ts'
+import { cliOperator } from '../../platform/tokens/token-service.ts'
+import { countRows, createPerson, createTeam, joinTeam } from '../../../test/factories/person-factory.ts'
+import { inputValue } from '../../../test/helpers/admin.ts'
+import { build } from '../../../test/helpers/build.ts'
+import { ownerQuery } from '../../../test/helpers/database.ts'
+import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'
+import { todayInLondon } from './age.ts'
+
+type Ctx = Parameters<typeof build>[0]
+
+const nhs = () => testNhsNumber((max) => faker.number.int({ min: 0, max }))
+const upn = () => testUpn((max) => faker.number.int({ min: 0, max }))
+/** A valid NHS number with its last digit changed: the check digit no longer matches. */
+const badCheckDigit = (valid: string) => `${valid.slice(0, 9)}${String((Number(valid[9]) + 1) % 10)}`
+
+/** A social worker in a team, a colleague in it, a stranger outside it, a practitioner, and a school. */
+async function world(t: Ctx) {
+  const built = await build(t)
+  const { db, services } = built
+  const worker = await createUser(db, services, { roles: ['social-worker'] })
+  const colleague = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
+  const stranger = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
+  const practitioner = await createUser(db, services, { roles: ['practitioner'], partnershipOf: worker })
+  const teamId = await createTeam(db.database, {
+    partnershipId: worker.partnershipId,
+    agencyId: worker.agencyId,
+  })
+  await joinTeam(db.ownerUrl, worker.id, teamId)
+  await joinTeam(db.ownerUrl, colleague.id, teamId)
+  const [school] = await ownerQuery<{ id: string }>(
+    db.ownerUrl,
+    `INSERT INTO agency (partnership_id, name, agency_type) VALUES ($1, 'Hillside Academy', 'education') RETURNING id`,
+    [worker.partnershipId],
+  )
+  assert.ok(school !== undefined)
+  const child = await createPerson(db.database, worker.partnershipId, {
+    allocatedWorkerId: worker.id,
+    allocatedTeamId: teamId,
+  })
+  return { ...built, worker, colleague, stranger, practitioner, teamId, schoolId: school.id, child }
+}
+
+/** A complete, valid "Add a person" form. */
+function newForm(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    kind: 'child',
+    givenName: 'Jordan',
+    familyName: 'Ashworth',
+    'dateOfBirth-day': '14',
+    'dateOfBirth-month': '3',
+    'dateOfBirth-year': '2011',
+    gender: 'Male',
+    ethnicity: 'WBRI',
+    language: 'English',
+    disability: '',
+    nhsNumber: nhs(),
+    upn: upn(),
+    laChildId: 'LA-40213',
+    policeId: '',
+    alias0Kind: 'street-name',
+    alias0Name: 'JJ',
+    alias1Kind: 'alias',
+    alias1Name: '',
+    statutoryStatus: 'child-in-need',
+    'statusFrom-day': '1',
+    'statusFrom-month': '9',
+    'statusFrom-year': '2025',
+    ...overrides,
+  }
+}
+
+/** The details form of the edit page: the add form without other names and status. */
+function detailsForm(overrides: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(newForm(overrides)).filter(
+      ([key]) => !/^(alias|statutoryStatus|statusFrom|statusTo)/.test(key),
+    ),
+  )
+}
+
+/** A UPN with its check letter changed. */
+const badCheckLetter = (valid: string) => `${valid.startsWith('A') ? 'B' : 'A'}${valid.slice(1)}`
+
+const people = (ownerUrl: string, partnershipId: string) =>
+  countRows(ownerUrl, 'person', 'partnership_id = $1', [partnershipId])
+
+const audits = (ownerUrl: string, action: string) =>
+  ownerQuery<{
+    actor_id: string
+    record_id: string
+    details: Record<string, unknown>
+    reason: string | null
+  }>(ownerUrl, `SELECT actor_id, record_id, details, reason FROM audit_event WHERE action = $1 ORDER BY id`, [
+    action,
+  ])
+
+async function addPerson(agent: Agent, fields: Record<string, string>) {
+  await agent.get(paths.people.new)
+  return agent.post(paths.people.new, fields)
+}
+
+describe('Add a person (page)', () => {
+  it('creates a child with aliases and a status, allocated to the creator’s team and their agency involved, audited without values', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.worker)
+    const list = await agent.get(paths.people.list)
+    assert.match(list.body, /data-testid="add-person"/)
+    const form = newForm({ school: w.schoolId })
+    const res = await addPerson(agent, form)
+    assert.equal(res.statusCode, 303, res.body)
+    const id = /\/people\/([0-9a-f-]{36})$/.exec(String(res.headers.location))?.[1]
+    assert.ok(id !== undefined)
+    const [row] = await ownerQuery<Record<string, unknown>>(
+      w.db.ownerUrl,
+      `SELECT kind, given_name, date_of_birth::text AS dob, nhs_number, upn, la_child_id, ethnicity, school_agency_id,
+              allocated_team_id, allocated_worker_id, created_by, version FROM person WHERE id = $1`,
+      [id],
+    )
+    assert.equal(row?.given_name, 'Jordan')
+    assert.equal(row.dob, '2011-03-14')
+    assert.equal(row.nhs_number, form.nhsNumber)
+    assert.equal(row.upn, form.upn)
+    assert.equal(row.school_agency_id, w.schoolId)
+    assert.equal(row.allocated_team_id, w.teamId)
+    assert.equal(row.allocated_worker_id, null)
+    assert.equal(row.created_by, w.worker.id)
+    assert.equal(
+      await countRows(w.db.ownerUrl, 'person_agency', 'person_id = $1 AND agency_id = $2', [
+        id,
+        w.worker.agencyId,
+      ]),
+      1,
+    )
+    assert.equal(await countRows(w.db.ownerUrl, 'person_alias', 'person_id = $1', [id]), 1)
+    assert.equal(await countRows(w.db.ownerUrl, 'person_statutory_status', 'person_id = $1', [id]), 1)
+    const [created] = await audits(w.db.ownerUrl, 'record.create')
+    assert.equal(created?.record_id, id)
+    assert.equal(created.actor_id, w.worker.id)
+    const details = JSON.stringify(created.details)
+    assert.match(details, /givenName/)
+    assert.match(details, /nhsNumber/)
+    for (const value of ['Jordan', 'Ashworth', form.nhsNumber, '2011', 'JJ', 'LA-40213']) {
+      assert.ok(!details.includes(value ?? ''), `audit details must not contain ${String(value)}`)
+    }
+    // The page shows what was recorded; a team colleague sees it through the team.
+    const page = await agent.get(paths.people.show(id))
+    assert.equal(page.statusCode, 200)
+    assert.match(page.body, /Hillside Academy/)
+    assert.match(page.body, /White - British/)
+    assert.match(page.body, /JJ/)
+    assert.match(page.body, /Child in need/)
+    assert.match(page.body, new RegExp(form.upn ?? 'x'))
+    assert.match(page.body, /data-testid="edit-link"/)
+    assert.equal((await (await signIn(w.app, w.colleague)).get(paths.people.show(id))).statusCode, 200)
+    assert.equal((await (await signIn(w.app, w.stranger)).get(paths.people.show(id))).statusCode, 404)
+  })
+
+  it('allocates the record to its creator when they are in no team', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.stranger)
+    const res = await addPerson(agent, newForm())
+    assert.equal(res.statusCode, 303)
+    const [row] = await ownerQuery<{ allocated_worker_id: string | null; allocated_team_id: string | null }>(
+      w.db.ownerUrl,
+      `SELECT allocated_worker_id, allocated_team_id FROM person WHERE created_by = $1`,
+      [w.stranger.id],
+    )
+    assert.deepEqual(row, { allocated_worker_id: w.stranger.id, allocated_team_id: null })
+    assert.equal((await agent.get(String(res.headers.location))).statusCode, 200)
+  })
+
+  it('accepts an estimated age instead of a date of birth, estimated today when no date is given', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.worker)
+    const res = await addPerson(
+      agent,
+      newForm({ 'dateOfBirth-day': '', 'dateOfBirth-month': '', 'dateOfBirth-year': '', estimatedAge: '15' }),
+    )
+    assert.equal(res.statusCode, 303)
+    const [row] = await ownerQuery<{ estimated_age: number; on: string }>(
+      w.db.ownerUrl,
+      `SELECT estimated_age, estimated_age_on::text AS on FROM person WHERE created_by = $1`,
+      [w.worker.id],
+    )
+    assert.equal(row?.estimated_age, 15)
+    assert.equal(row.on, todayInLondon())
+  })
+
+  const badCases: Array<[string, Record<string, string>, RegExp, string]> = [
+    [
+      'an NHS number whose check digit is wrong',
+      { nhsNumber: badCheckDigit(nhs()) },
+      /NHS number is not valid: its check digit does not match/,
+      'nhsNumber',
+    ],
+    [
+      'an NHS number that is not 10 digits',
+      { nhsNumber: '12345' },
+      /NHS number must be 10 digits/,
+      'nhsNumber',
+    ],
+    [
+      'a date of birth in the future',
+      { 'dateOfBirth-year': String(new Date().getFullYear() + 1) },
+      /Date of birth must be today or in the past/,
+      'dateOfBirth',
+    ],
+    [
+      'an impossible date of birth',
+      { 'dateOfBirth-day': '31', 'dateOfBirth-month': '2' },
+      /Date of birth must be a real date/,
+      'dateOfBirth',
+    ],
+    [
+      'a status ending before it starts',
+      { 'statusTo-day': '1', 'statusTo-month': '8', 'statusTo-year': '2025' },
+      /End date must be the same as or after the start date/,
+      'statusTo',
+    ],
+    [
+      'a UPN whose check letter is wrong',
+      { upn: badCheckLetter(upn()) },
+      /UPN is not valid: its check letter/,
+      'upn',
+    ],
+    ['a malformed UPN', { upn: 'not a upn' }, /UPN must be 13 characters/, 'upn'],
+    ['no given name', { givenName: '' }, /Enter a given name/, 'givenName'],
+    [
+      'a child with neither a date of birth nor an age',
+      { 'dateOfBirth-day': '', 'dateOfBirth-month': '', 'dateOfBirth-year': '' },
+      /date of birth, or an estimated age/,
+      'dateOfBirth',
+    ],
+  ]
+  for (const [what, fields, message, field] of badCases) {
+    it(`refuses ${what}: the message on the field, the input kept, nothing written`, async (t) => {
+      const w = await world(t)
+      const agent = await signIn(w.app, w.worker)
+      const before = await people(w.db.ownerUrl, w.worker.partnershipId)
+      const form = newForm(fields)
+      const res = await addPerson(agent, form)
+      assert.equal(res.statusCode, 400)
+      assert.match(res.body, message)
+      assert.match(res.body, /govuk-error-summary/)
+      assert.match(res.body, new RegExp(`href="#${field}(-day)?"`))
+      assert.equal(inputValue(res.body, 'familyName'), 'Ashworth', 'input kept')
+      assert.equal(inputValue(res.body, 'alias0Name'), 'JJ', 'input kept')
+      assert.equal(await people(w.db.ownerUrl, w.worker.partnershipId), before)
+      assert.equal(await countRows(w.db.ownerUrl, 'person_alias'), 0)
+      assert.equal(await countRows(w.db.ownerUrl, 'person_statutory_status'), 0)
+      assert.equal((await audits(w.db.ownerUrl, 'record.create')).length, 0)
+    })
+  }
+
+  it('refuses an NHS number already on another live record, without saying whose, and writes nothing', async (t) => {
+    const w = await world(t)
+    // Held by a record the worker cannot see.
+    const hidden = await createPerson(w.db.database, w.worker.partnershipId)
+    const agent = await signIn(w.app, w.worker)
+    const before = await people(w.db.ownerUrl, w.worker.partnershipId)
+    const res = await addPerson(agent, newForm({ nhsNumber: hidden.nhsNumber ?? '' }))
+    assert.equal(res.statusCode, 400)
+    assert.match(res.body, /A record with this NHS number already exists/)
+    assert.doesNotMatch(res.body, new RegExp(hidden.givenName))
+    assert.doesNotMatch(res.body, new RegExp(hidden.id))
+    assert.equal(await people(w.db.ownerUrl, w.worker.partnershipId), before)
+    assert.equal(await countRows(w.db.ownerUrl, 'person_alias'), 0)
+    // The same for the UPN.
+    const form = newForm()
+    assert.equal((await addPerson(agent, form)).statusCode, 303)
+    const again = await addPerson(agent, newForm({ upn: form.upn ?? '' }))
+    assert.equal(again.statusCode, 400)
+    assert.match(again.body, /A record with this UPN already exists/)
+  })
+
+  it('is refused (403, audited) to a role without person:write', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.practitioner)
+    assert.equal((await agent.get(paths.people.new)).statusCode, 403)
+    await agent.get(paths.home)
+    assert.equal((await agent.post(paths.people.new, newForm())).statusCode, 403)
+    assert.equal(await people(w.db.ownerUrl, w.worker.partnershipId), 1)
+    const denied = await audits(w.db.ownerUrl, 'access.denied')
+    assert.ok(
+      denied.some((d) => d.actor_id === w.practitioner.id && d.reason === 'missing capability person:write'),
+    )
+  })
+})
+
+describe('Change a person’s details (page)', () => {
+  it('shows the record in the form, saves the change, bumps the version and audits the changed field names', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.worker)
+    const form = await agent.get(paths.people.edit(w.child.id))
+    assert.equal(form.statusCode, 200)
+    assert.equal(inputValue(form.body, 'givenName'), w.child.givenName)
+    assert.equal(inputValue(form.body, 'version'), '1')
+    const res = await agent.post(paths.people.edit(w.child.id), {
+      ...detailsForm({ givenName: 'Renamed', nhsNumber: w.child.nhsNumber ?? '', upn: '', laChildId: '' }),
+      familyName: w.child.familyName ?? '',
+      gender: w.child.gender ?? '',
+      ethnicity: '',
+      language: '',
+      'dateOfBirth-day': String(Number(w.child.dateOfBirth?.slice(8, 10))),
+      'dateOfBirth-month': String(Number(w.child.dateOfBirth?.slice(5, 7))),
+      'dateOfBirth-year': w.child.dateOfBirth?.slice(0, 4) ?? '',
+      version: '1',
+    })
+    assert.equal(res.statusCode, 303, res.body)
+    assert.equal(res.headers.location, paths.people.show(w.child.id))
+    const [row] = await ownerQuery<{ given_name: string; version: number }>(
+      w.db.ownerUrl,
+      'SELECT given_name, version FROM person WHERE id = $1',
+      [w.child.id],
+    )
+    assert.deepEqual(row, { given_name: 'Renamed', version: 2 })
+    const [update] = await audits(w.db.ownerUrl, 'record.update')
+    assert.equal(update?.details.changed, 'givenName')
+    assert.ok(!JSON.stringify(update.details).includes('Renamed'))
+    const reads = await audits(w.db.ownerUrl, 'record.read')
+    assert.equal(reads.at(0)?.details.via, 'edit', 'showing the form is an audited read')
+  })
+
+  it('answers 409 to a stale form, keeps the input and shows the message, and changes nothing', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.worker)
+    await agent.get(paths.people.edit(w.child.id))
+    const other = await signIn(w.app, w.colleague)
+    await other.get(paths.people.edit(w.child.id))
+    const first = await other.post(paths.people.edit(w.child.id), {
+      ...detailsForm({ givenName: 'First', nhsNumber: '', upn: '', laChildId: '' }),
+      version: '1',
+    })
+    assert.equal(first.statusCode, 303)
+    const stale = await agent.post(paths.people.edit(w.child.id), {
+      ...detailsForm({ givenName: 'Second', nhsNumber: '', upn: '', laChildId: '' }),
+      version: '1',
+    })
+    assert.equal(stale.statusCode, 409)
+    assert.match(stale.body, /Someone else changed this record/)
+    assert.equal(inputValue(stale.body, 'givenName'), 'Second', 'input kept')
+    assert.equal(inputValue(stale.body, 'version'), '2', 'saving again applies over the other change')
+    const [row] = await ownerQuery<{ given_name: string }>(
+      w.db.ownerUrl,
+      'SELECT given_name FROM person WHERE id = $1',
+      [w.child.id],
+    )
+    assert.equal(row?.given_name, 'First')
+  })
+
+  it('refuses bad input on the field with nothing written', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.worker)
+    await agent.get(paths.people.edit(w.child.id))
+    const res = await agent.post(paths.people.edit(w.child.id), {
+      ...detailsForm({ nhsNumber: badCheckDigit(nhs()), upn: '' }),
+      version: '1',
+    })
+    assert.equal(res.statusCode, 400)
+    assert.match(res.body, /check digit does not match/)
+    const [row] = await ownerQuery<{ version: number }>(
+      w.db.ownerUrl,
+      'SELECT version FROM person WHERE id = $1',
+      [w.child.id],
+    )
+    assert.equal(row?.version, 1)
+    assert.equal((await audits(w.db.ownerUrl, 'record.update')).length, 0)
+  })
+
+  it('is 404 for a record the user may not change (and for one that does not exist), audited as a denial', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.stranger)
+    assert.equal((await agent.get(paths.people.edit(w.child.id))).statusCode, 404)
+    assert.equal((await agent.get(paths.people.edit('00000000-0000-4000-8000-000000000000'))).statusCode, 404)
+    await agent.get(paths.home)
+    const res = await agent.post(paths.people.edit(w.child.id), { ...detailsForm(), version: '1' })
+    assert.equal(res.statusCode, 404)
+    assert.doesNotMatch(res.body, new RegExp(w.child.givenName))
+    const denied = (await audits(w.db.ownerUrl, 'access.denied')).filter((d) => d.record_id === w.child.id)
+    assert.equal(denied.length, 2)
+    const [row] = await ownerQuery<{ version: number }>(
+      w.db.ownerUrl,
+      'SELECT version FROM person WHERE id = $1',
+      [w.child.id],
+    )
+    assert.equal(row?.version, 1)
+  })
+
+  it('a DSL who may read the record (their agency’s) may not change it: 403 without person:write', async (t) => {
+    const w = await world(t)
+    const dsl = await createUser(w.db, w.services, { roles: ['dsl'], partnershipOf: w.worker })
+    const agent = await signIn(w.app, dsl)
+    assert.equal((await agent.get(paths.people.edit(w.child.id))).statusCode, 403)
+  })
+})
+
+describe('Other names and statutory statuses (pages)', () => {
+  it('adds and removes other names, each a versioned, audited change', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.worker)
+    await agent.get(paths.people.names(w.child.id))
+    const added = await agent.post(paths.people.names(w.child.id), {
+      alias0Kind: 'street-name',
+      alias0Name: 'Smokey',
+      alias1Kind: 'alias',
+      alias1Name: '',
+      version: '1',
+    })
+    assert.equal(added.statusCode, 303)
+    const page = await agent.get(paths.people.names(w.child.id))
+    assert.match(page.body, /Smokey/)
+    const [alias] = await ownerQuery<{ id: string }>(
+      w.db.ownerUrl,
+      'SELECT id FROM person_alias WHERE person_id = $1',
+      [w.child.id],
+    )
+    assert.ok(alias !== undefined)
+    // A stale removal is refused; the current one works.
+    const stale = await agent.post(paths.people.nameRemove(w.child.id, alias.id), { version: '1' })
+    assert.equal(stale.statusCode, 409)
+    assert.equal(await countRows(w.db.ownerUrl, 'person_alias', 'removed_at IS NOT NULL'), 0)
+    const removed = await agent.post(paths.people.nameRemove(w.child.id, alias.id), { version: '2' })
+    assert.equal(removed.statusCode, 303)
+    assert.equal(
+      await countRows(w.db.ownerUrl, 'person_alias', 'removed_at IS NOT NULL'),
+      1,
+      'kept, marked removed',
+    )
+    assert.doesNotMatch((await agent.get(paths.people.show(w.child.id))).body, /Smokey/)
+    assert.deepEqual(
+      (await audits(w.db.ownerUrl, 'record.update')).map((a) => a.details.changed),
+      ['aliases', 'aliases'],
+    )
+    const empty = await agent.post(paths.people.names(w.child.id), {
+      alias0Name: '',
+      alias1Name: '',
+      version: '3',
+    })
+    assert.equal(empty.statusCode, 400)
+    assert.match(empty.body, /Enter the other name/)
+  })
+
+  it('adds a status, refuses an end before its start on the field, and ends it', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.worker)
+    await agent.get(paths.people.statuses(w.child.id))
+    const bad = await agent.post(paths.people.statuses(w.child.id), {
+      statutoryStatus: 'child-protection',
+      'statusFrom-day': '10',
+      'statusFrom-month': '5',
+      'statusFrom-year': '2025',
+      'statusTo-day': '9',
+      'statusTo-month': '5',
+      'statusTo-year': '2025',
+      version: '1',
+    })
+    assert.equal(bad.statusCode, 400)
+    assert.match(bad.body, /End date must be the same as or after the start date/)
+    assert.equal(inputValue(bad.body, 'statusTo-day'), '9', 'input kept')
+    assert.equal(await countRows(w.db.ownerUrl, 'person_statutory_status'), 0)
+    const ok = await agent.post(paths.people.statuses(w.child.id), {
+      statutoryStatus: 'child-protection',
+      'statusFrom-day': '10',
+      'statusFrom-month': '5',
+      'statusFrom-year': '2025',
+      version: '1',
+    })
+    assert.equal(ok.statusCode, 303)
+    const [status] = await ownerQuery<{ id: string }>(
+      w.db.ownerUrl,
+      'SELECT id FROM person_statutory_status WHERE person_id = $1',
+      [w.child.id],
+    )
+    assert.ok(status !== undefined)
+    const endPage = await agent.get(paths.people.statusEnd(w.child.id, status.id))
+    assert.equal(endPage.statusCode, 200)
+    const early = await agent.post(paths.people.statusEnd(w.child.id, status.id), {
+      'statusTo-day': '1',
+      'statusTo-month': '1',
+      'statusTo-year': '2025',
+      version: '2',
+    })
+    assert.equal(early.statusCode, 400)
+    assert.match(early.body, /End date must be the same as or after the start date/)
+    const ended = await agent.post(paths.people.statusEnd(w.child.id, status.id), {
+      'statusTo-day': '1',
+      'statusTo-month': '6',
+      'statusTo-year': '2025',
+      version: '2',
+    })
+    assert.equal(ended.statusCode, 303)
+    const [row] = await ownerQuery<{ to: string }>(
+      w.db.ownerUrl,
+      'SELECT to_date::text AS to FROM person_statutory_status WHERE id = $1',
+      [status.id],
+    )
+    assert.equal(row?.to, '2025-06-01')
+    assert.match(
+      (await agent.get(paths.people.show(w.child.id))).body,
+      /Child protection: from 10 May 2025 to 1 June 2025/,
+    )
+  })
+
+  it('are 404 for a record the user may not change', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.stranger)
+    assert.equal((await agent.get(paths.people.names(w.child.id))).statusCode, 404)
+    assert.equal((await agent.get(paths.people.statuses(w.child.id))).statusCode, 404)
+    await agent.get(paths.home)
+    const res = await agent.post(paths.people.names(w.child.id), {
+      alias0Kind: 'alias',
+      alias0Name: 'X',
+      version: '1',
+    })
+    assert.equal(res.statusCode, 404)
+    assert.equal(await countRows(w.db.ownerUrl, 'person_alias'), 0)
+  })
+})
+
+describe('the people API: create and change', () => {
+  const tokenFor = async (w: Awaited<ReturnType<typeof world>>, email: string, scopes: string[]) => {
+    const token = await w.services.tokens.create(
+      { userEmail: email, scopes, name: 'test', days: 1 },
+      cliOperator(),
+    )
+    return { authorization: `Bearer ${token.token}` }
+  }
+
+  it('POST creates (201), PATCH changes with the version (200), a stale version is 409, and sub-resources work', async (t) => {
+    const w = await world(t)
+    const auth = await tokenFor(w, w.worker.email, ['person:read', 'person:write'])
+    const nhsNumber = nhs()
+    const created = await w.app.inject({
+      method: 'POST',
+      url: paths.api.people,
+      headers: auth,
+      payload: {
+        kind: 'adult-of-concern',
+        givenName: 'Dale',
+        familyName: 'Pemberton',
+        estimatedAge: 24,
+        nhsNumber,
+        policeId: 'PNC/24/000123X',
+        aliases: [{ kind: 'street-name', name: 'D-Man' }],
+        statuses: [],
+      },
+    })
+    assert.equal(created.statusCode, 201, created.body)
+    const { id, version } = created.json<{ id: string; version: number }>()
+    assert.equal(version, 1)
+    const read = await w.app.inject({ method: 'GET', url: paths.api.person(id), headers: auth })
+    const person = read.json<{ person: Record<string, unknown> }>().person
+    assert.equal(person.policeId, 'PNC/24/000123X')
+    assert.deepEqual(person.aliases, [{ kind: 'street-name', name: 'D-Man' }])
+    assert.equal((await audits(w.db.ownerUrl, 'record.create'))[0]?.details.via, 'api')
+
+    const patched = await w.app.inject({
+      method: 'PATCH',
+      url: paths.api.person(id),
+      headers: auth,
+      payload: { version: 1, language: 'Polish', policeId: null },
+    })
+    assert.equal(patched.statusCode, 200, patched.body)
+    assert.deepEqual(patched.json(), { version: 2 })
+    const [row] = await ownerQuery<{
+      language: string
+      police_id: string | null
+      given_name: string
+      nhs_number: string
+    }>(w.db.ownerUrl, 'SELECT language, police_id, given_name, nhs_number FROM person WHERE id = $1', [id])
+    assert.deepEqual(row, { language: 'Polish', police_id: null, given_name: 'Dale', nhs_number: nhsNumber })
+    assert.equal((await audits(w.db.ownerUrl, 'record.update'))[0]?.details.changed, 'language policeId')
+
+    const stale = await w.app.inject({
+      method: 'PATCH',
+      url: paths.api.person(id),
+      headers: auth,
+      payload: { version: 1, language: 'Urdu' },
+    })
+    assert.equal(stale.statusCode, 409)
+    assert.match(String(stale.headers['content-type']), /problem\+json/)
+
+    const alias = await w.app.inject({
+      method: 'POST',
+      url: paths.api.personAliases(id),
+      headers: auth,
+      payload: { version: 2, kind: 'alias', name: 'Dale P' },
+    })
+    assert.equal(alias.statusCode, 201, alias.body)
+    const aliasId = alias.json<{ id: string }>().id
+    const removed = await w.app.inject({
+      method: 'DELETE',
+      url: `${paths.api.personAlias(id, aliasId)}?version=3`,
+      headers: auth,
+    })
+    assert.equal(removed.statusCode, 200, removed.body)
+    const status = await w.app.inject({
+      method: 'POST',
+      url: paths.api.personStatuses(id),
+      headers: auth,
+      payload: { version: 4, status: 'young-offender', fromDate: '2024-01-10' },
+    })
+    assert.equal(status.statusCode, 201, status.body)
+    const badEnd = await w.app.inject({
+      method: 'PATCH',
+      url: paths.api.personStatus(id, status.json<{ id: string }>().id),
+      headers: auth,
+      payload: { version: 5, toDate: '2023-12-31' },
+    })
+    assert.equal(badEnd.statusCode, 400)
+    assert.match(badEnd.body, /End date must be the same as or after the start date/)
+    const end = await w.app.inject({
+      method: 'PATCH',
+      url: paths.api.personStatus(id, status.json<{ id: string }>().id),
+      headers: auth,
+      payload: { version: 5, toDate: '2024-12-31' },
+    })
+    assert.equal(end.statusCode, 200, end.body)
+  })
+
+  it('bad input is a 400 problem with the field pointer, and nothing is written', async (t) => {
+    const w = await world(t)
+    const auth = await tokenFor(w, w.worker.email, ['person:write'])
+    const before = await people(w.db.ownerUrl, w.worker.partnershipId)
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ nhsNumber: badCheckDigit(nhs()) }, '/body/nhsNumber', /check digit/],
+      [{ dateOfBirth: '2999-01-01' }, '/body/dateOfBirth', /today or in the past/],
+      [{ upn: 'Z000000000000' }, '/body/upn', /UPN/],
+      [
+        { statuses: [{ status: 'looked-after', fromDate: '2025-02-01', toDate: '2025-01-01' }] },
+        '/body/statuses/0/toDate',
+        /End date/,
+      ],
+      [{ nhsNumber: w.child.nhsNumber }, '/body/nhsNumber', /A record with this NHS number already exists/],
+    ]
+    for (const [fields, pointer, message] of cases) {
+      const res = await w.app.inject({
+        method: 'POST',
+        url: paths.api.people,
+        headers: auth,
+        payload: { kind: 'child', givenName: 'Casey', dateOfBirth: '2012-05-05', ...fields },
+      })
+      assert.equal(res.statusCode, 400, JSON.stringify(fields))
+      assert.match(String(res.headers['content-type']), /problem\+json/)
+      const problem = res.json<{ errors: Array<{ field: string; message: string }> }>()
+      assert.ok(
+        problem.errors.some((e) => e.field === pointer && message.test(e.message)),
+        `${JSON.stringify(fields)}: ${res.body}`,
+      )
+      assert.doesNotMatch(res.body, new RegExp(w.child.givenName))
+    }
+    assert.equal(await people(w.db.ownerUrl, w.worker.partnershipId), before)
+  })
+
+  it('a record the caller may not change is 404 (audited); a token without person:write is 403', async (t) => {
+    const w = await world(t)
+    const strangerAuth = await tokenFor(w, w.stranger.email, ['person:write'])
+    const denied = await w.app.inject({
+      method: 'PATCH',
+      url: paths.api.person(w.child.id),
+      headers: strangerAuth,
+      payload: { version: 1, givenName: 'Nope' },
+    })
+    assert.equal(denied.statusCode, 404)
+    assert.ok((await audits(w.db.ownerUrl, 'access.denied')).some((d) => d.record_id === w.child.id))
+    const narrow = await tokenFor(w, w.worker.email, ['person:read'])
+    const refused = await w.app.inject({
+      method: 'POST',
+      url: paths.api.people,
+      headers: narrow,
+      payload: { kind: 'child', givenName: 'Casey', dateOfBirth: '2012-05-05' },
+    })
+    assert.equal(refused.statusCode, 403)
+    const practitionerAuth = await tokenFor(w, w.practitioner.email, ['person:search'])
+    const practitioner = await w.app.inject({
+      method: 'PATCH',
+      url: paths.api.person(w.child.id),
+      headers: practitionerAuth,
+      payload: { version: 1, givenName: 'Nope' },
+    })
+    assert.equal(practitioner.statusCode, 403)
+    const [row] = await ownerQuery<{ given_name: string }>(
+      w.db.ownerUrl,
+      'SELECT given_name FROM person WHERE id = $1',
+      [w.child.id],
+    )
+    assert.equal(row?.given_name, w.child.givenName)
+    assert.equal(await people(w.db.ownerUrl, w.worker.partnershipId), 1)
+  })
+})
