@@ -5,6 +5,7 @@ import {
   can,
   canBreakGlass,
   decide,
+  decideConcern,
   decideFlag,
   decideLink,
   visibleFields,
@@ -334,5 +335,52 @@ describe('access policy: properties', () => {
       }),
       { numRuns: 1000 },
     )
+  })
+})
+
+describe('access policy: concerns', () => {
+  const child = (role: Role, facts: Partial<RecordFacts> = {}) =>
+    decide(actor(role), 'read', { kind: 'person', partnershipId: P1, ...facts })
+  const mine = { partnershipId: P1, recordedBy: ME, status: 'draft' as const }
+  const theirs = { partnershipId: P1, recordedBy: 'someone-else', status: 'recorded' as const }
+
+  it('the recorder reads their concern, draft or recorded, without any sight of the child', () => {
+    const denied = child('practitioner')
+    assert.equal(denied.allowed, false)
+    assert.equal(decideConcern(actor('practitioner'), 'read', mine, denied).allowed, true)
+    assert.equal(
+      decideConcern(actor('practitioner'), 'read', { ...mine, status: 'recorded' }, denied).allowed,
+      true,
+    )
+  })
+
+  it('others read a recorded concern only when the policy lets them read the child; never a draft', () => {
+    const worker = child('social-worker', { allocatedWorkerId: ME })
+    assert.equal(decideConcern(actor('social-worker'), 'read', theirs, worker).allowed, true)
+    assert.equal(
+      decideConcern(actor('social-worker'), 'read', { ...theirs, status: 'draft' }, worker).allowed,
+      false,
+    )
+    const stranger = child('social-worker')
+    assert.equal(decideConcern(actor('social-worker'), 'read', theirs, stranger).allowed, false)
+    assert.equal(
+      decideConcern(actor('social-worker', { partnershipId: P2 }), 'read', theirs, worker).allowed,
+      false,
+    )
+  })
+
+  it('only the recorder changes a draft, with concern:create; a recorded concern is final', () => {
+    const none = child('practitioner')
+    assert.equal(decideConcern(actor('practitioner'), 'write', mine, none).allowed, true)
+    assert.equal(
+      decideConcern(actor('practitioner'), 'write', { ...mine, status: 'recorded' }, none).allowed,
+      false,
+    )
+    const worker = child('social-worker', { allocatedWorkerId: ME })
+    assert.equal(
+      decideConcern(actor('social-worker'), 'write', { ...mine, recordedBy: 'someone-else' }, worker).allowed,
+      false,
+    )
+    assert.equal(decideConcern(actor('dpo'), 'write', mine, none).allowed, false)
   })
 })

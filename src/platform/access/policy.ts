@@ -224,6 +224,53 @@ export function decideFlag(actor: Actor, action: RecordAction, subject: Decision
   return allow(subject.relationships, FULL, subject.breakGlass)
 }
 
+/** What the policy needs to know about a concern: who recorded it and whether it is still a draft. */
+export interface ConcernFacts {
+  partnershipId: string
+  recordedBy: string
+  status: 'draft' | 'recorded'
+}
+
+/**
+ * A concern is readable by the practitioner who recorded it and, once recorded, by anyone the policy lets read
+ * the child (`child` is the actor's read decision on the child). A draft is the recorder's alone: only they may
+ * read it or change it (with `concern:create`). A denial answers as for a concern that does not exist.
+ */
+export function decideConcern(
+  actor: Actor,
+  action: RecordAction,
+  concern: ConcernFacts,
+  child: Decision,
+): Decision {
+  if (actor.partnershipId !== concern.partnershipId) return deny('partnership')
+  const recorder = concern.recordedBy === actor.userId
+  if (action === 'write') {
+    if (!recorder || concern.status !== 'draft') return deny('relationship')
+    return can(actor, 'concern:create') ? allow([], FULL) : deny('capability')
+  }
+  if (recorder) return allow(child.relationships, FULL)
+  if (concern.status === 'recorded' && child.allowed) {
+    return allow(child.relationships, FULL, child.breakGlass)
+  }
+  return deny('relationship', child.relationships)
+}
+
+/**
+ * A person found by search (or offered as a possible duplicate): shown with what the actor may read of them.
+ * Search needs `person:search`; a match the actor may read shows its read decision's fields. Someone who may
+ * search but not read records (a practitioner) sees only children they referred, and only who they are, so that
+ * they can tell the front door which child they mean; everyone else is left out of the results, as if absent.
+ */
+export function decideSearchMatch(actor: Actor, record: RecordFacts): Decision {
+  if (actor.partnershipId !== record.partnershipId) return deny('partnership')
+  if (!can(actor, 'person:search') || record.kind !== 'person') return deny('capability')
+  const read = decide(actor, 'read', record)
+  if (read.allowed) return read
+  const rel = relationshipsOf(actor, record)
+  if (rel.includes('referrer')) return allow(rel, ['identity'])
+  return read
+}
+
 /**
  * May this actor ask for break-glass access to this record (outside their relationships, with a reason)?
  * Only roles that could be involved with a child, only in their partnership, never for intelligence.
