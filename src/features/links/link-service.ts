@@ -113,7 +113,8 @@ export function linkService(
     const thing = await links.thing(trx, kind, id)
     if (thing === undefined) return { decision: DENIED }
     const decision = decide(actor, 'read', { kind, partnershipId: actor.partnershipId })
-    return decision.allowed ? { decision, end: { kind, id, name: thing.name, href: null } } : { decision }
+    const href = kind === 'location' ? paths.locations.show(id) : paths.objects.show(id)
+    return decision.allowed ? { decision, end: { kind, id, name: thing.name, href } } : { decision }
   }
 
   /** The other end from what the user typed: a record id, or an exact identifier of the kinds the type allows. */
