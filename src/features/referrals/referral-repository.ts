@@ -1,0 +1,405 @@
+import { sql } from 'kysely'
+import type { Executor } from '../../db/database.ts'
+import type { ReferralStatus } from '../../db/schema.ts'
+import type { RecordFacts } from '../../platform/access/policy.ts'
+
+/** The concern a referral is made from: who recorded it and about whom. */
+export interface ConcernForReferral {
+  id: string
+  partnershipId: string
+  personId: string
+  status: 'draft' | 'recorded'
+  recordedBy: string
+  hasReferral: boolean
+}
+
+/** A referral as stored, with the names and labels pages and the API show. */
+export interface ReferralRow {
+  id: string
+  partnershipId: string
+  personId: string
+  concernId: string | null
+  referrerId: string
+  referrerName: string | null
+  referrerAgencyId: string | null
+  referrerAgencyName: string | null
+  status: ReferralStatus
+  submittedAt: Date
+  decisionDueAt: Date
+  discussedWith: string | null
+  discussionNote: string | null
+  reviewerId: string | null
+  reviewerName: string | null
+  reviewStartedAt: Date | null
+  decision: string | null
+  decisionLabel: string | null
+  decisionReasons: string | null
+  exploitationGrounds: string[]
+  cinFactors: string[]
+  decidedBy: string | null
+  decidedByName: string | null
+  decidedAt: Date | null
+  withdrawnBy: string | null
+  withdrawnAt: Date | null
+  withdrawnReason: string | null
+  immediateDanger: boolean | null
+  suggestedLevel: string | null
+  suggestedLevelLabel: string | null
+  judgedLevel: string | null
+  judgedLevelLabel: string | null
+  /** The child's name as recorded (shown only as the policy allows). */
+  givenName: string | null
+  familyName: string | null
+  dateOfBirth: string | null
+  allocatedWorkerId: string | null
+  allocatedTeamId: string | null
+  version: number
+}
+
+export interface ReferralTransitionRow {
+  fromStatus: ReferralStatus | null
+  toStatus: ReferralStatus
+  byName: string | null
+  at: Date
+  reason: string | null
+}
+
+export interface NewReferral {
+  partnershipId: string
+  personId: string
+  concernId: string
+  referrerId: string
+  referrerAgencyId: string | null
+  submittedAt: Date
+  decisionDueAt: Date
+  discussedWith: string | null
+  discussionNote: string | null
+}
+
+export interface ReferenceOption {
+  code: string
+  label: string
+  hint?: string | null
+}
+
+const referralColumns = (db: Executor) =>
+  db
+    .selectFrom('referral as r')
+    .innerJoin('person as p', 'p.id', 'r.person_id')
+    .leftJoin('concern as c', 'c.id', 'r.concern_id')
+    .leftJoin('risk_level as sl', 'sl.code', 'c.suggested_level')
+    .leftJoin('risk_level as jl', 'jl.code', 'c.judged_level')
+    .leftJoin('app_user as ru', 'ru.id', 'r.referrer_id')
+    .leftJoin('agency as ra', 'ra.id', 'r.referrer_agency_id')
+    .leftJoin('app_user as rv', 'rv.id', 'r.reviewer_id')
+    .leftJoin('app_user as dc', 'dc.id', 'r.decided_by')
+    .leftJoin('referral_decision_type as dt', 'dt.code', 'r.decision')
+    .select([
+      'r.id',
+      'r.partnership_id',
+      'r.person_id',
+      'r.concern_id',
+      'r.referrer_id',
+      'ru.display_name as referrer_name',
+      'r.referrer_agency_id',
+      'ra.name as referrer_agency_name',
+      'r.status',
+      'r.submitted_at',
+      'r.decision_due_at',
+      'r.discussed_with',
+      'r.discussion_note',
+      'r.reviewer_id',
+      'rv.display_name as reviewer_name',
+      'r.review_started_at',
+      'r.decision',
+      'dt.label as decision_label',
+      'r.decision_reasons',
+      'r.exploitation_grounds',
+      'r.cin_factors',
+      'r.decided_by',
+      'dc.display_name as decided_by_name',
+      'r.decided_at',
+      'r.withdrawn_by',
+      'r.withdrawn_at',
+      'r.withdrawn_reason',
+      'c.immediate_danger',
+      'c.suggested_level',
+      'sl.label as suggested_level_label',
+      'c.judged_level',
+      'jl.label as judged_level_label',
+      'p.given_name',
+      'p.family_name',
+      'p.date_of_birth',
+      'p.allocated_worker_id',
+      'p.allocated_team_id',
+      'r.version',
+    ])
+
+type ReferralSelection = Awaited<ReturnType<ReturnType<typeof referralColumns>['executeTakeFirstOrThrow']>>
+
+function toRow(r: ReferralSelection): ReferralRow {
+  return {
+    id: r.id,
+    partnershipId: r.partnership_id,
+    personId: r.person_id,
+    concernId: r.concern_id,
+    referrerId: r.referrer_id,
+    referrerName: r.referrer_name,
+    referrerAgencyId: r.referrer_agency_id,
+    referrerAgencyName: r.referrer_agency_name,
+    status: r.status,
+    submittedAt: r.submitted_at as unknown as Date,
+    decisionDueAt: r.decision_due_at,
+    discussedWith: r.discussed_with,
+    discussionNote: r.discussion_note,
+    reviewerId: r.reviewer_id,
+    reviewerName: r.reviewer_name,
+    reviewStartedAt: r.review_started_at,
+    decision: r.decision,
+    decisionLabel: r.decision_label,
+    decisionReasons: r.decision_reasons,
+    exploitationGrounds: r.exploitation_grounds,
+    cinFactors: r.cin_factors,
+    decidedBy: r.decided_by,
+    decidedByName: r.decided_by_name,
+    decidedAt: r.decided_at,
+    withdrawnBy: r.withdrawn_by,
+    withdrawnAt: r.withdrawn_at,
+    withdrawnReason: r.withdrawn_reason,
+    immediateDanger: r.immediate_danger,
+    suggestedLevel: r.suggested_level,
+    suggestedLevelLabel: r.suggested_level_label,
+    judgedLevel: r.judged_level,
+    judgedLevelLabel: r.judged_level_label,
+    givenName: r.given_name,
+    familyName: r.family_name,
+    dateOfBirth: r.date_of_birth,
+    allocatedWorkerId: r.allocated_worker_id,
+    allocatedTeamId: r.allocated_team_id,
+    version: r.version,
+  }
+}
+
+/** What the access policy needs to decide on a referral (decideReferral). */
+export function referralFacts(row: ReferralRow): RecordFacts {
+  return {
+    kind: 'referral',
+    partnershipId: row.partnershipId,
+    allocatedWorkerId: row.allocatedWorkerId,
+    allocatedTeamId: row.allocatedTeamId,
+    referrerIds: [row.referrerId],
+    // A DSL sees what happened to their organisation's referrals.
+    involvedAgencyIds: row.referrerAgencyId === null ? [] : [row.referrerAgencyId],
+  }
+}
+
+/** A time for a column typed Generated<Timestamp> (0010's types nest two ColumnTypes). */
+const ts = (at: Date) => at as never
+
+export function referralRepository() {
+  return {
+    async concernForReferral(db: Executor, concernId: string): Promise<ConcernForReferral | undefined> {
+      const row = await db
+        .selectFrom('concern as c')
+        .select([
+          'c.id',
+          'c.partnership_id',
+          'c.person_id',
+          'c.status',
+          'c.recorded_by',
+          sql<boolean>`EXISTS (SELECT 1 FROM referral r WHERE r.concern_id = c.id)`.as('has_referral'),
+        ])
+        .where('c.id', '=', concernId)
+        .executeTakeFirst()
+      if (row === undefined) return undefined
+      return {
+        id: row.id,
+        partnershipId: row.partnership_id,
+        personId: row.person_id,
+        status: row.status,
+        recordedBy: row.recorded_by,
+        hasReferral: row.has_referral,
+      }
+    },
+
+    async insert(db: Executor, referral: NewReferral): Promise<string> {
+      const row = await db
+        .insertInto('referral')
+        .values({
+          partnership_id: referral.partnershipId,
+          person_id: referral.personId,
+          concern_id: referral.concernId,
+          referrer_id: referral.referrerId,
+          referrer_agency_id: referral.referrerAgencyId,
+          submitted_at: ts(referral.submittedAt),
+          decision_due_at: referral.decisionDueAt,
+          discussed_with: referral.discussedWith,
+          discussion_note: referral.discussionNote,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return row.id
+    },
+
+    async addTransition(
+      db: Executor,
+      t: {
+        partnershipId: string
+        referralId: string
+        from: ReferralStatus | null
+        to: ReferralStatus
+        by: string
+        at: Date
+        reason?: string | null
+      },
+    ): Promise<void> {
+      await db
+        .insertInto('referral_transition')
+        .values({
+          partnership_id: t.partnershipId,
+          referral_id: t.referralId,
+          from_status: t.from,
+          to_status: t.to,
+          by_user: t.by,
+          at: ts(t.at),
+          reason: t.reason ?? null,
+        })
+        .execute()
+    },
+
+    async find(
+      db: Executor,
+      id: string,
+      options: { forUpdate?: boolean } = {},
+    ): Promise<ReferralRow | undefined> {
+      let query = referralColumns(db).where('r.id', '=', id)
+      if (options.forUpdate === true) query = query.forUpdate('r')
+      const row = await query.executeTakeFirst()
+      return row === undefined ? undefined : toRow(row)
+    },
+
+    /** The front door's queue: submitted and in-review referrals, oldest first. */
+    async queue(db: Executor, limit: number): Promise<ReferralRow[]> {
+      const rows = await referralColumns(db)
+        .where('r.status', 'in', ['submitted', 'in-review'])
+        .orderBy('r.submitted_at')
+        .orderBy('r.id')
+        .limit(limit)
+        .execute()
+      return rows.map(toRow)
+    },
+
+    async countQueue(db: Executor): Promise<number> {
+      const row = await db
+        .selectFrom('referral')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('status', 'in', ['submitted', 'in-review'])
+        .executeTakeFirstOrThrow()
+      return Number(row.n)
+    },
+
+    /** The referrer's own referrals, latest first. */
+    async mine(db: Executor, referrerId: string, limit: number): Promise<ReferralRow[]> {
+      const rows = await referralColumns(db)
+        .where('r.referrer_id', '=', referrerId)
+        .orderBy('r.submitted_at', 'desc')
+        .orderBy('r.id')
+        .limit(limit)
+        .execute()
+      return rows.map(toRow)
+    },
+
+    async transitions(db: Executor, referralId: string): Promise<ReferralTransitionRow[]> {
+      const rows = await db
+        .selectFrom('referral_transition as t')
+        .leftJoin('app_user as u', 'u.id', 't.by_user')
+        .select(['t.from_status', 't.to_status', 'u.display_name', 't.at', 't.reason'])
+        .where('t.referral_id', '=', referralId)
+        .orderBy('t.id')
+        .execute()
+      return rows.map((r) => ({
+        fromStatus: r.from_status,
+        toStatus: r.to_status,
+        byName: r.display_name,
+        at: r.at as unknown as Date,
+        reason: r.reason,
+      }))
+    },
+
+    async startReview(db: Executor, id: string, reviewerId: string, at: Date): Promise<void> {
+      await db
+        .updateTable('referral')
+        .set({
+          status: 'in-review',
+          reviewer_id: reviewerId,
+          review_started_at: at,
+          updated_at: ts(at),
+          version: sql<number>`version + 1`,
+        })
+        .where('id', '=', id)
+        .execute()
+    },
+
+    async decide(
+      db: Executor,
+      id: string,
+      d: {
+        decision: string
+        reasons: string
+        exploitationGrounds: string[]
+        cinFactors: string[]
+        by: string
+        at: Date
+      },
+    ): Promise<void> {
+      await db
+        .updateTable('referral')
+        .set({
+          status: 'decided',
+          decision: d.decision,
+          decision_reasons: d.reasons,
+          exploitation_grounds: d.exploitationGrounds,
+          cin_factors: d.cinFactors,
+          decided_by: d.by,
+          decided_at: d.at,
+          updated_at: ts(d.at),
+          version: sql<number>`version + 1`,
+        })
+        .where('id', '=', id)
+        .execute()
+    },
+
+    async withdraw(db: Executor, id: string, by: string, reason: string, at: Date): Promise<void> {
+      await db
+        .updateTable('referral')
+        .set({
+          status: 'withdrawn',
+          withdrawn_by: by,
+          withdrawn_at: at,
+          withdrawn_reason: reason,
+          updated_at: ts(at),
+          version: sql<number>`version + 1`,
+        })
+        .where('id', '=', id)
+        .execute()
+    },
+
+    async decisionTypes(db: Executor): Promise<ReferenceOption[]> {
+      return db
+        .selectFrom('referral_decision_type')
+        .select(['code', 'label', 'hint'])
+        .orderBy('sort_order')
+        .execute()
+    },
+
+    async cinFactors(db: Executor): Promise<Array<ReferenceOption & { exploitation: boolean }>> {
+      return db
+        .selectFrom('cin_factor')
+        .select(['code', 'label', 'exploitation'])
+        .orderBy('sort_order')
+        .execute()
+    },
+  }
+}
+
+export type ReferralRepository = ReturnType<typeof referralRepository>
