@@ -221,7 +221,7 @@ export function flagRoutes(services: Services): FastifyPluginAsyncTypebox {
           const actor = apiActor(request)
           const ctx = requestContext(request)
           const body = request.body
-          const flagId = await flags.set(
+          const flag = await flags.set(
             actor,
             kind,
             request.params.id,
@@ -229,8 +229,7 @@ export function flagRoutes(services: Services): FastifyPluginAsyncTypebox {
             ctx,
             'api',
           )
-          const read = await flags.read(actor, flagId, ctx, 'read', 'api')
-          return reply.code(201).send({ flag: read.flag })
+          return reply.code(201).send({ flag })
         },
       )
     }

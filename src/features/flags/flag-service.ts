@@ -232,7 +232,7 @@ export function flagService(
     /**
      * Sets a flag on a person or location. The input is checked first (type from the reference table for this
      * kind of subject, a reason, a review date in the future): ValidationError, nothing written. The flag and its
-     * record.create audit row commit together.
+     * record.create audit row commit together; returns the flag as set.
      */
     async set(
       actor: Actor,
@@ -241,14 +241,14 @@ export function flagService(
       form: NewFlagForm,
       ctx: RequestContext,
       via: FlagChannel = 'page',
-    ): Promise<string> {
+    ): Promise<FlagView> {
       const types = await withTransaction(database, {}, (trx) => flags.types(trx, kind))
       const input = parseNewFlag(
         form,
         types.map((t) => t.code),
         todayInLondon(),
       )
-      const id = await withTransaction(database, context(actor), async (trx) => {
+      const flag = await withTransaction(database, context(actor), async (trx) => {
         const subject = await subjectOf(trx, actor, kind, subjectId)
         const decision = decideFlag(actor, 'write', subject.decision)
         if (!decision.allowed) {
@@ -278,10 +278,11 @@ export function flagService(
             breakGlass: decision.breakGlass,
           },
         })
-        return flagId
+        const row = await flags.find(trx, flagId)
+        return row === undefined ? undefined : flagView(row, todayInLondon())
       })
-      if (id === undefined) throw new NotFoundError()
-      return id
+      if (flag === undefined) throw new NotFoundError()
+      return flag
     },
 
     /** A flag with its subject's title, for the review and remove pages (a read of the flag, audited). */
