@@ -35,6 +35,7 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'identity', description: 'The caller' },
         { name: 'service', description: 'About this deployment' },
         { name: 'health', description: 'Liveness and readiness' },
+        { name: 'people', description: 'People: records, search, duplicates, merges' },
         {
           name: 'links',
           description: 'Typed, dated links between people, places and things, with provenance',

@@ -37,6 +37,9 @@ export const AUDIT_ACTIONS = [
   'break-glass',
   'break-glass.reviewed',
   'record.read-views',
+  'record.search',
+  'record.merge',
+  'record.unmerge',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 

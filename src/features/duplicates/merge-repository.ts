@@ -1,0 +1,342 @@
+import { sql } from 'kysely'
+import type { Executor } from '../../db/database.ts'
+
+/**
+ * What a merge moved from the merged record to the survivor, by kind, as ids: un-merging moves exactly these
+ * back. `identifiers` names the survivor's columns that were empty and were given the merged record's value.
+ */
+export interface Moved {
+  aliases: string[]
+  statuses: string[]
+  linksFrom: string[]
+  linksTo: string[]
+  flags: string[]
+  agencies: string[]
+  identifiers: string[]
+  /** Aliases made on the survivor from the merged record's name (removed again on un-merge). */
+  addedAliases: string[]
+}
+
+export const IDENTIFIER_COLUMNS = ['nhs_number', 'upn', 'la_child_id', 'police_id'] as const
+type IdentifierColumn = (typeof IDENTIFIER_COLUMNS)[number]
+
+export interface MergeRow {
+  id: string
+  survivorId: string
+  mergedId: string
+  reason: string
+  moved: Moved
+  mergedAt: Date
+  mergedByName: string | null
+  unmergedAt: Date | null
+  version: number
+}
+
+const EMPTY: Moved = {
+  aliases: [],
+  statuses: [],
+  linksFrom: [],
+  linksTo: [],
+  flags: [],
+  agencies: [],
+  identifiers: [],
+  addedAliases: [],
+}
+
+export function movedOf(value: Record<string, string[]>): Moved {
+  return { ...EMPTY, ...value }
+}
+
+const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id)
+
+export function mergeRepository() {
+  return {
+    /** Moves everything of `mergedId` to `survivorId` and marks it merged; returns what moved. */
+    async merge(
+      db: Executor,
+      input: { partnershipId: string; survivorId: string; mergedId: string; actorId: string },
+    ): Promise<Moved> {
+      const { survivorId: a, mergedId: b, actorId } = input
+      const aliases = await db
+        .updateTable('person_alias')
+        .set({ person_id: a })
+        .where('person_id', '=', b)
+        .returning('id')
+        .execute()
+      const statuses = await db
+        .updateTable('person_statutory_status')
+        .set({ person_id: a })
+        .where('person_id', '=', b)
+        .returning('id')
+        .execute()
+      // A link between the two records stays where it is: it would join the survivor to itself.
+      const linksFrom = await db
+        .updateTable('link')
+        .set({ from_id: a, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+        .where('from_kind', '=', 'person')
+        .where('from_id', '=', b)
+        .where((eb) => eb.not(eb.and([eb('to_kind', '=', 'person'), eb('to_id', '=', a)])))
+        .returning('id')
+        .execute()
+      const linksTo = await db
+        .updateTable('link')
+        .set({ to_id: a, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+        .where('to_kind', '=', 'person')
+        .where('to_id', '=', b)
+        .where((eb) => eb.not(eb.and([eb('from_kind', '=', 'person'), eb('from_id', '=', a)])))
+        .returning('id')
+        .execute()
+      const flags = await db
+        .updateTable('flag')
+        .set({ subject_id: a, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+        .where('subject_kind', '=', 'person')
+        .where('subject_id', '=', b)
+        .returning('id')
+        .execute()
+      // An agency involved with both stays recorded on both; only the merged record's others move.
+      const agencies = await sql<{ agency_id: string }>`
+        UPDATE person_agency SET person_id = ${a}
+         WHERE person_id = ${b}
+           AND agency_id NOT IN (SELECT agency_id FROM person_agency WHERE person_id = ${a})
+        RETURNING agency_id`.execute(db)
+      // The merged record leaves the live records first, so that its identifiers may then be given to the
+      // survivor without two live records holding one (the unique indexes are over live records only).
+      await db
+        .updateTable('person')
+        .set({
+          merged_into_id: a,
+          updated_by: actorId,
+          updated_at: sql`now()`,
+          version: sql`version + 1`,
+        })
+        .where('id', '=', b)
+        .execute()
+      const merged = await db
+        .selectFrom('person')
+        .select([...IDENTIFIER_COLUMNS, 'given_name', 'family_name'])
+        .where('id', '=', b)
+        .executeTakeFirstOrThrow()
+      const survivor = await db
+        .selectFrom('person')
+        .select([...IDENTIFIER_COLUMNS, 'given_name', 'family_name'])
+        .where('id', '=', a)
+        .executeTakeFirstOrThrow()
+      const identifiers = IDENTIFIER_COLUMNS.filter((c) => survivor[c] === null && merged[c] !== null)
+      const copy: Partial<Record<IdentifierColumn, string | null>> = {}
+      for (const c of identifiers) copy[c] = merged[c]
+      await db
+        .updateTable('person')
+        .set({ ...copy, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+        .where('id', '=', a)
+        .execute()
+      // The merged record's name becomes an alias of the survivor (when it differs), so searches still find it.
+      const mergedName = [merged.given_name, merged.family_name].filter((n) => n !== null).join(' ')
+      const survivorName = [survivor.given_name, survivor.family_name].filter((n) => n !== null).join(' ')
+      const addedAliases =
+        mergedName.toLowerCase() === survivorName.toLowerCase()
+          ? []
+          : await db
+              .insertInto('person_alias')
+              .values({
+                partnership_id: input.partnershipId,
+                person_id: a,
+                kind: 'previous-name',
+                name: mergedName,
+                created_by: actorId,
+              })
+              .returning('id')
+              .execute()
+      return {
+        aliases: ids(aliases),
+        statuses: ids(statuses),
+        linksFrom: ids(linksFrom),
+        linksTo: ids(linksTo),
+        flags: ids(flags),
+        agencies: agencies.rows.map((r) => r.agency_id),
+        identifiers: [...identifiers],
+        addedAliases: ids(addedAliases),
+      }
+    },
+
+    /** Moves back exactly what `moved` says, and makes the merged record live again. */
+    async unmerge(
+      db: Executor,
+      input: { survivorId: string; mergedId: string; moved: Moved; actorId: string },
+    ): Promise<void> {
+      const { survivorId: a, mergedId: b, moved, actorId } = input
+      const some = (list: string[]) => (list.length === 0 ? ['00000000-0000-0000-0000-000000000000'] : list)
+      // The survivor gives back the identifiers it took, before the merged record is live again.
+      const cleared: Partial<Record<IdentifierColumn, null>> = {}
+      for (const c of moved.identifiers) {
+        if ((IDENTIFIER_COLUMNS as readonly string[]).includes(c)) cleared[c as IdentifierColumn] = null
+      }
+      await db
+        .updateTable('person')
+        .set({ ...cleared, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+        .where('id', '=', a)
+        .execute()
+      await db
+        .updateTable('person')
+        .set({ merged_into_id: null, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+        .where('id', '=', b)
+        .execute()
+      await db
+        .updateTable('person_alias')
+        .set({ person_id: b })
+        .where('id', 'in', some(moved.aliases))
+        .execute()
+      await db
+        .updateTable('person_alias')
+        .set({ removed_at: sql`now()` })
+        .where('id', 'in', some(moved.addedAliases))
+        .execute()
+      await db
+        .updateTable('person_statutory_status')
+        .set({ person_id: b })
+        .where('id', 'in', some(moved.statuses))
+        .execute()
+      const touch = { updated_by: actorId, updated_at: sql<Date>`now()`, version: sql<number>`version + 1` }
+      await db
+        .updateTable('link')
+        .set({ from_id: b, ...touch })
+        .where('id', 'in', some(moved.linksFrom))
+        .execute()
+      await db
+        .updateTable('link')
+        .set({ to_id: b, ...touch })
+        .where('id', 'in', some(moved.linksTo))
+        .execute()
+      await db
+        .updateTable('flag')
+        .set({ subject_id: b, ...touch })
+        .where('id', 'in', some(moved.flags))
+        .execute()
+      await db
+        .updateTable('person_agency')
+        .set({ person_id: b })
+        .where('person_id', '=', a)
+        .where('agency_id', 'in', some(moved.agencies))
+        .execute()
+    },
+
+    async record(
+      db: Executor,
+      merge: {
+        partnershipId: string
+        survivorId: string
+        mergedId: string
+        reason: string
+        moved: Moved
+        actorId: string
+      },
+    ): Promise<string> {
+      const { id } = await db
+        .insertInto('person_merge')
+        .values({
+          partnership_id: merge.partnershipId,
+          survivor_id: merge.survivorId,
+          merged_id: merge.mergedId,
+          reason: merge.reason,
+          moved: JSON.stringify(merge.moved),
+          merged_by: merge.actorId,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return id
+    },
+
+    /** One merge (locked with `forUpdate`), if it exists in the partnership (row-level security). */
+    async find(
+      db: Executor,
+      id: string,
+      options: { forUpdate?: boolean } = {},
+    ): Promise<MergeRow | undefined> {
+      let query = db
+        .selectFrom('person_merge as m')
+        .leftJoin('app_user as u', 'u.id', 'm.merged_by')
+        .select([
+          'm.id',
+          'm.survivor_id',
+          'm.merged_id',
+          'm.reason',
+          'm.moved',
+          'm.merged_at',
+          'u.display_name',
+          'm.unmerged_at',
+          'm.version',
+        ])
+        .where('m.id', '=', id)
+      if (options.forUpdate === true) query = query.forUpdate('m')
+      const row = await query.executeTakeFirst()
+      return row === undefined ? undefined : toMerge(row)
+    },
+
+    /** Merges into this survivor, newest first (including reversed ones, which stay as history). */
+    async intoSurvivor(db: Executor, survivorId: string): Promise<MergeRow[]> {
+      const rows = await db
+        .selectFrom('person_merge as m')
+        .leftJoin('app_user as u', 'u.id', 'm.merged_by')
+        .select([
+          'm.id',
+          'm.survivor_id',
+          'm.merged_id',
+          'm.reason',
+          'm.moved',
+          'm.merged_at',
+          'u.display_name',
+          'm.unmerged_at',
+          'm.version',
+        ])
+        .where('m.survivor_id', '=', survivorId)
+        .orderBy('m.merged_at', 'desc')
+        .limit(100)
+        .execute()
+      return rows.map(toMerge)
+    },
+
+    async markUnmerged(
+      db: Executor,
+      input: { id: string; actorId: string; reason: string; version: number },
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('person_merge')
+        .set({
+          unmerged_at: sql`now()`,
+          unmerged_by: input.actorId,
+          unmerge_reason: input.reason,
+          version: sql`version + 1`,
+        })
+        .where('id', '=', input.id)
+        .where('version', '=', input.version)
+        .where('unmerged_at', 'is', null)
+        .executeTakeFirst()
+      return result.numUpdatedRows === 1n
+    },
+  }
+}
+
+function toMerge(row: {
+  id: string
+  survivor_id: string
+  merged_id: string
+  reason: string
+  moved: Record<string, string[]>
+  merged_at: Date
+  display_name: string | null
+  unmerged_at: Date | null
+  version: number
+}): MergeRow {
+  return {
+    id: row.id,
+    survivorId: row.survivor_id,
+    mergedId: row.merged_id,
+    reason: row.reason,
+    moved: movedOf(row.moved),
+    mergedAt: row.merged_at,
+    mergedByName: row.display_name,
+    unmergedAt: row.unmerged_at,
+    version: row.version,
+  }
+}
+
+export type MergeRepository = ReturnType<typeof mergeRepository>

@@ -1,0 +1,180 @@
+import { normaliseNhsNumber } from '../../platform/identifiers/nhs-number.ts'
+import { normalisePhone } from '../../platform/identifiers/phone.ts'
+import { normalisePostcode } from '../../platform/identifiers/postcode.ts'
+import { normaliseRegistration } from '../../platform/identifiers/vehicle.ts'
+import type { FieldError } from '../../platform/errors.ts'
+import { todayInLondon } from '../people/age.ts'
+import type { SearchCriteria, SearchCursor } from './search-repository.ts'
+
+/** Search as typed on the page or sent to the API: strings, all optional. */
+export interface SearchInput {
+  name?: string
+  /** YYYY-MM-DD (API), or the three parts of a GOV.UK date input (page). */
+  dateOfBirth?: string
+  dobDay?: string
+  dobMonth?: string
+  dobYear?: string
+  identifier?: string
+  phone?: string
+  vehicle?: string
+  postcode?: string
+  kind?: string
+  limit?: string | number
+  after?: string
+}
+
+export const PERSON_KINDS = ['child', 'adult-of-concern', 'parent-carer', 'associate'] as const
+export const SEARCH_LIMIT_MAX = 50
+export const SEARCH_LIMIT_DEFAULT = 20
+
+export interface ParsedSearch {
+  criteria: SearchCriteria
+  limit: number
+  after: SearchCursor | null
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** A result page's position as an opaque token: "score:id", base64url. */
+export function encodeCursor(cursor: SearchCursor): string {
+  return Buffer.from(`${String(cursor.score)}:${cursor.id}`).toString('base64url')
+}
+
+export function decodeCursor(token: string): SearchCursor | undefined {
+  const [score, id] = Buffer.from(token, 'base64url').toString('utf8').split(':')
+  const value = Number(score)
+  if (id === undefined || !UUID.test(id) || !Number.isFinite(value)) return undefined
+  return { score: value, id }
+}
+
+function realDate(y: number, m: number, d: number): string | undefined {
+  const date = new Date(Date.UTC(y, m - 1, d))
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return undefined
+  return date.toISOString().slice(0, 10)
+}
+
+/** A date of birth from "YYYY-MM-DD" or day/month/year parts; undefined when none given, a message when bad. */
+export function parseDateOfBirth(input: SearchInput): { date?: string; error?: string } {
+  const parts = [input.dobDay, input.dobMonth, input.dobYear].map((p) => (p ?? '').trim())
+  const iso = (input.dateOfBirth ?? '').trim()
+  if (iso === '' && parts.every((p) => p === '')) return {}
+  let date: string | undefined
+  if (iso !== '') {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso)
+    date = m === null ? undefined : realDate(Number(m[1]), Number(m[2]), Number(m[3]))
+  } else {
+    if (parts.some((p) => p === '')) return { error: 'Date of birth must include a day, month and year' }
+    const [d, m, y] = parts.map(Number) as [number, number, number]
+    date =
+      parts.every((p) => /^\d+$/.test(p)) && (parts[2] ?? '').length === 4 ? realDate(y, m, d) : undefined
+  }
+  if (date === undefined) return { error: 'Date of birth must be a real date' }
+  if (date > todayInLondon()) return { error: 'Date of birth must be today or in the past' }
+  if (date < '1900-01-01') return { error: 'Date of birth must be after 1 January 1900' }
+  return { date }
+}
+
+/**
+ * Validates and normalises a search: each bad criterion gets a message on its field, and at least one must be
+ * given. Phones, vehicles, postcodes and NHS numbers are matched in their stored (normalised) forms.
+ */
+export function parseSearch(input: SearchInput): { ok: ParsedSearch } | { errors: FieldError[] } {
+  const errors: FieldError[] = []
+  const criteria: SearchCriteria = {}
+  const text = (value: string | undefined) => (value ?? '').trim()
+
+  const name = text(input.name).toLowerCase().replace(/\s+/g, ' ')
+  if (name !== '') {
+    if (name.length < 2) errors.push({ field: 'name', message: 'Enter at least 2 letters of the name' })
+    else if (name.length > 200)
+      errors.push({ field: 'name', message: 'Name must be 200 characters or fewer' })
+    else criteria.name = name
+  }
+  const dob = parseDateOfBirth(input)
+  if (dob.error !== undefined) errors.push({ field: 'dateOfBirth', message: dob.error })
+  else if (dob.date !== undefined) criteria.dateOfBirth = dob.date
+
+  const identifier = text(input.identifier)
+  if (identifier !== '') {
+    if (identifier.length > 50) {
+      errors.push({ field: 'identifier', message: 'Identifier must be 50 characters or fewer' })
+    } else {
+      const compact = identifier.replace(/[\s-]/g, '').toUpperCase()
+      criteria.identifier = {
+        nhsNumber: normaliseNhsNumber(identifier) ?? null,
+        upn: /^[A-Z][0-9]{11}[0-9A-Z]$/.test(compact) ? compact : null,
+        other: identifier,
+      }
+    }
+  }
+  const phone = text(input.phone)
+  if (phone !== '') {
+    const e164 = normalisePhone(phone)
+    if (e164 === undefined) {
+      errors.push({ field: 'phone', message: 'Enter a phone number, like 07700 900 982 or +44 7700 900982' })
+    } else criteria.phone = e164
+  }
+  const vehicle = text(input.vehicle)
+  if (vehicle !== '') {
+    const vrm = normaliseRegistration(vehicle)
+    if (vrm === undefined) {
+      errors.push({ field: 'vehicle', message: 'Enter a vehicle registration, like AB12 CDE' })
+    } else criteria.vehicle = vrm
+  }
+  const postcode = text(input.postcode)
+  if (postcode !== '') {
+    const normalised = normalisePostcode(postcode)
+    if (normalised === undefined) {
+      errors.push({ field: 'postcode', message: 'Enter a full UK postcode, like NS1 4AB' })
+    } else criteria.postcode = normalised
+  }
+  const kind = text(input.kind)
+  if (kind !== '') {
+    if ((PERSON_KINDS as readonly string[]).includes(kind)) criteria.kind = kind
+    else errors.push({ field: 'kind', message: 'Select a kind of person from the list' })
+  }
+
+  let limit = SEARCH_LIMIT_DEFAULT
+  const rawLimit = typeof input.limit === 'number' ? String(input.limit) : text(input.limit)
+  if (rawLimit !== '') {
+    limit = Number(rawLimit)
+    if (!Number.isInteger(limit) || limit < 1 || limit > SEARCH_LIMIT_MAX) {
+      errors.push({
+        field: 'limit',
+        message: `Limit must be a whole number from 1 to ${String(SEARCH_LIMIT_MAX)}`,
+      })
+    }
+  }
+  let after: SearchCursor | null = null
+  const rawAfter = text(input.after)
+  if (rawAfter !== '') {
+    const cursor = decodeCursor(rawAfter)
+    if (cursor === undefined)
+      errors.push({ field: 'after', message: 'This page of results is not valid: search again' })
+    else after = cursor
+  }
+
+  const searchFields = [
+    criteria.name,
+    criteria.dateOfBirth,
+    criteria.identifier,
+    criteria.phone,
+    criteria.vehicle,
+    criteria.postcode,
+  ]
+  if (errors.length === 0 && searchFields.every((v) => v === undefined)) {
+    errors.push({
+      field: 'name',
+      message: 'Enter a name, date of birth, identifier, phone number, vehicle registration or postcode',
+    })
+  }
+  if (errors.length > 0) return { errors }
+  return { ok: { criteria, limit, after } }
+}
+
+/** The criteria given, by name only (for the audit trail: never the values). */
+export function criteriaNames(criteria: SearchCriteria): string[] {
+  return Object.entries(criteria)
+    .filter(([, value]) => value !== undefined)
+    .map(([key]) => key)
+}

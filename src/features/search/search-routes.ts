@@ -1,0 +1,135 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
+import { Type } from 'typebox'
+import { signedInActor } from '../../platform/access/actor.ts'
+import { requestContext } from '../../platform/auth/request-context.ts'
+import { ValidationError } from '../../platform/errors.ts'
+import { paths } from '../../platform/paths.ts'
+import { apiActor } from '../../platform/tokens/api-auth.ts'
+import type { Services } from '../../services.ts'
+import { formErrors } from '../sign-in/form-errors.ts'
+import { PERSON_KINDS, SEARCH_LIMIT_MAX, type SearchInput } from './search-input.ts'
+
+const VIEW = 'features/search/views/search.njk'
+const hidden = { hide: true } as const
+const text = (max: number) => Type.Optional(Type.String({ maxLength: max }))
+
+// Page: the search is POSTed (with CSRF), so names, dates of birth and identifiers stay out of URLs and logs
+// (ASVS 14.2.1); the next page is a POST of the same form with the cursor.
+const SearchBody = Type.Object(
+  {
+    name: text(400),
+    dobDay: text(10),
+    dobMonth: text(10),
+    dobYear: text(10),
+    identifier: text(200),
+    phone: text(100),
+    vehicle: text(100),
+    postcode: text(100),
+    kind: text(40),
+    after: text(200),
+    _csrf: text(200),
+  },
+  { additionalProperties: false },
+)
+
+const SearchQuery = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 400, description: 'Fuzzy, over names and aliases' })),
+    dateOfBirth: Type.Optional(Type.String({ maxLength: 10, description: 'YYYY-MM-DD' })),
+    identifier: Type.Optional(
+      Type.String({ maxLength: 200, description: 'NHS number, UPN, local authority ID or police ID' }),
+    ),
+    phone: Type.Optional(Type.String({ maxLength: 100 })),
+    vehicle: Type.Optional(Type.String({ maxLength: 100, description: 'Registration mark' })),
+    postcode: Type.Optional(Type.String({ maxLength: 100 })),
+    kind: Type.Optional(Type.Union(PERSON_KINDS.map((k) => Type.Literal(k)))),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: SEARCH_LIMIT_MAX, default: 20 })),
+    after: Type.Optional(Type.String({ maxLength: 200, description: 'The `next` of the previous page' })),
+  },
+  { additionalProperties: false },
+)
+
+const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
+const SearchResultSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    kind: Type.Optional(Type.String()),
+    kindLabel: Type.Optional(Type.String()),
+    givenName: Type.Optional(Type.String()),
+    familyName: Type.Optional(nullable(Type.String())),
+    dateOfBirth: Type.Optional(nullable(Type.String({ format: 'date' }))),
+    age: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    matchedOn: Type.Array(Type.String()),
+  },
+  { additionalProperties: false, description: 'Only the fields the access policy lets the caller see' },
+)
+const problems = {
+  400: { $ref: 'Problem#' },
+  401: { $ref: 'Problem#' },
+  403: { $ref: 'Problem#' },
+}
+
+export function searchRoutes(services: Services): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const page = (reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
+      reply.code(status).view(VIEW, { csrfToken: reply.csrfToken(), kinds: PERSON_KINDS, ...extra })
+
+    app.get(
+      paths.search.page,
+      { config: { access: { capability: 'person:search' } }, schema: hidden },
+      async function searchGet(_request, reply) {
+        return page(reply, { input: {} })
+      },
+    )
+
+    app.post(
+      paths.search.page,
+      { config: { access: { capability: 'person:search' } }, schema: { ...hidden, body: SearchBody } },
+      async function searchPost(request, reply) {
+        const input: SearchInput = { ...request.body }
+        delete (input as { _csrf?: string })._csrf
+        try {
+          const result = await services.search.search(signedInActor(request), input, requestContext(request))
+          return await page(reply, { input, result, searched: true })
+        } catch (error) {
+          if (error instanceof ValidationError) {
+            return page(reply, { input, ...formErrors(error.fieldErrors) }, 400)
+          }
+          throw error
+        }
+      },
+    )
+
+    app.get(
+      paths.api.search,
+      {
+        config: { access: { capability: 'person:search' } },
+        schema: {
+          tags: ['people'],
+          summary:
+            'Search people by fuzzy name or alias, date of birth, identifier, phone, vehicle or postcode: only those the caller may see, best match first',
+          description:
+            'Every criterion given must match. At most `limit` (1 to 50) results a page; pass `next` as `after` for the following page. Each result shown is audited as a read.',
+          security: [{ bearer: [] }],
+          querystring: SearchQuery,
+          response: {
+            200: Type.Object({
+              results: Type.Array(SearchResultSchema),
+              next: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...problems,
+          },
+        },
+      },
+      async function searchApiGet(request) {
+        const { results, next } = await services.search.search(
+          apiActor(request),
+          request.query,
+          requestContext(request),
+        )
+        return { results, next }
+      },
+    )
+  }
+}

@@ -1,0 +1,150 @@
+import { withTransaction, type Database } from '../../db/database.ts'
+import { auditActorOf } from '../../platform/access/actor.ts'
+import {
+  decideSearchMatch,
+  visibleFields,
+  type Actor,
+  type FieldGroup,
+} from '../../platform/access/policy.ts'
+import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
+import type { RequestContext } from '../../platform/auth/auth-service.ts'
+import { ValidationError } from '../../platform/errors.ts'
+import { ageInYears, todayInLondon } from '../people/age.ts'
+import { criteriaNames, encodeCursor, parseSearch, type SearchInput } from './search-input.ts'
+import type { SearchCriteria, SearchCursor, SearchRepository, SearchRow } from './search-repository.ts'
+
+/** One match, with only the fields the policy lets the searcher see. */
+export interface SearchResult {
+  id: string
+  kind?: string
+  kindLabel?: string
+  givenName?: string
+  familyName?: string | null
+  dateOfBirth?: string | null
+  age?: number | null
+  /** What the match was found by: the criteria given, and "alias" when a name matched an alias. */
+  matchedOn: string[]
+}
+
+const RESULT_FIELD_GROUPS: Readonly<Record<string, FieldGroup>> = {
+  kind: 'identity',
+  kindLabel: 'identity',
+  givenName: 'identity',
+  familyName: 'identity',
+  dateOfBirth: 'identity',
+  age: 'identity',
+}
+
+export interface SearchPage {
+  criteria: SearchCriteria
+  results: SearchResult[]
+  /** Give as `after` for the next page; null when there are no more. */
+  next: string | null
+}
+
+function matchedOn(criteria: SearchCriteria, row: SearchRow): string[] {
+  return criteriaNames(criteria)
+    .filter((c) => c !== 'kind')
+    .map((c) => (c === 'name' && row.nameMatch === 'alias' ? 'alias' : c))
+}
+
+export function searchService(database: Database, repository: SearchRepository, audit: AuditWriter) {
+  return {
+    /**
+     * People matching the search that the actor may see, best match first, at most `limit` (≤ 50) a page.
+     * Each result shown is audited as a read (via search) in the same transaction as the search event itself,
+     * which records which criteria were used (never their values) and how many were shown.
+     */
+    async search(actor: Actor, input: SearchInput, ctx: RequestContext): Promise<SearchPage> {
+      const parsed = parseSearch(input)
+      if ('errors' in parsed) throw new ValidationError(parsed.errors)
+      const { criteria, limit } = parsed.ok
+      return withTransaction(
+        database,
+        { actorId: actor.userId, partnershipId: actor.partnershipId },
+        async (trx) => {
+          const results: SearchResult[] = []
+          let after: SearchCursor | null = parsed.ok.after
+          let more = true
+          const today = todayInLondon()
+          // The scope narrows to rows the actor has some relationship with; the policy may still refuse some,
+          // so read a little ahead, a few times at most.
+          for (let round = 0; round < 3 && results.length < limit && more; round++) {
+            const batch = limit * 2 + 1
+            const rows = await repository.search(trx, {
+              partnershipId: actor.partnershipId,
+              actorId: actor.userId,
+              criteria,
+              scope: {
+                userId: actor.userId,
+                agencyId: actor.agencyId,
+                teamIds: [...new Set([...actor.teamIds, ...actor.managedTeamIds])],
+                byAgency: actor.roles.includes('dsl'),
+              },
+              after,
+              limit: batch,
+            })
+            more = rows.length === batch
+            for (const row of rows) {
+              if (results.length === limit) {
+                more = true
+                break
+              }
+              after = { score: row.score, id: row.id }
+              const decision = decideSearchMatch(actor, row.facts)
+              if (!decision.allowed) continue
+              const full = {
+                kind: row.kind,
+                kindLabel: row.kindLabel,
+                givenName: row.givenName,
+                familyName: row.familyName,
+                dateOfBirth: row.dateOfBirth,
+                age:
+                  row.dateOfBirth !== null
+                    ? ageInYears(row.dateOfBirth, today)
+                    : row.estimatedAge !== null && row.estimatedAgeOn !== null
+                      ? row.estimatedAge + ageInYears(row.estimatedAgeOn, today)
+                      : null,
+              }
+              results.push({
+                ...visibleFields(decision, full, RESULT_FIELD_GROUPS),
+                id: row.id,
+                matchedOn: matchedOn(criteria, row),
+              })
+              await audit.write(trx, {
+                action: 'record.read',
+                outcome: 'allowed',
+                partnershipId: actor.partnershipId,
+                actor: auditActorOf(actor),
+                record: { type: 'person', id: row.id },
+                requestId: ctx.requestId,
+                ip: ctx.ip,
+                details: {
+                  via: 'search',
+                  breakGlass: decision.breakGlass,
+                  relationships: decision.relationships.join(' '),
+                },
+              })
+            }
+          }
+          await audit.write(trx, {
+            action: 'record.search',
+            outcome: 'allowed',
+            partnershipId: actor.partnershipId,
+            actor: auditActorOf(actor),
+            requestId: ctx.requestId,
+            ip: ctx.ip,
+            details: { criteria: criteriaNames(criteria).join(' '), results: results.length },
+          })
+          return {
+            criteria,
+            results,
+            next: more && after !== null ? encodeCursor(after) : null,
+          }
+        },
+      )
+    },
+  }
+}
+
+export type SearchService = ReturnType<typeof searchService>
