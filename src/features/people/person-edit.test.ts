@@ -694,3 +694,20 @@ describe('the people API: create and change', () => {
     assert.equal(await people(w.db.ownerUrl, w.worker.partnershipId), 1)
   })
 })
+
+describe('the people API’s documentation', () => {
+  it('documents creating and changing people under the people tag', async (t) => {
+    const { app } = await build(t)
+    const doc = (await app.inject(paths.api.openapi)).json<{
+      paths: Record<string, Record<string, { tags?: string[] }>>
+    }>()
+    const at = (path: string, method: string) => doc.paths[path]?.[method]?.tags
+    assert.deepEqual(at('/api/v1/people', 'post'), ['people'])
+    assert.deepEqual(at('/api/v1/people/{id}', 'patch'), ['people'])
+    assert.deepEqual(at('/api/v1/people/{id}/aliases', 'post'), ['people'])
+    assert.deepEqual(at('/api/v1/people/{id}/aliases/{aliasId}', 'delete'), ['people'])
+    assert.deepEqual(at('/api/v1/people/{id}/statuses', 'post'), ['people'])
+    assert.deepEqual(at('/api/v1/people/{id}/statuses/{statusId}', 'patch'), ['people'])
+    assert.equal(doc.paths['/people/new'], undefined, 'pages are not in the API document')
+  })
+})
