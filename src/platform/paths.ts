@@ -87,6 +87,25 @@ export const paths = {
     newForPerson: (personId: string) => `/people/${encodeURIComponent(personId)}/links/new`,
   },
   search: { page: '/search' },
+  concerns: {
+    new: '/concerns/new',
+    show: (id: string) => `/concerns/${encodeURIComponent(id)}`,
+    details: (id: string) => `/concerns/${encodeURIComponent(id)}/details`,
+    check: (id: string) => `/concerns/${encodeURIComponent(id)}/check`,
+  },
+  referrals: {
+    mine: '/referrals',
+    show: (id: string) => `/referrals/${encodeURIComponent(id)}`,
+    review: (id: string) => `/referrals/${encodeURIComponent(id)}/review`,
+    decision: (id: string) => `/referrals/${encodeURIComponent(id)}/decision`,
+    withdraw: (id: string) => `/referrals/${encodeURIComponent(id)}/withdraw`,
+    notify: (id: string) => `/referrals/${encodeURIComponent(id)}/notifications/new`,
+  },
+  frontDoor: '/front-door',
+  notifications: {
+    outstanding: '/notifications',
+    acknowledge: (id: string) => `/notifications/${encodeURIComponent(id)}/acknowledge`,
+  },
   accessibility: '/accessibility',
   health: {
     liveness: '/health',
@@ -117,11 +136,24 @@ export const paths = {
     personStatuses: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/statuses`,
     personStatus: (id: string, statusId: string) =>
       `${API_PREFIX}/people/${encodeURIComponent(id)}/statuses/${encodeURIComponent(statusId)}`,
+    concerns: `${API_PREFIX}/concerns`,
+    concern: (id: string) => `${API_PREFIX}/concerns/${encodeURIComponent(id)}`,
+    screeningGuide: `${API_PREFIX}/screening/guide`,
+    screeningSuggest: `${API_PREFIX}/screening/suggest`,
     links: `${API_PREFIX}/links`,
     link: (id: string) => `${API_PREFIX}/links/${encodeURIComponent(id)}`,
     linkEnd: (id: string) => `${API_PREFIX}/links/${encodeURIComponent(id)}/end`,
     personLinks: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/links`,
     chronology: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/chronology`,
+    referrals: `${API_PREFIX}/referrals`,
+    referral: (id: string) => `${API_PREFIX}/referrals/${encodeURIComponent(id)}`,
+    referralReview: (id: string) => `${API_PREFIX}/referrals/${encodeURIComponent(id)}/review`,
+    referralDecision: (id: string) => `${API_PREFIX}/referrals/${encodeURIComponent(id)}/decision`,
+    referralWithdraw: (id: string) => `${API_PREFIX}/referrals/${encodeURIComponent(id)}/withdraw`,
+    referralNotifications: (id: string) => `${API_PREFIX}/referrals/${encodeURIComponent(id)}/notifications`,
+    notifications: `${API_PREFIX}/notifications`,
+    notificationAcknowledge: (id: string) =>
+      `${API_PREFIX}/notifications/${encodeURIComponent(id)}/acknowledge`,
   },
 } as const
 

@@ -125,6 +125,17 @@ export function describeEvent(
       href = other?.href ?? null
       break
     }
+    case 'referral': {
+      const reasons = str(data.reasons)
+      if (event.action === 'submitted') title = 'Referral sent to the front door'
+      else if (event.action === 'review-started') title = 'Referral review started'
+      else if (event.action === 'decided')
+        title = `Referral decided: ${event.codeLabel ?? 'decision recorded'}`
+      else title = 'Referral withdrawn'
+      description = reasons ?? ''
+      href = paths.referrals.show(event.sourceId)
+      break
+    }
     default:
       title = sentence(`${event.type} ${event.action}`)
   }

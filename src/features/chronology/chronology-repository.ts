@@ -126,6 +126,28 @@ const merge: ChronologySource = {
      WHERE (m.survivor_id = ${id} OR m.merged_id = ${id}) AND ev.at IS NOT NULL`,
 }
 
+const referral: ChronologySource = {
+  type: 'referral',
+  label: 'Referrals',
+  // Sent, review started, decided (the decision type and its reasons) or withdrawn (with why).
+  select: (id) => sql`
+    SELECT 'referral:' || r.id || ':' || ev.action, 'referral', ev.action, ev.at, NULL::date, ev.agency, ev.by,
+           'referral', r.id, CASE WHEN ev.action = 'decided' THEN r.decision END,
+           CASE WHEN ev.action = 'decided' THEN dt.label END, NULL, NULL,
+           jsonb_build_object('reasons', CASE WHEN ev.action = 'decided' THEN r.decision_reasons
+                                              WHEN ev.action = 'withdrawn' THEN r.withdrawn_reason END,
+                              'exploitationGrounds', to_jsonb(r.exploitation_grounds),
+                              'cinFactors', to_jsonb(r.cin_factors))
+      FROM referral r
+      LEFT JOIN referral_decision_type dt ON dt.code = r.decision
+     CROSS JOIN LATERAL (VALUES
+             ('submitted', r.submitted_at, r.referrer_id, r.referrer_agency_id),
+             ('review-started', r.review_started_at, r.reviewer_id, NULL::uuid),
+             ('decided', r.decided_at, r.decided_by, NULL::uuid),
+             ('withdrawn', r.withdrawn_at, r.withdrawn_by, NULL::uuid)) ev(action, at, by, agency)
+     WHERE r.person_id = ${id} AND ev.at IS NOT NULL`,
+}
+
 /** Every source of a child's chronology, in the order their types are offered as filters. */
 export const CHRONOLOGY_SOURCES: readonly ChronologySource[] = [
   record,
@@ -134,6 +156,7 @@ export const CHRONOLOGY_SOURCES: readonly ChronologySource[] = [
   link,
   flag,
   merge,
+  referral,
 ]
 
 export interface RawEvent {
