@@ -151,8 +151,8 @@ export function locationRoutes(services: Services): FastifyPluginAsyncTypebox {
       async function locationNewPost(request, reply) {
         const values = formOf(request.body)
         try {
-          const id = await locations.create(signedInActor(request), values, requestContext(request))
-          return await reply.redirect(paths.locations.show(id), 303)
+          const created = await locations.create(signedInActor(request), values, requestContext(request))
+          return await reply.redirect(paths.locations.show(created.id), 303)
         } catch (error) {
           if (error instanceof ValidationError) return form(reply, values, { errors: error.fieldErrors }, 400)
           throw error
@@ -243,11 +243,13 @@ export function locationRoutes(services: Services): FastifyPluginAsyncTypebox {
         },
       },
       async function locationApiPost(request, reply) {
-        const actor = apiActor(request)
-        const ctx = requestContext(request)
-        const id = await locations.create(actor, apiForm(request.body), ctx, 'api')
-        const read = await locations.read(actor, id, ctx, 'api')
-        return reply.code(201).send({ location: read.location })
+        const location = await locations.create(
+          apiActor(request),
+          apiForm(request.body),
+          requestContext(request),
+          'api',
+        )
+        return reply.code(201).send({ location })
       },
     )
 
@@ -293,12 +295,16 @@ export function locationRoutes(services: Services): FastifyPluginAsyncTypebox {
         },
       },
       async function locationApiPut(request) {
-        const actor = apiActor(request)
-        const ctx = requestContext(request)
         const { version, ...body } = request.body
-        await locations.update(actor, request.params.id, version, apiForm(body), ctx, 'api')
-        const read = await locations.read(actor, request.params.id, ctx, 'api')
-        return { location: read.location }
+        const location = await locations.update(
+          apiActor(request),
+          request.params.id,
+          version,
+          apiForm(body),
+          requestContext(request),
+          'api',
+        )
+        return { location }
       },
     )
   }

@@ -103,6 +103,13 @@ export function locationService(database: Database, locations: LocationRepositor
     return { row, decision }
   }
 
+  /** The row just written (the change's own transaction sees it). */
+  async function written(trx: Transaction<DB>, id: string): Promise<LocationRow> {
+    const row = await locations.find(trx, id)
+    if (row === undefined) throw new Error('location written but not found')
+    return row
+  }
+
   /** Reads a location inside the caller's transaction, audited; undefined when missing or not allowed. */
   async function readIn(
     trx: Transaction<DB>,
@@ -143,7 +150,12 @@ export function locationService(database: Database, locations: LocationRepositor
     },
 
     /** Records a new location; its audit row commits with it. Bad input: ValidationError, nothing written. */
-    async create(actor: Actor, form: LocationForm, ctx: RequestContext, via: 'page' | 'api' = 'page') {
+    async create(
+      actor: Actor,
+      form: LocationForm,
+      ctx: RequestContext,
+      via: 'page' | 'api' = 'page',
+    ): Promise<LocationView> {
       const input = parseLocation(form)
       const decision = decide(actor, 'write', { kind: 'location', partnershipId: actor.partnershipId })
       // The route already refused a role without link:write; an API token's narrower scopes end here.
@@ -164,7 +176,7 @@ export function locationService(database: Database, locations: LocationRepositor
           ip: ctx.ip,
           details: { via, kind: input.kind, coordinates: input.latitude !== null },
         })
-        return id
+        return locationView(await written(trx, id))
       })
     },
 
@@ -179,7 +191,7 @@ export function locationService(database: Database, locations: LocationRepositor
       form: LocationForm,
       ctx: RequestContext,
       via: 'page' | 'api' = 'page',
-    ): Promise<void> {
+    ): Promise<LocationView> {
       const input = parseLocation(form)
       const outcome = await withTransaction(database, context(actor), async (trx) => {
         const found = await decided(trx, actor, id, 'write', ctx)
@@ -200,10 +212,11 @@ export function locationService(database: Database, locations: LocationRepositor
           ip: ctx.ip,
           details: { via, kind: input.kind, version: version + 1 },
         })
-        return 'updated' as const
+        return locationView(await written(trx, id))
       })
       if (outcome === 'not-found') throw new NotFoundError()
       if (outcome === 'stale') throw new ConflictError()
+      return outcome
     },
   }
 }

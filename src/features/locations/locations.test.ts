@@ -192,6 +192,10 @@ describe('the locations API', () => {
     }>()
     assert.equal(location.postcode, 'NS1 4AB')
     assert.equal(location.latitude, '52.500000')
+    assert.deepEqual(
+      (await audits(w.db.ownerUrl, location.id)).map((a) => [a.action, a.details.via]),
+      [['record.create', 'api']],
+    )
     const got = await w.app.inject({ url: `${paths.api.locations}/${location.id}`, headers: auth })
     assert.equal(got.statusCode, 200)
     const put = (version: number, postcode = 'NS2 5DE') =>

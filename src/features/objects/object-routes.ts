@@ -156,12 +156,12 @@ export function objectRoutes(services: Services): FastifyPluginAsyncTypebox {
       async function objectNewPost(request, reply) {
         const values = pageOf(request.body)
         try {
-          const id = await objects.create(
+          const created = await objects.create(
             signedInActor(request),
             fromPage(values, values.kind),
             requestContext(request),
           )
-          return await reply.redirect(paths.objects.show(id), 303)
+          return await reply.redirect(paths.objects.show(created.id), 303)
         } catch (error) {
           if (error instanceof ValidationError) return form(reply, values, { errors: error.fieldErrors }, 400)
           throw error
@@ -253,22 +253,19 @@ export function objectRoutes(services: Services): FastifyPluginAsyncTypebox {
         },
       },
       async function objectApiPost(request, reply) {
-        const actor = apiActor(request)
-        const ctx = requestContext(request)
         const body = request.body
-        const id = await objects.create(
-          actor,
+        const object = await objects.create(
+          apiActor(request),
           {
             kind: body.kind,
             value: body.value,
             platform: body.platform ?? undefined,
             description: body.description ?? undefined,
           },
-          ctx,
+          requestContext(request),
           'api',
         )
-        const read = await objects.read(actor, id, ctx, 'api')
-        return reply.code(201).send({ object: read.object })
+        return reply.code(201).send({ object })
       },
     )
 
@@ -309,11 +306,9 @@ export function objectRoutes(services: Services): FastifyPluginAsyncTypebox {
         },
       },
       async function objectApiPut(request) {
-        const actor = apiActor(request)
-        const ctx = requestContext(request)
         const { version, ...body } = request.body
-        await objects.update(
-          actor,
+        const object = await objects.update(
+          apiActor(request),
           request.params.id,
           version,
           {
@@ -321,11 +316,10 @@ export function objectRoutes(services: Services): FastifyPluginAsyncTypebox {
             platform: body.platform ?? undefined,
             description: body.description ?? undefined,
           },
-          ctx,
+          requestContext(request),
           'api',
         )
-        const read = await objects.read(actor, request.params.id, ctx, 'api')
-        return { object: read.object }
+        return { object }
       },
     )
   }

@@ -107,6 +107,13 @@ export function objectService(database: Database, objects: ObjectRepository, aud
     return { row, decision }
   }
 
+  /** The row just written (the change's own transaction sees it). */
+  async function written(trx: Transaction<DB>, id: string): Promise<ObjectRow> {
+    const row = await objects.find(trx, id)
+    if (row === undefined) throw new Error('object written but not found')
+    return row
+  }
+
   return {
     /** One object, audited as a read; NotFoundError when missing or not allowed (the denial audited). */
     async read(
@@ -140,7 +147,7 @@ export function objectService(database: Database, objects: ObjectRepository, aud
       form: ObjectForm,
       ctx: RequestContext,
       via: 'page' | 'api' = 'page',
-    ): Promise<string> {
+    ): Promise<ObjectView> {
       const input = parseObject(form)
       if (!decide(actor, 'write', { kind: 'object', partnershipId: actor.partnershipId }).allowed) {
         throw new NotFoundError()
@@ -163,7 +170,7 @@ export function objectService(database: Database, objects: ObjectRepository, aud
             ip: ctx.ip,
             details: { via, kind: input.kind },
           })
-          return id
+          return objectView(await written(trx, id))
         })
       } catch (error) {
         // Two people recording the same phone at once: the unique index decides, with the same message.
@@ -183,7 +190,7 @@ export function objectService(database: Database, objects: ObjectRepository, aud
       form: ObjectForm,
       ctx: RequestContext,
       via: 'page' | 'api' = 'page',
-    ): Promise<void> {
+    ): Promise<ObjectView> {
       let input: ObjectInput | undefined
       try {
         const outcome = await withTransaction(database, context(actor), async (trx) => {
@@ -203,10 +210,11 @@ export function objectService(database: Database, objects: ObjectRepository, aud
             ip: ctx.ip,
             details: { via, kind: input.kind, version: version + 1 },
           })
-          return 'updated' as const
+          return objectView(await written(trx, id))
         })
         if (outcome === 'not-found') throw new NotFoundError()
         if (outcome === 'stale') throw new ConflictError()
+        return outcome
       } catch (error) {
         if (isUniqueViolation(error) && input !== undefined) throw duplicate(input)
         throw error
