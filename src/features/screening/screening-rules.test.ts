@@ -3,14 +3,14 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { createTestDatabase } from '../../../test/helpers/database.ts'
 import { screeningRepository, type Guide } from './screening-repository.ts'
-import { findStreetTerms, suggestLevel, type Tick } from './screening-rules.ts'
+import { findStreetTerms, suggestLevel, type ChildFacts, type Tick } from './screening-rules.ts'
 
 const RECENCIES = ['current', 'within-6-months', '6-to-12-months', 'older'] as const
 const adult15 = { ageYears: 15, learningDisability: false }
 
 describe('screening: the suggested level from the seeded guide', () => {
   let guide: Guide
-  const suggest = (ticks: Tick[], child = adult15) =>
+  const suggest = (ticks: Tick[], child: ChildFacts = adult15) =>
     suggestLevel(guide.rules, guide.items, guide.levels, ticks, child)
 
   it('loads the current guide with its items, the five-level scale and the street terms', async (t) => {
