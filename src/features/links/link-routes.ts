@@ -385,6 +385,7 @@ export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
               fromKind: body.from.kind,
               fromId: body.from.id,
               to: body.to.id,
+              toKind: body.to.kind ?? '',
               fromDate: body.fromDate ?? '',
               toDate: body.toDate ?? '',
               source: body.source,

@@ -68,7 +68,7 @@ export interface LinkFromHere extends LinkView {
 
 export interface LinkForm {
   person: EndView
-  types: LinkTypeRow[]
+  types: Array<{ value: string; text: string }>
   agencies: Array<{ id: string; name: string }>
 }
 
@@ -82,9 +82,33 @@ const DENIED: Decision = {
   denial: 'relationship',
 }
 
-/** Which entity kinds a link type allows at its far end, from the near end's kind. */
-const kindsFor = (type: LinkTypeRow | undefined, fromKind: string): EntityKind[] =>
-  type !== undefined && type.fromKinds.includes(fromKind as EntityKind) ? type.toKinds : []
+/** Which entity kinds a link type allows at the far end, from the named end's kind (and an asked-for kind). */
+function kindsFor(type: LinkTypeRow | undefined, input: LinkInput): EntityKind[] {
+  if (type === undefined) return []
+  const [near, far] = input.reverse === true ? [type.toKinds, type.fromKinds] : [type.fromKinds, type.toKinds]
+  if (!near.includes(input.fromKind as EntityKind)) return []
+  return input.toKind === undefined || input.toKind === '' ? far : far.filter((kind) => kind === input.toKind)
+}
+
+/** On a person's page: each type that can start at a person, and each one-way type that can end at one. */
+export function typeOptions(types: readonly LinkTypeRow[]): Array<{ value: string; text: string }> {
+  const options: Array<{ value: string; text: string }> = []
+  for (const type of types) {
+    if (type.fromKinds.includes('person')) {
+      options.push({ value: type.code, text: `${type.label} (a ${type.toKinds.join(' or ')})` })
+    }
+    if (type.toKinds.includes('person') && type.label !== type.inverseLabel) {
+      options.push({
+        value: `${REVERSE}${type.code}`,
+        text: `${type.inverseLabel} (a ${type.fromKinds.join(' or ')})`,
+      })
+    }
+  }
+  return options
+}
+
+/** A type option read from the other end: the person is the link's "to" end. */
+const REVERSE = '~'
 
 export function linkService(
   database: Database,
@@ -314,10 +338,7 @@ export function linkService(
           'link end not visible',
         )
     }
-    const kinds = kindsFor(
-      checked.value?.type ?? types.find((t) => t.code === input.linkType),
-      input.fromKind,
-    )
+    const kinds = kindsFor(checked.value?.type ?? types.find((t) => t.code === input.linkType), input)
     let toEnd: Resolved | undefined
     if (input.to.trim() === '') errors.push({ field: 'to', message: MESSAGES.to })
     else if (kinds.length > 0) {
@@ -347,13 +368,14 @@ export function linkService(
     const decision = decideLink(actor, 'write', [fromEnd.decision, toEnd.decision])
     if (!decision.allowed) return { errors: [{ field: 'to', message: MESSAGES.notVisible }] }
     const value = checked.value
+    const [start, finish] = input.reverse === true ? [toEnd.end, fromEnd.end] : [fromEnd.end, toEnd.end]
     const id = await links.create(trx, {
       partnershipId: actor.partnershipId,
       linkType: value.type.code,
-      fromKind: fromEnd.end.kind,
-      fromId: fromEnd.end.id,
-      toKind: toEnd.end.kind,
-      toId: toEnd.end.id,
+      fromKind: start.kind,
+      fromId: start.id,
+      toKind: finish.kind,
+      toId: finish.id,
       fromDate: value.fromDate,
       toDate: value.toDate,
       source: value.source,
@@ -370,8 +392,8 @@ export function linkService(
       record: { type: 'link', id },
       details: {
         linkType: value.type.code,
-        fromKind: fromEnd.end.kind,
-        toKind: toEnd.end.kind,
+        fromKind: start.kind,
+        toKind: finish.kind,
         confidence: value.confidence,
         intelligence: value.sourceEvaluation !== null,
         breakGlass: decision.breakGlass,
@@ -386,7 +408,7 @@ export function linkService(
       const result = await withTransaction(database, context(actor), async (trx) => {
         const person = await personEnd(trx, actor, personId, ctx, 'link-form')
         if (person === undefined) return undefined
-        const types = (await links.types(trx)).filter((t) => t.fromKinds.includes('person'))
+        const types = typeOptions(await links.types(trx))
         return { person: person.end, types, agencies: await links.agencies(trx, actor.partnershipId) }
       })
       if (result === undefined) throw new NotFoundError()
@@ -406,7 +428,15 @@ export function linkService(
       const outcome = await withTransaction(database, context(actor), async (trx) => {
         const person = await personEnd(trx, actor, personId, ctx, 'link-form')
         if (person === undefined) return 'not-found' as const
-        return createIn(trx, actor, { ...input, fromKind: 'person', fromId: personId }, ctx, person)
+        const reverse = input.linkType.startsWith(REVERSE)
+        const linkType = reverse ? input.linkType.slice(REVERSE.length) : input.linkType
+        return createIn(
+          trx,
+          actor,
+          { ...input, linkType, reverse, fromKind: 'person', fromId: personId },
+          ctx,
+          person,
+        )
       })
       if (outcome === 'not-found') throw new NotFoundError()
       if ('errors' in outcome) throw new ValidationError(outcome.errors)

@@ -8,8 +8,13 @@ export type DateInput = string | { day: string; month: string; year: string }
 /** A new link as the caller gave it (the page's form or the API's JSON), before any checks. */
 export interface LinkInput {
   linkType: string
+  /** The end named by id (on a person's page, that person). */
   fromKind: string
   fromId: string
+  /** The named end is the link's "to" end (e.g. "exploits" recorded from the adult's page as "exploited by"). */
+  reverse?: boolean
+  /** Limits the look-up of the other end to one kind. */
+  toKind?: string
   /** The other end: a record id, or an exact identifier (NHS number, police id, phone, registration, postcode). */
   to: string
   fromDate: DateInput
@@ -118,7 +123,7 @@ export function validateLinkFields(
   const type = types.find((t) => t.code === input.linkType)
   if (input.linkType.trim() === '' || type === undefined)
     errors.push({ field: 'linkType', message: MESSAGES.type })
-  else if (!type.fromKinds.includes(input.fromKind as EntityKind))
+  else if (!(input.reverse === true ? type.toKinds : type.fromKinds).includes(input.fromKind as EntityKind))
     errors.push({ field: 'linkType', message: MESSAGES.typeKinds })
   const from = parseDate(input.fromDate, 'Date the link started', today)
   if ('error' in from) errors.push({ field: 'fromDate', message: from.error })

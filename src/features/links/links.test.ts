@@ -178,6 +178,26 @@ describe('adding a link from a person’s page', () => {
     assert.match(page.body, /4 Test Court/)
   })
 
+  it('records a one-way link read from the other end: from the adult’s page, “exploits” the child is stored as child exploited by adult', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.worker)
+    const form = await agent.get(paths.links.newForPerson(w.adult.id))
+    assert.match(form.body, /value="~exploited-by"/)
+    const res = await agent.post(paths.links.newForPerson(w.adult.id), {
+      ...FORM,
+      linkType: '~exploited-by',
+      to: w.child.id,
+    })
+    assert.equal(res.statusCode, 303, res.body)
+    const rows = await ownerQuery<{ link_type: string; from_id: string; to_id: string }>(
+      w.db.ownerUrl,
+      'SELECT link_type, from_id, to_id FROM link',
+    )
+    assert.deepEqual(rows, [{ link_type: 'exploited-by', from_id: w.child.id, to_id: w.adult.id }])
+    const adultPage = await agent.get(paths.people.show(w.adult.id))
+    assert.match(adultPage.body, /Exploits/)
+  })
+
   const bad: Array<[string, Record<string, string>, RegExp]> = [
     ['missing type', { linkType: '' }, /Select the type of link/],
     [
