@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
+import { duplicatesBeforeCreate } from '../duplicates/duplicate-check.ts'
 import { personInputOf } from './person-edit-service.ts'
 import {
   ALIAS_KINDS,
@@ -65,7 +66,8 @@ const ALIAS_FORM = {
 }
 const STATUS_FORM = { statutoryStatus: text(40), ...dateParts('statusFrom'), ...dateParts('statusTo') }
 const NewForm = Type.Object(
-  { ...DETAILS_FORM, ...ALIAS_FORM, ...STATUS_FORM },
+  // duplicatesChecked: the user has seen the possible duplicates and chose to create a new record anyway.
+  { ...DETAILS_FORM, ...ALIAS_FORM, ...STATUS_FORM, duplicatesChecked: text(10) },
   { additionalProperties: false },
 )
 const EditForm = Type.Object({ ...DETAILS_FORM, version: text(12) }, { additionalProperties: false })
@@ -288,25 +290,32 @@ const API_FIELDS: Readonly<Record<string, string>> = {
   statusFrom: 'fromDate',
   statusTo: 'toDate',
 }
-function apiErrors(error: ValidationError, prefix = ''): ValidationError {
+/**
+ * The service's field names as JSON pointers into the API body: in a create body, other names and statuses are
+ * lists (/body/aliases/0/name); in a body about one alias or status they are its own fields (/body/name).
+ */
+function apiErrors(error: ValidationError, body: 'create' | 'one'): ValidationError {
   return new ValidationError(
     error.fieldErrors.map((e) => {
       const alias = /^alias(\d+)(Kind|Name)$/.exec(e.field)
-      if (alias)
-        return { ...e, field: `/body/aliases/${alias[1] ?? '0'}/${alias[2] === 'Kind' ? 'kind' : 'name'}` }
       const status = /^(statutoryStatus|statusFrom|statusTo)(\d*)$/.exec(e.field)
-      if (status && prefix === 'statuses') {
-        return { ...e, field: `/body/statuses/${status[2] || '0'}/${API_FIELDS[status[1] ?? ''] ?? ''}` }
+      let field = `/body/${API_FIELDS[e.field] ?? e.field}`
+      if (alias) {
+        const part = alias[2] === 'Kind' ? 'kind' : 'name'
+        field = body === 'create' ? `/body/aliases/${alias[1] ?? '0'}/${part}` : `/body/${part}`
+      } else if (status) {
+        const part = API_FIELDS[status[1] ?? ''] ?? ''
+        field = body === 'create' ? `/body/statuses/${status[2] || '0'}/${part}` : `/body/${part}`
       }
-      return { ...e, field: `/body/${API_FIELDS[e.field.replace(/\d+$/, '')] ?? e.field}` }
+      return { ...e, field }
     }),
   )
 }
-const asApi = async <T>(work: () => Promise<T>, prefix = ''): Promise<T> => {
+const asApi = async <T>(work: () => Promise<T>, body: 'create' | 'one' = 'one'): Promise<T> => {
   try {
     return await work()
   } catch (error) {
-    if (error instanceof ValidationError) throw apiErrors(error, prefix)
+    if (error instanceof ValidationError) throw apiErrors(error, body)
     throw error
   }
 }
@@ -340,12 +349,22 @@ export function personEditRoutes(services: Services): FastifyPluginAsyncTypebox 
       return renderNew(request, reply, { kind: 'child' })
     })
 
-    // Kept simple on purpose: a duplicate check can go between the input and create().
     app.post(
       paths.people.new,
       { config: write, schema: { ...hidden, body: NewForm } },
       async function personNewPost(request, reply) {
         const body = request.body as Form
+        // Before saving: possible duplicates the user may see, with "this is the same person" (their record)
+        // or "create a new record anyway" (the same form again, now marked as checked).
+        if (body.duplicatesChecked !== 'yes') {
+          const duplicates = await duplicatesBeforeCreate(
+            services.duplicates,
+            signedInActor(request),
+            body,
+            requestContext(request),
+          )
+          if (duplicates.length > 0) return renderNew(request, reply, body, { duplicates })
+        }
         const input = {
           person: personFromForm(body),
           aliases: aliasesFromForm(body),
@@ -618,7 +637,7 @@ export function personEditRoutes(services: Services): FastifyPluginAsyncTypebox 
         }
         const id = await asApi(
           () => edit.create(apiActor(request), input, requestContext(request), 'api'),
-          'statuses',
+          'create',
         )
         return reply.code(201).send({ id, version: 1 })
       },

@@ -656,6 +656,34 @@ describe('the people API: create and change', () => {
       assert.doesNotMatch(res.body, new RegExp(w.child.givenName))
     }
     assert.equal(await people(w.db.ownerUrl, w.worker.partnershipId), before)
+
+    // Changing a record: an NHS number held by another record, an alias without a name.
+    const other = await createPerson(w.db.database, w.worker.partnershipId)
+    const taken = await w.app.inject({
+      method: 'PATCH',
+      url: paths.api.person(w.child.id),
+      headers: auth,
+      payload: { version: 1, nhsNumber: other.nhsNumber },
+    })
+    assert.equal(taken.statusCode, 400)
+    assert.deepEqual(taken.json<{ errors: unknown[] }>().errors, [
+      { field: '/body/nhsNumber', message: 'A record with this NHS number already exists' },
+    ])
+    const nameless = await w.app.inject({
+      method: 'POST',
+      url: paths.api.personAliases(w.child.id),
+      headers: auth,
+      payload: { version: 1, kind: 'alias', name: ' ' },
+    })
+    assert.equal(nameless.statusCode, 400)
+    assert.equal(nameless.json<{ errors: Array<{ field: string }> }>().errors[0]?.field, '/body/name')
+    const [row] = await ownerQuery<{ version: number; nhs_number: string }>(
+      w.db.ownerUrl,
+      'SELECT version, nhs_number FROM person WHERE id = $1',
+      [w.child.id],
+    )
+    assert.deepEqual(row, { version: 1, nhs_number: w.child.nhsNumber })
+    assert.equal(await countRows(w.db.ownerUrl, 'person_alias'), 0)
   })
 
   it('a record the caller may not change is 404 (audited); a token without person:write is 403', async (t) => {
