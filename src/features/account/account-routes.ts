@@ -33,6 +33,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
           profile,
           canReadAudit: can(actorOf(user), 'audit:read'),
           canReadPeople: can(actorOf(user), 'person:read'),
+          canRecordPlaces: can(actorOf(user), 'link:write'),
           canReviewBreakGlass: can(actorOf(user), 'break-glass:review'),
           canManageUsers: can(actorOf(user), 'user:manage'),
           canManageAgencies: can(actorOf(user), 'agency:manage'),

@@ -332,6 +332,19 @@ describe('the task list', () => {
   })
 })
 
+describe('home', () => {
+  it('links to the task list and, for those who record links, to recording places and things', async (t) => {
+    const w = await world(t)
+    const worker = await (await signIn(w.app, w.worker)).get(paths.home)
+    assert.match(worker.body, new RegExp(`href="${paths.tasks}"`))
+    assert.match(worker.body, new RegExp(`href="${paths.locations.new}"`))
+    assert.match(worker.body, new RegExp(`href="${paths.objects.new}"`))
+    const dsl = await (await signIn(w.app, w.dsl)).get(paths.home)
+    assert.match(dsl.body, new RegExp(`href="${paths.tasks}"`))
+    assert.doesNotMatch(dsl.body, new RegExp(`href="${paths.locations.new}"`))
+  })
+})
+
 describe('the flags API', () => {
   it('sets, lists, reviews and removes a flag; bad input 400 with nothing written; the due-review list', async (t) => {
     const w = await world(t)
