@@ -24,6 +24,7 @@ import { flagRoutes } from './features/flags/flag-routes.ts'
 import { linkRoutes } from './features/links/link-routes.ts'
 import { breakGlassReviewRoutes } from './features/break-glass-review/break-glass-review-routes.ts'
 import { chronologyRoutes } from './features/chronology/chronology-routes.ts'
+import { concernRoutes } from './features/concerns/concern-routes.ts'
 import { setUpRouteGuard } from './platform/access/route-guard.ts'
 import { setUpApiAuth } from './platform/tokens/api-auth.ts'
 import { setUpCurrentUser } from './platform/auth/auth-plugin.ts'
@@ -108,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(linkRoutes(services))
   await app.register(breakGlassReviewRoutes(services))
   await app.register(chronologyRoutes(services))
+  await app.register(concernRoutes(services))
 
   return app
 }

@@ -42,6 +42,9 @@ import { mergeRepository } from './features/duplicates/merge-repository.ts'
 import { mergeService } from './features/duplicates/merge-service.ts'
 import { chronologyRepository } from './features/chronology/chronology-repository.ts'
 import { chronologyService } from './features/chronology/chronology-service.ts'
+import { concernRepository } from './features/concerns/concern-repository.ts'
+import { concernService } from './features/concerns/concern-service.ts'
+import { screeningRepository } from './features/screening/screening-repository.ts'
 import { referralRepository } from './features/referrals/referral-repository.ts'
 import { referralService } from './features/referrals/referral-service.ts'
 
@@ -66,6 +69,8 @@ export function repositories() {
     merges: mergeRepository(),
     links: linkRepository(),
     chronology: chronologyRepository(),
+    concerns: concernRepository(),
+    screening: screeningRepository(),
     referrals: referralRepository(),
   }
 }
@@ -106,6 +111,7 @@ export function services(config: Config, database: Database, options: { latestMi
     duplicates: duplicateService(database, repos.duplicates, audit),
     merges: mergeService(database, repos.merges, audit),
     chronology: chronologyService(database, repos.people, repos.chronology, audit),
+    concerns: concernService(database, repos.concerns, repos.screening, audit),
     referrals: referralService(database, repos.referrals, repos.flags, audit),
     demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
   }

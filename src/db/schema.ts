@@ -493,6 +493,7 @@ export interface ConcernTable {
   suggested_reasons: ColumnType<unknown, string | undefined, string>
   judged_level: Optional<string>
   judgement_reason: Optional<string>
+  learning_disability: Optional<boolean>
   recorded_at: Optional<Date>
   created_at: Generated<Timestamp>
   updated_at: Generated<Timestamp>

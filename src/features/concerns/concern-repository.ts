@@ -1,0 +1,343 @@
+import { sql } from 'kysely'
+import type { Executor } from '../../db/database.ts'
+import type { Recency } from '../../db/schema.ts'
+import type { ConcernFacts } from '../../platform/access/policy.ts'
+import { personRepository, type PersonWithFacts } from '../people/person-repository.ts'
+import type { Basis, Consent, FamilyAware, ValidTick } from './concern-validation.ts'
+
+/** A concern as stored (before the policy decides whether the caller may see it). */
+export interface ConcernRow {
+  id: string
+  partnershipId: string
+  personId: string
+  status: 'draft' | 'recorded'
+  recordedBy: string
+  recordedByName: string | null
+  recordedByAgencyName: string | null
+  immediateDanger: boolean
+  policeCalled: boolean | null
+  policeCalledAt: Date | null
+  policeReference: string | null
+  narrative: string | null
+  happenedOn: string | null
+  happenedAt: string | null
+  noticedBy: string | null
+  childWords: string | null
+  consent: Consent | null
+  consentNote: string | null
+  familyAware: FamilyAware | null
+  learningDisability: boolean | null
+  guideId: number | null
+  suggestedLevel: string | null
+  suggestedScore: number | null
+  suggestedReasons: string[]
+  judgedLevel: string | null
+  judgementReason: string | null
+  recordedAt: Date | null
+  createdAt: Date
+  version: number
+  indicators: Array<{ itemCode: string; evidence: string; recency: Recency; basis: Basis }>
+}
+
+export interface ConcernDetails {
+  narrative: string
+  happenedOn: string
+  happenedAt: string | null
+  noticedBy: string | null
+  childWords: string | null
+  consent: Consent
+  consentNote: string | null
+  familyAware: FamilyAware
+  learningDisability: boolean | null
+  guideId: number
+  suggestedLevel: string
+  suggestedScore: number
+  suggestedReasons: string[]
+}
+
+const people = personRepository()
+
+export function concernRepository() {
+  return {
+    /**
+     * A live child with the facts of the actor's relationship to them, and whether the actor referred them (a
+     * concern they recorded, or a referral they made): the referrer sees who the child is and nothing more.
+     */
+    async childWithFacts(
+      db: Executor,
+      personId: string,
+      actorId: string,
+    ): Promise<PersonWithFacts | undefined> {
+      const found = await people.findWithFacts(db, personId, actorId)
+      if (found === undefined) return undefined
+      const referred = await db
+        .selectFrom('concern')
+        .select(sql`1`.as('one'))
+        .where('person_id', '=', personId)
+        .where('recorded_by', '=', actorId)
+        .unionAll(
+          db
+            .selectFrom('referral')
+            .select(sql`1`.as('one'))
+            .where('person_id', '=', personId)
+            .where('referrer_id', '=', actorId),
+        )
+        .limit(1)
+        .execute()
+      return { ...found, facts: { ...found.facts, referrerIds: referred.length > 0 ? [actorId] : [] } }
+    },
+
+    /** Children the actor has raised concerns about or referred, most recent first. */
+    async referredChildIds(db: Executor, actorId: string, limit = 20): Promise<string[]> {
+      const rows = await db
+        .selectFrom(
+          db
+            .selectFrom('concern')
+            .select(['person_id', 'created_at as at'])
+            .where('recorded_by', '=', actorId)
+            .unionAll(
+              db
+                .selectFrom('referral')
+                .select(['person_id', 'submitted_at as at'])
+                .where('referrer_id', '=', actorId),
+            )
+            .as('r'),
+        )
+        .innerJoin('person as p', 'p.id', 'r.person_id')
+        .select(['r.person_id', sql<Date>`max(r.at)`.as('latest')])
+        .where('p.merged_into_id', 'is', null)
+        .groupBy('r.person_id')
+        .orderBy('latest', 'desc')
+        .limit(limit)
+        .execute()
+      return rows.map((r) => r.person_id)
+    },
+
+    async insertDraft(
+      db: Executor,
+      draft: {
+        partnershipId: string
+        personId: string
+        recordedBy: string
+        agencyId: string
+        immediateDanger: boolean
+        policeCalled: boolean | null
+        policeCalledAt: Date | null
+        policeReference: string | null
+      },
+    ): Promise<string> {
+      const { id } = await db
+        .insertInto('concern')
+        .values({
+          partnership_id: draft.partnershipId,
+          person_id: draft.personId,
+          recorded_by: draft.recordedBy,
+          recorded_by_agency_id: draft.agencyId,
+          immediate_danger: draft.immediateDanger,
+          police_called: draft.policeCalled,
+          police_called_at: draft.policeCalledAt,
+          police_reference: draft.policeReference,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return id
+    },
+
+    async find(db: Executor, id: string): Promise<(ConcernRow & { facts: ConcernFacts }) | undefined> {
+      const r = await db
+        .selectFrom('concern as c')
+        .leftJoin('app_user as u', 'u.id', 'c.recorded_by')
+        .leftJoin('agency as a', 'a.id', 'c.recorded_by_agency_id')
+        .selectAll('c')
+        .select(['u.display_name as recorded_by_name', 'a.name as agency_name'])
+        .where('c.id', '=', id)
+        .executeTakeFirst()
+      if (r === undefined) return undefined
+      const indicators = await db
+        .selectFrom('concern_indicator')
+        .select(['item_code', 'evidence', 'recency', 'basis'])
+        .where('concern_id', '=', id)
+        .execute()
+      const row: ConcernRow = {
+        id: r.id,
+        partnershipId: r.partnership_id,
+        personId: r.person_id,
+        status: r.status,
+        recordedBy: r.recorded_by,
+        recordedByName: r.recorded_by_name,
+        recordedByAgencyName: r.agency_name,
+        immediateDanger: r.immediate_danger,
+        policeCalled: r.police_called,
+        policeCalledAt: r.police_called_at,
+        policeReference: r.police_reference,
+        narrative: r.narrative,
+        happenedOn: r.happened_on,
+        happenedAt: r.happened_at,
+        noticedBy: r.noticed_by,
+        childWords: r.child_words,
+        consent: r.consent,
+        consentNote: r.consent_note,
+        familyAware: r.family_aware,
+        learningDisability: r.learning_disability,
+        guideId: r.guide_id,
+        suggestedLevel: r.suggested_level,
+        suggestedScore: r.suggested_score,
+        suggestedReasons: Array.isArray(r.suggested_reasons) ? (r.suggested_reasons as string[]) : [],
+        judgedLevel: r.judged_level,
+        judgementReason: r.judgement_reason,
+        recordedAt: r.recorded_at,
+        createdAt: new Date(r.created_at as unknown as string),
+        version: r.version,
+        indicators: indicators.map((i) => ({
+          itemCode: i.item_code,
+          evidence: i.evidence,
+          recency: i.recency,
+          basis: i.basis,
+        })),
+      }
+      return {
+        ...row,
+        facts: { partnershipId: r.partnership_id, recordedBy: r.recorded_by, status: r.status },
+      }
+    },
+
+    /** Saves page 2's answers and its screening on a draft still at `version`; false when stale. */
+    async saveDetails(
+      db: Executor,
+      concern: { id: string; partnershipId: string; version: number },
+      details: ConcernDetails,
+      ticks: readonly ValidTick[],
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('concern')
+        .set({
+          narrative: details.narrative,
+          happened_on: details.happenedOn,
+          happened_at: details.happenedAt,
+          noticed_by: details.noticedBy,
+          child_words: details.childWords,
+          consent: details.consent,
+          consent_note: details.consentNote,
+          family_aware: details.familyAware,
+          learning_disability: details.learningDisability,
+          guide_id: details.guideId,
+          suggested_level: details.suggestedLevel,
+          suggested_score: details.suggestedScore,
+          suggested_reasons: JSON.stringify(details.suggestedReasons),
+          updated_at: sql`now()`,
+          version: sql<number>`version + 1`,
+        })
+        .where('id', '=', concern.id)
+        .where('version', '=', concern.version)
+        .where('status', '=', 'draft')
+        .executeTakeFirst()
+      if (Number(result.numUpdatedRows) !== 1) return false
+      await db.deleteFrom('concern_indicator').where('concern_id', '=', concern.id).execute()
+      if (ticks.length > 0) {
+        await db
+          .insertInto('concern_indicator')
+          .values(
+            ticks.map((t) => ({
+              concern_id: concern.id,
+              partnership_id: concern.partnershipId,
+              guide_id: details.guideId,
+              item_code: t.itemCode,
+              evidence: t.evidence,
+              recency: t.recency,
+              basis: t.basis,
+            })),
+          )
+          .execute()
+      }
+      return true
+    },
+
+    /** Records a draft still at `version`: the practitioner's judgement and the suggestion it was made beside. */
+    async record(
+      db: Executor,
+      concern: { id: string; version: number },
+      judgement: {
+        judgedLevel: string
+        judgementReason: string
+        suggestedLevel: string
+        suggestedScore: number
+        suggestedReasons: string[]
+      },
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('concern')
+        .set({
+          status: 'recorded',
+          judged_level: judgement.judgedLevel,
+          judgement_reason: judgement.judgementReason,
+          suggested_level: judgement.suggestedLevel,
+          suggested_score: judgement.suggestedScore,
+          suggested_reasons: JSON.stringify(judgement.suggestedReasons),
+          recorded_at: sql<Date>`now()`,
+          updated_at: sql`now()`,
+          version: sql<number>`version + 1`,
+        })
+        .where('id', '=', concern.id)
+        .where('version', '=', concern.version)
+        .where('status', '=', 'draft')
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
+    /** A home address given for a new child: the place, and a "lives at" link from the child with its source. */
+    async addHome(
+      db: Executor,
+      home: {
+        partnershipId: string
+        personId: string
+        addressLine1: string
+        postcode: string | null
+        by: string
+      },
+    ): Promise<{ locationId: string; linkId: string }> {
+      const { id: locationId } = await db
+        .insertInto('location')
+        .values({
+          partnership_id: home.partnershipId,
+          kind: 'address',
+          address_line_1: home.addressLine1,
+          postcode: home.postcode,
+          created_by: home.by,
+          updated_by: home.by,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      const { id: linkId } = await db
+        .insertInto('link')
+        .values({
+          partnership_id: home.partnershipId,
+          link_type: 'lives-at',
+          from_kind: 'person',
+          from_id: home.personId,
+          to_kind: 'location',
+          to_id: locationId,
+          source: 'Given by the practitioner who raised a concern',
+          confidence: 'suspected',
+          created_by: home.by,
+          updated_by: home.by,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return { locationId, linkId }
+    },
+
+    /** The partnership's schools (education agencies), for a new child's school. */
+    async schools(db: Executor, partnershipId: string): Promise<Array<{ id: string; name: string }>> {
+      return db
+        .selectFrom('agency')
+        .select(['id', 'name'])
+        .where('partnership_id', '=', partnershipId)
+        .where('agency_type', '=', 'education')
+        .where('disabled_at', 'is', null)
+        .orderBy('name')
+        .execute()
+    },
+  }
+}
+
+export type ConcernRepository = ReturnType<typeof concernRepository>
