@@ -501,6 +501,24 @@ export function linkService(
     },
 
     /**
+     * The links of a place or thing the caller may see (its page has already audited reading it); only links whose
+     * other end they may see, each other-end person's read audited.
+     */
+    async forThing(
+      actor: Actor,
+      kind: 'location' | 'object',
+      id: string,
+      ctx: RequestContext,
+    ): Promise<LinkFromHere[]> {
+      const result = await withTransaction(database, context(actor), async (trx) => {
+        const here = await resolve(trx, actor, kind, id)
+        return here.end === undefined ? undefined : fromHere(trx, actor, here.end, ctx)
+      })
+      if (result === undefined) throw new NotFoundError()
+      return result
+    },
+
+    /**
      * Ends a current link (it is kept, with when, who and why): NotFoundError when the caller may not see it,
      * ConflictError when `version` is stale or it has already ended, ValidationError for the reason or date.
      */

@@ -300,7 +300,11 @@ describe('adding a link from a person’s page', () => {
   })
 })
 
-async function aLink(w: Awaited<ReturnType<typeof world>>, toId?: string): Promise<string> {
+async function aLink(
+  w: Awaited<ReturnType<typeof world>>,
+  toId?: string,
+  linkType = 'associate-of',
+): Promise<string> {
   return w.services.links.create(
     {
       userId: w.worker.id,
@@ -311,7 +315,7 @@ async function aLink(w: Awaited<ReturnType<typeof world>>, toId?: string): Promi
       roles: ['social-worker'],
     },
     {
-      linkType: 'associate-of',
+      linkType,
       fromKind: 'person',
       fromId: w.child.id,
       to: toId ?? w.adult.id,
@@ -327,6 +331,29 @@ async function aLink(w: Awaited<ReturnType<typeof world>>, toId?: string): Promi
     { requestId: 'test', ip: '127.0.0.1' },
   )
 }
+
+describe('links on a place’s and a thing’s pages', () => {
+  it('show the child only to those who may see the child', async (t) => {
+    const w = await world(t)
+    await aLink(w, w.phoneId, 'uses-phone')
+    await aLink(w, 'NS1 4AB', 'lives-at')
+    const worker = await signIn(w.app, w.worker)
+    const phone = await worker.get(paths.objects.show(w.phoneId))
+    assert.equal(phone.statusCode, 200)
+    assert.match(phone.body, /Phone used by/)
+    assert.match(phone.body, new RegExp(w.child.givenName))
+    const flat = await worker.get(paths.locations.show(w.flatId))
+    assert.match(flat.body, /Home of/)
+    assert.match(flat.body, new RegExp(w.child.givenName))
+    const stranger = await signIn(w.app, w.stranger)
+    const hiddenPhone = await stranger.get(paths.objects.show(w.phoneId))
+    assert.equal(hiddenPhone.statusCode, 200)
+    assert.doesNotMatch(hiddenPhone.body, new RegExp(w.child.givenName))
+    assert.match(hiddenPhone.body, /No links recorded that you can see/)
+    const hiddenFlat = await stranger.get(paths.locations.show(w.flatId))
+    assert.doesNotMatch(hiddenFlat.body, new RegExp(w.child.givenName))
+  })
+})
 
 describe('a link’s page and ending a link', () => {
   it('ends a link with a reason; it stays, marked ended, with who and why; a stale form answers 409 with input kept', async (t) => {

@@ -169,9 +169,11 @@ export function locationRoutes(services: Services): FastifyPluginAsyncTypebox {
         const actor = signedInActor(request)
         const read = await locations.read(actor, id, requestContext(request))
         const flags = await services.flags.onSubject(actor, 'location', id, read.decision)
+        const entityLinks = await services.links.forThing(actor, 'location', id, requestContext(request))
         return reply.view(VIEWS.show, {
           location: read.location,
           flags,
+          entityLinks,
           canEdit: can(actor, 'link:write'),
           canWriteFlags: can(actor, 'flag:write'),
         })

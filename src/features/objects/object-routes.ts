@@ -177,7 +177,8 @@ export function objectRoutes(services: Services): FastifyPluginAsyncTypebox {
         if (!UUID.test(id)) throw new NotFoundError()
         const actor = signedInActor(request)
         const read = await objects.read(actor, id, requestContext(request))
-        return reply.view(VIEWS.show, { object: read.object, canEdit: can(actor, 'link:write') })
+        const entityLinks = await services.links.forThing(actor, 'object', id, requestContext(request))
+        return reply.view(VIEWS.show, { object: read.object, entityLinks, canEdit: can(actor, 'link:write') })
       },
     )
 
