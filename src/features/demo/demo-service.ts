@@ -1,12 +1,21 @@
 import { randomBytes } from 'node:crypto'
 import { fakerEN_GB as faker } from '@faker-js/faker'
 import { sql } from 'kysely'
+import pg from 'pg'
 import { withTransaction, type Database } from '../../db/database.ts'
 import type { AuthService } from '../../platform/auth/auth-service.ts'
 import { hashPassword } from '../../platform/auth/passwords.ts'
 import { AppError } from '../../platform/errors.ts'
 import type { PartnershipRepository } from '../partnerships/partnership-repository.ts'
 import { seedDemoPeople } from './demo-people.ts'
+import {
+  checkLinkEnds,
+  seedScale,
+  type Progress,
+  type Scale,
+  type ScaleCast,
+  type ScaleCounts,
+} from './demo-scale.ts'
 import { DEMO_AGENCIES, DEMO_EMAIL_DOMAIN, DEMO_PARTNERSHIP, DEMO_USERS } from './demo-data.ts'
 
 export class DemoRefusedError extends AppError {
@@ -128,6 +137,85 @@ export function demoService(
       })
     },
 
+    /**
+     * The demo partnership (seeded first, with the same refusals) filled with a county's, region's or nation's
+     * worth of fictional people, places, things, links and flags (demo-scale.ts), in one transaction. Refused
+     * when the demo partnership already holds more than the demo's own cast: nothing is added twice.
+     *
+     * With `ownerUrl` (the CLI), it runs as the owner role, still inside the demo partnership (row-level security
+     * is forced on the owner too), and loads links with the per-row end-check trigger off: the same checks then
+     * run once over all the partnership's links before commit (checkLinkEnds), eight times faster. The link
+     * table is locked against other writers until the seed commits. Without it (tests), the runtime role, with
+     * the trigger on every row.
+     */
+    async seedScale(
+      scale: Scale,
+      progress?: Progress,
+      options: { ownerUrl?: string } = {},
+    ): Promise<{
+      base: SeedResult
+      created: boolean
+      people: number
+      counts?: ScaleCounts
+      seconds: number
+    }> {
+      const started = performance.now()
+      const base = await this.seed()
+      const owner = options.ownerUrl
+      let client: pg.PoolClient | pg.Client
+      if (owner === undefined) client = await database.pool.connect()
+      else {
+        client = new pg.Client({ connectionString: owner, application_name: 'openmace-demo-seed' })
+        await client.connect()
+      }
+      try {
+        await client.query('BEGIN')
+        await client.query('SELECT pg_advisory_xact_lock(7246310004)')
+        const partnership = await client.query<{ id: string }>(
+          'SELECT id FROM partnership WHERE code = $1 AND is_demo',
+          [DEMO_PARTNERSHIP.code],
+        )
+        const partnershipId = partnership.rows[0]?.id
+        if (partnershipId === undefined) throw new Error('the demo partnership is missing after seeding it')
+        await client.query(
+          `SELECT set_config('app.partnership_id', $1, true), set_config('statement_timeout', '0', true),
+                  set_config('synchronous_commit', 'off', true)`,
+          [partnershipId],
+        )
+        const existing = await client.query<{ n: string }>('SELECT count(*) AS n FROM person')
+        const people = Number(existing.rows[0]?.n ?? 0)
+        if (people > (base.people ?? DEMO_CAST_PEOPLE)) {
+          await client.query('ROLLBACK')
+          return { base, created: false, people, seconds: (performance.now() - started) / 1000 }
+        }
+        const cast = await scaleCast(client, partnershipId)
+        if (owner !== undefined) await client.query('ALTER TABLE link DISABLE TRIGGER link_check_ends')
+        const counts = await seedScale(client, cast, scale, progress)
+        if (owner !== undefined) {
+          const checkStarted = performance.now()
+          const bad = await checkLinkEnds(client, partnershipId)
+          if (bad > 0)
+            throw new Error(`${String(bad)} generated links failed the end checks; nothing was written`)
+          await client.query('ALTER TABLE link ENABLE TRIGGER link_check_ends')
+          counts.seconds['link checks'] = (performance.now() - checkStarted) / 1000
+        }
+        await client.query('COMMIT')
+        return {
+          base,
+          created: true,
+          people: people + counts.persons,
+          counts,
+          seconds: (performance.now() - started) / 1000,
+        }
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw error
+      } finally {
+        if ('release' in client) client.release()
+        else await client.end()
+      }
+    },
+
     /** True when the database has no partnership at all: a fresh install. */
     async isEmpty(): Promise<boolean> {
       return withTransaction(database, {}, async (trx) => (await repository.list(trx)).length === 0)
@@ -136,3 +224,50 @@ export function demoService(
 }
 
 export type DemoService = ReturnType<typeof demoService>
+
+/** People in the demo's own cast (demo-people.ts): more than this means a scale seed is already there. */
+const DEMO_CAST_PEOPLE = 15
+
+/** The demo agencies, team and users the scale seed files its records under. */
+async function scaleCast(client: pg.ClientBase, partnershipId: string): Promise<ScaleCast> {
+  const agencies = new Map(
+    (
+      await client.query<{ id: string; name: string }>(
+        'SELECT id, name FROM agency WHERE partnership_id = $1',
+        [partnershipId],
+      )
+    ).rows.map((a) => [a.name, a.id]),
+  )
+  const agency = (name: string) => {
+    const found = agencies.get(name)
+    if (found === undefined) throw new Error(`demo agency missing: ${name}`)
+    return found
+  }
+  const userWith = async (role: string) => {
+    const { rows } = await client.query<{ id: string; team_id: string | null }>(
+      `SELECT u.id, u.team_id FROM app_user u JOIN user_role r ON r.user_id = u.id
+        WHERE u.partnership_id = $1 AND r.role = $2 ORDER BY u.created_at LIMIT 1`,
+      [partnershipId, role],
+    )
+    const user = rows[0]
+    if (user === undefined) throw new Error(`demo user missing: ${role}`)
+    return user
+  }
+  const worker = await userWith('social-worker')
+  const police = await userWith('police-intelligence')
+  if (worker.team_id === null) throw new Error('the demo social worker has no team')
+  return {
+    partnershipId,
+    agencies: {
+      police: agency('Northshire Police'),
+      childrensServices: agency("Northshire County Council Children's Services"),
+      school: agency('Castlegate Academy'),
+      health: agency('Northshire and Wendover NHS Foundation Trust'),
+      youthJustice: agency('Northshire Youth Justice Service'),
+      housing: agency('Northshire Homes'),
+    },
+    teamId: worker.team_id,
+    socialWorkerId: worker.id,
+    policeUserId: police.id,
+  }
+}
