@@ -148,6 +148,19 @@ const referral: ChronologySource = {
      WHERE r.person_id = ${id} AND ev.at IS NOT NULL`,
 }
 
+const concern: ChronologySource = {
+  type: 'concern',
+  label: 'Concerns',
+  // A recorded concern (drafts are the practitioner's own): the level they judged, and whether in immediate danger.
+  select: (id) => sql`
+    SELECT 'concern:' || c.id || ':recorded', 'concern', 'recorded', c.recorded_at, NULL::date,
+           c.recorded_by_agency_id, c.recorded_by, 'concern', c.id, c.judged_level, l.label, NULL, NULL,
+           jsonb_build_object('immediateDanger', c.immediate_danger, 'happenedOn', c.happened_on)
+      FROM concern c
+      LEFT JOIN risk_level l ON l.code = c.judged_level
+     WHERE c.person_id = ${id} AND c.status = 'recorded'`,
+}
+
 /** Every source of a child's chronology, in the order their types are offered as filters. */
 export const CHRONOLOGY_SOURCES: readonly ChronologySource[] = [
   record,
@@ -156,6 +169,7 @@ export const CHRONOLOGY_SOURCES: readonly ChronologySource[] = [
   link,
   flag,
   merge,
+  concern,
   referral,
 ]
 

@@ -3,11 +3,10 @@ import { describe, it } from 'node:test'
 import { createPerson, countRows } from '../../../test/factories/person-factory.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn, type Agent, type TestUser } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, TEST_REQUEST, type Agent } from '../../../test/helpers/sign-in.ts'
+import { ROLE_CAPABILITIES } from '../../platform/access/roles.ts'
 import { paths } from '../../platform/paths.ts'
 import { todayInLondon } from '../people/age.ts'
-
-type Built = Awaited<ReturnType<typeof build>>
 
 const TODAY = todayInLondon()
 const [YEAR = '', MONTH = '', DAY = ''] = TODAY.split('-')
@@ -139,4 +138,325 @@ describe('concern pages', () => {
   })
 })
 
-export { type Built, type TestUser, createPerson }
+/** Rows a concern could have written: nothing of these may change on bad input. */
+async function written(ownerUrl: string) {
+  const counts: Record<string, number> = {}
+  for (const table of ['concern', 'concern_indicator', 'person', 'location', 'link', 'referral']) {
+    counts[table] = await countRows(ownerUrl, table)
+  }
+  counts.recorded = await countRows(ownerUrl, 'concern', "status = 'recorded'")
+  counts.version = Number(
+    (await ownerQuery<{ v: string }>(ownerUrl, 'SELECT coalesce(sum(version), 0) AS v FROM concern'))[0]?.v ??
+      0,
+  )
+  return counts
+}
+
+const summaryHas = (html: string, message: string) =>
+  html.includes('govuk-error-summary') && html.includes(message)
+
+describe('concern pages: bad input answers on the field, keeps the input and writes nothing', () => {
+  it('page 1: nothing answered; danger without saying whether police were called; a future date; a missing name', async (t) => {
+    const { agent, db } = await setUp(t)
+    const before = await written(db.ownerUrl)
+    const empty = await pageOne(agent, {})
+    assert.equal(empty.statusCode, 400)
+    assert.ok(summaryHas(empty.body, 'Select yes if the child is in immediate danger'))
+    assert.ok(summaryHas(empty.body, 'Select the child, or add a new child'))
+
+    const noPolice = await pageOne(agent, { ...PAGE1_NEW_CHILD, immediateDanger: 'yes' })
+    assert.equal(noPolice.statusCode, 400)
+    assert.ok(summaryHas(noPolice.body, 'Select yes if the police have been called'))
+    assert.match(noPolice.body, /Call 999 now/)
+    assert.match(noPolice.body, /value="Kacey"/, 'the input is kept')
+
+    const future = await pageOne(agent, {
+      ...PAGE1_NEW_CHILD,
+      immediateDanger: 'yes',
+      policeCalled: 'yes',
+      'policeCalledOn-day': '1',
+      'policeCalledOn-month': '1',
+      'policeCalledOn-year': String(Number(YEAR) + 1),
+    })
+    assert.equal(future.statusCode, 400)
+    assert.ok(summaryHas(future.body, 'The date the police were called must be today or in the past'))
+
+    const noName = await pageOne(agent, { ...PAGE1_NEW_CHILD, givenName: '' })
+    assert.equal(noName.statusCode, 400)
+    assert.ok(summaryHas(noName.body, 'Enter the child&#39;s first name'))
+    assert.deepEqual(await written(db.ownerUrl), before)
+  })
+
+  it('page 1: a child the practitioner may not see answers like a missing one (404, audited), nothing written', async (t) => {
+    const { agent, db, teacher } = await setUp(t)
+    const stranger = await createPerson(db.database, teacher.partnershipId)
+    const before = await written(db.ownerUrl)
+    const res = await pageOne(agent, { immediateDanger: 'no', child: stranger.id })
+    assert.equal(res.statusCode, 404)
+    const missing = await pageOne(agent, {
+      immediateDanger: 'no',
+      child: '00000000-0000-4000-8000-000000000000',
+    })
+    assert.equal(missing.statusCode, 404)
+    assert.equal((await agent.get(`${paths.concerns.new}?child=${stranger.id}`)).statusCode, 404)
+    assert.deepEqual(await written(db.ownerUrl), before)
+    assert.equal(
+      await countRows(
+        db.ownerUrl,
+        'audit_event',
+        "action = 'access.denied' AND record_id = $1 AND actor_id = $2",
+        [stranger.id, teacher.id],
+      ),
+      2,
+    )
+  })
+
+  it('page 2: missing answers, evidence or recency missing for a ticked item, a future date; page 3: no judgement', async (t) => {
+    const { agent, db } = await setUp(t)
+    const one = await pageOne(agent, PAGE1_NEW_CHILD)
+    const id = idFrom(one.headers.location)
+    const form = await agent.get(paths.concerns.details(id))
+    const v = version(form.body)
+    const before = await written(db.ownerUrl)
+
+    const empty = await agent.post(paths.concerns.details(id), { version: v })
+    assert.equal(empty.statusCode, 400)
+    assert.ok(summaryHas(empty.body, 'Enter what you saw or heard'))
+    assert.ok(summaryHas(empty.body, 'Enter the date it happened'))
+    assert.ok(summaryHas(empty.body, 'Select whether the child agreed to this being shared'))
+    assert.ok(summaryHas(empty.body, 'Select yes if the child has a learning disability'))
+
+    const noEvidence = await agent.post(paths.concerns.details(id), {
+      ...PAGE2,
+      'evidence-unexplained-money': '',
+      'recency-unexplained-money': '',
+      version: v,
+    })
+    assert.equal(noEvidence.statusCode, 400)
+    assert.ok(
+      summaryHas(noEvidence.body, 'Enter the evidence for “Unexplained money, clothes or mobile phones”'),
+    )
+    assert.ok(
+      summaryHas(noEvidence.body, 'Select how recent “Unexplained money, clothes or mobile phones” is'),
+    )
+    assert.match(noEvidence.body, /going country with the elders/, 'the input is kept')
+    assert.match(noEvidence.body, /value="unexplained-money" checked/)
+
+    const future = await agent.post(paths.concerns.details(id), {
+      ...PAGE2,
+      'happenedOn-year': String(Number(YEAR) + 1),
+      version: v,
+    })
+    assert.equal(future.statusCode, 400)
+    assert.ok(summaryHas(future.body, 'The date it happened must be today or in the past'))
+    assert.deepEqual(await written(db.ownerUrl), before)
+
+    // A stale version: 409, input kept, nothing written.
+    const stale = await agent.post(paths.concerns.details(id), { ...PAGE2, version: String(Number(v) + 5) })
+    assert.equal(stale.statusCode, 409)
+    assert.match(stale.body, /Someone else changed this record/)
+    assert.deepEqual(await written(db.ownerUrl), before)
+
+    const saved = await agent.post(paths.concerns.details(id), { ...PAGE2, version: v })
+    assert.equal(saved.statusCode, 303)
+    const check = await agent.get(paths.concerns.check(id))
+    const afterSave = await written(db.ownerUrl)
+    const noJudgement = await agent.post(paths.concerns.check(id), { version: version(check.body) })
+    assert.equal(noJudgement.statusCode, 400)
+    assert.ok(summaryHas(noJudgement.body, 'Select the level of risk you judge the child to be at'))
+    assert.ok(summaryHas(noJudgement.body, 'Enter why you judge this level of risk'))
+    const staleRecord = await agent.post(paths.concerns.check(id), { ...PAGE3, version: v })
+    assert.equal(staleRecord.statusCode, 409)
+    assert.match(staleRecord.body, /Going country/, 'the answers are shown again')
+    assert.deepEqual(await written(db.ownerUrl), afterSave)
+  })
+})
+
+describe('concern pages: who may', () => {
+  it('a role without concern:create is refused (403); someone else’s draft answers 404', async (t) => {
+    const { agent, app, db, services, teacher } = await setUp(t)
+    const leader = await createUser(db, services, { roles: ['strategic-leader'], partnershipOf: teacher })
+    const leaderAgent = await signIn(app, leader)
+    assert.equal((await leaderAgent.get(paths.concerns.new)).statusCode, 403)
+    const one = await pageOne(agent, PAGE1_NEW_CHILD)
+    const id = idFrom(one.headers.location)
+    const colleague = await createUser(db, services, { roles: ['practitioner'], partnershipOf: teacher })
+    const other = await signIn(app, colleague)
+    assert.equal((await other.get(paths.concerns.details(id))).statusCode, 404)
+    assert.equal((await other.get(paths.concerns.check(id))).statusCode, 404)
+    assert.equal((await other.get(paths.concerns.show(id))).statusCode, 404)
+    await other.get(paths.concerns.new)
+    const before = await written(db.ownerUrl)
+    const post = await other.post(paths.concerns.details(id), { ...PAGE2, version: '1' })
+    assert.equal(post.statusCode, 404)
+    assert.deepEqual(await written(db.ownerUrl), before)
+    assert.ok(
+      (await countRows(
+        db.ownerUrl,
+        'audit_event',
+        "action = 'access.denied' AND record_id = $1 AND actor_id = $2",
+        [id, colleague.id],
+      )) >= 4,
+    )
+  })
+
+  it('immediate danger with the police called: recorded, referred, and on the child’s chronology for their agency’s DSL', async (t) => {
+    const { agent, app, db, services, teacher } = await setUp(t)
+    const { id } = await wholeFlow(agent, {
+      ...PAGE1_NEW_CHILD,
+      immediateDanger: 'yes',
+      policeCalled: 'yes',
+      ...today('policeCalledOn'),
+      policeCalledTime: '00:01',
+      policeReference: 'NS-1234',
+    })
+    const [row] = await ownerQuery<{ police_called: boolean; police_reference: string; person_id: string }>(
+      db.ownerUrl,
+      'SELECT police_called, police_reference, person_id FROM concern WHERE id = $1',
+      [id],
+    )
+    assert.equal(row?.police_called, true)
+    assert.equal(row.police_reference, 'NS-1234')
+    const dsl = await createUser(db, services, { roles: ['dsl'], partnershipOf: teacher })
+    const dslAgent = await signIn(app, dsl)
+    const chronology = await dslAgent.get(paths.people.chronology(row.person_id))
+    assert.equal(chronology.statusCode, 200)
+    assert.match(chronology.body, /Concern recorded/)
+    // The DSL may read the recorded concern (they may read the child); the practitioner reads their own.
+    assert.equal((await dslAgent.get(paths.concerns.show(id))).statusCode, 200)
+  })
+})
+
+describe('concern API', () => {
+  async function token(
+    services: Awaited<ReturnType<typeof setUp>>['services'],
+    email: string,
+    role = 'practitioner',
+  ) {
+    const made = await services.tokens.create(
+      {
+        userEmail: email,
+        name: 'concern test',
+        scopes: [...ROLE_CAPABILITIES[role as 'practitioner']],
+        days: 1,
+      },
+      { by: 'system', via: 'cli', requestId: TEST_REQUEST.requestId, ip: TEST_REQUEST.ip },
+    )
+    return { authorization: `Bearer ${made.token}` }
+  }
+  const BODY = {
+    child: { givenName: 'Jordan', familyName: 'Apichild', estimatedAge: 12 },
+    immediateDanger: false,
+    narrative: 'Seen plugging and talking about a deal line.',
+    happenedOn: TODAY,
+    consent: 'not-asked',
+    familyAware: 'not-safe',
+    learningDisability: false,
+    indicators: [
+      { itemCode: 'drugs-involvement', evidence: 'Found with wraps', recency: 'current', basis: 'evidenced' },
+    ],
+    judgedLevel: 'high',
+    judgementReason: 'Found with drugs at 12',
+  }
+
+  it('records a whole concern in one body, answers the suggestion and its reasons; reads it back', async (t) => {
+    const { app, db, services, teacher } = await setUp(t)
+    const headers = await token(services, teacher.email)
+    const res = await app.inject({ method: 'POST', url: paths.api.concerns, headers, payload: BODY })
+    assert.equal(res.statusCode, 201, res.body)
+    const { concern } = res.json<{
+      concern: {
+        id: string
+        status: string
+        suggestion: { level: string; reasons: string[] }
+        streetTerms: Array<{ code: string }>
+      }
+    }>()
+    assert.equal(concern.status, 'recorded')
+    // 5 points for a current significant indicator, lifted to medium because the child is 12.
+    assert.equal(concern.suggestion.level, 'medium')
+    assert.ok(concern.suggestion.reasons.some((r) => r.includes('under 13')))
+    assert.deepEqual(concern.streetTerms.map((s) => s.code).sort(), ['line', 'plugging'])
+    const read = await app.inject({ method: 'GET', url: paths.api.concern(concern.id), headers })
+    assert.equal(read.statusCode, 200)
+    const colleague = await createUser(db, services, { roles: ['practitioner'], partnershipOf: teacher })
+    const other = await app.inject({
+      method: 'GET',
+      url: paths.api.concern(concern.id),
+      headers: await token(services, colleague.email),
+    })
+    assert.equal(other.statusCode, 404)
+    assert.match(String(other.headers['content-type']), /problem\+json/)
+  })
+
+  it('bad input: field errors naming the JSON fields, nothing written', async (t) => {
+    const { app, db, services, teacher } = await setUp(t)
+    const headers = await token(services, teacher.email)
+    const invisible = await createPerson(db.database, teacher.partnershipId)
+    const before = await written(db.ownerUrl)
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ ...BODY, narrative: '' }, '/body/narrative'],
+      [{ ...BODY, indicators: [{ ...BODY.indicators[0], evidence: ' ' }] }, '/body/indicators/0/evidence'],
+      [{ ...BODY, indicators: [{ ...BODY.indicators[0], recency: '' }] }, '/body/indicators/0/recency'],
+      [{ ...BODY, immediateDanger: true }, '/body/policeCalled'],
+      [{ ...BODY, happenedOn: `${String(Number(YEAR) + 1)}-01-01` }, '/body/happenedOn'],
+      [{ ...BODY, judgementReason: '' }, '/body/judgementReason'],
+      [{ ...BODY, child: { givenName: 'Jo' } }, '/body/child/dateOfBirth'],
+    ]
+    for (const [payload, field] of cases) {
+      const res = await app.inject({ method: 'POST', url: paths.api.concerns, headers, payload })
+      assert.equal(res.statusCode, 400, field)
+      const problem = res.json<{ errors: Array<{ field: string }> }>()
+      assert.ok(
+        problem.errors.some((e) => e.field === field),
+        `${field}: ${res.body}`,
+      )
+    }
+    const rest: Record<string, unknown> = { ...BODY }
+    delete rest.child
+    const denied = await app.inject({
+      method: 'POST',
+      url: paths.api.concerns,
+      headers,
+      payload: { ...rest, personId: invisible.id },
+    })
+    assert.equal(denied.statusCode, 404)
+    assert.deepEqual(await written(db.ownerUrl), before)
+  })
+
+  it('the guide and a suggestion without storage', async (t) => {
+    const { app, db, services, teacher } = await setUp(t)
+    const headers = await token(services, teacher.email)
+    const guide = await app.inject({ method: 'GET', url: paths.api.screeningGuide, headers })
+    assert.equal(guide.statusCode, 200)
+    const g = guide.json<{ guide: { items: unknown[]; levels: unknown[]; streetTerms: unknown[] } }>().guide
+    assert.ok(g.items.length > 10 && g.levels.length === 5 && g.streetTerms.length > 10)
+    const before = await written(db.ownerUrl)
+    const res = await app.inject({
+      method: 'POST',
+      url: paths.api.screeningSuggest,
+      headers,
+      payload: {
+        ticks: [
+          { itemCode: 'carrying-weapons', recency: 'current' },
+          { itemCode: 'missing-out-of-area', recency: 'current' },
+          { itemCode: 'unexplained-money', recency: 'current' },
+        ],
+        child: { ageYears: 15, learningDisability: false },
+      },
+    })
+    assert.equal(res.statusCode, 200, res.body)
+    assert.equal(res.json<{ suggestion: { level: string } }>().suggestion.level, 'medium')
+    const bad = await app.inject({
+      method: 'POST',
+      url: paths.api.screeningSuggest,
+      headers,
+      payload: {
+        ticks: [{ itemCode: 'nope', recency: 'current' }],
+        child: { ageYears: null, learningDisability: false },
+      },
+    })
+    assert.equal(bad.statusCode, 400)
+    assert.deepEqual(await written(db.ownerUrl), before)
+  })
+})
