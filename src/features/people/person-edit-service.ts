@@ -216,7 +216,13 @@ export function personEditService(database: Database, people: PersonRepository, 
         ...base(actor, id, ctx),
         action: 'record.update',
         outcome: 'succeeded',
-        details: { via, changed: applied.changed.join(' '), ...applied.details },
+        details: {
+          via,
+          changed: applied.changed.join(' '),
+          // A change made through break-glass access is marked, like a read through it.
+          breakGlass: decide(actor, 'write', record.facts).breakGlass,
+          ...applied.details,
+        },
       })
       return { version: version + 1, ...(applied.result === undefined ? {} : { result: applied.result }) }
     }).catch(identifierTaken)

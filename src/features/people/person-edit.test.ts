@@ -5,7 +5,13 @@ import { testNhsNumber } from '../../platform/identifiers/nhs-number.ts'
 import { testUpn } from '../../platform/identifiers/upn.ts'
 import { paths } from '../../platform/paths.ts'
 import { cliOperator } from '../../platform/tokens/token-service.ts'
-import { countRows, createPerson, createTeam, joinTeam } from '../../../test/factories/person-factory.ts'
+import {
+  countRows,
+  createBreakGlassGrant,
+  createPerson,
+  createTeam,
+  joinTeam,
+} from '../../../test/factories/person-factory.ts'
 import { inputValue } from '../../../test/helpers/admin.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
@@ -274,7 +280,8 @@ describe('Add a person (page)', () => {
     // The same for the UPN.
     const form = newForm()
     assert.equal((await addPerson(agent, form)).statusCode, 303)
-    const again = await addPerson(agent, newForm({ upn: form.upn ?? '' }))
+    // The worker can see the first record, so the duplicate step offers it first; creating anyway is refused.
+    const again = await addPerson(agent, { ...newForm({ upn: form.upn ?? '' }), duplicatesChecked: 'yes' })
     assert.equal(again.statusCode, 400)
     assert.match(again.body, /A record with this UPN already exists/)
   })
@@ -390,6 +397,25 @@ describe('Change a person’s details (page)', () => {
       [w.child.id],
     )
     assert.equal(row?.version, 1)
+  })
+
+  it('a change through break-glass access is allowed and marked in the audit row', async (t) => {
+    const w = await world(t)
+    await createBreakGlassGrant(w.db.database, w.db.ownerUrl, {
+      partnershipId: w.worker.partnershipId,
+      userId: w.stranger.id,
+      personId: w.child.id,
+    })
+    const agent = await signIn(w.app, w.stranger)
+    await agent.get(paths.people.names(w.child.id))
+    const res = await agent.post(paths.people.names(w.child.id), {
+      alias0Kind: 'alias',
+      alias0Name: 'Kai',
+      version: '1',
+    })
+    assert.equal(res.statusCode, 303)
+    const [update] = await audits(w.db.ownerUrl, 'record.update')
+    assert.equal(update?.details.breakGlass, true)
   })
 
   it('a DSL who may read the record (their agency’s) may not change it: 403 without person:write', async (t) => {
