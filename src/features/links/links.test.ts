@@ -592,3 +592,21 @@ describe('the links API', () => {
     assert.doesNotMatch(list.body, new RegExp(w.hidden.givenName))
   })
 })
+
+it('the OpenAPI document lists the links operations under the links tag', async (t) => {
+  const { app } = await build(t)
+  const doc = (await app.inject(paths.api.openapi)).json<{
+    tags: Array<{ name: string }>
+    paths: Record<string, Record<string, { tags?: string[] }>>
+  }>()
+  assert.ok(doc.tags.some((tag) => tag.name === 'links'))
+  const operations = [
+    ['/api/v1/links', 'post'],
+    ['/api/v1/links/{id}', 'get'],
+    ['/api/v1/people/{id}/links', 'get'],
+    ['/api/v1/links/{id}/end', 'post'],
+  ] as const
+  for (const [path, method] of operations) {
+    assert.deepEqual(doc.paths[path]?.[method]?.tags, ['links'], `${method} ${path}`)
+  }
+})
