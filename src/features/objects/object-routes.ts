@@ -135,6 +135,8 @@ export function objectRoutes(services: Services): FastifyPluginAsyncTypebox {
         id: extra.id,
         version: extra.version,
         values,
+        // One question per page: first what it is, then the input for that kind (no conditional reveals).
+        chosen: values.kind !== undefined && isObjectKind(values.kind),
         kindLabel:
           values.kind !== undefined && isObjectKind(values.kind) ? OBJECT_KIND_LABELS[values.kind] : '',
         kinds: OBJECT_KINDS.map((kind) => ({ value: kind, text: OBJECT_KIND_LABELS[kind] })),
@@ -144,9 +146,13 @@ export function objectRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.get(
       paths.objects.new,
-      { config: { access: { capability: 'link:write' } }, schema: hidden },
-      async function objectNewGet(_request, reply) {
-        return form(reply, {})
+      {
+        config: { access: { capability: 'link:write' } },
+        schema: { ...hidden, querystring: Type.Object({ kind: text(40) }) },
+      },
+      async function objectNewGet(request, reply) {
+        const kind = request.query.kind
+        return form(reply, { kind: kind !== undefined && isObjectKind(kind) ? kind : undefined })
       },
     )
 

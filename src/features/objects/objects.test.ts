@@ -72,6 +72,21 @@ describe('object pages', () => {
     )
   })
 
+  it('asks what it is first, then shows the input for that kind only', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.officer)
+    const first = await agent.get(paths.objects.new)
+    assert.match(first.body, /<form method="get"/)
+    assert.match(first.body, /value="online-handle"/)
+    const handle = await agent.get(`${paths.objects.new}?kind=online-handle`)
+    assert.match(handle.body, /name="platform"/)
+    assert.match(handle.body, /name="handle"/)
+    assert.doesNotMatch(handle.body, /name="phone"/)
+    const none = await agent.post(paths.objects.new, { phone: '0113 496 0123' })
+    assert.equal(none.statusCode, 400)
+    assert.match(none.body, /Select whether this is a phone/)
+  })
+
   it('a malformed phone: the message on the phone field, input kept, nothing written', async (t) => {
     const w = await world(t)
     const agent = await signIn(w.app, w.officer)
