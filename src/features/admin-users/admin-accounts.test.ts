@@ -256,6 +256,11 @@ describe('editing and re-enabling accounts', () => {
   it('edits name, email, agency and team, audited; a stale form gets 409 with the input kept', async (t) => {
     const { db, services, agent, admin, agencies, teamId } = await setUp(t)
     const worker = await createUser(db, services, { roles: ['practitioner'], partnershipOf: admin })
+    // Start in another agency than the one the form moves them to (the admin's agency may be either).
+    await ownerQuery(db.ownerUrl, 'UPDATE app_user SET agency_id = $2 WHERE id = $1', [
+      worker.id,
+      agencies[0]!.id,
+    ])
     const page = await agent.get(paths.admin.user(worker.id))
     const version = inputValue(page.body, 'version')!
     const saved = await agent.post(paths.admin.userDetails(worker.id), {
