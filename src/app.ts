@@ -21,6 +21,8 @@ import { duplicateRoutes } from './features/duplicates/duplicate-routes.ts'
 import { locationRoutes } from './features/locations/location-routes.ts'
 import { objectRoutes } from './features/objects/object-routes.ts'
 import { flagRoutes } from './features/flags/flag-routes.ts'
+import { referralRoutes } from './features/referrals/referral-routes.ts'
+import { notificationRoutes } from './features/notifications/notification-routes.ts'
 import { linkRoutes } from './features/links/link-routes.ts'
 import { breakGlassReviewRoutes } from './features/break-glass-review/break-glass-review-routes.ts'
 import { chronologyRoutes } from './features/chronology/chronology-routes.ts'
@@ -109,6 +111,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(linkRoutes(services))
   await app.register(breakGlassReviewRoutes(services))
   await app.register(chronologyRoutes(services))
+  await app.register(referralRoutes(services))
+  await app.register(notificationRoutes(services))
   await app.register(concernRoutes(services))
 
   return app

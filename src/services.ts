@@ -47,6 +47,8 @@ import { concernService } from './features/concerns/concern-service.ts'
 import { screeningRepository } from './features/screening/screening-repository.ts'
 import { referralRepository } from './features/referrals/referral-repository.ts'
 import { referralService } from './features/referrals/referral-service.ts'
+import { notificationRepository } from './features/notifications/notification-repository.ts'
+import { notificationService } from './features/notifications/notification-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
 export function repositories() {
@@ -72,6 +74,7 @@ export function repositories() {
     concerns: concernRepository(),
     screening: screeningRepository(),
     referrals: referralRepository(),
+    notifications: notificationRepository(),
   }
 }
 
@@ -113,6 +116,7 @@ export function services(config: Config, database: Database, options: { latestMi
     chronology: chronologyService(database, repos.people, repos.chronology, audit),
     concerns: concernService(database, repos.concerns, repos.screening, audit),
     referrals: referralService(database, repos.referrals, repos.flags, audit),
+    notifications: notificationService(database, repos.notifications, repos.referrals, audit),
     demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
   }
 }
