@@ -32,8 +32,11 @@ export interface DuplicateScore {
   reasons: string[]
 }
 
-/** Below this a candidate is not shown. */
-export const DUPLICATE_THRESHOLD = 30
+/**
+ * Below this a candidate is not shown: at national scale dozens share a date of birth and hundreds a name, so
+ * one of those alone is not enough; together, or with an identifier, alias or home, they are.
+ */
+export const DUPLICATE_THRESHOLD = 40
 
 const SAME = (a: string | null, b: string | null) => a !== null && b !== null && a === b
 const DIFFERENT = (a: string | null, b: string | null) => a !== null && b !== null && a !== b
@@ -62,12 +65,12 @@ export function scoreDuplicate(subject: DuplicateSubject, candidate: CandidateMe
   if (SAME(subject.upn, candidate.upn)) add(50, 'Same unique pupil number')
   if (SAME(subject.laChildId, candidate.laChildId)) add(50, 'Same local authority ID')
   if (SAME(subject.policeId, candidate.policeId)) add(40, 'Same police ID')
-  if (DIFFERENT(subject.nhsNumber, candidate.nhsNumber)) add(-30, 'Different NHS numbers')
+  if (DIFFERENT(subject.nhsNumber, candidate.nhsNumber)) add(-40, 'Different NHS numbers')
 
   // The strongest name signal counts, not their sum: one name can be similar, sound alike and be an alias.
   const exact = fullName(subject) === fullName(candidate)
   const names: Array<[number, string]> = []
-  if (exact) names.push([30, 'Same name'])
+  if (exact) names.push([35, 'Same name'])
   else if (candidate.nameSimilarity >= 0.5) {
     names.push([
       Math.round(30 * candidate.nameSimilarity),
@@ -90,7 +93,7 @@ export function scoreDuplicate(subject: DuplicateSubject, candidate: CandidateMe
   const b = candidate.dateOfBirth
   if (a !== null && b !== null) {
     if (a === b) add(30, 'Same date of birth')
-    else if (transposedDate(a) === b) add(15, 'Date of birth with the day and month swapped')
+    else if (transposedDate(a) === b) add(20, 'Date of birth with the day and month swapped')
     else if (a.slice(0, 4) === b.slice(0, 4)) add(5, 'Born in the same year')
   }
   if (candidate.sharesAddress) add(20, 'Lives at the same address')

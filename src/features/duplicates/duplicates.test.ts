@@ -114,7 +114,7 @@ describe('duplicate scoring', () => {
       givenSoundsAlike: true,
     })
     assert.deepEqual(typo, {
-      score: 20 + 15,
+      score: 20 + 20,
       reasons: ['Names sound alike', 'Date of birth with the day and month swapped'],
     })
     const conflicting = scoreDuplicate(subject, { ...base, nhsNumber: '9990000026', nameSimilarity: 1 })
@@ -139,7 +139,7 @@ describe('duplicate candidates', () => {
       [w.b.id],
     )
     assert.ok(candidates[0]!.reasons.includes('Date of birth with the day and month swapped'))
-    assert.ok(candidates[0]!.score >= 30)
+    assert.ok(candidates[0]!.score >= 40)
     const reads = await countRows(
       w.db.ownerUrl,
       'audit_event',
@@ -495,5 +495,48 @@ describe('duplicate and merge pages and API', () => {
     const worker = await signIn(w.app, w.worker)
     assert.equal((await worker.get(paths.api.personMerges(w.a.id))).statusCode, 403)
     assert.equal((await worker.get(paths.people.merges(w.a.id))).statusCode, 403)
+  })
+})
+
+describe('the duplicate step of "Add a person"', () => {
+  it('shows possible duplicates the user may see before saving, then creates a new record only when asked to', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.manager)
+    await agent.get(paths.people.new)
+    const form = {
+      kind: 'child',
+      givenName: 'Kieran',
+      familyName: 'Walsh',
+      'dateOfBirth-day': '4',
+      'dateOfBirth-month': '5',
+      'dateOfBirth-year': '2010',
+    }
+    const people = await countRows(w.db.ownerUrl, 'person')
+    const check = await agent.post(paths.people.new, form)
+    assert.equal(check.statusCode, 200)
+    assert.match(check.body, /data-testid="possible-duplicates"/)
+    assert.match(check.body, new RegExp(`href="${paths.people.show(w.a.id)}"`))
+    assert.ok(!check.body.includes(w.hidden.id))
+    assert.match(check.body, /Create a new record anyway/)
+    assert.match(check.body, /name="duplicatesChecked" value="yes"/)
+    assert.equal(await countRows(w.db.ownerUrl, 'person'), people)
+    const created = await agent.post(paths.people.new, { ...form, duplicatesChecked: 'yes' })
+    assert.equal(created.statusCode, 303)
+    assert.equal(await countRows(w.db.ownerUrl, 'person'), people + 1)
+  })
+
+  it('goes straight to saving when nothing alike is found', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.manager)
+    await agent.get(paths.people.new)
+    const res = await agent.post(paths.people.new, {
+      kind: 'child',
+      givenName: 'Zebedee',
+      familyName: 'Quarrington',
+      'dateOfBirth-day': '17',
+      'dateOfBirth-month': '11',
+      'dateOfBirth-year': '2012',
+    })
+    assert.equal(res.statusCode, 303)
   })
 })
