@@ -350,9 +350,13 @@ export function personEditService(database: Database, people: PersonRepository, 
     ): Promise<{ version: number }> {
       return change(actor, id, version, ctx, via, async (trx, record, reference) => {
         const current = personInputOf(record.person)
+        // The record's school stays acceptable if its agency has since been disabled (an unrelated edit must
+        // not fail on it); a newly chosen school must be a current one.
+        const school = record.person.schoolAgencyId
+        const schoolIds = school === null ? reference.schoolIds : new Set([...reference.schoolIds, school])
         const checked = validatePerson(
           typeof input === 'function' ? input(current) : input,
-          reference,
+          { ...reference, schoolIds },
           todayInLondon(),
         )
         if (checked.person === undefined) return { errors: checked.errors }

@@ -399,6 +399,40 @@ describe('Change a person’s details (page)', () => {
     assert.equal(row?.version, 1)
   })
 
+  it('keeps a school whose agency was disabled since, while a newly chosen school must be current', async (t) => {
+    const w = await world(t)
+    await ownerQuery(w.db.ownerUrl, 'UPDATE person SET school_agency_id = $2 WHERE id = $1', [
+      w.child.id,
+      w.schoolId,
+    ])
+    await ownerQuery(w.db.ownerUrl, 'UPDATE agency SET disabled_at = now() WHERE id = $1', [w.schoolId])
+    const auth = {
+      authorization: `Bearer ${(await w.services.tokens.create({ userEmail: w.worker.email, scopes: ['person:write'], name: 't', days: 1 }, cliOperator())).token}`,
+    }
+    const page = await (await signIn(w.app, w.worker)).get(paths.people.edit(w.child.id))
+    assert.match(page.body, /Hillside Academy \(no longer in use\)/)
+    const kept = await w.app.inject({
+      method: 'PATCH',
+      url: paths.api.person(w.child.id),
+      headers: auth,
+      payload: { version: 1, language: 'Welsh' },
+    })
+    assert.equal(kept.statusCode, 200, kept.body)
+    const [other] = await ownerQuery<{ id: string }>(
+      w.db.ownerUrl,
+      `INSERT INTO agency (partnership_id, name, agency_type, disabled_at) VALUES ($1, 'Old Grammar', 'education', now()) RETURNING id`,
+      [w.worker.partnershipId],
+    )
+    const refused = await w.app.inject({
+      method: 'PATCH',
+      url: paths.api.person(w.child.id),
+      headers: auth,
+      payload: { version: 2, schoolId: other?.id },
+    })
+    assert.equal(refused.statusCode, 400)
+    assert.match(refused.body, /Select a school from the list/)
+  })
+
   it('a change through break-glass access is allowed and marked in the audit row', async (t) => {
     const w = await world(t)
     await createBreakGlassGrant(w.db.database, w.db.ownerUrl, {
