@@ -33,6 +33,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
           profile,
           canReadAudit: can(actorOf(user), 'audit:read'),
           canReadPeople: can(actorOf(user), 'person:read'),
+          canSearchPeople: can(actorOf(user), 'person:search'),
           canRecordPlaces: can(actorOf(user), 'link:write'),
           canReviewBreakGlass: can(actorOf(user), 'break-glass:review'),
           canManageUsers: can(actorOf(user), 'user:manage'),

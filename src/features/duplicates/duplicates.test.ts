@@ -382,6 +382,11 @@ describe('duplicate and merge pages and API', () => {
   it('the duplicates page lists candidates with score and reasons, and the merge form merges and the merges page reverses', async (t) => {
     const w = await world(t)
     const agent = await signIn(w.app, w.manager)
+    const record = await agent.get(paths.people.show(w.a.id))
+    assert.match(
+      record.body,
+      new RegExp(`href="${paths.people.duplicates(w.a.id)}"[^>]*>Check for duplicates`),
+    )
     const page = await agent.get(paths.people.duplicates(w.a.id))
     assert.equal(page.statusCode, 200)
     assert.match(page.body, /Keiran/)

@@ -229,6 +229,7 @@ describe('the search page and API', () => {
   it('shows results for a POSTed search, keeps the input, and refuses bad input with field messages', async (t) => {
     const w = await world(t)
     const agent = await signIn(w.app, w.worker)
+    assert.match((await agent.get(paths.home)).body, /Search for a person/)
     const form = await agent.get(paths.search.page)
     assert.equal(form.statusCode, 200)
     const res = await agent.post(paths.search.page, { name: 'keiran walsh' })
