@@ -20,6 +20,7 @@ import { hashPassword, verifyPassword } from '../src/platform/auth/passwords.ts'
 import { loadConfig } from '../src/config.ts'
 import { createLogger } from '../src/platform/logger.ts'
 import { openRuntime } from '../src/runtime.ts'
+import { people } from './people.ts'
 
 interface Row {
   name: string
@@ -281,18 +282,23 @@ async function auth(seconds: number): Promise<Row[]> {
   }
 }
 
-const SUITES: Record<string, (seconds: number) => Promise<Row[]>> = { platform, auth }
+const SUITES: Record<string, (seconds: number, options: { scale?: string }) => Promise<Row[]>> = {
+  platform,
+  auth,
+  people,
+}
 
 const program = new Command('bench')
   .argument('[suites...]', `suites to run: ${Object.keys(SUITES).join(', ')} (default: all)`)
   .option('-s, --seconds <n>', 'seconds of load per endpoint', '10')
-  .action(async (names: string[], options: { seconds: string }) => {
+  .option('--scale <scale>', 'people: the demo seed to measure on (national, region or county)', 'national')
+  .action(async (names: string[], options: { seconds: string; scale: string }) => {
     const chosen = names.length > 0 ? names : Object.keys(SUITES)
     for (const name of chosen) {
       const suite = SUITES[name]
       if (suite === undefined) throw new Error(`unknown suite ${name}: ${Object.keys(SUITES).join(', ')}`)
       console.log(`\n## ${name} (${os.cpus().length} cores, Node ${process.version})`)
-      const rows = await suite(Number(options.seconds))
+      const rows = await suite(Number(options.seconds), { scale: options.scale })
       console.table(rows)
       await fs.mkdir('bench/results', { recursive: true })
       await fs.writeFile(

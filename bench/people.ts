@@ -1,0 +1,257 @@
+/**
+ * Bench `people`: the child record page on the national-scale demo seed (`--scale county` for a quick run).
+ *
+ *   npm run bench -- people                 seeds ≈1M people, places and things and ≈5M links first (minutes)
+ *   npm run bench -- people --scale county  ≈40k people
+ *   OPENMACE_BENCH_DATA_DIR=/path           reuses (and keeps) a data folder already seeded at that scale
+ *
+ * GET /people/:id at 20 concurrent users (20 signed-in social workers of the team that holds the exploited
+ * children, each request a different child) through the real route (policy facts, decide(), the audit row,
+ * the page), beside a bench-only page that does the same record query and renders the same template without
+ * the policy or the audit. p95 is computed from every response's latency. Then bench/people-search.ts's
+ * `searchBenchRows` (fuzzy search and duplicate candidates) when that file exists.
+ */
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import autocannon from 'autocannon'
+import pg from 'pg'
+import { buildApp } from '../src/app.ts'
+import { loadConfig } from '../src/config.ts'
+import { withTransaction } from '../src/db/database.ts'
+import { SCALES, type Scale } from '../src/features/demo/demo-scale.ts'
+import { personRepository } from '../src/features/people/person-repository.ts'
+import { createLogger } from '../src/platform/logger.ts'
+import { openRuntime, type Runtime } from '../src/runtime.ts'
+
+export interface PeopleRow {
+  name: string
+  connections: number
+  requestsPerSecond: number
+  p50: number
+  p95: number
+  p97_5: number
+  p99: number
+  errors: number
+}
+
+const USERS = 20
+const PASSWORD = 'bench passphrase for the people suite'
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
+}
+
+async function analyse(ownerUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ownerUrl })
+  await client.connect()
+  try {
+    await client.query('ANALYZE')
+  } finally {
+    await client.end()
+  }
+}
+
+/** A search/duplicates suite from the helper that owns them, when it exists (bench/people-search.ts). */
+async function searchSuite(): Promise<
+  ((runtime: Runtime, seconds: number) => Promise<Array<Record<string, unknown>>>) | undefined
+> {
+  const file = path.join(import.meta.dirname, 'people-search.ts')
+  try {
+    await fs.access(file)
+  } catch {
+    return undefined
+  }
+  // eslint-disable-next-line no-unsanitized/method -- a fixed file next to this one, never input
+  const module = (await import(file)) as { searchBenchRows?: unknown }
+  return typeof module.searchBenchRows === 'function'
+    ? (module.searchBenchRows as (
+        runtime: Runtime,
+        seconds: number,
+      ) => Promise<Array<Record<string, unknown>>>)
+    : undefined
+}
+
+export async function people(seconds: number, options: { scale?: string } = {}): Promise<PeopleRow[]> {
+  const scaleName = options.scale ?? 'national'
+  if (!Object.hasOwn(SCALES, scaleName)) throw new Error('--scale takes county, region or national')
+  const scale = scaleName as Scale
+  const kept = process.env.OPENMACE_BENCH_DATA_DIR
+  const dir = kept ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'openmace-bench-')))
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    OPENMACE_DATA_DIR: dir,
+    OPENMACE_DB_POOL_SIZE: '20',
+  })
+  const runtime = await openRuntime(config, createLogger('silent'))
+  const { database, services: built } = runtime
+  let lastShown = 0
+  const seeded = await built.demo.seedScale(
+    scale,
+    (done, total, phase) => {
+      if (performance.now() - lastShown < 15_000) return
+      lastShown = performance.now()
+      console.log(
+        `  seeding: ${phase}, ${Math.round((100 * done) / total)}% (${String(Math.round(done))} rows)`,
+      )
+    },
+    { ownerUrl: runtime.target.ownerUrl },
+  )
+  if (seeded.created && seeded.counts !== undefined) {
+    const c = seeded.counts
+    console.log(
+      `seeded ${scale} in ${seeded.seconds.toFixed(1)} s: ${String(c.persons)} people, ${String(c.locations)} places, ` +
+        `${String(c.objects)} things, ${String(c.links)} links, ${String(c.flags)} flags`,
+    )
+    await analyse(runtime.target.ownerUrl)
+  } else {
+    console.log(`reusing the seed in ${dir}: ${String(seeded.people)} people`)
+  }
+
+  const app = await buildApp({ config, services: built })
+  // Bench only: the same record query and template as GET /people/:id, without the policy and the audit.
+  const repository = personRepository()
+  app.get<{ Params: { id: string } }>(
+    '/bench-plain-person/:id',
+    { config: { access: { capability: 'person:read' } } },
+    async function benchPlainPerson(request, reply) {
+      const user = request.user
+      if (user === undefined) throw new Error('not signed in')
+      const found = await withTransaction(
+        database,
+        { actorId: user.id, partnershipId: user.partnershipId },
+        (trx) => repository.findWithFacts(trx, request.params.id, user.id),
+      )
+      if (found === undefined) return reply.code(404).send('not found')
+      const p = found.person
+      return reply.view('features/people/views/person.njk', {
+        person: { ...p, id: p.id },
+        breakGlassUntil: null,
+        canSeeViews: true,
+      })
+    },
+  )
+
+  try {
+    // The demo partnership's exploitation team, its allocated children, and 20 bench social workers in it.
+    const owner = new pg.Client({ connectionString: runtime.target.ownerUrl })
+    await owner.connect()
+    let children: string[]
+    const cookies: string[] = []
+    try {
+      const { rows: teams } = await owner.query<{ id: string; agency_id: string; partnership_id: string }>(
+        `SELECT t.id, t.agency_id, t.partnership_id FROM team t JOIN partnership p ON p.id = t.partnership_id
+          WHERE p.code = 'northshire' AND t.name = 'Exploitation Team'`,
+      )
+      const team = teams[0]
+      if (team === undefined) throw new Error('the demo exploitation team is missing')
+      const { rows } = await owner.query<{ id: string }>(
+        'SELECT id FROM person WHERE allocated_team_id = $1 AND merged_into_id IS NULL',
+        [team.id],
+      )
+      children = rows.map((r) => r.id)
+      const run = Date.now().toString(36)
+      for (let i = 0; i < USERS; i++) {
+        const email = `bench.worker.${run}.${String(i)}@northshire.example`
+        await built.auth.createUser({
+          partnershipId: team.partnership_id,
+          agencyId: team.agency_id,
+          teamId: team.id,
+          email,
+          displayName: `Bench Worker ${String(i + 1)}`,
+          password: PASSWORD,
+          roles: ['social-worker'],
+        })
+        // Signed in through the app (a loopback address per user keeps the sign-in rate limit out of the way).
+        const remoteAddress = `127.2.0.${String(i + 1)}`
+        const form = await app.inject({ url: '/sign-in', remoteAddress })
+        const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? ''
+        const pre = form.cookies[0]
+        const res = await app.inject({
+          method: 'POST',
+          url: '/sign-in',
+          remoteAddress,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          cookies: pre === undefined ? {} : { [pre.name]: pre.value },
+          payload: new URLSearchParams({ _csrf: csrf, email, password: PASSWORD }).toString(),
+        })
+        const session = res.cookies.at(-1)
+        if (res.statusCode !== 303 || session === undefined)
+          throw new Error(`sign-in answered ${res.statusCode}`)
+        cookies.push(`${session.name}=${session.value}`)
+      }
+    } finally {
+      await owner.end()
+    }
+    console.log(`${String(children.length)} children allocated to the team; ${String(USERS)} users signed in`)
+
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = app.server.address() as { port: number }
+    let pick = 0
+    const nextChild = () => children[pick++ % children.length] ?? ''
+    const over = async (prefix: string, name: string, duration = seconds): Promise<PeopleRow> => {
+      const latencies: number[] = []
+      let user = 0
+      const result = await new Promise<autocannon.Result>((resolve, reject) => {
+        const instance = autocannon(
+          {
+            url: `http://127.0.0.1:${String(port)}`,
+            connections: USERS,
+            duration,
+            setupClient: (client) => {
+              client.setHeaders({ cookie: cookies[user++ % cookies.length] ?? '' })
+            },
+            requests: [
+              {
+                setupRequest: (request) => ({ ...request, path: `${prefix}/${nextChild()}` }),
+              },
+            ],
+          },
+          (error, finished) => {
+            if (error !== null && error !== undefined)
+              reject(error instanceof Error ? error : new Error(String(error)))
+            else resolve(finished)
+          },
+        )
+        instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))
+      })
+      const sorted = latencies.sort((a, b) => a - b)
+      return {
+        name,
+        connections: USERS,
+        requestsPerSecond: Math.round(result.requests.average),
+        p50: Number(percentile(sorted, 0.5).toFixed(2)),
+        p95: Number(percentile(sorted, 0.95).toFixed(2)),
+        p97_5: Number(percentile(sorted, 0.975).toFixed(2)),
+        p99: Number(percentile(sorted, 0.99).toFixed(2)),
+        errors: result.errors + result.non2xx,
+      }
+    }
+    // Warm-up (templates compiled, statements prepared, caches filled), not measured.
+    await over('/bench-plain-person', 'warm-up', 3)
+    await over('/people', 'warm-up', 3)
+    const plain = await over('/bench-plain-person', 'child page, same query + template, no policy or audit')
+    const guarded = await over('/people', 'GET /people/:id (policy facts + decide + audit + page)')
+    const rows = [plain, guarded]
+    console.log(
+      `child record page at ${String(USERS)} users: p95 ${String(guarded.p95)} ms (goal ≤ 100 ms), p50 ` +
+        `${String(guarded.p50)} ms; without access checks p95 ${String(plain.p95)} ms, p50 ${String(plain.p50)} ms ` +
+        `(p50 ratio ${(guarded.p50 / Math.max(plain.p50, 0.01)).toFixed(2)}x)`,
+    )
+
+    const search = await searchSuite()
+    if (search === undefined) {
+      console.log(
+        'bench/people-search.ts (searchBenchRows) is not there: fuzzy search and duplicates not measured',
+      )
+    } else {
+      for (const extra of await search(runtime, seconds)) rows.push(extra as unknown as PeopleRow)
+    }
+    return rows
+  } finally {
+    await app.close()
+    await runtime.close()
+    if (kept === undefined) await fs.rm(dir, { recursive: true, force: true })
+  }
+}
