@@ -72,7 +72,8 @@ export interface LinkForm {
   agencies: Array<{ id: string; name: string }>
 }
 
-type Resolved = { decision: Decision; end?: EndView }
+/** `missing`: there is no such record (in the actor's partnership); otherwise `end` is set only when visible. */
+type Resolved = { decision: Decision; end?: EndView; missing?: true }
 
 const DENIED: Decision = {
   allowed: false,
@@ -125,17 +126,17 @@ export function linkService(
     kind: EntityKind,
     id: string,
   ): Promise<Resolved> {
-    if (!UUID.test(id)) return { decision: DENIED }
+    if (!UUID.test(id)) return { decision: DENIED, missing: true }
     if (kind === 'person') {
       const found = await people.findWithFacts(trx, id, actor.userId)
-      if (found === undefined) return { decision: DENIED }
+      if (found === undefined) return { decision: DENIED, missing: true }
       const decision = decide(actor, 'read', found.facts)
       if (!decision.allowed || !decision.fields.includes('identity')) return { decision }
       const name = [found.person.givenName, found.person.familyName].filter((n) => n !== null).join(' ')
       return { decision, end: { kind, id, name, href: paths.people.show(id) } }
     }
     const thing = await links.thing(trx, kind, id)
-    if (thing === undefined) return { decision: DENIED }
+    if (thing === undefined) return { decision: DENIED, missing: true }
     const decision = decide(actor, 'read', { kind, partnershipId: actor.partnershipId })
     const href = kind === 'location' ? paths.locations.show(id) : paths.objects.show(id)
     return decision.allowed ? { decision, end: { kind, id, name: thing.name, href } } : { decision }
@@ -254,7 +255,7 @@ export function linkService(
         actor,
         ctx,
         { type: 'person', id },
-        person.decision.allowed ? 'no such record' : `denied: ${person.decision.denial ?? 'relationship'}`,
+        person.missing === true ? 'no such record' : `denied: ${person.decision.denial ?? 'relationship'}`,
       )
       return undefined
     }
@@ -347,8 +348,12 @@ export function linkService(
       if (toEnd?.end === undefined) {
         // A record the user may not see gets the same answer as one that does not exist.
         errors.push({ field: 'to', message: MESSAGES.notVisible })
+        // Audited like any refused read: one the actor may not see, or a record id that names nothing.
+        const typed = input.to.trim().toLowerCase()
         if (found !== undefined)
           await denied(trx, actor, ctx, { type: found.kind, id: found.id }, 'link end not visible')
+        else if (UUID.test(typed))
+          await denied(trx, actor, ctx, { type: kinds[0] ?? 'person', id: typed }, 'no such record')
       } else if (
         fromEnd.end !== undefined &&
         toEnd.end.kind === fromEnd.end.kind &&

@@ -264,6 +264,12 @@ describe('adding a link from a person’s page', () => {
     assert.equal(await countRows(w.db.ownerUrl, 'link'), 0)
     const denied = await audits(w.db.ownerUrl, 'access.denied', 'person')
     assert.ok(denied.some((d) => d.record_id === w.hidden.id && d.actor_id === w.worker.id))
+    assert.ok(
+      denied.some(
+        (d) => d.record_id === '00000000-0000-4000-8000-000000000000' && d.reason === 'no such record',
+      ),
+      'a record id that names nothing is audited as a refused read too',
+    )
   })
 
   it('refuses a link of a person to themselves', async (t) => {
