@@ -152,6 +152,22 @@ export function notificationService(
     return row
   }
 
+  /** A notification, when the actor may see its referral in full; the denial audited otherwise. */
+  async function notificationFor(trx: Transaction<DB>, actor: Actor, id: string, ctx: RequestContext) {
+    const row = /^[0-9a-f-]{36}$/i.test(id) ? await notifications.find(trx, id) : undefined
+    if (row?.referralId == null) {
+      await audit.write(trx, {
+        ...base(actor, ctx),
+        action: 'access.denied',
+        outcome: 'denied',
+        record: { type: 'cross-authority-notification', id },
+        reason: 'no such record',
+      })
+      return undefined
+    }
+    return (await referralFor(trx, actor, row.referralId, ctx)) === undefined ? undefined : row
+  }
+
   return {
     reasons: NOTIFICATION_REASONS,
 
@@ -213,19 +229,8 @@ export function notificationService(
 
     async read(actor: Actor, id: string, ctx: RequestContext): Promise<NotificationView> {
       const result = await withTransaction(database, context(actor), async (trx) => {
-        const row = /^[0-9a-f-]{36}$/i.test(id) ? await notifications.find(trx, id) : undefined
-        if (row?.referralId == null || (await referralFor(trx, actor, row.referralId, ctx)) === undefined) {
-          if (row?.referralId == null) {
-            await audit.write(trx, {
-              ...base(actor, ctx),
-              action: 'access.denied',
-              outcome: 'denied',
-              record: { type: 'cross-authority-notification', id },
-              reason: 'no such record',
-            })
-          }
-          return undefined
-        }
+        const row = await notificationFor(trx, actor, id, ctx)
+        if (row === undefined) return undefined
         await audit.write(trx, {
           ...base(actor, ctx),
           action: 'record.read',
@@ -262,10 +267,8 @@ export function notificationService(
       ctx: RequestContext,
     ): Promise<NotificationView> {
       const result = await withTransaction(database, context(actor), async (trx) => {
-        const row = /^[0-9a-f-]{36}$/i.test(id) ? await notifications.find(trx, id) : undefined
-        if (row?.referralId == null || (await referralFor(trx, actor, row.referralId, ctx)) === undefined) {
-          return undefined
-        }
+        const row = await notificationFor(trx, actor, id, ctx)
+        if (row === undefined) return undefined
         if (row.acknowledgedAt !== null)
           throw new ConflictError('This notification has already been acknowledged')
         if (input.version !== undefined && input.version !== row.version) throw new ConflictError()
