@@ -514,6 +514,28 @@ describe('the links API', () => {
     assert.equal(kept.json<{ links: Array<{ current: boolean }> }>().links.at(0)?.current, false)
   })
 
+  it('links a thing to a place (a phone seen at a flat by its postcode) between two shared entities', async (t) => {
+    const w = await world(t)
+    const auth = await tokenFor(w, w.worker, ['person:read', 'link:write'])
+    const res = await w.app.inject({
+      method: 'POST',
+      url: paths.api.links,
+      headers: auth,
+      payload: {
+        linkType: 'object-at',
+        from: { kind: 'object', id: w.phoneId },
+        to: { kind: 'location', id: 'ns1 4ab' },
+        source: 'Cell site report 77',
+        confidence: 'suspected',
+      },
+    })
+    assert.equal(res.statusCode, 201, res.body)
+    const link = res.json<{ link: { from: { href: string }; to: { id: string; href: string } } }>().link
+    assert.equal(link.to.id, w.flatId)
+    assert.equal(link.from.href, paths.objects.show(w.phoneId))
+    assert.equal(link.to.href, paths.locations.show(w.flatId))
+  })
+
   it('bad input on the API: problem+json field errors and nothing written', async (t) => {
     const w = await world(t)
     const auth = await tokenFor(w, w.worker, ['person:read', 'link:write'])
