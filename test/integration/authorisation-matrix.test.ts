@@ -18,6 +18,7 @@ import {
 } from '../factories/person-factory.ts'
 import { createPartnership } from '../factories/partnership-factory.ts'
 import { createFlag, createLocation, createObject } from '../factories/pole-factory.ts'
+import { actorFor, createConcern, CTX } from '../factories/referral-factory.ts'
 import { addDays, partsOf } from '../../src/features/flags/flag-validation.ts'
 import { todayInLondon } from '../../src/features/people/age.ts'
 import { build } from '../helpers/build.ts'
@@ -140,7 +141,19 @@ type RouteSpec =
   | {
       capability: Capability
       person?: RecordRoute
-      target?: 'user' | 'grant' | 'agency' | 'token' | 'location' | 'object' | 'flag'
+      /** 'own-concern': a draft concern the role's user recorded (someone else's answers 404, as missing). */
+      /** 'own-referral': a referral the role's user made (front-door roles: about their own child); 'own-notification': one sent on it. */
+      target?:
+        | 'user'
+        | 'grant'
+        | 'agency'
+        | 'token'
+        | 'location'
+        | 'object'
+        | 'flag'
+        | 'own-concern'
+        | 'own-referral'
+        | 'own-notification'
       body?: Record<string, string>
     }
 
@@ -395,6 +408,7 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
     target: 'location',
     body: { ...FLAG_JSON, flagType: 'harmful-location' },
   },
+  'GET /api/v1/flags/:id': { capability: 'person:read', target: 'flag' },
   'GET /flags/:id/review': { capability: 'flag:write', target: 'flag' },
   'POST /flags/:id/review': {
     capability: 'flag:write',
@@ -474,6 +488,63 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
       denied: READ_DENIED,
     },
   },
+  // Concerns (issue 5): three pages from a draft; the API records a whole concern in one body.
+  'GET /concerns/new': { capability: 'concern:create' },
+  'POST /concerns/new': { capability: 'concern:create', body: {} },
+  'GET /concerns/:id': { capability: 'concern:create', target: 'own-concern' },
+  'GET /concerns/:id/details': { capability: 'concern:create', target: 'own-concern' },
+  'POST /concerns/:id/details': {
+    capability: 'concern:create',
+    target: 'own-concern',
+    body: { version: '1' },
+  },
+  'GET /concerns/:id/check': { capability: 'concern:create', target: 'own-concern' },
+  'POST /concerns/:id/check': { capability: 'concern:create', target: 'own-concern', body: { version: '1' } },
+  'POST /api/v1/concerns': { capability: 'concern:create', body: {} },
+  'GET /api/v1/concerns/:id': { capability: 'concern:create', target: 'own-concern' },
+  'GET /api/v1/screening/guide': { capability: 'concern:create' },
+  'POST /api/v1/screening/suggest': { capability: 'concern:create', body: {} },
+  // Referrals (issue 5): each role's user's own referral (the front door's relation to every referral comes from
+  // referral:queue). Changes with nothing in them answer 400 (or 409 once the state has moved on).
+  'GET /front-door': { capability: 'referral:queue' },
+  'GET /referrals': { capability: 'referral:read-own' },
+  'GET /referrals/:id': { capability: 'referral:read-own', target: 'own-referral' },
+  'POST /referrals/:id/review': {
+    capability: 'referral:decide',
+    target: 'own-referral',
+    body: { version: '1' },
+  },
+  'GET /referrals/:id/decision': { capability: 'referral:decide', target: 'own-referral' },
+  'POST /referrals/:id/decision': { capability: 'referral:decide', target: 'own-referral', body: {} },
+  'GET /referrals/:id/withdraw': { capability: 'referral:create', target: 'own-referral' },
+  'POST /referrals/:id/withdraw': { capability: 'referral:create', target: 'own-referral', body: {} },
+  'POST /api/v1/referrals': { capability: 'referral:create', body: {} },
+  'GET /api/v1/referrals': { capability: 'referral:read-own' },
+  'GET /api/v1/referrals/:id': { capability: 'referral:read-own', target: 'own-referral' },
+  'POST /api/v1/referrals/:id/review': { capability: 'referral:decide', target: 'own-referral', body: {} },
+  'POST /api/v1/referrals/:id/decision': { capability: 'referral:decide', target: 'own-referral', body: {} },
+  'POST /api/v1/referrals/:id/withdraw': { capability: 'referral:create', target: 'own-referral', body: {} },
+  'GET /referrals/:id/notifications/new': { capability: 'referral:queue', target: 'own-referral' },
+  'POST /referrals/:id/notifications/new': { capability: 'referral:queue', target: 'own-referral', body: {} },
+  'GET /notifications': { capability: 'referral:queue' },
+  'GET /notifications/:id/acknowledge': { capability: 'referral:queue', target: 'own-notification' },
+  'POST /notifications/:id/acknowledge': {
+    capability: 'referral:queue',
+    target: 'own-notification',
+    body: {},
+  },
+  'POST /api/v1/referrals/:id/notifications': {
+    capability: 'referral:queue',
+    target: 'own-referral',
+    body: {},
+  },
+  'GET /api/v1/referrals/:id/notifications': { capability: 'referral:queue', target: 'own-referral' },
+  'GET /api/v1/notifications': { capability: 'referral:queue' },
+  'POST /api/v1/notifications/:id/acknowledge': {
+    capability: 'referral:queue',
+    target: 'own-notification',
+    body: {},
+  },
   'GET /people/:id/break-glass': {
     capability: 'break-glass:use',
     // The form is shown for any id (no existence leak); nothing is read or written.
@@ -532,6 +603,11 @@ interface Fixture {
   locationId: string
   objectId: string
   flagId: string
+  /** For each role that may record concerns, a draft concern of theirs. */
+  concerns: Map<Role, string>
+  /** For each role that may refer, a referral of theirs; for the front door's roles, a notification on it. */
+  referrals: Map<Role, string>
+  notifications: Map<Role, string>
 }
 
 async function fixture(t: Parameters<typeof build>[0]) {
@@ -561,6 +637,9 @@ async function fixture(t: Parameters<typeof build>[0]) {
   const tokens = new Map<Role, string>()
   const records = new Map<Role, Record<Relation, string>>()
   const links = new Map<Role, Record<Relation, string>>()
+  const concerns = new Map<Role, string>()
+  const referrals = new Map<Role, string>()
+  const notifications = new Map<Role, string>()
   const matrixPlace = async (partnership: string) =>
     (
       await ownerQuery<{ id: string }>(
@@ -619,6 +698,30 @@ async function fixture(t: Parameters<typeof build>[0]) {
           : await linkTo(partnershipId, personId, linkPlaces.here)
     }
     links.set(role, linked)
+    if (ROLE_CAPABILITIES[role].includes('concern:create')) {
+      const [draft] = await ownerQuery<{ id: string }>(
+        db.ownerUrl,
+        `INSERT INTO concern (partnership_id, person_id, recorded_by, immediate_danger)
+         VALUES ($1, $2, $3, false) RETURNING id`,
+        [partnershipId, own, user.id],
+      )
+      concerns.set(role, draft!.id)
+    }
+    if (ROLE_CAPABILITIES[role].includes('referral:create')) {
+      const concernId = await createConcern(database, user, own)
+      const referral = await services.referrals.submit(actorFor(user, [role]), { concernId }, CTX)
+      referrals.set(role, referral.id)
+      if (ROLE_CAPABILITIES[role].includes('referral:queue')) {
+        const [sent] = await ownerQuery<{ id: string }>(
+          db.ownerUrl,
+          `INSERT INTO cross_authority_notification (partnership_id, person_id, referral_id, reason,
+                   local_authority, police_force, content, sent_by)
+           VALUES ($1, $2, $3, 'moved-to', 'Matrix council', 'Matrix police', 'Matrix', $4) RETURNING id`,
+          [partnershipId, own, referral.id, user.id],
+        )
+        notifications.set(role, sent!.id)
+      }
+    }
     users.set(role, user)
     agents.set(role, await signIn(built.app, user))
     const roleToken = await services.tokens.create(
@@ -657,6 +760,9 @@ async function fixture(t: Parameters<typeof build>[0]) {
     tokenId: token.id,
     locationId: place.id,
     objectId: (await createObject(database, partnershipId)).id,
+    concerns,
+    referrals,
+    notifications,
     flagId: await createFlag(database, db.ownerUrl, {
       partnershipId,
       subjectKind: 'location',
@@ -724,7 +830,13 @@ it('every guarded route × every role × every relation: the status and the audi
                         ? fx.objectId
                         : spec.target === 'flag'
                           ? fx.flagId
-                          : ''
+                          : spec.target === 'own-concern'
+                            ? (fx.concerns.get(role) ?? '')
+                            : spec.target === 'own-referral'
+                              ? (fx.referrals.get(role) ?? fx.referrals.get('practitioner') ?? '')
+                              : spec.target === 'own-notification'
+                                ? (fx.notifications.get(role) ?? fx.notifications.get('front-door') ?? '')
+                                : ''
         const url = pattern.replace(':id', id) + (spec.person?.query ?? '')
         const label = `${key} as ${role}${relation === null ? '' : ` (${relation})`}`
         const res: LightMyRequestResponse = await call(

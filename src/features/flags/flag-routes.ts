@@ -355,6 +355,30 @@ export function flagRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
     )
 
+    app.get(
+      `${paths.api.flags}/:id`,
+      {
+        config: { access: { capability: 'person:read' } },
+        schema: {
+          tags: ['flags'],
+          summary: 'One flag (current or removed); 404 unless the caller may see its subject',
+          security: [{ bearer: [] }],
+          params: apiParams,
+          response: { 200: FlagResponse, ...problems },
+        },
+      },
+      async function flagApiGet(request) {
+        const read = await flags.read(
+          apiActor(request),
+          request.params.id,
+          requestContext(request),
+          'read',
+          'api',
+        )
+        return { flag: read.flag }
+      },
+    )
+
     app.post(
       `${paths.api.flags}/:id/review`,
       {

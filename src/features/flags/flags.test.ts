@@ -385,6 +385,12 @@ describe('the flags API', () => {
       [flag.id],
     )
     assert.ok(listed.types.some((type) => type.code === 'cce'))
+    const one = await w.app.inject({ url: `${paths.api.flags}/${flag.id}`, headers: auth })
+    assert.equal(one.statusCode, 200)
+    assert.equal(
+      one.json<{ flag: { reason: string } }>().flag.reason,
+      'Gifts and a phone from an older adult met online',
+    )
     const reviewed = await w.app.inject({
       method: 'POST',
       url: `${paths.api.flags}/${flag.id}/review`,
@@ -426,6 +432,15 @@ describe('the flags API', () => {
     const hidden = await w.app.inject({ url: paths.api.personFlags(w.child.id), headers: strangerAuth })
     assert.equal(hidden.statusCode, 404)
     assert.match(String(hidden.headers['content-type']), /problem\+json/)
+    const theirs = await createFlag(w.db.database, w.db.ownerUrl, {
+      partnershipId: w.worker.partnershipId,
+      subjectKind: 'person',
+      subjectId: w.child.id,
+      setBy: w.worker.id,
+    })
+    const hiddenFlag = await w.app.inject({ url: `${paths.api.flags}/${theirs}`, headers: strangerAuth })
+    assert.equal(hiddenFlag.statusCode, 404)
+    assert.doesNotMatch(hiddenFlag.body, /packages/)
     const narrow = await bearer(w.services, w.worker.email, ['person:read'])
     const refused = await w.app.inject({
       method: 'POST',
@@ -434,6 +449,6 @@ describe('the flags API', () => {
       payload: { flagType: 'cce', reason: 'x', reviewDate: addDays(todayInLondon(), 5) },
     })
     assert.equal(refused.statusCode, 403)
-    assert.equal(await countRows(w.db.ownerUrl, 'flag'), 0)
+    assert.equal(await countRows(w.db.ownerUrl, 'flag'), 1)
   })
 })
