@@ -288,17 +288,19 @@ export function flagRoutes(services: Services): FastifyPluginAsyncTypebox {
           const subject = await flags.review(actor, id, version, reviewDate, requestContext(request))
           return await reply.redirect(subjectHref(subject.subjectKind, subject.subjectId), 303)
         } catch (error) {
-          const kept = { reviewDate, version: request.body.version }
           if (error instanceof ValidationError) {
+            const kept = { reviewDate, version: request.body.version }
             return flagPage(request, reply, VIEWS.review, id, kept, error.fieldErrors, 400)
           }
           if (error instanceof ConflictError) {
+            // The input is kept and the form now carries the current version: saving again is a decision
+            // made after seeing the message.
             return flagPage(
               request,
               reply,
               VIEWS.review,
               id,
-              kept,
+              { reviewDate },
               [{ field: 'reviewDate', message: STALE }],
               409,
             )
@@ -335,8 +337,8 @@ export function flagRoutes(services: Services): FastifyPluginAsyncTypebox {
           const subject = await flags.remove(actor, id, version, reason, requestContext(request))
           return await reply.redirect(subjectHref(subject.subjectKind, subject.subjectId), 303)
         } catch (error) {
-          const kept = { reason, version: request.body.version }
           if (error instanceof ValidationError) {
+            const kept = { reason, version: request.body.version }
             return flagPage(request, reply, VIEWS.remove, id, kept, error.fieldErrors, 400)
           }
           if (error instanceof ConflictError) {
@@ -345,7 +347,7 @@ export function flagRoutes(services: Services): FastifyPluginAsyncTypebox {
               reply,
               VIEWS.remove,
               id,
-              kept,
+              { reason },
               [{ field: 'reason', message: STALE }],
               409,
             )

@@ -219,6 +219,7 @@ describe('reviewing and removing a flag', () => {
     const stale = await agent.post(paths.flags.review(w.flagId), { ...dateFields(future(90)), version: '1' })
     assert.equal(stale.statusCode, 409)
     assert.match(stale.body, /Someone else changed this flag/)
+    assert.match(stale.body, /name="version" value="2"/)
     const [row] = await ownerQuery<{ review_date: string; version: number }>(
       w.db.ownerUrl,
       'SELECT review_date::text, version FROM flag WHERE id = $1',
@@ -254,6 +255,8 @@ describe('reviewing and removing a flag', () => {
     await agent.get(paths.home)
     const again = await agent.post(paths.flags.remove(w.flagId), { reason: 'again', version: '2' })
     assert.equal(again.statusCode, 409)
+    assert.match(again.body, /This flag was removed on/)
+    assert.doesNotMatch(again.body, /Remove flag<\/button>|>\s*Remove flag\s*</)
   })
 
   it('someone who may not see the subject gets 404 for the flag’s pages', async (t) => {

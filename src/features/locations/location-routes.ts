@@ -223,8 +223,11 @@ export function locationRoutes(services: Services): FastifyPluginAsyncTypebox {
             return form(reply, values, { id, version, errors: error.fieldErrors }, 400)
           }
           if (error instanceof ConflictError) {
-            // The user's input is kept; the version stays theirs, so saving again needs a fresh look.
-            return form(reply, values, { id, version, errors: [{ field: 'kind', message: STALE }] }, 409)
+            // The input is kept and the form now carries the current version: saving again, after the
+            // message, is the user's decision.
+            const current = await locations.read(signedInActor(request), id, requestContext(request), 'edit')
+            const errors = [{ field: 'kind', message: STALE }]
+            return form(reply, values, { id, version: current.location.version, errors }, 409)
           }
           throw error
         }

@@ -124,6 +124,7 @@ describe('location pages', () => {
     assert.equal(stale.statusCode, 409)
     assert.match(stale.body, /Someone else changed this record/)
     assert.match(stale.body, /value="18 Canal Walk"/)
+    assert.match(stale.body, /name="version" value="2"/, 'the form now carries the current version')
     const [row] = await ownerQuery<{ address_line_1: string; version: number; postcode: string }>(
       w.db.ownerUrl,
       'SELECT address_line_1, version, postcode FROM location WHERE id = $1',

@@ -237,7 +237,10 @@ export function objectRoutes(services: Services): FastifyPluginAsyncTypebox {
           if (error instanceof ConflictError) {
             const field =
               values.kind !== undefined && isObjectKind(values.kind) ? VALUE_FIELD[values.kind] : 'kind'
-            return form(reply, values, { id, version, errors: [{ field, message: STALE }] }, 409)
+            // The input is kept and the form now carries the current version (see locations).
+            const current = await objects.read(signedInActor(request), id, requestContext(request), 'edit')
+            const errors = [{ field, message: STALE }]
+            return form(reply, values, { id, version: current.object.version, errors }, 409)
           }
           throw error
         }
