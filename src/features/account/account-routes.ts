@@ -34,6 +34,7 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
           canReadAudit: can(actorOf(user), 'audit:read'),
           canReadPeople: can(actorOf(user), 'person:read'),
           canSearchPeople: can(actorOf(user), 'person:search'),
+          canRaiseConcern: can(actorOf(user), 'concern:create'),
           canRecordPlaces: can(actorOf(user), 'link:write'),
           canReviewBreakGlass: can(actorOf(user), 'break-glass:review'),
           canManageUsers: can(actorOf(user), 'user:manage'),
