@@ -282,11 +282,16 @@ export function linkService(
   ): Promise<LinkFromHere[]> {
     const rows = await links.forEntity(trx, here.kind, here.id)
     const shown: LinkFromHere[] = []
+    // Several links often share an other end (e.g. one adult, two types): decide on each end once.
+    const ends = new Map<string, Promise<Resolved>>()
     for (const row of rows) {
       const atFrom = row.fromKind === here.kind && row.fromId === here.id
       const otherKind = atFrom ? row.toKind : row.fromKind
       const otherId = atFrom ? row.toId : row.fromId
-      const other = await resolve(trx, actor, otherKind, otherId)
+      const key = `${otherKind}:${otherId}`
+      const pending = ends.get(key) ?? resolve(trx, actor, otherKind, otherId)
+      ends.set(key, pending)
+      const other = await pending
       if (other.end === undefined) continue
       const hereDecision: Decision = { allowed: true, relationships: [], fields: [], breakGlass: false }
       if (!decideLink(actor, 'read', [hereDecision, other.decision]).allowed) continue
