@@ -348,6 +348,29 @@ describe('home', () => {
   })
 })
 
+describe('the OpenAPI description', () => {
+  it('documents the locations, objects and flags routes under their tags', async (t) => {
+    const { app } = await build(t)
+    const res = await app.inject({ url: paths.api.openapi })
+    assert.equal(res.statusCode, 200)
+    const doc = res.json<{
+      tags: Array<{ name: string }>
+      paths: Record<string, Record<string, { tags?: string[] }>>
+    }>()
+    for (const tag of ['locations', 'objects', 'flags']) {
+      assert.ok(
+        doc.tags.some((t) => t.name === tag),
+        tag,
+      )
+    }
+    assert.deepEqual(doc.paths['/api/v1/locations/{id}']?.put?.tags, ['locations'])
+    assert.deepEqual(doc.paths['/api/v1/objects']?.post?.tags, ['objects'])
+    assert.deepEqual(doc.paths['/api/v1/people/{id}/flags']?.post?.tags, ['flags'])
+    assert.deepEqual(doc.paths['/api/v1/tasks/flag-reviews']?.get?.tags, ['flags'])
+    assert.equal(doc.paths['/locations/{id}'], undefined, 'pages are not in the API description')
+  })
+})
+
 describe('the flags API', () => {
   it('sets, lists, reviews and removes a flag; bad input 400 with nothing written; the due-review list', async (t) => {
     const w = await world(t)
