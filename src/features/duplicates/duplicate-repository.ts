@@ -43,21 +43,24 @@ interface RawCandidate extends FactRow {
 
 /** How many candidates each way of finding them may bring (the scoring then keeps the likely ones). */
 const PER_SOURCE = 20
+/** pg_trgm similarity from which a name is a candidate (the scoring counts names from 0.5). */
+const NAME_THRESHOLD = 0.45
 
 export function duplicateRepository() {
   return {
     /**
-     * Candidate duplicates in one round trip. Candidates come only from index lookups, each bounded: the same
-     * identifier (unique indexes among live records), the nearest names (GiST trigram K-nearest-neighbour), names
-     * near an alias, the same or day-month-swapped date of birth, a family name that sounds alike with a birth
-     * in the same year, and the same home address. Then each (at most a hundred or so) is measured.
+     * Candidate duplicates in one query. Candidates come only from index lookups, each bounded: the same
+     * identifier (unique indexes among live records), names or aliases at least 0.45 alike to the name or to one
+     * of the subject's aliases (person_name_matches, migration 0009), the same or day-month-swapped date of
+     * birth, and the same home address. Then each (at most a hundred or so) is measured. (A family name that
+     * sounds alike is scored, but is not a way in on its own: with only a birth year it cannot reach the
+     * threshold, and dmetaphone cannot use an index under row-level security.)
      */
     async candidates(db: Executor, q: DuplicateQuery): Promise<CandidateRow[]> {
       const pid = q.partnershipId
       const name = `${q.givenName} ${q.familyName ?? ''}`.toLowerCase().replace(/\s+/g, ' ').trim()
       const dobs =
         q.dateOfBirth === null ? [] : [q.dateOfBirth, transposedDate(q.dateOfBirth)].filter((d) => d !== null)
-      const year = q.dateOfBirth?.slice(0, 4) ?? null
       const live = sql`partnership_id = ${pid} AND merged_into_id IS NULL`
       const self = q.personId
       const byIdentifier = (column: string, value: string | null) =>
@@ -83,29 +86,15 @@ export function duplicateRepository() {
           ${
             name === ''
               ? sql``
-              : sql`UNION (SELECT id FROM person WHERE ${live}
-                           ORDER BY search_name <-> ${name} LIMIT ${PER_SOURCE})
-                    UNION (SELECT person_id FROM person_alias
-                            WHERE partnership_id = ${pid} AND removed_at IS NULL AND search_name % ${name}
-                            LIMIT ${PER_SOURCE})`
+              : sql`UNION (SELECT person_id FROM person_name_matches(${name}, ${NAME_THRESHOLD}, ${PER_SOURCE}))`
           }
-          UNION (SELECT near.id FROM subject_aliases sa
-                   CROSS JOIN LATERAL (SELECT id FROM person WHERE ${live}
-                                        ORDER BY search_name <-> sa.search_name LIMIT 5) near)
+          UNION (SELECT near.person_id FROM subject_aliases sa
+                   CROSS JOIN LATERAL person_name_matches(sa.search_name, ${NAME_THRESHOLD}, 5) near)
           ${
             dobs.length === 0
               ? sql``
               : sql`UNION (SELECT id FROM person WHERE ${live} AND date_of_birth = ANY (${dobs}::date[])
                            LIMIT ${PER_SOURCE * 2})`
-          }
-          ${
-            year === null || q.familyName === null
-              ? sql``
-              : sql`UNION (SELECT id FROM person
-                            WHERE ${live}
-                              AND dmetaphone(coalesce(family_name, '')) = dmetaphone(${q.familyName})
-                              AND date_of_birth BETWEEN ${`${year}-01-01`}::date AND ${`${year}-12-31`}::date
-                            LIMIT ${PER_SOURCE})`
           }
           UNION (SELECT l.from_id FROM homes h
                    JOIN link l ON l.to_id = h.id AND l.link_type = 'lives-at' AND l.from_kind = 'person'

@@ -122,6 +122,10 @@ function linkedTo(table: 'object' | 'location', where: RawBuilder<boolean>) {
                                 WHERE ${where})`
 }
 
+/** pg_trgm similarity from which a name matches, and how many of the best name matches are considered. */
+const NAME_THRESHOLD = 0.3
+const NAME_MATCHES_MAX = 1000
+
 export function searchRepository() {
   return {
     /**
@@ -156,7 +160,7 @@ export function searchRepository() {
         linkedTo(
           'object',
           sql<boolean>`t.partnership_id = ${pid} AND t.kind = ${kind}
-                       AND coalesce(lower(t.platform), '') = '' AND t.value = ${value}`,
+                       AND t.value = ${value}`,
         )
       if (c.phone !== undefined) where.push(thing('phone', c.phone))
       if (c.vehicle !== undefined) where.push(thing('vehicle', c.vehicle))
@@ -167,24 +171,17 @@ export function searchRepository() {
       }
       if (input.scope !== null) where.push(scopeCondition(input.scope))
 
-      // Fuzzy names: trigram similarity over the name and the live aliases (GIN `%` with the session's
-      // threshold), best score per person.
+      // Fuzzy names: trigram similarity over the names and live aliases of the partnership (migration 0009's
+      // person_name_matches, which can use the trigram index where row-level security would stop it), best
+      // score per person; then the other criteria, the scope and the policy on those people only.
       const fuzzy =
         c.name === undefined
           ? sql``
-          : sql`JOIN (SELECT m.id, max(m.score) AS score,
-                             max(m.score) FILTER (WHERE m.src = 'name') AS name_score,
-                             max(m.score) FILTER (WHERE m.src = 'alias') AS alias_score
-                        FROM (SELECT n.id, similarity(n.search_name, ${c.name}) AS score, 'name' AS src
-                                FROM person n
-                               WHERE n.partnership_id = ${pid} AND n.merged_into_id IS NULL
-                                 AND n.search_name % ${c.name}
-                              UNION ALL
-                              SELECT a.person_id, similarity(a.search_name, ${c.name}), 'alias'
-                                FROM person_alias a
-                               WHERE a.partnership_id = ${pid} AND a.removed_at IS NULL
-                                 AND a.search_name % ${c.name}) m
-                       GROUP BY m.id) r ON r.id = p.id`
+          : sql`JOIN (SELECT m.person_id AS id, max(m.score) AS score,
+                             max(m.score) FILTER (WHERE m.source = 'name') AS name_score,
+                             max(m.score) FILTER (WHERE m.source = 'alias') AS alias_score
+                        FROM person_name_matches(${c.name}, ${NAME_THRESHOLD}, ${NAME_MATCHES_MAX}) m
+                       GROUP BY m.person_id) r ON r.id = p.id`
       const score = c.name === undefined ? sql`1::real` : sql`r.score`
       if (input.after !== null) {
         where.push(sql<boolean>`(${score} < ${input.after.score}::real
