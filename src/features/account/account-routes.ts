@@ -35,6 +35,8 @@ export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
           canReadPeople: can(actorOf(user), 'person:read'),
           canSearchPeople: can(actorOf(user), 'person:search'),
           canRaiseConcern: can(actorOf(user), 'concern:create'),
+          canReadOwnReferrals: can(actorOf(user), 'referral:read-own'),
+          canWorkFrontDoor: can(actorOf(user), 'referral:queue'),
           canRecordPlaces: can(actorOf(user), 'link:write'),
           canReviewBreakGlass: can(actorOf(user), 'break-glass:review'),
           canManageUsers: can(actorOf(user), 'user:manage'),
