@@ -183,6 +183,18 @@ describe('setting a flag', () => {
     const page = await agent.get(paths.locations.show(flat.id))
     assert.match(page.body, /Cuckooed address/)
     assert.match(page.body, /Tenant reports visitors/)
+    // A location of another partnership cannot be flagged (or seen): 404, nothing written.
+    const elsewhere = await createUser(w.db, w.services, { roles: ['social-worker'] })
+    const theirs = await createLocation(w.db.database, elsewhere.partnershipId)
+    assert.equal((await agent.get(paths.flags.newOnLocation(theirs.id))).statusCode, 404)
+    await agent.get(paths.home)
+    const foreign = await agent.post(paths.flags.newOnLocation(theirs.id), {
+      flagType: 'cuckooed',
+      reason: 'Not ours',
+      ...dateFields(future(30)),
+    })
+    assert.equal(foreign.statusCode, 404)
+    assert.equal(await countRows(w.db.ownerUrl, 'flag'), 1)
   })
 })
 
