@@ -284,6 +284,7 @@ export function linkService(
     const shown: LinkFromHere[] = []
     // Several links often share an other end (e.g. one adult, two types): decide on each end once.
     const ends = new Map<string, Promise<Resolved>>()
+    const audited = new Set<string>()
     for (const row of rows) {
       const atFrom = row.fromKind === here.kind && row.fromId === here.id
       const otherKind = atFrom ? row.toKind : row.fromKind
@@ -295,7 +296,8 @@ export function linkService(
       if (other.end === undefined) continue
       const hereDecision: Decision = { allowed: true, relationships: [], fields: [], breakGlass: false }
       if (!decideLink(actor, 'read', [hereDecision, other.decision]).allowed) continue
-      if (otherKind === 'person') {
+      if (otherKind === 'person' && !audited.has(otherId)) {
+        audited.add(otherId)
         await audit.write(trx, {
           ...base(actor, ctx),
           action: 'record.read',
