@@ -80,6 +80,10 @@ it('refuses each bad field with its own message', () => {
   assert.match(messages({ schoolId: 'not-a-school' }).school ?? '', /Select a school/)
   assert.match(messages({ policeId: 'x<script>' }).policeId ?? '', /only include letters/)
   assert.match(messages({ estimatedAge: '15' }).estimatedAge ?? '', /not both/)
+  assert.match(
+    messages({ dateOfBirth: '', estimatedAgeOn: '2026-01-01' }).estimatedAge ?? '',
+    /Enter the estimated age, or leave the date of the estimate blank/,
+  )
   assert.match(messages({ dateOfBirth: '' }).dateOfBirth ?? '', /estimated age if it is not known/)
   assert.deepEqual(messages({ dateOfBirth: '', kind: 'adult-of-concern' }), {}, 'an adult needs no age')
 })

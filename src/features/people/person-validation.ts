@@ -198,6 +198,13 @@ export function validatePerson(
     } else if (on.date !== null && on.date < EARLIEST) {
       fail('estimatedAgeOn', 'The date of the estimate must be after 1899')
     } else estimatedAgeOn = on.date ?? today
+  } else if (!('error' in dob) && dob.date === null) {
+    // A date of the estimate with no age and no date of birth: the age was probably forgotten. (With a date of
+    // birth, a leftover date of an earlier estimate is simply dropped.)
+    const on = parseDate(input.estimatedAgeOn, 'The date of the estimate')
+    if ('error' in on || on.date !== null) {
+      fail('estimatedAge', 'Enter the estimated age, or leave the date of the estimate blank')
+    }
   }
   const dobGiven = 'error' in dob || dob.date !== null
   if (dobGiven && ageText !== '') {
