@@ -2,12 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
-import { can, type Actor } from '../../platform/access/policy.ts'
+import { can } from '../../platform/access/policy.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
+import type { DuplicateCandidate } from '../duplicates/duplicate-service.ts'
 import type { Guide } from '../screening/screening-repository.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
 import type { ConcernView, Referrer, StartInput } from './concern-service.ts'
@@ -357,28 +358,16 @@ export function concernRoutes(services: Services): FastifyPluginAsyncTypebox {
     // Page 1 ---------------------------------------------------------------------------------------------------
 
     /** Possible matches for a new child, among the records the actor may see (never others). */
-    async function possibleMatches(request: FastifyRequest, body: Form) {
-      const duplicates = (
-        services as unknown as {
-          duplicates?: {
-            forNew?: (a: Actor, input: Record<string, string>, ctx: unknown) => Promise<unknown[]>
-          }
-        }
-      ).duplicates
-      if (
-        duplicates?.forNew === undefined ||
-        field(body, 'child') !== 'new' ||
-        field(body, 'matchesChecked') === 'yes'
-      ) {
-        return []
-      }
+    async function possibleMatches(request: FastifyRequest, body: Form): Promise<DuplicateCandidate[]> {
+      if (field(body, 'child') !== 'new' || field(body, 'matchesChecked') === 'yes') return []
       const dob = dateParts(body, 'dateOfBirth')
       const iso =
-        dob.year !== '' && dob.month !== '' && dob.day !== ''
+        /^\d{4}$/.test(dob.year) && /^\d{1,2}$/.test(dob.month) && /^\d{1,2}$/.test(dob.day)
           ? `${dob.year}-${dob.month.padStart(2, '0')}-${dob.day.padStart(2, '0')}`
           : ''
       try {
-        const found = await duplicates.forNew(
+        // Only records the actor may read are offered (and each one shown is audited as a read).
+        return await services.duplicates.forNew(
           signedInActor(request),
           {
             givenName: field(body, 'givenName'),
@@ -387,12 +376,6 @@ export function concernRoutes(services: Services): FastifyPluginAsyncTypebox {
           },
           requestContext(request),
         )
-        return found as Array<{
-          id: string
-          givenName?: string
-          familyName?: string | null
-          dateOfBirth?: string | null
-        }>
       } catch (error) {
         if (error instanceof ValidationError) return []
         throw error

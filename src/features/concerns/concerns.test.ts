@@ -61,7 +61,7 @@ async function pageOne(agent: Agent, fields: Record<string, string>) {
 }
 
 /** All three pages: returns the concern id and the number of form pages posted. */
-async function wholeFlow(agent: Agent, page1 = PAGE1_NEW_CHILD) {
+async function wholeFlow(agent: Agent, page1: Record<string, string> = PAGE1_NEW_CHILD) {
   let pages = 0
   const one = await pageOne(agent, page1)
   pages++
@@ -324,6 +324,40 @@ describe('concern pages: who may', () => {
     assert.match(chronology.body, /Concern recorded/)
     // The DSL may read the recorded concern (they may read the child); the practitioner reads their own.
     assert.equal((await dslAgent.get(paths.concerns.show(id))).statusCode, 200)
+  })
+})
+
+describe('concern pages: possible duplicates of a new child', () => {
+  it('offers only matches the user may read; a practitioner is never shown a record they may not see', async (t) => {
+    const { agent, app, db, services, teacher } = await setUp(t)
+    const dob = `${String(Number(YEAR) - 14)}-05-04`
+    const known = await createPerson(db.database, teacher.partnershipId, {
+      givenName: 'Kacey',
+      familyName: 'Testchild',
+      dateOfBirth: dob,
+      involvedAgencyIds: [teacher.agencyId],
+    })
+    const dsl = await createUser(db, services, { roles: ['dsl'], partnershipOf: teacher })
+    const dslAgent = await signIn(app, dsl)
+    const before = await written(db.ownerUrl)
+    const offered = await pageOne(dslAgent, PAGE1_NEW_CHILD)
+    assert.equal(offered.statusCode, 200)
+    assert.match(offered.body, /data-testid="possible-matches"/)
+    assert.match(offered.body, new RegExp(`value="${known.id}"`))
+    assert.deepEqual(await written(db.ownerUrl), before)
+    // The DSL chooses the existing child: no new record.
+    const chosen = await dslAgent.post(paths.concerns.new, {
+      ...PAGE1_NEW_CHILD,
+      child: known.id,
+      matchesChecked: 'yes',
+    })
+    assert.equal(chosen.statusCode, 303)
+    assert.equal(await countRows(db.ownerUrl, 'person'), before.person)
+    // The practitioner may not read the same child: nothing is offered, and a new record is made.
+    const practitioner = await pageOne(agent, PAGE1_NEW_CHILD)
+    assert.equal(practitioner.statusCode, 303)
+    assert.doesNotMatch(practitioner.body, new RegExp(known.id))
+    assert.equal(await countRows(db.ownerUrl, 'person'), (before.person ?? 0) + 1)
   })
 })
 
