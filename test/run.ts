@@ -68,6 +68,7 @@ async function main(): Promise<number> {
   } else {
     tempDir = await fs.mkdtemp(path.join(os.tmpdir(), 'openmace-test-'))
     server = await startEmbedded(tempDir, log, {
+      throwaway: true,
       onLog: process.env.TEST_PG_LOG
         ? (m) => appendFileSync(process.env.TEST_PG_LOG as string, m)
         : undefined,

@@ -210,7 +210,15 @@ const isRoot = () => os.userInfo().uid === 0
 export async function startEmbedded(
   dataDir: string,
   log: Logger,
-  options: { port?: number; onLog?: (message: string) => void } = {},
+  options: {
+    port?: number
+    onLog?: (message: string) => void
+    /**
+     * A throwaway cluster (the test runner's): no fsync, no synchronous commit, no full-page writes. A crash may
+     * lose or corrupt it, which is fine for data deleted at the end of the run; never for the app's own data.
+     */
+    throwaway?: boolean
+  } = {},
 ): Promise<EmbeddedServer> {
   const paths = embeddedPaths(dataDir)
   // 0755 so that, when run as root, the unprivileged `postgres` user can reach its PGDATA inside.
@@ -237,10 +245,9 @@ export async function startEmbedded(
       'listen_addresses=127.0.0.1',
       '-c',
       'unix_socket_directories=',
-      '-c',
-      'fsync=on',
-      '-c',
-      'synchronous_commit=on',
+      ...(options.throwaway === true
+        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+        : ['-c', 'fsync=on', '-c', 'synchronous_commit=on']),
     ],
     onLog: (message: string) => {
       options.onLog?.(message)

@@ -35,7 +35,9 @@ async function scratchDatabase(
 ): Promise<{ name: string; ownerUrl: string; drop: () => Promise<unknown> }> {
   const adminUrl = env('TEST_ADMIN_URL')
   const name = `openmace_t_${env('TEST_RUN_ID')}_${process.pid}_${counter++}_${randomBytes(2).toString('hex')}`
-  const from = template ? ` TEMPLATE ${env('TEST_TEMPLATE_DB')}` : ''
+  // FILE_COPY copies the template's files (a few hundred ms) instead of logging every block to WAL (about four
+  // times longer); the test clusters run without fsync, so its checkpoint is cheap. PostgreSQL 15 or later.
+  const from = template ? ` TEMPLATE ${env('TEST_TEMPLATE_DB')} STRATEGY FILE_COPY` : ''
   await withClient(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name}${from}`))
   const drop = () =>
     withClient(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
