@@ -8,7 +8,8 @@
  * GET /people/:id at 20 concurrent users (20 signed-in social workers of the team that holds the exploited
  * children, each request a different child) through the real route (policy facts, decide(), the audit row,
  * the page), beside a bench-only page that does the same record query and renders the same template without
- * the policy or the audit. p95 is computed from every response's latency. Then bench/people-search.ts's
+ * the policy or the audit, and the child's chronology page. p95 is computed from every response's latency. Then
+ * bench/people-search.ts's
  * `searchBenchRows` (fuzzy search and duplicate candidates) when that file exists.
  */
 import { promises as fs } from 'node:fs'
@@ -190,7 +191,11 @@ export async function people(seconds: number, options: { scale?: string } = {}):
     const { port } = app.server.address() as { port: number }
     let pick = 0
     const nextChild = () => children[pick++ % children.length] ?? ''
-    const over = async (prefix: string, name: string, duration = seconds): Promise<PeopleRow> => {
+    const over = async (
+      prefix: string,
+      name: string,
+      { duration = seconds, suffix = '' } = {},
+    ): Promise<PeopleRow> => {
       const latencies: number[] = []
       let user = 0
       const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -204,7 +209,7 @@ export async function people(seconds: number, options: { scale?: string } = {}):
             },
             requests: [
               {
-                setupRequest: (request) => ({ ...request, path: `${prefix}/${nextChild()}` }),
+                setupRequest: (request) => ({ ...request, path: `${prefix}/${nextChild()}${suffix}` }),
               },
             ],
           },
@@ -229,11 +234,14 @@ export async function people(seconds: number, options: { scale?: string } = {}):
       }
     }
     // Warm-up (templates compiled, statements prepared, caches filled), not measured.
-    await over('/bench-plain-person', 'warm-up', 3)
-    await over('/people', 'warm-up', 3)
+    await over('/bench-plain-person', 'warm-up', { duration: 3 })
+    await over('/people', 'warm-up', { duration: 3 })
     const plain = await over('/bench-plain-person', 'child page, same query + template, no policy or audit')
     const guarded = await over('/people', 'GET /people/:id (policy facts + decide + audit + page)')
-    const rows = [plain, guarded]
+    const chronology = await over('/people', 'GET /people/:id/chronology (policy + audit + timeline)', {
+      suffix: '/chronology',
+    })
+    const rows = [plain, guarded, chronology]
     console.log(
       `child record page at ${String(USERS)} users: p95 ${String(guarded.p95)} ms (goal ≤ 100 ms), p50 ` +
         `${String(guarded.p50)} ms; without access checks p95 ${String(plain.p95)} ms, p50 ${String(plain.p50)} ms ` +
