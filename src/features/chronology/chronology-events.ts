@@ -136,6 +136,11 @@ export function describeEvent(
       href = paths.referrals.show(event.sourceId)
       break
     }
+    case 'concern':
+      title = `Concern recorded${event.codeLabel === null ? '' : `: judged ${event.codeLabel}`}`
+      description = data.immediateDanger === true ? 'The child was in immediate danger' : ''
+      href = paths.concerns.show(event.sourceId)
+      break
     default:
       title = sentence(`${event.type} ${event.action}`)
   }
