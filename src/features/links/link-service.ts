@@ -478,6 +478,17 @@ export function linkService(
           )
           return undefined
         }
+        // The page names the people at both ends: each is a read of their record, as on any list.
+        for (const end of [found.from, found.to]) {
+          if (end.kind !== 'person') continue
+          await audit.write(trx, {
+            ...base(actor, ctx),
+            action: 'record.read',
+            outcome: 'allowed',
+            record: { type: 'person', id: end.id },
+            details: { via: 'link', breakGlass: decision.breakGlass },
+          })
+        }
         await audit.write(trx, {
           ...base(actor, ctx),
           action: 'record.read',

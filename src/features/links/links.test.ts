@@ -141,6 +141,16 @@ describe('adding a link from a person’s page', () => {
     assert.match(page.body, /Case note 2025-0042/)
     assert.match(page.body, new RegExp(w.worker.displayName))
     assert.match(page.body, new RegExp(w.adult.givenName))
+    assert.equal(
+      await countRows(
+        w.db.ownerUrl,
+        'audit_event',
+        `action = 'record.read' AND record_id = $1 AND details->>'via' = 'link'`,
+        [w.adult.id],
+      ),
+      1,
+      'the link page names the adult: a read of their record',
+    )
 
     const childPage = await agent.get(paths.people.show(w.child.id))
     assert.match(childPage.body, /data-testid="person-links"/)
