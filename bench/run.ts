@@ -21,6 +21,7 @@ import { loadConfig } from '../src/config.ts'
 import { createLogger } from '../src/platform/logger.ts'
 import { openRuntime } from '../src/runtime.ts'
 import { people } from './people.ts'
+import { frontDoorBenchRows } from './front-door.ts'
 
 interface Row {
   name: string
@@ -286,6 +287,7 @@ const SUITES: Record<string, (seconds: number, options: { scale?: string }) => P
   platform,
   auth,
   people,
+  'front-door': (seconds) => frontDoorBenchRows(seconds),
 }
 
 const program = new Command('bench')

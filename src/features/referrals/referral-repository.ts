@@ -279,12 +279,13 @@ export function referralRepository() {
     },
 
     /** The front door's queue: submitted and in-review referrals, oldest first. */
-    async queue(db: Executor, limit: number): Promise<ReferralRow[]> {
+    async queue(db: Executor, limit: number, offset = 0): Promise<ReferralRow[]> {
       const rows = await referralColumns(db)
         .where('r.status', 'in', ['submitted', 'in-review'])
         .orderBy('r.submitted_at')
         .orderBy('r.id')
         .limit(limit)
+        .offset(offset)
         .execute()
       return rows.map(toRow)
     },

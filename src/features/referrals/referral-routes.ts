@@ -102,6 +102,7 @@ const ListResponse = Type.Object(
   { referrals: Type.Array(ReferralSchema), total: Type.Integer() },
   { additionalProperties: false },
 )
+const QueueQuery = Type.Object({ page: text(6) }, { additionalProperties: false })
 const ListQuery = Type.Object(
   {
     queue: Type.Optional(
@@ -110,6 +111,7 @@ const ListQuery = Type.Object(
         description: 'front-door: the queue of submitted and in-review referrals (needs referral:queue)',
       }),
     ),
+    page: Type.Optional(Type.Integer({ minimum: 1, description: 'The queue’s page (50 a page)' })),
   },
   { additionalProperties: false },
 )
@@ -196,13 +198,31 @@ export function referralRoutes(services: Services): FastifyPluginAsyncTypebox {
 
     app.get(
       paths.frontDoor,
-      { config: { access: { capability: 'referral:queue' } }, schema: hidden },
+      {
+        config: { access: { capability: 'referral:queue' } },
+        schema: { ...hidden, querystring: QueueQuery },
+      },
       async function frontDoorGet(request, reply) {
-        const { referrals: rows, total } = await referrals.queue(
+        const page = Number(request.query.page ?? '1')
+        const queue = await referrals.queue(
           signedInActor(request),
           requestContext(request),
+          Number.isInteger(page) && page >= 1 ? page : 1,
         )
-        return reply.view(VIEWS.queue, { referrals: rows, total })
+        const pages = Math.max(1, Math.ceil(queue.total / queue.pageSize))
+        return reply.view(VIEWS.queue, {
+          ...queue,
+          pagination: {
+            ...(queue.page > 1
+              ? { previous: { href: `${paths.frontDoor}?page=${String(queue.page - 1)}` } }
+              : {}),
+            ...(queue.page < pages
+              ? { next: { href: `${paths.frontDoor}?page=${String(queue.page + 1)}` } }
+              : {}),
+          },
+          pages,
+          first: queue.total === 0 ? 0 : (queue.page - 1) * queue.pageSize + 1,
+        })
       },
     )
 
@@ -430,7 +450,10 @@ export function referralRoutes(services: Services): FastifyPluginAsyncTypebox {
       async function referralsApiGet(request) {
         const actor = apiActor(request)
         const ctx = requestContext(request)
-        if (request.query.queue === 'front-door') return referrals.queue(actor, ctx)
+        if (request.query.queue === 'front-door') {
+          const queue = await referrals.queue(actor, ctx, request.query.page ?? 1)
+          return { referrals: queue.referrals, total: queue.total }
+        }
         const mine = await referrals.mine(actor, ctx)
         return { referrals: mine, total: mine.length }
       },

@@ -128,7 +128,8 @@ export interface ReferralServiceOptions {
   now?: () => Date
 }
 
-const QUEUE_LIMIT = 200
+/** Referrals per page of the front door's queue. */
+export const QUEUE_PAGE_SIZE = 50
 const MINE_LIMIT = 200
 
 function has(fields: readonly FieldGroup[], group: FieldGroup): boolean {
@@ -414,13 +415,16 @@ export function referralService(
     },
 
     /** The front door's queue: submitted and in-review referrals, oldest first, with overdue marked. */
-    async queue(actor: Actor, ctx: RequestContext): Promise<{ referrals: ReferralView[]; total: number }> {
+    async queue(
+      actor: Actor,
+      ctx: RequestContext,
+      page = 1,
+    ): Promise<{ referrals: ReferralView[]; total: number; page: number; pageSize: number }> {
       if (!can(actor, 'referral:queue')) throw new ForbiddenError()
+      const offset = (Math.max(1, Math.floor(page)) - 1) * QUEUE_PAGE_SIZE
       return withTransaction(database, context(actor), async (trx) => {
-        const [rows, total] = await Promise.all([
-          referrals.queue(trx, QUEUE_LIMIT),
-          referrals.countQueue(trx),
-        ])
+        const rows = await referrals.queue(trx, QUEUE_PAGE_SIZE, offset)
+        const total = await referrals.countQueue(trx)
         const now = clock()
         const views: ReferralView[] = []
         for (const row of rows) {
@@ -432,9 +436,9 @@ export function referralService(
           action: 'record.read',
           outcome: 'allowed',
           record: { type: 'referral-queue', id: actor.partnershipId },
-          details: { count: views.length, total },
+          details: { count: views.length, total, offset },
         })
-        return { referrals: views, total }
+        return { referrals: views, total, page: offset / QUEUE_PAGE_SIZE + 1, pageSize: QUEUE_PAGE_SIZE }
       })
     },
 
