@@ -327,6 +327,30 @@ describe('concern pages: who may', () => {
   })
 })
 
+describe('concern pages: from a child’s record', () => {
+  it('a social worker raises a concern from their child’s page: the child is chosen already', async (t) => {
+    const { app, db, services, teacher } = await setUp(t)
+    const worker = await createUser(db, services, { roles: ['social-worker'], partnershipOf: teacher })
+    const child = await createPerson(db.database, teacher.partnershipId, { allocatedWorkerId: worker.id })
+    const agent = await signIn(app, worker)
+    const record = await agent.get(paths.people.show(child.id))
+    assert.match(record.body, /data-testid="raise-concern"/)
+    const form = await agent.get(`${paths.concerns.new}?child=${child.id}`)
+    assert.equal(form.statusCode, 200)
+    assert.match(form.body, new RegExp(`value="${child.id}" checked`))
+    const one = await pageOne(agent, { immediateDanger: 'no', child: child.id })
+    assert.equal(one.statusCode, 303)
+    // Nothing is asked about a learning disability the record already shows.
+    await ownerQuery(
+      db.ownerUrl,
+      "UPDATE person SET disability = 'Learning disability (moderate)' WHERE id = $1",
+      [child.id],
+    )
+    const details = await agent.get(paths.concerns.details(idFrom(one.headers.location)))
+    assert.doesNotMatch(details.body, /Does the child have a learning disability\?/)
+  })
+})
+
 describe('concern pages: possible duplicates of a new child', () => {
   it('offers only matches the user may read; a practitioner is never shown a record they may not see', async (t) => {
     const { agent, app, db, services, teacher } = await setUp(t)
