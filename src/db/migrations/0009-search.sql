@@ -57,19 +57,24 @@ CREATE TRIGGER person_name_key AFTER INSERT OR UPDATE OF name, person_id, remove
   FOR EACH ROW EXECUTE FUNCTION person_name_key_from_alias();
 
 -- People of the transaction's partnership whose name or a live alias is at least `threshold` alike (pg_trgm
--- similarity) to `query`, best first, at most `max_rows`; a person may appear once per matching name.
+-- similarity) to `query`, best first, at most `max_rows`; a person may appear once per matching name. The
+-- threshold is given to `%` (pg_trgm.similarity_threshold, for this transaction) so that the GIN index itself
+-- drops the rows below it, rather than rechecking them.
 CREATE FUNCTION person_name_matches(query text, threshold real, max_rows integer)
   RETURNS TABLE (person_id uuid, score real, source text)
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
   AS $$
-    SELECT k.person_id, similarity(k.search_name, query) AS score, k.source
-      FROM person_name_key k
-     WHERE k.live
-       AND k.partnership_id = app_partnership_id()
-       AND k.search_name % query
-       AND similarity(k.search_name, query) >= threshold
-     ORDER BY score DESC, k.person_id
-     LIMIT least(greatest(max_rows, 0), 5000)
+  BEGIN
+    PERFORM set_config('pg_trgm.similarity_threshold', greatest(least(threshold, 1), 0.1)::text, true);
+    RETURN QUERY
+      SELECT k.person_id, similarity(k.search_name, query), k.source
+        FROM person_name_key k
+       WHERE k.live
+         AND k.partnership_id = app_partnership_id()
+         AND k.search_name % query
+       ORDER BY 2 DESC, 1
+       LIMIT least(greatest(max_rows, 0), 5000);
+  END
   $$;
 REVOKE ALL ON FUNCTION person_name_matches(text, real, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION person_name_matches(text, real, integer) TO openmace_runtime;

@@ -50,9 +50,9 @@ export function duplicateRepository() {
   return {
     /**
      * Candidate duplicates in one query. Candidates come only from index lookups, each bounded: the same
-     * identifier (unique indexes among live records), names or aliases at least 0.45 alike to the name or to one
-     * of the subject's aliases (person_name_matches, migration 0009), the same or day-month-swapped date of
-     * birth, and the same home address. Then each (at most a hundred or so) is measured. (A family name that
+     * identifier (unique indexes among live records), the same or day-month-swapped date of birth, the same home
+     * address, and, when no date of birth is known, names or aliases at least 0.45 alike to the name or to one of
+     * the subject's aliases (person_name_matches, migration 0009). Then each (at most a hundred or so) is measured. (A family name that
      * sounds alike is scored, but is not a way in on its own: with only a birth year it cannot reach the
      * threshold, and dmetaphone cannot use an index under row-level security.)
      */
@@ -84,12 +84,15 @@ export function duplicateRepository() {
           ${byIdentifier('la_child_id', q.laChildId)}
           ${byIdentifier('police_id', q.policeId)}
           ${
-            name === ''
+            // Fuzzy names are the costly way in (a trigram index scan over every similar name in the
+            // partnership): taken only when there is no date of birth to find candidates by, since with one a
+            // record alike only in name (35, or 40 born the same year) adds little to the same or swapped date.
+            name === '' || dobs.length > 0
               ? sql``
-              : sql`UNION (SELECT person_id FROM person_name_matches(${name}, ${NAME_THRESHOLD}, ${PER_SOURCE}))`
+              : sql`UNION (SELECT person_id FROM person_name_matches(${name}, ${NAME_THRESHOLD}, ${PER_SOURCE}))
+                    UNION (SELECT near.person_id FROM subject_aliases sa
+                             CROSS JOIN LATERAL person_name_matches(sa.search_name, ${NAME_THRESHOLD}, 5) near)`
           }
-          UNION (SELECT near.person_id FROM subject_aliases sa
-                   CROSS JOIN LATERAL person_name_matches(sa.search_name, ${NAME_THRESHOLD}, 5) near)
           ${
             dobs.length === 0
               ? sql``

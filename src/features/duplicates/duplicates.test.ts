@@ -184,6 +184,24 @@ describe('duplicate candidates', () => {
     )
     assert.equal(found[0]?.id, w.a.id)
     assert.ok(!found.some((c) => c.id === w.hidden.id))
+    // Without a date of birth, by the name alone (fuzzy) and an identifier.
+    const byName = await w.services.duplicates.forNew(
+      actor,
+      { givenName: 'Kieran', familyName: 'Walsh', laChildId: 'LA-1234' },
+      TEST_REQUEST,
+    )
+    assert.deepEqual(
+      byName.map((c) => c.id),
+      [w.b.id],
+    )
+    assert.equal(byName[0]?.reasons[0], 'Same local authority ID')
+    const nameOnly = await w.services.duplicates.forNew(
+      actor,
+      { givenName: 'Kieran', familyName: 'Walsh' },
+      TEST_REQUEST,
+    )
+    // A name alone (35) is below the threshold: nothing is shown, but the lookup ran without error.
+    assert.deepEqual(nameOnly, [])
     await assert.rejects(
       w.services.duplicates.forNew(actor, { givenName: 'Kieran', nhsNumber: '9990000019' }, TEST_REQUEST),
       (e: unknown) => e instanceof ValidationError && e.fieldErrors[0]?.field === 'nhsNumber',
