@@ -20,6 +20,7 @@ import pg from 'pg'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { withTransaction } from '../src/db/database.ts'
+import { actorOf } from '../src/platform/access/actor.ts'
 import { SCALES, type Scale } from '../src/features/demo/demo-scale.ts'
 import { personRepository } from '../src/features/people/person-repository.ts'
 import { createLogger } from '../src/platform/logger.ts'
@@ -140,6 +141,7 @@ export async function people(seconds: number, options: { scale?: string } = {}):
     await owner.connect()
     let children: string[]
     const cookies: string[] = []
+    const userIds: string[] = []
     try {
       const { rows: teams } = await owner.query<{ id: string; agency_id: string; partnership_id: string }>(
         `SELECT t.id, t.agency_id, t.partnership_id FROM team t JOIN partnership p ON p.id = t.partnership_id
@@ -155,7 +157,7 @@ export async function people(seconds: number, options: { scale?: string } = {}):
       const run = Date.now().toString(36)
       for (let i = 0; i < USERS; i++) {
         const email = `bench.worker.${run}.${String(i)}@northshire.example`
-        await built.auth.createUser({
+        const userId = await built.auth.createUser({
           partnershipId: team.partnership_id,
           agencyId: team.agency_id,
           teamId: team.id,
@@ -164,6 +166,7 @@ export async function people(seconds: number, options: { scale?: string } = {}):
           password: PASSWORD,
           roles: ['social-worker'],
         })
+        userIds.push(userId)
         // Signed in through the app (a loopback address per user keeps the sign-in rate limit out of the way).
         const remoteAddress = `127.2.0.${String(i + 1)}`
         const form = await app.inject({ url: '/sign-in', remoteAddress })
@@ -246,6 +249,50 @@ export async function people(seconds: number, options: { scale?: string } = {}):
       `child record page at ${String(USERS)} users: p95 ${String(guarded.p95)} ms (goal ≤ 100 ms), p50 ` +
         `${String(guarded.p50)} ms; without access checks p95 ${String(plain.p95)} ms, p50 ${String(plain.p50)} ms ` +
         `(p50 ratio ${(guarded.p50 / Math.max(plain.p50, 0.01)).toFixed(2)}x)`,
+    )
+
+    // Where a record page's time goes, in process and sequential (one transaction each, as the route does them).
+    const current = await built.auth.currentUser(userIds[0] ?? '')
+    if (current === undefined) throw new Error('bench user missing')
+    const actor = actorOf(current)
+    const ctx = { requestId: 'bench-people', ip: '127.0.0.1' }
+    const inProcess = async (name: string, fn: (child: string) => Promise<unknown>): Promise<PeopleRow> => {
+      for (let i = 0; i < 20; i++) await fn(nextChild())
+      const samples: number[] = []
+      const end = performance.now() + seconds * 500
+      while (performance.now() < end) {
+        const child = nextChild()
+        const started = performance.now()
+        await fn(child)
+        samples.push(performance.now() - started)
+      }
+      const sorted = samples.sort((a, b) => a - b)
+      return {
+        name,
+        connections: 1,
+        requestsPerSecond: Math.round(1000 / Math.max(percentile(sorted, 0.5), 0.001)),
+        p50: Number(percentile(sorted, 0.5).toFixed(2)),
+        p95: Number(percentile(sorted, 0.95).toFixed(2)),
+        p97_5: Number(percentile(sorted, 0.975).toFixed(2)),
+        p99: Number(percentile(sorted, 0.99).toFixed(2)),
+        errors: 0,
+      }
+    }
+    rows.push(
+      await inProcess('in process: record query only (no policy, no audit)', (child) =>
+        withTransaction(database, { actorId: actor.userId, partnershipId: actor.partnershipId }, (trx) =>
+          repository.findWithFacts(trx, child, actor.userId),
+        ),
+      ),
+      await inProcess('in process: people.read (facts + decide + audit)', (child) =>
+        built.people.read(actor, child, ctx),
+      ),
+      await inProcess('in process: links.forPerson (the record page’s links)', (child) =>
+        built.links.forPerson(actor, child, ctx, { auditSubject: false }),
+      ),
+      await inProcess('in process: chronology.read', (child) =>
+        built.chronology.read(actor, child, { types: [], agencyIds: [] }, ctx),
+      ),
     )
 
     const search = await searchSuite()
