@@ -92,6 +92,7 @@ export const paths = {
     show: (id: string) => `/concerns/${encodeURIComponent(id)}`,
     details: (id: string) => `/concerns/${encodeURIComponent(id)}/details`,
     check: (id: string) => `/concerns/${encodeURIComponent(id)}/check`,
+    danger: (id: string) => `/concerns/${encodeURIComponent(id)}/danger`,
   },
   referrals: {
     mine: '/referrals',

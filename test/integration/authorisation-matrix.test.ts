@@ -498,6 +498,12 @@ const ROUTES: Readonly<Record<string, RouteSpec>> = {
     target: 'own-concern',
     body: { version: '1' },
   },
+  'GET /concerns/:id/danger': { capability: 'concern:create', target: 'own-concern' },
+  'POST /concerns/:id/danger': {
+    capability: 'concern:create',
+    target: 'own-concern',
+    body: { version: '1' },
+  },
   'GET /concerns/:id/check': { capability: 'concern:create', target: 'own-concern' },
   'POST /concerns/:id/check': { capability: 'concern:create', target: 'own-concern', body: { version: '1' } },
   'POST /api/v1/concerns': { capability: 'concern:create', body: {} },

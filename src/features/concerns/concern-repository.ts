@@ -252,6 +252,34 @@ export function concernRepository() {
       return true
     },
 
+    /** Changes page 1's immediate-danger answers on a draft still at `version`; false when stale. */
+    async saveDanger(
+      db: Executor,
+      concern: { id: string; version: number },
+      danger: {
+        immediateDanger: boolean
+        policeCalled: boolean | null
+        policeCalledAt: Date | null
+        policeReference: string | null
+      },
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('concern')
+        .set({
+          immediate_danger: danger.immediateDanger,
+          police_called: danger.policeCalled,
+          police_called_at: danger.policeCalledAt,
+          police_reference: danger.policeReference,
+          updated_at: sql`now()`,
+          version: sql<number>`version + 1`,
+        })
+        .where('id', '=', concern.id)
+        .where('version', '=', concern.version)
+        .where('status', '=', 'draft')
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
     /** Records a draft still at `version`: the practitioner's judgement and the suggestion it was made beside. */
     async record(
       db: Executor,

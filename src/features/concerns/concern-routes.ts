@@ -27,6 +27,7 @@ const VIEWS = {
   start: 'features/concerns/views/concern-start.njk',
   details: 'features/concerns/views/concern-details.njk',
   check: 'features/concerns/views/concern-check.njk',
+  danger: 'features/concerns/views/concern-danger.njk',
   show: 'features/concerns/views/concern.njk',
   notFound: 'features/people/views/not-found.njk',
 }
@@ -495,6 +496,82 @@ export function concernRoutes(services: Services): FastifyPluginAsyncTypebox {
                 reply,
                 id,
                 { values, ...formErrors([{ field: 'narrative', message: error.message }]) },
+                409,
+              )
+            }
+            throw error
+          }
+        })
+      },
+    )
+
+    // Changing page 1's danger answers from check answers ----------------------------------------------------------
+
+    const dangerPage = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      id: string,
+      extra: Record<string, unknown> = {},
+      status = 200,
+    ) => {
+      const { concern } = await concerns.draft(signedInActor(request), id, requestContext(request))
+      if (concern.status !== 'draft') return reply.redirect(paths.concerns.show(id), 303)
+      const at = concern.policeCalledAt
+      const london = at === null ? null : new Date(at.toLocaleString('en-US', { timeZone: 'Europe/London' }))
+      const pad = (n: number) => String(n).padStart(2, '0')
+      return reply.code(status).view(VIEWS.danger, {
+        concern,
+        values: {
+          immediateDanger: concern.immediateDanger ? 'yes' : 'no',
+          policeCalled: concern.policeCalled === null ? undefined : concern.policeCalled ? 'yes' : 'no',
+          'policeCalledOn-day': london === null ? '' : String(london.getDate()),
+          'policeCalledOn-month': london === null ? '' : String(london.getMonth() + 1),
+          'policeCalledOn-year': london === null ? '' : String(london.getFullYear()),
+          policeCalledTime: london === null ? '' : `${pad(london.getHours())}:${pad(london.getMinutes())}`,
+          policeReference: concern.policeReference,
+        },
+        csrfToken: reply.csrfToken(),
+        ...extra,
+      })
+    }
+
+    app.get(
+      `/concerns/:id/danger`,
+      { config: { access: { capability: 'concern:create' } }, schema: { ...hidden, params: Params } },
+      async function concernDangerGet(request, reply) {
+        return guarded(reply, () => dangerPage(request, reply, request.params.id))
+      },
+    )
+
+    app.post(
+      `/concerns/:id/danger`,
+      {
+        config: { access: { capability: 'concern:create' } },
+        schema: { ...hidden, params: Params, body: FormBody },
+      },
+      async function concernDangerPost(request, reply) {
+        const { id } = request.params
+        const body = request.body
+        return guarded(reply, async () => {
+          try {
+            await concerns.changeDanger(
+              signedInActor(request),
+              id,
+              Number(field(body, 'version')),
+              startInput(body),
+              requestContext(request),
+            )
+            return await reply.redirect(paths.concerns.check(id), 303)
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              return dangerPage(request, reply, id, { values: body, ...formErrors(error.fieldErrors) }, 400)
+            }
+            if (error instanceof ConflictError) {
+              return dangerPage(
+                request,
+                reply,
+                id,
+                { values: body, ...formErrors([{ field: 'immediateDanger', message: error.message }]) },
                 409,
               )
             }

@@ -548,6 +548,34 @@ export function concernService(
       if (!ok) throw new ValidationError(errors)
     },
 
+    /** Changes the immediate-danger answers of the recorder's draft (from check answers). */
+    async changeDanger(
+      actor: Actor,
+      id: string,
+      version: number,
+      input: DangerInput,
+      ctx: RequestContext,
+    ): Promise<void> {
+      const errors: FieldError[] = []
+      const danger = validateDanger(input, new Date(), todayInLondon(), errors)
+      await tx(actor, async (trx) => {
+        const loaded = await load(trx, actor, id, 'write', ctx, 'page')
+        if (loaded === MISSING) return MISSING
+        if (errors.length > 0) return undefined
+        if (loaded.row.version !== version) throw new ConflictError(STALE)
+        if (!(await concerns.saveDanger(trx, { id, version }, danger))) throw new ConflictError(STALE)
+        await audit.write(trx, {
+          ...base(actor, ctx),
+          action: 'record.update',
+          outcome: 'succeeded',
+          record: { type: 'concern', id },
+          details: { status: 'draft', page: 'danger', immediateDanger: danger.immediateDanger },
+        })
+        return undefined
+      })
+      if (errors.length > 0) throw new ValidationError(errors)
+    },
+
     /**
      * Page 3: records the concern (status, judgement and the suggestion beside it) in one transaction, then
      * refers it when a referral service is given. A discussion with a manager is passed on, never required.

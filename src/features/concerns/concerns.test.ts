@@ -272,6 +272,46 @@ describe('concern pages: bad input answers on the field, keeps the input and wri
   })
 })
 
+describe('concern pages: changing the immediate-danger answers from check answers', () => {
+  it('says yes without the police: asked on the field; then saved, and check answers says call 999 now', async (t) => {
+    const { agent, db } = await setUp(t)
+    const one = await pageOne(agent, PAGE1_NEW_CHILD)
+    const id = idFrom(one.headers.location)
+    const form = await agent.get(paths.concerns.details(id))
+    await agent.post(paths.concerns.details(id), { ...PAGE2, version: version(form.body) })
+    const check = await agent.get(paths.concerns.check(id))
+    assert.match(check.body, new RegExp(paths.concerns.danger(id)))
+    const change = await agent.get(paths.concerns.danger(id))
+    assert.equal(change.statusCode, 200)
+    const v = version(change.body)
+    const before = await written(db.ownerUrl)
+    const bad = await agent.post(paths.concerns.danger(id), { immediateDanger: 'yes', version: v })
+    assert.equal(bad.statusCode, 400)
+    assert.ok(summaryHas(bad.body, 'Select yes if the police have been called'))
+    assert.match(bad.body, /Call 999 now/)
+    const stale = await agent.post(paths.concerns.danger(id), {
+      immediateDanger: 'yes',
+      policeCalled: 'no',
+      version: String(Number(v) - 1),
+    })
+    assert.equal(stale.statusCode, 409)
+    assert.deepEqual(await written(db.ownerUrl), before)
+    const saved = await agent.post(paths.concerns.danger(id), {
+      immediateDanger: 'yes',
+      policeCalled: 'no',
+      version: v,
+    })
+    assert.equal(saved.statusCode, 303)
+    assert.equal(saved.headers.location, paths.concerns.check(id))
+    const again = await agent.get(paths.concerns.check(id))
+    assert.match(again.body, /Call 999 now/)
+    // The referral still goes through with the police not called.
+    const done = await agent.post(paths.concerns.check(id), { ...PAGE3, version: version(again.body) })
+    assert.equal(done.statusCode, 303)
+    assert.equal(await countRows(db.ownerUrl, 'referral', 'concern_id = $1', [id]), 1)
+  })
+})
+
 describe('concern pages: who may', () => {
   it('a role without concern:create is refused (403); someone else’s draft answers 404', async (t) => {
     const { agent, app, db, services, teacher } = await setUp(t)
