@@ -19,9 +19,10 @@ const text = (max: number) => Type.Optional(Type.String({ maxLength: max }))
 const SearchBody = Type.Object(
   {
     name: text(400),
-    dobDay: text(10),
-    dobMonth: text(10),
-    dobYear: text(10),
+    // The GOV.UK date input's parts (namePrefix "dob").
+    'dob-day': text(10),
+    'dob-month': text(10),
+    'dob-year': text(10),
     identifier: text(200),
     phone: text(100),
     vehicle: text(100),
@@ -87,8 +88,19 @@ export function searchRoutes(services: Services): FastifyPluginAsyncTypebox {
       paths.search.page,
       { config: { access: { capability: 'person:search' } }, schema: { ...hidden, body: SearchBody } },
       async function searchPost(request, reply) {
-        const input: SearchInput = { ...request.body }
-        delete (input as { _csrf?: string })._csrf
+        const body = request.body
+        const input: SearchInput = {
+          name: body.name,
+          dobDay: body['dob-day'],
+          dobMonth: body['dob-month'],
+          dobYear: body['dob-year'],
+          identifier: body.identifier,
+          phone: body.phone,
+          vehicle: body.vehicle,
+          postcode: body.postcode,
+          kind: body.kind,
+          after: body.after,
+        }
         try {
           const result = await services.search.search(signedInActor(request), input, requestContext(request))
           return await page(reply, { input, result, searched: true })

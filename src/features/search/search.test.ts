@@ -232,12 +232,18 @@ describe('the search page and API', () => {
     assert.match((await agent.get(paths.home)).body, /Search for a person/)
     const form = await agent.get(paths.search.page)
     assert.equal(form.statusCode, 200)
-    const res = await agent.post(paths.search.page, { name: 'keiran walsh' })
+    const res = await agent.post(paths.search.page, {
+      name: 'keiran walsh',
+      'dob-day': '4',
+      'dob-month': '5',
+      'dob-year': '2010',
+    })
     assert.equal(res.statusCode, 200)
     assert.match(res.body, /Kieran/)
     assert.match(res.body, new RegExp(paths.people.show(w.kieran.id)))
     assert.ok(!res.body.includes(w.hidden.id))
     assert.match(res.body, /value="keiran walsh"/)
+    assert.match(res.body, /name="dob-year"[^>]*value="2010"/)
     const audits = await countRows(w.db.ownerUrl, 'audit_event', "action = 'record.search'")
     const bad = await agent.post(paths.search.page, { phone: 'call me' })
     assert.equal(bad.statusCode, 400)
