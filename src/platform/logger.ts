@@ -52,9 +52,16 @@ export const REDACT_PATHS = [
   ...SENSITIVE_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
 ]
 
-/** A set-up link carries a one-time secret in its path (src/features/account-set-up): logs keep the path only. */
+/**
+ * A set-up link carries a one-time secret in its path (src/features/account-set-up), and an API search names,
+ * dates of birth and identifiers in its query (src/features/search): logs keep the path only.
+ */
 export function redactUrl(url: unknown): unknown {
-  return typeof url === 'string' ? url.replace(/^(\/account\/set-up\/)[^/?#]*/, '$1[REDACTED]') : url
+  return typeof url === 'string'
+    ? url
+        .replace(/^(\/account\/set-up\/)[^/?#]*/, '$1[REDACTED]')
+        .replace(/^(\/api\/v1\/search)\?.*/, '$1?[REDACTED]')
+    : url
 }
 
 interface LoggedRequest {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { actorOf } from '../../platform/access/actor.ts'
 import { decideSearchMatch, type Actor } from '../../platform/access/policy.ts'
 import { ValidationError } from '../../platform/errors.ts'
+import { redactUrl } from '../../platform/logger.ts'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
@@ -67,6 +68,11 @@ async function world(t: Ctx) {
 }
 
 describe('search input', () => {
+  it('is kept out of the request log: an API search URL is logged without its query', () => {
+    assert.equal(redactUrl('/api/v1/search?name=kieran%20walsh&phone=0113'), '/api/v1/search?[REDACTED]')
+    assert.equal(redactUrl('/api/v1/searching?x=1'), '/api/v1/searching?x=1')
+  })
+
   it('asks for something to search by', () => {
     const result = parseSearch({ kind: 'child' })
     assert.ok('errors' in result)
