@@ -78,6 +78,10 @@ describe('a practitioner raises a concern in a browser', () => {
     // Page 3: check answers, the suggestion and the street terms; the practitioner's own judgement.
     assert.match(await p.getByTestId('suggestion').innerText(), /Suggested level: Medium/)
     assert.match(await p.getByTestId('street-terms').innerText(), /Going country/)
+    // Changing the immediate-danger answers goes back to check answers (and is not another page of the route).
+    await page.followLink(/Change whether the child is in immediate danger/)
+    await page.press('Save and go back')
+    await p.waitForURL(/\/concerns\/[0-9a-f-]{36}\/check$/)
     await page.press('Record concern and refer')
     assert.match(await page.errorSummary(), /Select the level of risk you judge the child to be at/)
     await p.getByLabel('High (significant)').check()
