@@ -3,7 +3,7 @@ import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB, EntityKind } from '../../db/schema.ts'
 import { auditActorOf } from '../../platform/access/actor.ts'
 import { decide, decideLink, type Actor, type Decision } from '../../platform/access/policy.ts'
-import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
+import type { AuditEvent, AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
 import { normaliseNhsNumber } from '../../platform/identifiers/nhs-number.ts'
@@ -285,6 +285,7 @@ export function linkService(
     // Several links often share an other end (e.g. one adult, two types): decide on each end once.
     const ends = new Map<string, Promise<Resolved>>()
     const audited = new Set<string>()
+    const reads: AuditEvent[] = []
     for (const row of rows) {
       const atFrom = row.fromKind === here.kind && row.fromId === here.id
       const otherKind = atFrom ? row.toKind : row.fromKind
@@ -298,7 +299,7 @@ export function linkService(
       if (!decideLink(actor, 'read', [hereDecision, other.decision]).allowed) continue
       if (otherKind === 'person' && !audited.has(otherId)) {
         audited.add(otherId)
-        await audit.write(trx, {
+        reads.push({
           ...base(actor, ctx),
           action: 'record.read',
           outcome: 'allowed',
@@ -313,6 +314,8 @@ export function linkService(
       const linkView = atFrom ? view(row, here, other.end) : view(row, other.end, here)
       shown.push({ ...linkView, relation: atFrom ? row.label : row.inverseLabel, other: other.end })
     }
+    // One statement for every person named on the list.
+    await audit.writeMany(trx, reads)
     return shown
   }
 

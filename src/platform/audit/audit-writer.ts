@@ -64,31 +64,45 @@ export class AuditError extends Error {
   override name = 'AuditError'
 }
 
+function auditRow(event: AuditEvent) {
+  const ip = event.ip ?? null
+  if (ip !== null && isIP(ip) === 0) throw new AuditError('audit event ip is not an IP address')
+  return {
+    partnership_id: event.partnershipId ?? null,
+    actor_id: event.actor?.id ?? null,
+    actor_role: event.actor?.role ?? null,
+    actor_agency_id: event.actor?.agencyId ?? null,
+    action: event.action,
+    record_type: event.record?.type ?? null,
+    record_id: event.record?.id ?? null,
+    outcome: event.outcome,
+    reason: event.reason ?? null,
+    request_id: event.requestId ?? null,
+    ip,
+    details: JSON.stringify(event.details ?? {}),
+  }
+}
+
 export function auditWriter() {
   return {
     /** Appends one event in `trx`; returns its id (a bigint, as a string). */
     async write(trx: Transaction<DB>, event: AuditEvent): Promise<string> {
-      const ip = event.ip ?? null
-      if (ip !== null && isIP(ip) === 0) throw new AuditError('audit event ip is not an IP address')
       const row = await trx
         .insertInto('audit_event')
-        .values({
-          partnership_id: event.partnershipId ?? null,
-          actor_id: event.actor?.id ?? null,
-          actor_role: event.actor?.role ?? null,
-          actor_agency_id: event.actor?.agencyId ?? null,
-          action: event.action,
-          record_type: event.record?.type ?? null,
-          record_id: event.record?.id ?? null,
-          outcome: event.outcome,
-          reason: event.reason ?? null,
-          request_id: event.requestId ?? null,
-          ip,
-          details: JSON.stringify(event.details ?? {}),
-        })
+        .values(auditRow(event))
         .returning('id')
         .executeTakeFirstOrThrow()
       return row.id
+    },
+
+    /**
+     * Appends several events in one statement (a list or a page that shows many records, each read audited),
+     * in the order given; returns their ids in that order.
+     */
+    async writeMany(trx: Transaction<DB>, events: readonly AuditEvent[]): Promise<string[]> {
+      if (events.length === 0) return []
+      const rows = await trx.insertInto('audit_event').values(events.map(auditRow)).returning('id').execute()
+      return rows.map((r) => r.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
     },
   }
 }

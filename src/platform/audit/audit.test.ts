@@ -59,6 +59,39 @@ describe('audit trail', () => {
     assert.deepEqual(rows, [{ id, action: 'record.read', ip: '2001:db8::1' }])
   })
 
+  it('writeMany appends several events in one statement, in order, and they verify like any other', async (t) => {
+    const { database } = await createTestDatabase(t)
+    const ids = await withTransaction(database, {}, (trx) =>
+      writer.writeMany(trx, [
+        event(1),
+        event(2),
+        event(3, { action: 'record.update', outcome: 'succeeded' }),
+      ]),
+    )
+    assert.equal(ids.length, 3)
+    const { rows: written } = await database.pool.query<{ id: string; request_id: string; action: string }>(
+      'SELECT id::text, request_id, action FROM audit_event WHERE id = ANY($1::bigint[]) ORDER BY id',
+      [ids],
+    )
+    assert.deepEqual(
+      written.map((r) => [r.id, r.request_id, r.action]),
+      [
+        [ids[0], 'req-1', 'record.read'],
+        [ids[1], 'req-2', 'record.read'],
+        [ids[2], 'req-3', 'record.update'],
+      ],
+    )
+    assert.deepEqual(await withTransaction(database, {}, (trx) => writer.writeMany(trx, [])), [])
+    await assert.rejects(
+      withTransaction(database, {}, (trx) => writer.writeMany(trx, [event(4), event(5, { ip: 'nope' })])),
+      /not an IP address/,
+    )
+    await sealPending(database)
+    const report = await verifyAudit(database.db)
+    assert.equal(report.ok, true, report.message)
+    assert.equal(report.sealedRows, 3)
+  })
+
   it('the writer refuses an ip that is not an address; the database refuses a malformed action', async (t) => {
     const { database } = await createTestDatabase(t)
     await assert.rejects(
