@@ -127,10 +127,14 @@ export function chronologyService(
 
         // The other ends of links and merges: decided one by one by the policy.
         const personEnds = new Map<string, { decision: Decision; name: string }>()
-        for (const id of new Set(rows.filter((r) => r.otherKind === 'person').map((r) => r.otherId ?? ''))) {
-          if (id === '') continue
-          const other = await people.findWithFacts(trx, id, actor.userId)
-          if (other === undefined) continue
+        const otherPeople = await people.findManyWithFacts(
+          trx,
+          [...new Set(rows.filter((r) => r.otherKind === 'person').map((r) => r.otherId ?? ''))].filter(
+            (id) => id !== '',
+          ),
+          actor.userId,
+        )
+        for (const [id, other] of otherPeople) {
           const otherDecision = decide(actor, 'read', other.facts)
           const name = [other.person.givenName, other.person.familyName].filter((p) => p !== null).join(' ')
           personEnds.set(id, { decision: otherDecision, name })

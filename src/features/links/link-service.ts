@@ -12,7 +12,7 @@ import { normalisePostcode } from '../../platform/identifiers/postcode.ts'
 import { normaliseRegistration } from '../../platform/identifiers/vehicle.ts'
 import { paths } from '../../platform/paths.ts'
 import { todayInLondon } from '../people/age.ts'
-import type { PersonRepository } from '../people/person-repository.ts'
+import type { PersonRepository, PersonWithFacts } from '../people/person-repository.ts'
 import type { LinkRepository, LinkRow, LinkTypeRow } from './link-repository.ts'
 import {
   INTELLIGENCE_ASSESSMENTS,
@@ -120,6 +120,14 @@ export function linkService(
   const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
 
   /** The actor's read decision on one entity, and what to call it; undefined end when there is no such record. */
+  function personResolved(actor: Actor, found: PersonWithFacts): Resolved {
+    const decision = decide(actor, 'read', found.facts)
+    if (!decision.allowed || !decision.fields.includes('identity')) return { decision }
+    const id = found.person.id
+    const name = [found.person.givenName, found.person.familyName].filter((n) => n !== null).join(' ')
+    return { decision, end: { kind: 'person', id, name, href: paths.people.show(id) } }
+  }
+
   async function resolve(
     trx: Transaction<DB>,
     actor: Actor,
@@ -129,11 +137,7 @@ export function linkService(
     if (!UUID.test(id)) return { decision: DENIED, missing: true }
     if (kind === 'person') {
       const found = await people.findWithFacts(trx, id, actor.userId)
-      if (found === undefined) return { decision: DENIED, missing: true }
-      const decision = decide(actor, 'read', found.facts)
-      if (!decision.allowed || !decision.fields.includes('identity')) return { decision }
-      const name = [found.person.givenName, found.person.familyName].filter((n) => n !== null).join(' ')
-      return { decision, end: { kind, id, name, href: paths.people.show(id) } }
+      return found === undefined ? { decision: DENIED, missing: true } : personResolved(actor, found)
     }
     const thing = await links.thing(trx, kind, id)
     if (thing === undefined) return { decision: DENIED, missing: true }
@@ -282,8 +286,24 @@ export function linkService(
   ): Promise<LinkFromHere[]> {
     const rows = await links.forEntity(trx, here.kind, here.id)
     const shown: LinkFromHere[] = []
-    // Several links often share an other end (e.g. one adult, two types): decide on each end once.
+    // Several links often share an other end (e.g. one adult, two types): decide on each end once, and read every
+    // person at the other ends in one query.
     const ends = new Map<string, Promise<Resolved>>()
+    const otherPeople = await people.findManyWithFacts(
+      trx,
+      [
+        ...new Set(
+          rows.flatMap((row) => {
+            const atFrom = row.fromKind === here.kind && row.fromId === here.id
+            const [kind, id] = atFrom ? [row.toKind, row.toId] : [row.fromKind, row.fromId]
+            return kind === 'person' ? [id] : []
+          }),
+        ),
+      ],
+      actor.userId,
+    )
+    for (const [id, found] of otherPeople)
+      ends.set(`person:${id}`, Promise.resolve(personResolved(actor, found)))
     const audited = new Set<string>()
     const reads: AuditEvent[] = []
     for (const row of rows) {

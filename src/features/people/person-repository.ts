@@ -183,7 +183,21 @@ export function personRepository() {
      * yet closed with this person on its agenda, and the actor's unexpired break-glass grant.
      */
     async findWithFacts(db: Executor, id: string, actorId: string): Promise<PersonWithFacts | undefined> {
-      const row = await personColumns(db)
+      return (await this.findManyWithFacts(db, [id], actorId)).get(id)
+    },
+
+    /**
+     * Several live people with the facts of the actor's relationships to each, in one query (a list, the other
+     * ends of a record's links): keyed by id; ids that name no live person are absent.
+     */
+    async findManyWithFacts(
+      db: Executor,
+      ids: readonly string[],
+      actorId: string,
+    ): Promise<Map<string, PersonWithFacts>> {
+      const found = new Map<string, PersonWithFacts>()
+      if (ids.length === 0) return found
+      const rows = await personColumns(db)
         .select([
           sql<string[]>`coalesce((SELECT array_agg(pa.agency_id) FROM person_agency pa
                                    WHERE pa.person_id = p.id), '{}')`.as('involved_agency_ids'),
@@ -195,24 +209,27 @@ export function personRepository() {
                              WHERE g.record_type = 'person' AND g.record_id = p.id
                                AND g.user_id = ${actorId} AND g.expires_at > now())`.as('break_glass_until'),
         ])
-        .where('p.id', '=', id)
+        // One array parameter whatever the count, so the statement is prepared once for every list.
+        .where('p.id', '=', sql<string>`ANY(${[...ids]}::uuid[])`)
         .where('p.merged_into_id', 'is', null)
-        .executeTakeFirst()
-      if (row === undefined) return undefined
-      const breakGlassUntil = row.break_glass_until === null ? null : new Date(row.break_glass_until)
-      return {
-        person: toRow(row),
-        breakGlassUntil,
-        facts: {
-          kind: 'person',
-          partnershipId: row.partnership_id,
-          allocatedWorkerId: row.allocated_worker_id,
-          allocatedTeamId: row.allocated_team_id,
-          involvedAgencyIds: row.involved_agency_ids,
-          currentMaceMemberIds: row.actor_on_current_agenda ? [actorId] : [],
-          breakGlassUserIds: breakGlassUntil === null ? [] : [actorId],
-        },
+        .execute()
+      for (const row of rows) {
+        const breakGlassUntil = row.break_glass_until === null ? null : new Date(row.break_glass_until)
+        found.set(row.id, {
+          person: toRow(row),
+          breakGlassUntil,
+          facts: {
+            kind: 'person',
+            partnershipId: row.partnership_id,
+            allocatedWorkerId: row.allocated_worker_id,
+            allocatedTeamId: row.allocated_team_id,
+            involvedAgencyIds: row.involved_agency_ids,
+            currentMaceMemberIds: row.actor_on_current_agenda ? [actorId] : [],
+            breakGlassUserIds: breakGlassUntil === null ? [] : [actorId],
+          },
+        })
       }
+      return found
     },
 
     /**
@@ -267,12 +284,12 @@ export function personRepository() {
         .orderBy('p.id')
         .limit(limit)
         .execute()
-      const found: PersonWithFacts[] = []
-      for (const { id } of ids) {
-        const person = await this.findWithFacts(db, id, actor.userId)
-        if (person !== undefined) found.push(person)
-      }
-      return found
+      const facts = await this.findManyWithFacts(
+        db,
+        ids.map((r) => r.id),
+        actor.userId,
+      )
+      return ids.flatMap(({ id }) => facts.get(id) ?? [])
     },
 
     async exists(db: Executor, id: string): Promise<boolean> {
