@@ -11,7 +11,7 @@ import {
   type Decision,
   type FieldGroup,
 } from '../../platform/access/policy.ts'
-import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
+import type { AuditEvent, AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import type { UserRepository } from '../../platform/auth/user-repository.ts'
 import { confirmPassword } from '../../platform/auth/reauthenticate.ts'
@@ -154,13 +154,15 @@ export function personService(
     ctx: RequestContext,
     via: ReadChannel,
     found?: PersonWithFacts,
+    /** For a list: the audit events are collected here and written together by the caller. */
+    batch?: AuditEvent[],
   ): Promise<PersonRead | undefined> {
     const record = found ?? (await people.findWithFacts(trx, id, actor.userId))
     const decision: Decision =
       record === undefined
         ? { allowed: false, relationships: [], fields: [], breakGlass: false, denial: 'relationship' }
         : decide(actor, 'read', record.facts)
-    await audit.write(trx, {
+    const event: AuditEvent = {
       action: decision.allowed ? 'record.read' : 'access.denied',
       outcome: decision.allowed ? 'allowed' : 'denied',
       partnershipId: actor.partnershipId,
@@ -178,7 +180,9 @@ export function personService(
         breakGlass: decision.breakGlass,
         relationships: decision.relationships.join(' '),
       },
-    })
+    }
+    if (batch === undefined) await audit.write(trx, event)
+    else batch.push(event)
     if (record === undefined || !decision.allowed) return undefined
     // A list shows names only; a single record also shows aliases and statuses (when its fields allow).
     const more =
@@ -225,12 +229,14 @@ export function personService(
       return withTransaction(database, context(actor), async (trx) => {
         const candidates = await people.caseload(trx, actor, limit)
         const reads: PersonRead[] = []
+        const events: AuditEvent[] = []
         for (const candidate of candidates) {
-          // Only the policy's allowed reads are returned; each is audited like any other read.
+          // Only the policy's allowed reads are returned; each is audited like any other read (in one insert).
           if (!decide(actor, 'read', candidate.facts).allowed) continue
-          const read = await readIn(trx, actor, candidate.person.id, ctx, 'list', candidate)
+          const read = await readIn(trx, actor, candidate.person.id, ctx, 'list', candidate, events)
           if (read !== undefined) reads.push(read)
         }
+        await audit.writeMany(trx, events)
         return reads
       })
     },
