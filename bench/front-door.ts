@@ -184,6 +184,8 @@ export async function frontDoorBenchRows(seconds: number): Promise<FrontDoorRow[
       }
     }
     await over('/front-door', 'warm-up', 3)
+    // The floor on this machine as it is now (the same load on the cheapest route): a loaded machine shows here.
+    const floor = await over('/health', 'GET /health (floor: no session, one SELECT 1)')
     const page = await over('/front-door', 'GET /front-door (queue page, policy per row + audit + page)')
     // The same queue as JSON: the database and policy cost without the page.
     const api = await over(
@@ -193,7 +195,7 @@ export async function frontDoorBenchRows(seconds: number): Promise<FrontDoorRow[
     console.log(
       `front-door queue page at ${String(USERS)} users: p95 ${String(page.p95)} ms (goal ≤ 100 ms), p50 ${String(page.p50)} ms`,
     )
-    return [page, api]
+    return [floor, page, api]
   } finally {
     await app.close()
     await runtime.close()

@@ -82,51 +82,74 @@ export interface ReferenceOption {
   hint?: string | null
 }
 
+// Names and labels come from scalar subqueries rather than joins: with ten relations in one join the planner
+// spent ~45 ms searching join orders on every execution of the queue (bench front-door), for 1 ms of work.
 const referralColumns = (db: Executor) =>
   db
     .selectFrom('referral as r')
     .innerJoin('person as p', 'p.id', 'r.person_id')
     .leftJoin('concern as c', 'c.id', 'r.concern_id')
-    .leftJoin('risk_level as sl', 'sl.code', 'c.suggested_level')
-    .leftJoin('risk_level as jl', 'jl.code', 'c.judged_level')
-    .leftJoin('app_user as ru', 'ru.id', 'r.referrer_id')
-    .leftJoin('agency as ra', 'ra.id', 'r.referrer_agency_id')
-    .leftJoin('app_user as rv', 'rv.id', 'r.reviewer_id')
-    .leftJoin('app_user as dc', 'dc.id', 'r.decided_by')
-    .leftJoin('referral_decision_type as dt', 'dt.code', 'r.decision')
-    .select([
+    .select((eb) => [
       'r.id',
       'r.partnership_id',
       'r.person_id',
       'r.concern_id',
       'r.referrer_id',
-      'ru.display_name as referrer_name',
+      eb
+        .selectFrom('app_user as u')
+        .select('u.display_name')
+        .whereRef('u.id', '=', 'r.referrer_id')
+        .as('referrer_name'),
       'r.referrer_agency_id',
-      'ra.name as referrer_agency_name',
+      eb
+        .selectFrom('agency as a')
+        .select('a.name')
+        .whereRef('a.id', '=', 'r.referrer_agency_id')
+        .as('referrer_agency_name'),
       'r.status',
       'r.submitted_at',
       'r.decision_due_at',
       'r.discussed_with',
       'r.discussion_note',
       'r.reviewer_id',
-      'rv.display_name as reviewer_name',
+      eb
+        .selectFrom('app_user as u')
+        .select('u.display_name')
+        .whereRef('u.id', '=', 'r.reviewer_id')
+        .as('reviewer_name'),
       'r.review_started_at',
       'r.decision',
-      'dt.label as decision_label',
+      eb
+        .selectFrom('referral_decision_type as dt')
+        .select('dt.label')
+        .whereRef('dt.code', '=', 'r.decision')
+        .as('decision_label'),
       'r.decision_reasons',
       'r.exploitation_grounds',
       'r.cin_factors',
       'r.decided_by',
-      'dc.display_name as decided_by_name',
+      eb
+        .selectFrom('app_user as u')
+        .select('u.display_name')
+        .whereRef('u.id', '=', 'r.decided_by')
+        .as('decided_by_name'),
       'r.decided_at',
       'r.withdrawn_by',
       'r.withdrawn_at',
       'r.withdrawn_reason',
       'c.immediate_danger',
       'c.suggested_level',
-      'sl.label as suggested_level_label',
+      eb
+        .selectFrom('risk_level as sl')
+        .select('sl.label')
+        .whereRef('sl.code', '=', 'c.suggested_level')
+        .as('suggested_level_label'),
       'c.judged_level',
-      'jl.label as judged_level_label',
+      eb
+        .selectFrom('risk_level as jl')
+        .select('jl.label')
+        .whereRef('jl.code', '=', 'c.judged_level')
+        .as('judged_level_label'),
       'p.given_name',
       'p.family_name',
       'p.date_of_birth',
@@ -192,6 +215,8 @@ export function referralFacts(row: ReferralRow): RecordFacts {
     involvedAgencyIds: row.referrerAgencyId === null ? [] : [row.referrerAgencyId],
   }
 }
+
+const OPEN_STATUSES = [sql.lit<ReferralStatus>('submitted'), sql.lit<ReferralStatus>('in-review')]
 
 /** A time for a column typed Generated<Timestamp> (0010's types nest two ColumnTypes). */
 const ts = (at: Date) => at as never
@@ -280,12 +305,14 @@ export function referralRepository() {
 
     /** The front door's queue: submitted and in-review referrals, oldest first. */
     async queue(db: Executor, limit: number, offset = 0): Promise<ReferralRow[]> {
+      // Literals, not parameters: a prepared statement's generic plan must see the partial index's statuses
+      // (referral_queue_idx) and the page size, or it scans and sorts every referral.
       const rows = await referralColumns(db)
-        .where('r.status', 'in', ['submitted', 'in-review'])
+        .where('r.status', 'in', OPEN_STATUSES)
         .orderBy('r.submitted_at')
         .orderBy('r.id')
-        .limit(limit)
-        .offset(offset)
+        .limit(sql.lit(Math.max(1, Math.floor(limit))))
+        .offset(sql.lit(Math.max(0, Math.floor(offset))))
         .execute()
       return rows.map(toRow)
     },
@@ -294,7 +321,7 @@ export function referralRepository() {
       const row = await db
         .selectFrom('referral')
         .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('status', 'in', ['submitted', 'in-review'])
+        .where('status', 'in', OPEN_STATUSES)
         .executeTakeFirstOrThrow()
       return Number(row.n)
     },

@@ -264,10 +264,10 @@ export function referralService(
     id: string,
     action: 'read' | 'write',
     ctx: RequestContext,
+    lock = action === 'write',
   ): Promise<{ row: ReferralRow; decision: Decision } | undefined> {
-    const row = /^[0-9a-f-]{36}$/i.test(id)
-      ? await referrals.find(trx, id, { forUpdate: action === 'write' })
-      : undefined
+    // A change locks the row first, so two people deciding or withdrawing at once are answered one after the other.
+    const row = /^[0-9a-f-]{36}$/i.test(id) ? await referrals.find(trx, id, { forUpdate: lock }) : undefined
     if (row === undefined) {
       await denied(trx, actor, ctx, id, 'no such record')
       return undefined
@@ -618,7 +618,7 @@ export function referralService(
       ctx: RequestContext,
     ): Promise<ReferralView> {
       const result = await withTransaction(database, context(actor), async (trx) => {
-        const found = await load(trx, actor, id, 'read', ctx)
+        const found = await load(trx, actor, id, 'read', ctx, true)
         if (found === undefined) return undefined
         const frontDoor = decide(actor, 'write', referralFacts(found.row)).allowed
         const referrer = found.row.referrerId === actor.userId && can(actor, 'referral:create')
@@ -636,8 +636,6 @@ export function referralService(
           ])
         }
         const now = clock()
-        // Lock the row now that we know we will change it.
-        await referrals.find(trx, id, { forUpdate: true })
         await referrals.withdraw(trx, id, actor.userId, reason, now)
         await referrals.addTransition(trx, {
           partnershipId: actor.partnershipId,

@@ -288,6 +288,33 @@ describe('front-door pages', () => {
     assert.match(table, new RegExp(w.child.givenName))
   })
 
+  it('pages the queue 50 at a time, oldest first, in the page and the API', async (t) => {
+    const w = await world(t)
+    const ids: string[] = []
+    for (let i = 0; i < 52; i++)
+      ids.push((await createReferral(w.services, w.db.database, w.referrer, w.child.id)).id)
+    const agent = await signIn(w.app, w.frontDoor)
+    const first = await agent.get(paths.frontDoor)
+    assert.match(first.body, /Referrals waiting for a decision \(52\), 1 to 50/)
+    assert.ok(first.body.includes(paths.referrals.show(ids[0] ?? '')))
+    assert.ok(!first.body.includes(paths.referrals.show(ids[51] ?? '')))
+    assert.match(first.body, /href="\/front-door\?page=2"/)
+    const second = await agent.get(`${paths.frontDoor}?page=2`)
+    assert.match(second.body, /51 to 52/)
+    assert.ok(second.body.includes(paths.referrals.show(ids[51] ?? '')))
+    const api = await w.app.inject({
+      method: 'GET',
+      url: `${paths.api.referrals}?queue=front-door&page=2`,
+      headers: await bearer(w.services, w.frontDoor.email, ['referral:queue', 'referral:read-own']),
+    })
+    const body = api.json<{ referrals: Array<{ id: string }>; total: number }>()
+    assert.equal(body.total, 52)
+    assert.deepEqual(
+      body.referrals.map((r) => r.id),
+      [ids[50], ids[51]],
+    )
+  })
+
   it('start review, a decision without reasons (error summary, input kept, nothing written), then decided; again is 409', async (t) => {
     const w = await world(t)
     const { id } = await createReferral(w.services, w.db.database, w.referrer, w.child.id)
