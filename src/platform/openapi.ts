@@ -38,12 +38,18 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'people', description: 'People: records, search, duplicates, merges' },
         { name: 'locations', description: 'Addresses, premises and public places' },
         { name: 'objects', description: 'Phones (E.164), vehicles, online handles and other things' },
-        { name: 'flags', description: 'Flags on people and locations, set on the policy definitions, with reviews' },
+        {
+          name: 'flags',
+          description: 'Flags on people and locations, set on the policy definitions, with reviews',
+        },
         {
           name: 'links',
           description: 'Typed, dated links between people, places and things, with provenance',
         },
-        { name: 'chronology', description: 'A child’s chronology: everything dated about them, newest first' },
+        {
+          name: 'chronology',
+          description: 'A child’s chronology: everything dated about them, newest first',
+        },
         {
           name: 'referrals',
           description:
@@ -54,8 +60,14 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
           description:
             'Notifications to other local authorities and police forces, and their acknowledgements',
         },
-        { name: 'concerns', description: 'Concerns about a child, with the screening, recorded by any practitioner' },
-        { name: 'screening', description: 'The CSE/CCE vulnerabilities and risk indicators guide and its suggested level' },
+        {
+          name: 'concerns',
+          description: 'Concerns about a child, with the screening, recorded by any practitioner',
+        },
+        {
+          name: 'screening',
+          description: 'The CSE/CCE vulnerabilities and risk indicators guide and its suggested level',
+        },
       ],
     },
     refResolver: {
