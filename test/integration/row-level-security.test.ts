@@ -20,6 +20,9 @@ const NOT_CASE_DATA: Record<string, string> = {
   audit_event: 'append-only; the sealer must read every row; the DPO page filters by partnership',
   api_token:
     'hashed credentials of service accounts, looked up by hash before any partnership context exists',
+  person_name_key:
+    'names for fuzzy search, not readable by the runtime role at all; only person_name_matches() reads it, for the ' +
+    "transaction's partnership (row-level security would stop pg_trgm using its index: migration 0009)",
 }
 
 it('every table with a partnership_id has row-level security enabled and forced, unless listed as not case data', async (t) => {
@@ -69,4 +72,35 @@ it('the runtime role sees no case rows without a partnership in the transaction,
     ),
     /row-level security/,
   )
+})
+
+it('the fuzzy-name table is closed to the runtime role; its one reader answers only for the transaction’s partnership', async (t) => {
+  const db = await createTestDatabase(t)
+  const north = await createPartnership(db.database)
+  const south = await createPartnership(db.database)
+  await createPerson(db.database, north.id, { givenName: 'Kasimir', familyName: 'Northwood' })
+  await createPerson(db.database, south.id, { givenName: 'Kasimir', familyName: 'Northwood' })
+  await assert.rejects(
+    withTransaction(db.database, { partnershipId: north.id }, (trx) =>
+      sql`SELECT * FROM person_name_key`.execute(trx),
+    ),
+    /permission denied/,
+  )
+  const matches = (partnershipId?: string) =>
+    withTransaction(db.database, partnershipId === undefined ? {} : { partnershipId }, async (trx) =>
+      (
+        await sql<{
+          person_id: string
+        }>`SELECT person_id FROM person_name_matches('kasimir northwood', 0.3, 50)`.execute(trx)
+      ).rows.map((r) => r.person_id),
+    )
+  assert.deepEqual(await matches(), [], 'no partnership in the transaction: nothing')
+  const inNorth = await matches(north.id)
+  assert.equal(inNorth.length, 1)
+  const [owner] = await ownerQuery<{ partnership_id: string }>(
+    db.ownerUrl,
+    'SELECT partnership_id FROM person WHERE id = $1',
+    [inNorth[0]],
+  )
+  assert.equal(owner?.partnership_id, north.id)
 })
