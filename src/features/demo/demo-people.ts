@@ -33,7 +33,14 @@ export async function seedDemoPeople(trx: Transaction<DB>, cast: DemoCast): Prom
   const childrensServices = need(cast.agencyIds, "Northshire County Council Children's Services")
   const team = need(cast.teamIds, 'Exploitation Team')
   const worker = need(cast.userIds, 'social-worker')
-  const nhs = () => testNhsNumber((max) => faker.number.int({ min: 0, max }))
+  // Distinct within the seed: two live records can never share an NHS number.
+  const used = new Set<string>()
+  const nhs = (): string => {
+    const candidate = testNhsNumber((max) => faker.number.int({ min: 0, max }))
+    if (used.has(candidate)) return nhs()
+    used.add(candidate)
+    return candidate
+  }
   const name = () => ({
     givenName: faker.person.firstName(),
     familyName: faker.person.lastName(),
