@@ -15,6 +15,7 @@ import type { Transaction } from 'kysely'
 import type { DB } from '../src/db/schema.ts'
 import { actorOf } from '../src/platform/access/actor.ts'
 import { auditWriter } from '../src/platform/audit/audit-writer.ts'
+import { personRepository } from '../src/features/people/person-repository.ts'
 import { cliOperator } from '../src/platform/tokens/token-service.ts'
 import { hashPassword, verifyPassword } from '../src/platform/auth/passwords.ts'
 import { loadConfig } from '../src/config.ts'
@@ -195,16 +196,33 @@ async function auth(seconds: number): Promise<Row[]> {
       )
     ).map((r) => r.id)
     if (child === undefined) throw new Error('the demo social worker has no allocated child')
-    const selectChild = (trx: Transaction<DB>) =>
-      trx
+    // The same data the API's read returns (the record with its labels, other names and statuses), without the
+    // policy facts, the decision or the audit row.
+    const repository = personRepository()
+    const selectChild = async (trx: Transaction<DB>) => {
+      const found = await trx
         .selectFrom('person as p')
         .innerJoin('person_kind as k', 'k.code', 'p.kind')
         .leftJoin('app_user as w', 'w.id', 'p.allocated_worker_id')
         .leftJoin('team as t', 't.id', 'p.allocated_team_id')
+        .leftJoin('ethnicity as e', 'e.code', 'p.ethnicity')
+        .leftJoin('agency as s', 's.id', 'p.school_agency_id')
         .selectAll('p')
-        .select(['k.label', 'w.display_name', 't.name'])
+        .select([
+          'k.label',
+          'w.display_name',
+          't.name',
+          'e.label as ethnicity_label',
+          's.name as school_name',
+        ])
         .where('p.id', '=', child)
         .executeTakeFirstOrThrow()
+      return {
+        ...found,
+        aliases: await repository.aliases(trx, child),
+        statuses: await repository.statuses(trx, child),
+      }
+    }
     const txContext = { actorId: actor.userId, partnershipId: actor.partnershipId }
     plainRead = () => withTransaction(database, txContext, selectChild)
     const writer = auditWriter()
