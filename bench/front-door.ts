@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import autocannon from 'autocannon'
+import { loadWithSessions } from './load.ts'
 import pg from 'pg'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
@@ -30,10 +30,6 @@ const USERS = 20
 const PASSWORD = 'bench passphrase for the front door suite'
 const REFERRALS = 6000
 const OPEN = 2000
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
-}
 
 /** Children, concerns and referrals in the demo partnership, in a few statements as the owner. */
 async function seedReferrals(
@@ -150,39 +146,14 @@ export async function frontDoorBenchRows(seconds: number): Promise<FrontDoorRow[
     }
     await app.listen({ host: '127.0.0.1', port: 0 })
     const { port } = app.server.address() as { port: number }
-    const over = async (url: string, name: string, duration = seconds): Promise<FrontDoorRow> => {
-      const latencies: number[] = []
-      let user = 0
-      const result = await new Promise<autocannon.Result>((resolve, reject) => {
-        const instance = autocannon(
-          {
-            url: `http://127.0.0.1:${String(port)}${url}`,
-            connections: USERS,
-            duration,
-            setupClient: (client) => {
-              client.setHeaders({ cookie: cookies[user++ % cookies.length] ?? '' })
-            },
-          },
-          (error, finished) => {
-            if (error !== null && error !== undefined)
-              reject(error instanceof Error ? error : new Error(String(error)))
-            else resolve(finished)
-          },
-        )
-        instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))
-      })
-      const sorted = latencies.sort((a, b) => a - b)
-      return {
+    const over = (url: string, name: string, duration = seconds): Promise<FrontDoorRow> =>
+      loadWithSessions({
         name,
+        url: `http://127.0.0.1:${String(port)}${url}`,
+        cookies,
         connections: USERS,
-        requestsPerSecond: Math.round(result.requests.average),
-        p50: Number(percentile(sorted, 0.5).toFixed(2)),
-        p95: Number(percentile(sorted, 0.95).toFixed(2)),
-        p97_5: Number(percentile(sorted, 0.975).toFixed(2)),
-        p99: Number(percentile(sorted, 0.99).toFixed(2)),
-        errors: result.errors + result.non2xx,
-      }
-    }
+        duration,
+      })
     await over('/front-door', 'warm-up', 3)
     // The floor on this machine as it is now (the same load on the cheapest route): a loaded machine shows here.
     const floor = await over('/health', 'GET /health (floor: no session, one SELECT 1)')

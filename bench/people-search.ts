@@ -17,6 +17,7 @@ import { parseSearch } from '../src/features/search/search-input.ts'
 import { searchRepository } from '../src/features/search/search-repository.ts'
 import { actorOf } from '../src/platform/access/actor.ts'
 import type { Runtime } from '../src/runtime.ts'
+import { percentile } from './load.ts'
 
 interface SearchBenchRow {
   name: string
@@ -36,10 +37,6 @@ interface Sample {
 }
 
 const CTX = { requestId: 'bench-people-search', ip: '127.0.0.1' }
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
-}
 
 function row(name: string, samples: number[], errors: number): SearchBenchRow {
   const sorted = [...samples].sort((a, b) => a - b)

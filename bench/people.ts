@@ -15,7 +15,7 @@
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import autocannon from 'autocannon'
+import { loadWithSessions, percentile } from './load.ts'
 import pg from 'pg'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
@@ -39,10 +39,6 @@ export interface PeopleRow {
 
 const USERS = 20
 const PASSWORD = 'bench passphrase for the people suite'
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
-}
 
 async function analyse(ownerUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: ownerUrl })
@@ -194,48 +190,19 @@ export async function people(seconds: number, options: { scale?: string } = {}):
     const { port } = app.server.address() as { port: number }
     let pick = 0
     const nextChild = () => children[pick++ % children.length] ?? ''
-    const over = async (
+    const over = (
       prefix: string,
       name: string,
       { duration = seconds, suffix = '' } = {},
-    ): Promise<PeopleRow> => {
-      const latencies: number[] = []
-      let user = 0
-      const result = await new Promise<autocannon.Result>((resolve, reject) => {
-        const instance = autocannon(
-          {
-            url: `http://127.0.0.1:${String(port)}`,
-            connections: USERS,
-            duration,
-            setupClient: (client) => {
-              client.setHeaders({ cookie: cookies[user++ % cookies.length] ?? '' })
-            },
-            requests: [
-              {
-                setupRequest: (request) => ({ ...request, path: `${prefix}/${nextChild()}${suffix}` }),
-              },
-            ],
-          },
-          (error, finished) => {
-            if (error !== null && error !== undefined)
-              reject(error instanceof Error ? error : new Error(String(error)))
-            else resolve(finished)
-          },
-        )
-        instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))
-      })
-      const sorted = latencies.sort((a, b) => a - b)
-      return {
+    ): Promise<PeopleRow> =>
+      loadWithSessions({
         name,
+        url: `http://127.0.0.1:${String(port)}`,
+        cookies,
         connections: USERS,
-        requestsPerSecond: Math.round(result.requests.average),
-        p50: Number(percentile(sorted, 0.5).toFixed(2)),
-        p95: Number(percentile(sorted, 0.95).toFixed(2)),
-        p97_5: Number(percentile(sorted, 0.975).toFixed(2)),
-        p99: Number(percentile(sorted, 0.99).toFixed(2)),
-        errors: result.errors + result.non2xx,
-      }
-    }
+        duration,
+        path: () => `${prefix}/${nextChild()}${suffix}`,
+      })
     // Warm-up (templates compiled, statements prepared, caches filled), not measured.
     await over('/bench-plain-person', 'warm-up', { duration: 3 })
     await over('/people', 'warm-up', { duration: 3 })
