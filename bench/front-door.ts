@@ -32,7 +32,7 @@ const REFERRALS = 6000
 const OPEN = 2000
 
 /** Children, concerns and referrals in the demo partnership, in a few statements as the owner. */
-async function seedReferrals(
+export async function seedReferrals(
   ownerUrl: string,
 ): Promise<{ partnershipId: string; agencyId: string; teamId: string }> {
   const client = new pg.Client({ connectionString: ownerUrl })

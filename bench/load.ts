@@ -1,8 +1,10 @@
 /**
  * What the bench suites share: a percentile over sorted samples, and a load of signed-in users over HTTP with
- * autocannon that keeps every response's latency (so p95 comes from all of them, not autocannon's buckets).
+ * autocannon (in its own thread) that keeps every response's latency (so p95 comes from all of them, not
+ * autocannon's buckets).
  */
-import autocannon from 'autocannon'
+import { Worker } from 'node:worker_threads'
+import type { LoadJob, LoadOutcome } from './load-worker.ts'
 
 export interface LoadRow {
   name: string
@@ -15,13 +17,16 @@ export interface LoadRow {
   errors: number
 }
 
+const WORKER = new URL('./load-worker.ts', import.meta.url).href
+
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
 }
 
 /**
- * `connections` clients, each with one of `cookies` (round robin), for `duration` seconds against `url`; `path`
- * gives each request's path when it varies (a different record each time).
+ * `connections` clients, each with one of `cookies` (round robin), for `duration` seconds against `url`; `paths`
+ * gives the requests' paths in turn when they vary (a different record each time). The load runs in a worker
+ * thread, so the server's event loop carries only the server's work.
  */
 export async function loadWithSessions(options: {
   name: string
@@ -29,41 +34,36 @@ export async function loadWithSessions(options: {
   cookies: readonly string[]
   connections: number
   duration: number
-  path?: () => string
+  paths?: readonly string[]
 }): Promise<LoadRow> {
-  const latencies: number[] = []
-  let user = 0
-  const { path } = options
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: options.url,
-        connections: options.connections,
-        duration: options.duration,
-        setupClient: (client) => {
-          client.setHeaders({ cookie: options.cookies[user++ % options.cookies.length] ?? '' })
-        },
-        ...(path === undefined
-          ? {}
-          : { requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }] }),
-      },
-      (error, finished) => {
-        if (error !== null && error !== undefined)
-          reject(error instanceof Error ? error : new Error(String(error)))
-        else resolve(finished)
-      },
-    )
-    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))
+  const job: LoadJob = {
+    url: options.url,
+    cookies: options.cookies,
+    connections: options.connections,
+    duration: options.duration,
+    ...(options.paths === undefined ? {} : { paths: options.paths }),
+  }
+  // The worker registers tsx's loader itself before importing the TypeScript file: module hooks are per thread,
+  // and a worker given a .ts file directly fails (tsx issue #354).
+  const worker = new Worker(
+    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}) })`,
+    { eval: true, workerData: job },
+  )
+  const outcome = await new Promise<LoadOutcome>((resolve, reject) => {
+    worker.once('message', (message: LoadOutcome) => resolve(message))
+    worker.once('error', reject)
+    worker.once('exit', (code) => reject(new Error(`the load worker stopped (exit ${String(code)})`)))
   })
-  const sorted = latencies.sort((a, b) => a - b)
+  await worker.terminate()
+  const sorted = outcome.latencies.sort((a, b) => a - b)
   return {
     name: options.name,
     connections: options.connections,
-    requestsPerSecond: Math.round(result.requests.average),
+    requestsPerSecond: outcome.requestsPerSecond,
     p50: Number(percentile(sorted, 0.5).toFixed(2)),
     p95: Number(percentile(sorted, 0.95).toFixed(2)),
     p97_5: Number(percentile(sorted, 0.975).toFixed(2)),
     p99: Number(percentile(sorted, 0.99).toFixed(2)),
-    errors: result.errors + result.non2xx,
+    errors: outcome.errors,
   }
 }

@@ -201,7 +201,7 @@ export async function people(seconds: number, options: { scale?: string } = {}):
         cookies,
         connections: USERS,
         duration,
-        path: () => `${prefix}/${nextChild()}${suffix}`,
+        paths: children.map((child) => `${prefix}/${child}${suffix}`),
       })
     // Warm-up (templates compiled, statements prepared, caches filled), not measured.
     await over('/bench-plain-person', 'warm-up', { duration: 3 })

@@ -7,7 +7,7 @@ const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
   year: 'numeric',
   hour: 'numeric',
   minute: '2-digit',
-  hour12: true,
+  hourCycle: 'h12', // 12:59am, not 0:59am (en-GB's default with hour12 is h11)
 })
 
 const DATE = new Intl.DateTimeFormat('en-GB', {
@@ -17,14 +17,27 @@ const DATE = new Intl.DateTimeFormat('en-GB', {
   year: 'numeric',
 })
 
+// formatToParts is slow (a queue page formats a hundred times), and the same minutes come round on every request
+// for a list: recent results are kept, keyed by the minute, in a bounded map dropped whole when it fills.
+const MINUTE_MS = 60_000
+const MAX_CACHED = 5000
+const dateTimeCache = new Map<number, string>()
+
 /** "28 November 2026 at 3:05pm" */
 export function dateTime(value: Date | string | null | undefined): string {
   if (value === null || value === undefined) return ''
   const date = value instanceof Date ? value : new Date(value)
-  if (Number.isNaN(date.getTime())) return ''
+  const time = date.getTime()
+  if (Number.isNaN(time)) return ''
+  const minute = Math.floor(time / MINUTE_MS)
+  const cached = dateTimeCache.get(minute)
+  if (cached !== undefined) return cached
   const parts = Object.fromEntries(DATE_TIME.formatToParts(date).map((p) => [p.type, p.value]))
   const dayPeriod = (parts.dayPeriod ?? '').toLowerCase().replace(/\s/g, '')
-  return `${parts.day ?? ''} ${parts.month ?? ''} ${parts.year ?? ''} at ${parts.hour ?? ''}:${parts.minute ?? ''}${dayPeriod}`
+  const text = `${parts.day ?? ''} ${parts.month ?? ''} ${parts.year ?? ''} at ${parts.hour ?? ''}:${parts.minute ?? ''}${dayPeriod}`
+  if (dateTimeCache.size >= MAX_CACHED) dateTimeCache.clear()
+  dateTimeCache.set(minute, text)
+  return text
 }
 
 /** A calendar date 'YYYY-MM-DD' as "15 June 2010". */

@@ -303,18 +303,33 @@ export function referralRepository() {
       return row === undefined ? undefined : toRow(row)
     },
 
-    /** The front door's queue: submitted and in-review referrals, oldest first. */
-    async queue(db: Executor, limit: number, offset = 0): Promise<ReferralRow[]> {
+    /**
+     * The front door's queue: submitted and in-review referrals, oldest first, and how many there are in all
+     * (an uncorrelated subquery, run once, so the page and its count take one round trip).
+     */
+    async queue(
+      db: Executor,
+      limit: number,
+      offset = 0,
+    ): Promise<{ rows: ReferralRow[]; total: number | undefined }> {
       // Literals, not parameters: a prepared statement's generic plan must see the partial index's statuses
       // (referral_queue_idx) and the page size, or it scans and sorts every referral.
       const rows = await referralColumns(db)
+        .select((eb) =>
+          eb
+            .selectFrom('referral as q')
+            .select((q) => q.fn.countAll<string>().as('n'))
+            .where('q.status', 'in', OPEN_STATUSES)
+            .as('queue_total'),
+        )
         .where('r.status', 'in', OPEN_STATUSES)
         .orderBy('r.submitted_at')
         .orderBy('r.id')
         .limit(sql.lit(Math.max(1, Math.floor(limit))))
         .offset(sql.lit(Math.max(0, Math.floor(offset))))
         .execute()
-      return rows.map(toRow)
+      const first = rows.at(0)
+      return { rows: rows.map(toRow), total: first === undefined ? undefined : Number(first.queue_total) }
     },
 
     async countQueue(db: Executor): Promise<number> {

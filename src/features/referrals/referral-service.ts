@@ -226,6 +226,11 @@ const ILLEGAL: Readonly<Record<string, string>> = {
   'withdrawn:withdraw': 'This referral has already been withdrawn',
 }
 
+function orNotFound<T>(result: T | undefined): T {
+  if (result === undefined) throw new NotFoundError()
+  return result
+}
+
 function refuseIllegal(status: ReferralStatus, move: 'review' | 'decide' | 'withdraw'): void {
   const message = ILLEGAL[`${status}:${move}`]
   if (message !== undefined) throw new ConflictError(message)
@@ -370,6 +375,176 @@ export function referralService(
     }
   }
 
+  async function startReviewIn(
+    trx: Transaction<DB>,
+    actor: Actor,
+    id: string,
+    version: number | undefined,
+    ctx: RequestContext,
+  ): Promise<ReferralView | undefined> {
+    const found = await load(trx, actor, id, 'write', ctx)
+    if (found === undefined) return undefined
+    refuseIllegal(found.row.status, 'review')
+    checkVersion(found.row, version)
+    const now = clock()
+    await referrals.startReview(trx, id, actor.userId, now)
+    await referrals.addTransition(trx, {
+      partnershipId: actor.partnershipId,
+      referralId: id,
+      from: found.row.status,
+      to: 'in-review',
+      by: actor.userId,
+      at: now,
+    })
+    await audit.write(trx, {
+      ...base(actor, ctx),
+      action: 'record.update',
+      outcome: 'succeeded',
+      record: { type: 'referral', id },
+      details: { from: found.row.status, to: 'in-review' },
+    })
+    const row = await referrals.find(trx, id)
+    return row === undefined ? undefined : referralView(row, found.decision.fields, now)
+  }
+
+  async function decideIn(
+    trx: Transaction<DB>,
+    actor: Actor,
+    id: string,
+    input: DecisionInput,
+    ctx: RequestContext,
+  ): Promise<ReferralView | undefined> {
+    const found = await load(trx, actor, id, 'write', ctx)
+    if (found === undefined) return undefined
+    refuseIllegal(found.row.status, 'decide')
+    checkVersion(found.row, input.version)
+    const [decisionTypes, cinFactors] = await Promise.all([
+      referrals.decisionTypes(trx),
+      referrals.cinFactors(trx),
+    ])
+    const errors: FieldError[] = []
+    const decision = text(input.decision)
+    if (!decisionTypes.some((t) => t.code === decision)) {
+      errors.push({ field: 'decision', message: 'Select the decision' })
+    }
+    const reasons = text(input.reasons)
+    if (reasons === '') errors.push({ field: 'reasons', message: 'Enter the reasons for the decision' })
+    else if (reasons.length > 2000) {
+      errors.push({ field: 'reasons', message: 'The reasons must be 2000 characters or fewer' })
+    }
+    const grounds = [...new Set(input.exploitationGrounds ?? [])]
+    if (grounds.some((g) => !(EXPLOITATION_GROUNDS as readonly string[]).includes(g))) {
+      errors.push({
+        field: 'exploitationGrounds',
+        message: 'Select child criminal or child sexual exploitation',
+      })
+    }
+    const factors = [...new Set(input.cinFactors ?? [])]
+    if (factors.some((f) => !cinFactors.some((c) => c.code === f))) {
+      errors.push({ field: 'cinFactors', message: 'Select census factors from the list' })
+    }
+    if (errors.length > 0) throw new ValidationError(errors)
+    const now = clock()
+    await referrals.decide(trx, id, {
+      decision,
+      reasons,
+      exploitationGrounds: grounds,
+      cinFactors: factors,
+      by: actor.userId,
+      at: now,
+    })
+    await referrals.addTransition(trx, {
+      partnershipId: actor.partnershipId,
+      referralId: id,
+      from: found.row.status,
+      to: 'decided',
+      by: actor.userId,
+      at: now,
+    })
+    const reviewDate = addMonths(todayInLondon(now), 3)
+    const flagIds: string[] = []
+    for (const ground of grounds) {
+      const flagId = await flags.create(trx, {
+        partnershipId: actor.partnershipId,
+        flagType: ground,
+        subjectKind: 'person',
+        subjectId: found.row.personId,
+        reason: reasons,
+        setBy: actor.userId,
+        setByTeamId: actor.teamIds[0] ?? null,
+        reviewDate,
+      })
+      flagIds.push(flagId)
+      await audit.write(trx, {
+        ...base(actor, ctx),
+        action: 'record.create',
+        outcome: 'succeeded',
+        record: { type: 'flag', id: flagId },
+        details: { flagType: ground, referralId: id },
+      })
+    }
+    await audit.write(trx, {
+      ...base(actor, ctx),
+      action: 'record.update',
+      outcome: 'succeeded',
+      record: { type: 'referral', id },
+      details: {
+        from: found.row.status,
+        to: 'decided',
+        decision,
+        exploitationGrounds: grounds.join(' '),
+        cinFactors: factors.join(' '),
+        flags: flagIds.length,
+      },
+    })
+    const row = await referrals.find(trx, id)
+    return row === undefined ? undefined : referralView(row, found.decision.fields, now)
+  }
+
+  async function withdrawIn(
+    trx: Transaction<DB>,
+    actor: Actor,
+    id: string,
+    input: { reason?: string; version?: number },
+    ctx: RequestContext,
+  ): Promise<ReferralView | undefined> {
+    const found = await load(trx, actor, id, 'read', ctx, true)
+    if (found === undefined) return undefined
+    const frontDoor = decide(actor, 'write', referralFacts(found.row)).allowed
+    const referrer = found.row.referrerId === actor.userId && can(actor, 'referral:create')
+    if (!frontDoor && !referrer) {
+      throw new ForbiddenError('Only the referrer or the front door can withdraw a referral')
+    }
+    refuseIllegal(found.row.status, 'withdraw')
+    checkVersion(found.row, input.version)
+    const reason = text(input.reason)
+    if (reason === '')
+      throw new ValidationError([{ field: 'reason', message: 'Enter why the referral is withdrawn' }])
+    if (reason.length > 2000) {
+      throw new ValidationError([{ field: 'reason', message: 'The reason must be 2000 characters or fewer' }])
+    }
+    const now = clock()
+    await referrals.withdraw(trx, id, actor.userId, reason, now)
+    await referrals.addTransition(trx, {
+      partnershipId: actor.partnershipId,
+      referralId: id,
+      from: found.row.status,
+      to: 'withdrawn',
+      by: actor.userId,
+      at: now,
+      reason,
+    })
+    await audit.write(trx, {
+      ...base(actor, ctx),
+      action: 'record.update',
+      outcome: 'succeeded',
+      record: { type: 'referral', id },
+      details: { from: found.row.status, to: 'withdrawn', by: frontDoor ? 'front-door' : 'referrer' },
+    })
+    const row = await referrals.find(trx, id)
+    return row === undefined ? undefined : referralView(row, found.decision.fields, now)
+  }
+
   return {
     /** The clock this service uses (pages show overdue against it). */
     now: clock,
@@ -423,8 +598,8 @@ export function referralService(
       if (!can(actor, 'referral:queue')) throw new ForbiddenError()
       const offset = (Math.max(1, Math.floor(page)) - 1) * QUEUE_PAGE_SIZE
       return withTransaction(database, context(actor), async (trx) => {
-        const rows = await referrals.queue(trx, QUEUE_PAGE_SIZE, offset)
-        const total = await referrals.countQueue(trx)
+        const { rows, total: counted } = await referrals.queue(trx, QUEUE_PAGE_SIZE, offset)
+        const total = counted ?? (offset === 0 ? 0 : await referrals.countQueue(trx))
         const now = clock()
         const views: ReferralView[] = []
         for (const row of rows) {
@@ -473,33 +648,20 @@ export function referralService(
       version: number | undefined,
       ctx: RequestContext,
     ): Promise<ReferralView> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const found = await load(trx, actor, id, 'write', ctx)
-        if (found === undefined) return undefined
-        refuseIllegal(found.row.status, 'review')
-        checkVersion(found.row, version)
-        const now = clock()
-        await referrals.startReview(trx, id, actor.userId, now)
-        await referrals.addTransition(trx, {
-          partnershipId: actor.partnershipId,
-          referralId: id,
-          from: found.row.status,
-          to: 'in-review',
-          by: actor.userId,
-          at: now,
-        })
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.update',
-          outcome: 'succeeded',
-          record: { type: 'referral', id },
-          details: { from: found.row.status, to: 'in-review' },
-        })
-        const row = await referrals.find(trx, id)
-        return row === undefined ? undefined : referralView(row, found.decision.fields, now)
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+      return orNotFound(
+        await withTransaction(database, context(actor), (trx) => startReviewIn(trx, actor, id, version, ctx)),
+      )
+    },
+
+    /** The same within the caller's transaction (the demo seed); a missing or hidden referral throws NotFoundError. */
+    async startReviewIn(
+      trx: Transaction<DB>,
+      actor: Actor,
+      id: string,
+      version: number | undefined,
+      ctx: RequestContext,
+    ): Promise<ReferralView> {
+      return orNotFound(await startReviewIn(trx, actor, id, version, ctx))
     },
 
     async decisionOptions(): Promise<{
@@ -519,95 +681,20 @@ export function referralService(
      * transition and the audit.
      */
     async decide(actor: Actor, id: string, input: DecisionInput, ctx: RequestContext): Promise<ReferralView> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const found = await load(trx, actor, id, 'write', ctx)
-        if (found === undefined) return undefined
-        refuseIllegal(found.row.status, 'decide')
-        checkVersion(found.row, input.version)
-        const [decisionTypes, cinFactors] = await Promise.all([
-          referrals.decisionTypes(trx),
-          referrals.cinFactors(trx),
-        ])
-        const errors: FieldError[] = []
-        const decision = text(input.decision)
-        if (!decisionTypes.some((t) => t.code === decision)) {
-          errors.push({ field: 'decision', message: 'Select the decision' })
-        }
-        const reasons = text(input.reasons)
-        if (reasons === '') errors.push({ field: 'reasons', message: 'Enter the reasons for the decision' })
-        else if (reasons.length > 2000) {
-          errors.push({ field: 'reasons', message: 'The reasons must be 2000 characters or fewer' })
-        }
-        const grounds = [...new Set(input.exploitationGrounds ?? [])]
-        if (grounds.some((g) => !(EXPLOITATION_GROUNDS as readonly string[]).includes(g))) {
-          errors.push({
-            field: 'exploitationGrounds',
-            message: 'Select child criminal or child sexual exploitation',
-          })
-        }
-        const factors = [...new Set(input.cinFactors ?? [])]
-        if (factors.some((f) => !cinFactors.some((c) => c.code === f))) {
-          errors.push({ field: 'cinFactors', message: 'Select census factors from the list' })
-        }
-        if (errors.length > 0) throw new ValidationError(errors)
-        const now = clock()
-        await referrals.decide(trx, id, {
-          decision,
-          reasons,
-          exploitationGrounds: grounds,
-          cinFactors: factors,
-          by: actor.userId,
-          at: now,
-        })
-        await referrals.addTransition(trx, {
-          partnershipId: actor.partnershipId,
-          referralId: id,
-          from: found.row.status,
-          to: 'decided',
-          by: actor.userId,
-          at: now,
-        })
-        const reviewDate = addMonths(todayInLondon(now), 3)
-        const flagIds: string[] = []
-        for (const ground of grounds) {
-          const flagId = await flags.create(trx, {
-            partnershipId: actor.partnershipId,
-            flagType: ground,
-            subjectKind: 'person',
-            subjectId: found.row.personId,
-            reason: reasons,
-            setBy: actor.userId,
-            setByTeamId: actor.teamIds[0] ?? null,
-            reviewDate,
-          })
-          flagIds.push(flagId)
-          await audit.write(trx, {
-            ...base(actor, ctx),
-            action: 'record.create',
-            outcome: 'succeeded',
-            record: { type: 'flag', id: flagId },
-            details: { flagType: ground, referralId: id },
-          })
-        }
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.update',
-          outcome: 'succeeded',
-          record: { type: 'referral', id },
-          details: {
-            from: found.row.status,
-            to: 'decided',
-            decision,
-            exploitationGrounds: grounds.join(' '),
-            cinFactors: factors.join(' '),
-            flags: flagIds.length,
-          },
-        })
-        const row = await referrals.find(trx, id)
-        return row === undefined ? undefined : referralView(row, found.decision.fields, now)
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+      return orNotFound(
+        await withTransaction(database, context(actor), (trx) => decideIn(trx, actor, id, input, ctx)),
+      )
+    },
+
+    /** The same within the caller's transaction (the demo seed); a missing or hidden referral throws NotFoundError. */
+    async decideIn(
+      trx: Transaction<DB>,
+      actor: Actor,
+      id: string,
+      input: DecisionInput,
+      ctx: RequestContext,
+    ): Promise<ReferralView> {
+      return orNotFound(await decideIn(trx, actor, id, input, ctx))
     },
 
     /** Withdraws an open referral: its referrer, or the front door, with a reason. */
@@ -617,47 +704,20 @@ export function referralService(
       input: { reason?: string; version?: number },
       ctx: RequestContext,
     ): Promise<ReferralView> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const found = await load(trx, actor, id, 'read', ctx, true)
-        if (found === undefined) return undefined
-        const frontDoor = decide(actor, 'write', referralFacts(found.row)).allowed
-        const referrer = found.row.referrerId === actor.userId && can(actor, 'referral:create')
-        if (!frontDoor && !referrer) {
-          throw new ForbiddenError('Only the referrer or the front door can withdraw a referral')
-        }
-        refuseIllegal(found.row.status, 'withdraw')
-        checkVersion(found.row, input.version)
-        const reason = text(input.reason)
-        if (reason === '')
-          throw new ValidationError([{ field: 'reason', message: 'Enter why the referral is withdrawn' }])
-        if (reason.length > 2000) {
-          throw new ValidationError([
-            { field: 'reason', message: 'The reason must be 2000 characters or fewer' },
-          ])
-        }
-        const now = clock()
-        await referrals.withdraw(trx, id, actor.userId, reason, now)
-        await referrals.addTransition(trx, {
-          partnershipId: actor.partnershipId,
-          referralId: id,
-          from: found.row.status,
-          to: 'withdrawn',
-          by: actor.userId,
-          at: now,
-          reason,
-        })
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.update',
-          outcome: 'succeeded',
-          record: { type: 'referral', id },
-          details: { from: found.row.status, to: 'withdrawn', by: frontDoor ? 'front-door' : 'referrer' },
-        })
-        const row = await referrals.find(trx, id)
-        return row === undefined ? undefined : referralView(row, found.decision.fields, now)
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+      return orNotFound(
+        await withTransaction(database, context(actor), (trx) => withdrawIn(trx, actor, id, input, ctx)),
+      )
+    },
+
+    /** The same within the caller's transaction (the demo seed); a missing or hidden referral throws NotFoundError. */
+    async withdrawIn(
+      trx: Transaction<DB>,
+      actor: Actor,
+      id: string,
+      input: { reason?: string; version?: number },
+      ctx: RequestContext,
+    ): Promise<ReferralView> {
+      return orNotFound(await withdrawIn(trx, actor, id, input, ctx))
     },
   }
 }

@@ -71,10 +71,18 @@ export interface Decision {
 
 export type RecordAction = 'read' | 'write'
 
-export function capabilitiesOf(actor: Actor): Set<Capability> {
+// An actor lives for one request and is read-only, so its capabilities are worked out once (a queue page asks for
+// every row).
+const capabilityCache = new WeakMap<Actor, ReadonlySet<Capability>>()
+
+export function capabilitiesOf(actor: Actor): ReadonlySet<Capability> {
+  const cached = capabilityCache.get(actor)
+  if (cached !== undefined) return cached
   const granted = new Set(actor.roles.flatMap((role) => ROLE_CAPABILITIES[role]))
-  if (actor.scopes === undefined) return granted
-  return new Set(actor.scopes.filter((scope) => granted.has(scope)))
+  const result =
+    actor.scopes === undefined ? granted : new Set(actor.scopes.filter((scope) => granted.has(scope)))
+  capabilityCache.set(actor, result)
+  return result
 }
 
 export function can(actor: Actor, capability: Capability): boolean {
