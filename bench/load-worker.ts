@@ -8,6 +8,8 @@ import autocannon from 'autocannon'
 export interface LoadJob {
   url: string
   cookies: readonly string[]
+  /** Headers every request carries (a bearer token). */
+  headers?: Readonly<Record<string, string>>
   connections: number
   duration: number
   /** Request paths taken in turn (a different record each time); the url's path when absent. */
@@ -31,7 +33,9 @@ const instance = autocannon(
     connections: job.connections,
     duration: job.duration,
     setupClient: (client) => {
-      client.setHeaders({ cookie: job.cookies[user++ % job.cookies.length] ?? '' })
+      const cookie =
+        job.cookies.length === 0 ? {} : { cookie: job.cookies[user++ % job.cookies.length] ?? '' }
+      client.setHeaders({ ...job.headers, ...cookie })
     },
     ...(paths === undefined || paths.length === 0
       ? {}

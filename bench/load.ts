@@ -32,6 +32,7 @@ export async function loadWithSessions(options: {
   name: string
   url: string
   cookies: readonly string[]
+  headers?: Readonly<Record<string, string>>
   connections: number
   duration: number
   paths?: readonly string[]
@@ -42,6 +43,7 @@ export async function loadWithSessions(options: {
     connections: options.connections,
     duration: options.duration,
     ...(options.paths === undefined ? {} : { paths: options.paths }),
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
   }
   // The worker registers tsx's loader itself before importing the TypeScript file: module hooks are per thread,
   // and a worker given a .ts file directly fails (tsx issue #354).

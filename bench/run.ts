@@ -23,12 +23,14 @@ import { createLogger } from '../src/platform/logger.ts'
 import { openRuntime } from '../src/runtime.ts'
 import { people } from './people.ts'
 import { frontDoorBenchRows } from './front-door.ts'
+import { loadWithSessions } from './load.ts'
 
 interface Row {
   name: string
   connections: number
   requestsPerSecond: number
   p50: number
+  p95?: number
   p97_5: number
   p99: number
   errors: number
@@ -258,23 +260,18 @@ async function auth(seconds: number): Promise<Row[]> {
     await app.listen({ host: '127.0.0.1', port: 0 })
     const { port } = app.server.address() as { port: number }
     const headers = { authorization: `Bearer ${token.token}` }
-    const over = async (url: string, name: string) => {
-      const result = await autocannon({
+    const over = async (url: string, name: string): Promise<Row> => {
+      return loadWithSessions({
+        name,
         url: `http://127.0.0.1:${port}${url}`,
+        cookies: [],
+        headers,
         connections: 20,
         duration: seconds,
-        headers,
       })
-      return {
-        name,
-        connections: 20,
-        requestsPerSecond: Math.round(result.requests.average),
-        p50: result.latency.p50,
-        p97_5: result.latency.p97_5,
-        p99: result.latency.p99,
-        errors: result.errors + result.non2xx,
-      }
     }
+    // Warm-up (statements prepared, caches filled), not measured.
+    await over(`/api/v1/people/${child}`, 'warm-up')
     const httpPlain = await over(
       `/api/v1/bench-plain-person/${child}`,
       'GET plain person read (token auth only)',

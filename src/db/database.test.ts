@@ -64,6 +64,51 @@ describe('database access', () => {
     assert.deepEqual(seen, ids)
   })
 
+  it('UUID contexts are set with BEGIN in one message; each transaction sees its own, a nested separate one none', async (t) => {
+    const { appUrl } = await createTestDatabase(t)
+    const pool = createDatabase(appUrl, { poolSize: 4 })
+    const other = createDatabase(appUrl, { poolSize: 4 })
+    t.after(() => Promise.all([pool.close(), other.close()]))
+    const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+    const setting = async (trx: Parameters<Parameters<typeof withTransaction>[2]>[0]) =>
+      (
+        await sql<{ a: string; p: string; open: boolean }>`
+          SELECT current_setting('app.actor_id', true) AS a, current_setting('app.partnership_id', true) AS p,
+                 now() = statement_timestamp() AS open`.execute(trx)
+      ).rows[0]
+    const seen = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        withTransaction(pool, { actorId: uuid(i), partnershipId: uuid(100 + i) }, async (trx) => {
+          await sql`SELECT pg_sleep(0.003)`.execute(trx)
+          const outer = await setting(trx)
+          // A separate transaction begun inside the callback must not pick up this one's context.
+          const nested = await other.db.transaction().execute((trx2) => setting(trx2))
+          return { outer, nested }
+        }),
+      ),
+    )
+    seen.forEach(({ outer, nested }, i) => {
+      // now() is the transaction's start, so it differs from the statement's time inside a real transaction.
+      assert.deepEqual(outer, { a: uuid(i), p: uuid(100 + i), open: false })
+      assert.equal(nested?.a ?? '', '')
+      assert.equal(nested?.p ?? '', '')
+    })
+  })
+
+  it('a context value that is not a UUID is passed as a parameter, never written into SQL', async (t) => {
+    const { database } = await createTestDatabase(t)
+    const hostile = "x', true), set_config('app.partnership_id', 'stolen', true) --"
+    const got = await withTransaction(database, { actorId: hostile }, async (trx) =>
+      (
+        await sql<{ a: string; p: string }>`SELECT current_setting('app.actor_id', true) AS a,
+                                                    current_setting('app.partnership_id', true) AS p`.execute(
+          trx,
+        )
+      ).rows.at(0),
+    )
+    assert.deepEqual(got, { a: hostile, p: '' })
+  })
+
   it('a failed transaction writes nothing', async (t) => {
     const { database } = await createTestDatabase(t)
     await assert.rejects(
