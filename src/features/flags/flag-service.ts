@@ -191,6 +191,19 @@ export function flagService(
       return rows.map((row) => flagView(row, today))
     },
 
+    /** onSubject inside a caller's transaction (a record page that reads everything in one). */
+    async onSubjectIn(
+      trx: Transaction<DB>,
+      actor: Actor,
+      kind: FlagSubjectKind,
+      id: string,
+      subject: Decision,
+    ): Promise<FlagView[]> {
+      if (!decideFlag(actor, 'read', subject).allowed) return []
+      const today = todayInLondon()
+      return (await flags.onSubject(trx, kind, id)).map((row) => flagView(row, today))
+    },
+
     /**
      * The subject (its title) and its flags, for the "set a flag" page and the API: a read of the subject,
      * audited; NotFoundError when the actor may not see it (or, with `action` 'write', may not flag it).

@@ -546,6 +546,17 @@ export function linkService(
       return result
     },
 
+    /** forPerson inside a caller's transaction, for a person already read and allowed (a record page). */
+    async forPersonIn(
+      trx: Transaction<DB>,
+      actor: Actor,
+      found: PersonWithFacts,
+      ctx: RequestContext,
+    ): Promise<LinkFromHere[]> {
+      const person = personResolved(actor, found)
+      return person.end === undefined ? [] : fromHere(trx, actor, person.end, ctx)
+    },
+
     /**
      * The links of a place or thing the caller may see (its page has already audited reading it); only links whose
      * other end they may see, each other-end person's read audited.

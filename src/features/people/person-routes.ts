@@ -112,17 +112,21 @@ export function personRoutes(services: Services): FastifyPluginAsyncTypebox {
         const { id } = request.params
         if (!UUID.test(id)) return notFound(request, reply, id)
         try {
-          const read = await people.read(signedInActor(request), id, requestContext(request))
+          const actor = signedInActor(request)
+          const ctx = requestContext(request)
+          // The record, its links and its flags in one transaction.
+          const { read, more } = await people.readWith(actor, id, ctx, async (trx, allowed, found) => ({
+            personLinks: await services.links.forPersonIn(trx, actor, found, ctx),
+            flags: await services.flags.onSubjectIn(trx, actor, 'person', id, allowed.decision),
+          }))
           return await reply.view(VIEWS.show, {
             person: read.person,
             breakGlassUntil: read.breakGlassUntil,
-            canSeeViews: can(signedInActor(request), 'record-views:read'),
-            personLinks: await services.links.forPerson(signedInActor(request), id, requestContext(request), {
-              auditSubject: false,
-            }),
-            canAddLink: can(signedInActor(request), 'link:write'),
-            flags: await services.flags.onSubject(signedInActor(request), 'person', id, read.decision),
-            canWriteFlags: can(signedInActor(request), 'flag:write'),
+            canSeeViews: can(actor, 'record-views:read'),
+            personLinks: more.personLinks,
+            canAddLink: can(actor, 'link:write'),
+            flags: more.flags,
+            canWriteFlags: can(actor, 'flag:write'),
             canEdit: read.mayWrite,
           })
         } catch (error) {

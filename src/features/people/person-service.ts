@@ -153,11 +153,12 @@ export function personService(
     id: string,
     ctx: RequestContext,
     via: ReadChannel,
-    found?: PersonWithFacts,
+    /** The record if already read (null: looked up and not found). */
+    found?: PersonWithFacts | null,
     /** For a list: the audit events are collected here and written together by the caller. */
     batch?: AuditEvent[],
   ): Promise<PersonRead | undefined> {
-    const record = found ?? (await people.findWithFacts(trx, id, actor.userId))
+    const record = found === null ? undefined : (found ?? (await people.findWithFacts(trx, id, actor.userId)))
     const decision: Decision =
       record === undefined
         ? { allowed: false, relationships: [], fields: [], breakGlass: false, denial: 'relationship' }
@@ -220,6 +221,28 @@ export function personService(
       const result = await withTransaction(database, context(actor), (trx) =>
         readIn(trx, actor, id, ctx, via),
       )
+      if (result === undefined) throw new NotFoundError()
+      return result
+    },
+
+    /**
+     * A record page: the person's read (as `read`) and, in the same transaction, whatever else the page shows
+     * about them (links, flags), so the page is one transaction with one context, not one per panel. `more`
+     * runs only when the read is allowed, and is given the record with its policy facts.
+     */
+    async readWith<T>(
+      actor: Actor,
+      id: string,
+      ctx: RequestContext,
+      more: (trx: Transaction<DB>, read: PersonRead, found: PersonWithFacts) => Promise<T>,
+    ): Promise<{ read: PersonRead; more: T }> {
+      const result = await withTransaction(database, context(actor), async (trx) => {
+        const found = await people.findWithFacts(trx, id, actor.userId)
+        const read = await readIn(trx, actor, id, ctx, 'page', found ?? null)
+        return read === undefined || found === undefined
+          ? undefined
+          : { read, more: await more(trx, read, found) }
+      })
       if (result === undefined) throw new NotFoundError()
       return result
     },
