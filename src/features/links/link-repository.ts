@@ -211,6 +211,33 @@ export function linkRepository() {
       return r === undefined ? undefined : { id: r.id, kind, name: objectName(r) }
     },
 
+    /** Several locations or objects by id in one query each kind (a record's links); absent ids are missing. */
+    async things(
+      db: Executor,
+      ids: { location: readonly string[]; object: readonly string[] },
+    ): Promise<Map<string, ThingRow>> {
+      const found = new Map<string, ThingRow>()
+      if (ids.location.length > 0) {
+        const rows = await db
+          .selectFrom('location')
+          .select(['id', 'name', 'address_line_1 as line1', 'town', 'postcode'])
+          // One array parameter whatever the count, so the statement is prepared once.
+          .where('id', '=', sql<string>`ANY(${[...ids.location]}::uuid[])`)
+          .execute()
+        for (const r of rows)
+          found.set(`location:${r.id}`, { id: r.id, kind: 'location', name: locationName(r) })
+      }
+      if (ids.object.length > 0) {
+        const rows = await db
+          .selectFrom('object')
+          .select(['id', 'kind as objectKind', 'value', 'platform'])
+          .where('id', '=', sql<string>`ANY(${[...ids.object]}::uuid[])`)
+          .execute()
+        for (const r of rows) found.set(`object:${r.id}`, { id: r.id, kind: 'object', name: objectName(r) })
+      }
+      return found
+    },
+
     /** Exact look-up of a location by postcode (only when one location has it) or an object by its value. */
     async findThingByValue(
       db: Executor,

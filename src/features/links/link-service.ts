@@ -13,7 +13,7 @@ import { normaliseRegistration } from '../../platform/identifiers/vehicle.ts'
 import { paths } from '../../platform/paths.ts'
 import { todayInLondon } from '../people/age.ts'
 import type { PersonRepository, PersonWithFacts } from '../people/person-repository.ts'
-import type { LinkRepository, LinkRow, LinkTypeRow } from './link-repository.ts'
+import type { LinkRepository, LinkRow, LinkTypeRow, ThingRow } from './link-repository.ts'
 import {
   INTELLIGENCE_ASSESSMENTS,
   MESSAGES,
@@ -140,7 +140,12 @@ export function linkService(
       return found === undefined ? { decision: DENIED, missing: true } : personResolved(actor, found)
     }
     const thing = await links.thing(trx, kind, id)
-    if (thing === undefined) return { decision: DENIED, missing: true }
+    return thing === undefined ? { decision: DENIED, missing: true } : thingResolved(actor, thing)
+  }
+
+  /** A place or thing found: the policy's decision on it, and how a link shows it. */
+  function thingResolved(actor: Actor, thing: ThingRow): Resolved {
+    const { kind, id } = thing
     const decision = decide(actor, 'read', { kind, partnershipId: actor.partnershipId })
     const href = kind === 'location' ? paths.locations.show(id) : paths.objects.show(id)
     return decision.allowed ? { decision, end: { kind, id, name: thing.name, href } } : { decision }
@@ -286,24 +291,26 @@ export function linkService(
   ): Promise<LinkFromHere[]> {
     const rows = await links.forEntity(trx, here.kind, here.id)
     const shown: LinkFromHere[] = []
-    // Several links often share an other end (e.g. one adult, two types): decide on each end once, and read every
-    // person at the other ends in one query.
+    // Several links often share an other end (e.g. one adult, two types): decide on each end once, and read the
+    // other ends in one query per kind (people with their policy facts, places, things) rather than one each.
     const ends = new Map<string, Promise<Resolved>>()
-    const otherPeople = await people.findManyWithFacts(
-      trx,
-      [
-        ...new Set(
-          rows.flatMap((row) => {
-            const atFrom = row.fromKind === here.kind && row.fromId === here.id
-            const [kind, id] = atFrom ? [row.toKind, row.toId] : [row.fromKind, row.fromId]
-            return kind === 'person' ? [id] : []
-          }),
-        ),
-      ],
-      actor.userId,
-    )
+    const otherIds: Record<EntityKind, Set<string>> = {
+      person: new Set(),
+      location: new Set(),
+      object: new Set(),
+    }
+    for (const row of rows) {
+      const atFrom = row.fromKind === here.kind && row.fromId === here.id
+      otherIds[atFrom ? row.toKind : row.fromKind].add(atFrom ? row.toId : row.fromId)
+    }
+    const otherPeople = await people.findManyWithFacts(trx, [...otherIds.person], actor.userId)
     for (const [id, found] of otherPeople)
       ends.set(`person:${id}`, Promise.resolve(personResolved(actor, found)))
+    const otherThings = await links.things(trx, {
+      location: [...otherIds.location],
+      object: [...otherIds.object],
+    })
+    for (const [key, thing] of otherThings) ends.set(key, Promise.resolve(thingResolved(actor, thing)))
     const audited = new Set<string>()
     const reads: AuditEvent[] = []
     for (const row of rows) {
