@@ -288,6 +288,8 @@ export function linkService(
     actor: Actor,
     here: EndView,
     ctx: RequestContext,
+    /** When given, the reads to audit are added here (the caller writes them); otherwise written here. */
+    batch?: AuditEvent[],
   ): Promise<LinkFromHere[]> {
     const rows = await links.forEntity(trx, here.kind, here.id)
     const shown: LinkFromHere[] = []
@@ -342,7 +344,8 @@ export function linkService(
       shown.push({ ...linkView, relation: atFrom ? row.label : row.inverseLabel, other: other.end })
     }
     // One statement for every person named on the list.
-    await audit.writeMany(trx, reads)
+    if (batch === undefined) await audit.writeMany(trx, reads)
+    else batch.push(...reads)
     return shown
   }
 
@@ -559,9 +562,11 @@ export function linkService(
       actor: Actor,
       found: PersonWithFacts,
       ctx: RequestContext,
+      /** The other-end people's reads are added here for the caller to write with its own. */
+      events: AuditEvent[],
     ): Promise<LinkFromHere[]> {
       const person = personResolved(actor, found)
-      return person.end === undefined ? [] : fromHere(trx, actor, person.end, ctx)
+      return person.end === undefined ? [] : fromHere(trx, actor, person.end, ctx, events)
     },
 
     /**

@@ -115,10 +115,15 @@ export function personRoutes(services: Services): FastifyPluginAsyncTypebox {
           const actor = signedInActor(request)
           const ctx = requestContext(request)
           // The record, its links and its flags in one transaction.
-          const { read, more } = await people.readWith(actor, id, ctx, async (trx, allowed, found) => ({
-            personLinks: await services.links.forPersonIn(trx, actor, found, ctx),
-            flags: await services.flags.onSubjectIn(trx, actor, 'person', id, allowed.decision),
-          }))
+          const { read, more } = await people.readWith(
+            actor,
+            id,
+            ctx,
+            async (trx, allowed, found, events) => ({
+              personLinks: await services.links.forPersonIn(trx, actor, found, ctx, events),
+              flags: await services.flags.onSubjectIn(trx, actor, 'person', id, allowed.decision),
+            }),
+          )
           return await reply.view(VIEWS.show, {
             person: read.person,
             breakGlassUntil: read.breakGlassUntil,

@@ -158,7 +158,10 @@ export function personService(
     /** For a list: the audit events are collected here and written together by the caller. */
     batch?: AuditEvent[],
   ): Promise<PersonRead | undefined> {
-    const record = found === null ? undefined : (found ?? (await people.findWithFacts(trx, id, actor.userId)))
+    const record =
+      found === null
+        ? undefined
+        : (found ?? (await people.findWithFacts(trx, id, actor.userId, { details: via !== 'list' })))
     const decision: Decision =
       record === undefined
         ? { allowed: false, relationships: [], fields: [], breakGlass: false, denial: 'relationship' }
@@ -190,8 +193,11 @@ export function personService(
       via === 'list'
         ? {}
         : {
-            aliases: (await people.aliases(trx, id)).map((a) => ({ kind: a.kind, name: a.name })),
-            statuses: (await people.statuses(trx, id)).map((st) => ({
+            aliases: (record.details?.aliases ?? (await people.aliases(trx, id))).map((a) => ({
+              kind: a.kind,
+              name: a.name,
+            })),
+            statuses: (record.details?.statuses ?? (await people.statuses(trx, id))).map((st) => ({
               status: st.status,
               label: st.label,
               fromDate: st.fromDate,
@@ -234,14 +240,22 @@ export function personService(
       actor: Actor,
       id: string,
       ctx: RequestContext,
-      more: (trx: Transaction<DB>, read: PersonRead, found: PersonWithFacts) => Promise<T>,
+      more: (
+        trx: Transaction<DB>,
+        read: PersonRead,
+        found: PersonWithFacts,
+        /** Audit events of the page's other reads, written with the record's own in one statement. */
+        events: AuditEvent[],
+      ) => Promise<T>,
     ): Promise<{ read: PersonRead; more: T }> {
       const result = await withTransaction(database, context(actor), async (trx) => {
-        const found = await people.findWithFacts(trx, id, actor.userId)
-        const read = await readIn(trx, actor, id, ctx, 'page', found ?? null)
-        return read === undefined || found === undefined
-          ? undefined
-          : { read, more: await more(trx, read, found) }
+        const events: AuditEvent[] = []
+        const found = await people.findWithFacts(trx, id, actor.userId, { details: true })
+        const read = await readIn(trx, actor, id, ctx, 'page', found ?? null, events)
+        const extra =
+          read === undefined || found === undefined ? undefined : await more(trx, read, found, events)
+        await audit.writeMany(trx, events)
+        return read === undefined || extra === undefined ? undefined : { read, more: extra }
       })
       if (result === undefined) throw new NotFoundError()
       return result
