@@ -358,7 +358,8 @@ export function concernService(
       record: { type: 'concern', id: concernId },
       details: { status: 'draft', immediateDanger: danger.immediateDanger, newChild: existing === undefined },
     })
-    const child = await concerns.childWithFacts(trx, personId, actor.userId)
+    // A known child was read above; only a new one is read back.
+    const child = existing ?? (await concerns.childWithFacts(trx, personId, actor.userId))
     if (child === undefined) throw new Error('the child just recorded is missing')
     return { concernId, child }
   }
@@ -427,6 +428,40 @@ export function concernService(
         immediateDanger: row.immediateDanger,
       },
     })
+  }
+
+  /** The whole concern (page 1's checks, then page 2's and 3's), recorded in `trx`; bad input throws. */
+  async function createIn(
+    trx: Transaction<DB>,
+    actor: Actor,
+    input: WholeConcernInput,
+    ctx: RequestContext,
+  ): Promise<string | typeof MISSING> {
+    const errors: FieldError[] = []
+    const guide = await screening.guide(trx)
+    // Page 1's checks, then page 2's and 3's (on a savepoint-free path: any error throws and rolls back).
+    const started = await startIn(trx, actor, input.start, ctx, errors)
+    if (started === MISSING) return MISSING
+    const today = todayInLondon()
+    if (started === undefined) {
+      validateDetails(input.details, today, guide, true, errors)
+      validateJudgement(input.judgement, guide.levels, errors)
+      throw new ValidationError(errors)
+    }
+    const judgement = validateJudgement(input.judgement, guide.levels, errors)
+    await saveDetailsIn(
+      trx,
+      { id: started.concernId, partnershipId: actor.partnershipId, version: 1 },
+      started.child.person,
+      input.details,
+      guide,
+      errors,
+    )
+    if (errors.length > 0) throw new ValidationError(errors)
+    const row = await concerns.find(trx, started.concernId)
+    if (row === undefined) throw new Error('the draft just made is missing')
+    await recordIn(trx, actor, row, started.child.person, row.version, judgement, guide, ctx)
+    return started.concernId
   }
 
   const suggestionFields = (s: Suggestion) => ({
@@ -503,6 +538,22 @@ export function concernService(
     async start(actor: Actor, input: StartInput, ctx: RequestContext): Promise<string> {
       const errors: FieldError[] = []
       const result = await tx(actor, (trx) => startIn(trx, actor, input, ctx, errors))
+      if (result === undefined) throw new ValidationError(errors)
+      return result.concernId
+    },
+
+    /**
+     * The same within the caller's transaction (the demo seed); a child the actor may not see throws NotFoundError.
+     */
+    async startIn(
+      trx: Transaction<DB>,
+      actor: Actor,
+      input: StartInput,
+      ctx: RequestContext,
+    ): Promise<string> {
+      const errors: FieldError[] = []
+      const result = await startIn(trx, actor, input, ctx, errors)
+      if (result === MISSING) throw new NotFoundError()
       if (result === undefined) throw new ValidationError(errors)
       return result.concernId
     },
@@ -611,33 +662,20 @@ export function concernService(
 
     /** The API: the whole concern in one body, recorded in one transaction, or nothing written. */
     async create(actor: Actor, input: WholeConcernInput, ctx: RequestContext): Promise<string> {
-      const errors: FieldError[] = []
-      const id = await tx(actor, async (trx) => {
-        const guide = await screening.guide(trx)
-        // Page 1's checks, then page 2's and 3's (on a savepoint-free path: any error throws and rolls back).
-        const started = await startIn(trx, actor, input.start, ctx, errors)
-        if (started === MISSING) return MISSING
-        const today = todayInLondon()
-        if (started === undefined) {
-          validateDetails(input.details, today, guide, true, errors)
-          validateJudgement(input.judgement, guide.levels, errors)
-          throw new ValidationError(errors)
-        }
-        const judgement = validateJudgement(input.judgement, guide.levels, errors)
-        await saveDetailsIn(
-          trx,
-          { id: started.concernId, partnershipId: actor.partnershipId, version: 1 },
-          started.child.person,
-          input.details,
-          guide,
-          errors,
-        )
-        if (errors.length > 0) throw new ValidationError(errors)
-        const row = await concerns.find(trx, started.concernId)
-        if (row === undefined) throw new Error('the draft just made is missing')
-        await recordIn(trx, actor, row, started.child.person, row.version, judgement, guide, ctx)
-        return started.concernId
-      })
+      return tx(actor, (trx) => createIn(trx, actor, input, ctx))
+    },
+
+    /**
+     * The same within the caller's transaction (the demo seed); a child the actor may not see throws NotFoundError.
+     */
+    async createIn(
+      trx: Transaction<DB>,
+      actor: Actor,
+      input: WholeConcernInput,
+      ctx: RequestContext,
+    ): Promise<string> {
+      const id = await createIn(trx, actor, input, ctx)
+      if (id === MISSING) throw new NotFoundError()
       return id
     },
 

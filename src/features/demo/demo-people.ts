@@ -19,7 +19,11 @@ export interface DemoCast {
 
 const CHILDREN = 12
 
-export async function seedDemoPeople(trx: Transaction<DB>, cast: DemoCast): Promise<number> {
+/** The people made, and the children's ids in the order made (their index fixes who knows them: see below). */
+export async function seedDemoPeople(
+  trx: Transaction<DB>,
+  cast: DemoCast,
+): Promise<{ people: number; children: string[] }> {
   // Case tables are under row-level security: the seed works inside the demo partnership like anyone else.
   await sql`SELECT set_config('app.partnership_id', ${cast.partnershipId}, true)`.execute(trx)
   const people = personRepository()
@@ -104,5 +108,5 @@ export async function seedDemoPeople(trx: Transaction<DB>, cast: DemoCast): Prom
       .values({ meeting_id: meetingId, person_id: personId, partnership_id: cast.partnershipId })
       .execute()
   }
-  return CHILDREN + 3
+  return { people: CHILDREN + 3, children }
 }

@@ -7,7 +7,10 @@ import type { AuthService } from '../../platform/auth/auth-service.ts'
 import { hashPassword } from '../../platform/auth/passwords.ts'
 import { AppError } from '../../platform/errors.ts'
 import type { PartnershipRepository } from '../partnerships/partnership-repository.ts'
+import type { Actor } from '../../platform/access/policy.ts'
+import { isRole } from '../../platform/access/roles.ts'
 import { seedDemoPeople } from './demo-people.ts'
+import { seedDemoReferrals, type DemoReferralCast } from './demo-referrals.ts'
 import {
   checkLinkEnds,
   seedScale,
@@ -99,6 +102,7 @@ export function demoService(
         const taken = new Set<string>()
         const users: DemoUser[] = []
         const userIds = new Map<string, string>()
+        const actors: Array<{ role: string; agency: string; actor: Actor }> = []
         for (const spec of DEMO_USERS) {
           const agencyId = agencyIds.get(spec.agency)
           if (agencyId === undefined) throw new Error(`demo agency missing: ${spec.agency}`)
@@ -124,8 +128,40 @@ export function demoService(
           })
           users.push({ email, displayName, role: spec.role, agency: spec.agency })
           if (!userIds.has(spec.role)) userIds.set(spec.role, userId)
+          const teamIds = teamId === null ? [] : [teamId]
+          actors.push({
+            role: spec.role,
+            agency: spec.agency,
+            actor: {
+              userId,
+              partnershipId: id,
+              agencyId,
+              teamIds,
+              managedTeamIds: spec.role === 'team-manager' ? teamIds : [],
+              roles: isRole(spec.role) ? [spec.role] : [],
+            },
+          })
         }
-        const people = await seedDemoPeople(trx, { partnershipId: id, agencyIds, teamIds: teams, userIds })
+        const cast = await seedDemoPeople(trx, { partnershipId: id, agencyIds, teamIds: teams, userIds })
+        const actor = (role: string, agency?: string): Actor => {
+          const found = actors.find((a) => a.role === role && (agency === undefined || a.agency === agency))
+          if (found === undefined) throw new Error(`demo user missing: ${role} ${agency ?? ''}`)
+          return found.actor
+        }
+        const referralCast: DemoReferralCast = {
+          partnershipId: id,
+          children: cast.children,
+          actors: {
+            dsl: actor('dsl'),
+            health: actor('practitioner', 'Northshire and Wendover NHS Foundation Trust'),
+            youthJustice: actor('practitioner', 'Northshire Youth Justice Service'),
+            police: actor('police-intelligence'),
+            socialWorker: actor('social-worker'),
+            frontDoor: actor('front-door'),
+          },
+        }
+        const cases = await seedDemoReferrals(trx, database, referralCast)
+        const people = cast.people + cases.newChildren
         return {
           created: true,
           partnershipName: DEMO_PARTNERSHIP.name,
@@ -225,8 +261,11 @@ export function demoService(
 
 export type DemoService = ReturnType<typeof demoService>
 
-/** People in the demo's own cast (demo-people.ts): more than this means a scale seed is already there. */
-const DEMO_CAST_PEOPLE = 15
+/**
+ * People in the demo's own cast (demo-people.ts, and the two children its practitioners' concerns made records for
+ * in demo-referrals.ts): more than this means a scale seed is already there.
+ */
+const DEMO_CAST_PEOPLE = 17
 
 /** The demo agencies, team and users the scale seed files its records under. */
 async function scaleCast(client: pg.ClientBase, partnershipId: string): Promise<ScaleCast> {

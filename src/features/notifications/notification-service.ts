@@ -118,6 +118,11 @@ function validDate(value: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value
 }
 
+function orNotFound<T>(result: T | undefined): T {
+  if (result === undefined) throw new NotFoundError()
+  return result
+}
+
 export function notificationService(
   database: Database,
   notifications: NotificationRepository,
@@ -168,6 +173,111 @@ export function notificationService(
     return (await referralFor(trx, actor, row.referralId, ctx)) === undefined ? undefined : row
   }
 
+  /** The notification as stored after a change (undefined: the change was refused as not found). */
+  async function viewOf(trx: Transaction<DB>, id: string | undefined): Promise<NotificationView | undefined> {
+    if (id === undefined) return undefined
+    const row = await notifications.find(trx, id)
+    return row === undefined ? undefined : notificationView(row)
+  }
+
+  async function sendIn(
+    trx: Transaction<DB>,
+    actor: Actor,
+    referralId: string,
+    input: NotificationInput,
+    ctx: RequestContext,
+  ): Promise<string | undefined> {
+    const referral = await referralFor(trx, actor, referralId, ctx)
+    if (referral === undefined) return undefined
+    const errors = checkNotification(input)
+    if (errors.length > 0) throw new ValidationError(errors)
+    const id = await notifications.insert(trx, {
+      partnershipId: actor.partnershipId,
+      personId: referral.personId,
+      referralId: referral.id,
+      reason: input.reason as NotificationReason,
+      localAuthority: trimmed(input.localAuthority),
+      policeForce: trimmed(input.policeForce),
+      content: trimmed(input.content),
+      sentBy: actor.userId,
+      sentAt: clock(),
+    })
+    await audit.write(trx, {
+      ...base(actor, ctx),
+      action: 'record.create',
+      outcome: 'succeeded',
+      record: { type: 'cross-authority-notification', id },
+      details: { referralId: referral.id, reason: input.reason ?? null },
+    })
+    return id
+  }
+
+  async function acknowledgeIn(
+    trx: Transaction<DB>,
+    actor: Actor,
+    id: string,
+    input: AcknowledgementInput,
+    ctx: RequestContext,
+  ): Promise<string | undefined> {
+    const row = await notificationFor(trx, actor, id, ctx)
+    if (row === undefined) return undefined
+    if (row.acknowledgedAt !== null)
+      throw new ConflictError('This notification has already been acknowledged')
+    if (input.version !== undefined && input.version !== row.version) throw new ConflictError()
+    const errors: FieldError[] = []
+    const who = trimmed(input.acknowledgedBy)
+    if (who === '') errors.push({ field: 'acknowledgedBy', message: 'Enter who acknowledged it' })
+    else if (who.length > 200) {
+      errors.push({
+        field: 'acknowledgedBy',
+        message: 'Who acknowledged it must be 200 characters or fewer',
+      })
+    }
+    const now = clock()
+    const today = todayInLondon(now)
+    const sentOn = todayInLondon(row.sentAt)
+    const on = trimmed(input.acknowledgedOn)
+    if (on !== '' && !validDate(on)) {
+      errors.push({ field: 'acknowledgedOn', message: 'Enter a real date for the acknowledgement' })
+    } else if (on !== '' && on > today) {
+      errors.push({
+        field: 'acknowledgedOn',
+        message: 'The date of the acknowledgement must be today or in the past',
+      })
+    } else if (on !== '' && on < sentOn) {
+      errors.push({
+        field: 'acknowledgedOn',
+        message: 'The date of the acknowledgement must be on or after the day the notification was sent',
+      })
+    }
+    if (errors.length > 0) throw new ValidationError(errors)
+    const at =
+      on === '' || on === today
+        ? now
+        : fromLondonWallTime({
+            ...londonWallTime(now),
+            date: on,
+            hour: 12,
+            minute: 0,
+            second: 0,
+            millisecond: 0,
+          })
+    const done = await notifications.acknowledge(trx, id, row.version, {
+      acknowledgedBy: who,
+      acknowledgedAt: at,
+      recordedBy: actor.userId,
+    })
+    if (!done) throw new ConflictError()
+    await audit.write(trx, {
+      ...base(actor, ctx),
+      action: 'record.update',
+      outcome: 'succeeded',
+      record: { type: 'cross-authority-notification', id },
+      details: { acknowledged: true },
+    })
+    return id
+  }
+
   return {
     reasons: NOTIFICATION_REASONS,
 
@@ -178,34 +288,22 @@ export function notificationService(
       input: NotificationInput,
       ctx: RequestContext,
     ): Promise<NotificationView> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const referral = await referralFor(trx, actor, referralId, ctx)
-        if (referral === undefined) return undefined
-        const errors = checkNotification(input)
-        if (errors.length > 0) throw new ValidationError(errors)
-        const id = await notifications.insert(trx, {
-          partnershipId: actor.partnershipId,
-          personId: referral.personId,
-          referralId: referral.id,
-          reason: input.reason as NotificationReason,
-          localAuthority: trimmed(input.localAuthority),
-          policeForce: trimmed(input.policeForce),
-          content: trimmed(input.content),
-          sentBy: actor.userId,
-          sentAt: clock(),
-        })
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.create',
-          outcome: 'succeeded',
-          record: { type: 'cross-authority-notification', id },
-          details: { referralId: referral.id, reason: input.reason ?? null },
-        })
-        const row = await notifications.find(trx, id)
-        return row === undefined ? undefined : notificationView(row)
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+      return orNotFound(
+        await withTransaction(database, context(actor), async (trx) =>
+          viewOf(trx, await sendIn(trx, actor, referralId, input, ctx)),
+        ),
+      )
+    },
+
+    /** The same within the caller's transaction (the demo seed): answers the new notification's id. */
+    async sendIn(
+      trx: Transaction<DB>,
+      actor: Actor,
+      referralId: string,
+      input: NotificationInput,
+      ctx: RequestContext,
+    ): Promise<string> {
+      return orNotFound(await sendIn(trx, actor, referralId, input, ctx))
     },
 
     /** The notifications recorded for a referral the actor (front door) may see in full. */
@@ -266,68 +364,22 @@ export function notificationService(
       input: AcknowledgementInput,
       ctx: RequestContext,
     ): Promise<NotificationView> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const row = await notificationFor(trx, actor, id, ctx)
-        if (row === undefined) return undefined
-        if (row.acknowledgedAt !== null)
-          throw new ConflictError('This notification has already been acknowledged')
-        if (input.version !== undefined && input.version !== row.version) throw new ConflictError()
-        const errors: FieldError[] = []
-        const who = trimmed(input.acknowledgedBy)
-        if (who === '') errors.push({ field: 'acknowledgedBy', message: 'Enter who acknowledged it' })
-        else if (who.length > 200) {
-          errors.push({
-            field: 'acknowledgedBy',
-            message: 'Who acknowledged it must be 200 characters or fewer',
-          })
-        }
-        const now = clock()
-        const today = todayInLondon(now)
-        const sentOn = todayInLondon(row.sentAt)
-        const on = trimmed(input.acknowledgedOn)
-        if (on !== '' && !validDate(on)) {
-          errors.push({ field: 'acknowledgedOn', message: 'Enter a real date for the acknowledgement' })
-        } else if (on !== '' && on > today) {
-          errors.push({
-            field: 'acknowledgedOn',
-            message: 'The date of the acknowledgement must be today or in the past',
-          })
-        } else if (on !== '' && on < sentOn) {
-          errors.push({
-            field: 'acknowledgedOn',
-            message: 'The date of the acknowledgement must be on or after the day the notification was sent',
-          })
-        }
-        if (errors.length > 0) throw new ValidationError(errors)
-        const at =
-          on === '' || on === today
-            ? now
-            : fromLondonWallTime({
-                ...londonWallTime(now),
-                date: on,
-                hour: 12,
-                minute: 0,
-                second: 0,
-                millisecond: 0,
-              })
-        const done = await notifications.acknowledge(trx, id, row.version, {
-          acknowledgedBy: who,
-          acknowledgedAt: at,
-          recordedBy: actor.userId,
-        })
-        if (!done) throw new ConflictError()
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.update',
-          outcome: 'succeeded',
-          record: { type: 'cross-authority-notification', id },
-          details: { acknowledged: true },
-        })
-        const updated = await notifications.find(trx, id)
-        return updated === undefined ? undefined : notificationView(updated)
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+      return orNotFound(
+        await withTransaction(database, context(actor), async (trx) =>
+          viewOf(trx, await acknowledgeIn(trx, actor, id, input, ctx)),
+        ),
+      )
+    },
+
+    /** The same within the caller's transaction (the demo seed), without reading the result back. */
+    async acknowledgeIn(
+      trx: Transaction<DB>,
+      actor: Actor,
+      id: string,
+      input: AcknowledgementInput,
+      ctx: RequestContext,
+    ): Promise<void> {
+      orNotFound(await acknowledgeIn(trx, actor, id, input, ctx))
     },
   }
 }

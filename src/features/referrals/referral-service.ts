@@ -226,6 +226,12 @@ const ILLEGAL: Readonly<Record<string, string>> = {
   'withdrawn:withdraw': 'This referral has already been withdrawn',
 }
 
+/** What a change leaves for its answer: the actor's field groups, and when it happened. */
+interface Changed {
+  fields: FieldGroup[]
+  at: Date
+}
+
 function orNotFound<T>(result: T | undefined): T {
   if (result === undefined) throw new NotFoundError()
   return result
@@ -375,13 +381,24 @@ export function referralService(
     }
   }
 
+  /** The referral as the actor may see it after their change (re-read: names and labels come from the joins). */
+  async function viewAfter(
+    trx: Transaction<DB>,
+    id: string,
+    changed: Changed | undefined,
+  ): Promise<ReferralView | undefined> {
+    if (changed === undefined) return undefined
+    const row = await referrals.find(trx, id)
+    return row === undefined ? undefined : referralView(row, changed.fields, changed.at)
+  }
+
   async function startReviewIn(
     trx: Transaction<DB>,
     actor: Actor,
     id: string,
     version: number | undefined,
     ctx: RequestContext,
-  ): Promise<ReferralView | undefined> {
+  ): Promise<Changed | undefined> {
     const found = await load(trx, actor, id, 'write', ctx)
     if (found === undefined) return undefined
     refuseIllegal(found.row.status, 'review')
@@ -403,8 +420,7 @@ export function referralService(
       record: { type: 'referral', id },
       details: { from: found.row.status, to: 'in-review' },
     })
-    const row = await referrals.find(trx, id)
-    return row === undefined ? undefined : referralView(row, found.decision.fields, now)
+    return { fields: found.decision.fields, at: now }
   }
 
   async function decideIn(
@@ -413,7 +429,7 @@ export function referralService(
     id: string,
     input: DecisionInput,
     ctx: RequestContext,
-  ): Promise<ReferralView | undefined> {
+  ): Promise<Changed | undefined> {
     const found = await load(trx, actor, id, 'write', ctx)
     if (found === undefined) return undefined
     refuseIllegal(found.row.status, 'decide')
@@ -497,8 +513,7 @@ export function referralService(
         flags: flagIds.length,
       },
     })
-    const row = await referrals.find(trx, id)
-    return row === undefined ? undefined : referralView(row, found.decision.fields, now)
+    return { fields: found.decision.fields, at: now }
   }
 
   async function withdrawIn(
@@ -507,7 +522,7 @@ export function referralService(
     id: string,
     input: { reason?: string; version?: number },
     ctx: RequestContext,
-  ): Promise<ReferralView | undefined> {
+  ): Promise<Changed | undefined> {
     const found = await load(trx, actor, id, 'read', ctx, true)
     if (found === undefined) return undefined
     const frontDoor = decide(actor, 'write', referralFacts(found.row)).allowed
@@ -541,8 +556,7 @@ export function referralService(
       record: { type: 'referral', id },
       details: { from: found.row.status, to: 'withdrawn', by: frontDoor ? 'front-door' : 'referrer' },
     })
-    const row = await referrals.find(trx, id)
-    return row === undefined ? undefined : referralView(row, found.decision.fields, now)
+    return { fields: found.decision.fields, at: now }
   }
 
   return {
@@ -649,19 +663,24 @@ export function referralService(
       ctx: RequestContext,
     ): Promise<ReferralView> {
       return orNotFound(
-        await withTransaction(database, context(actor), (trx) => startReviewIn(trx, actor, id, version, ctx)),
+        await withTransaction(database, context(actor), async (trx) =>
+          viewAfter(trx, id, await startReviewIn(trx, actor, id, version, ctx)),
+        ),
       )
     },
 
-    /** The same within the caller's transaction (the demo seed); a missing or hidden referral throws NotFoundError. */
+    /**
+     * The same within the caller's transaction (the demo seed), without reading the result back; a missing or
+     * hidden referral throws NotFoundError.
+     */
     async startReviewIn(
       trx: Transaction<DB>,
       actor: Actor,
       id: string,
       version: number | undefined,
       ctx: RequestContext,
-    ): Promise<ReferralView> {
-      return orNotFound(await startReviewIn(trx, actor, id, version, ctx))
+    ): Promise<void> {
+      orNotFound(await startReviewIn(trx, actor, id, version, ctx))
     },
 
     async decisionOptions(): Promise<{
@@ -682,19 +701,24 @@ export function referralService(
      */
     async decide(actor: Actor, id: string, input: DecisionInput, ctx: RequestContext): Promise<ReferralView> {
       return orNotFound(
-        await withTransaction(database, context(actor), (trx) => decideIn(trx, actor, id, input, ctx)),
+        await withTransaction(database, context(actor), async (trx) =>
+          viewAfter(trx, id, await decideIn(trx, actor, id, input, ctx)),
+        ),
       )
     },
 
-    /** The same within the caller's transaction (the demo seed); a missing or hidden referral throws NotFoundError. */
+    /**
+     * The same within the caller's transaction (the demo seed), without reading the result back; a missing or
+     * hidden referral throws NotFoundError.
+     */
     async decideIn(
       trx: Transaction<DB>,
       actor: Actor,
       id: string,
       input: DecisionInput,
       ctx: RequestContext,
-    ): Promise<ReferralView> {
-      return orNotFound(await decideIn(trx, actor, id, input, ctx))
+    ): Promise<void> {
+      orNotFound(await decideIn(trx, actor, id, input, ctx))
     },
 
     /** Withdraws an open referral: its referrer, or the front door, with a reason. */
@@ -705,19 +729,24 @@ export function referralService(
       ctx: RequestContext,
     ): Promise<ReferralView> {
       return orNotFound(
-        await withTransaction(database, context(actor), (trx) => withdrawIn(trx, actor, id, input, ctx)),
+        await withTransaction(database, context(actor), async (trx) =>
+          viewAfter(trx, id, await withdrawIn(trx, actor, id, input, ctx)),
+        ),
       )
     },
 
-    /** The same within the caller's transaction (the demo seed); a missing or hidden referral throws NotFoundError. */
+    /**
+     * The same within the caller's transaction (the demo seed), without reading the result back; a missing or
+     * hidden referral throws NotFoundError.
+     */
     async withdrawIn(
       trx: Transaction<DB>,
       actor: Actor,
       id: string,
       input: { reason?: string; version?: number },
       ctx: RequestContext,
-    ): Promise<ReferralView> {
-      return orNotFound(await withdrawIn(trx, actor, id, input, ctx))
+    ): Promise<void> {
+      orNotFound(await withdrawIn(trx, actor, id, input, ctx))
     },
   }
 }
