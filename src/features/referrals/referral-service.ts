@@ -28,7 +28,7 @@ import {
  * approval (a discussion with a manager or DSL is recorded, never a gate), due for a front-door decision one
  * working day after receipt, reviewed and decided by the front door, or withdrawn. The state machine is
  * submitted → in-review → decided, submitted | in-review → withdrawn; the application refuses an illegal move with
- * a ConflictError (409) and the database trigger (0010) refuses it again.
+ * a ConflictError (409) and the database trigger (0010, 0012) refuses it again: a conflict (409) as well.
  *
  * What a caller sees of a referral follows the policy's field groups (decideReferral):
  * - identity: the referral's id, status, when it was sent and by which agency, and the child's name (the referrer
@@ -226,6 +226,27 @@ const ILLEGAL: Readonly<Record<string, string>> = {
   'withdrawn:withdraw': 'This referral has already been withdrawn',
 }
 
+const CHANGED_MEANWHILE = 'Someone else changed this referral while you were looking at it. Check it again.'
+
+/**
+ * The SQLSTATE the database's referral state-machine trigger raises when it refuses a move (migration 0012). The
+ * service checks the move first, on the row it has locked, so the trigger refuses only a change that slipped past
+ * that check (one made directly in the database, or a stale read): it is answered as a conflict, not a fault.
+ */
+export const REFERRAL_MOVE_REFUSED = 'OM409'
+
+/** Rethrows the trigger's refusal as a ConflictError (409, "someone else changed this"); anything else as it is. */
+export function conflictIfMoveRefused(error: unknown): never {
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === REFERRAL_MOVE_REFUSED
+  ) {
+    throw new ConflictError(CHANGED_MEANWHILE)
+  }
+  throw error
+}
+
 /** What a change leaves for its answer: the actor's field groups, and when it happened. */
 interface Changed {
   fields: FieldGroup[]
@@ -292,11 +313,7 @@ export function referralService(
   }
 
   function checkVersion(row: ReferralRow, version: number | undefined): void {
-    if (version !== undefined && version !== row.version) {
-      throw new ConflictError(
-        'Someone else changed this referral while you were looking at it. Check it again.',
-      )
-    }
+    if (version !== undefined && version !== row.version) throw new ConflictError(CHANGED_MEANWHILE)
   }
 
   async function submitIn(
@@ -404,7 +421,7 @@ export function referralService(
     refuseIllegal(found.row.status, 'review')
     checkVersion(found.row, version)
     const now = clock()
-    await referrals.startReview(trx, id, actor.userId, now)
+    await referrals.startReview(trx, id, actor.userId, now).catch(conflictIfMoveRefused)
     await referrals.addTransition(trx, {
       partnershipId: actor.partnershipId,
       referralId: id,
@@ -461,14 +478,16 @@ export function referralService(
     }
     if (errors.length > 0) throw new ValidationError(errors)
     const now = clock()
-    await referrals.decide(trx, id, {
-      decision,
-      reasons,
-      exploitationGrounds: grounds,
-      cinFactors: factors,
-      by: actor.userId,
-      at: now,
-    })
+    await referrals
+      .decide(trx, id, {
+        decision,
+        reasons,
+        exploitationGrounds: grounds,
+        cinFactors: factors,
+        by: actor.userId,
+        at: now,
+      })
+      .catch(conflictIfMoveRefused)
     await referrals.addTransition(trx, {
       partnershipId: actor.partnershipId,
       referralId: id,
@@ -539,7 +558,7 @@ export function referralService(
       throw new ValidationError([{ field: 'reason', message: 'The reason must be 2000 characters or fewer' }])
     }
     const now = clock()
-    await referrals.withdraw(trx, id, actor.userId, reason, now)
+    await referrals.withdraw(trx, id, actor.userId, reason, now).catch(conflictIfMoveRefused)
     await referrals.addTransition(trx, {
       partnershipId: actor.partnershipId,
       referralId: id,
