@@ -20,7 +20,9 @@ export function setUpCurrentUser(app: FastifyInstance, auth: AuthService): void 
     const session = request.session
     const userId = session.get('userId')
     if (userId === undefined || session.get('stage') !== 'signed-in') return
-    const user = await auth.currentUser(userId)
+    // Read with the session row when it names this user; otherwise (and for a disabled user) asked again.
+    const loaded = session.loadedUser
+    const user = loaded?.id === userId ? loaded : await auth.currentUser(userId)
     if (user === undefined) {
       request.log.warn({ event: 'session-refused', reason: 'user-disabled' }, 'session of a disabled user')
       session.destroy()

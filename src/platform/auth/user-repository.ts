@@ -74,6 +74,48 @@ const credentialsQuery = (db: Executor) =>
         (SELECT a.disabled_at FROM agency a WHERE a.id = app_user.agency_id))`.as('disabled_at'),
   ])
 
+/**
+ * Live users (not disabled, nor their agency) with their roles: what a request runs as. The one definition, used
+ * for a user by id and joined to a session row (session-repository.ts) so a page finds both in one statement.
+ */
+export const liveUsers = (db: Executor) =>
+  db
+    .selectFrom('app_user as u')
+    .select((eb) => [
+      'u.id',
+      'u.partnership_id',
+      'u.agency_id',
+      'u.team_id',
+      'u.display_name',
+      eb
+        .selectFrom('user_role')
+        .select(sql<string[]>`coalesce(array_agg(role ORDER BY role), '{}')`.as('roles'))
+        .whereRef('user_role.user_id', '=', 'u.id')
+        .as('roles'),
+    ])
+    .where('u.disabled_at', 'is', null)
+    .where(
+      sql<boolean>`NOT EXISTS (SELECT 1 FROM agency a WHERE a.id = u.agency_id AND a.disabled_at IS NOT NULL)`,
+    )
+
+export function toCurrentUser(row: {
+  id: string
+  partnership_id: string
+  agency_id: string
+  team_id: string | null
+  display_name: string
+  roles: string[] | null
+}): CurrentUser {
+  return {
+    id: row.id,
+    partnershipId: row.partnership_id,
+    agencyId: row.agency_id,
+    teamId: row.team_id,
+    displayName: row.display_name,
+    roles: row.roles ?? [],
+  }
+}
+
 export function userRepository() {
   return {
     /** Names of a partnership's accounts, for showing who did what (audit) and choosing a person in a filter. */
@@ -248,37 +290,8 @@ export function userRepository() {
     },
 
     async current(db: Executor, id: string): Promise<CurrentUser | undefined> {
-      const row = await db
-        .selectFrom('app_user')
-        .select((eb) => [
-          'id',
-          'partnership_id',
-          'agency_id',
-          'team_id',
-          'display_name',
-          eb
-            .selectFrom('user_role')
-            .select(sql<string[]>`coalesce(array_agg(role ORDER BY role), '{}')`.as('roles'))
-            .whereRef('user_role.user_id', '=', 'app_user.id')
-            .as('roles'),
-        ])
-        .where('id', '=', id)
-        .where('disabled_at', 'is', null)
-        .where(
-          sql<boolean>`NOT EXISTS (SELECT 1 FROM agency a
-                              WHERE a.id = app_user.agency_id AND a.disabled_at IS NOT NULL)`,
-        )
-        .executeTakeFirst()
-      return (
-        row && {
-          id: row.id,
-          partnershipId: row.partnership_id,
-          agencyId: row.agency_id,
-          teamId: row.team_id,
-          displayName: row.display_name,
-          roles: row.roles ?? [],
-        }
-      )
+      const row = await liveUsers(db).where('u.id', '=', id).executeTakeFirst()
+      return row && toCurrentUser(row)
     },
 
     async profile(db: Executor, id: string): Promise<Profile | undefined> {

@@ -100,6 +100,7 @@ export async function setUpSessions(
       return
     }
     request.session = new Session(unsigned.value, stored.data, stored.lastSeenAt, false)
+    request.session.loadedUser = stored.user
   })
 
   // Every state-changing request to a page carries the token of a form this session was given.

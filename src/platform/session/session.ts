@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { PendingLogin } from '../auth/oidc-client.ts'
+import type { CurrentUser } from '../auth/user-repository.ts'
 
 /** Why a single sign-on came back to the sign-in page without signing in (the words are in sign-in-routes.ts). */
 export type SsoNotice = 'sso-refused' | 'sso-cancelled' | 'sso-unavailable' | 'sso-interrupted'
@@ -34,6 +35,8 @@ export class Session {
   discardedId: string | undefined
   changed = false
   destroyed = false
+  /** The session row's user as read with it, if still live (saves the auth plugin a second query). */
+  loadedUser: CurrentUser | undefined
 
   constructor(
     /** The id in the cookie; undefined until the session is first saved. */

@@ -104,5 +104,5 @@ async function sessionUser(request: FastifyRequest, services: Services): Promise
   if (stored?.data.stage !== 'signed-in' || typeof userId !== 'string' || userId !== stored.userId) {
     return undefined
   }
-  return services.auth.currentUser(userId)
+  return stored.user?.id === userId ? stored.user : services.auth.currentUser(userId)
 }
