@@ -3,7 +3,7 @@ import { sql, type Transaction } from 'kysely'
 import type { Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import type { Actor } from '../../platform/access/policy.ts'
-import { auditWriter } from '../../platform/audit/audit-writer.ts'
+import { auditWriter, type AuditEvent, type AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { concernRepository } from '../concerns/concern-repository.ts'
 import { concernService, type WholeConcernInput } from '../concerns/concern-service.ts'
@@ -354,7 +354,7 @@ export async function seedDemoReferrals(
   const started = Date.now()
   let at = new Date(started)
   const clock = () => at
-  const audit = auditWriter()
+  const audit = bufferedAudit()
   // Reference data does not change within the seed's transaction: read it once, not once per concern or decision
   // (about a fifth of the seed's queries otherwise).
   const once = <T>(read: () => Promise<T>) => {
@@ -482,7 +482,31 @@ export async function seedDemoReferrals(
   await sql`UPDATE person p SET is_demo = true, created_at = v.at, updated_at = v.at
               FROM (VALUES ${values}) AS v (id, at, new_child) JOIN concern c ON c.id = v.id
              WHERE v.new_child AND p.id = c.person_id`.execute(trx)
+  await audit.flush(trx)
   return counts
+}
+
+/**
+ * The services' audit events, appended in one statement at the end of the seed rather than one statement each: the
+ * same rows in the same order and the same transaction (so the same time), for a fifth fewer round trips. The
+ * services used here never read the id `write` answers (it is not known until the flush).
+ */
+function bufferedAudit(): AuditWriter & { flush(trx: Transaction<DB>): Promise<void> } {
+  const writer = auditWriter()
+  const pending: AuditEvent[] = []
+  return {
+    write(_trx, event) {
+      pending.push(event)
+      return Promise.resolve('')
+    },
+    writeMany(_trx, events) {
+      pending.push(...events)
+      return Promise.resolve(events.map(() => ''))
+    },
+    async flush(trx) {
+      await writer.writeMany(trx, pending.splice(0))
+    },
+  }
 }
 
 /** The child a concern is about. */
