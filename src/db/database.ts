@@ -74,8 +74,26 @@ class PreparingClient extends pg.Client {
 interface PendingContext {
   statement: string
   taken: boolean
+  /** The connection whose BEGIN took it: only that connection's COMMIT carries `atCommit`. */
+  connection?: DatabaseConnection
+  /** Statements to run just before COMMIT, in the same message (see deferUntilCommit). */
+  atCommit: string[]
 }
 const pendingContext = new AsyncLocalStorage<PendingContext>()
+const pendingByTransaction = new WeakMap<Transaction<DB>, PendingContext>()
+
+/**
+ * Queues `statement` (complete SQL, values already escaped as literals) to run in `trx` just before its COMMIT,
+ * sent in the same message: the transaction's last write costs no round trip of its own. True when queued; false
+ * when `trx` was not begun by withTransaction with its context in one message, and the caller must run it itself.
+ * If the statement fails, the transaction fails with it (nothing commits).
+ */
+export function deferUntilCommit(trx: Transaction<DB>, statement: string): boolean {
+  const pending = pendingByTransaction.get(trx)
+  if (pending?.connection === undefined) return false
+  pending.atCommit.push(statement)
+  return true
+}
 
 /**
  * Begins a transaction started by withTransaction and sets its context in the same message ("BEGIN; SELECT
@@ -93,7 +111,19 @@ class ContextDriver extends PostgresDriver {
       return super.beginTransaction(connection, settings)
     }
     pending.taken = true
+    pending.connection = connection
     await connection.executeQuery(CompiledQuery.raw(pending.statement))
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const pending = pendingContext.getStore()
+    if (pending?.connection !== connection || pending.atCommit.length === 0) {
+      return super.commitTransaction(connection)
+    }
+    // If any queued statement fails, PostgreSQL skips the rest of the message, COMMIT included; the error
+    // reaches the caller and Kysely rolls back. A transaction already aborted fails on the first statement.
+    const statements = pending.atCommit.splice(0)
+    await connection.executeQuery(CompiledQuery.raw(`${statements.join(';\n')};\nCOMMIT`))
   }
 }
 
@@ -162,10 +192,11 @@ export async function withTransaction<T>(
 ): Promise<T> {
   const statement = contextStatement(context)
   if (statement !== undefined) {
-    const pending: PendingContext = { statement, taken: false }
+    const pending: PendingContext = { statement, taken: false, atCommit: [] }
     return pendingContext.run(pending, () =>
       database.db.transaction().execute(async (trx) => {
         if (!pending.taken) throw new Error('the transaction began without its context')
+        pendingByTransaction.set(trx, pending)
         return fn(trx)
       }),
     )

@@ -98,27 +98,29 @@ export function chronologyService(
           record === undefined
             ? { allowed: false, relationships: [], fields: [], breakGlass: false, denial: 'relationship' }
             : decide(actor, 'read', record.facts)
-        await audit.write(trx, {
-          action: decision.allowed ? 'record.read' : 'access.denied',
-          outcome: decision.allowed ? 'allowed' : 'denied',
-          partnershipId: actor.partnershipId,
-          actor: auditActorOf(actor),
-          record: UUID.test(personId) ? { type: 'person', id: personId } : null,
-          reason: decision.allowed
-            ? null
-            : record === undefined
-              ? 'no such record'
-              : `denied: ${decision.denial ?? 'relationship'}`,
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-          details: {
-            via,
-            breakGlass: decision.breakGlass,
-            relationships: decision.relationships.join(' '),
-            types: filter.types.join(' '),
-            agencies: filter.agencyIds.length,
+        await audit.writeAtCommit(trx, [
+          {
+            action: decision.allowed ? 'record.read' : 'access.denied',
+            outcome: decision.allowed ? 'allowed' : 'denied',
+            partnershipId: actor.partnershipId,
+            actor: auditActorOf(actor),
+            record: UUID.test(personId) ? { type: 'person', id: personId } : null,
+            reason: decision.allowed
+              ? null
+              : record === undefined
+                ? 'no such record'
+                : `denied: ${decision.denial ?? 'relationship'}`,
+            requestId: ctx.requestId,
+            ip: ctx.ip,
+            details: {
+              via,
+              breakGlass: decision.breakGlass,
+              relationships: decision.relationships.join(' '),
+              types: filter.types.join(' '),
+              agencies: filter.agencyIds.length,
+            },
           },
-        })
+        ])
         if (record === undefined || !decision.allowed) return undefined
 
         const raw = await chronology.events(trx, personId, filter)

@@ -344,7 +344,7 @@ export function linkService(
       shown.push({ ...linkView, relation: atFrom ? row.label : row.inverseLabel, other: other.end })
     }
     // One statement for every person named on the list.
-    if (batch === undefined) await audit.writeMany(trx, reads)
+    if (batch === undefined) await audit.writeAtCommit(trx, reads)
     else batch.push(...reads)
     return shown
   }

@@ -185,7 +185,7 @@ export function personService(
         relationships: decision.relationships.join(' '),
       },
     }
-    if (batch === undefined) await audit.write(trx, event)
+    if (batch === undefined) await audit.writeAtCommit(trx, [event])
     else batch.push(event)
     if (record === undefined || !decision.allowed) return undefined
     // A list shows names only; a single record also shows aliases and statuses (when its fields allow).
@@ -254,7 +254,7 @@ export function personService(
         const read = await readIn(trx, actor, id, ctx, 'page', found ?? null, events)
         const extra =
           read === undefined || found === undefined ? undefined : await more(trx, read, found, events)
-        await audit.writeMany(trx, events)
+        await audit.writeAtCommit(trx, events)
         return read === undefined || extra === undefined ? undefined : { read, more: extra }
       })
       if (result === undefined) throw new NotFoundError()
@@ -273,7 +273,7 @@ export function personService(
           const read = await readIn(trx, actor, candidate.person.id, ctx, 'list', candidate, events)
           if (read !== undefined) reads.push(read)
         }
-        await audit.writeMany(trx, events)
+        await audit.writeAtCommit(trx, events)
         return reads
       })
     },

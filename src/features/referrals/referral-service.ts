@@ -608,13 +608,15 @@ export function referralService(
       const result = await withTransaction(database, context(actor), async (trx) => {
         const found = await load(trx, actor, id, 'read', ctx)
         if (found === undefined) return undefined
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.read',
-          outcome: 'allowed',
-          record: { type: 'referral', id },
-          details: { via: 'referral' },
-        })
+        await audit.writeAtCommit(trx, [
+          {
+            ...base(actor, ctx),
+            action: 'record.read',
+            outcome: 'allowed',
+            record: { type: 'referral', id },
+            details: { via: 'referral' },
+          },
+        ])
         const transitions = await referrals.transitions(trx, id)
         return readOf(found.row, found.decision, actor, transitions)
       })
@@ -639,13 +641,15 @@ export function referralService(
           const decision = decide(actor, 'read', referralFacts(row))
           if (decision.allowed) views.push(referralView(row, decision.fields, now))
         }
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.read',
-          outcome: 'allowed',
-          record: { type: 'referral-queue', id: actor.partnershipId },
-          details: { count: views.length, total, offset },
-        })
+        await audit.writeAtCommit(trx, [
+          {
+            ...base(actor, ctx),
+            action: 'record.read',
+            outcome: 'allowed',
+            record: { type: 'referral-queue', id: actor.partnershipId },
+            details: { count: views.length, total, offset },
+          },
+        ])
         return { referrals: views, total, page: offset / QUEUE_PAGE_SIZE + 1, pageSize: QUEUE_PAGE_SIZE }
       })
     },
@@ -664,13 +668,15 @@ export function referralService(
           const fields: FieldGroup[] = decision.allowed ? decision.fields : ['identity', 'referral-outcome']
           views.push(referralView(row, fields, now))
         }
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.read',
-          outcome: 'allowed',
-          record: { type: 'referral-list', id: actor.userId },
-          details: { count: views.length },
-        })
+        await audit.writeAtCommit(trx, [
+          {
+            ...base(actor, ctx),
+            action: 'record.read',
+            outcome: 'allowed',
+            record: { type: 'referral-list', id: actor.userId },
+            details: { count: views.length },
+          },
+        ])
         return views
       })
     },

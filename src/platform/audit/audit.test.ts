@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
+import { sql } from 'kysely'
 import { createDatabase, withTransaction, type Database } from '../../db/database.ts'
 import { createTestDatabase, ownerQuery } from '../../../test/helpers/database.ts'
 import { CANONICAL_COLUMNS, sealPending, verifyAudit } from './audit-seal.ts'
@@ -90,6 +91,72 @@ describe('audit trail', () => {
     const report = await verifyAudit(database.db)
     assert.equal(report.ok, true, report.message)
     assert.equal(report.sealedRows, 3)
+  })
+
+  it('writeAtCommit inserts with the COMMIT, in the same transaction: values kept exactly, nothing on rollback or a bad row', async (t) => {
+    const { database } = await createTestDatabase(t)
+    const ctx = { partnershipId: PARTNERSHIP, actorId: ACTOR }
+    const hostile = 'O\'Brien \\ "quoted" ; DROP TABLE audit_event; -- é ✓'
+    const seenInside = await withTransaction(database, ctx, async (trx) => {
+      await writer.writeAtCommit(trx, [
+        event(1, { reason: hostile, details: { note: hostile, n: 1, ok: true, none: null } }),
+        event(2),
+      ])
+      // Queued, not yet inserted: the transaction's own reads do not see it.
+      return (await database.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM audit_event')).rows[0]
+        ?.n
+    })
+    assert.equal(seenInside, '0')
+    const { rows } = await database.pool.query<{ reason: string | null; details: unknown; ip: string }>(
+      'SELECT reason, details, host(ip) AS ip FROM audit_event ORDER BY id',
+    )
+    assert.deepEqual(rows, [
+      { reason: hostile, details: { note: hostile, n: 1, ok: true, none: null }, ip: '2001:db8::1' },
+      { reason: null, details: { n: 2, flag: false }, ip: '10.0.0.1' },
+    ])
+    // The action fails after queueing: nothing is written.
+    await assert.rejects(
+      withTransaction(database, ctx, async (trx) => {
+        await writer.writeAtCommit(trx, [event(3)])
+        throw new Error('the read failed')
+      }),
+      /the read failed/,
+    )
+    // A row the database refuses fails the whole transaction, including what it did before.
+    await assert.rejects(
+      withTransaction(database, ctx, async (trx) => {
+        await writer.write(trx, event(4))
+        await writer.writeAtCommit(trx, [{ ...event(5), action: 'Not An Action' as never }])
+      }),
+      /check constraint/,
+    )
+    // Outside a transaction begun with its context in one message (a non-UUID context), it inserts at once.
+    await withTransaction(database, { actorId: 'not-a-uuid' }, async (trx) => {
+      await writer.writeAtCommit(trx, [event(6)])
+      const { rows: now } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM audit_event`.execute(trx)
+      assert.equal(now[0]?.n, '3')
+    })
+    // A separate transaction begun inside the callback commits without the outer one's queued rows.
+    const other = createDatabase(database.pool.options.connectionString ?? '', { poolSize: 1 })
+    t.after(() => other.close())
+    await withTransaction(database, ctx, async (trx) => {
+      await writer.writeAtCommit(trx, [event(7)])
+      await other.db.transaction().execute((inner) => writer.write(inner, event(8)))
+      const { rows: between } = await database.pool.query<{ request_id: string }>(
+        "SELECT request_id FROM audit_event WHERE request_id IN ('req-7', 'req-8')",
+      )
+      assert.deepEqual(between, [{ request_id: 'req-8' }])
+    })
+    const { rows: all } = await database.pool.query<{ request_id: string }>(
+      'SELECT request_id FROM audit_event ORDER BY id',
+    )
+    assert.deepEqual(
+      all.map((r) => r.request_id),
+      ['req-1', 'req-2', 'req-6', 'req-8', 'req-7'],
+    )
+    await sealPending(database)
+    const report = await verifyAudit(database.db)
+    assert.equal(report.ok, true, report.message)
   })
 
   it('the writer refuses an ip that is not an address; the database refuses a malformed action', async (t) => {
