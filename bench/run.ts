@@ -231,15 +231,18 @@ async function auth(seconds: number): Promise<Row[]> {
     auditedRead = () =>
       withTransaction(database, txContext, async (trx) => {
         const found = await selectChild(trx)
-        await writer.write(trx, {
-          action: 'record.read',
-          outcome: 'allowed',
-          partnershipId: actor.partnershipId,
-          actor: { id: actor.userId, role: actor.roles.join(' '), agencyId: actor.agencyId },
-          record: { type: 'person', id: child },
-          requestId: 'bench',
-          ip: '127.0.0.1',
-        })
+        // As the app writes a read's audit row: with the COMMIT.
+        await writer.writeAtCommit(trx, [
+          {
+            action: 'record.read',
+            outcome: 'allowed',
+            partnershipId: actor.partnershipId,
+            actor: { id: actor.userId, role: actor.roles.join(' '), agencyId: actor.agencyId },
+            record: { type: 'person', id: child },
+            requestId: 'bench',
+            ip: '127.0.0.1',
+          },
+        ])
         return found
       })
     const ctx = { requestId: 'bench', ip: '127.0.0.1' }

@@ -17,11 +17,25 @@ export function normalisePhone(input: string): string | undefined {
   return parsed.number
 }
 
+// Parsing with the numbering plan is slow (a record's links show several numbers on every view): formatted
+// numbers are kept, in a bounded map dropped whole when it fills.
+const MAX_FORMATTED = 10_000
+const formatted = new Map<string, string>()
+
 /** "+447700900123" → "07700 900123" for a UK number, "+33 6 12 34 56 78" for another country's. */
 export function formatPhone(e164: string): string {
+  const known = formatted.get(e164)
+  if (known !== undefined) return known
   const parsed = parsePhoneNumberFromString(e164)
-  if (parsed === undefined) return e164
-  return parsed.country === DEFAULT_PHONE_COUNTRY ? parsed.formatNational() : parsed.formatInternational()
+  const text =
+    parsed === undefined
+      ? e164
+      : parsed.country === DEFAULT_PHONE_COUNTRY
+        ? parsed.formatNational()
+        : parsed.formatInternational()
+  if (formatted.size >= MAX_FORMATTED) formatted.clear()
+  formatted.set(e164, text)
+  return text
 }
 
 /**
