@@ -177,8 +177,37 @@ export function linkRepository() {
     },
 
     /** Every link with this entity at either end, current first, then newest. */
-    async forEntity(db: Executor, kind: EntityKind, id: string, limit = 500): Promise<LinkRow[]> {
+    /**
+     * The links of an entity (current first, then newest), with the names of the places and things at their other
+     * ends joined in the same statement (people at the other ends need their policy facts: findManyWithFacts).
+     */
+    async forEntity(
+      db: Executor,
+      kind: EntityKind,
+      id: string,
+      limit = 500,
+    ): Promise<{ links: LinkRow[]; things: Map<string, ThingRow> }> {
+      const here = sql<boolean>`(l.from_id = ${id} AND l.from_kind = ${kind})`
+      const otherId = sql`CASE WHEN ${here} THEN l.to_id ELSE l.from_id END`
+      const otherKind = sql`CASE WHEN ${here} THEN l.to_kind ELSE l.from_kind END`
       const rows = await linkColumns(db)
+        .leftJoin('location as lo', (join) =>
+          join.on(sql<boolean>`lo.id = ${otherId} AND ${otherKind} = 'location'`),
+        )
+        .leftJoin('object as ob', (join) =>
+          join.on(sql<boolean>`ob.id = ${otherId} AND ${otherKind} = 'object'`),
+        )
+        .select([
+          'lo.id as location_id',
+          'lo.name as location_name',
+          'lo.address_line_1 as location_line1',
+          'lo.town as location_town',
+          'lo.postcode as location_postcode',
+          'ob.id as object_id',
+          'ob.kind as object_kind',
+          'ob.value as object_value',
+          'ob.platform as object_platform',
+        ])
         .where((eb) =>
           eb.or([
             eb.and([eb('l.from_id', '=', id), eb('l.from_kind', '=', kind)]),
@@ -190,7 +219,27 @@ export function linkRepository() {
         .orderBy('l.id')
         .limit(limit)
         .execute()
-      return rows.map(toRow)
+      const things = new Map<string, ThingRow>()
+      for (const r of rows) {
+        if (r.location_id !== null) {
+          const name = locationName({
+            name: r.location_name,
+            line1: r.location_line1,
+            town: r.location_town,
+            postcode: r.location_postcode,
+          })
+          things.set(`location:${r.location_id}`, { id: r.location_id, kind: 'location', name })
+        }
+        if (r.object_id !== null && r.object_kind !== null && r.object_value !== null) {
+          const name = objectName({
+            objectKind: r.object_kind,
+            value: r.object_value,
+            platform: r.object_platform,
+          })
+          things.set(`object:${r.object_id}`, { id: r.object_id, kind: 'object', name })
+        }
+      }
+      return { links: rows.map(toRow), things }
     },
 
     /** A location or object by id, with its display name; undefined when there is none (in this partnership). */
@@ -209,33 +258,6 @@ export function linkRepository() {
         .where('id', '=', id)
         .executeTakeFirst()
       return r === undefined ? undefined : { id: r.id, kind, name: objectName(r) }
-    },
-
-    /** Several locations or objects by id in one query each kind (a record's links); absent ids are missing. */
-    async things(
-      db: Executor,
-      ids: { location: readonly string[]; object: readonly string[] },
-    ): Promise<Map<string, ThingRow>> {
-      const found = new Map<string, ThingRow>()
-      if (ids.location.length > 0) {
-        const rows = await db
-          .selectFrom('location')
-          .select(['id', 'name', 'address_line_1 as line1', 'town', 'postcode'])
-          // One array parameter whatever the count, so the statement is prepared once.
-          .where('id', '=', sql<string>`ANY(${[...ids.location]}::uuid[])`)
-          .execute()
-        for (const r of rows)
-          found.set(`location:${r.id}`, { id: r.id, kind: 'location', name: locationName(r) })
-      }
-      if (ids.object.length > 0) {
-        const rows = await db
-          .selectFrom('object')
-          .select(['id', 'kind as objectKind', 'value', 'platform'])
-          .where('id', '=', sql<string>`ANY(${[...ids.object]}::uuid[])`)
-          .execute()
-        for (const r of rows) found.set(`object:${r.id}`, { id: r.id, kind: 'object', name: objectName(r) })
-      }
-      return found
     },
 
     /** Exact look-up of a location by postcode (only when one location has it) or an object by its value. */

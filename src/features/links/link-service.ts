@@ -291,28 +291,21 @@ export function linkService(
     /** When given, the reads to audit are added here (the caller writes them); otherwise written here. */
     batch?: AuditEvent[],
   ): Promise<LinkFromHere[]> {
-    const rows = await links.forEntity(trx, here.kind, here.id)
+    const { links: rows, things } = await links.forEntity(trx, here.kind, here.id)
     const shown: LinkFromHere[] = []
-    // Several links often share an other end (e.g. one adult, two types): decide on each end once, and read the
-    // other ends in one query per kind (people with their policy facts, places, things) rather than one each.
+    // Several links often share an other end (e.g. one adult, two types): decide on each end once. People at the
+    // other ends are read with their policy facts in one query; places and things came with the links.
     const ends = new Map<string, Promise<Resolved>>()
-    const otherIds: Record<EntityKind, Set<string>> = {
-      person: new Set(),
-      location: new Set(),
-      object: new Set(),
-    }
+    const otherPeopleIds = new Set<string>()
     for (const row of rows) {
       const atFrom = row.fromKind === here.kind && row.fromId === here.id
-      otherIds[atFrom ? row.toKind : row.fromKind].add(atFrom ? row.toId : row.fromId)
+      if ((atFrom ? row.toKind : row.fromKind) === 'person')
+        otherPeopleIds.add(atFrom ? row.toId : row.fromId)
     }
-    const otherPeople = await people.findManyWithFacts(trx, [...otherIds.person], actor.userId)
+    const otherPeople = await people.findManyWithFacts(trx, [...otherPeopleIds], actor.userId)
     for (const [id, found] of otherPeople)
       ends.set(`person:${id}`, Promise.resolve(personResolved(actor, found)))
-    const otherThings = await links.things(trx, {
-      location: [...otherIds.location],
-      object: [...otherIds.object],
-    })
-    for (const [key, thing] of otherThings) ends.set(key, Promise.resolve(thingResolved(actor, thing)))
+    for (const [key, thing] of things) ends.set(key, Promise.resolve(thingResolved(actor, thing)))
     const audited = new Set<string>()
     const reads: AuditEvent[] = []
     for (const row of rows) {
