@@ -8,7 +8,7 @@
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { loadWithSessions } from './load.ts'
+import { loadWithSessions, signInCookie } from './load.ts'
 import pg from 'pg'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
@@ -127,22 +127,7 @@ export async function frontDoorBenchRows(seconds: number): Promise<FrontDoorRow[
         roles: ['front-door'],
       })
       // Signed in through the app (a loopback address per user keeps the sign-in rate limit out of the way).
-      const remoteAddress = `127.3.0.${String(i + 1)}`
-      const form = await app.inject({ url: '/sign-in', remoteAddress })
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? ''
-      const pre = form.cookies[0]
-      const res = await app.inject({
-        method: 'POST',
-        url: '/sign-in',
-        remoteAddress,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        cookies: pre === undefined ? {} : { [pre.name]: pre.value },
-        payload: new URLSearchParams({ _csrf: csrf, email, password: PASSWORD }).toString(),
-      })
-      const session = res.cookies.at(-1)
-      if (res.statusCode !== 303 || session === undefined)
-        throw new Error(`sign-in answered ${res.statusCode}`)
-      cookies.push(`${session.name}=${session.value}`)
+      cookies.push(await signInCookie(app, email, PASSWORD, `127.3.0.${String(i + 1)}`))
     }
     await app.listen({ host: '127.0.0.1', port: 0 })
     const { port } = app.server.address() as { port: number }

@@ -4,6 +4,7 @@
  * autocannon's buckets).
  */
 import { Worker } from 'node:worker_threads'
+import type { FastifyInstance } from 'fastify'
 import type { LoadJob, LoadOutcome } from './load-worker.ts'
 
 export interface LoadRow {
@@ -68,4 +69,30 @@ export async function loadWithSessions(options: {
     p99: Number(percentile(sorted, 0.99).toFixed(2)),
     errors: outcome.errors,
   }
+}
+
+/**
+ * Signs `email` in through the app's own sign-in page (CSRF included) and returns the session cookie as a header
+ * value. `remoteAddress` should differ per user, so the per-address sign-in limit stays out of the way.
+ */
+export async function signInCookie(
+  app: FastifyInstance,
+  email: string,
+  password: string,
+  remoteAddress: string,
+): Promise<string> {
+  const form = await app.inject({ url: '/sign-in', remoteAddress })
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? ''
+  const pre = form.cookies[0]
+  const res = await app.inject({
+    method: 'POST',
+    url: '/sign-in',
+    remoteAddress,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    cookies: pre === undefined ? {} : { [pre.name]: pre.value },
+    payload: new URLSearchParams({ _csrf: csrf, email, password }).toString(),
+  })
+  const session = res.cookies.at(-1)
+  if (res.statusCode !== 303 || session === undefined) throw new Error(`sign-in answered ${res.statusCode}`)
+  return `${session.name}=${session.value}`
 }

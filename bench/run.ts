@@ -23,7 +23,7 @@ import { createLogger } from '../src/platform/logger.ts'
 import { openRuntime } from '../src/runtime.ts'
 import { people } from './people.ts'
 import { frontDoorBenchRows } from './front-door.ts'
-import { loadWithSessions } from './load.ts'
+import { loadWithSessions, signInCookie } from './load.ts'
 
 interface Row {
   name: string
@@ -161,22 +161,7 @@ async function auth(seconds: number): Promise<Row[]> {
           // A different loopback address per attempt keeps the per-address rate limit out of the measurement.
           attempt++
           const remoteAddress = `127.1.${(attempt >> 8) & 255}.${attempt & 255}`
-          const form = await app.inject({ url: '/sign-in', remoteAddress })
-          const token = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? ''
-          const cookie = form.cookies[0]
-          const res = await app.inject({
-            method: 'POST',
-            url: '/sign-in',
-            remoteAddress,
-            headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            cookies: cookie === undefined ? {} : { [cookie.name]: cookie.value },
-            payload: new URLSearchParams({
-              _csrf: token,
-              email: user.email,
-              password: seeded.password!,
-            }).toString(),
-          })
-          if (res.statusCode !== 303) throw new Error(`sign-in answered ${res.statusCode}`)
+          await signInCookie(app, user.email, seeded.password!, remoteAddress)
         }),
       ),
     )

@@ -186,9 +186,9 @@ export function flagService(
      */
     async onSubject(actor: Actor, kind: FlagSubjectKind, id: string, subject: Decision): Promise<FlagView[]> {
       if (!decideFlag(actor, 'read', subject).allowed) return []
-      const today = todayInLondon()
-      const rows = await withTransaction(database, context(actor), (trx) => flags.onSubject(trx, kind, id))
-      return rows.map((row) => flagView(row, today))
+      return withTransaction(database, context(actor), (trx) =>
+        this.onSubjectIn(trx, actor, kind, id, subject),
+      )
     },
 
     /** onSubject inside a caller's transaction (a record page that reads everything in one). */
