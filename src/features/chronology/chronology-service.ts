@@ -1,11 +1,11 @@
 import { withTransaction, type Database } from '../../db/database.ts'
-import { auditActorOf } from '../../platform/access/actor.ts'
 import { decide, decideLink, type Actor, type Decision } from '../../platform/access/policy.ts'
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { PersonRepository } from '../people/person-repository.ts'
+import { personReadDecision } from '../people/person-service.ts'
 import { describeEvent, type ChronologyEvent, type OtherEnd } from './chronology-events.ts'
 import { CHRONOLOGY_LIMIT, type ChronologyRepository, type RawEvent } from './chronology-repository.ts'
 
@@ -94,33 +94,14 @@ export function chronologyService(
         const record = UUID.test(personId)
           ? await people.findWithFacts(trx, personId, actor.userId)
           : undefined
-        const decision: Decision =
-          record === undefined
-            ? { allowed: false, relationships: [], fields: [], breakGlass: false, denial: 'relationship' }
-            : decide(actor, 'read', record.facts)
-        await audit.writeAtCommit(trx, [
-          {
-            action: decision.allowed ? 'record.read' : 'access.denied',
-            outcome: decision.allowed ? 'allowed' : 'denied',
-            partnershipId: actor.partnershipId,
-            actor: auditActorOf(actor),
-            record: UUID.test(personId) ? { type: 'person', id: personId } : null,
-            reason: decision.allowed
-              ? null
-              : record === undefined
-                ? 'no such record'
-                : `denied: ${decision.denial ?? 'relationship'}`,
-            requestId: ctx.requestId,
-            ip: ctx.ip,
-            details: {
-              via,
-              breakGlass: decision.breakGlass,
-              relationships: decision.relationships.join(' '),
-              types: filter.types.join(' '),
-              agencies: filter.agencyIds.length,
-            },
-          },
-        ])
+        const { decision, event } = personReadDecision(
+          actor,
+          UUID.test(personId) ? personId : null,
+          record,
+          ctx,
+          { via, types: filter.types.join(' '), agencies: filter.agencyIds.length },
+        )
+        await audit.writeAtCommit(trx, [event])
         if (record === undefined || !decision.allowed) return undefined
 
         const raw = await chronology.events(trx, personId, filter)

@@ -11,7 +11,7 @@ import {
   type Decision,
   type FieldGroup,
 } from '../../platform/access/policy.ts'
-import type { AuditEvent, AuditWriter } from '../../platform/audit/audit-writer.ts'
+import type { AuditDetails, AuditEvent, AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import type { UserRepository } from '../../platform/auth/user-repository.ts'
 import { confirmPassword } from '../../platform/auth/reauthenticate.ts'
@@ -136,6 +136,43 @@ function fullView(
   }
 }
 
+/**
+ * The policy's decision on `actor` reading a person (denied when there is no such record) and the audit event that
+ * records it: a read, or a denial with its rule. Every read of a person (record, chronology, lists) goes through here.
+ */
+export function personReadDecision(
+  actor: Actor,
+  recordId: string | null,
+  record: PersonWithFacts | undefined,
+  ctx: RequestContext,
+  details: AuditDetails,
+): { decision: Decision; event: AuditEvent } {
+  const decision: Decision =
+    record === undefined
+      ? { allowed: false, relationships: [], fields: [], breakGlass: false, denial: 'relationship' }
+      : decide(actor, 'read', record.facts)
+  const event: AuditEvent = {
+    action: decision.allowed ? 'record.read' : 'access.denied',
+    outcome: decision.allowed ? 'allowed' : 'denied',
+    partnershipId: actor.partnershipId,
+    actor: auditActorOf(actor),
+    record: recordId === null ? null : { type: 'person', id: recordId },
+    reason: decision.allowed
+      ? null
+      : record === undefined
+        ? 'no such record'
+        : `denied: ${decision.denial ?? 'relationship'}`,
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+    details: {
+      ...details,
+      breakGlass: decision.breakGlass,
+      relationships: decision.relationships.join(' '),
+    },
+  }
+  return { decision, event }
+}
+
 export function personService(
   database: Database,
   people: PersonRepository,
@@ -162,29 +199,7 @@ export function personService(
       found === null
         ? undefined
         : (found ?? (await people.findWithFacts(trx, id, actor.userId, { details: via !== 'list' })))
-    const decision: Decision =
-      record === undefined
-        ? { allowed: false, relationships: [], fields: [], breakGlass: false, denial: 'relationship' }
-        : decide(actor, 'read', record.facts)
-    const event: AuditEvent = {
-      action: decision.allowed ? 'record.read' : 'access.denied',
-      outcome: decision.allowed ? 'allowed' : 'denied',
-      partnershipId: actor.partnershipId,
-      actor: auditActorOf(actor),
-      record: { type: 'person', id },
-      reason: decision.allowed
-        ? null
-        : record === undefined
-          ? 'no such record'
-          : `denied: ${decision.denial ?? 'relationship'}`,
-      requestId: ctx.requestId,
-      ip: ctx.ip,
-      details: {
-        via,
-        breakGlass: decision.breakGlass,
-        relationships: decision.relationships.join(' '),
-      },
-    }
+    const { decision, event } = personReadDecision(actor, id, record, ctx, { via })
     if (batch === undefined) await audit.writeAtCommit(trx, [event])
     else batch.push(event)
     if (record === undefined || !decision.allowed) return undefined
