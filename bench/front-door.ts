@@ -8,23 +8,14 @@
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { loadWithSessions, signInCookie } from './load.ts'
+import { loadWithSessions, signInCookie, type LoadRow } from './load.ts'
 import pg from 'pg'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { createLogger } from '../src/platform/logger.ts'
 import { openRuntime } from '../src/runtime.ts'
 
-export interface FrontDoorRow {
-  name: string
-  connections: number
-  requestsPerSecond: number
-  p50: number
-  p95: number
-  p97_5: number
-  p99: number
-  errors: number
-}
+export type FrontDoorRow = LoadRow
 
 const USERS = 20
 const PASSWORD = 'bench passphrase for the front door suite'

@@ -3,6 +3,9 @@
  * autocannon (in its own thread) that keeps every response's latency (so p95 comes from all of them, not
  * autocannon's buckets).
  */
+import { promises as fs, readFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { FastifyInstance } from 'fastify'
 import type { LoadJob, LoadOutcome } from './load-worker.ts'
@@ -16,6 +19,13 @@ export interface LoadRow {
   p97_5: number
   p99: number
   errors: number
+  /**
+   * The server's main thread's CPU time per response, in ms (Linux only): steadier than latency on a noisy
+   * machine, so the figure to compare when a change should make each request cheaper.
+   */
+  cpuMsPerRequest?: number
+  /** The whole machine's busy CPU time per response, in ms (Linux only): server, database and load generator. */
+  machineCpuMsPerRequest?: number
 }
 
 const WORKER = new URL('./load-worker.ts', import.meta.url).href
@@ -52,13 +62,27 @@ export async function loadWithSessions(options: {
     `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}) })`,
     { eval: true, workerData: job },
   )
+  const profile = await startProfile()
+  const cpuBefore = mainThreadCpuMs()
+  const machineBefore = machineBusyMs()
   const outcome = await new Promise<LoadOutcome>((resolve, reject) => {
     worker.once('message', (message: LoadOutcome) => resolve(message))
     worker.once('error', reject)
     worker.once('exit', (code) => reject(new Error(`the load worker stopped (exit ${String(code)})`)))
   })
+  const cpuAfter = mainThreadCpuMs()
+  const machineAfter = machineBusyMs()
+  await profile?.(options.name)
   await worker.terminate()
   const sorted = outcome.latencies.sort((a, b) => a - b)
+  const cpu =
+    cpuBefore === undefined || cpuAfter === undefined || sorted.length === 0
+      ? {}
+      : { cpuMsPerRequest: Number(((cpuAfter - cpuBefore) / sorted.length).toFixed(2)) }
+  const machine =
+    machineBefore === undefined || machineAfter === undefined || sorted.length === 0
+      ? {}
+      : { machineCpuMsPerRequest: Number(((machineAfter - machineBefore) / sorted.length).toFixed(2)) }
   return {
     name: options.name,
     connections: options.connections,
@@ -68,6 +92,58 @@ export async function loadWithSessions(options: {
     p97_5: Number(percentile(sorted, 0.975).toFixed(2)),
     p99: Number(percentile(sorted, 0.99).toFixed(2)),
     errors: outcome.errors,
+    ...cpu,
+    ...machine,
+  }
+}
+
+/** The machine's busy CPU time in ms from /proc/stat (every CPU; idle and I/O wait left out). */
+function machineBusyMs(): number | undefined {
+  let stat: string
+  try {
+    stat = readFileSync('/proc/stat', 'utf8')
+  } catch {
+    return undefined
+  }
+  // cpu  user nice system idle iowait irq softirq steal ...
+  const ticks = (stat.split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number)
+  const busy = ticks.slice(0, 8).reduce((sum, t, i) => (i === 3 || i === 4 ? sum : sum + t), 0)
+  return busy * 10
+}
+
+/** This thread's user + system CPU time in ms from /proc (clock ticks of 10 ms), or undefined off Linux. */
+function mainThreadCpuMs(): number | undefined {
+  // Read synchronously: an asynchronous read runs on a libuv pool thread, and thread-self would be that thread.
+  let stat: string
+  try {
+    stat = readFileSync('/proc/thread-self/stat', 'utf8')
+  } catch {
+    return undefined
+  }
+  // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is the
+  // 14th field of the line, stime the 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/**
+ * With `OPENMACE_BENCH_PROFILE=/folder`, each load's server-side CPU profile (this thread only, so the server and
+ * not the load generator) is written there as `<name>.cpuprofile`, for Chrome DevTools or any cpuprofile viewer.
+ */
+async function startProfile(): Promise<((name: string) => Promise<void>) | undefined> {
+  const folder = process.env['OPENMACE_BENCH_PROFILE']
+  if (folder === undefined || folder === '') return undefined
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop')
+    session.disconnect()
+    await fs.mkdir(folder, { recursive: true })
+    const file = path.join(folder, `${name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60)}.cpuprofile`)
+    await fs.writeFile(file, JSON.stringify(profile))
+    console.log(`CPU profile: ${file}`)
   }
 }
 

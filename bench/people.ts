@@ -15,7 +15,7 @@
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { loadWithSessions, percentile, signInCookie } from './load.ts'
+import { loadWithSessions, percentile, signInCookie, type LoadRow } from './load.ts'
 import pg from 'pg'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
@@ -26,16 +26,7 @@ import { personRepository } from '../src/features/people/person-repository.ts'
 import { createLogger } from '../src/platform/logger.ts'
 import { openRuntime, type Runtime } from '../src/runtime.ts'
 
-export interface PeopleRow {
-  name: string
-  connections: number
-  requestsPerSecond: number
-  p50: number
-  p95: number
-  p97_5: number
-  p99: number
-  errors: number
-}
+export type PeopleRow = LoadRow
 
 const USERS = 20
 const PASSWORD = 'bench passphrase for the people suite'
