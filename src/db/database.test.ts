@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import { createTestDatabase } from '../../test/helpers/database.ts'
 import { createPartnership } from '../../test/factories/partnership-factory.ts'
 import { createPerson } from '../../test/factories/person-factory.ts'
-import { createDatabase, withTransaction } from './database.ts'
+import { createDatabase, fixedQueries, queryBuilder, withTransaction } from './database.ts'
 
 describe('database access', () => {
   it('the app connects as a runtime role that is neither superuser nor able to bypass row-level security', async (t) => {
@@ -151,5 +151,45 @@ describe('database access', () => {
     )
     assert.equal(rows.length, 1, 'the repeated query is prepared once on the connection')
     assert.ok(Number(rows[0]?.generic) > 0, 'and runs on a generic plan')
+  })
+
+  it('a fixed query is compiled once, prepared once per connection, and still sees only the current partnership', async (t) => {
+    const { appUrl } = await createTestDatabase(t)
+    const single = createDatabase(appUrl, { poolSize: 1 })
+    t.after(() => single.close())
+    const north = await createPartnership(single, {}, 1)
+    const south = await createPartnership(single, {}, 1)
+    const northChild = await createPerson(single, north.id)
+    const southChild = await createPerson(single, south.id)
+    let builds = 0
+    const children = fixedQueries((key) => {
+      builds++
+      return queryBuilder
+        .selectFrom('person')
+        .select('id')
+        .where('kind', '=', sql.lit('child'))
+        .orderBy('id')
+        .limit(sql.lit(Number(key)))
+    })
+    const visible = (partnershipId: string) =>
+      withTransaction(single, { partnershipId }, async (trx) =>
+        (await trx.executeQuery(children('10'))).rows.map((r) => r.id),
+      )
+    for (let i = 0; i < 8; i++) {
+      assert.deepEqual(await visible(north.id), [northChild.id])
+      assert.deepEqual(await visible(south.id), [southChild.id])
+    }
+    assert.equal(builds, 1, 'compiled once for the same key')
+    children('20')
+    assert.equal(builds, 2, 'each key is its own variant')
+    const { rows } = await single.pool.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM pg_prepared_statements
+        WHERE statement LIKE 'select "id" from "person" where "kind" = ''child''%'`,
+    )
+    assert.equal(rows[0]?.n, '1', 'prepared once on the connection, though it has no parameters')
+    const withParameter = fixedQueries(() =>
+      queryBuilder.selectFrom('person').select('id').where('kind', '=', 'child'),
+    )
+    assert.throws(() => withParameter('x'), /literals, not parameters/)
   })
 })

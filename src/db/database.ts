@@ -2,10 +2,15 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { createHash } from 'node:crypto'
 import {
   CompiledQuery,
+  DummyDriver,
   Kysely,
+  PostgresAdapter,
   PostgresDialect,
   PostgresDriver,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
   sql,
+  type Compilable,
   type DatabaseConnection,
   type Driver,
   type PostgresDialectConfig,
@@ -50,17 +55,58 @@ function statementName(text: string): string | undefined {
   return name
 }
 
+/** Statement texts without parameters that fixedQueries compiled: prepared too (see PreparingClient). */
+const fixedTexts = new Set<string>()
+
+/** Builds queries without running them (no connection): for fixedQueries. */
+export const queryBuilder = new Kysely<DB>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+})
+
+/**
+ * Hot queries of fixed text: values written as literals (so the plan sees them: a partial index's statuses, a page
+ * size) and the partnership left to row-level security, so there are no parameters. Each variant (`key`: an
+ * offset, say) is compiled by Kysely once, and prepared by PostgreSQL once per connection, instead of compiled,
+ * parsed and planned on every request (bench: front-door). Run the result with `db.executeQuery(...)`. At most
+ * `max` variants are kept; any beyond are compiled each time and run unprepared.
+ */
+export function fixedQueries<O>(
+  build: (key: string) => Compilable<O>,
+  max = 100,
+): (key: string) => CompiledQuery<O> {
+  const compiled = new Map<string, CompiledQuery<O>>()
+  return (key) => {
+    const known = compiled.get(key)
+    if (known !== undefined) return known
+    const query = build(key).compile()
+    if (query.parameters.length > 0)
+      throw new Error('a fixed query has its values as literals, not parameters')
+    if (compiled.size < max) {
+      compiled.set(key, query)
+      fixedTexts.add(query.sql)
+    }
+    return query
+  }
+}
+
 /**
  * A client that prepares every parameterised statement once per connection, under a name derived from its text.
  * Kysely compiles a query of the same shape to the same text with `$n` parameters, so repeated reads (a child's
  * record with its policy facts: six tables and three subqueries) skip parsing and, once PostgreSQL settles on a
  * generic plan, planning, which cost more than executing them (bench: auth). Row-level security is unaffected:
  * its settings are read when the plan runs, and PostgreSQL re-plans a statement when the schema under it changes.
+ * Statements without parameters are prepared only when fixedQueries made them: other raw statements vary (inlined
+ * values) or hold several commands, which a prepared statement cannot.
  */
 class PreparingClient extends pg.Client {
   override query(...args: unknown[]): never {
     const [text, values, ...rest] = args
-    if (typeof text === 'string' && Array.isArray(values) && values.length > 0) {
+    if (typeof text === 'string' && Array.isArray(values) && (values.length > 0 || fixedTexts.has(text))) {
       const name = statementName(text)
       if (name !== undefined) {
         return (super.query as (...a: unknown[]) => never)({ name, text, values }, ...rest)

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Executor } from '../../db/database.ts'
+import { fixedQueries, queryBuilder, type Executor } from '../../db/database.ts'
 import type { ReferralStatus } from '../../db/schema.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
 
@@ -160,6 +160,30 @@ const referralColumns = (db: Executor) =>
 
 type ReferralSelection = Awaited<ReturnType<ReturnType<typeof referralColumns>['executeTakeFirstOrThrow']>>
 
+/**
+ * The front door's queue page (`key` is "limit:offset"): submitted and in-review referrals, oldest first, with how
+ * many there are in all (an uncorrelated subquery, run once, so the page and its count take one round trip).
+ * Literals, not parameters: the plan must see the partial index's statuses (referral_queue_idx) and the page size,
+ * or it scans and sorts every referral; the partnership comes from row-level security. A fixed query, so it is
+ * compiled and planned once rather than on every page.
+ */
+const queueQuery = fixedQueries((key) => {
+  const [limit = 1, offset = 0] = key.split(':').map(Number)
+  return referralColumns(queryBuilder)
+    .select((eb) =>
+      eb
+        .selectFrom('referral as q')
+        .select((q) => q.fn.countAll<string>().as('n'))
+        .where('q.status', 'in', OPEN_STATUSES)
+        .as('queue_total'),
+    )
+    .where('r.status', 'in', OPEN_STATUSES)
+    .orderBy('r.submitted_at')
+    .orderBy('r.id')
+    .limit(sql.lit(limit))
+    .offset(sql.lit(offset))
+})
+
 function toRow(r: ReferralSelection): ReferralRow {
   return {
     id: r.id,
@@ -312,22 +336,9 @@ export function referralRepository() {
       limit: number,
       offset = 0,
     ): Promise<{ rows: ReferralRow[]; total: number | undefined }> {
-      // Literals, not parameters: a prepared statement's generic plan must see the partial index's statuses
-      // (referral_queue_idx) and the page size, or it scans and sorts every referral.
-      const rows = await referralColumns(db)
-        .select((eb) =>
-          eb
-            .selectFrom('referral as q')
-            .select((q) => q.fn.countAll<string>().as('n'))
-            .where('q.status', 'in', OPEN_STATUSES)
-            .as('queue_total'),
-        )
-        .where('r.status', 'in', OPEN_STATUSES)
-        .orderBy('r.submitted_at')
-        .orderBy('r.id')
-        .limit(sql.lit(Math.max(1, Math.floor(limit))))
-        .offset(sql.lit(Math.max(0, Math.floor(offset))))
-        .execute()
+      const { rows } = await db.executeQuery(
+        queueQuery(`${String(Math.max(1, Math.floor(limit)))}:${String(Math.max(0, Math.floor(offset)))}`),
+      )
       const first = rows.at(0)
       return { rows: rows.map(toRow), total: first === undefined ? undefined : Number(first.queue_total) }
     },
