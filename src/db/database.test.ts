@@ -192,4 +192,34 @@ describe('database access', () => {
     )
     assert.throws(() => withParameter('x'), /literals, not parameters/)
   })
+
+  it('genericPlans runs prepared statements on generic plans for that transaction only', async (t) => {
+    const { appUrl } = await createTestDatabase(t)
+    const single = createDatabase(appUrl, { poolSize: 1 })
+    t.after(() => single.close())
+    const north = await createPartnership(single, {}, 1)
+    const south = await createPartnership(single, {}, 1)
+    const northChild = await createPerson(single, north.id)
+    const southChild = await createPerson(single, south.id)
+    const lookUp = (partnershipId: string, genericPlans: boolean) =>
+      withTransaction(single, { partnershipId, genericPlans }, async (trx) => {
+        const { rows } = await sql<{
+          mode: string
+        }>`SELECT current_setting('plan_cache_mode') AS mode`.execute(trx)
+        const ids = await trx
+          .selectFrom('person')
+          .select('id')
+          .where('id', '=', sql<string>`ANY(${[northChild.id, southChild.id]}::uuid[])`)
+          .execute()
+        return { mode: rows[0]?.mode, ids: ids.map((r) => r.id) }
+      })
+    assert.deepEqual(await lookUp(north.id, true), { mode: 'force_generic_plan', ids: [northChild.id] })
+    assert.deepEqual(await lookUp(south.id, true), { mode: 'force_generic_plan', ids: [southChild.id] })
+    assert.deepEqual(await lookUp(north.id, false), { mode: 'auto', ids: [northChild.id] })
+    const { rows } = await single.pool.query<{ generic: string; custom: string }>(
+      `SELECT generic_plans::text AS generic, custom_plans::text AS custom FROM pg_prepared_statements
+        WHERE statement LIKE 'select "id" from "person" where "id" = ANY%'`,
+    )
+    assert.deepEqual(rows, [{ generic: '2', custom: '1' }], 'generic in the first two, custom in the third')
+  })
 })

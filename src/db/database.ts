@@ -187,12 +187,15 @@ class ContextDialect extends PostgresDialect {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const literalSafe = (value: string) => value === '' || UUID.test(value)
 
+const planSetting = (context: TransactionContext) =>
+  context.genericPlans === true ? `, set_config('plan_cache_mode', 'force_generic_plan', true)` : ''
+
 /** "BEGIN; SELECT set_config(...)" with the values inlined, or undefined when a value is not UUID-shaped. */
 function contextStatement(context: TransactionContext): string | undefined {
   const actorId = context.actorId ?? ''
   const partnershipId = context.partnershipId ?? ''
   if (!literalSafe(actorId) || !literalSafe(partnershipId)) return undefined
-  return `BEGIN; SELECT set_config('app.actor_id', '${actorId}', true), set_config('app.partnership_id', '${partnershipId}', true)`
+  return `BEGIN; SELECT set_config('app.actor_id', '${actorId}', true), set_config('app.partnership_id', '${partnershipId}', true)${planSetting(context)}`
 }
 
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
@@ -225,6 +228,13 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
 export interface TransactionContext {
   actorId?: string
   partnershipId?: string
+  /**
+   * Run prepared statements on their generic plans (plan_cache_mode, for this transaction only). For
+   * transactions of lookups by key, such as a record's page: PostgreSQL estimates ten rows for an `= ANY($n)`
+   * array parameter, never trusts the generic plan and re-plans such a statement on every call, which costs more
+   * than running it. Not for searches, whose plans depend on the values.
+   */
+  genericPlans?: boolean
 }
 
 /**
@@ -249,7 +259,9 @@ export async function withTransaction<T>(
   }
   return database.db.transaction().execute(async (trx) => {
     await sql`SELECT set_config('app.actor_id', ${context.actorId ?? ''}, true),
-                     set_config('app.partnership_id', ${context.partnershipId ?? ''}, true)`.execute(trx)
+                     set_config('app.partnership_id', ${context.partnershipId ?? ''}, true)${sql.raw(
+                       planSetting(context),
+                     )}`.execute(trx)
     return fn(trx)
   })
 }

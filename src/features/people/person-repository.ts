@@ -194,7 +194,10 @@ export function personRepository() {
       actorId: string,
       options: { details?: boolean } = {},
     ): Promise<PersonWithFacts | undefined> {
-      return (await this.findManyWithFacts(db, [id], actorId, options)).get(id)
+      // `p.id = $n`, not `= ANY($n)`: PostgreSQL estimates ten rows for an array parameter, so it never trusts
+      // the generic plan and re-plans this statement (a dozen relations) on every call; for one id it settles on
+      // the generic plan (bench people: 2.0 → 0.3 ms of database CPU per call).
+      return (await this.findManyWithFacts(db, id, actorId, options)).get(id)
     },
 
     /**
@@ -203,7 +206,7 @@ export function personRepository() {
      */
     async findManyWithFacts(
       db: Executor,
-      ids: readonly string[],
+      ids: readonly string[] | string,
       actorId: string,
       options: { details?: boolean } = {},
     ): Promise<Map<string, PersonWithFacts>> {
@@ -243,7 +246,7 @@ export function personRepository() {
                                AND g.user_id = ${actorId} AND g.expires_at > now())`.as('break_glass_until'),
         ])
         // One array parameter whatever the count, so the statement is prepared once for every list.
-        .where('p.id', '=', sql<string>`ANY(${[...ids]}::uuid[])`)
+        .where('p.id', '=', typeof ids === 'string' ? ids : sql<string>`ANY(${[...ids]}::uuid[])`)
         .where('p.merged_into_id', 'is', null)
         .execute()
       for (const row of rows) {

@@ -263,7 +263,9 @@ export function personService(
         events: AuditEvent[],
       ) => Promise<T>,
     ): Promise<{ read: PersonRead; more: T }> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
+      // Lookups by key only (the record, its links' other ends, its flags): generic plans throughout.
+      const lookups = { ...context(actor), genericPlans: true }
+      const result = await withTransaction(database, lookups, async (trx) => {
         const events: AuditEvent[] = []
         const found = await people.findWithFacts(trx, id, actor.userId, { details: true })
         const read = await readIn(trx, actor, id, ctx, 'page', found ?? null, events)
