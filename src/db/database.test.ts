@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import { createTestDatabase } from '../../test/helpers/database.ts'
 import { createPartnership } from '../../test/factories/partnership-factory.ts'
 import { createPerson } from '../../test/factories/person-factory.ts'
-import { createDatabase, fixedQueries, queryBuilder, withTransaction } from './database.ts'
+import { compiledQueries, createDatabase, fixedQueries, queryBuilder, withTransaction } from './database.ts'
 
 describe('database access', () => {
   it('the app connects as a runtime role that is neither superuser nor able to bypass row-level security', async (t) => {
@@ -221,5 +221,34 @@ describe('database access', () => {
         WHERE statement LIKE 'select "id" from "person" where "id" = ANY%'`,
     )
     assert.deepEqual(rows, [{ generic: '2', custom: '1' }], 'generic in the first two, custom in the third')
+  })
+
+  it('a compiled query is built once per variant and runs with each call’s own values', async (t) => {
+    const { appUrl } = await createTestDatabase(t)
+    const database = createDatabase(appUrl, { poolSize: 2 })
+    t.after(() => database.close())
+    const north = await createPartnership(database, {}, 1)
+    const first = await createPerson(database, north.id)
+    const second = await createPerson(database, north.id)
+    let builds = 0
+    const byId = compiledQueries((variant: string, id: string) => {
+      builds++
+      const query = queryBuilder.selectFrom('person').select(['id', 'given_name'])
+      return variant === 'one' ? query.where('id', '=', id) : query.where('id', '=', sql<string>`ANY(${id})`)
+    })
+    const read = (id: string) =>
+      withTransaction(database, { partnershipId: north.id }, async (trx) =>
+        (await trx.executeQuery(byId('one', id))).rows.map((r) => r.id),
+      )
+    assert.deepEqual(await read(first.id), [first.id])
+    assert.equal(builds, 2, 'the first call compiles a template and, to check it, the real query')
+    assert.deepEqual(await read(second.id), [second.id])
+    assert.deepEqual(await read(first.id), [first.id])
+    assert.equal(builds, 2, 'later calls reuse the template')
+    // Values that change the query's shape (an `in` list grows with its array) are refused on first use.
+    const byIds = compiledQueries((_variant: string, ids: readonly string[]) =>
+      queryBuilder.selectFrom('person').select('id').where('id', 'in', ids),
+    )
+    assert.throws(() => byIds('list', [first.id, second.id]), /changes shape with its values/)
   })
 })

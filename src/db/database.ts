@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { createHash } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
 import {
   CompiledQuery,
   DummyDriver,
@@ -91,6 +92,39 @@ export function fixedQueries<O>(
       fixedTexts.add(query.sql)
     }
     return query
+  }
+}
+
+/** A stand-in for the index-th value while compiledQueries compiles a variant's template. */
+class Slot {
+  constructor(readonly index: number) {}
+}
+
+const fillSlots = (parameters: readonly unknown[], values: readonly unknown[]) =>
+  parameters.map((p) => (p instanceof Slot ? values[p.index] : p))
+
+/**
+ * Hot parameterised queries compiled by Kysely once per variant (`variant` names the query's shape: one id or
+ * many, with or without details) instead of on every call; the values change, the SQL text does not. `build`
+ * gets stand-ins for `values` and must use them only as values (compared, passed to a function), never to decide
+ * the query's shape: the first call of each variant checks that by compiling with the real values too, and throws
+ * if the two differ. Run the result with `db.executeQuery(...)`.
+ */
+export function compiledQueries<V extends readonly unknown[], O>(
+  build: (variant: string, ...values: V) => Compilable<O>,
+): (variant: string, ...values: V) => CompiledQuery<O> {
+  const templates = new Map<string, CompiledQuery<O>>()
+  return (variant, ...values) => {
+    const template = templates.get(variant)
+    if (template !== undefined) return { ...template, parameters: fillSlots(template.parameters, values) }
+    const slots = values.map((_, i) => new Slot(i)) as unknown as V
+    const compiled = build(variant, ...slots).compile()
+    const real = build(variant, ...values).compile()
+    if (compiled.sql !== real.sql || !isDeepStrictEqual(fillSlots(compiled.parameters, values), real.parameters)) {
+      throw new Error(`compiledQueries: variant "${variant}" changes shape with its values`)
+    }
+    templates.set(variant, compiled)
+    return real
   }
 }
 

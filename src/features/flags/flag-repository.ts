@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Executor } from '../../db/database.ts'
+import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
 
 export type FlagSubjectKind = 'person' | 'location'
 
@@ -82,6 +82,17 @@ function toRow(r: FlagSelection): FlagRow {
   }
 }
 
+/** A subject's flags, current first (see onSubject): compiled once, run with the subject as values. */
+const subjectFlags = compiledQueries((_variant: string, kind: FlagSubjectKind, subjectId: string) =>
+  flagColumns(queryBuilder)
+    .where('f.subject_kind', '=', kind)
+    .where('f.subject_id', '=', subjectId)
+    .orderBy(sql`f.removed_at IS NOT NULL`)
+    .orderBy('f.review_date')
+    .orderBy('f.removed_at', 'desc')
+    .limit(500),
+)
+
 export function flagRepository() {
   return {
     /** The flag types (reference data) that apply to a kind of subject, in their order. */
@@ -101,14 +112,7 @@ export function flagRepository() {
 
     /** Current flags first (by review date), then removed ones (most recent first): history is never lost. */
     async onSubject(db: Executor, kind: FlagSubjectKind, subjectId: string): Promise<FlagRow[]> {
-      const rows = await flagColumns(db)
-        .where('f.subject_kind', '=', kind)
-        .where('f.subject_id', '=', subjectId)
-        .orderBy(sql`f.removed_at IS NOT NULL`)
-        .orderBy('f.review_date')
-        .orderBy('f.removed_at', 'desc')
-        .limit(500)
-        .execute()
+      const { rows } = await db.executeQuery(subjectFlags('flags', kind, subjectId))
       return rows.map(toRow)
     },
 

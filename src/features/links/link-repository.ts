@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Executor } from '../../db/database.ts'
+import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
 import type { EntityKind } from '../../db/schema.ts'
 import { formatPhone } from '../../platform/identifiers/phone.ts'
 import { formatRegistration } from '../../platform/identifiers/vehicle.ts'
@@ -144,6 +144,42 @@ function objectName(r: { objectKind: string; value: string; platform: string | n
   return r.value
 }
 
+/**
+ * An entity's links with the names of the places and things at their other ends (see forEntity): compiled once,
+ * run with the entity and the limit as values.
+ */
+const entityLinks = compiledQueries((_variant: string, kind: EntityKind, id: string, limit: number) => {
+  const here = sql<boolean>`(l.from_id = ${id} AND l.from_kind = ${kind})`
+  const otherId = sql`CASE WHEN ${here} THEN l.to_id ELSE l.from_id END`
+  const otherKind = sql`CASE WHEN ${here} THEN l.to_kind ELSE l.from_kind END`
+  return linkColumns(queryBuilder)
+    .leftJoin('location as lo', (join) =>
+      join.on(sql<boolean>`lo.id = ${otherId} AND ${otherKind} = 'location'`),
+    )
+    .leftJoin('object as ob', (join) => join.on(sql<boolean>`ob.id = ${otherId} AND ${otherKind} = 'object'`))
+    .select([
+      'lo.id as location_id',
+      'lo.name as location_name',
+      'lo.address_line_1 as location_line1',
+      'lo.town as location_town',
+      'lo.postcode as location_postcode',
+      'ob.id as object_id',
+      'ob.kind as object_kind',
+      'ob.value as object_value',
+      'ob.platform as object_platform',
+    ])
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('l.from_id', '=', id), eb('l.from_kind', '=', kind)]),
+        eb.and([eb('l.to_id', '=', id), eb('l.to_kind', '=', kind)]),
+      ]),
+    )
+    .orderBy(sql`l.ended_at IS NOT NULL`)
+    .orderBy('l.created_at', 'desc')
+    .orderBy('l.id')
+    .limit(limit)
+})
+
 export function linkRepository() {
   return {
     async types(db: Executor): Promise<LinkTypeRow[]> {
@@ -187,38 +223,7 @@ export function linkRepository() {
       id: string,
       limit = 500,
     ): Promise<{ links: LinkRow[]; things: Map<string, ThingRow> }> {
-      const here = sql<boolean>`(l.from_id = ${id} AND l.from_kind = ${kind})`
-      const otherId = sql`CASE WHEN ${here} THEN l.to_id ELSE l.from_id END`
-      const otherKind = sql`CASE WHEN ${here} THEN l.to_kind ELSE l.from_kind END`
-      const rows = await linkColumns(db)
-        .leftJoin('location as lo', (join) =>
-          join.on(sql<boolean>`lo.id = ${otherId} AND ${otherKind} = 'location'`),
-        )
-        .leftJoin('object as ob', (join) =>
-          join.on(sql<boolean>`ob.id = ${otherId} AND ${otherKind} = 'object'`),
-        )
-        .select([
-          'lo.id as location_id',
-          'lo.name as location_name',
-          'lo.address_line_1 as location_line1',
-          'lo.town as location_town',
-          'lo.postcode as location_postcode',
-          'ob.id as object_id',
-          'ob.kind as object_kind',
-          'ob.value as object_value',
-          'ob.platform as object_platform',
-        ])
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('l.from_id', '=', id), eb('l.from_kind', '=', kind)]),
-            eb.and([eb('l.to_id', '=', id), eb('l.to_kind', '=', kind)]),
-          ]),
-        )
-        .orderBy(sql`l.ended_at IS NOT NULL`)
-        .orderBy('l.created_at', 'desc')
-        .orderBy('l.id')
-        .limit(limit)
-        .execute()
+      const { rows } = await db.executeQuery(entityLinks('links', kind, id, limit))
       const things = new Map<string, ThingRow>()
       for (const r of rows) {
         if (r.location_id !== null) {

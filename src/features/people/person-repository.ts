@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Executor } from '../../db/database.ts'
+import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
 
 /** A person record as stored (before the access policy decides what of it the caller may see). */
@@ -177,16 +177,57 @@ function toRow(r: PersonSelection): PersonRow {
   }
 }
 
+/**
+ * Live people with the facts of the actor's relationships (see findManyWithFacts): compiled once per variant,
+ * "one" (`p.id = $n`) or "many" (`= ANY($n)`), each with or without "+details".
+ */
+const peopleWithFacts = compiledQueries((variant: string, actorId: string, ids: string | readonly string[]) =>
+  personColumns(queryBuilder)
+    .select(
+      variant.endsWith('+details')
+        ? [
+            sql<AliasRow[] | null>`coalesce((SELECT json_agg(json_build_object('id', a.id, 'kind', a.kind,
+                                                                     'name', a.name)
+                                                    ORDER BY a.created_at, a.id)
+                                        FROM person_alias a
+                                       WHERE a.person_id = p.id AND a.removed_at IS NULL), '[]')`.as(
+              'aliases',
+            ),
+            sql<
+              StatusRow[] | null
+            >`coalesce((SELECT json_agg(json_build_object('id', s.id, 'status', s.status,
+                                               'label', st.label, 'fromDate', s.from_date, 'toDate', s.to_date)
+                                               ORDER BY s.from_date DESC, s.created_at DESC)
+                                         FROM person_statutory_status s
+                                         JOIN statutory_status_type st ON st.code = s.status
+                                        WHERE s.person_id = p.id), '[]')`.as('statuses'),
+          ]
+        : [sql<AliasRow[] | null>`NULL`.as('aliases'), sql<StatusRow[] | null>`NULL`.as('statuses')],
+    )
+    .select([
+      sql<string[]>`coalesce((SELECT array_agg(pa.agency_id) FROM person_agency pa
+                               WHERE pa.person_id = p.id), '{}')`.as('involved_agency_ids'),
+      sql<boolean>`EXISTS (SELECT 1 FROM agenda_item ai
+                             JOIN meeting m ON m.id = ai.meeting_id AND m.status <> 'closed'
+                             JOIN meeting_member mm ON mm.meeting_id = m.id AND mm.user_id = ${actorId}
+                            WHERE ai.person_id = p.id)`.as('actor_on_current_agenda'),
+      sql<Date | null>`(SELECT max(g.expires_at) FROM break_glass_grant g
+                         WHERE g.record_type = 'person' AND g.record_id = p.id
+                           AND g.user_id = ${actorId} AND g.expires_at > now())`.as('break_glass_until'),
+    ])
+    // One array parameter whatever the count, so the statement is prepared once for every list.
+    .where('p.id', '=', variant.startsWith('one') ? sql<string>`${ids}` : sql<string>`ANY(${ids}::uuid[])`)
+    .where('p.merged_into_id', 'is', null),
+)
+
 export function personRepository() {
   return {
     /**
      * One live person (row-level security limits it to the transaction's partnership) with the facts of the
      * actor's relationships to them, in one query: involved agencies, whether the actor attends a meeting not
-     * yet closed with this person on its agenda, and the actor's unexpired break-glass grant.
-     */
-    /**
-     * One live person with the facts of the actor's relationships; with `details`, also their other names and
-     * statuses in the same statement (a record's read needs all three: one round trip, not three).
+     * yet closed with this person on its agenda, and the actor's unexpired break-glass grant. With `details`,
+     * also their other names and statuses in the same statement (a record's read needs all three: one round
+     * trip, not three).
      */
     async findWithFacts(
       db: Executor,
@@ -212,43 +253,10 @@ export function personRepository() {
     ): Promise<Map<string, PersonWithFacts>> {
       const found = new Map<string, PersonWithFacts>()
       if (ids.length === 0) return found
-      const rows = await personColumns(db)
-        .select(
-          options.details === true
-            ? [
-                sql<AliasRow[] | null>`coalesce((SELECT json_agg(json_build_object('id', a.id, 'kind', a.kind,
-                                                                         'name', a.name)
-                                                        ORDER BY a.created_at, a.id)
-                                            FROM person_alias a
-                                           WHERE a.person_id = p.id AND a.removed_at IS NULL), '[]')`.as(
-                  'aliases',
-                ),
-                sql<
-                  StatusRow[] | null
-                >`coalesce((SELECT json_agg(json_build_object('id', s.id, 'status', s.status,
-                                                   'label', st.label, 'fromDate', s.from_date, 'toDate', s.to_date)
-                                                   ORDER BY s.from_date DESC, s.created_at DESC)
-                                             FROM person_statutory_status s
-                                             JOIN statutory_status_type st ON st.code = s.status
-                                            WHERE s.person_id = p.id), '[]')`.as('statuses'),
-              ]
-            : [sql<AliasRow[] | null>`NULL`.as('aliases'), sql<StatusRow[] | null>`NULL`.as('statuses')],
-        )
-        .select([
-          sql<string[]>`coalesce((SELECT array_agg(pa.agency_id) FROM person_agency pa
-                                   WHERE pa.person_id = p.id), '{}')`.as('involved_agency_ids'),
-          sql<boolean>`EXISTS (SELECT 1 FROM agenda_item ai
-                                 JOIN meeting m ON m.id = ai.meeting_id AND m.status <> 'closed'
-                                 JOIN meeting_member mm ON mm.meeting_id = m.id AND mm.user_id = ${actorId}
-                                WHERE ai.person_id = p.id)`.as('actor_on_current_agenda'),
-          sql<Date | null>`(SELECT max(g.expires_at) FROM break_glass_grant g
-                             WHERE g.record_type = 'person' AND g.record_id = p.id
-                               AND g.user_id = ${actorId} AND g.expires_at > now())`.as('break_glass_until'),
-        ])
-        // One array parameter whatever the count, so the statement is prepared once for every list.
-        .where('p.id', '=', typeof ids === 'string' ? ids : sql<string>`ANY(${[...ids]}::uuid[])`)
-        .where('p.merged_into_id', 'is', null)
-        .execute()
+      const variant = `${typeof ids === 'string' ? 'one' : 'many'}${options.details === true ? '+details' : ''}`
+      const { rows } = await db.executeQuery(
+        peopleWithFacts(variant, actorId, typeof ids === 'string' ? ids : [...ids]),
+      )
       for (const row of rows) {
         const breakGlassUntil = row.break_glass_until === null ? null : new Date(row.break_glass_until)
         found.set(row.id, {

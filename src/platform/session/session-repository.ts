@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Executor } from '../../db/database.ts'
+import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
 import { liveUsers, toCurrentUser, type CurrentUser } from '../auth/user-repository.ts'
 
 export interface StoredSession {
@@ -11,29 +11,34 @@ export interface StoredSession {
 }
 
 /** The `session` table. Ids here are always the SHA-256 of the id in the cookie, never the id itself. */
+/** A live session with its live user (see findLive): compiled once, run with the session and idle limit as values. */
+const liveSession = compiledQueries((_variant: string, idHash: string, idleSeconds: number) =>
+  queryBuilder
+    .selectFrom('session as s')
+    .leftJoin(liveUsers(queryBuilder).as('lu'), 'lu.id', 's.user_id')
+    .select([
+      's.user_id',
+      's.data',
+      's.last_seen_at',
+      'lu.id',
+      'lu.partnership_id',
+      'lu.agency_id',
+      'lu.team_id',
+      'lu.display_name',
+      'lu.roles',
+    ])
+    .where('s.id', '=', idHash)
+    .where('s.expires_at', '>', sql<Date>`now()`)
+    .where('s.last_seen_at', '>', sql<Date>`now() - make_interval(secs => ${idleSeconds})`),
+)
+
 export function sessionRepository() {
   return {
     /** The session if it has neither passed its absolute expiry nor been idle longer than `idleMs`. */
     async findLive(db: Executor, idHash: string, idleMs: number): Promise<StoredSession | undefined> {
       // The user comes in the same statement (every signed-in request needs both: one round trip, not two).
-      const row = await db
-        .selectFrom('session as s')
-        .leftJoin(liveUsers(db).as('lu'), 'lu.id', 's.user_id')
-        .select([
-          's.user_id',
-          's.data',
-          's.last_seen_at',
-          'lu.id',
-          'lu.partnership_id',
-          'lu.agency_id',
-          'lu.team_id',
-          'lu.display_name',
-          'lu.roles',
-        ])
-        .where('s.id', '=', idHash)
-        .where('s.expires_at', '>', sql<Date>`now()`)
-        .where('s.last_seen_at', '>', sql<Date>`now() - make_interval(secs => ${idleMs / 1000})`)
-        .executeTakeFirst()
+      const { rows } = await db.executeQuery(liveSession('session', idHash, idleMs / 1000))
+      const row = rows[0]
       if (row === undefined) return undefined
       const { id, partnership_id, agency_id, display_name } = row
       const user =
