@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { createHash } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import {
@@ -12,11 +11,9 @@ import {
   PostgresQueryCompiler,
   sql,
   type Compilable,
-  type DatabaseConnection,
   type Driver,
   type PostgresDialectConfig,
   type Transaction,
-  type TransactionSettings,
 } from 'kysely'
 import pg from 'pg'
 import type { Logger } from '../platform/logger.ts'
@@ -120,7 +117,10 @@ export function compiledQueries<V extends readonly unknown[], O>(
     const slots = values.map((_, i) => new Slot(i)) as unknown as V
     const compiled = build(variant, ...slots).compile()
     const real = build(variant, ...values).compile()
-    if (compiled.sql !== real.sql || !isDeepStrictEqual(fillSlots(compiled.parameters, values), real.parameters)) {
+    if (
+      compiled.sql !== real.sql ||
+      !isDeepStrictEqual(fillSlots(compiled.parameters, values), real.parameters)
+    ) {
       throw new Error(`compiledQueries: variant "${variant}" changes shape with its values`)
     }
     templates.set(variant, compiled)
@@ -150,72 +150,57 @@ class PreparingClient extends pg.Client {
   }
 }
 
-/** The context a transaction about to begin should carry; taken once, by that transaction's BEGIN. */
-interface PendingContext {
-  statement: string
-  taken: boolean
-  /** The connection whose BEGIN took it: only that connection's COMMIT carries `atCommit`. */
-  connection?: DatabaseConnection
+/** What withTransaction keeps for a transaction it runs: statements to send with its COMMIT. */
+interface OpenTransaction {
   /** Statements to run just before COMMIT, in the same message (see deferUntilCommit). */
   atCommit: string[]
 }
-const pendingContext = new AsyncLocalStorage<PendingContext>()
-const pendingByTransaction = new WeakMap<Transaction<DB>, PendingContext>()
+const openTransactions = new WeakMap<Transaction<DB>, OpenTransaction>()
 
 /**
  * Queues `statement` (complete SQL, values already escaped as literals) to run in `trx` just before its COMMIT,
  * sent in the same message: the transaction's last write costs no round trip of its own. True when queued; false
- * when `trx` was not begun by withTransaction with its context in one message, and the caller must run it itself.
- * If the statement fails, the transaction fails with it (nothing commits).
+ * when `trx` was not begun by withTransaction, and the caller must run it itself. If the statement fails, the
+ * transaction fails with it (nothing commits).
  */
 export function deferUntilCommit(trx: Transaction<DB>, statement: string): boolean {
-  const pending = pendingByTransaction.get(trx)
-  if (pending?.connection === undefined) return false
-  pending.atCommit.push(statement)
+  const open = openTransactions.get(trx)
+  if (open === undefined) return false
+  open.atCommit.push(statement)
   return true
 }
 
 /**
- * Begins a transaction started by withTransaction and sets its context in the same message ("BEGIN; SELECT
- * set_config(...)"), one round trip instead of two on every request. Only UUID-shaped values are written as
- * literals (see contextStatement); anything else goes the parameterised way. A transaction begun inside another's
- * callback (a separate one) finds the context already taken and begins without it, as before.
+ * The driver of withTransaction's transactions: Kysely calls it to begin and commit, but withTransaction sends
+ * those itself, BEGIN with the context ("BEGIN; SELECT set_config(...)") and COMMIT with the statements deferred
+ * to it, one message each instead of two or three. Rollback stays Kysely's (ROLLBACK on any error).
  */
-class ContextDriver extends PostgresDriver {
-  override async beginTransaction(
-    connection: DatabaseConnection,
-    settings: TransactionSettings,
-  ): Promise<void> {
-    const pending = pendingContext.getStore()
-    if (pending === undefined || pending.taken || settings.isolationLevel || settings.accessMode) {
-      return super.beginTransaction(connection, settings)
-    }
-    pending.taken = true
-    pending.connection = connection
-    await connection.executeQuery(CompiledQuery.raw(pending.statement))
-  }
-
-  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    const pending = pendingContext.getStore()
-    if (pending?.connection !== connection || pending.atCommit.length === 0) {
-      return super.commitTransaction(connection)
-    }
-    // If any queued statement fails, PostgreSQL skips the rest of the message, COMMIT included; the error
-    // reaches the caller and Kysely rolls back. A transaction already aborted fails on the first statement.
-    const statements = pending.atCommit.splice(0)
-    await connection.executeQuery(CompiledQuery.raw(`${statements.join(';\n')};\nCOMMIT`))
-  }
+class SelfManagedTransactionsDriver extends PostgresDriver {
+  override async beginTransaction(): Promise<void> {}
+  override async commitTransaction(): Promise<void> {}
 }
 
-class ContextDialect extends PostgresDialect {
+class SelfManagedTransactionsDialect extends PostgresDialect {
   readonly #settings: PostgresDialectConfig
   constructor(settings: PostgresDialectConfig) {
     super(settings)
     this.#settings = settings
   }
   override createDriver(): Driver {
-    return new ContextDriver(this.#settings)
+    return new SelfManagedTransactionsDriver(this.#settings)
   }
+}
+
+/** Per database, the Kysely instance (on the same pool) whose transactions withTransaction begins and commits. */
+const selfManaged = new WeakMap<Kysely<DB>, Kysely<DB>>()
+
+function transactionsOf(database: Database): Kysely<DB> {
+  let db = selfManaged.get(database.db)
+  if (db === undefined) {
+    db = new Kysely<DB>({ dialect: new SelfManagedTransactionsDialect({ pool: database.pool }) })
+    selfManaged.set(database.db, db)
+  }
+  return db
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -245,7 +230,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   // An idle connection dropped by the server (restart, failover) must not crash the process: the pool
   // discards it and opens a new one when the server is back.
   pool.on('error', (error) => options.logger?.warn({ err: error }, 'database connection lost'))
-  const db = new Kysely<DB>({ dialect: new ContextDialect({ pool }) })
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   let closed = false
   return {
     pool,
@@ -274,6 +259,9 @@ export interface TransactionContext {
 /**
  * Runs `fn` in one transaction on one connection with the context set by set_config(..., true), which lasts
  * only until the transaction ends, so a pooled connection never carries one request's context into another.
+ * BEGIN and the context go in one message (values inlined only when UUID-shaped, see contextStatement), and
+ * COMMIT with any statements deferred to it (deferUntilCommit). Each call sends its own BEGIN, so a transaction
+ * begun inside another's callback is separate and carries only its own context.
  */
 export async function withTransaction<T>(
   database: Database,
@@ -281,23 +269,28 @@ export async function withTransaction<T>(
   fn: (trx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
   const statement = contextStatement(context)
-  if (statement !== undefined) {
-    const pending: PendingContext = { statement, taken: false, atCommit: [] }
-    return pendingContext.run(pending, () =>
-      database.db.transaction().execute(async (trx) => {
-        if (!pending.taken) throw new Error('the transaction began without its context')
-        pendingByTransaction.set(trx, pending)
-        return fn(trx)
-      }),
-    )
-  }
-  return database.db.transaction().execute(async (trx) => {
-    await sql`SELECT set_config('app.actor_id', ${context.actorId ?? ''}, true),
-                     set_config('app.partnership_id', ${context.partnershipId ?? ''}, true)${sql.raw(
-                       planSetting(context),
-                     )}`.execute(trx)
-    return fn(trx)
-  })
+  return transactionsOf(database)
+    .transaction()
+    .execute(async (trx) => {
+      if (statement !== undefined) {
+        await trx.executeQuery(CompiledQuery.raw(statement))
+      } else {
+        await trx.executeQuery(CompiledQuery.raw('BEGIN'))
+        await sql`SELECT set_config('app.actor_id', ${context.actorId ?? ''}, true),
+                         set_config('app.partnership_id', ${context.partnershipId ?? ''}, true)${sql.raw(
+                           planSetting(context),
+                         )}`.execute(trx)
+      }
+      const open: OpenTransaction = { atCommit: [] }
+      openTransactions.set(trx, open)
+      const result = await fn(trx)
+      // If a deferred statement fails, PostgreSQL skips the rest of the message, COMMIT included; the error
+      // reaches Kysely, which rolls back.
+      const statements = open.atCommit.splice(0)
+      openTransactions.delete(trx)
+      await trx.executeQuery(CompiledQuery.raw([...statements, 'COMMIT'].join(';\n')))
+      return result
+    })
 }
 
 /** Bounded database ping for health checks. */

@@ -130,11 +130,21 @@ describe('audit trail', () => {
       }),
       /check constraint/,
     )
-    // Outside a transaction begun with its context in one message (a non-UUID context), it inserts at once.
+    // A context that is not UUID-shaped is set the parameterised way; the row still goes with the COMMIT.
     await withTransaction(database, { actorId: 'not-a-uuid' }, async (trx) => {
       await writer.writeAtCommit(trx, [event(6)])
       const { rows: now } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM audit_event`.execute(trx)
-      assert.equal(now[0]?.n, '3')
+      assert.equal(now[0]?.n, '2')
+    })
+    const { rows: after } = await database.pool.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM audit_event',
+    )
+    assert.equal(after[0]?.n, '3')
+    // Outside withTransaction (a transaction of its own), it inserts at once.
+    await database.db.transaction().execute(async (trx) => {
+      await writer.writeAtCommit(trx, [event(9)])
+      const { rows: now } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM audit_event`.execute(trx)
+      assert.equal(now[0]?.n, '4')
     })
     // A separate transaction begun inside the callback commits without the outer one's queued rows.
     const other = createDatabase(database.pool.options.connectionString ?? '', { poolSize: 1 })
@@ -152,7 +162,7 @@ describe('audit trail', () => {
     )
     assert.deepEqual(
       all.map((r) => r.request_id),
-      ['req-1', 'req-2', 'req-6', 'req-8', 'req-7'],
+      ['req-1', 'req-2', 'req-6', 'req-9', 'req-8', 'req-7'],
     )
     await sealPending(database)
     const report = await verifyAudit(database.db)
