@@ -6,6 +6,8 @@ export function connectionUrl(parts: {
   port: number
   database: string
   host?: string
+  /** A folder holding the server's Unix-domain socket: connect through it rather than TCP (`?host=`). */
+  socketDir?: string
 }): string {
   const url = new URL('postgres://localhost')
   url.hostname = parts.host ?? '127.0.0.1'
@@ -13,6 +15,7 @@ export function connectionUrl(parts: {
   url.username = encodeURIComponent(parts.user)
   url.password = encodeURIComponent(parts.password)
   url.pathname = `/${encodeURIComponent(parts.database)}`
+  if (parts.socketDir !== undefined) url.searchParams.set('host', parts.socketDir)
   return url.toString()
 }
 
