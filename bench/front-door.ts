@@ -1,7 +1,8 @@
 /**
  * Bench `front-door`: the front door's queue page (GET /front-door) at 20 concurrent signed-in front-door users,
- * on a partnership holding some thousands of referrals (most decided, a couple of thousand open, half of those
- * overdue), seeded with bulk SQL. Issue 5 "done when": p95 ≤ 100 ms. p95 is computed from every response.
+ * on the county demo seed (about 40,000 people) with some thousands of referrals (most decided, a couple of
+ * thousand open, half of those overdue), seeded with bulk SQL. Issue 5 "done when": p95 ≤ 100 ms. p95 is computed
+ * from every response.
  *
  *   npm run bench -- front-door
  */
@@ -101,7 +102,9 @@ export async function frontDoorBenchRows(seconds: number): Promise<FrontDoorRow[
   })
   const runtime = await openRuntime(config, createLogger('silent'))
   const { services: built } = runtime
-  await built.demo.seed()
+  // Issue 5 measures the queue on the county seed (about 40,000 people), with the referrals added below.
+  const county = await built.demo.seedScale('county', undefined, { ownerUrl: runtime.target.ownerUrl })
+  console.log(`seeded the county in ${county.seconds.toFixed(1)} s: ${String(county.people)} people`)
   const app = await buildApp({ config, services: built })
   try {
     const team = await seedReferrals(runtime.target.ownerUrl)
