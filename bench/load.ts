@@ -97,14 +97,22 @@ export async function loadWithSessions(options: {
   }
 }
 
-/** The machine's busy CPU time in ms from /proc/stat (every CPU; idle and I/O wait left out). */
-function machineBusyMs(): number | undefined {
-  let stat: string
+/**
+ * A /proc file, or undefined off Linux. Read synchronously: an asynchronous read runs on a libuv pool thread, and
+ * /proc/thread-self would be that thread.
+ */
+function readProc(file: string): string | undefined {
   try {
-    stat = readFileSync('/proc/stat', 'utf8')
+    return readFileSync(file, 'utf8')
   } catch {
     return undefined
   }
+}
+
+/** The machine's busy CPU time in ms from /proc/stat (every CPU; idle and I/O wait left out). */
+function machineBusyMs(): number | undefined {
+  const stat = readProc('/proc/stat')
+  if (stat === undefined) return undefined
   // cpu  user nice system idle iowait irq softirq steal ...
   const ticks = (stat.split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number)
   const busy = ticks.slice(0, 8).reduce((sum, t, i) => (i === 3 || i === 4 ? sum : sum + t), 0)
@@ -113,13 +121,8 @@ function machineBusyMs(): number | undefined {
 
 /** This thread's user + system CPU time in ms from /proc (clock ticks of 10 ms), or undefined off Linux. */
 function mainThreadCpuMs(): number | undefined {
-  // Read synchronously: an asynchronous read runs on a libuv pool thread, and thread-self would be that thread.
-  let stat: string
-  try {
-    stat = readFileSync('/proc/thread-self/stat', 'utf8')
-  } catch {
-    return undefined
-  }
+  const stat = readProc('/proc/thread-self/stat')
+  if (stat === undefined) return undefined
   // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is the
   // 14th field of the line, stime the 15th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
+import { describe, it, type TestContext } from 'node:test'
 import { sql } from 'kysely'
 import { createTestDatabase } from '../../test/helpers/database.ts'
 import { createPartnership } from '../../test/factories/partnership-factory.ts'
 import { createPerson } from '../../test/factories/person-factory.ts'
 import { compiledQueries, createDatabase, fixedQueries, queryBuilder, withTransaction } from './database.ts'
+
+/** One connection (so statements prepared on it can be inspected) and two partnerships with a child each. */
+async function twoPartnerships(t: TestContext) {
+  const { appUrl } = await createTestDatabase(t)
+  const single = createDatabase(appUrl, { poolSize: 1 })
+  t.after(() => single.close())
+  const north = await createPartnership(single, {}, 1)
+  const south = await createPartnership(single, {}, 1)
+  const northChild = await createPerson(single, north.id)
+  const southChild = await createPerson(single, south.id)
+  return { single, north, south, northChild, southChild }
+}
 
 describe('database access', () => {
   it('the app connects as a runtime role that is neither superuser nor able to bypass row-level security', async (t) => {
@@ -123,13 +135,7 @@ describe('database access', () => {
   })
 
   it('a prepared statement on a generic plan still sees only the current partnership (row-level security)', async (t) => {
-    const { appUrl } = await createTestDatabase(t)
-    const single = createDatabase(appUrl, { poolSize: 1 })
-    t.after(() => single.close())
-    const north = await createPartnership(single, {}, 1)
-    const south = await createPartnership(single, {}, 1)
-    const northChild = await createPerson(single, north.id)
-    const southChild = await createPerson(single, south.id)
+    const { single, north, south, northChild, southChild } = await twoPartnerships(t)
     const visible = (partnershipId: string) =>
       withTransaction(single, { partnershipId }, async (trx) =>
         (
@@ -154,13 +160,7 @@ describe('database access', () => {
   })
 
   it('a fixed query is compiled once, prepared once per connection, and still sees only the current partnership', async (t) => {
-    const { appUrl } = await createTestDatabase(t)
-    const single = createDatabase(appUrl, { poolSize: 1 })
-    t.after(() => single.close())
-    const north = await createPartnership(single, {}, 1)
-    const south = await createPartnership(single, {}, 1)
-    const northChild = await createPerson(single, north.id)
-    const southChild = await createPerson(single, south.id)
+    const { single, north, south, northChild, southChild } = await twoPartnerships(t)
     let builds = 0
     const children = fixedQueries((key) => {
       builds++
@@ -194,13 +194,7 @@ describe('database access', () => {
   })
 
   it('genericPlans runs prepared statements on generic plans for that transaction only', async (t) => {
-    const { appUrl } = await createTestDatabase(t)
-    const single = createDatabase(appUrl, { poolSize: 1 })
-    t.after(() => single.close())
-    const north = await createPartnership(single, {}, 1)
-    const south = await createPartnership(single, {}, 1)
-    const northChild = await createPerson(single, north.id)
-    const southChild = await createPerson(single, south.id)
+    const { single, north, south, northChild, southChild } = await twoPartnerships(t)
     const lookUp = (partnershipId: string, genericPlans: boolean) =>
       withTransaction(single, { partnershipId, genericPlans }, async (trx) => {
         const { rows } = await sql<{

@@ -53,10 +53,10 @@ function statementName(text: string): string | undefined {
   return name
 }
 
-/** Statement texts without parameters that fixedQueries compiled: prepared too (see PreparingClient). */
+/** Statement texts without parameters that compiledQueries compiled: prepared too (see PreparingClient). */
 const fixedTexts = new Set<string>()
 
-/** Builds queries without running them (no connection): for fixedQueries. */
+/** Builds queries without running them (no connection): for compiledQueries and fixedQueries. */
 export const queryBuilder = new Kysely<DB>({
   dialect: {
     createAdapter: () => new PostgresAdapter(),
@@ -65,32 +65,6 @@ export const queryBuilder = new Kysely<DB>({
     createQueryCompiler: () => new PostgresQueryCompiler(),
   },
 })
-
-/**
- * Hot queries of fixed text: values written as literals (so the plan sees them: a partial index's statuses, a page
- * size) and the partnership left to row-level security, so there are no parameters. Each variant (`key`: an
- * offset, say) is compiled by Kysely once, and prepared by PostgreSQL once per connection, instead of compiled,
- * parsed and planned on every request (bench: front-door). Run the result with `db.executeQuery(...)`. At most
- * `max` variants are kept; any beyond are compiled each time and run unprepared.
- */
-export function fixedQueries<O>(
-  build: (key: string) => Compilable<O>,
-  max = 100,
-): (key: string) => CompiledQuery<O> {
-  const compiled = new Map<string, CompiledQuery<O>>()
-  return (key) => {
-    const known = compiled.get(key)
-    if (known !== undefined) return known
-    const query = build(key).compile()
-    if (query.parameters.length > 0)
-      throw new Error('a fixed query has its values as literals, not parameters')
-    if (compiled.size < max) {
-      compiled.set(key, query)
-      fixedTexts.add(query.sql)
-    }
-    return query
-  }
-}
 
 /** A stand-in for the index-th value while compiledQueries compiles a variant's template. */
 class Slot {
@@ -101,30 +75,59 @@ const fillSlots = (parameters: readonly unknown[], values: readonly unknown[]) =
   parameters.map((p) => (p instanceof Slot ? values[p.index] : p))
 
 /**
- * Hot parameterised queries compiled by Kysely once per variant (`variant` names the query's shape: one id or
- * many, with or without details) instead of on every call; the values change, the SQL text does not. `build`
+ * Hot queries compiled by Kysely once per variant (`variant` names the query's shape: one id or many, with or
+ * without details, a page's offset) instead of on every call; the values change, the SQL text does not. `build`
  * gets stand-ins for `values` and must use them only as values (compared, passed to a function), never to decide
  * the query's shape: the first call of each variant checks that by compiling with the real values too, and throws
- * if the two differ. Run the result with `db.executeQuery(...)`.
+ * if the two differ. A variant without parameters is also prepared by PostgreSQL once per connection (see
+ * PreparingClient). At most `max` variants are kept; any beyond are compiled on each call and, without
+ * parameters, run unprepared. Run the result with `db.executeQuery(...)`.
  */
 export function compiledQueries<V extends readonly unknown[], O>(
   build: (variant: string, ...values: V) => Compilable<O>,
+  max = 100,
 ): (variant: string, ...values: V) => CompiledQuery<O> {
   const templates = new Map<string, CompiledQuery<O>>()
   return (variant, ...values) => {
     const template = templates.get(variant)
-    if (template !== undefined) return { ...template, parameters: fillSlots(template.parameters, values) }
+    if (template !== undefined) {
+      return values.length === 0
+        ? template
+        : { ...template, parameters: fillSlots(template.parameters, values) }
+    }
     const slots = values.map((_, i) => new Slot(i)) as unknown as V
     const compiled = build(variant, ...slots).compile()
-    const real = build(variant, ...values).compile()
+    const real = values.length === 0 ? compiled : build(variant, ...values).compile()
     if (
       compiled.sql !== real.sql ||
       !isDeepStrictEqual(fillSlots(compiled.parameters, values), real.parameters)
     ) {
       throw new Error(`compiledQueries: variant "${variant}" changes shape with its values`)
     }
-    templates.set(variant, compiled)
+    if (templates.size < max) {
+      templates.set(variant, compiled)
+      if (compiled.parameters.length === 0) fixedTexts.add(compiled.sql)
+    }
     return real
+  }
+}
+
+/**
+ * Hot queries of fixed text: values written as literals (so the plan sees them: a partial index's statuses, a page
+ * size) and the partnership left to row-level security, so there are no parameters. compiledQueries without
+ * values: each variant (`key`: an offset, say) is compiled once and prepared once per connection, instead of
+ * compiled, parsed and planned on every request (bench: front-door).
+ */
+export function fixedQueries<O>(
+  build: (key: string) => Compilable<O>,
+  max = 100,
+): (key: string) => CompiledQuery<O> {
+  const compiled = compiledQueries(build, max)
+  return (key) => {
+    const query = compiled(key)
+    if (query.parameters.length > 0)
+      throw new Error('a fixed query has its values as literals, not parameters')
+    return query
   }
 }
 
@@ -134,7 +137,7 @@ export function compiledQueries<V extends readonly unknown[], O>(
  * record with its policy facts: six tables and three subqueries) skip parsing and, once PostgreSQL settles on a
  * generic plan, planning, which cost more than executing them (bench: auth). Row-level security is unaffected:
  * its settings are read when the plan runs, and PostgreSQL re-plans a statement when the schema under it changes.
- * Statements without parameters are prepared only when fixedQueries made them: other raw statements vary (inlined
+ * Statements without parameters are prepared only when compiledQueries made them: other raw statements vary (inlined
  * values) or hold several commands, which a prepared statement cannot.
  */
 class PreparingClient extends pg.Client {

@@ -289,32 +289,17 @@ export async function startEmbedded(
   }
   await fs.writeFile(paths.ownerPid, `${process.pid}\n`)
 
-  const ownerAdminUrl = connectionUrl({
-    user: OWNER_ROLE,
-    password: credentials.ownerPassword,
-    port,
-    database: 'postgres',
-    ...(socketDir === undefined ? {} : { socketDir }),
-  })
+  // Through the socket when there is one (see socketFolder).
+  const urlOf = (user: string, password: string, database: string) =>
+    connectionUrl({ user, password, port, database, ...(socketDir === undefined ? {} : { socketDir }) })
+  const ownerAdminUrl = urlOf(OWNER_ROLE, credentials.ownerPassword, 'postgres')
   await createDatabaseIfMissing(ownerAdminUrl, EMBEDDED_DATABASE)
 
   let stopped = false
   return {
     port,
-    ownerUrl: connectionUrl({
-      user: OWNER_ROLE,
-      password: credentials.ownerPassword,
-      port,
-      database: EMBEDDED_DATABASE,
-      ...(socketDir === undefined ? {} : { socketDir }),
-    }),
-    appUrl: connectionUrl({
-      user: APP_ROLE,
-      password: credentials.appPassword,
-      port,
-      database: EMBEDDED_DATABASE,
-      ...(socketDir === undefined ? {} : { socketDir }),
-    }),
+    ownerUrl: urlOf(OWNER_ROLE, credentials.ownerPassword, EMBEDDED_DATABASE),
+    appUrl: urlOf(APP_ROLE, credentials.appPassword, EMBEDDED_DATABASE),
     async stop() {
       if (stopped) return
       stopped = true

@@ -220,6 +220,39 @@ const peopleWithFacts = compiledQueries((variant: string, actorId: string, ids: 
     .where('p.merged_into_id', 'is', null),
 )
 
+/** One person (`ids` a string: `p.id = $n`) or several, with facts, keyed by id (see findManyWithFacts). */
+async function withFacts(
+  db: Executor,
+  ids: string | readonly string[],
+  actorId: string,
+  details: boolean,
+): Promise<Map<string, PersonWithFacts>> {
+  const found = new Map<string, PersonWithFacts>()
+  if (ids.length === 0) return found
+  const variant = `${typeof ids === 'string' ? 'one' : 'many'}${details ? '+details' : ''}`
+  const { rows } = await db.executeQuery(peopleWithFacts(variant, actorId, ids))
+  for (const row of rows) {
+    const breakGlassUntil = row.break_glass_until === null ? null : new Date(row.break_glass_until)
+    found.set(row.id, {
+      person: toRow(row),
+      breakGlassUntil,
+      ...(row.aliases === null || row.statuses === null
+        ? {}
+        : { details: { aliases: row.aliases, statuses: row.statuses } }),
+      facts: {
+        kind: 'person',
+        partnershipId: row.partnership_id,
+        allocatedWorkerId: row.allocated_worker_id,
+        allocatedTeamId: row.allocated_team_id,
+        involvedAgencyIds: row.involved_agency_ids,
+        currentMaceMemberIds: row.actor_on_current_agenda ? [actorId] : [],
+        breakGlassUserIds: breakGlassUntil === null ? [] : [actorId],
+      },
+    })
+  }
+  return found
+}
+
 export function personRepository() {
   return {
     /**
@@ -238,7 +271,7 @@ export function personRepository() {
       // `p.id = $n`, not `= ANY($n)`: PostgreSQL estimates ten rows for an array parameter, so it never trusts
       // the generic plan and re-plans this statement (a dozen relations) on every call; for one id it settles on
       // the generic plan (bench people: 2.0 → 0.3 ms of database CPU per call).
-      return (await this.findManyWithFacts(db, id, actorId, options)).get(id)
+      return (await withFacts(db, id, actorId, options.details === true)).get(id)
     },
 
     /**
@@ -247,36 +280,11 @@ export function personRepository() {
      */
     async findManyWithFacts(
       db: Executor,
-      ids: readonly string[] | string,
+      ids: readonly string[],
       actorId: string,
       options: { details?: boolean } = {},
     ): Promise<Map<string, PersonWithFacts>> {
-      const found = new Map<string, PersonWithFacts>()
-      if (ids.length === 0) return found
-      const variant = `${typeof ids === 'string' ? 'one' : 'many'}${options.details === true ? '+details' : ''}`
-      const { rows } = await db.executeQuery(
-        peopleWithFacts(variant, actorId, typeof ids === 'string' ? ids : [...ids]),
-      )
-      for (const row of rows) {
-        const breakGlassUntil = row.break_glass_until === null ? null : new Date(row.break_glass_until)
-        found.set(row.id, {
-          person: toRow(row),
-          breakGlassUntil,
-          ...(row.aliases === null || row.statuses === null
-            ? {}
-            : { details: { aliases: row.aliases, statuses: row.statuses } }),
-          facts: {
-            kind: 'person',
-            partnershipId: row.partnership_id,
-            allocatedWorkerId: row.allocated_worker_id,
-            allocatedTeamId: row.allocated_team_id,
-            involvedAgencyIds: row.involved_agency_ids,
-            currentMaceMemberIds: row.actor_on_current_agenda ? [actorId] : [],
-            breakGlassUserIds: breakGlassUntil === null ? [] : [actorId],
-          },
-        })
-      }
-      return found
+      return withFacts(db, [...ids], actorId, options.details === true)
     },
 
     /**
