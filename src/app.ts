@@ -27,14 +27,13 @@ import { linkRoutes } from './features/links/link-routes.ts'
 import { breakGlassReviewRoutes } from './features/break-glass-review/break-glass-review-routes.ts'
 import { chronologyRoutes } from './features/chronology/chronology-routes.ts'
 import { concernRoutes } from './features/concerns/concern-routes.ts'
-import { setUpRouteGuard } from './platform/access/route-guard.ts'
-import { setUpApiAuth } from './platform/tokens/api-auth.ts'
-import { setUpCurrentUser } from './platform/auth/auth-plugin.ts'
 import { setUpErrorHandling } from './platform/error-handler.ts'
 import { loggerOptions, type Logger } from './platform/logger.ts'
-import { setUpOpenApi } from './platform/openapi.ts'
+import { openApiRoutes, setUpOpenApi } from './platform/openapi.ts'
+import { setUpRateLimits } from './platform/rate-limits.ts'
 import { setUpRouteAccess, type RegisteredRoute } from './platform/route-access.ts'
-import { setUpSessions } from './platform/session/session-plugin.ts'
+import { setUpCookies } from './platform/session/session-plugin.ts'
+import { registerSurfaces, type FeatureRoutes } from './platform/surfaces.ts'
 import { setUpAssets, setUpViews } from './platform/views.ts'
 import { setUpWebSecurity } from './platform/web-security.ts'
 import type { Services } from './services.ts'
@@ -44,6 +43,8 @@ export interface AppDeps {
   services: Services
   /** A logger to use instead of one built from config (tests capture logs with it). */
   logger?: Logger
+  /** More routes on the surfaces (tests add routes that fail in ways no real route does). */
+  extraRoutes?: readonly FeatureRoutes[]
 }
 
 declare module 'fastify' {
@@ -83,37 +84,39 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await setUpOpenApi(app)
   await setUpViews(app, config)
   await setUpAssets(app)
-  // After the views (whose onRequest hook starts reply.locals): sessions, CSRF, then the signed-in user.
-  await setUpSessions(app, config, services.sessions)
-  setUpCurrentUser(app, services.auth)
-  setUpRouteGuard(app, services)
-  setUpApiAuth(app, services)
+  await setUpCookies(app, config)
+  await setUpRateLimits(app)
   setUpErrorHandling(app, config.bodyLimitBytes)
 
-  await app.register(healthRoutes(services))
-  await app.register(startRoutes(services))
-  await app.register(serviceRoutes(services))
-  await app.register(meRoutes(services))
-  await app.register(signInRoutes(services, config))
-  await app.register(accountRoutes(services))
-  await app.register(auditRoutes(services))
-  await app.register(adminUserRoutes(services))
-  await app.register(adminAgencyRoutes(services))
-  await app.register(adminTokenRoutes(services))
-  await app.register(accountSetUpRoutes(services))
-  await app.register(personRoutes(services))
-  await app.register(searchRoutes(services))
-  await app.register(duplicateRoutes(services))
-  await app.register(locationRoutes(services))
-  await app.register(objectRoutes(services))
-  await app.register(flagRoutes(services))
-  await app.register(personEditRoutes(services))
-  await app.register(linkRoutes(services))
-  await app.register(breakGlassReviewRoutes(services))
-  await app.register(chronologyRoutes(services))
-  await app.register(referralRoutes(services))
-  await app.register(notificationRoutes(services))
-  await app.register(concernRoutes(services))
+  // Each surface (pages, API, probes) is its own plugin with its own guards and error format.
+  await registerSurfaces(app, config, services, [
+    healthRoutes(services),
+    openApiRoutes(app),
+    startRoutes(services),
+    serviceRoutes(services),
+    meRoutes(services),
+    signInRoutes(services, config),
+    accountRoutes(services),
+    auditRoutes(services),
+    adminUserRoutes(services),
+    adminAgencyRoutes(services),
+    adminTokenRoutes(services),
+    accountSetUpRoutes(services),
+    personRoutes(services),
+    searchRoutes(services),
+    duplicateRoutes(services),
+    locationRoutes(services),
+    objectRoutes(services),
+    flagRoutes(services),
+    personEditRoutes(services),
+    linkRoutes(services),
+    breakGlassReviewRoutes(services),
+    chronologyRoutes(services),
+    referralRoutes(services),
+    notificationRoutes(services),
+    concernRoutes(services),
+    ...(deps.extraRoutes ?? []),
+  ])
 
   return app
 }

@@ -13,6 +13,7 @@ import { accountSetUpRepository } from './features/account-set-up/account-set-up
 import { accountSetUpService } from './features/account-set-up/account-set-up-service.ts'
 import { auditTrailService } from './features/audit/audit-trail-service.ts'
 import { accessService } from './platform/access/access-service.ts'
+import { recordAccess } from './platform/access/record-access.ts'
 import { auditRepository, auditWriter } from './platform/audit/audit-writer.ts'
 import { authService } from './platform/auth/auth-service.ts'
 import { oidcClient } from './platform/auth/oidc-client.ts'
@@ -78,9 +79,17 @@ export function repositories() {
   }
 }
 
-export function services(config: Config, database: Database, options: { latestMigration: number }) {
+export interface ServicesOptions {
+  latestMigration: number
+  /** The clock of the front door's deadlines (tests move it across weekends and bank holidays). */
+  now?: () => Date
+}
+
+export function services(config: Config, database: Database, options: ServicesOptions) {
   const repos = repositories()
   const audit = auditWriter()
+  const access = recordAccess(database, audit)
+  const flags = flagService(database, repos.flags, repos.people, repos.locations, audit)
   const auth = authService(database, repos.users, repos.sessions, audit, {
     issuer: config.serviceName,
   })
@@ -109,13 +118,15 @@ export function services(config: Config, database: Database, options: { latestMi
     breakGlassReview: breakGlassReviewService(database, repos.breakGlass, audit),
     locations: locationService(database, repos.locations, audit),
     objects: objectService(database, repos.objects, audit),
-    flags: flagService(database, repos.flags, repos.people, repos.locations, audit),
+    flags,
     search: searchService(database, repos.search, audit),
     duplicates: duplicateService(database, repos.duplicates, audit),
     merges: mergeService(database, repos.merges, audit),
     chronology: chronologyService(database, repos.people, repos.chronology, audit),
     concerns: concernService(database, repos.concerns, repos.screening, audit),
-    referrals: referralService(database, repos.referrals, repos.flags, audit),
+    referrals: referralService(database, repos.referrals, flags, access, {
+      ...(options.now === undefined ? {} : { now: options.now }),
+    }),
     notifications: notificationService(database, repos.notifications, repos.referrals, audit),
     demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
   }

@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isDatabaseUnavailable } from '../db/errors.ts'
 import { AppError, PROBLEM_CONTENT_TYPE, ValidationError, type FieldError, type Problem } from './errors.ts'
-import { isApiPath } from './paths.ts'
 
 /**
  * The one place errors become responses. API callers get RFC 9457 problem+json; people get a GOV.UK page.
@@ -146,31 +145,63 @@ async function sendPage(
   }
 }
 
-export function setUpErrorHandling(app: FastifyInstance, bodyLimit: number): void {
-  app.setNotFoundHandler(async (request, reply) => {
-    const described: Described = {
-      status: 404,
-      title: 'Not found',
-      detail: 'The page or record was not found',
-      view: VIEWS.notFound,
-    }
-    return isApiPath(request.url)
-      ? sendProblem(request, reply, described)
-      : sendPage(request, reply, described)
-  })
+const NOT_FOUND: Described = {
+  status: 404,
+  title: 'Not found',
+  detail: 'The page or record was not found',
+  view: VIEWS.notFound,
+}
 
+/** Logs a refusal or a fault and sets the headers its status needs; the format is the caller's to choose. */
+function described(error: FastifyError, request: FastifyRequest, reply: FastifyReply, bodyLimit: number) {
+  const result = describe(error, bodyLimit)
+  if (result.status >= 500) {
+    request.log.error({ err: error, requestId: request.id }, 'request failed')
+    if (result.status === 503) reply.header('retry-after', '30')
+  } else {
+    request.log.info({ code: error.code, status: result.status }, 'request refused')
+  }
+  if (result.status === 401)
+    reply.header('www-authenticate', 'Bearer realm="openmace", error="invalid_token"')
+  return result
+}
+
+/** The API surface (and the health probes): problem+json for every error, and for unknown paths under it. */
+export function setUpApiErrors(
+  app: FastifyInstance,
+  bodyLimit: number,
+  options: { notFound: boolean } = { notFound: true },
+): void {
+  if (options.notFound) {
+    app.setNotFoundHandler(async (request, reply) => sendProblem(request, reply, NOT_FOUND))
+  }
+  app.setErrorHandler(async (error: FastifyError, request, reply) =>
+    sendProblem(request, reply, described(error, request, reply, bodyLimit)),
+  )
+}
+
+/** The pages surface: a GOV.UK error page for every error. */
+export function setUpPageErrors(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler(async (error: FastifyError, request, reply) =>
+    sendPage(request, reply, described(error, request, reply, bodyLimit)),
+  )
+}
+
+/**
+ * Outside the surfaces (a path that matches no route, an error before routing): no route says which format the
+ * caller wants, so the Accept header does: problem+json for a client that prefers JSON, a GOV.UK page otherwise.
+ */
+function wantsJson(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? ''
+  return /json/i.test(accept) && !/text\/html/i.test(accept)
+}
+
+export function setUpErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setNotFoundHandler(async (request, reply) =>
+    wantsJson(request) ? sendProblem(request, reply, NOT_FOUND) : sendPage(request, reply, NOT_FOUND),
+  )
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    const described = describe(error, bodyLimit)
-    if (described.status >= 500) {
-      request.log.error({ err: error, requestId: request.id }, 'request failed')
-      if (described.status === 503) reply.header('retry-after', '30')
-    } else {
-      request.log.info({ code: error.code, status: described.status }, 'request refused')
-    }
-    if (described.status === 401)
-      reply.header('www-authenticate', 'Bearer realm="openmace", error="invalid_token"')
-    return isApiPath(request.url)
-      ? sendProblem(request, reply, described)
-      : sendPage(request, reply, described)
+    const result = described(error, request, reply, bodyLimit)
+    return wantsJson(request) ? sendProblem(request, reply, result) : sendPage(request, reply, result)
   })
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { version } from '../version.ts'
 import { API_PREFIX, paths } from './paths.ts'
+import type { FeatureRoutes } from './surfaces.ts'
 
 export const ProblemSchema = Type.Object(
   {
@@ -79,12 +80,19 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
       return { schema: documented ? schema : { ...schema, hide: true }, url }
     },
   })
+}
 
-  app.get(
-    paths.api.openapi,
-    { config: { access: 'public' }, schema: { hide: true } },
-    async function openapiGet() {
-      return app.swagger()
+/** The OpenAPI document itself, on the API surface. */
+export function openApiRoutes(root: FastifyInstance): FeatureRoutes {
+  return {
+    api: async (app) => {
+      app.get(
+        paths.api.openapi.pattern,
+        { config: { access: 'public' }, schema: { hide: true } },
+        async function openapiGet() {
+          return root.swagger()
+        },
+      )
     },
-  )
+  }
 }

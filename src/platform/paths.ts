@@ -1,6 +1,57 @@
-/** Every URL of the service, defined once and used by routes, redirects, templates and tests. */
+/**
+ * Every URL of the service, defined once. A page or API path with parameters is an entry made by `path()` or
+ * `apiPath()`: call it to build a URL (`paths.people.show(id)`, in code and templates alike) and give its
+ * `pattern` to register the route (`app.get(paths.people.show.pattern, …)`), so a renamed URL cannot leave a
+ * dead link or a route behind. A path without parameters is a plain string, which is both.
+ *
+ * API entries build full URLs (`/api/v1/people/…`); their `pattern` is relative to the API surface, which is
+ * registered under API_PREFIX (src/platform/surfaces.ts).
+ */
 
 export const API_PREFIX = '/api/v1'
+
+/** One string argument per `:parameter` of the pattern, in order. */
+type Args<P extends string> = P extends `${string}:${string}/${infer Rest}`
+  ? [string, ...Args<Rest>]
+  : P extends `${string}:${string}`
+    ? [string]
+    : []
+
+export type PathEntry<P extends string = string> = ((...args: Args<P>) => string) & {
+  /** What the route registers (relative to its surface: the API's under API_PREFIX). */
+  readonly pattern: P
+}
+
+function entry<P extends string>(pattern: P, prefix: string): PathEntry<P> {
+  const parts = pattern.split(/(:[A-Za-z]+)/)
+  const build = (...args: string[]): string => {
+    let i = 0
+    return (
+      prefix +
+      parts
+        .map((part) => {
+          if (!part.startsWith(':')) return part
+          const value = args[i++]
+          if (value === undefined) throw new Error(`path ${pattern}: missing ${part}`)
+          return encodeURIComponent(value)
+        })
+        .join('')
+    )
+  }
+  return Object.assign(build as (...args: Args<P>) => string, { pattern })
+}
+
+/** A page path with parameters. */
+export function path<P extends `/${string}`>(pattern: P): PathEntry<P> {
+  return entry(pattern, '')
+}
+
+/** An API path, with or without parameters: builds `/api/v1…`; its pattern is relative to the API surface. */
+export function apiPath<P extends `/${string}`>(pattern: P): PathEntry<P> {
+  return entry(pattern, API_PREFIX)
+}
+
+const people = '/people'
 
 export const paths = {
   start: '/',
@@ -12,100 +63,95 @@ export const paths = {
   home: '/home',
   admin: {
     users: '/admin/users',
-    user: (id: string) => `/admin/users/${encodeURIComponent(id)}`,
-    userRoles: (id: string) => `/admin/users/${encodeURIComponent(id)}/roles`,
-    userDisable: (id: string) => `/admin/users/${encodeURIComponent(id)}/disable`,
     userNew: '/admin/users/new',
-    userDetails: (id: string) => `/admin/users/${encodeURIComponent(id)}/details`,
-    userEnable: (id: string) => `/admin/users/${encodeURIComponent(id)}/enable`,
-    userSetUpLink: (id: string) => `/admin/users/${encodeURIComponent(id)}/set-up-link`,
+    user: path('/admin/users/:id'),
+    userRoles: path('/admin/users/:id/roles'),
+    userDisable: path('/admin/users/:id/disable'),
+    userDetails: path('/admin/users/:id/details'),
+    userEnable: path('/admin/users/:id/enable'),
+    userSetUpLink: path('/admin/users/:id/set-up-link'),
     agencies: '/admin/agencies',
     agencyNew: '/admin/agencies/new',
-    agency: (id: string) => `/admin/agencies/${encodeURIComponent(id)}`,
-    agencyRename: (id: string) => `/admin/agencies/${encodeURIComponent(id)}/name`,
-    agencyDisable: (id: string) => `/admin/agencies/${encodeURIComponent(id)}/disable`,
-    agencyEnable: (id: string) => `/admin/agencies/${encodeURIComponent(id)}/enable`,
-    agencyTeams: (id: string) => `/admin/agencies/${encodeURIComponent(id)}/teams`,
+    agency: path('/admin/agencies/:id'),
+    agencyRename: path('/admin/agencies/:id/name'),
+    agencyDisable: path('/admin/agencies/:id/disable'),
+    agencyEnable: path('/admin/agencies/:id/enable'),
+    agencyTeams: path('/admin/agencies/:id/teams'),
     tokens: '/admin/tokens',
     tokenNew: '/admin/tokens/new',
-    tokenRevoke: (id: string) => `/admin/tokens/${encodeURIComponent(id)}/revoke`,
+    tokenRevoke: path('/admin/tokens/:id/revoke'),
   },
   audit: {
     trail: '/audit',
     export: '/audit/export.csv',
     breakGlass: '/audit/break-glass',
-    breakGlassReview: (id: string) => `/audit/break-glass/${encodeURIComponent(id)}`,
+    breakGlassReview: path('/audit/break-glass/:id'),
   },
   account: {
     show: '/account',
     securityCodeSetUp: '/account/security-code/set-up',
-    setUp: (token: string) => `/account/set-up/${encodeURIComponent(token)}`,
-    setUpRoute: '/account/set-up/:token',
+    setUp: path('/account/set-up/:token'),
   },
   people: {
-    list: '/people',
-    show: (id: string) => `/people/${encodeURIComponent(id)}`,
-    breakGlass: (id: string) => `/people/${encodeURIComponent(id)}/break-glass`,
-    views: (id: string) => `/people/${encodeURIComponent(id)}/views`,
-    duplicates: (id: string) => `/people/${encodeURIComponent(id)}/duplicates`,
-    merge: (id: string) => `/people/${encodeURIComponent(id)}/merge`,
-    merges: (id: string) => `/people/${encodeURIComponent(id)}/merges`,
-    unmerge: (id: string) => `/people/${encodeURIComponent(id)}/unmerge`,
-    new: '/people/new',
-    edit: (id: string) => `/people/${encodeURIComponent(id)}/edit`,
-    names: (id: string) => `/people/${encodeURIComponent(id)}/names`,
-    nameRemove: (id: string, aliasId: string) =>
-      `/people/${encodeURIComponent(id)}/names/${encodeURIComponent(aliasId)}/remove`,
-    statuses: (id: string) => `/people/${encodeURIComponent(id)}/statuses`,
-    statusEnd: (id: string, statusId: string) =>
-      `/people/${encodeURIComponent(id)}/statuses/${encodeURIComponent(statusId)}/end`,
-    chronology: (id: string) => `/people/${encodeURIComponent(id)}/chronology`,
+    list: people,
+    new: `${people}/new`,
+    show: path('/people/:id'),
+    breakGlass: path('/people/:id/break-glass'),
+    views: path('/people/:id/views'),
+    links: path('/people/:id/links'),
+    duplicates: path('/people/:id/duplicates'),
+    merge: path('/people/:id/merge'),
+    merges: path('/people/:id/merges'),
+    unmerge: path('/people/:id/unmerge'),
+    edit: path('/people/:id/edit'),
+    names: path('/people/:id/names'),
+    nameRemove: path('/people/:id/names/:aliasId/remove'),
+    statuses: path('/people/:id/statuses'),
+    statusEnd: path('/people/:id/statuses/:statusId/end'),
+    chronology: path('/people/:id/chronology'),
   },
   locations: {
-    root: '/locations',
     new: '/locations/new',
-    show: (id: string) => `/locations/${encodeURIComponent(id)}`,
-    edit: (id: string) => `/locations/${encodeURIComponent(id)}/edit`,
+    show: path('/locations/:id'),
+    edit: path('/locations/:id/edit'),
   },
   objects: {
-    root: '/objects',
     new: '/objects/new',
-    show: (id: string) => `/objects/${encodeURIComponent(id)}`,
-    edit: (id: string) => `/objects/${encodeURIComponent(id)}/edit`,
+    show: path('/objects/:id'),
+    edit: path('/objects/:id/edit'),
   },
   flags: {
-    root: '/flags',
-    newOnPerson: (id: string) => `/people/${encodeURIComponent(id)}/flags/new`,
-    newOnLocation: (id: string) => `/locations/${encodeURIComponent(id)}/flags/new`,
-    review: (id: string) => `/flags/${encodeURIComponent(id)}/review`,
-    remove: (id: string) => `/flags/${encodeURIComponent(id)}/remove`,
+    newOnPerson: path('/people/:id/flags/new'),
+    newOnLocation: path('/locations/:id/flags/new'),
+    review: path('/flags/:id/review'),
+    remove: path('/flags/:id/remove'),
   },
   tasks: '/tasks',
   links: {
-    show: (id: string) => `/links/${encodeURIComponent(id)}`,
-    end: (id: string) => `/links/${encodeURIComponent(id)}/end`,
-    newForPerson: (personId: string) => `/people/${encodeURIComponent(personId)}/links/new`,
+    show: path('/links/:id'),
+    end: path('/links/:id/end'),
+    newForPerson: path('/people/:id/links/new'),
   },
   search: { page: '/search' },
   concerns: {
     new: '/concerns/new',
-    show: (id: string) => `/concerns/${encodeURIComponent(id)}`,
-    details: (id: string) => `/concerns/${encodeURIComponent(id)}/details`,
-    check: (id: string) => `/concerns/${encodeURIComponent(id)}/check`,
-    danger: (id: string) => `/concerns/${encodeURIComponent(id)}/danger`,
+    show: path('/concerns/:id'),
+    details: path('/concerns/:id/details'),
+    check: path('/concerns/:id/check'),
+    danger: path('/concerns/:id/danger'),
   },
   referrals: {
     mine: '/referrals',
-    show: (id: string) => `/referrals/${encodeURIComponent(id)}`,
-    review: (id: string) => `/referrals/${encodeURIComponent(id)}/review`,
-    decision: (id: string) => `/referrals/${encodeURIComponent(id)}/decision`,
-    withdraw: (id: string) => `/referrals/${encodeURIComponent(id)}/withdraw`,
-    notify: (id: string) => `/referrals/${encodeURIComponent(id)}/notifications/new`,
+    show: path('/referrals/:id'),
+    review: path('/referrals/:id/review'),
+    decision: path('/referrals/:id/decision'),
+    withdraw: path('/referrals/:id/withdraw'),
+    notify: path('/referrals/:id/notifications/new'),
   },
   frontDoor: '/front-door',
   notifications: {
     outstanding: '/notifications',
-    acknowledge: (id: string) => `/notifications/${encodeURIComponent(id)}/acknowledge`,
+    acknowledge: path('/notifications/:id/acknowledge'),
   },
   accessibility: '/accessibility',
   health: {
@@ -114,50 +160,47 @@ export const paths = {
   },
   assets: '/assets',
   api: {
-    openapi: `${API_PREFIX}/openapi.json`,
-    locations: `${API_PREFIX}/locations`,
-    objects: `${API_PREFIX}/objects`,
-    flags: `${API_PREFIX}/flags`,
-    personFlags: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/flags`,
-    locationFlags: (id: string) => `${API_PREFIX}/locations/${encodeURIComponent(id)}/flags`,
-    flagReviewsDue: `${API_PREFIX}/tasks/flag-reviews`,
-    service: `${API_PREFIX}/service`,
-    me: `${API_PREFIX}/me`,
-    people: `${API_PREFIX}/people`,
-    search: `${API_PREFIX}/search`,
-    duplicateCandidates: `${API_PREFIX}/people/duplicate-candidates`,
-    personDuplicates: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/duplicate-candidates`,
-    personMerge: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/merge`,
-    personMerges: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/merges`,
-    personUnmerge: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/unmerge`,
-    person: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}`,
-    personAliases: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/aliases`,
-    personAlias: (id: string, aliasId: string) =>
-      `${API_PREFIX}/people/${encodeURIComponent(id)}/aliases/${encodeURIComponent(aliasId)}`,
-    personStatuses: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/statuses`,
-    personStatus: (id: string, statusId: string) =>
-      `${API_PREFIX}/people/${encodeURIComponent(id)}/statuses/${encodeURIComponent(statusId)}`,
-    concerns: `${API_PREFIX}/concerns`,
-    concern: (id: string) => `${API_PREFIX}/concerns/${encodeURIComponent(id)}`,
-    screeningGuide: `${API_PREFIX}/screening/guide`,
-    screeningSuggest: `${API_PREFIX}/screening/suggest`,
-    links: `${API_PREFIX}/links`,
-    link: (id: string) => `${API_PREFIX}/links/${encodeURIComponent(id)}`,
-    linkEnd: (id: string) => `${API_PREFIX}/links/${encodeURIComponent(id)}/end`,
-    personLinks: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/links`,
-    chronology: (id: string) => `${API_PREFIX}/people/${encodeURIComponent(id)}/chronology`,
-    referrals: `${API_PREFIX}/referrals`,
-    referral: (id: string) => `${API_PREFIX}/referrals/${encodeURIComponent(id)}`,
-    referralReview: (id: string) => `${API_PREFIX}/referrals/${encodeURIComponent(id)}/review`,
-    referralDecision: (id: string) => `${API_PREFIX}/referrals/${encodeURIComponent(id)}/decision`,
-    referralWithdraw: (id: string) => `${API_PREFIX}/referrals/${encodeURIComponent(id)}/withdraw`,
-    referralNotifications: (id: string) => `${API_PREFIX}/referrals/${encodeURIComponent(id)}/notifications`,
-    notifications: `${API_PREFIX}/notifications`,
-    notificationAcknowledge: (id: string) =>
-      `${API_PREFIX}/notifications/${encodeURIComponent(id)}/acknowledge`,
+    openapi: apiPath('/openapi.json'),
+    service: apiPath('/service'),
+    me: apiPath('/me'),
+    locations: apiPath('/locations'),
+    location: apiPath('/locations/:id'),
+    objects: apiPath('/objects'),
+    object: apiPath('/objects/:id'),
+    flag: apiPath('/flags/:id'),
+    flagReview: apiPath('/flags/:id/review'),
+    flagRemove: apiPath('/flags/:id/remove'),
+    personFlags: apiPath('/people/:id/flags'),
+    locationFlags: apiPath('/locations/:id/flags'),
+    flagReviewsDue: apiPath('/tasks/flag-reviews'),
+    people: apiPath('/people'),
+    person: apiPath('/people/:id'),
+    search: apiPath('/search'),
+    duplicateCandidates: apiPath('/people/duplicate-candidates'),
+    personDuplicates: apiPath('/people/:id/duplicate-candidates'),
+    personMerge: apiPath('/people/:id/merge'),
+    personMerges: apiPath('/people/:id/merges'),
+    personUnmerge: apiPath('/people/:id/unmerge'),
+    personAliases: apiPath('/people/:id/aliases'),
+    personAlias: apiPath('/people/:id/aliases/:aliasId'),
+    personStatuses: apiPath('/people/:id/statuses'),
+    personStatus: apiPath('/people/:id/statuses/:statusId'),
+    concerns: apiPath('/concerns'),
+    concern: apiPath('/concerns/:id'),
+    screeningGuide: apiPath('/screening/guide'),
+    screeningSuggest: apiPath('/screening/suggest'),
+    links: apiPath('/links'),
+    link: apiPath('/links/:id'),
+    linkEnd: apiPath('/links/:id/end'),
+    personLinks: apiPath('/people/:id/links'),
+    chronology: apiPath('/people/:id/chronology'),
+    referrals: apiPath('/referrals'),
+    referral: apiPath('/referrals/:id'),
+    referralReview: apiPath('/referrals/:id/review'),
+    referralDecision: apiPath('/referrals/:id/decision'),
+    referralWithdraw: apiPath('/referrals/:id/withdraw'),
+    referralNotifications: apiPath('/referrals/:id/notifications'),
+    notifications: apiPath('/notifications'),
+    notificationAcknowledge: apiPath('/notifications/:id/acknowledge'),
   },
 } as const
-
-export function isApiPath(url: string): boolean {
-  return url === API_PREFIX || url.startsWith(`${API_PREFIX}/`)
-}

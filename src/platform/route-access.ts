@@ -9,9 +9,13 @@ import type { Capability } from './access/roles.ts'
  */
 export type RouteAccess = 'public' | 'signed-in' | { capability: Capability }
 
+/** Which surface (src/platform/surfaces.ts) registered a route; set by the surface itself. */
+export type Surface = 'pages' | 'api' | 'probes'
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess
+    surface?: Surface
   }
 }
 
@@ -19,6 +23,8 @@ export interface RegisteredRoute {
   method: string
   url: string
   access: RouteAccess | undefined
+  /** Undefined for static assets, which belong to no surface. */
+  surface: Surface | undefined
 }
 
 export class MissingAccessDeclarationError extends Error {
@@ -33,7 +39,12 @@ export function setUpRouteAccess(app: FastifyInstance): () => RegisteredRoute[] 
   })
   const table = (): RegisteredRoute[] =>
     routes.flatMap((route) =>
-      [route.method].flat().map((method) => ({ method, url: route.url, access: route.config?.access })),
+      [route.method].flat().map((method) => ({
+        method,
+        url: route.url,
+        access: route.config?.access,
+        surface: route.config?.surface,
+      })),
     )
   app.addHook('onReady', async () => {
     const missing = table().filter((r) => r.access === undefined)

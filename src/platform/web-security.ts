@@ -1,7 +1,6 @@
 import helmet from '@fastify/helmet'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.ts'
-import { paths } from './paths.ts'
 
 /**
  * Security headers on every response: a strict CSP with per-request nonces (the GOV.UK template's one inline
@@ -35,7 +34,8 @@ export async function setUpWebSecurity(app: FastifyInstance, config: Config): Pr
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
-  app.addHook('onSend', async (request, reply) => {
-    if (!request.url.startsWith(`${paths.assets}/`)) reply.header('cache-control', 'no-store')
+  // Static assets set their own caching (src/platform/views.ts); everything else holds personal data.
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
   })
 }

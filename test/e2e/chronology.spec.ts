@@ -22,7 +22,7 @@ describe('a child’s chronology in a browser', () => {
     password = seeded.password
     email = seeded.users.find((u) => u.role === 'social-worker')?.email ?? ''
     const worker = await signIn(running.app, { email, password })
-    const people = (await worker.get(paths.api.people)).json<{
+    const people = (await worker.get(paths.api.people())).json<{
       people: Array<{ id: string; kind: string }>
     }>()
     const child = people.people.find((p) => p.kind === 'child')

@@ -22,7 +22,7 @@ describe('children’s records in a browser', () => {
     password = seeded.password
     for (const user of seeded.users) if (!emails.has(user.role)) emails.set(user.role, user.email)
     const worker = await signIn(running.app, { email: emails.get('social-worker') ?? '', password })
-    const people = (await worker.get(paths.api.people)).json<{
+    const people = (await worker.get(paths.api.people())).json<{
       people: Array<{ id: string; kind: string }>
     }>()
     const child = people.people.find((p) => p.kind === 'child')

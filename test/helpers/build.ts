@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { latestMigration } from '../../src/runtime.ts'
+import type { FeatureRoutes } from '../../src/platform/surfaces.ts'
 import { services, type Services } from '../../src/services.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
 
@@ -19,16 +20,16 @@ export interface Built {
 
 /**
  * The real app (real templates, real error handler, real security headers) on its own migrated database,
- * for `app.inject()`. Routes can still be added before the first request (it is not yet ready).
+ * for `app.inject()`. `routes` adds routes to the surfaces (e.g. one that fails on purpose).
  */
 export async function build(
   t: Pick<TestContext, 'after'>,
-  options: { env?: Record<string, string>; db?: TestDatabase } = {},
+  options: { env?: Record<string, string>; db?: TestDatabase; routes?: FeatureRoutes[] } = {},
 ): Promise<Built> {
   const config = testConfig(options.env)
   const db = options.db ?? (await createTestDatabase(t))
   const built = services(config, db.database, { latestMigration: await latestMigration() })
-  const app = await buildApp({ config, services: built })
+  const app = await buildApp({ config, services: built, extraRoutes: options.routes ?? [] })
   t.after(() => app.close())
   return { app, db, services: built, config }
 }

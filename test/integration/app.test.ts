@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { SurfaceApp } from '../../src/platform/surfaces.ts'
 import { build } from '../helpers/build.ts'
 import { headingText, pageTitle } from '../helpers/html.ts'
 
@@ -58,10 +59,12 @@ describe('pages', () => {
   })
 
   it('shows the 500 page with a correlation id and no stack trace when a page fails', async (t) => {
-    const { app } = await build(t)
-    app.get('/broken', { config: { access: 'public' } }, async () => {
-      throw new Error('secret internal detail at /srv/openmace/src/thing.ts:12')
-    })
+    const broken = async (pages: SurfaceApp) => {
+      pages.get('/broken', { config: { access: 'public' } }, async () => {
+        throw new Error('secret internal detail at /srv/openmace/src/thing.ts:12')
+      })
+    }
+    const { app } = await build(t, { routes: [{ pages: broken }] })
     const res = await app.inject({ url: '/broken', headers: { 'x-request-id': 'corr-1234-abcd' } })
     assert.equal(res.statusCode, 500)
     assert.equal(headingText(res.body), 'Sorry, there is a problem with the service')
@@ -142,22 +145,24 @@ describe('API errors are problem+json', () => {
   })
 
   async function withEcho(t: Parameters<typeof build>[0]) {
-    const built = await build(t, { env: { OPENMACE_BODY_LIMIT_BYTES: '2048' } })
-    built.app.post(
-      '/api/v1/echo',
-      {
-        config: { access: 'public' },
-        schema: {
-          body: {
-            type: 'object',
-            required: ['name'],
-            additionalProperties: false,
-            properties: { name: { type: 'string', minLength: 1 }, age: { type: 'integer' } },
+    const echo = async (api: SurfaceApp) => {
+      api.post(
+        '/echo',
+        {
+          config: { access: 'public' },
+          schema: {
+            body: {
+              type: 'object',
+              required: ['name'],
+              additionalProperties: false,
+              properties: { name: { type: 'string', minLength: 1 }, age: { type: 'integer' } },
+            },
           },
         },
-      },
-      async (request) => request.body,
-    )
+        async (request) => request.body,
+      )
+    }
+    const built = await build(t, { env: { OPENMACE_BODY_LIMIT_BYTES: '2048' }, routes: [{ api: echo }] })
     return built.app
   }
 
@@ -225,10 +230,12 @@ describe('API errors are problem+json', () => {
   })
 
   it('hides the cause of a server fault behind a correlation id', async (t) => {
-    const { app } = await build(t)
-    app.get('/api/v1/broken', { config: { access: 'public' } }, async () => {
-      throw new Error('password=hunter2 in /srv/openmace/src/x.ts')
-    })
+    const broken = async (api: SurfaceApp) => {
+      api.get('/broken', { config: { access: 'public' } }, async () => {
+        throw new Error('password=hunter2 in /srv/openmace/src/x.ts')
+      })
+    }
+    const { app } = await build(t, { routes: [{ api: broken }] })
     const res = await app.inject('/api/v1/broken')
     assert.equal(res.statusCode, 500)
     const body = res.json()

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict'
 import type { LightMyRequestResponse } from 'fastify'
 import { ROLE_CAPABILITIES, ROLES, type Capability, type Role } from '../../src/platform/access/roles.ts'
-import { API_PREFIX, isApiPath } from '../../src/platform/paths.ts'
+import { API_PREFIX } from '../../src/platform/paths.ts'
+
+const isApiPath = (url: string) => url.startsWith(`${API_PREFIX}/`)
 import {
   createBreakGlassGrant,
   createMeeting,

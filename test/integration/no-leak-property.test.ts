@@ -133,7 +133,7 @@ it('no API response contains a person or a field the policy denies the caller', 
           }
           const canRead = capabilitiesOf(actor).has('person:read')
 
-          const list = await app.inject({ method: 'GET', url: paths.api.people, headers })
+          const list = await app.inject({ method: 'GET', url: paths.api.people(), headers })
           if (!canRead) assert.equal(list.statusCode, 403)
           else {
             assert.equal(list.statusCode, 200)
@@ -144,7 +144,7 @@ it('no API response contains a person or a field the policy denies the caller', 
             }
           }
           for (const id of recordIds) {
-            const res = await app.inject({ method: 'GET', url: `${paths.api.people}/${id}`, headers })
+            const res = await app.inject({ method: 'GET', url: `${paths.api.people()}/${id}`, headers })
             const decision = policy.get(id)
             if (!canRead) assert.equal(res.statusCode, 403)
             else if (decision?.allowed !== true) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { can } from '../../src/platform/access/policy.ts'
 import { actorOf } from '../../src/platform/access/actor.ts'
-import { isApiPath, paths } from '../../src/platform/paths.ts'
+import { paths } from '../../src/platform/paths.ts'
 import { build } from '../helpers/build.ts'
 import { ownerQuery } from '../helpers/database.ts'
 import { Agent, createUser, signIn } from '../helpers/sign-in.ts'
@@ -13,7 +13,9 @@ it('every guarded page sends anonymous callers to sign-in and refuses, with an a
   await app.ready()
   const guarded = app
     .routeTable()
-    .filter((r) => r.method === 'GET' && !r.url.includes(':') && !r.url.includes('*') && !isApiPath(r.url))
+    .filter(
+      (r) => r.method === 'GET' && !r.url.includes(':') && !r.url.includes('*') && r.surface === 'pages',
+    )
     .filter((r) => r.access !== undefined && r.access !== 'public')
   assert.ok(guarded.length >= 4, `guarded page routes: ${guarded.map((r) => r.url).join(', ')}`)
 

@@ -1,10 +1,10 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { requireUser } from '../../platform/auth/require-user.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { actorOf } from '../../platform/access/actor.ts'
@@ -19,105 +19,111 @@ const VIEWS = {
 }
 const field = (max: number) => Type.Optional(Type.String({ maxLength: max }))
 
-export function accountRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    app.get(
-      paths.home,
-      { config: { access: 'signed-in' }, schema: hidden },
-      async function homeGet(request, reply) {
-        const user = requireUser(request, reply)
-        if (user === undefined) return reply
-        const profile = await services.auth.profile(user.id)
-        if (profile === undefined) throw new NotFoundError()
-        return reply.view(VIEWS.home, {
-          profile,
-          canReadAudit: can(actorOf(user), 'audit:read'),
-          canReadPeople: can(actorOf(user), 'person:read'),
-          canSearchPeople: can(actorOf(user), 'person:search'),
-          canRaiseConcern: can(actorOf(user), 'concern:create'),
-          canReadOwnReferrals: can(actorOf(user), 'referral:read-own'),
-          canWorkFrontDoor: can(actorOf(user), 'referral:queue'),
-          canRecordPlaces: can(actorOf(user), 'link:write'),
-          canReviewBreakGlass: can(actorOf(user), 'break-glass:review'),
-          canManageUsers: can(actorOf(user), 'user:manage'),
-          canManageAgencies: can(actorOf(user), 'agency:manage'),
-          canManageTokens: can(actorOf(user), 'token:manage'),
-        })
-      },
-    )
+export function accountRoutes(services: Services): FeatureRoutes {
+  /**
+   * Enrolment: a user signing in who must set up a security code (stage 'set-up'), or a signed-in user who
+   * chooses to. Anyone else is sent to sign in.
+   */
+  const enrollingUser = (request: FastifyRequest, reply: FastifyReply): string | undefined => {
+    if (request.session.get('stage') === 'set-up') return request.session.get('userId')
+    return requireUser(request, reply)?.id
+  }
 
-    app.get(
-      paths.account.show,
-      { config: { access: 'signed-in' }, schema: hidden },
-      async function accountGet(request, reply) {
-        const user = requireUser(request, reply)
-        if (user === undefined) return reply
-        const profile = await services.auth.profile(user.id)
-        if (profile === undefined) throw new NotFoundError()
-        return reply.view(VIEWS.account, { profile })
-      },
-    )
-
-    /**
-     * Enrolment: a user signing in who must set up a security code (stage 'set-up'), or a signed-in user who
-     * chooses to. Anyone else is sent to sign in.
-     */
-    const enrollingUser = (request: FastifyRequest, reply: FastifyReply): string | undefined => {
-      if (request.session.get('stage') === 'set-up') return request.session.get('userId')
-      return requireUser(request, reply)?.id
-    }
-
-    app.get(
-      paths.account.securityCodeSetUp,
-      { config: { access: 'public' }, schema: hidden },
-      async function securityCodeSetUpGet(request, reply) {
-        const userId = enrollingUser(request, reply)
-        if (userId === undefined) return reply
-        const enrolment = await services.auth.startEnrolment(userId)
-        if (enrolment === undefined) return reply.redirect(paths.account.show, 303)
-        return reply.view(VIEWS.setUp, { enrolment, csrfToken: reply.csrfToken() })
-      },
-    )
-
-    app.post(
-      paths.account.securityCodeSetUp,
-      {
-        config: { access: 'public' },
-        schema: {
-          ...hidden,
-          body: Type.Object({ code: field(64), _csrf: field(200) }, { additionalProperties: false }),
+  return {
+    pages: async (app) => {
+      app.get(
+        paths.home,
+        { config: { access: 'signed-in' }, schema: hidden },
+        async function homeGet(request, reply) {
+          const user = requireUser(request, reply)
+          if (user === undefined) return reply
+          const profile = await services.auth.profile(user.id)
+          if (profile === undefined) throw new NotFoundError()
+          return reply.view(VIEWS.home, {
+            profile,
+            canReadAudit: can(actorOf(user), 'audit:read'),
+            canReadPeople: can(actorOf(user), 'person:read'),
+            canSearchPeople: can(actorOf(user), 'person:search'),
+            canRaiseConcern: can(actorOf(user), 'concern:create'),
+            canReadOwnReferrals: can(actorOf(user), 'referral:read-own'),
+            canWorkFrontDoor: can(actorOf(user), 'referral:queue'),
+            canRecordPlaces: can(actorOf(user), 'link:write'),
+            canReviewBreakGlass: can(actorOf(user), 'break-glass:review'),
+            canManageUsers: can(actorOf(user), 'user:manage'),
+            canManageAgencies: can(actorOf(user), 'agency:manage'),
+            canManageTokens: can(actorOf(user), 'token:manage'),
+          })
         },
-      },
-      async function securityCodeSetUpPost(request, reply) {
-        const userId = enrollingUser(request, reply)
-        if (userId === undefined) return reply
-        const code = (request.body.code ?? '').trim()
-        const signingIn = request.session.get('stage') === 'set-up'
-        const codes =
-          code === ''
-            ? undefined
-            : await services.auth.confirmEnrolment(userId, code, requestContext(request))
-        if (codes === undefined) {
+      )
+
+      app.get(
+        paths.account.show,
+        { config: { access: 'signed-in' }, schema: hidden },
+        async function accountGet(request, reply) {
+          const user = requireUser(request, reply)
+          if (user === undefined) return reply
+          const profile = await services.auth.profile(user.id)
+          if (profile === undefined) throw new NotFoundError()
+          return reply.view(VIEWS.account, { profile })
+        },
+      )
+
+      app.get(
+        paths.account.securityCodeSetUp,
+        { config: { access: 'public' }, schema: hidden },
+        async function securityCodeSetUpGet(request, reply) {
+          const userId = enrollingUser(request, reply)
+          if (userId === undefined) return reply
           const enrolment = await services.auth.startEnrolment(userId)
           if (enrolment === undefined) return reply.redirect(paths.account.show, 303)
-          const message =
+          return reply.view(VIEWS.setUp, { enrolment, csrfToken: reply.csrfToken() })
+        },
+      )
+
+      app.post(
+        paths.account.securityCodeSetUp,
+        {
+          config: { access: 'public' },
+          schema: {
+            ...hidden,
+            body: Type.Object({ code: field(64), _csrf: field(200) }, { additionalProperties: false }),
+          },
+        },
+        async function securityCodeSetUpPost(request, reply) {
+          const userId = enrollingUser(request, reply)
+          if (userId === undefined) return reply
+          const code = (request.body.code ?? '').trim()
+          const signingIn = request.session.get('stage') === 'set-up'
+          const codes =
             code === ''
-              ? 'Enter the 6-digit security code from your authenticator app'
-              : 'Enter a correct security code. Check the app shows a code for this service and try the newest one'
-          return reply.code(400).view(VIEWS.setUp, {
-            enrolment,
-            ...formErrors([{ field: 'code', message }]),
-            csrfToken: reply.csrfToken(),
-          })
-        }
-        request.session.regenerate({ userId, stage: 'signed-in' })
-        if (signingIn) {
-          await services.auth.recordSignIn(userId, 'password-and-new-security-code', requestContext(request))
-        }
-        request.log.info({ event: 'security-code-enabled', userId }, 'security code set up')
-        // Shown once, in this response; only their hashes are kept.
-        return reply.view(VIEWS.recoveryCodes, { codes })
-      },
-    )
+              ? undefined
+              : await services.auth.confirmEnrolment(userId, code, requestContext(request))
+          if (codes === undefined) {
+            const enrolment = await services.auth.startEnrolment(userId)
+            if (enrolment === undefined) return reply.redirect(paths.account.show, 303)
+            const message =
+              code === ''
+                ? 'Enter the 6-digit security code from your authenticator app'
+                : 'Enter a correct security code. Check the app shows a code for this service and try the newest one'
+            return reply.code(400).view(VIEWS.setUp, {
+              enrolment,
+              ...formErrors([{ field: 'code', message }]),
+              csrfToken: reply.csrfToken(),
+            })
+          }
+          request.session.regenerate({ userId, stage: 'signed-in' })
+          if (signingIn) {
+            await services.auth.recordSignIn(
+              userId,
+              'password-and-new-security-code',
+              requestContext(request),
+            )
+          }
+          request.log.info({ event: 'security-code-enabled', userId }, 'security code set up')
+          // Shown once, in this response; only their hashes are kept.
+          return reply.view(VIEWS.recoveryCodes, { codes })
+        },
+      )
+    },
   }
 }

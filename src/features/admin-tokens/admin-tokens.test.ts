@@ -71,7 +71,7 @@ describe('API tokens page, for the system administrator', () => {
     assert.ok(token)
     assert.match(token, /^omt_[A-Za-z0-9_-]{43}$/)
 
-    const me = await app.inject({ url: paths.api.me, headers: bearer(token) })
+    const me = await app.inject({ url: paths.api.me(), headers: bearer(token) })
     assert.equal(me.statusCode, 200, me.body)
     const body = me.json<{ id: string; scopes: string[] }>()
     assert.equal(body.id, accountId)
@@ -95,7 +95,7 @@ describe('API tokens page, for the system administrator', () => {
     assert.equal(confirm.statusCode, 200)
     assert.match(confirm.body, /Revoke Force records system\?/)
     assert.equal((await agent.post(paths.admin.tokenRevoke(created!.record_id), {})).statusCode, 303)
-    assert.equal((await app.inject({ url: paths.api.me, headers: bearer(token) })).statusCode, 401)
+    assert.equal((await app.inject({ url: paths.api.me(), headers: bearer(token) })).statusCode, 401)
     assert.match((await agent.get(paths.admin.tokens)).body, /Revoked/)
     const [revoked] = await ownerQuery<{ actor_id: string }>(
       db.ownerUrl,
@@ -168,7 +168,7 @@ describe('API tokens page, for the system administrator', () => {
     assert.equal((await agent.get(paths.admin.tokenRevoke(theirs.id))).statusCode, 404)
     await agent.get(paths.admin.tokens)
     assert.equal((await agent.post(paths.admin.tokenRevoke(theirs.id), {})).statusCode, 404)
-    assert.equal((await app.inject({ url: paths.api.me, headers: bearer(theirs.token) })).statusCode, 200)
+    assert.equal((await app.inject({ url: paths.api.me(), headers: bearer(theirs.token) })).statusCode, 200)
 
     const dpo = await createUser(db, services, { roles: ['dpo'], partnershipOf: admin })
     const other = await signIn(app, dpo)

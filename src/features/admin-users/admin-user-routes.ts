@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
@@ -7,6 +6,7 @@ import { requestContext } from '../../platform/auth/request-context.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
 
 const hidden = { hide: true } as const
@@ -62,233 +62,235 @@ const accountInput = (body: { displayName?: string; email?: string; agency?: str
 const setUpUrl = (request: FastifyRequest, token: string) =>
   `${request.protocol}://${request.host}${paths.account.setUp(token)}`
 
-export function adminUserRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    app.get(paths.admin.users, { config: manage, schema: hidden }, async function usersGet(request, reply) {
-      const users = await services.adminUsers.list(signedInActor(request))
-      return reply.view(VIEWS.list, { users, roleLabels: await services.adminUsers.roleLabels() })
+export function adminUserRoutes(services: Services): FeatureRoutes {
+  const show = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
+    if (!UUID.test(id)) throw new NotFoundError()
+    const actor = signedInActor(request)
+    const user = await services.adminUsers.find(actor, id)
+    return reply.code(status).view(VIEWS.show, {
+      user,
+      details: {
+        displayName: user.displayName,
+        email: user.email,
+        agency: user.agencyId,
+        team: user.teamId ?? '',
+      },
+      options: await services.adminUsers.options(actor),
+      pendingSetUp: await services.adminUsers.pendingSetUp(actor, id),
+      roles: ROLES,
+      roleLabels: await services.adminUsers.roleLabels(),
+      csrfToken: reply.csrfToken(),
+      isSelf: user.id === request.user?.id,
+      ...extra,
+    })
+  }
+
+  const renderNew = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) =>
+    reply.code(status).view(VIEWS.new, {
+      values,
+      options: await services.adminUsers.options(signedInActor(request)),
+      roles: ROLES,
+      roleLabels: await services.adminUsers.roleLabels(),
+      csrfToken: reply.csrfToken(),
+      ...extra,
     })
 
-    const show = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      id: string,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) => {
-      if (!UUID.test(id)) throw new NotFoundError()
-      const actor = signedInActor(request)
-      const user = await services.adminUsers.find(actor, id)
-      return reply.code(status).view(VIEWS.show, {
-        user,
-        details: {
-          displayName: user.displayName,
-          email: user.email,
-          agency: user.agencyId,
-          team: user.teamId ?? '',
+  return {
+    pages: async (app) => {
+      app.get(paths.admin.users, { config: manage, schema: hidden }, async function usersGet(request, reply) {
+        const users = await services.adminUsers.list(signedInActor(request))
+        return reply.view(VIEWS.list, { users, roleLabels: await services.adminUsers.roleLabels() })
+      })
+
+      app.get(
+        paths.admin.userNew,
+        { config: manage, schema: hidden },
+        async function userNewGet(request, reply) {
+          return renderNew(request, reply, { kind: 'person', roles: [] })
         },
-        options: await services.adminUsers.options(actor),
-        pendingSetUp: await services.adminUsers.pendingSetUp(actor, id),
-        roles: ROLES,
-        roleLabels: await services.adminUsers.roleLabels(),
-        csrfToken: reply.csrfToken(),
-        isSelf: user.id === request.user?.id,
-        ...extra,
-      })
-    }
+      )
 
-    const renderNew = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      values: Record<string, unknown>,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) =>
-      reply.code(status).view(VIEWS.new, {
-        values,
-        options: await services.adminUsers.options(signedInActor(request)),
-        roles: ROLES,
-        roleLabels: await services.adminUsers.roleLabels(),
-        csrfToken: reply.csrfToken(),
-        ...extra,
-      })
-
-    app.get(
-      paths.admin.userNew,
-      { config: manage, schema: hidden },
-      async function userNewGet(request, reply) {
-        return renderNew(request, reply, { kind: 'person', roles: [] })
-      },
-    )
-
-    app.post(
-      paths.admin.userNew,
-      { config: manage, schema: { ...hidden, body: NewBody } },
-      async function userNewPost(request, reply) {
-        const body = request.body
-        const roles = [body.roles ?? []].flat()
-        const serviceAccount = body.kind === 'service'
-        try {
-          const created = await services.adminUsers.create(
-            signedInActor(request),
-            { ...accountInput(body), roles, serviceAccount },
-            requestContext(request),
-          )
-          if (created.setUp === undefined) return await reply.redirect(paths.admin.user(created.id), 303)
-          return await reply.view(VIEWS.link, {
-            user: await services.adminUsers.find(signedInActor(request), created.id),
-            link: setUpUrl(request, created.setUp.token),
-            expiresAt: created.setUp.expiresAt,
-            isNew: true,
-          })
-        } catch (error) {
-          if (!(error instanceof ValidationError)) throw error
-          const values = { ...body, roles, kind: serviceAccount ? 'service' : 'person' }
-          return renderNew(request, reply, values, formErrors(error.fieldErrors), 400)
-        }
-      },
-    )
-
-    app.post(
-      `${paths.admin.users}/:id/details`,
-      { config: manage, schema: { ...hidden, params: Params, body: DetailsBody } },
-      async function userDetailsPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const body = request.body
-        const details = {
-          displayName: body.displayName,
-          email: body.email,
-          agency: body.agency,
-          team: body.team,
-        }
-        try {
-          const version = Number(body.version)
-          if (!Number.isInteger(version)) throw new ConflictError()
-          await services.adminUsers.updateDetails(
-            signedInActor(request),
-            id,
-            version,
-            accountInput(body),
-            requestContext(request),
-          )
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            return show(request, reply, id, { ...formErrors(error.fieldErrors), details }, 400)
-          }
-          if (error instanceof ConflictError) {
-            return show(
-              request,
-              reply,
-              id,
-              { ...formErrors([{ field: 'displayName', message: STALE }]), details },
-              409,
+      app.post(
+        paths.admin.userNew,
+        { config: manage, schema: { ...hidden, body: NewBody } },
+        async function userNewPost(request, reply) {
+          const body = request.body
+          const roles = [body.roles ?? []].flat()
+          const serviceAccount = body.kind === 'service'
+          try {
+            const created = await services.adminUsers.create(
+              signedInActor(request),
+              { ...accountInput(body), roles, serviceAccount },
+              requestContext(request),
             )
+            if (created.setUp === undefined) return await reply.redirect(paths.admin.user(created.id), 303)
+            return await reply.view(VIEWS.link, {
+              user: await services.adminUsers.find(signedInActor(request), created.id),
+              link: setUpUrl(request, created.setUp.token),
+              expiresAt: created.setUp.expiresAt,
+              isNew: true,
+            })
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error
+            const values = { ...body, roles, kind: serviceAccount ? 'service' : 'person' }
+            return renderNew(request, reply, values, formErrors(error.fieldErrors), 400)
           }
-          throw error
-        }
-        return reply.redirect(paths.admin.user(id), 303)
-      },
-    )
+        },
+      )
 
-    app.post(
-      `${paths.admin.users}/:id/enable`,
-      { config: manage, schema: { ...hidden, params: Params, body: CsrfOnly } },
-      async function userEnablePost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        await services.adminUsers.enable(signedInActor(request), id, requestContext(request))
-        return reply.redirect(paths.admin.user(id), 303)
-      },
-    )
-
-    app.post(
-      `${paths.admin.users}/:id/set-up-link`,
-      { config: manage, schema: { ...hidden, params: Params, body: CsrfOnly } },
-      async function userSetUpLinkPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const actor = signedInActor(request)
-        try {
-          const made = await services.adminUsers.issueSetUpLink(actor, id, requestContext(request))
-          return await reply.view(VIEWS.link, {
-            user: await services.adminUsers.find(actor, id),
-            link: setUpUrl(request, made.token),
-            expiresAt: made.expiresAt,
-            isNew: false,
-          })
-        } catch (error) {
-          if (error instanceof ValidationError)
-            return show(request, reply, id, formErrors(error.fieldErrors), 400)
-          throw error
-        }
-      },
-    )
-
-    app.get(
-      `${paths.admin.users}/:id`,
-      { config: manage, schema: { ...hidden, params: Params } },
-      async function userGet(request, reply) {
-        return show(request, reply, request.params.id)
-      },
-    )
-
-    app.post(
-      `${paths.admin.users}/:id/roles`,
-      { config: manage, schema: { ...hidden, params: Params, body: RolesBody } },
-      async function userRolesPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const roles = [request.body.roles ?? []].flat()
-        const version = Number(request.body.version)
-        try {
-          if (!Number.isInteger(version)) throw new ConflictError()
-          await services.adminUsers.setRoles(
-            signedInActor(request),
-            id,
-            version,
-            roles,
-            requestContext(request),
-          )
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            return show(request, reply, id, { ...formErrors(error.fieldErrors), chosen: roles }, 400)
+      app.post(
+        paths.admin.userDetails.pattern,
+        { config: manage, schema: { ...hidden, params: Params, body: DetailsBody } },
+        async function userDetailsPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const body = request.body
+          const details = {
+            displayName: body.displayName,
+            email: body.email,
+            agency: body.agency,
+            team: body.team,
           }
-          if (error instanceof ConflictError) {
-            const message =
-              'Someone else changed this account while you were editing it. Check the roles below and save again.'
-            return show(
-              request,
-              reply,
+          try {
+            const version = Number(body.version)
+            if (!Number.isInteger(version)) throw new ConflictError()
+            await services.adminUsers.updateDetails(
+              signedInActor(request),
               id,
-              { ...formErrors([{ field: 'roles', message }]), chosen: roles },
-              409,
+              version,
+              accountInput(body),
+              requestContext(request),
             )
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              return show(request, reply, id, { ...formErrors(error.fieldErrors), details }, 400)
+            }
+            if (error instanceof ConflictError) {
+              return show(
+                request,
+                reply,
+                id,
+                { ...formErrors([{ field: 'displayName', message: STALE }]), details },
+                409,
+              )
+            }
+            throw error
           }
-          throw error
-        }
-        return reply.redirect(paths.admin.user(id), 303)
-      },
-    )
+          return reply.redirect(paths.admin.user(id), 303)
+        },
+      )
 
-    app.post(
-      `${paths.admin.users}/:id/disable`,
-      {
-        config: manage,
-        schema: { ...hidden, params: Params, body: CsrfOnly },
-      },
-      async function userDisablePost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        try {
-          await services.adminUsers.disable(signedInActor(request), id, requestContext(request))
-        } catch (error) {
-          if (error instanceof ValidationError)
-            return show(request, reply, id, formErrors(error.fieldErrors), 400)
-          throw error
-        }
-        return reply.redirect(paths.admin.user(id), 303)
-      },
-    )
+      app.post(
+        paths.admin.userEnable.pattern,
+        { config: manage, schema: { ...hidden, params: Params, body: CsrfOnly } },
+        async function userEnablePost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          await services.adminUsers.enable(signedInActor(request), id, requestContext(request))
+          return reply.redirect(paths.admin.user(id), 303)
+        },
+      )
+
+      app.post(
+        paths.admin.userSetUpLink.pattern,
+        { config: manage, schema: { ...hidden, params: Params, body: CsrfOnly } },
+        async function userSetUpLinkPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const actor = signedInActor(request)
+          try {
+            const made = await services.adminUsers.issueSetUpLink(actor, id, requestContext(request))
+            return await reply.view(VIEWS.link, {
+              user: await services.adminUsers.find(actor, id),
+              link: setUpUrl(request, made.token),
+              expiresAt: made.expiresAt,
+              isNew: false,
+            })
+          } catch (error) {
+            if (error instanceof ValidationError)
+              return show(request, reply, id, formErrors(error.fieldErrors), 400)
+            throw error
+          }
+        },
+      )
+
+      app.get(
+        paths.admin.user.pattern,
+        { config: manage, schema: { ...hidden, params: Params } },
+        async function userGet(request, reply) {
+          return show(request, reply, request.params.id)
+        },
+      )
+
+      app.post(
+        paths.admin.userRoles.pattern,
+        { config: manage, schema: { ...hidden, params: Params, body: RolesBody } },
+        async function userRolesPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const roles = [request.body.roles ?? []].flat()
+          const version = Number(request.body.version)
+          try {
+            if (!Number.isInteger(version)) throw new ConflictError()
+            await services.adminUsers.setRoles(
+              signedInActor(request),
+              id,
+              version,
+              roles,
+              requestContext(request),
+            )
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              return show(request, reply, id, { ...formErrors(error.fieldErrors), chosen: roles }, 400)
+            }
+            if (error instanceof ConflictError) {
+              const message =
+                'Someone else changed this account while you were editing it. Check the roles below and save again.'
+              return show(
+                request,
+                reply,
+                id,
+                { ...formErrors([{ field: 'roles', message }]), chosen: roles },
+                409,
+              )
+            }
+            throw error
+          }
+          return reply.redirect(paths.admin.user(id), 303)
+        },
+      )
+
+      app.post(
+        paths.admin.userDisable.pattern,
+        {
+          config: manage,
+          schema: { ...hidden, params: Params, body: CsrfOnly },
+        },
+        async function userDisablePost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          try {
+            await services.adminUsers.disable(signedInActor(request), id, requestContext(request))
+          } catch (error) {
+            if (error instanceof ValidationError)
+              return show(request, reply, id, formErrors(error.fieldErrors), 400)
+            throw error
+          }
+          return reply.redirect(paths.admin.user(id), 303)
+        },
+      )
+    },
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ownerQuery } from '../../../test/helpers/database.ts'
+import type { SurfaceApp } from '../../platform/surfaces.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { adminOf, createUser, signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
@@ -28,7 +29,10 @@ describe('GET /api/v1/me', () => {
       { userEmail: account.email, name: 'force system', scopes: ['intelligence:read'], days: 30 },
       cliOperator(),
     )
-    const res = await app.inject({ url: paths.api.me, headers: { authorization: `Bearer ${created.token}` } })
+    const res = await app.inject({
+      url: paths.api.me(),
+      headers: { authorization: `Bearer ${created.token}` },
+    })
     assert.equal(res.statusCode, 200, res.body)
     assert.match(res.headers['content-type'] as string, /^application\/json/)
     const me = res.json<Me>()
@@ -56,11 +60,15 @@ describe('GET /api/v1/me', () => {
   })
 
   it('answers a signed-in session too, with every capability of its roles and no scopes', async (t) => {
-    const { app, db, services } = await build(t)
-    app.post(`${paths.api.me}/write-probe`, { config: { access: 'signed-in' } }, async () => ({ ok: true }))
+    const probe = async (api: SurfaceApp) => {
+      api.post(`${paths.api.me.pattern}/write-probe`, { config: { access: 'signed-in' } }, async () => ({
+        ok: true,
+      }))
+    }
+    const { app, db, services } = await build(t, { routes: [{ api: probe }] })
     const account = await createUser(db, services, { roles: ['police-intelligence'] })
     const agent = await signIn(app, account)
-    const res = await agent.get(paths.api.me)
+    const res = await agent.get(paths.api.me())
     assert.equal(res.statusCode, 200, res.body)
     const me = res.json<Me>()
     assert.equal(me.id, account.id)
@@ -70,7 +78,7 @@ describe('GET /api/v1/me', () => {
     assert.ok(me.capabilities.includes('intelligence:read') && me.capabilities.includes('person:read'))
 
     // A session only reads: writing through the API with a cookie would need CSRF protection.
-    const write = await agent.request({ method: 'POST', url: `${paths.api.me}/write-probe`, payload: {} })
+    const write = await agent.request({ method: 'POST', url: `${paths.api.me()}/write-probe`, payload: {} })
     assert.equal(write.statusCode, 401)
 
     // A session never widens a token: with an Authorization header, the token alone decides.
@@ -79,42 +87,44 @@ describe('GET /api/v1/me', () => {
       cliOperator(),
     )
     const both = await agent.request({
-      url: paths.api.me,
+      url: paths.api.me(),
       headers: { authorization: `Bearer ${narrow.token}` },
     })
     assert.deepEqual(both.json<Me>().capabilities, ['person:read'])
-    const badToken = await agent.request({ url: paths.api.me, headers: { authorization: 'Bearer nope' } })
+    const badToken = await agent.request({ url: paths.api.me(), headers: { authorization: 'Bearer nope' } })
     assert.equal(badToken.statusCode, 401)
 
     // Without the session cookie or a token: 401.
-    const anonymous = await app.inject({ url: paths.api.me })
+    const anonymous = await app.inject({ url: paths.api.me() })
     assert.equal(anonymous.statusCode, 401)
     assert.match(anonymous.headers['content-type'] as string, /^application\/problem\+json/)
     assert.match(anonymous.headers['www-authenticate'] as string, /^Bearer /)
 
     // A tampered cookie, and then the session of a disabled account: 401.
     const tampered = await app.inject({
-      url: paths.api.me,
+      url: paths.api.me(),
       cookies: { '__Host-openmace-session': 'forged.value' },
     })
     assert.equal(tampered.statusCode, 401)
     await services.adminUsers.disable(adminOf(account), account.id, TEST_REQUEST)
-    assert.equal((await agent.get(paths.api.me)).statusCode, 401)
+    assert.equal((await agent.get(paths.api.me())).statusCode, 401)
   })
 
   it('refuses an unauthenticated call with 401 before validating its body (no 400 that reveals the schema)', async (t) => {
-    const { app } = await build(t)
-    app.post(
-      `${paths.api.me}/validated-probe`,
-      {
-        config: { access: { capability: 'person:read' } },
-        schema: { body: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
-      },
-      async () => ({ ok: true }),
-    )
+    const probe = async (api: SurfaceApp) => {
+      api.post(
+        `${paths.api.me.pattern}/validated-probe`,
+        {
+          config: { access: { capability: 'person:read' } },
+          schema: { body: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
+        },
+        async () => ({ ok: true }),
+      )
+    }
+    const { app } = await build(t, { routes: [{ api: probe }] })
     const res = await app.inject({
       method: 'POST',
-      url: `${paths.api.me}/validated-probe`,
+      url: `${paths.api.me()}/validated-probe`,
       headers: { authorization: 'Bearer wrong' },
       payload: { nope: 1 },
     })
@@ -136,13 +146,13 @@ describe('GET /api/v1/me', () => {
 
   it('is in the OpenAPI document under the identity tag, with its response schema and bearer security', async (t) => {
     const { app } = await build(t)
-    const doc = (await app.inject(paths.api.openapi)).json<{
+    const doc = (await app.inject(paths.api.openapi())).json<{
       paths: Record<
         string,
         { get?: { tags: string[]; security: unknown; responses: Record<string, unknown> } }
       >
     }>()
-    const me = doc.paths[paths.api.me]?.get
+    const me = doc.paths[paths.api.me()]?.get
     assert.ok(me)
     assert.deepEqual(me.tags, ['identity'])
     assert.deepEqual(me.security, [{ bearer: [] }])

@@ -1,9 +1,9 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { capabilitiesOf } from '../../platform/access/policy.ts'
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 
 const Named = Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String() })
 
@@ -28,38 +28,40 @@ const Me = Type.Object(
   { additionalProperties: false },
 )
 
-export function meRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    app.get(
-      paths.api.me,
-      {
-        config: { access: 'signed-in' },
-        schema: {
-          tags: ['identity'],
-          summary: 'Who the caller is: identity, roles, effective capabilities and the token’s scopes',
-          security: [{ bearer: [] }],
-          response: { 200: Me, 401: { $ref: 'Problem#' } },
+export function meRoutes(services: Services): FeatureRoutes {
+  return {
+    api: async (app) => {
+      app.get(
+        paths.api.me.pattern,
+        {
+          config: { access: 'signed-in' },
+          schema: {
+            tags: ['identity'],
+            summary: 'Who the caller is: identity, roles, effective capabilities and the token’s scopes',
+            security: [{ bearer: [] }],
+            response: { 200: Me, 401: { $ref: 'Problem#' } },
+          },
         },
-      },
-      async function meGet(request) {
-        const caller = request.apiCaller
-        if (caller === undefined) throw new Error('API auth missing for a signed-in route')
-        const identity = await services.tokens.identity(caller.user.id)
-        if (identity === undefined) throw new Error('the caller’s account vanished during the request')
-        return {
-          id: caller.user.id,
-          displayName: caller.user.displayName,
-          email: identity.email,
-          partnership: identity.partnership,
-          agency: identity.agency,
-          team: identity.team,
-          roles: caller.user.roles,
-          capabilities: [...capabilitiesOf(apiActor(request))].sort(),
-          scopes: caller.actor.scopes === undefined ? null : [...caller.actor.scopes],
-          authenticatedWith: caller.via,
-          tokenExpiresAt: caller.expiresAt?.toISOString() ?? null,
-        }
-      },
-    )
+        async function meGet(request) {
+          const caller = request.apiCaller
+          if (caller === undefined) throw new Error('API auth missing for a signed-in route')
+          const identity = await services.tokens.identity(caller.user.id)
+          if (identity === undefined) throw new Error('the caller’s account vanished during the request')
+          return {
+            id: caller.user.id,
+            displayName: caller.user.displayName,
+            email: identity.email,
+            partnership: identity.partnership,
+            agency: identity.agency,
+            team: identity.team,
+            roles: caller.user.roles,
+            capabilities: [...capabilitiesOf(apiActor(request))].sort(),
+            scopes: caller.actor.scopes === undefined ? null : [...caller.actor.scopes],
+            authenticatedWith: caller.via,
+            tokenExpiresAt: caller.expiresAt?.toISOString() ?? null,
+          }
+        },
+      )
+    },
   }
 }

@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { AUDIT_ACTIONS, type AuditOutcome } from '../../platform/audit/audit-writer.ts'
@@ -7,6 +6,7 @@ import { signedInActor } from '../../platform/access/actor.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors, type FormError } from '../sign-in/form-errors.ts'
 import { auditRowView } from './audit-view.ts'
 import type { AuditQuery } from './audit-trail-service.ts'
@@ -83,109 +83,122 @@ export function parseAuditQuery(raw: RawQuery): { query: AuditQuery; errors: For
   return { query, errors }
 }
 
-export function auditRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    app.get(
-      paths.audit.trail,
-      { config: { access: { capability: 'audit:read' } }, schema: { ...hidden, querystring: QuerySchema } },
-      async function auditTrailGet(request, reply) {
-        const actor = signedInActor(request)
-        const { query, errors } = parseAuditQuery(request.query)
-        const before = /^[1-9]\d{0,18}$/.test(request.query.before ?? '') ? request.query.before : undefined
-        const page = await services.auditTrail.page(actor, errors.length > 0 ? {} : query, before)
-        const exportQuery = new URLSearchParams(
-          Object.entries(request.query as Record<string, string>).filter(
-            ([key, value]) => key !== 'before' && value !== '',
-          ),
-        ).toString()
-        const nextQuery =
-          page.nextBefore === undefined
-            ? undefined
-            : new URLSearchParams({
-                ...Object.fromEntries(new URLSearchParams(exportQuery)),
-                before: page.nextBefore,
-              }).toString()
-        return reply.code(errors.length > 0 ? 400 : 200).view(VIEW, {
-          values: request.query,
-          ...formErrors(errors),
-          rows: errors.length > 0 ? [] : page.entries.map((e) => auditRowView(e, page.names)),
-          people: page.people,
-          actions: AUDIT_ACTIONS,
-          outcomes: OUTCOMES,
-          exportHref: `${paths.audit.export}${exportQuery === '' ? '' : `?${exportQuery}`}`,
-          nextHref: nextQuery === undefined ? undefined : `${paths.audit.trail}?${nextQuery}`,
-          canExport: errors.length === 0,
-        })
-      },
-    )
+export function auditRoutes(services: Services): FeatureRoutes {
+  // Bulk export needs the person to confirm their password first (ASVS 7.5.3): the link opens a confirmation
+  // page carrying the filters, which posts them back with the password.
+  const confirmPage = (
+    reply: FastifyReply,
+    filters: Record<string, string>,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) =>
+    reply.code(status).view(EXPORT_VIEW, {
+      filters: Object.entries(filters).filter(
+        ([key, value]) => key in QuerySchema.properties && value !== '',
+      ),
+      csrfToken: reply.csrfToken(),
+      ...extra,
+    })
 
-    // Bulk export needs the person to confirm their password first (ASVS 7.5.3): the link opens a confirmation
-    // page carrying the filters, which posts them back with the password.
-    const confirmPage = (
-      reply: FastifyReply,
-      filters: Record<string, string>,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) =>
-      reply.code(status).view(EXPORT_VIEW, {
-        filters: Object.entries(filters).filter(
-          ([key, value]) => key in QuerySchema.properties && value !== '',
-        ),
-        csrfToken: reply.csrfToken(),
-        ...extra,
-      })
-
-    app.get(
-      paths.audit.export,
-      { config: { access: { capability: 'audit:export' } }, schema: { ...hidden, querystring: QuerySchema } },
-      async function auditExportGet(request, reply) {
-        const { errors } = parseAuditQuery(request.query)
-        if (errors.length > 0) {
-          // Back to the page, which shows what is wrong with the filters.
-          return reply.redirect(`${paths.audit.trail}?${new URLSearchParams(request.query).toString()}`, 303)
-        }
-        return confirmPage(reply, request.query)
-      },
-    )
-
-    app.post(
-      paths.audit.export,
-      {
-        config: { access: { capability: 'audit:export' } },
-        schema: {
-          ...hidden,
-          body: Type.Object(
-            {
-              ...QuerySchema.properties,
-              password: Type.Optional(Type.String({ maxLength: 1000 })),
-              _csrf: Type.Optional(Type.String({ maxLength: 200 })),
-            },
-            { additionalProperties: false },
-          ),
+  return {
+    pages: async (app) => {
+      app.get(
+        paths.audit.trail,
+        { config: { access: { capability: 'audit:read' } }, schema: { ...hidden, querystring: QuerySchema } },
+        async function auditTrailGet(request, reply) {
+          const actor = signedInActor(request)
+          const { query, errors } = parseAuditQuery(request.query)
+          const before = /^[1-9]\d{0,18}$/.test(request.query.before ?? '') ? request.query.before : undefined
+          const page = await services.auditTrail.page(actor, errors.length > 0 ? {} : query, before)
+          const exportQuery = new URLSearchParams(
+            Object.entries(request.query as Record<string, string>).filter(
+              ([key, value]) => key !== 'before' && value !== '',
+            ),
+          ).toString()
+          const nextQuery =
+            page.nextBefore === undefined
+              ? undefined
+              : new URLSearchParams({
+                  ...Object.fromEntries(new URLSearchParams(exportQuery)),
+                  before: page.nextBefore,
+                }).toString()
+          return reply.code(errors.length > 0 ? 400 : 200).view(VIEW, {
+            values: request.query,
+            ...formErrors(errors),
+            rows: errors.length > 0 ? [] : page.entries.map((e) => auditRowView(e, page.names)),
+            people: page.people,
+            actions: AUDIT_ACTIONS,
+            outcomes: OUTCOMES,
+            exportHref: `${paths.audit.export}${exportQuery === '' ? '' : `?${exportQuery}`}`,
+            nextHref: nextQuery === undefined ? undefined : `${paths.audit.trail}?${nextQuery}`,
+            canExport: errors.length === 0,
+          })
         },
-      },
-      async function auditExportPost(request, reply) {
-        const actor = signedInActor(request)
-        const { password = '', ...filters } = request.body
-        delete filters._csrf
-        const { query, errors } = parseAuditQuery(filters)
-        if (errors.length > 0) {
-          return reply.redirect(`${paths.audit.trail}?${new URLSearchParams(filters).toString()}`, 303)
-        }
-        try {
-          const { csv } = await services.auditTrail.exportCsv(actor, query, password, requestContext(request))
-          const day = new Date().toISOString().slice(0, 10)
-          return await reply
-            .type('text/csv; charset=utf-8')
-            .header('content-disposition', `attachment; filename="openmace-audit-${day}.csv"`)
-            .send(csv)
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            return confirmPage(reply, filters, formErrors(error.fieldErrors), 400)
+      )
+
+      app.get(
+        paths.audit.export,
+        {
+          config: { access: { capability: 'audit:export' } },
+          schema: { ...hidden, querystring: QuerySchema },
+        },
+        async function auditExportGet(request, reply) {
+          const { errors } = parseAuditQuery(request.query)
+          if (errors.length > 0) {
+            // Back to the page, which shows what is wrong with the filters.
+            return reply.redirect(
+              `${paths.audit.trail}?${new URLSearchParams(request.query).toString()}`,
+              303,
+            )
           }
-          throw error
-        }
-      },
-    )
+          return confirmPage(reply, request.query)
+        },
+      )
+
+      app.post(
+        paths.audit.export,
+        {
+          config: { access: { capability: 'audit:export' } },
+          schema: {
+            ...hidden,
+            body: Type.Object(
+              {
+                ...QuerySchema.properties,
+                password: Type.Optional(Type.String({ maxLength: 1000 })),
+                _csrf: Type.Optional(Type.String({ maxLength: 200 })),
+              },
+              { additionalProperties: false },
+            ),
+          },
+        },
+        async function auditExportPost(request, reply) {
+          const actor = signedInActor(request)
+          const { password = '', ...filters } = request.body
+          delete filters._csrf
+          const { query, errors } = parseAuditQuery(filters)
+          if (errors.length > 0) {
+            return reply.redirect(`${paths.audit.trail}?${new URLSearchParams(filters).toString()}`, 303)
+          }
+          try {
+            const { csv } = await services.auditTrail.exportCsv(
+              actor,
+              query,
+              password,
+              requestContext(request),
+            )
+            const day = new Date().toISOString().slice(0, 10)
+            return await reply
+              .type('text/csv; charset=utf-8')
+              .header('content-disposition', `attachment; filename="openmace-audit-${day}.csv"`)
+              .send(csv)
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              return confirmPage(reply, filters, formErrors(error.fieldErrors), 400)
+            }
+            throw error
+          }
+        },
+      )
+    },
   }
 }

@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
@@ -6,6 +5,7 @@ import { NotFoundError, ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
 
 const VIEWS = {
@@ -69,79 +69,82 @@ const problems = {
 /** The selected values of a multi-value query field, for keeping the user's choices on the form. */
 const chosen = (value: string[] | undefined) => value ?? []
 
-export function chronologyRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    const chronology = services.chronology
+export function chronologyRoutes(services: Services): FeatureRoutes {
+  const chronology = services.chronology
 
-    app.get(
-      `${paths.people.list}/:id/chronology`,
-      {
-        config: { access: { capability: 'person:read' } },
-        schema: { hide: true, params: Params, querystring: Query },
-      },
-      async function chronologyGet(request, reply) {
-        const actor = signedInActor(request)
-        const { id } = request.params
-        const notFound = () =>
-          reply.code(404).view(VIEWS.notFound, {
-            breakGlassHref:
-              UUID.test(id) && services.people.mayAskForBreakGlass(actor)
-                ? paths.people.breakGlass(id)
-                : null,
-          })
-        if (!UUID.test(id)) return notFound()
-        const values = { type: chosen(request.query.type), agency: chosen(request.query.agency) }
-        const form = { id, types: chronology.types(), agencies: await chronology.agencies(actor), values }
-        let filter
-        try {
-          filter = await chronology.parseFilter(actor, request.query)
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            return reply.code(400).view(VIEWS.show, { ...form, ...formErrors(error.fieldErrors) })
-          }
-          throw error
-        }
-        try {
-          const result = await chronology.read(actor, id, filter, requestContext(request))
-          return await reply.view(VIEWS.show, {
-            ...form,
-            ...result,
-            filtered: filter.types.length > 0 || filter.agencyIds.length > 0,
-          })
-        } catch (error) {
-          if (error instanceof NotFoundError) return notFound()
-          throw error
-        }
-      },
-    )
-
-    app.get(
-      `${paths.api.people}/:id/chronology`,
-      {
-        config: { access: { capability: 'person:read' } },
-        schema: {
-          tags: ['chronology'],
-          summary: 'A child’s chronology, newest first: the same events as the chronology page',
-          description:
-            'Filter with repeated `type` (record, statutory-status, alias, link, flag, merge, …) and `agency` (agency ids). A read of the child’s record: audited, and 404 for a record the caller may not see.',
-          security: [{ bearer: [] }],
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          querystring: Query,
-          response: { 200: ChronologyResponse, ...problems },
+  return {
+    pages: async (app) => {
+      app.get(
+        paths.people.chronology.pattern,
+        {
+          config: { access: { capability: 'person:read' } },
+          schema: { hide: true, params: Params, querystring: Query },
         },
-      },
-      async function chronologyApiGet(request) {
-        const actor = apiActor(request)
-        const filter = await chronology.parseFilter(actor, request.query)
-        const result = await chronology.read(
-          actor,
-          request.params.id,
-          filter,
-          requestContext(request),
-          'chronology-api',
-        )
-        return { person: { id: result.person.id }, events: result.events, truncated: result.truncated }
-      },
-    )
+        async function chronologyGet(request, reply) {
+          const actor = signedInActor(request)
+          const { id } = request.params
+          const notFound = () =>
+            reply.code(404).view(VIEWS.notFound, {
+              breakGlassHref:
+                UUID.test(id) && services.people.mayAskForBreakGlass(actor)
+                  ? paths.people.breakGlass(id)
+                  : null,
+            })
+          if (!UUID.test(id)) return notFound()
+          const values = { type: chosen(request.query.type), agency: chosen(request.query.agency) }
+          const form = { id, types: chronology.types(), agencies: await chronology.agencies(actor), values }
+          let filter
+          try {
+            filter = await chronology.parseFilter(actor, request.query)
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              return reply.code(400).view(VIEWS.show, { ...form, ...formErrors(error.fieldErrors) })
+            }
+            throw error
+          }
+          try {
+            const result = await chronology.read(actor, id, filter, requestContext(request))
+            return await reply.view(VIEWS.show, {
+              ...form,
+              ...result,
+              filtered: filter.types.length > 0 || filter.agencyIds.length > 0,
+            })
+          } catch (error) {
+            if (error instanceof NotFoundError) return notFound()
+            throw error
+          }
+        },
+      )
+    },
+    api: async (app) => {
+      app.get(
+        paths.api.chronology.pattern,
+        {
+          config: { access: { capability: 'person:read' } },
+          schema: {
+            tags: ['chronology'],
+            summary: 'A child’s chronology, newest first: the same events as the chronology page',
+            description:
+              'Filter with repeated `type` (record, statutory-status, alias, link, flag, merge, …) and `agency` (agency ids). A read of the child’s record: audited, and 404 for a record the caller may not see.',
+            security: [{ bearer: [] }],
+            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+            querystring: Query,
+            response: { 200: ChronologyResponse, ...problems },
+          },
+        },
+        async function chronologyApiGet(request) {
+          const actor = apiActor(request)
+          const filter = await chronology.parseFilter(actor, request.query)
+          const result = await chronology.read(
+            actor,
+            request.params.id,
+            filter,
+            requestContext(request),
+            'chronology-api',
+          )
+          return { person: { id: result.person.id }, events: result.events, truncated: result.truncated }
+        },
+      )
+    },
   }
 }

@@ -1,5 +1,5 @@
 import { withTransaction, type Database } from '../../db/database.ts'
-import { decide, decideLink, type Actor, type Decision } from '../../platform/access/policy.ts'
+import { decide, decideLink, missingRecord, type Actor, type Decision } from '../../platform/access/policy.ts'
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
@@ -145,8 +145,10 @@ export function chronologyService(
             if (endDecision.allowed && named !== undefined) end = { name: named.name, href: null }
           }
           if (row.type === 'link') {
-            const denied: Decision = { allowed: false, relationships: [], fields: [], breakGlass: false }
-            return { visible: decideLink(actor, 'read', [decision, endDecision ?? denied]).allowed, end }
+            return {
+              visible: decideLink(actor, 'read', [decision, endDecision ?? missingRecord()]).allowed,
+              end,
+            }
           }
           return { visible: true, end }
         }

@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
@@ -8,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../platform/er
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import type { DuplicateCandidate } from '../duplicates/duplicate-service.ts'
 import type { Guide } from '../screening/screening-repository.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
@@ -340,490 +340,489 @@ function apiErrors(error: ValidationError, ticks: readonly { itemCode: string }[
   )
 }
 
-export function concernRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    const concerns = services.concerns
-    /** The referral service: recording a concern refers it in the same transaction. */
-    const referrer = (): Referrer => services.referrals
+export function concernRoutes(services: Services): FeatureRoutes {
+  const concerns = services.concerns
 
-    const notFound = (reply: FastifyReply) => reply.code(404).view(VIEWS.notFound, { breakGlassHref: null })
-    const guarded = async (reply: FastifyReply, fn: () => Promise<unknown>) => {
-      try {
-        return await fn()
-      } catch (error) {
-        if (error instanceof NotFoundError) return notFound(reply)
-        throw error
-      }
+  /** The referral service: recording a concern refers it in the same transaction. */
+  const referrer = (): Referrer => services.referrals
+
+  const notFound = (reply: FastifyReply) => reply.code(404).view(VIEWS.notFound, { breakGlassHref: null })
+
+  const guarded = async (reply: FastifyReply, fn: () => Promise<unknown>) => {
+    try {
+      return await fn()
+    } catch (error) {
+      if (error instanceof NotFoundError) return notFound(reply)
+      throw error
     }
+  }
 
-    // Page 1 ---------------------------------------------------------------------------------------------------
+  async function possibleMatches(request: FastifyRequest, body: Form): Promise<DuplicateCandidate[]> {
+    if (field(body, 'child') !== 'new' || field(body, 'matchesChecked') === 'yes') return []
+    const dob = dateParts(body, 'dateOfBirth')
+    const iso =
+      /^\d{4}$/.test(dob.year) && /^\d{1,2}$/.test(dob.month) && /^\d{1,2}$/.test(dob.day)
+        ? `${dob.year}-${dob.month.padStart(2, '0')}-${dob.day.padStart(2, '0')}`
+        : ''
+    try {
+      // Only records the actor may read are offered (and each one shown is audited as a read).
+      return await services.duplicates.forNew(
+        signedInActor(request),
+        {
+          givenName: field(body, 'givenName'),
+          familyName: field(body, 'familyName'),
+          ...(iso === '' ? {} : { dateOfBirth: iso }),
+        },
+        requestContext(request),
+      )
+    } catch (error) {
+      if (error instanceof ValidationError) return []
+      throw error
+    }
+  }
 
-    /** Possible matches for a new child, among the records the actor may see (never others). */
-    async function possibleMatches(request: FastifyRequest, body: Form): Promise<DuplicateCandidate[]> {
-      if (field(body, 'child') !== 'new' || field(body, 'matchesChecked') === 'yes') return []
-      const dob = dateParts(body, 'dateOfBirth')
-      const iso =
-        /^\d{4}$/.test(dob.year) && /^\d{1,2}$/.test(dob.month) && /^\d{1,2}$/.test(dob.day)
-          ? `${dob.year}-${dob.month.padStart(2, '0')}-${dob.day.padStart(2, '0')}`
-          : ''
-      try {
-        // Only records the actor may read are offered (and each one shown is audited as a read).
-        return await services.duplicates.forNew(
-          signedInActor(request),
-          {
-            givenName: field(body, 'givenName'),
-            familyName: field(body, 'familyName'),
-            ...(iso === '' ? {} : { dateOfBirth: iso }),
+  const startPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
+    const query = request.query as { child?: string }
+    const childId = typeof query.child === 'string' && UUID.test(query.child) ? query.child : undefined
+    const form = await concerns.startForm(signedInActor(request), requestContext(request), childId)
+    return reply.code(status).view(VIEWS.start, {
+      ...form,
+      values: childId === undefined ? {} : { child: childId },
+      csrfToken: reply.csrfToken(),
+      ...extra,
+    })
+  }
+
+  const detailsPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
+    const { concern, guide } = await concerns.draft(signedInActor(request), id, requestContext(request))
+    if (concern.status !== 'draft') return reply.redirect(paths.concerns.show(id), 303)
+    return reply.code(status).view(VIEWS.details, {
+      concern,
+      groups: checklist(guide),
+      ...options,
+      values: detailsValues(concern),
+      csrfToken: reply.csrfToken(),
+      ...extra,
+    })
+  }
+
+  // Changing page 1's danger answers from check answers ----------------------------------------------------------
+  const dangerPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
+    const { concern } = await concerns.draft(signedInActor(request), id, requestContext(request))
+    if (concern.status !== 'draft') return reply.redirect(paths.concerns.show(id), 303)
+    const at = concern.policeCalledAt
+    const london = at === null ? null : new Date(at.toLocaleString('en-US', { timeZone: 'Europe/London' }))
+    const pad = (n: number) => String(n).padStart(2, '0')
+    return reply.code(status).view(VIEWS.danger, {
+      concern,
+      values: {
+        immediateDanger: concern.immediateDanger ? 'yes' : 'no',
+        policeCalled: concern.policeCalled === null ? undefined : concern.policeCalled ? 'yes' : 'no',
+        'policeCalledOn-day': london === null ? '' : String(london.getDate()),
+        'policeCalledOn-month': london === null ? '' : String(london.getMonth() + 1),
+        'policeCalledOn-year': london === null ? '' : String(london.getFullYear()),
+        policeCalledTime: london === null ? '' : `${pad(london.getHours())}:${pad(london.getMinutes())}`,
+        policeReference: concern.policeReference,
+      },
+      csrfToken: reply.csrfToken(),
+      ...extra,
+    })
+  }
+
+  const checkPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
+    const { concern, guide } = await concerns.draft(signedInActor(request), id, requestContext(request))
+    if (concern.status !== 'draft') return reply.redirect(paths.concerns.show(id), 303)
+    if (concern.narrative === null) return reply.redirect(paths.concerns.details(id), 303)
+    const labels = Object.fromEntries(guide.items.map((i) => [i.code, i.label]))
+    return reply.code(status).view(VIEWS.check, {
+      concern,
+      labels,
+      levels: guide.levels,
+      ...options,
+      canRefer: can(signedInActor(request), 'referral:create'),
+      values: {},
+      csrfToken: reply.csrfToken(),
+      ...extra,
+    })
+  }
+
+  return {
+    pages: async (app) => {
+      app.get(
+        paths.concerns.new,
+        {
+          config: { access: { capability: 'concern:create' } },
+          schema: {
+            ...hidden,
+            querystring: Type.Object({ child: Type.Optional(Type.String({ maxLength: 64 })) }),
           },
-          requestContext(request),
-        )
-      } catch (error) {
-        if (error instanceof ValidationError) return []
-        throw error
-      }
-    }
-
-    const startPage = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) => {
-      const query = request.query as { child?: string }
-      const childId = typeof query.child === 'string' && UUID.test(query.child) ? query.child : undefined
-      const form = await concerns.startForm(signedInActor(request), requestContext(request), childId)
-      return reply.code(status).view(VIEWS.start, {
-        ...form,
-        values: childId === undefined ? {} : { child: childId },
-        csrfToken: reply.csrfToken(),
-        ...extra,
-      })
-    }
-
-    app.get(
-      paths.concerns.new,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: {
-          ...hidden,
-          querystring: Type.Object({ child: Type.Optional(Type.String({ maxLength: 64 })) }),
         },
-      },
-      async function concernNewGet(request, reply) {
-        return guarded(reply, () => startPage(request, reply))
-      },
-    )
-
-    app.post(
-      paths.concerns.new,
-      { config: { access: { capability: 'concern:create' } }, schema: { ...hidden, body: FormBody } },
-      async function concernNewPost(request, reply) {
-        const body = request.body
-        return guarded(reply, async () => {
-          try {
-            const matches = await possibleMatches(request, body)
-            if (matches.length > 0) {
-              return await startPage(request, reply, { values: body, matches })
-            }
-            const id = await concerns.start(signedInActor(request), startInput(body), requestContext(request))
-            return await reply.redirect(paths.concerns.details(id), 303)
-          } catch (error) {
-            if (error instanceof ValidationError) {
-              return startPage(request, reply, { values: body, ...formErrors(error.fieldErrors) }, 400)
-            }
-            throw error
-          }
-        })
-      },
-    )
-
-    // Page 2 ---------------------------------------------------------------------------------------------------
-
-    const detailsPage = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      id: string,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) => {
-      const { concern, guide } = await concerns.draft(signedInActor(request), id, requestContext(request))
-      if (concern.status !== 'draft') return reply.redirect(paths.concerns.show(id), 303)
-      return reply.code(status).view(VIEWS.details, {
-        concern,
-        groups: checklist(guide),
-        ...options,
-        values: detailsValues(concern),
-        csrfToken: reply.csrfToken(),
-        ...extra,
-      })
-    }
-
-    app.get(
-      `/concerns/:id/details`,
-      { config: { access: { capability: 'concern:create' } }, schema: { ...hidden, params: Params } },
-      async function concernDetailsGet(request, reply) {
-        return guarded(reply, () => detailsPage(request, reply, request.params.id))
-      },
-    )
-
-    app.post(
-      `/concerns/:id/details`,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: { ...hidden, params: Params, body: FormBody },
-      },
-      async function concernDetailsPost(request, reply) {
-        const { id } = request.params
-        const body = request.body
-        const values = { ...body, tick: list(body, 'tick') }
-        return guarded(reply, async () => {
-          try {
-            await concerns.saveDetails(
-              signedInActor(request),
-              id,
-              Number(field(body, 'version')),
-              detailsInput(body),
-              requestContext(request),
-            )
-            return await reply.redirect(paths.concerns.check(id), 303)
-          } catch (error) {
-            if (error instanceof ValidationError) {
-              return detailsPage(request, reply, id, { values, ...formErrors(error.fieldErrors) }, 400)
-            }
-            if (error instanceof ConflictError) {
-              return detailsPage(
-                request,
-                reply,
-                id,
-                { values, ...formErrors([{ field: 'narrative', message: error.message }]) },
-                409,
-              )
-            }
-            throw error
-          }
-        })
-      },
-    )
-
-    // Changing page 1's danger answers from check answers ----------------------------------------------------------
-
-    const dangerPage = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      id: string,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) => {
-      const { concern } = await concerns.draft(signedInActor(request), id, requestContext(request))
-      if (concern.status !== 'draft') return reply.redirect(paths.concerns.show(id), 303)
-      const at = concern.policeCalledAt
-      const london = at === null ? null : new Date(at.toLocaleString('en-US', { timeZone: 'Europe/London' }))
-      const pad = (n: number) => String(n).padStart(2, '0')
-      return reply.code(status).view(VIEWS.danger, {
-        concern,
-        values: {
-          immediateDanger: concern.immediateDanger ? 'yes' : 'no',
-          policeCalled: concern.policeCalled === null ? undefined : concern.policeCalled ? 'yes' : 'no',
-          'policeCalledOn-day': london === null ? '' : String(london.getDate()),
-          'policeCalledOn-month': london === null ? '' : String(london.getMonth() + 1),
-          'policeCalledOn-year': london === null ? '' : String(london.getFullYear()),
-          policeCalledTime: london === null ? '' : `${pad(london.getHours())}:${pad(london.getMinutes())}`,
-          policeReference: concern.policeReference,
+        async function concernNewGet(request, reply) {
+          return guarded(reply, () => startPage(request, reply))
         },
-        csrfToken: reply.csrfToken(),
-        ...extra,
-      })
-    }
+      )
 
-    app.get(
-      `/concerns/:id/danger`,
-      { config: { access: { capability: 'concern:create' } }, schema: { ...hidden, params: Params } },
-      async function concernDangerGet(request, reply) {
-        return guarded(reply, () => dangerPage(request, reply, request.params.id))
-      },
-    )
-
-    app.post(
-      `/concerns/:id/danger`,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: { ...hidden, params: Params, body: FormBody },
-      },
-      async function concernDangerPost(request, reply) {
-        const { id } = request.params
-        const body = request.body
-        return guarded(reply, async () => {
-          try {
-            await concerns.changeDanger(
-              signedInActor(request),
-              id,
-              Number(field(body, 'version')),
-              startInput(body),
-              requestContext(request),
-            )
-            return await reply.redirect(paths.concerns.check(id), 303)
-          } catch (error) {
-            if (error instanceof ValidationError) {
-              return dangerPage(request, reply, id, { values: body, ...formErrors(error.fieldErrors) }, 400)
-            }
-            if (error instanceof ConflictError) {
-              return dangerPage(
-                request,
-                reply,
-                id,
-                { values: body, ...formErrors([{ field: 'immediateDanger', message: error.message }]) },
-                409,
+      app.post(
+        paths.concerns.new,
+        { config: { access: { capability: 'concern:create' } }, schema: { ...hidden, body: FormBody } },
+        async function concernNewPost(request, reply) {
+          const body = request.body
+          return guarded(reply, async () => {
+            try {
+              const matches = await possibleMatches(request, body)
+              if (matches.length > 0) {
+                return await startPage(request, reply, { values: body, matches })
+              }
+              const id = await concerns.start(
+                signedInActor(request),
+                startInput(body),
+                requestContext(request),
               )
+              return await reply.redirect(paths.concerns.details(id), 303)
+            } catch (error) {
+              if (error instanceof ValidationError) {
+                return startPage(request, reply, { values: body, ...formErrors(error.fieldErrors) }, 400)
+              }
+              throw error
             }
-            throw error
-          }
-        })
-      },
-    )
-
-    // Page 3 ---------------------------------------------------------------------------------------------------
-
-    const checkPage = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      id: string,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) => {
-      const { concern, guide } = await concerns.draft(signedInActor(request), id, requestContext(request))
-      if (concern.status !== 'draft') return reply.redirect(paths.concerns.show(id), 303)
-      if (concern.narrative === null) return reply.redirect(paths.concerns.details(id), 303)
-      const labels = Object.fromEntries(guide.items.map((i) => [i.code, i.label]))
-      return reply.code(status).view(VIEWS.check, {
-        concern,
-        labels,
-        levels: guide.levels,
-        ...options,
-        canRefer: can(signedInActor(request), 'referral:create'),
-        values: {},
-        csrfToken: reply.csrfToken(),
-        ...extra,
-      })
-    }
-
-    app.get(
-      `/concerns/:id/check`,
-      { config: { access: { capability: 'concern:create' } }, schema: { ...hidden, params: Params } },
-      async function concernCheckGet(request, reply) {
-        return guarded(reply, () => checkPage(request, reply, request.params.id))
-      },
-    )
-
-    app.post(
-      `/concerns/:id/check`,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: { ...hidden, params: Params, body: FormBody },
-      },
-      async function concernCheckPost(request, reply) {
-        const { id } = request.params
-        const body = request.body
-        return guarded(reply, async () => {
-          try {
-            const { referralId } = await concerns.record(
-              signedInActor(request),
-              id,
-              Number(field(body, 'version')),
-              {
-                judgedLevel: field(body, 'judgedLevel'),
-                judgementReason: field(body, 'judgementReason'),
-                discussedWith: field(body, 'discussedWith'),
-                discussionNote: field(body, 'discussionNote'),
-              },
-              requestContext(request),
-              referrer(),
-            )
-            return await reply.redirect(
-              `${paths.concerns.show(id)}?${referralId === null ? 'recorded' : 'referred'}=1`,
-              303,
-            )
-          } catch (error) {
-            if (error instanceof ValidationError) {
-              return checkPage(request, reply, id, { values: body, ...formErrors(error.fieldErrors) }, 400)
-            }
-            if (error instanceof ConflictError) {
-              return checkPage(
-                request,
-                reply,
-                id,
-                { values: body, ...formErrors([{ field: 'judgedLevel', message: error.message }]) },
-                409,
-              )
-            }
-            throw error
-          }
-        })
-      },
-    )
-
-    app.get(
-      `/concerns/:id`,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: {
-          ...hidden,
-          params: Params,
-          querystring: Type.Object({
-            referred: Type.Optional(Type.String({ maxLength: 2 })),
-            recorded: Type.Optional(Type.String({ maxLength: 2 })),
-          }),
-        },
-      },
-      async function concernGet(request, reply) {
-        const { id } = request.params
-        return guarded(reply, async () => {
-          const concern = await concerns.read(signedInActor(request), id, requestContext(request), 'page')
-          if (concern.status === 'draft') return reply.redirect(paths.concerns.details(id), 303)
-          const q = request.query
-          return reply.view(VIEWS.show, {
-            concern,
-            ...options,
-            justReferred: q.referred === '1',
-            justRecorded: q.recorded === '1',
           })
-        })
-      },
-    )
-
-    // API ------------------------------------------------------------------------------------------------------
-
-    app.post(
-      paths.api.concerns,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: {
-          tags: ['concerns'],
-          summary:
-            'Record a whole concern in one body (the child, immediate danger, what was seen or heard, the screening ticks and the practitioner’s judgement); answers the suggested level with its reasons. Nothing is written on bad input',
-          security: [{ bearer: [] }],
-          body: CreateConcernBody,
-          response: { 201: Type.Object({ concern: ConcernSchema }), ...problems },
         },
-      },
-      async function concernApiPost(request, reply) {
-        const body: Static<typeof CreateConcernBody> = request.body
-        const actor = apiActor(request)
-        const ctx = requestContext(request)
-        try {
-          const id = await concerns.create(
-            actor,
-            {
-              start: {
-                immediateDanger: body.immediateDanger,
-                ...(body.policeCalled === undefined ? {} : { policeCalled: body.policeCalled }),
-                policeCalledOn: body.policeCalledAt ?? '',
-                policeReference: body.policeReference ?? '',
-                child: body.personId ?? (body.child === undefined ? '' : 'new'),
-                newChild: body.child ?? {},
-              },
-              details: {
-                narrative: body.narrative,
-                happenedOn: body.happenedOn,
-                happenedAt: body.happenedAt ?? '',
-                noticedBy: body.noticedBy ?? '',
-                childWords: body.childWords ?? '',
-                consent: body.consent,
-                consentNote: body.consentNote ?? '',
-                familyAware: body.familyAware,
-                ...(body.learningDisability === undefined
-                  ? {}
-                  : { learningDisability: body.learningDisability }),
-                ticks: body.indicators,
-              },
-              judgement: { judgedLevel: body.judgedLevel, judgementReason: body.judgementReason },
-            },
-            ctx,
-          )
-          const concern = await concerns.read(actor, id, ctx, 'api')
-          return await reply
-            .code(201)
-            .header('location', paths.api.concern(id))
-            .send({ concern: apiConcern(concern) })
-        } catch (error) {
-          if (error instanceof ValidationError) throw apiErrors(error, body.indicators)
-          throw error
-        }
-      },
-    )
+      )
 
-    app.get(
-      `${paths.api.concerns}/:id`,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: {
-          tags: ['concerns'],
-          summary:
-            'One concern: for the practitioner who recorded it, and for those who may read the child; 404 otherwise',
-          security: [{ bearer: [] }],
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          response: { 200: Type.Object({ concern: ConcernSchema }), ...problems },
+      app.get(
+        paths.concerns.details.pattern,
+        { config: { access: { capability: 'concern:create' } }, schema: { ...hidden, params: Params } },
+        async function concernDetailsGet(request, reply) {
+          return guarded(reply, () => detailsPage(request, reply, request.params.id))
         },
-      },
-      async function concernApiGet(request) {
-        const concern = await concerns.read(
-          apiActor(request),
-          request.params.id,
-          requestContext(request),
-          'api',
-        )
-        return { concern: apiConcern(concern) }
-      },
-    )
+      )
 
-    app.get(
-      paths.api.screeningGuide,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: {
-          tags: ['screening'],
-          summary: 'The screening guide in force: its items, the risk levels and the street terms',
-          security: [{ bearer: [] }],
-          response: { 200: Type.Object({ guide: GuideSchema }), ...problems },
+      app.post(
+        paths.concerns.details.pattern,
+        {
+          config: { access: { capability: 'concern:create' } },
+          schema: { ...hidden, params: Params, body: FormBody },
         },
-      },
-      async function screeningGuideGet(request) {
-        const guide = await concerns.guide(apiActor(request))
-        return {
-          guide: {
-            id: guide.id,
-            title: guide.title,
-            version: guide.version,
-            items: guide.items.map((i) => ({ code: i.code, kind: i.kind, label: i.label, hint: i.hint })),
-            levels: guide.levels.map((l) => ({ code: l.code, label: l.label, minScore: l.minScore })),
-            streetTerms: guide.streetTerms.map((t) => ({
-              code: t.code,
-              term: t.term,
-              meaning: t.meaning,
-              indicatorCodes: [...t.indicatorCodes],
-            })),
+        async function concernDetailsPost(request, reply) {
+          const { id } = request.params
+          const body = request.body
+          const values = { ...body, tick: list(body, 'tick') }
+          return guarded(reply, async () => {
+            try {
+              await concerns.saveDetails(
+                signedInActor(request),
+                id,
+                Number(field(body, 'version')),
+                detailsInput(body),
+                requestContext(request),
+              )
+              return await reply.redirect(paths.concerns.check(id), 303)
+            } catch (error) {
+              if (error instanceof ValidationError) {
+                return detailsPage(request, reply, id, { values, ...formErrors(error.fieldErrors) }, 400)
+              }
+              if (error instanceof ConflictError) {
+                return detailsPage(
+                  request,
+                  reply,
+                  id,
+                  { values, ...formErrors([{ field: 'narrative', message: error.message }]) },
+                  409,
+                )
+              }
+              throw error
+            }
+          })
+        },
+      )
+
+      app.get(
+        paths.concerns.danger.pattern,
+        { config: { access: { capability: 'concern:create' } }, schema: { ...hidden, params: Params } },
+        async function concernDangerGet(request, reply) {
+          return guarded(reply, () => dangerPage(request, reply, request.params.id))
+        },
+      )
+
+      app.post(
+        paths.concerns.danger.pattern,
+        {
+          config: { access: { capability: 'concern:create' } },
+          schema: { ...hidden, params: Params, body: FormBody },
+        },
+        async function concernDangerPost(request, reply) {
+          const { id } = request.params
+          const body = request.body
+          return guarded(reply, async () => {
+            try {
+              await concerns.changeDanger(
+                signedInActor(request),
+                id,
+                Number(field(body, 'version')),
+                startInput(body),
+                requestContext(request),
+              )
+              return await reply.redirect(paths.concerns.check(id), 303)
+            } catch (error) {
+              if (error instanceof ValidationError) {
+                return dangerPage(request, reply, id, { values: body, ...formErrors(error.fieldErrors) }, 400)
+              }
+              if (error instanceof ConflictError) {
+                return dangerPage(
+                  request,
+                  reply,
+                  id,
+                  { values: body, ...formErrors([{ field: 'immediateDanger', message: error.message }]) },
+                  409,
+                )
+              }
+              throw error
+            }
+          })
+        },
+      )
+
+      app.get(
+        paths.concerns.check.pattern,
+        { config: { access: { capability: 'concern:create' } }, schema: { ...hidden, params: Params } },
+        async function concernCheckGet(request, reply) {
+          return guarded(reply, () => checkPage(request, reply, request.params.id))
+        },
+      )
+
+      app.post(
+        paths.concerns.check.pattern,
+        {
+          config: { access: { capability: 'concern:create' } },
+          schema: { ...hidden, params: Params, body: FormBody },
+        },
+        async function concernCheckPost(request, reply) {
+          const { id } = request.params
+          const body = request.body
+          return guarded(reply, async () => {
+            try {
+              const { referralId } = await concerns.record(
+                signedInActor(request),
+                id,
+                Number(field(body, 'version')),
+                {
+                  judgedLevel: field(body, 'judgedLevel'),
+                  judgementReason: field(body, 'judgementReason'),
+                  discussedWith: field(body, 'discussedWith'),
+                  discussionNote: field(body, 'discussionNote'),
+                },
+                requestContext(request),
+                referrer(),
+              )
+              return await reply.redirect(
+                `${paths.concerns.show(id)}?${referralId === null ? 'recorded' : 'referred'}=1`,
+                303,
+              )
+            } catch (error) {
+              if (error instanceof ValidationError) {
+                return checkPage(request, reply, id, { values: body, ...formErrors(error.fieldErrors) }, 400)
+              }
+              if (error instanceof ConflictError) {
+                return checkPage(
+                  request,
+                  reply,
+                  id,
+                  { values: body, ...formErrors([{ field: 'judgedLevel', message: error.message }]) },
+                  409,
+                )
+              }
+              throw error
+            }
+          })
+        },
+      )
+
+      app.get(
+        paths.concerns.show.pattern,
+        {
+          config: { access: { capability: 'concern:create' } },
+          schema: {
+            ...hidden,
+            params: Params,
+            querystring: Type.Object({
+              referred: Type.Optional(Type.String({ maxLength: 2 })),
+              recorded: Type.Optional(Type.String({ maxLength: 2 })),
+            }),
           },
-        }
-      },
-    )
-
-    app.post(
-      paths.api.screeningSuggest,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: {
-          tags: ['screening'],
-          summary:
-            'The suggested level and its reasons for these ticks and facts about the child; nothing is stored',
-          security: [{ bearer: [] }],
-          body: SuggestBody,
-          response: { 200: Type.Object({ suggestion: SuggestionSchema }), ...problems },
         },
-      },
-      async function screeningSuggestPost(request) {
-        const body: Static<typeof SuggestBody> = request.body
-        const suggestion = await concerns.suggest(apiActor(request), body.ticks, body.child)
-        return { suggestion }
-      },
-    )
+        async function concernGet(request, reply) {
+          const { id } = request.params
+          return guarded(reply, async () => {
+            const concern = await concerns.read(signedInActor(request), id, requestContext(request), 'page')
+            if (concern.status === 'draft') return reply.redirect(paths.concerns.details(id), 303)
+            const q = request.query
+            return reply.view(VIEWS.show, {
+              concern,
+              ...options,
+              justReferred: q.referred === '1',
+              justRecorded: q.recorded === '1',
+            })
+          })
+        },
+      )
+    },
+    api: async (app) => {
+      app.post(
+        paths.api.concerns.pattern,
+        {
+          config: { access: { capability: 'concern:create' } },
+          schema: {
+            tags: ['concerns'],
+            summary:
+              'Record a whole concern in one body (the child, immediate danger, what was seen or heard, the screening ticks and the practitioner’s judgement); answers the suggested level with its reasons. Nothing is written on bad input',
+            security: [{ bearer: [] }],
+            body: CreateConcernBody,
+            response: { 201: Type.Object({ concern: ConcernSchema }), ...problems },
+          },
+        },
+        async function concernApiPost(request, reply) {
+          const body: Static<typeof CreateConcernBody> = request.body
+          const actor = apiActor(request)
+          const ctx = requestContext(request)
+          try {
+            const id = await concerns.create(
+              actor,
+              {
+                start: {
+                  immediateDanger: body.immediateDanger,
+                  ...(body.policeCalled === undefined ? {} : { policeCalled: body.policeCalled }),
+                  policeCalledOn: body.policeCalledAt ?? '',
+                  policeReference: body.policeReference ?? '',
+                  child: body.personId ?? (body.child === undefined ? '' : 'new'),
+                  newChild: body.child ?? {},
+                },
+                details: {
+                  narrative: body.narrative,
+                  happenedOn: body.happenedOn,
+                  happenedAt: body.happenedAt ?? '',
+                  noticedBy: body.noticedBy ?? '',
+                  childWords: body.childWords ?? '',
+                  consent: body.consent,
+                  consentNote: body.consentNote ?? '',
+                  familyAware: body.familyAware,
+                  ...(body.learningDisability === undefined
+                    ? {}
+                    : { learningDisability: body.learningDisability }),
+                  ticks: body.indicators,
+                },
+                judgement: { judgedLevel: body.judgedLevel, judgementReason: body.judgementReason },
+              },
+              ctx,
+            )
+            const concern = await concerns.read(actor, id, ctx, 'api')
+            return await reply
+              .code(201)
+              .header('location', paths.api.concern(id))
+              .send({ concern: apiConcern(concern) })
+          } catch (error) {
+            if (error instanceof ValidationError) throw apiErrors(error, body.indicators)
+            throw error
+          }
+        },
+      )
+
+      app.get(
+        paths.api.concern.pattern,
+        {
+          config: { access: { capability: 'concern:create' } },
+          schema: {
+            tags: ['concerns'],
+            summary:
+              'One concern: for the practitioner who recorded it, and for those who may read the child; 404 otherwise',
+            security: [{ bearer: [] }],
+            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+            response: { 200: Type.Object({ concern: ConcernSchema }), ...problems },
+          },
+        },
+        async function concernApiGet(request) {
+          const concern = await concerns.read(
+            apiActor(request),
+            request.params.id,
+            requestContext(request),
+            'api',
+          )
+          return { concern: apiConcern(concern) }
+        },
+      )
+
+      app.get(
+        paths.api.screeningGuide.pattern,
+        {
+          config: { access: { capability: 'concern:create' } },
+          schema: {
+            tags: ['screening'],
+            summary: 'The screening guide in force: its items, the risk levels and the street terms',
+            security: [{ bearer: [] }],
+            response: { 200: Type.Object({ guide: GuideSchema }), ...problems },
+          },
+        },
+        async function screeningGuideGet(request) {
+          const guide = await concerns.guide(apiActor(request))
+          return {
+            guide: {
+              id: guide.id,
+              title: guide.title,
+              version: guide.version,
+              items: guide.items.map((i) => ({ code: i.code, kind: i.kind, label: i.label, hint: i.hint })),
+              levels: guide.levels.map((l) => ({ code: l.code, label: l.label, minScore: l.minScore })),
+              streetTerms: guide.streetTerms.map((t) => ({
+                code: t.code,
+                term: t.term,
+                meaning: t.meaning,
+                indicatorCodes: [...t.indicatorCodes],
+              })),
+            },
+          }
+        },
+      )
+
+      app.post(
+        paths.api.screeningSuggest.pattern,
+        {
+          config: { access: { capability: 'concern:create' } },
+          schema: {
+            tags: ['screening'],
+            summary:
+              'The suggested level and its reasons for these ticks and facts about the child; nothing is stored',
+            security: [{ bearer: [] }],
+            body: SuggestBody,
+            response: { 200: Type.Object({ suggestion: SuggestionSchema }), ...problems },
+          },
+        },
+        async function screeningSuggestPost(request) {
+          const body: Static<typeof SuggestBody> = request.body
+          const suggestion = await concerns.suggest(apiActor(request), body.ticks, body.child)
+          return { suggestion }
+        },
+      )
+    },
   }
 }

@@ -9,6 +9,7 @@ import {
   decideSearchMatch,
   type Actor,
   type Decision,
+  missingRecord,
 } from '../../platform/access/policy.ts'
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
@@ -83,11 +84,11 @@ export interface WholeConcernInput {
 
 /** The referral service: the concern is referred in the transaction that records it (both or neither). */
 export interface Referrer {
-  submitIn(
-    trx: Transaction<DB>,
+  submit(
     actor: Actor,
     input: { concernId: string; discussedWith: string | null; discussionNote: string | null },
     ctx: RequestContext,
+    options: { trx: Transaction<DB> },
   ): Promise<{ id: string }>
 }
 
@@ -142,13 +143,7 @@ export function concernService(
     if (result === MISSING) throw new NotFoundError()
     return result
   }
-  const denied: Decision = {
-    allowed: false,
-    relationships: [],
-    fields: [],
-    breakGlass: false,
-    denial: 'relationship',
-  }
+  const denied: Decision = missingRecord()
 
   /** May the actor raise a concern about this child: they may read them, or they referred them before. */
   const maySee = (actor: Actor, child: PersonWithFacts) =>
@@ -650,11 +645,11 @@ export function concernService(
         if (row.version !== version) throw new ConflictError(STALE)
         await recordIn(trx, actor, row, child.person, version, judgement, guide, ctx)
         if (referrer === undefined || !can(actor, 'referral:create')) return { referralId: null }
-        const referral = await referrer.submitIn(
-          trx,
+        const referral = await referrer.submit(
           actor,
           { concernId: id, discussedWith: judgement.discussedWith, discussionNote: judgement.discussionNote },
           ctx,
+          { trx },
         )
         return { referralId: referral.id }
       })

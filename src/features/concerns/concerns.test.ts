@@ -460,7 +460,7 @@ describe('concern API', () => {
   it('records a whole concern in one body, answers the suggestion and its reasons; reads it back', async (t) => {
     const { app, db, services, teacher } = await setUp(t)
     const headers = await token(services, teacher.email)
-    const res = await app.inject({ method: 'POST', url: paths.api.concerns, headers, payload: BODY })
+    const res = await app.inject({ method: 'POST', url: paths.api.concerns(), headers, payload: BODY })
     assert.equal(res.statusCode, 201, res.body)
     const { concern } = res.json<{
       concern: {
@@ -502,7 +502,7 @@ describe('concern API', () => {
       [{ ...BODY, child: { givenName: 'Jo' } }, '/body/child/dateOfBirth'],
     ]
     for (const [payload, field] of cases) {
-      const res = await app.inject({ method: 'POST', url: paths.api.concerns, headers, payload })
+      const res = await app.inject({ method: 'POST', url: paths.api.concerns(), headers, payload })
       assert.equal(res.statusCode, 400, field)
       const problem = res.json<{ errors: Array<{ field: string }> }>()
       assert.ok(
@@ -514,7 +514,7 @@ describe('concern API', () => {
     delete rest.child
     const denied = await app.inject({
       method: 'POST',
-      url: paths.api.concerns,
+      url: paths.api.concerns(),
       headers,
       payload: { ...rest, personId: invisible.id },
     })
@@ -525,14 +525,14 @@ describe('concern API', () => {
   it('the guide and a suggestion without storage', async (t) => {
     const { app, db, services, teacher } = await setUp(t)
     const headers = await token(services, teacher.email)
-    const guide = await app.inject({ method: 'GET', url: paths.api.screeningGuide, headers })
+    const guide = await app.inject({ method: 'GET', url: paths.api.screeningGuide(), headers })
     assert.equal(guide.statusCode, 200)
     const g = guide.json<{ guide: { items: unknown[]; levels: unknown[]; streetTerms: unknown[] } }>().guide
     assert.ok(g.items.length > 10 && g.levels.length === 5 && g.streetTerms.length > 10)
     const before = await written(db.ownerUrl)
     const res = await app.inject({
       method: 'POST',
-      url: paths.api.screeningSuggest,
+      url: paths.api.screeningSuggest(),
       headers,
       payload: {
         ticks: [
@@ -547,7 +547,7 @@ describe('concern API', () => {
     assert.equal(res.json<{ suggestion: { level: string } }>().suggestion.level, 'medium')
     const bad = await app.inject({
       method: 'POST',
-      url: paths.api.screeningSuggest,
+      url: paths.api.screeningSuggest(),
       headers,
       payload: {
         ticks: [{ itemCode: 'nope', recency: 'current' }],

@@ -8,7 +8,11 @@ import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { concernRepository } from '../concerns/concern-repository.ts'
 import { concernService, type WholeConcernInput } from '../concerns/concern-service.ts'
 import type { TickInput } from '../concerns/concern-validation.ts'
+import { recordAccess } from '../../platform/access/record-access.ts'
 import { flagRepository } from '../flags/flag-repository.ts'
+import { flagService } from '../flags/flag-service.ts'
+import { locationRepository } from '../locations/location-repository.ts'
+import { personRepository } from '../people/person-repository.ts'
 import { notificationRepository } from '../notifications/notification-repository.ts'
 import { notificationService } from '../notifications/notification-service.ts'
 import { todayInLondon } from '../people/age.ts'
@@ -373,7 +377,10 @@ export async function seedDemoReferrals(
     cinFactors: once(() => referralRows.cinFactors(trx)),
   }
   const concerns = concernService(database, concernRepository(), cachedScreening, audit)
-  const referrals = referralService(database, cachedReferrals, flagRepository(), audit, { now: clock })
+  const flags = flagService(database, flagRepository(), personRepository(), locationRepository(), audit)
+  const referrals = referralService(database, cachedReferrals, flags, recordAccess(database, audit), {
+    now: clock,
+  })
   const notifications = notificationService(database, notificationRepository(), cachedReferrals, audit, {
     now: clock,
   })
@@ -430,25 +437,25 @@ export async function seedDemoReferrals(
     if (c.refer === false) continue
 
     at = when
-    const referral = await referrals.submitIn(
-      trx,
+    const referral = await referrals.submit(
       actor,
       { concernId, discussedWith: c.discussedWith ?? null, discussionNote: null },
       CTX,
+      { trx },
     )
     counts.referrals++
     if (c.review !== undefined) {
       at = new Date(when.getTime() + c.review.after)
-      await referrals.startReviewIn(trx, cast.actors.frontDoor, referral.id, undefined, CTX)
+      await referrals.startReview(cast.actors.frontDoor, referral.id, undefined, CTX, { trx })
     }
     if (c.decision !== undefined) {
       at = new Date(when.getTime() + c.decision.after)
-      await referrals.decideIn(trx, cast.actors.frontDoor, referral.id, c.decision, CTX)
+      await referrals.decide(cast.actors.frontDoor, referral.id, c.decision, CTX, { trx })
     }
     if (c.withdraw !== undefined) {
       at = new Date(when.getTime() + c.withdraw.after)
       const by = c.withdraw.by === 'referrer' ? actor : cast.actors.frontDoor
-      await referrals.withdrawIn(trx, by, referral.id, { reason: c.withdraw.reason }, CTX)
+      await referrals.withdraw(by, referral.id, { reason: c.withdraw.reason }, CTX, { trx })
     }
     if (c.notification !== undefined) {
       const n = c.notification

@@ -18,7 +18,7 @@ describe('demo seed', () => {
       const user = users.find((u) => u.role === role)
       assert.ok(user !== undefined)
       const agent = await signIn(app, { email: user.email, password })
-      const res = await agent.get(paths.api.people)
+      const res = await agent.get(paths.api.people())
       assert.equal(res.statusCode, 200)
       return res.json<{ people: unknown[] }>().people.length
     }
@@ -126,18 +126,18 @@ describe('demo seed', () => {
       return signIn(app, { email: user.email, password })
     }
     const frontDoor = await agentFor('front-door')
-    const queue = await frontDoor.get(`${paths.api.referrals}?queue=front-door`)
+    const queue = await frontDoor.get(`${paths.api.referrals()}?queue=front-door`)
     assert.equal(queue.statusCode, 200)
     const queued = queue.json<{ referrals: Array<{ overdue: boolean; status: string }> }>().referrals
     assert.deepEqual(
       queued.map((r) => `${r.status}${r.overdue ? ' overdue' : ''}`),
       ['submitted overdue', 'in-review', 'submitted'],
     )
-    const outstanding = await frontDoor.get(paths.api.notifications)
+    const outstanding = await frontDoor.get(paths.api.notifications())
     assert.equal(outstanding.statusCode, 200, outstanding.body)
     assert.equal(outstanding.json<{ notifications: unknown[] }>().notifications.length, 1)
     const school = await agentFor('dsl')
-    const mine = await school.get(paths.api.referrals)
+    const mine = await school.get(paths.api.referrals())
     const outcomes = mine.json<{ referrals: Array<{ status: string; decisionLabel?: string | null }> }>()
       .referrals
     assert.deepEqual(

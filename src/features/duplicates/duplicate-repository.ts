@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
-import { factColumns, factsOf, type FactRow } from '../search/search-repository.ts'
+import { personFactColumns, personFacts, type PersonFactRow } from '../../platform/access/person-facts.ts'
 import { transposedDate, type CandidateMeasures, type DuplicateSubject } from './duplicate-scoring.ts'
 
 /** The record to find duplicates of: an existing person (excluded from its own candidates) or a would-be one. */
@@ -22,7 +22,7 @@ export interface CandidateRow extends CandidateMeasures {
   facts: RecordFacts
 }
 
-interface RawCandidate extends FactRow {
+interface RawCandidate extends PersonFactRow {
   id: string
   kind: string
   kind_label: string
@@ -119,7 +119,7 @@ export function duplicateRepository() {
                EXISTS (SELECT 1 FROM link l JOIN homes h ON h.id = l.to_id
                         WHERE l.from_id = p.id AND l.link_type = 'lives-at' AND l.ended_at IS NULL)
                  AS shares_address,
-               ${factColumns(q.actorId)}
+               ${personFactColumns(q.actorId)}
           FROM (SELECT DISTINCT id FROM found) c
           JOIN person p ON p.id = c.id
           JOIN person_kind k ON k.code = p.kind
@@ -141,7 +141,7 @@ export function duplicateRepository() {
         familySoundsAlike: r.family_sounds_alike,
         givenSoundsAlike: r.given_sounds_alike,
         sharesAddress: r.shares_address,
-        facts: factsOf(r, q.actorId),
+        facts: personFacts(r, q.actorId),
       }))
     },
   }
@@ -158,7 +158,7 @@ export interface SubjectRow extends DuplicateSubject {
   facts: RecordFacts
 }
 
-interface RawSubject extends FactRow {
+interface RawSubject extends PersonFactRow {
   id: string
   kind: string
   kind_label: string
@@ -182,7 +182,7 @@ export async function findSubject(
     SELECT p.id, p.kind, k.label AS kind_label, p.given_name, p.family_name, p.date_of_birth,
            p.nhs_number, p.upn, p.la_child_id, p.police_id, p.version,
            p.partnership_id, p.allocated_worker_id, p.allocated_team_id,
-           ${factColumns(actorId)}
+           ${personFactColumns(actorId)}
       FROM person p JOIN person_kind k ON k.code = p.kind
      WHERE p.id = ${id}::uuid AND p.merged_into_id IS NULL
      ${options.forUpdate === true ? sql`FOR UPDATE OF p` : sql``}`.execute(db)
@@ -200,6 +200,6 @@ export async function findSubject(
     upn: r.upn,
     laChildId: r.la_child_id,
     policeId: r.police_id,
-    facts: factsOf(r, actorId),
+    facts: personFacts(r, actorId),
   }
 }

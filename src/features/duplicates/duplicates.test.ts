@@ -484,7 +484,7 @@ describe('duplicate and merge pages and API', () => {
     )
     const call = (url: string, payload: object) =>
       w.app.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${token.token}` } })
-    const check = await call(paths.api.duplicateCandidates, {
+    const check = await call(paths.api.duplicateCandidates(), {
       givenName: 'Kieran',
       familyName: 'Walsh',
       dateOfBirth: '2010-05-04',

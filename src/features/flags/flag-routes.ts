@@ -1,10 +1,10 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
-import { API_PREFIX, paths } from '../../platform/paths.ts'
+import { paths } from '../../platform/paths.ts'
+import type { FeatureRoutes, SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
@@ -111,351 +111,369 @@ const apiParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 export const subjectHref = (kind: FlagSubjectKind, id: string) =>
   kind === 'person' ? paths.people.show(id) : paths.locations.show(id)
 
-export function flagRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    const flags = services.flags
+export function flagRoutes(services: Services): FeatureRoutes {
+  const flags = services.flags
 
-    // Setting a flag, on a person or a location: the same pages under each subject.
-    for (const kind of ['person', 'location'] as const) {
-      const base = kind === 'person' ? paths.people.list : paths.locations.root
-      const formUrl = kind === 'person' ? paths.flags.newOnPerson : paths.flags.newOnLocation
+  // Setting a flag, on a person or a location: the same pages under each subject.
+  const subjectPages = (app: SurfaceApp, kind: FlagSubjectKind) => {
+    const formUrl = kind === 'person' ? paths.flags.newOnPerson : paths.flags.newOnLocation
 
-      const newForm = async (
-        request: FastifyRequest,
-        reply: FastifyReply,
-        id: string,
-        values: { flagType?: string; reason?: string; reviewDate?: DateParts } = {},
-        errors?: FieldError[],
-      ) => {
-        const subject = await flags.forSubject(
-          signedInActor(request),
-          kind,
-          id,
-          requestContext(request),
-          'write',
-          'flag-form',
-        )
-        return reply.code(errors === undefined ? 200 : 400).view(VIEWS.new, {
-          action: formUrl(id),
-          subjectKind: kind,
-          subjectTitle: subject.subjectTitle,
-          subjectHref: subjectHref(kind, id),
-          types: subject.types,
-          values,
-          csrfToken: reply.csrfToken(),
-          ...(errors === undefined ? {} : formErrors(errors)),
-        })
-      }
-
-      app.get(
-        `${base}/:id/flags/new`,
-        { config: { access: { capability: 'flag:write' } }, schema: { ...hidden, params: Params } },
-        async function flagNewGet(request, reply) {
-          const { id } = request.params
-          if (!UUID.test(id)) throw new NotFoundError()
-          return newForm(request, reply, id)
-        },
-      )
-
-      app.post(
-        `${base}/:id/flags/new`,
-        {
-          config: { access: { capability: 'flag:write' } },
-          schema: { ...hidden, params: Params, body: NewBody },
-        },
-        async function flagNewPost(request, reply) {
-          const { id } = request.params
-          if (!UUID.test(id)) throw new NotFoundError()
-          const body = request.body
-          const values = { flagType: body.flagType, reason: body.reason, reviewDate: partsFrom(body) }
-          try {
-            await flags.set(signedInActor(request), kind, id, values, requestContext(request))
-          } catch (error) {
-            if (error instanceof ValidationError)
-              return newForm(request, reply, id, values, error.fieldErrors)
-            throw error
-          }
-          return reply.redirect(subjectHref(kind, id), 303)
-        },
-      )
-
-      app.get(
-        `${API_PREFIX}${base}/:id/flags`,
-        {
-          config: { access: { capability: 'person:read' } },
-          schema: {
-            tags: ['flags'],
-            summary: `The flags on a ${kind} (current and removed), and the flag types that apply`,
-            security: [{ bearer: [] }],
-            params: apiParams,
-            response: { 200: SubjectFlags, ...problems },
-          },
-        },
-        async function subjectFlagsApiGet(request) {
-          const result = await flags.forSubject(
-            apiActor(request),
-            kind,
-            request.params.id,
-            requestContext(request),
-            'read',
-            'api',
-          )
-          return { flags: result.flags, types: result.types }
-        },
-      )
-
-      app.post(
-        `${API_PREFIX}${base}/:id/flags`,
-        {
-          config: { access: { capability: 'flag:write' } },
-          schema: {
-            tags: ['flags'],
-            summary: `Set a flag on a ${kind}: a type on its policy definition, a reason and a review date in the future`,
-            security: [{ bearer: [] }],
-            params: apiParams,
-            body: ApiNew,
-            response: { 201: FlagResponse, 400: { $ref: 'Problem#' }, ...problems },
-          },
-        },
-        async function subjectFlagsApiPost(request, reply) {
-          const actor = apiActor(request)
-          const ctx = requestContext(request)
-          const body = request.body
-          const flag = await flags.set(
-            actor,
-            kind,
-            request.params.id,
-            { flagType: body.flagType, reason: body.reason, reviewDate: partsOf(body.reviewDate) },
-            ctx,
-            'api',
-          )
-          return reply.code(201).send({ flag })
-        },
-      )
-    }
-
-    const flagPage = async (
+    const newForm = async (
       request: FastifyRequest,
       reply: FastifyReply,
-      view: string,
       id: string,
-      extra: Record<string, unknown> = {},
+      values: { flagType?: string; reason?: string; reviewDate?: DateParts } = {},
       errors?: FieldError[],
-      status = 200,
     ) => {
-      const { flag, subjectTitle } = await flags.read(
+      const subject = await flags.forSubject(
         signedInActor(request),
+        kind,
         id,
         requestContext(request),
         'write',
         'flag-form',
       )
-      return reply.code(status).view(view, {
-        flag,
-        subjectTitle,
-        subjectHref: subjectHref(flag.subjectKind, flag.subjectId),
-        version: flag.version,
+      return reply.code(errors === undefined ? 200 : 400).view(VIEWS.new, {
+        action: formUrl(id),
+        subjectKind: kind,
+        subjectTitle: subject.subjectTitle,
+        subjectHref: subjectHref(kind, id),
+        types: subject.types,
+        values,
         csrfToken: reply.csrfToken(),
-        ...extra,
         ...(errors === undefined ? {} : formErrors(errors)),
       })
     }
 
     app.get(
-      `${paths.flags.root}/:id/review`,
+      formUrl.pattern,
       { config: { access: { capability: 'flag:write' } }, schema: { ...hidden, params: Params } },
-      async function flagReviewGet(request, reply) {
+      async function flagNewGet(request, reply) {
         const { id } = request.params
         if (!UUID.test(id)) throw new NotFoundError()
-        return flagPage(request, reply, VIEWS.review, id)
+        return newForm(request, reply, id)
       },
     )
 
     app.post(
-      `${paths.flags.root}/:id/review`,
+      formUrl.pattern,
       {
         config: { access: { capability: 'flag:write' } },
-        schema: { ...hidden, params: Params, body: ReviewBody },
+        schema: { ...hidden, params: Params, body: NewBody },
       },
-      async function flagReviewPost(request, reply) {
+      async function flagNewPost(request, reply) {
         const { id } = request.params
         if (!UUID.test(id)) throw new NotFoundError()
-        const reviewDate = partsFrom(request.body)
-        const version = Number(request.body.version)
+        const body = request.body
+        const values = { flagType: body.flagType, reason: body.reason, reviewDate: partsFrom(body) }
         try {
-          if (!Number.isInteger(version)) throw new ConflictError()
-          const actor = signedInActor(request)
-          const subject = await flags.review(actor, id, version, reviewDate, requestContext(request))
-          return await reply.redirect(subjectHref(subject.subjectKind, subject.subjectId), 303)
+          await flags.set(signedInActor(request), kind, id, values, requestContext(request))
         } catch (error) {
-          if (error instanceof ValidationError) {
-            const kept = { reviewDate, version: request.body.version }
-            return flagPage(request, reply, VIEWS.review, id, kept, error.fieldErrors, 400)
-          }
-          if (error instanceof ConflictError) {
-            // The input is kept and the form now carries the current version: saving again is a decision
-            // made after seeing the message.
-            return flagPage(
-              request,
-              reply,
-              VIEWS.review,
-              id,
-              { reviewDate },
-              [{ field: 'reviewDate', message: STALE }],
-              409,
-            )
-          }
+          if (error instanceof ValidationError) return newForm(request, reply, id, values, error.fieldErrors)
           throw error
         }
+        return reply.redirect(subjectHref(kind, id), 303)
       },
     )
+  }
 
+  const subjectApi = (app: SurfaceApp, kind: FlagSubjectKind) => {
+    const route = kind === 'person' ? paths.api.personFlags : paths.api.locationFlags
     app.get(
-      `${paths.flags.root}/:id/remove`,
-      { config: { access: { capability: 'flag:write' } }, schema: { ...hidden, params: Params } },
-      async function flagRemoveGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        return flagPage(request, reply, VIEWS.remove, id)
-      },
-    )
-
-    app.post(
-      `${paths.flags.root}/:id/remove`,
-      {
-        config: { access: { capability: 'flag:write' } },
-        schema: { ...hidden, params: Params, body: RemoveBody },
-      },
-      async function flagRemovePost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const version = Number(request.body.version)
-        const reason = request.body.reason
-        try {
-          if (!Number.isInteger(version)) throw new ConflictError()
-          const actor = signedInActor(request)
-          const subject = await flags.remove(actor, id, version, reason, requestContext(request))
-          return await reply.redirect(subjectHref(subject.subjectKind, subject.subjectId), 303)
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            const kept = { reason, version: request.body.version }
-            return flagPage(request, reply, VIEWS.remove, id, kept, error.fieldErrors, 400)
-          }
-          if (error instanceof ConflictError) {
-            return flagPage(
-              request,
-              reply,
-              VIEWS.remove,
-              id,
-              { reason },
-              [{ field: 'reason', message: STALE }],
-              409,
-            )
-          }
-          throw error
-        }
-      },
-    )
-
-    app.get(
-      `${paths.api.flags}/:id`,
+      route.pattern,
       {
         config: { access: { capability: 'person:read' } },
         schema: {
           tags: ['flags'],
-          summary: 'One flag (current or removed); 404 unless the caller may see its subject',
+          summary: `The flags on a ${kind} (current and removed), and the flag types that apply`,
           security: [{ bearer: [] }],
           params: apiParams,
-          response: { 200: FlagResponse, ...problems },
+          response: { 200: SubjectFlags, ...problems },
         },
       },
-      async function flagApiGet(request) {
-        const read = await flags.read(
+      async function subjectFlagsApiGet(request) {
+        const result = await flags.forSubject(
           apiActor(request),
+          kind,
           request.params.id,
           requestContext(request),
           'read',
           'api',
         )
-        return { flag: read.flag }
+        return { flags: result.flags, types: result.types }
       },
     )
 
     app.post(
-      `${paths.api.flags}/:id/review`,
+      route.pattern,
       {
         config: { access: { capability: 'flag:write' } },
         schema: {
           tags: ['flags'],
-          summary:
-            'Review a flag: a new review date in the future; 409 when `version` is stale or it was removed',
+          summary: `Set a flag on a ${kind}: a type on its policy definition, a reason and a review date in the future`,
           security: [{ bearer: [] }],
           params: apiParams,
-          body: ApiReview,
-          response: { 200: FlagResponse, 400: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' }, ...problems },
+          body: ApiNew,
+          response: { 201: FlagResponse, 400: { $ref: 'Problem#' }, ...problems },
         },
       },
-      async function flagReviewApiPost(request) {
+      async function subjectFlagsApiPost(request, reply) {
         const actor = apiActor(request)
         const ctx = requestContext(request)
-        const { id } = request.params
-        await flags.review(actor, id, request.body.version, partsOf(request.body.reviewDate), ctx, 'api')
-        return { flag: (await flags.read(actor, id, ctx, 'read', 'api')).flag }
+        const body = request.body
+        const flag = await flags.set(
+          actor,
+          kind,
+          request.params.id,
+          { flagType: body.flagType, reason: body.reason, reviewDate: partsOf(body.reviewDate) },
+          ctx,
+          'api',
+        )
+        return reply.code(201).send({ flag })
       },
     )
+  }
 
-    app.post(
-      `${paths.api.flags}/:id/remove`,
-      {
-        config: { access: { capability: 'flag:write' } },
-        schema: {
-          tags: ['flags'],
-          summary: 'Remove a flag, with a reason: it stays in the history; 409 when `version` is stale',
-          security: [{ bearer: [] }],
-          params: apiParams,
-          body: ApiRemove,
-          response: { 200: FlagResponse, 400: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' }, ...problems },
+  const flagPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    view: string,
+    id: string,
+    extra: Record<string, unknown> = {},
+    errors?: FieldError[],
+    status = 200,
+  ) => {
+    const { flag, subjectTitle } = await flags.read(
+      signedInActor(request),
+      id,
+      requestContext(request),
+      'write',
+      'flag-form',
+    )
+    return reply.code(status).view(view, {
+      flag,
+      subjectTitle,
+      subjectHref: subjectHref(flag.subjectKind, flag.subjectId),
+      version: flag.version,
+      csrfToken: reply.csrfToken(),
+      ...extra,
+      ...(errors === undefined ? {} : formErrors(errors)),
+    })
+  }
+
+  return {
+    pages: async (app) => {
+      for (const kind of ['person', 'location'] as const) subjectPages(app, kind)
+
+      app.get(
+        paths.flags.review.pattern,
+        { config: { access: { capability: 'flag:write' } }, schema: { ...hidden, params: Params } },
+        async function flagReviewGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          return flagPage(request, reply, VIEWS.review, id)
         },
-      },
-      async function flagRemoveApiPost(request) {
-        const actor = apiActor(request)
-        const ctx = requestContext(request)
-        const { id } = request.params
-        await flags.remove(actor, id, request.body.version, request.body.reason, ctx, 'api')
-        return { flag: (await flags.read(actor, id, ctx, 'read', 'api')).flag }
-      },
-    )
+      )
 
-    // The task list: flag reviews that are due, for the setter and their team.
-    app.get(
-      paths.tasks,
-      { config: { access: { capability: 'person:read' } }, schema: hidden },
-      async function tasksGet(request, reply) {
-        const reviews = await flags.reviewsDue(signedInActor(request), requestContext(request), 'tasks')
-        return reply.view(VIEWS.tasks, {
-          reviews: reviews.map((r) => ({
-            ...r,
-            subjectHref: subjectHref(r.flag.subjectKind, r.flag.subjectId),
-          })),
-        })
-      },
-    )
-
-    app.get(
-      paths.api.flagReviewsDue,
-      {
-        config: { access: { capability: 'person:read' } },
-        schema: {
-          tags: ['flags'],
-          summary:
-            'Flag reviews that are due: current flags past their review date, set by the caller or their team, on subjects the caller may see',
-          security: [{ bearer: [] }],
-          response: { 200: DueSchema, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+      app.post(
+        paths.flags.review.pattern,
+        {
+          config: { access: { capability: 'flag:write' } },
+          schema: { ...hidden, params: Params, body: ReviewBody },
         },
-      },
-      async function flagReviewsDueApiGet(request) {
-        return { reviews: await flags.reviewsDue(apiActor(request), requestContext(request), 'api') }
-      },
-    )
+        async function flagReviewPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const reviewDate = partsFrom(request.body)
+          const version = Number(request.body.version)
+          try {
+            if (!Number.isInteger(version)) throw new ConflictError()
+            const actor = signedInActor(request)
+            const subject = await flags.review(actor, id, version, reviewDate, requestContext(request))
+            return await reply.redirect(subjectHref(subject.subjectKind, subject.subjectId), 303)
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              const kept = { reviewDate, version: request.body.version }
+              return flagPage(request, reply, VIEWS.review, id, kept, error.fieldErrors, 400)
+            }
+            if (error instanceof ConflictError) {
+              // The input is kept and the form now carries the current version: saving again is a decision
+              // made after seeing the message.
+              return flagPage(
+                request,
+                reply,
+                VIEWS.review,
+                id,
+                { reviewDate },
+                [{ field: 'reviewDate', message: STALE }],
+                409,
+              )
+            }
+            throw error
+          }
+        },
+      )
+
+      app.get(
+        paths.flags.remove.pattern,
+        { config: { access: { capability: 'flag:write' } }, schema: { ...hidden, params: Params } },
+        async function flagRemoveGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          return flagPage(request, reply, VIEWS.remove, id)
+        },
+      )
+
+      app.post(
+        paths.flags.remove.pattern,
+        {
+          config: { access: { capability: 'flag:write' } },
+          schema: { ...hidden, params: Params, body: RemoveBody },
+        },
+        async function flagRemovePost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const version = Number(request.body.version)
+          const reason = request.body.reason
+          try {
+            if (!Number.isInteger(version)) throw new ConflictError()
+            const actor = signedInActor(request)
+            const subject = await flags.remove(actor, id, version, reason, requestContext(request))
+            return await reply.redirect(subjectHref(subject.subjectKind, subject.subjectId), 303)
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              const kept = { reason, version: request.body.version }
+              return flagPage(request, reply, VIEWS.remove, id, kept, error.fieldErrors, 400)
+            }
+            if (error instanceof ConflictError) {
+              return flagPage(
+                request,
+                reply,
+                VIEWS.remove,
+                id,
+                { reason },
+                [{ field: 'reason', message: STALE }],
+                409,
+              )
+            }
+            throw error
+          }
+        },
+      )
+
+      // The task list: flag reviews that are due, for the setter and their team.
+      app.get(
+        paths.tasks,
+        { config: { access: { capability: 'person:read' } }, schema: hidden },
+        async function tasksGet(request, reply) {
+          const reviews = await flags.reviewsDue(signedInActor(request), requestContext(request), 'tasks')
+          return reply.view(VIEWS.tasks, {
+            reviews: reviews.map((r) => ({
+              ...r,
+              subjectHref: subjectHref(r.flag.subjectKind, r.flag.subjectId),
+            })),
+          })
+        },
+      )
+    },
+    api: async (app) => {
+      for (const kind of ['person', 'location'] as const) subjectApi(app, kind)
+
+      app.get(
+        paths.api.flag.pattern,
+        {
+          config: { access: { capability: 'person:read' } },
+          schema: {
+            tags: ['flags'],
+            summary: 'One flag (current or removed); 404 unless the caller may see its subject',
+            security: [{ bearer: [] }],
+            params: apiParams,
+            response: { 200: FlagResponse, ...problems },
+          },
+        },
+        async function flagApiGet(request) {
+          const read = await flags.read(
+            apiActor(request),
+            request.params.id,
+            requestContext(request),
+            'read',
+            'api',
+          )
+          return { flag: read.flag }
+        },
+      )
+
+      app.post(
+        paths.api.flagReview.pattern,
+        {
+          config: { access: { capability: 'flag:write' } },
+          schema: {
+            tags: ['flags'],
+            summary:
+              'Review a flag: a new review date in the future; 409 when `version` is stale or it was removed',
+            security: [{ bearer: [] }],
+            params: apiParams,
+            body: ApiReview,
+            response: {
+              200: FlagResponse,
+              400: { $ref: 'Problem#' },
+              409: { $ref: 'Problem#' },
+              ...problems,
+            },
+          },
+        },
+        async function flagReviewApiPost(request) {
+          const actor = apiActor(request)
+          const ctx = requestContext(request)
+          const { id } = request.params
+          await flags.review(actor, id, request.body.version, partsOf(request.body.reviewDate), ctx, 'api')
+          return { flag: (await flags.read(actor, id, ctx, 'read', 'api')).flag }
+        },
+      )
+
+      app.post(
+        paths.api.flagRemove.pattern,
+        {
+          config: { access: { capability: 'flag:write' } },
+          schema: {
+            tags: ['flags'],
+            summary: 'Remove a flag, with a reason: it stays in the history; 409 when `version` is stale',
+            security: [{ bearer: [] }],
+            params: apiParams,
+            body: ApiRemove,
+            response: {
+              200: FlagResponse,
+              400: { $ref: 'Problem#' },
+              409: { $ref: 'Problem#' },
+              ...problems,
+            },
+          },
+        },
+        async function flagRemoveApiPost(request) {
+          const actor = apiActor(request)
+          const ctx = requestContext(request)
+          const { id } = request.params
+          await flags.remove(actor, id, request.body.version, request.body.reason, ctx, 'api')
+          return { flag: (await flags.read(actor, id, ctx, 'read', 'api')).flag }
+        },
+      )
+
+      app.get(
+        paths.api.flagReviewsDue.pattern,
+        {
+          config: { access: { capability: 'person:read' } },
+          schema: {
+            tags: ['flags'],
+            summary:
+              'Flag reviews that are due: current flags past their review date, set by the caller or their team, on subjects the caller may see',
+            security: [{ bearer: [] }],
+            response: { 200: DueSchema, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+          },
+        },
+        async function flagReviewsDueApiGet(request) {
+          return { reviews: await flags.reviewsDue(apiActor(request), requestContext(request), 'api') }
+        },
+      )
+    },
   }
 }

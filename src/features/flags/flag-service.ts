@@ -2,7 +2,14 @@ import type { Transaction } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import { auditActorOf } from '../../platform/access/actor.ts'
-import { decide, decideFlag, type Actor, type Decision } from '../../platform/access/policy.ts'
+import {
+  decide,
+  decideFlag,
+  decideFlagBecause,
+  type Actor,
+  type Decision,
+  missingRecord,
+} from '../../platform/access/policy.ts'
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
@@ -46,7 +53,8 @@ export interface DueReview {
   subjectTitle: string
 }
 
-export type FlagChannel = 'page' | 'api'
+/** Where a flag was set: its pages, the API, or a front-door decision on exploitation grounds. */
+export type FlagChannel = 'page' | 'api' | 'referral-decision'
 
 export function flagView(row: FlagRow, today: string): FlagView {
   const current = row.removedAt === null
@@ -70,13 +78,7 @@ export function flagView(row: FlagRow, today: string): FlagView {
   }
 }
 
-const DENIED: Decision = {
-  allowed: false,
-  relationships: [],
-  fields: [],
-  breakGlass: false,
-  denial: 'relationship',
-}
+const DENIED: Decision = missingRecord()
 
 /**
  * Flags (markers) on people and locations. A flag is read with its subject and set, reviewed or removed by
@@ -254,16 +256,33 @@ export function flagService(
       form: NewFlagForm,
       ctx: RequestContext,
       via: FlagChannel = 'page',
+      options: {
+        /** The caller's transaction (a referral decision flags its child in its own), or a new one. */
+        trx?: Transaction<DB>
+        /**
+         * The policy's decision that entitles the caller to flag this subject without sight of it (a referral
+         * decided on exploitation grounds: decideReferralFlag, bound to this one child).
+         */
+        because?: Decision
+      } = {},
     ): Promise<FlagView> {
-      const types = await withTransaction(database, {}, (trx) => flags.types(trx, kind))
+      const outer = options.trx
+      const types = await (outer !== undefined
+        ? flags.types(outer, kind)
+        : withTransaction(database, {}, (trx) => flags.types(trx, kind)))
       const input = parseNewFlag(
         form,
         types.map((t) => t.code),
         todayInLondon(),
       )
-      const flag = await withTransaction(database, context(actor), async (trx) => {
+      const within = <T>(work: (trx: Transaction<DB>) => Promise<T>) =>
+        outer !== undefined ? work(outer) : withTransaction(database, context(actor), work)
+      const flag = await within(async (trx) => {
         const subject = await subjectOf(trx, actor, kind, subjectId)
-        const decision = decideFlag(actor, 'write', subject.decision)
+        const decision =
+          options.because === undefined
+            ? decideFlag(actor, 'write', subject.decision)
+            : decideFlagBecause(actor, options.because, `${kind}:${subjectId}`)
         if (!decision.allowed) {
           const why = subject.title === '' ? 'no such record' : `denied: ${decision.denial ?? 'relationship'}`
           return denied(trx, actor, ctx, { type: kind, id: subjectId }, why)

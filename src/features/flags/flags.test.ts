@@ -363,7 +363,7 @@ describe('home', () => {
 describe('the OpenAPI description', () => {
   it('documents the locations, objects and flags routes under their tags', async (t) => {
     const { app } = await build(t)
-    const res = await app.inject({ url: paths.api.openapi })
+    const res = await app.inject({ url: paths.api.openapi() })
     assert.equal(res.statusCode, 200)
     const doc = res.json<{
       tags: Array<{ name: string }>
@@ -423,7 +423,7 @@ describe('the flags API', () => {
       [flag.id],
     )
     assert.ok(listed.types.some((type) => type.code === 'cce'))
-    const one = await w.app.inject({ url: `${paths.api.flags}/${flag.id}`, headers: auth })
+    const one = await w.app.inject({ url: paths.api.flag(flag.id), headers: auth })
     assert.equal(one.statusCode, 200)
     assert.equal(
       one.json<{ flag: { reason: string } }>().flag.reason,
@@ -431,21 +431,21 @@ describe('the flags API', () => {
     )
     const reviewed = await w.app.inject({
       method: 'POST',
-      url: `${paths.api.flags}/${flag.id}/review`,
+      url: paths.api.flagReview(flag.id),
       headers: auth,
       payload: { reviewDate: addDays(todayInLondon(), 56), version: 1 },
     })
     assert.equal(reviewed.statusCode, 200)
     const staleRemove = await w.app.inject({
       method: 'POST',
-      url: `${paths.api.flags}/${flag.id}/remove`,
+      url: paths.api.flagRemove(flag.id),
       headers: auth,
       payload: { reason: 'No longer applies', version: 1 },
     })
     assert.equal(staleRemove.statusCode, 409)
     const removed = await w.app.inject({
       method: 'POST',
-      url: `${paths.api.flags}/${flag.id}/remove`,
+      url: paths.api.flagRemove(flag.id),
       headers: auth,
       payload: { reason: 'No longer applies', version: 2 },
     })
@@ -459,7 +459,7 @@ describe('the flags API', () => {
       teamId: w.teamId,
       reviewInDays: -1,
     })
-    const due = await w.app.inject({ url: paths.api.flagReviewsDue, headers: auth })
+    const due = await w.app.inject({ url: paths.api.flagReviewsDue(), headers: auth })
     assert.equal(due.statusCode, 200)
     assert.equal(due.json<{ reviews: unknown[] }>().reviews.length, 1)
   })
@@ -476,7 +476,7 @@ describe('the flags API', () => {
       subjectId: w.child.id,
       setBy: w.worker.id,
     })
-    const hiddenFlag = await w.app.inject({ url: `${paths.api.flags}/${theirs}`, headers: strangerAuth })
+    const hiddenFlag = await w.app.inject({ url: paths.api.flag(theirs), headers: strangerAuth })
     assert.equal(hiddenFlag.statusCode, 404)
     assert.doesNotMatch(hiddenFlag.body, /packages/)
     const narrow = await bearer(w.services, w.worker.email, ['person:read'])

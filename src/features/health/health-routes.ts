@@ -1,7 +1,7 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 
 const HealthBody = Type.Object({
   status: Type.Union([Type.Literal('UP'), Type.Literal('DOWN')]),
@@ -13,38 +13,40 @@ const HealthBody = Type.Object({
   reason: Type.Optional(Type.String()),
 })
 
-export function healthRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    app.get(
-      paths.health.liveness,
-      {
-        config: { access: 'public' },
-        schema: {
-          tags: ['health'],
-          summary: 'Service and database health',
-          response: { 200: HealthBody, 503: HealthBody },
+export function healthRoutes(services: Services): FeatureRoutes {
+  return {
+    probes: async (app) => {
+      app.get(
+        paths.health.liveness,
+        {
+          config: { access: 'public' },
+          schema: {
+            tags: ['health'],
+            summary: 'Service and database health',
+            response: { 200: HealthBody, 503: HealthBody },
+          },
         },
-      },
-      async (_request, reply) => {
-        const health = await services.health.health()
-        return reply.code(health.status === 'UP' ? 200 : 503).send(health)
-      },
-    )
+        async (_request, reply) => {
+          const health = await services.health.health()
+          return reply.code(health.status === 'UP' ? 200 : 503).send(health)
+        },
+      )
 
-    app.get(
-      paths.health.readiness,
-      {
-        config: { access: 'public' },
-        schema: {
-          tags: ['health'],
-          summary: 'Ready for traffic: database up, migrations applied, not shutting down',
-          response: { 200: HealthBody, 503: HealthBody },
+      app.get(
+        paths.health.readiness,
+        {
+          config: { access: 'public' },
+          schema: {
+            tags: ['health'],
+            summary: 'Ready for traffic: database up, migrations applied, not shutting down',
+            response: { 200: HealthBody, 503: HealthBody },
+          },
         },
-      },
-      async (_request, reply) => {
-        const ready = await services.health.readiness()
-        return reply.code(ready.status === 'UP' ? 200 : 503).send(ready)
-      },
-    )
+        async (_request, reply) => {
+          const ready = await services.health.readiness()
+          return reply.code(ready.status === 'UP' ? 200 : 503).send(ready)
+        },
+      )
+    },
   }
 }

@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
@@ -8,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../platform/er
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
 import type { LinkFromHere, LinkView } from './link-service.ts'
 import { INTELLIGENCE_ASSESSMENTS, SOURCE_EVALUATIONS, UUID } from './link-validation.ts'
@@ -206,276 +206,276 @@ function apiErrors(error: ValidationError): ValidationError {
   )
 }
 
-export function linkRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    const links = services.links
+export function linkRoutes(services: Services): FeatureRoutes {
+  const links = services.links
 
-    const newForm = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      personId: string,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) => {
-      const form = await links.form(signedInActor(request), personId, requestContext(request))
-      return reply.code(status).view(VIEWS.create, {
-        ...form,
-        ...gradeOptions,
-        values: {},
-        csrfToken: reply.csrfToken(),
-        ...extra,
-      })
-    }
+  const newForm = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    personId: string,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
+    const form = await links.form(signedInActor(request), personId, requestContext(request))
+    return reply.code(status).view(VIEWS.create, {
+      ...form,
+      ...gradeOptions,
+      values: {},
+      csrfToken: reply.csrfToken(),
+      ...extra,
+    })
+  }
 
-    const notFoundPage = (reply: FastifyReply) =>
-      reply.code(404).view(VIEWS.notFound, { breakGlassHref: null })
+  const notFoundPage = (reply: FastifyReply) => reply.code(404).view(VIEWS.notFound, { breakGlassHref: null })
 
-    app.get(
-      `${paths.people.list}/:id/links/new`,
-      { config: { access: { capability: 'link:write' } }, schema: { ...hidden, params: Params } },
-      async function newLinkGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) return notFoundPage(reply)
-        try {
-          return await newForm(request, reply, id)
-        } catch (error) {
-          if (error instanceof NotFoundError) return notFoundPage(reply)
-          throw error
-        }
-      },
-    )
+  const linkPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
+    const actor = signedInActor(request)
+    const link = await links.read(actor, id, requestContext(request), 'page')
+    return reply.code(status).view(VIEWS.show, {
+      link,
+      canEnd: link.current && can(actor, 'link:write'),
+      values: {},
+      csrfToken: reply.csrfToken(),
+      ...extra,
+    })
+  }
 
-    app.post(
-      `${paths.people.list}/:id/links/new`,
-      {
-        config: { access: { capability: 'link:write' } },
-        schema: { ...hidden, params: Params, body: NewLinkBody },
-      },
-      async function newLinkPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) return notFoundPage(reply)
-        const body = request.body as NewLinkForm
-        try {
-          const linkId = await links.createForPerson(
-            signedInActor(request),
-            id,
-            linkInput(body),
-            requestContext(request),
-          )
-          return await reply.redirect(paths.links.show(linkId), 303)
-        } catch (error) {
-          if (error instanceof NotFoundError) return notFoundPage(reply)
-          if (error instanceof ValidationError) {
-            // The user's input is kept; the person is read again (and audited) to show the form.
-            return newForm(request, reply, id, { values: body, ...formErrors(error.fieldErrors) }, 400)
-          }
-          throw error
-        }
-      },
-    )
-
-    const linkPage = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      id: string,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) => {
-      const actor = signedInActor(request)
-      const link = await links.read(actor, id, requestContext(request), 'page')
-      return reply.code(status).view(VIEWS.show, {
-        link,
-        canEnd: link.current && can(actor, 'link:write'),
-        values: {},
-        csrfToken: reply.csrfToken(),
-        ...extra,
-      })
-    }
-
-    app.get(
-      `/links/:id`,
-      { config: { access: { capability: 'person:read' } }, schema: { ...hidden, params: Params } },
-      async function linkGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) return notFoundPage(reply)
-        try {
-          return await linkPage(request, reply, id)
-        } catch (error) {
-          if (error instanceof NotFoundError) return notFoundPage(reply)
-          throw error
-        }
-      },
-    )
-
-    app.post(
-      `/links/:id/end`,
-      {
-        config: { access: { capability: 'link:write' } },
-        schema: { ...hidden, params: Params, body: EndBody },
-      },
-      async function linkEndPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) return notFoundPage(reply)
-        const body = request.body as Record<string, string | undefined>
-        const version = Number(body.version)
-        try {
-          if (!Number.isInteger(version)) throw new ConflictError()
-          await links.end(
-            signedInActor(request),
-            id,
-            { version, reason: body.endReason ?? '', endedOn: dateFrom(body, 'endedOn') },
-            requestContext(request),
-          )
-          return await reply.redirect(paths.links.show(id), 303)
-        } catch (error) {
+  return {
+    pages: async (app) => {
+      app.get(
+        paths.links.newForPerson.pattern,
+        { config: { access: { capability: 'link:write' } }, schema: { ...hidden, params: Params } },
+        async function newLinkGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) return notFoundPage(reply)
           try {
-            if (error instanceof NotFoundError) return await notFoundPage(reply)
-            if (error instanceof ValidationError) {
-              return await linkPage(
-                request,
-                reply,
-                id,
-                { values: body, ...formErrors(error.fieldErrors) },
-                400,
-              )
-            }
-            if (error instanceof ConflictError) {
-              const message = error.message.includes('already ended') ? error.message : STALE
-              return await linkPage(
-                request,
-                reply,
-                id,
-                { values: body, ...formErrors([{ field: 'endReason', message }]) },
-                409,
-              )
-            }
-          } catch (again) {
-            if (again instanceof NotFoundError) return notFoundPage(reply)
-            throw again
+            return await newForm(request, reply, id)
+          } catch (error) {
+            if (error instanceof NotFoundError) return notFoundPage(reply)
+            throw error
           }
-          throw error
-        }
-      },
-    )
-
-    // API ------------------------------------------------------------------------------------------------------
-
-    app.post(
-      paths.api.links,
-      {
-        config: { access: { capability: 'link:write' } },
-        schema: {
-          tags: ['links'],
-          summary:
-            'Record a typed, dated link between two entities with its source, reliability and confidence; an end the caller may not see is a field error, never a hint that it exists',
-          security: [{ bearer: [] }],
-          body: CreateLinkBody,
-          response: { 201: Type.Object({ link: LinkSchema }), ...problems },
         },
-      },
-      async function linkApiPost(request, reply) {
-        const body: Static<typeof CreateLinkBody> = request.body
-        const actor = apiActor(request)
-        const ctx = requestContext(request)
-        try {
-          const id = await links.create(
-            actor,
-            {
-              linkType: body.linkType,
-              fromKind: body.from.kind,
-              fromId: body.from.id,
-              to: body.to.id,
-              toKind: body.to.kind ?? '',
-              fromDate: body.fromDate ?? '',
-              toDate: body.toDate ?? '',
-              source: body.source,
-              sourceType: body.sourceType ?? 'record',
-              sourceAgencyId: body.sourceAgencyId ?? '',
-              sourceEvaluation: body.sourceEvaluation ?? '',
-              intelligenceAssessment: body.intelligenceAssessment ?? '',
-              confidence: body.confidence,
-            },
-            ctx,
-          )
-          const link = await links.read(actor, id, ctx, 'api')
-          return await reply
-            .code(201)
-            .header('location', paths.api.link(id))
-            .send({ link: api(link) })
-        } catch (error) {
-          if (error instanceof ValidationError) throw apiErrors(error)
-          throw error
-        }
-      },
-    )
+      )
 
-    app.get(
-      `${paths.api.links}/:id`,
-      {
-        config: { access: { capability: 'person:read' } },
-        schema: {
-          tags: ['links'],
-          summary: 'One link with its provenance; 404 when it does not exist or either end is not visible',
-          security: [{ bearer: [] }],
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          response: { 200: Type.Object({ link: LinkSchema }), ...problems },
+      app.post(
+        paths.links.newForPerson.pattern,
+        {
+          config: { access: { capability: 'link:write' } },
+          schema: { ...hidden, params: Params, body: NewLinkBody },
         },
-      },
-      async function linkApiGet(request) {
-        const link = await links.read(apiActor(request), request.params.id, requestContext(request), 'api')
-        return { link: api(link) }
-      },
-    )
+        async function newLinkPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) return notFoundPage(reply)
+          const body = request.body as NewLinkForm
+          try {
+            const linkId = await links.createForPerson(
+              signedInActor(request),
+              id,
+              linkInput(body),
+              requestContext(request),
+            )
+            return await reply.redirect(paths.links.show(linkId), 303)
+          } catch (error) {
+            if (error instanceof NotFoundError) return notFoundPage(reply)
+            if (error instanceof ValidationError) {
+              // The user's input is kept; the person is read again (and audited) to show the form.
+              return newForm(request, reply, id, { values: body, ...formErrors(error.fieldErrors) }, 400)
+            }
+            throw error
+          }
+        },
+      )
 
-    app.get(
-      `${paths.api.people}/:id/links`,
-      {
-        config: { access: { capability: 'person:read' } },
-        schema: {
-          tags: ['links'],
-          summary: 'The links of a person, current and ended, whose other end the caller may see',
-          security: [{ bearer: [] }],
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          response: { 200: Type.Object({ links: Type.Array(PersonLinkSchema) }), ...problems },
+      app.get(
+        paths.links.show.pattern,
+        { config: { access: { capability: 'person:read' } }, schema: { ...hidden, params: Params } },
+        async function linkGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) return notFoundPage(reply)
+          try {
+            return await linkPage(request, reply, id)
+          } catch (error) {
+            if (error instanceof NotFoundError) return notFoundPage(reply)
+            throw error
+          }
         },
-      },
-      async function personLinksApiGet(request) {
-        const found = await links.forPerson(apiActor(request), request.params.id, requestContext(request), {
-          auditSubject: true,
-        })
-        return { links: found.map(apiFromHere) }
-      },
-    )
+      )
 
-    app.post(
-      `${paths.api.links}/:id/end`,
-      {
-        config: { access: { capability: 'link:write' } },
-        schema: {
-          tags: ['links'],
-          summary:
-            'End a current link, keeping its history (when, who, why); 409 when the version is stale or it has already ended',
-          security: [{ bearer: [] }],
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          body: EndLinkBody,
-          response: { 200: Type.Object({ link: LinkSchema }), 409: { $ref: 'Problem#' }, ...problems },
+      app.post(
+        paths.links.end.pattern,
+        {
+          config: { access: { capability: 'link:write' } },
+          schema: { ...hidden, params: Params, body: EndBody },
         },
-      },
-      async function linkEndApiPost(request) {
-        const body: Static<typeof EndLinkBody> = request.body
-        try {
-          const link = await links.end(
-            apiActor(request),
-            request.params.id,
-            { version: body.version, reason: body.reason, endedOn: body.endedOn ?? '' },
-            requestContext(request),
-          )
+        async function linkEndPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) return notFoundPage(reply)
+          const body = request.body as Record<string, string | undefined>
+          const version = Number(body.version)
+          try {
+            if (!Number.isInteger(version)) throw new ConflictError()
+            await links.end(
+              signedInActor(request),
+              id,
+              { version, reason: body.endReason ?? '', endedOn: dateFrom(body, 'endedOn') },
+              requestContext(request),
+            )
+            return await reply.redirect(paths.links.show(id), 303)
+          } catch (error) {
+            try {
+              if (error instanceof NotFoundError) return await notFoundPage(reply)
+              if (error instanceof ValidationError) {
+                return await linkPage(
+                  request,
+                  reply,
+                  id,
+                  { values: body, ...formErrors(error.fieldErrors) },
+                  400,
+                )
+              }
+              if (error instanceof ConflictError) {
+                const message = error.message.includes('already ended') ? error.message : STALE
+                return await linkPage(
+                  request,
+                  reply,
+                  id,
+                  { values: body, ...formErrors([{ field: 'endReason', message }]) },
+                  409,
+                )
+              }
+            } catch (again) {
+              if (again instanceof NotFoundError) return notFoundPage(reply)
+              throw again
+            }
+            throw error
+          }
+        },
+      )
+    },
+    api: async (app) => {
+      app.post(
+        paths.api.links.pattern,
+        {
+          config: { access: { capability: 'link:write' } },
+          schema: {
+            tags: ['links'],
+            summary:
+              'Record a typed, dated link between two entities with its source, reliability and confidence; an end the caller may not see is a field error, never a hint that it exists',
+            security: [{ bearer: [] }],
+            body: CreateLinkBody,
+            response: { 201: Type.Object({ link: LinkSchema }), ...problems },
+          },
+        },
+        async function linkApiPost(request, reply) {
+          const body: Static<typeof CreateLinkBody> = request.body
+          const actor = apiActor(request)
+          const ctx = requestContext(request)
+          try {
+            const id = await links.create(
+              actor,
+              {
+                linkType: body.linkType,
+                fromKind: body.from.kind,
+                fromId: body.from.id,
+                to: body.to.id,
+                toKind: body.to.kind ?? '',
+                fromDate: body.fromDate ?? '',
+                toDate: body.toDate ?? '',
+                source: body.source,
+                sourceType: body.sourceType ?? 'record',
+                sourceAgencyId: body.sourceAgencyId ?? '',
+                sourceEvaluation: body.sourceEvaluation ?? '',
+                intelligenceAssessment: body.intelligenceAssessment ?? '',
+                confidence: body.confidence,
+              },
+              ctx,
+            )
+            const link = await links.read(actor, id, ctx, 'api')
+            return await reply
+              .code(201)
+              .header('location', paths.api.link(id))
+              .send({ link: api(link) })
+          } catch (error) {
+            if (error instanceof ValidationError) throw apiErrors(error)
+            throw error
+          }
+        },
+      )
+
+      app.get(
+        paths.api.link.pattern,
+        {
+          config: { access: { capability: 'person:read' } },
+          schema: {
+            tags: ['links'],
+            summary: 'One link with its provenance; 404 when it does not exist or either end is not visible',
+            security: [{ bearer: [] }],
+            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+            response: { 200: Type.Object({ link: LinkSchema }), ...problems },
+          },
+        },
+        async function linkApiGet(request) {
+          const link = await links.read(apiActor(request), request.params.id, requestContext(request), 'api')
           return { link: api(link) }
-        } catch (error) {
-          if (error instanceof ValidationError) throw apiErrors(error)
-          throw error
-        }
-      },
-    )
+        },
+      )
+
+      app.get(
+        paths.api.personLinks.pattern,
+        {
+          config: { access: { capability: 'person:read' } },
+          schema: {
+            tags: ['links'],
+            summary: 'The links of a person, current and ended, whose other end the caller may see',
+            security: [{ bearer: [] }],
+            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+            response: { 200: Type.Object({ links: Type.Array(PersonLinkSchema) }), ...problems },
+          },
+        },
+        async function personLinksApiGet(request) {
+          const found = await links.forPerson(apiActor(request), request.params.id, requestContext(request), {
+            auditSubject: true,
+          })
+          return { links: found.map(apiFromHere) }
+        },
+      )
+
+      app.post(
+        paths.api.linkEnd.pattern,
+        {
+          config: { access: { capability: 'link:write' } },
+          schema: {
+            tags: ['links'],
+            summary:
+              'End a current link, keeping its history (when, who, why); 409 when the version is stale or it has already ended',
+            security: [{ bearer: [] }],
+            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+            body: EndLinkBody,
+            response: { 200: Type.Object({ link: LinkSchema }), 409: { $ref: 'Problem#' }, ...problems },
+          },
+        },
+        async function linkEndApiPost(request) {
+          const body: Static<typeof EndLinkBody> = request.body
+          try {
+            const link = await links.end(
+              apiActor(request),
+              request.params.id,
+              { version: body.version, reason: body.reason, endedOn: body.endedOn ?? '' },
+              requestContext(request),
+            )
+            return { link: api(link) }
+          } catch (error) {
+            if (error instanceof ValidationError) throw apiErrors(error)
+            throw error
+          }
+        },
+      )
+    },
   }
 }

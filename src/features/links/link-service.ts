@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB, EntityKind } from '../../db/schema.ts'
 import { auditActorOf } from '../../platform/access/actor.ts'
-import { decide, decideLink, type Actor, type Decision } from '../../platform/access/policy.ts'
+import { decide, decideLink, type Actor, type Decision, missingRecord } from '../../platform/access/policy.ts'
 import type { AuditEvent, AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
@@ -75,13 +75,7 @@ export interface LinkForm {
 /** `missing`: there is no such record (in the actor's partnership); otherwise `end` is set only when visible. */
 type Resolved = { decision: Decision; end?: EndView; missing?: true }
 
-const DENIED: Decision = {
-  allowed: false,
-  relationships: [],
-  fields: [],
-  breakGlass: false,
-  denial: 'relationship',
-}
+const DENIED: Decision = missingRecord()
 
 /** Which entity kinds a link type allows at the far end, from the named end's kind (and an asked-for kind). */
 function kindsFor(type: LinkTypeRow | undefined, input: LinkInput): EntityKind[] {
@@ -287,6 +281,8 @@ export function linkService(
     trx: Transaction<DB>,
     actor: Actor,
     here: EndView,
+    /** The policy's read decision on `here`. */
+    hereDecision: Decision,
     ctx: RequestContext,
     /** When given, the reads to audit are added here (the caller writes them); otherwise written here. */
     batch?: AuditEvent[],
@@ -317,7 +313,6 @@ export function linkService(
       ends.set(key, pending)
       const other = await pending
       if (other.end === undefined) continue
-      const hereDecision: Decision = { allowed: true, relationships: [], fields: [], breakGlass: false }
       if (!decideLink(actor, 'read', [hereDecision, other.decision]).allowed) continue
       if (otherKind === 'person' && !audited.has(otherId)) {
         audited.add(otherId)
@@ -543,7 +538,7 @@ export function linkService(
           ? await personEnd(trx, actor, personId, ctx, 'api-links')
           : await resolve(trx, actor, 'person', personId)
         if (person?.end === undefined) return undefined
-        return fromHere(trx, actor, person.end, ctx)
+        return fromHere(trx, actor, person.end, person.decision, ctx)
       })
       if (result === undefined) throw new NotFoundError()
       return result
@@ -559,7 +554,7 @@ export function linkService(
       events: AuditEvent[],
     ): Promise<LinkFromHere[]> {
       const person = personResolved(actor, found)
-      return person.end === undefined ? [] : fromHere(trx, actor, person.end, ctx, events)
+      return person.end === undefined ? [] : fromHere(trx, actor, person.end, person.decision, ctx, events)
     },
 
     /**
@@ -574,7 +569,7 @@ export function linkService(
     ): Promise<LinkFromHere[]> {
       const result = await withTransaction(database, context(actor), async (trx) => {
         const here = await resolve(trx, actor, kind, id)
-        return here.end === undefined ? undefined : fromHere(trx, actor, here.end, ctx)
+        return here.end === undefined ? undefined : fromHere(trx, actor, here.end, here.decision, ctx)
       })
       if (result === undefined) throw new NotFoundError()
       return result

@@ -452,7 +452,7 @@ describe('the links API', () => {
     const auth = await tokenFor(w, w.worker, ['person:read', 'link:write'])
     const created = await w.app.inject({
       method: 'POST',
-      url: paths.api.links,
+      url: paths.api.links(),
       headers: auth,
       payload: {
         linkType: 'lives-at',
@@ -467,7 +467,7 @@ describe('the links API', () => {
     assert.equal(created.json<{ errors: Array<{ field: string }> }>().errors.at(0)?.field, '/body/to/id')
     const ok = await w.app.inject({
       method: 'POST',
-      url: paths.api.links,
+      url: paths.api.links(),
       headers: auth,
       payload: {
         linkType: 'exploited-by',
@@ -529,7 +529,7 @@ describe('the links API', () => {
     const auth = await tokenFor(w, w.worker, ['person:read', 'link:write'])
     const res = await w.app.inject({
       method: 'POST',
-      url: paths.api.links,
+      url: paths.api.links(),
       headers: auth,
       payload: {
         linkType: 'object-at',
@@ -550,7 +550,7 @@ describe('the links API', () => {
     const w = await world(t)
     const auth = await tokenFor(w, w.worker, ['person:read', 'link:write'])
     const post = (payload: Record<string, unknown>) =>
-      w.app.inject({ method: 'POST', url: paths.api.links, headers: auth, payload })
+      w.app.inject({ method: 'POST', url: paths.api.links(), headers: auth, payload })
     const base = {
       linkType: 'associate-of',
       from: { kind: 'person', id: w.child.id },
@@ -584,7 +584,7 @@ describe('the links API', () => {
     const readOnly = await tokenFor(w, w.worker, ['person:read'])
     const refused = await w.app.inject({
       method: 'POST',
-      url: paths.api.links,
+      url: paths.api.links(),
       headers: readOnly,
       payload: {
         linkType: 'associate-of',
@@ -633,7 +633,7 @@ describe('the links API', () => {
 
 it('the OpenAPI document lists the links operations under the links tag', async (t) => {
   const { app } = await build(t)
-  const doc = (await app.inject(paths.api.openapi)).json<{
+  const doc = (await app.inject(paths.api.openapi())).json<{
     tags: Array<{ name: string }>
     paths: Record<string, Record<string, { tags?: string[] }>>
   }>()

@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
@@ -8,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../platform/er
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
 import { LOCATION_KINDS, LOCATION_KIND_LABELS, type LocationForm } from './location-validation.ts'
 
@@ -118,199 +118,213 @@ function apiForm(body: ApiBody): LocationForm {
 const kindItems = (chosen: string | undefined) =>
   LOCATION_KINDS.map((kind) => ({ value: kind, text: LOCATION_KIND_LABELS[kind], checked: kind === chosen }))
 
-export function locationRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    const locations = services.locations
+export function locationRoutes(services: Services): FeatureRoutes {
+  const locations = services.locations
 
-    const form = (
-      reply: FastifyReply,
-      values: LocationForm,
-      extra: { id?: string; version?: string | number; errors?: ValidationError['fieldErrors'] } = {},
-      status = 200,
-    ) =>
-      reply.code(status).view(VIEWS.form, {
-        id: extra.id,
-        version: extra.version,
-        values,
-        kindItems: kindItems(values.kind),
-        csrfToken: reply.csrfToken(),
-        ...(extra.errors === undefined ? {} : formErrors(extra.errors)),
-      })
+  const form = (
+    reply: FastifyReply,
+    values: LocationForm,
+    extra: { id?: string; version?: string | number; errors?: ValidationError['fieldErrors'] } = {},
+    status = 200,
+  ) =>
+    reply.code(status).view(VIEWS.form, {
+      id: extra.id,
+      version: extra.version,
+      values,
+      kindItems: kindItems(values.kind),
+      csrfToken: reply.csrfToken(),
+      ...(extra.errors === undefined ? {} : formErrors(extra.errors)),
+    })
 
-    app.get(
-      paths.locations.new,
-      { config: { access: { capability: 'link:write' } }, schema: hidden },
-      async function locationNewGet(_request, reply) {
-        return form(reply, {})
-      },
-    )
-
-    app.post(
-      paths.locations.new,
-      { config: { access: { capability: 'link:write' } }, schema: { ...hidden, body: FormBody } },
-      async function locationNewPost(request, reply) {
-        const values = formOf(request.body)
-        try {
-          const created = await locations.create(signedInActor(request), values, requestContext(request))
-          return await reply.redirect(paths.locations.show(created.id), 303)
-        } catch (error) {
-          if (error instanceof ValidationError) return form(reply, values, { errors: error.fieldErrors }, 400)
-          throw error
-        }
-      },
-    )
-
-    app.get(
-      `${paths.locations.root}/:id`,
-      { config: { access: { capability: 'person:read' } }, schema: { ...hidden, params: Params } },
-      async function locationGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const actor = signedInActor(request)
-        const read = await locations.read(actor, id, requestContext(request))
-        const flags = await services.flags.onSubject(actor, 'location', id, read.decision)
-        const entityLinks = await services.links.forThing(actor, 'location', id, requestContext(request))
-        return reply.view(VIEWS.show, {
-          location: read.location,
-          flags,
-          entityLinks,
-          canEdit: can(actor, 'link:write'),
-          canWriteFlags: can(actor, 'flag:write'),
-        })
-      },
-    )
-
-    app.get(
-      `${paths.locations.root}/:id/edit`,
-      { config: { access: { capability: 'link:write' } }, schema: { ...hidden, params: Params } },
-      async function locationEditGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const { location } = await locations.read(signedInActor(request), id, requestContext(request), 'edit')
-        const values: LocationForm = {
-          kind: location.kind,
-          name: location.name ?? '',
-          addressLine1: location.addressLine1 ?? '',
-          addressLine2: location.addressLine2 ?? '',
-          town: location.town ?? '',
-          postcode: location.postcode ?? '',
-          latitude: location.latitude ?? '',
-          longitude: location.longitude ?? '',
-          description: location.description ?? '',
-        }
-        return form(reply, values, { id, version: location.version })
-      },
-    )
-
-    app.post(
-      `${paths.locations.root}/:id/edit`,
-      {
-        config: { access: { capability: 'link:write' } },
-        schema: { ...hidden, params: Params, body: FormBody },
-      },
-      async function locationEditPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const values = formOf(request.body)
-        const version = request.body.version
-        try {
-          const parsed = Number(version)
-          if (!Number.isInteger(parsed)) throw new ConflictError()
-          await locations.update(signedInActor(request), id, parsed, values, requestContext(request))
-          return await reply.redirect(paths.locations.show(id), 303)
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            return form(reply, values, { id, version, errors: error.fieldErrors }, 400)
-          }
-          if (error instanceof ConflictError) {
-            // The input is kept and the form now carries the current version: saving again, after the
-            // message, is the user's decision.
-            const current = await locations.read(signedInActor(request), id, requestContext(request), 'edit')
-            const errors = [{ field: 'kind', message: STALE }]
-            return form(reply, values, { id, version: current.location.version, errors }, 409)
-          }
-          throw error
-        }
-      },
-    )
-
-    // API: the same service, the caller's actor narrowed by the token's scopes.
-    app.post(
-      paths.api.locations,
-      {
-        config: { access: { capability: 'link:write' } },
-        schema: {
-          tags: ['locations'],
-          summary: 'Record a location (address, premises or public place); the postcode is validated',
-          security: [{ bearer: [] }],
-          body: ApiCreate,
-          response: { 201: LocationResponse, 400: { $ref: 'Problem#' }, ...problems },
+  return {
+    pages: async (app) => {
+      app.get(
+        paths.locations.new,
+        { config: { access: { capability: 'link:write' } }, schema: hidden },
+        async function locationNewGet(_request, reply) {
+          return form(reply, {})
         },
-      },
-      async function locationApiPost(request, reply) {
-        const location = await locations.create(
-          apiActor(request),
-          apiForm(request.body),
-          requestContext(request),
-          'api',
-        )
-        return reply.code(201).send({ location })
-      },
-    )
+      )
 
-    app.get(
-      `${paths.api.locations}/:id`,
-      {
-        config: { access: { capability: 'person:read' } },
-        schema: {
-          tags: ['locations'],
-          summary: 'One location (the read is audited)',
-          security: [{ bearer: [] }],
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          response: { 200: LocationResponse, ...problems },
+      app.post(
+        paths.locations.new,
+        { config: { access: { capability: 'link:write' } }, schema: { ...hidden, body: FormBody } },
+        async function locationNewPost(request, reply) {
+          const values = formOf(request.body)
+          try {
+            const created = await locations.create(signedInActor(request), values, requestContext(request))
+            return await reply.redirect(paths.locations.show(created.id), 303)
+          } catch (error) {
+            if (error instanceof ValidationError)
+              return form(reply, values, { errors: error.fieldErrors }, 400)
+            throw error
+          }
         },
-      },
-      async function locationApiGet(request) {
-        const read = await locations.read(
-          apiActor(request),
-          request.params.id,
-          requestContext(request),
-          'api',
-        )
-        return { location: read.location }
-      },
-    )
+      )
 
-    app.put(
-      `${paths.api.locations}/:id`,
-      {
-        config: { access: { capability: 'link:write' } },
-        schema: {
-          tags: ['locations'],
-          summary: 'Change a location; 409 when `version` is not the current one',
-          security: [{ bearer: [] }],
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          body: ApiUpdate,
-          response: {
-            200: LocationResponse,
-            400: { $ref: 'Problem#' },
-            409: { $ref: 'Problem#' },
-            ...problems,
+      app.get(
+        paths.locations.show.pattern,
+        { config: { access: { capability: 'person:read' } }, schema: { ...hidden, params: Params } },
+        async function locationGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const actor = signedInActor(request)
+          const read = await locations.read(actor, id, requestContext(request))
+          const flags = await services.flags.onSubject(actor, 'location', id, read.decision)
+          const entityLinks = await services.links.forThing(actor, 'location', id, requestContext(request))
+          return reply.view(VIEWS.show, {
+            location: read.location,
+            flags,
+            entityLinks,
+            canEdit: can(actor, 'link:write'),
+            canWriteFlags: can(actor, 'flag:write'),
+          })
+        },
+      )
+
+      app.get(
+        paths.locations.edit.pattern,
+        { config: { access: { capability: 'link:write' } }, schema: { ...hidden, params: Params } },
+        async function locationEditGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const { location } = await locations.read(
+            signedInActor(request),
+            id,
+            requestContext(request),
+            'edit',
+          )
+          const values: LocationForm = {
+            kind: location.kind,
+            name: location.name ?? '',
+            addressLine1: location.addressLine1 ?? '',
+            addressLine2: location.addressLine2 ?? '',
+            town: location.town ?? '',
+            postcode: location.postcode ?? '',
+            latitude: location.latitude ?? '',
+            longitude: location.longitude ?? '',
+            description: location.description ?? '',
+          }
+          return form(reply, values, { id, version: location.version })
+        },
+      )
+
+      app.post(
+        paths.locations.edit.pattern,
+        {
+          config: { access: { capability: 'link:write' } },
+          schema: { ...hidden, params: Params, body: FormBody },
+        },
+        async function locationEditPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const values = formOf(request.body)
+          const version = request.body.version
+          try {
+            const parsed = Number(version)
+            if (!Number.isInteger(parsed)) throw new ConflictError()
+            await locations.update(signedInActor(request), id, parsed, values, requestContext(request))
+            return await reply.redirect(paths.locations.show(id), 303)
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              return form(reply, values, { id, version, errors: error.fieldErrors }, 400)
+            }
+            if (error instanceof ConflictError) {
+              // The input is kept and the form now carries the current version: saving again, after the
+              // message, is the user's decision.
+              const current = await locations.read(
+                signedInActor(request),
+                id,
+                requestContext(request),
+                'edit',
+              )
+              const errors = [{ field: 'kind', message: STALE }]
+              return form(reply, values, { id, version: current.location.version, errors }, 409)
+            }
+            throw error
+          }
+        },
+      )
+    },
+    api: async (app) => {
+      // API: the same service, the caller's actor narrowed by the token's scopes.
+      app.post(
+        paths.api.locations.pattern,
+        {
+          config: { access: { capability: 'link:write' } },
+          schema: {
+            tags: ['locations'],
+            summary: 'Record a location (address, premises or public place); the postcode is validated',
+            security: [{ bearer: [] }],
+            body: ApiCreate,
+            response: { 201: LocationResponse, 400: { $ref: 'Problem#' }, ...problems },
           },
         },
-      },
-      async function locationApiPut(request) {
-        const { version, ...body } = request.body
-        const location = await locations.update(
-          apiActor(request),
-          request.params.id,
-          version,
-          apiForm(body),
-          requestContext(request),
-          'api',
-        )
-        return { location }
-      },
-    )
+        async function locationApiPost(request, reply) {
+          const location = await locations.create(
+            apiActor(request),
+            apiForm(request.body),
+            requestContext(request),
+            'api',
+          )
+          return reply.code(201).send({ location })
+        },
+      )
+
+      app.get(
+        paths.api.location.pattern,
+        {
+          config: { access: { capability: 'person:read' } },
+          schema: {
+            tags: ['locations'],
+            summary: 'One location (the read is audited)',
+            security: [{ bearer: [] }],
+            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+            response: { 200: LocationResponse, ...problems },
+          },
+        },
+        async function locationApiGet(request) {
+          const read = await locations.read(
+            apiActor(request),
+            request.params.id,
+            requestContext(request),
+            'api',
+          )
+          return { location: read.location }
+        },
+      )
+
+      app.put(
+        paths.api.location.pattern,
+        {
+          config: { access: { capability: 'link:write' } },
+          schema: {
+            tags: ['locations'],
+            summary: 'Change a location; 409 when `version` is not the current one',
+            security: [{ bearer: [] }],
+            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+            body: ApiUpdate,
+            response: {
+              200: LocationResponse,
+              400: { $ref: 'Problem#' },
+              409: { $ref: 'Problem#' },
+              ...problems,
+            },
+          },
+        },
+        async function locationApiPut(request) {
+          const { version, ...body } = request.body
+          const location = await locations.update(
+            apiActor(request),
+            request.params.id,
+            version,
+            apiForm(body),
+            requestContext(request),
+            'api',
+          )
+          return { location }
+        },
+      )
+    },
   }
 }

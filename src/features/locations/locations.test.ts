@@ -177,7 +177,7 @@ describe('the locations API', () => {
     const auth = await bearer(w.services, w.worker.email, ['link:write', 'person:read'])
     const created = await w.app.inject({
       method: 'POST',
-      url: paths.api.locations,
+      url: paths.api.locations(),
       headers: auth,
       payload: {
         kind: 'premises',
@@ -197,12 +197,12 @@ describe('the locations API', () => {
       (await audits(w.db.ownerUrl, location.id)).map((a) => [a.action, a.details.via]),
       [['record.create', 'api']],
     )
-    const got = await w.app.inject({ url: `${paths.api.locations}/${location.id}`, headers: auth })
+    const got = await w.app.inject({ url: `${paths.api.locations()}/${location.id}`, headers: auth })
     assert.equal(got.statusCode, 200)
     const put = (version: number, postcode = 'NS2 5DE') =>
       w.app.inject({
         method: 'PUT',
-        url: `${paths.api.locations}/${location.id}`,
+        url: `${paths.api.locations()}/${location.id}`,
         headers: auth,
         payload: { kind: 'premises', name: 'Station Road Chicken', postcode, version },
       })
@@ -234,14 +234,14 @@ describe('the locations API', () => {
     const auth = await bearer(w.services, w.worker.email, ['person:read'])
     const res = await w.app.inject({
       method: 'POST',
-      url: paths.api.locations,
+      url: paths.api.locations(),
       headers: auth,
       payload: { kind: 'address', addressLine1: '1 High Street' },
     })
     assert.equal(res.statusCode, 403)
     assert.equal(await countRows(w.db.ownerUrl, 'location'), 0)
     const missing = await w.app.inject({
-      url: `${paths.api.locations}/00000000-0000-4000-8000-000000000000`,
+      url: `${paths.api.locations()}/00000000-0000-4000-8000-000000000000`,
       headers: auth,
     })
     assert.equal(missing.statusCode, 404)

@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
@@ -7,6 +6,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
 import { NOTIFICATION_REASONS } from './notification-repository.ts'
 
@@ -105,236 +105,240 @@ const versionOf = (value: string | undefined): number | undefined => {
   return value === undefined || value === '' || !Number.isInteger(n) ? undefined : n
 }
 
-export function notificationRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    const notifications = services.notifications
-    const referrals = services.referrals
+export function notificationRoutes(services: Services): FeatureRoutes {
+  const notifications = services.notifications
 
-    const notifyPage = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      id: string,
-      values: Record<string, unknown> = {},
-      errors?: FieldError[],
-      status = 200,
-    ) => {
-      const actor = signedInActor(request)
-      const ctx = requestContext(request)
-      const read = await referrals.read(actor, id, ctx)
-      if (!read.decision.fields.includes('details')) throw new NotFoundError()
-      return reply.code(status).view(VIEWS.notify, {
-        referral: read.referral,
-        reasons: NOTIFICATION_REASONS,
-        values,
-        csrfToken: reply.csrfToken(),
-        ...(errors === undefined ? {} : formErrors(errors)),
-      })
-    }
+  const referrals = services.referrals
 
-    app.get(
-      '/referrals/:id/notifications/new',
-      { config: { access: { capability: 'referral:queue' } }, schema: { ...hidden, params: Params } },
-      async function notifyGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        return notifyPage(request, reply, id)
-      },
-    )
+  const notifyPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    values: Record<string, unknown> = {},
+    errors?: FieldError[],
+    status = 200,
+  ) => {
+    const actor = signedInActor(request)
+    const ctx = requestContext(request)
+    const read = await referrals.read(actor, id, ctx)
+    if (!read.decision.fields.includes('details')) throw new NotFoundError()
+    return reply.code(status).view(VIEWS.notify, {
+      referral: read.referral,
+      reasons: NOTIFICATION_REASONS,
+      values,
+      csrfToken: reply.csrfToken(),
+      ...(errors === undefined ? {} : formErrors(errors)),
+    })
+  }
 
-    app.post(
-      '/referrals/:id/notifications/new',
-      {
-        config: { access: { capability: 'referral:queue' } },
-        schema: { ...hidden, params: Params, body: NotifyBody },
-      },
-      async function notifyPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const { reason, localAuthority, policeForce, content } = request.body
-        const values = { reason, localAuthority, policeForce, content }
-        try {
-          await notifications.send(signedInActor(request), id, values, requestContext(request))
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            return notifyPage(request, reply, id, values, error.fieldErrors, 400)
+  const acknowledgePage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    values: Record<string, unknown> = {},
+    errors?: FieldError[],
+    status = 200,
+  ) => {
+    const notification = await notifications.read(signedInActor(request), id, requestContext(request))
+    return reply.code(status).view(VIEWS.acknowledge, {
+      notification,
+      values: { version: notification.version, ...values },
+      csrfToken: reply.csrfToken(),
+      ...(errors === undefined ? {} : formErrors(errors)),
+    })
+  }
+
+  return {
+    pages: async (app) => {
+      app.get(
+        paths.referrals.notify.pattern,
+        { config: { access: { capability: 'referral:queue' } }, schema: { ...hidden, params: Params } },
+        async function notifyGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          return notifyPage(request, reply, id)
+        },
+      )
+
+      app.post(
+        paths.referrals.notify.pattern,
+        {
+          config: { access: { capability: 'referral:queue' } },
+          schema: { ...hidden, params: Params, body: NotifyBody },
+        },
+        async function notifyPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const { reason, localAuthority, policeForce, content } = request.body
+          const values = { reason, localAuthority, policeForce, content }
+          try {
+            await notifications.send(signedInActor(request), id, values, requestContext(request))
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              return notifyPage(request, reply, id, values, error.fieldErrors, 400)
+            }
+            throw error
           }
-          throw error
-        }
-        return reply.redirect(paths.referrals.show(id), 303)
-      },
-    )
+          return reply.redirect(paths.referrals.show(id), 303)
+        },
+      )
 
-    app.get(
-      paths.notifications.outstanding,
-      { config: { access: { capability: 'referral:queue' } }, schema: hidden },
-      async function outstandingGet(request, reply) {
-        const list = await notifications.outstanding(signedInActor(request), requestContext(request))
-        return reply.view(VIEWS.outstanding, { notifications: list })
-      },
-    )
+      app.get(
+        paths.notifications.outstanding,
+        { config: { access: { capability: 'referral:queue' } }, schema: hidden },
+        async function outstandingGet(request, reply) {
+          const list = await notifications.outstanding(signedInActor(request), requestContext(request))
+          return reply.view(VIEWS.outstanding, { notifications: list })
+        },
+      )
 
-    const acknowledgePage = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      id: string,
-      values: Record<string, unknown> = {},
-      errors?: FieldError[],
-      status = 200,
-    ) => {
-      const notification = await notifications.read(signedInActor(request), id, requestContext(request))
-      return reply.code(status).view(VIEWS.acknowledge, {
-        notification,
-        values: { version: notification.version, ...values },
-        csrfToken: reply.csrfToken(),
-        ...(errors === undefined ? {} : formErrors(errors)),
-      })
-    }
+      app.get(
+        paths.notifications.acknowledge.pattern,
+        { config: { access: { capability: 'referral:queue' } }, schema: { ...hidden, params: Params } },
+        async function acknowledgeGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          return acknowledgePage(request, reply, id)
+        },
+      )
 
-    app.get(
-      '/notifications/:id/acknowledge',
-      { config: { access: { capability: 'referral:queue' } }, schema: { ...hidden, params: Params } },
-      async function acknowledgeGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        return acknowledgePage(request, reply, id)
-      },
-    )
-
-    app.post(
-      '/notifications/:id/acknowledge',
-      {
-        config: { access: { capability: 'referral:queue' } },
-        schema: { ...hidden, params: Params, body: AcknowledgeBody },
-      },
-      async function acknowledgePost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const body = request.body
-        const day = body['acknowledgedOn-day'] ?? ''
-        const month = body['acknowledgedOn-month'] ?? ''
-        const year = body['acknowledgedOn-year'] ?? ''
-        const values = { acknowledgedBy: body.acknowledgedBy, day, month, year, version: body.version }
-        const blank = day.trim() === '' && month.trim() === '' && year.trim() === ''
-        try {
-          await notifications.acknowledge(
-            signedInActor(request),
-            id,
-            {
-              acknowledgedBy: body.acknowledgedBy,
-              ...(blank ? {} : { acknowledgedOn: `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}` }),
-              version: versionOf(body.version),
-            },
-            requestContext(request),
-          )
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            return acknowledgePage(request, reply, id, values, error.fieldErrors, 400)
-          }
-          if (error instanceof ConflictError) {
-            return acknowledgePage(
-              request,
-              reply,
+      app.post(
+        paths.notifications.acknowledge.pattern,
+        {
+          config: { access: { capability: 'referral:queue' } },
+          schema: { ...hidden, params: Params, body: AcknowledgeBody },
+        },
+        async function acknowledgePost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const body = request.body
+          const day = body['acknowledgedOn-day'] ?? ''
+          const month = body['acknowledgedOn-month'] ?? ''
+          const year = body['acknowledgedOn-year'] ?? ''
+          const values = { acknowledgedBy: body.acknowledgedBy, day, month, year, version: body.version }
+          const blank = day.trim() === '' && month.trim() === '' && year.trim() === ''
+          try {
+            await notifications.acknowledge(
+              signedInActor(request),
               id,
-              values,
-              [{ field: 'acknowledgedBy', message: error.message }],
-              409,
+              {
+                acknowledgedBy: body.acknowledgedBy,
+                ...(blank ? {} : { acknowledgedOn: `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}` }),
+                version: versionOf(body.version),
+              },
+              requestContext(request),
             )
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              return acknowledgePage(request, reply, id, values, error.fieldErrors, 400)
+            }
+            if (error instanceof ConflictError) {
+              return acknowledgePage(
+                request,
+                reply,
+                id,
+                values,
+                [{ field: 'acknowledgedBy', message: error.message }],
+                409,
+              )
+            }
+            throw error
           }
-          throw error
-        }
-        return reply.redirect(paths.notifications.outstanding, 303)
-      },
-    )
-
-    // API --------------------------------------------------------------------------------------------------
-
-    app.post(
-      `${paths.api.referrals}/:id/notifications`,
-      {
-        config: { access: { capability: 'referral:queue' } },
-        schema: {
-          tags: ['notifications'],
-          summary:
-            'Record a notification sent about a referred child to another local authority and its police force',
-          security: [{ bearer: [] }],
-          params: apiParams,
-          body: ApiNotify,
-          response: { 201: NotificationResponse, ...changeProblems },
+          return reply.redirect(paths.notifications.outstanding, 303)
         },
-      },
-      async function notifyApiPost(request, reply) {
-        const notification = await notifications.send(
-          apiActor(request),
-          request.params.id,
-          request.body,
-          requestContext(request),
-        )
-        return reply.code(201).send({ notification })
-      },
-    )
-
-    app.get(
-      `${paths.api.referrals}/:id/notifications`,
-      {
-        config: { access: { capability: 'referral:queue' } },
-        schema: {
-          tags: ['notifications'],
-          summary: 'The notifications recorded for a referral',
-          security: [{ bearer: [] }],
-          params: apiParams,
-          response: { 200: NotificationList, ...problems },
+      )
+    },
+    api: async (app) => {
+      app.post(
+        paths.api.referralNotifications.pattern,
+        {
+          config: { access: { capability: 'referral:queue' } },
+          schema: {
+            tags: ['notifications'],
+            summary:
+              'Record a notification sent about a referred child to another local authority and its police force',
+            security: [{ bearer: [] }],
+            params: apiParams,
+            body: ApiNotify,
+            response: { 201: NotificationResponse, ...changeProblems },
+          },
         },
-      },
-      async function referralNotificationsApiGet(request) {
-        return {
-          notifications: await notifications.forReferral(
+        async function notifyApiPost(request, reply) {
+          const notification = await notifications.send(
             apiActor(request),
             request.params.id,
+            request.body,
             requestContext(request),
-          ),
-        }
-      },
-    )
-
-    app.get(
-      paths.api.notifications,
-      {
-        config: { access: { capability: 'referral:queue' } },
-        schema: {
-          tags: ['notifications'],
-          summary: 'Outstanding notifications: not yet acknowledged, oldest first',
-          security: [{ bearer: [] }],
-          response: { 200: NotificationList, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+          )
+          return reply.code(201).send({ notification })
         },
-      },
-      async function notificationsApiGet(request) {
-        return { notifications: await notifications.outstanding(apiActor(request), requestContext(request)) }
-      },
-    )
+      )
 
-    app.post(
-      `${paths.api.notifications}/:id/acknowledge`,
-      {
-        config: { access: { capability: 'referral:queue' } },
-        schema: {
-          tags: ['notifications'],
-          summary:
-            'Record the other authority’s acknowledgement (who, and on which day); 409 if already recorded',
-          security: [{ bearer: [] }],
-          params: apiParams,
-          body: ApiAcknowledge,
-          response: { 200: NotificationResponse, ...changeProblems },
+      app.get(
+        paths.api.referralNotifications.pattern,
+        {
+          config: { access: { capability: 'referral:queue' } },
+          schema: {
+            tags: ['notifications'],
+            summary: 'The notifications recorded for a referral',
+            security: [{ bearer: [] }],
+            params: apiParams,
+            response: { 200: NotificationList, ...problems },
+          },
         },
-      },
-      async function acknowledgeApiPost(request) {
-        const notification = await notifications.acknowledge(
-          apiActor(request),
-          request.params.id,
-          request.body,
-          requestContext(request),
-        )
-        return { notification }
-      },
-    )
+        async function referralNotificationsApiGet(request) {
+          return {
+            notifications: await notifications.forReferral(
+              apiActor(request),
+              request.params.id,
+              requestContext(request),
+            ),
+          }
+        },
+      )
+
+      app.get(
+        paths.api.notifications.pattern,
+        {
+          config: { access: { capability: 'referral:queue' } },
+          schema: {
+            tags: ['notifications'],
+            summary: 'Outstanding notifications: not yet acknowledged, oldest first',
+            security: [{ bearer: [] }],
+            response: { 200: NotificationList, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+          },
+        },
+        async function notificationsApiGet(request) {
+          return {
+            notifications: await notifications.outstanding(apiActor(request), requestContext(request)),
+          }
+        },
+      )
+
+      app.post(
+        paths.api.notificationAcknowledge.pattern,
+        {
+          config: { access: { capability: 'referral:queue' } },
+          schema: {
+            tags: ['notifications'],
+            summary:
+              'Record the other authority’s acknowledgement (who, and on which day); 409 if already recorded',
+            security: [{ bearer: [] }],
+            params: apiParams,
+            body: ApiAcknowledge,
+            response: { 200: NotificationResponse, ...changeProblems },
+          },
+        },
+        async function acknowledgeApiPost(request) {
+          const notification = await notifications.acknowledge(
+            apiActor(request),
+            request.params.id,
+            request.body,
+            requestContext(request),
+          )
+          return { notification }
+        },
+      )
+    },
   }
 }

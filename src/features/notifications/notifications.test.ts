@@ -123,7 +123,7 @@ describe('cross-authority notifications', () => {
     })
     assert.equal(made.statusCode, 201)
     const id = made.json<{ notification: { id: string } }>().notification.id
-    const outstanding = await w.app.inject({ method: 'GET', url: paths.api.notifications, headers: fd })
+    const outstanding = await w.app.inject({ method: 'GET', url: paths.api.notifications(), headers: fd })
     assert.deepEqual(
       outstanding.json<{ notifications: Array<{ id: string }> }>().notifications.map((n) => n.id),
       [id],

@@ -2,7 +2,13 @@ import type { Transaction } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import { auditActorOf } from '../../platform/access/actor.ts'
-import { decide, type Actor, type Decision, type RecordAction } from '../../platform/access/policy.ts'
+import {
+  decide,
+  type Actor,
+  type Decision,
+  type RecordAction,
+  missingRecord,
+} from '../../platform/access/policy.ts'
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts'
@@ -49,13 +55,7 @@ export function objectView(row: ObjectRow): ObjectView {
   }
 }
 
-const DENIED: Decision = {
-  allowed: false,
-  relationships: [],
-  fields: [],
-  breakGlass: false,
-  denial: 'relationship',
-}
+const DENIED: Decision = missingRecord()
 const UNIQUE_VIOLATION = '23505'
 
 const duplicate = (input: ObjectInput) =>

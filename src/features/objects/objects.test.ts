@@ -195,7 +195,7 @@ describe('the objects API', () => {
     const w = await world(t)
     const auth = await bearer(w.services, w.officer.email, ['link:write', 'person:read'])
     const post = (payload: Record<string, unknown>) =>
-      w.app.inject({ method: 'POST', url: paths.api.objects, headers: auth, payload })
+      w.app.inject({ method: 'POST', url: paths.api.objects(), headers: auth, payload })
     const created = await post({ kind: 'vehicle', value: 'ab12 cde' })
     assert.equal(created.statusCode, 201, created.body)
     const { object } = created.json<{ object: { id: string; value: string; displayValue: string } }>()
@@ -213,14 +213,14 @@ describe('the objects API', () => {
     const put = (version: number) =>
       w.app.inject({
         method: 'PUT',
-        url: `${paths.api.objects}/${object.id}`,
+        url: `${paths.api.objects()}/${object.id}`,
         headers: auth,
         payload: { value: 'AB12 CDF', version },
       })
     assert.equal((await put(1)).statusCode, 200)
     const stale = await put(1)
     assert.equal(stale.statusCode, 409)
-    const got = await w.app.inject({ url: `${paths.api.objects}/${object.id}`, headers: auth })
+    const got = await w.app.inject({ url: `${paths.api.objects()}/${object.id}`, headers: auth })
     assert.equal(got.json<{ object: { version: number } }>().object.version, 2)
   })
 })

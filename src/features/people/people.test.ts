@@ -335,7 +335,11 @@ describe('the people API', () => {
       cliOperator(),
     )
     const auth = { authorization: `Bearer ${token.token}` }
-    const ok = await w.app.inject({ method: 'GET', url: `${paths.api.people}/${w.child.id}`, headers: auth })
+    const ok = await w.app.inject({
+      method: 'GET',
+      url: `${paths.api.people()}/${w.child.id}`,
+      headers: auth,
+    })
     assert.equal(ok.statusCode, 200)
     const body = ok.json<{ person: Record<string, unknown>; access: { relationships: string[] } }>()
     assert.equal(body.person.nhsNumber, w.child.nhsNumber)
@@ -343,13 +347,13 @@ describe('the people API', () => {
     const other = await createPerson(w.db.database, w.worker.partnershipId)
     const denied = await w.app.inject({
       method: 'GET',
-      url: `${paths.api.people}/${other.id}`,
+      url: `${paths.api.people()}/${other.id}`,
       headers: auth,
     })
     assert.equal(denied.statusCode, 404)
     assert.match(String(denied.headers['content-type']), /application\/problem\+json/)
     assert.doesNotMatch(denied.body, new RegExp(other.givenName))
-    const list = await w.app.inject({ method: 'GET', url: paths.api.people, headers: auth })
+    const list = await w.app.inject({ method: 'GET', url: paths.api.people(), headers: auth })
     assert.deepEqual(
       list.json<{ people: Array<{ id: string }> }>().people.map((p) => p.id),
       [w.child.id],
@@ -369,11 +373,11 @@ describe('the people API', () => {
     )
     const narrow = await w.app.inject({
       method: 'GET',
-      url: `${paths.api.people}/${w.child.id}`,
+      url: `${paths.api.people()}/${w.child.id}`,
       headers: { authorization: `Bearer ${token.token}` },
     })
     assert.equal(narrow.statusCode, 403)
-    const none = await w.app.inject({ method: 'GET', url: `${paths.api.people}/${w.child.id}` })
+    const none = await w.app.inject({ method: 'GET', url: `${paths.api.people()}/${w.child.id}` })
     assert.equal(none.statusCode, 401)
     const full = await w.services.tokens.create(
       { userEmail: w.worker.email, scopes: ['person:read'], name: 'full', days: 1 },
@@ -381,7 +385,7 @@ describe('the people API', () => {
     )
     const bad = await w.app.inject({
       method: 'GET',
-      url: `${paths.api.people}/nope`,
+      url: `${paths.api.people()}/nope`,
       headers: { authorization: `Bearer ${full.token}` },
     })
     assert.equal(bad.statusCode, 400)

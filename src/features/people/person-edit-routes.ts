@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
@@ -7,6 +6,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { duplicatesBeforeCreate } from '../duplicates/duplicate-check.ts'
 import { personInputOf } from './person-edit-service.ts'
 import {
@@ -320,472 +320,480 @@ const asApi = async <T>(work: () => Promise<T>, body: 'create' | 'one' = 'one'):
   }
 }
 
-export function personEditRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    const edit = services.personEdit
+export function personEditRoutes(services: Services): FeatureRoutes {
+  const edit = services.personEdit
 
-    const optionsFor = async (request: FastifyRequest) => {
-      const options = await edit.options(signedInActor(request))
-      return { ...options, aliasKinds: ALIAS_KINDS }
-    }
+  const optionsFor = async (request: FastifyRequest) => {
+    const options = await edit.options(signedInActor(request))
+    return { ...options, aliasKinds: ALIAS_KINDS }
+  }
 
-    // Add a person --------------------------------------------------------------------------------------------
-
-    const renderNew = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      values: Form,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) =>
-      reply.code(status).view(VIEWS.new, {
-        values,
-        options: await optionsFor(request),
-        csrfToken: reply.csrfToken(),
-        ...extra,
-      })
-
-    app.get(paths.people.new, { config: write, schema: hidden }, async function personNewGet(request, reply) {
-      return renderNew(request, reply, { kind: 'child' })
+  // Add a person --------------------------------------------------------------------------------------------
+  const renderNew = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: Form,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) =>
+    reply.code(status).view(VIEWS.new, {
+      values,
+      options: await optionsFor(request),
+      csrfToken: reply.csrfToken(),
+      ...extra,
     })
 
-    app.post(
-      paths.people.new,
-      { config: write, schema: { ...hidden, body: NewForm } },
-      async function personNewPost(request, reply) {
-        const body = request.body as Form
-        // Before saving: possible duplicates the user may see, with "this is the same person" (their record)
-        // or "create a new record anyway" (the same form again, now marked as checked).
-        if (body.duplicatesChecked !== 'yes') {
-          const duplicates = await duplicatesBeforeCreate(
-            services.duplicates,
-            signedInActor(request),
-            body,
-            requestContext(request),
-          )
-          if (duplicates.length > 0) return renderNew(request, reply, body, { duplicates })
-        }
-        const input = {
-          person: personFromForm(body),
-          aliases: aliasesFromForm(body),
-          statuses: [statusFromForm(body)],
-        }
-        try {
-          const id = await edit.create(signedInActor(request), input, requestContext(request))
-          return await reply.redirect(paths.people.show(id), 303)
-        } catch (error) {
-          if (!(error instanceof ValidationError)) throw error
-          return renderNew(request, reply, body, pageErrors(error.fieldErrors), 400)
-        }
-      },
-    )
+  // Change details ------------------------------------------------------------------------------------------
+  /** Renders one of a record's edit pages; the form's values are the user's input when given. */
+  const renderEdit = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    view: string,
+    id: string,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
+    if (!UUID.test(id)) throw new NotFoundError()
+    const record = await edit.forEdit(signedInActor(request), id, requestContext(request))
+    return reply.code(status).view(view, {
+      person: record.person,
+      aliases: record.aliases,
+      statuses: record.statuses,
+      values: formOf(personInputOf(record.person)),
+      version: String(record.person.version),
+      options: await optionsFor(request),
+      csrfToken: reply.csrfToken(),
+      ...extra,
+    })
+  }
 
-    // Change details ------------------------------------------------------------------------------------------
-
-    /** Renders one of a record's edit pages; the form's values are the user's input when given. */
-    const renderEdit = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      view: string,
-      id: string,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) => {
-      if (!UUID.test(id)) throw new NotFoundError()
-      const record = await edit.forEdit(signedInActor(request), id, requestContext(request))
-      return reply.code(status).view(view, {
-        person: record.person,
-        aliases: record.aliases,
-        statuses: record.statuses,
-        values: formOf(personInputOf(record.person)),
-        version: String(record.person.version),
-        options: await optionsFor(request),
-        csrfToken: reply.csrfToken(),
-        ...extra,
-      })
+  /** A failed change: field errors (400) or a stale version (409), the user's input kept. */
+  const failed = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    view: string,
+    id: string,
+    error: unknown,
+    kept: Record<string, unknown>,
+    staleField: string,
+  ) => {
+    if (error instanceof ValidationError) {
+      return renderEdit(request, reply, view, id, { ...pageErrors(error.fieldErrors), ...kept }, 400)
     }
-
-    /** A failed change: field errors (400) or a stale version (409), the user's input kept. */
-    const failed = (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      view: string,
-      id: string,
-      error: unknown,
-      kept: Record<string, unknown>,
-      staleField: string,
-    ) => {
-      if (error instanceof ValidationError) {
-        return renderEdit(request, reply, view, id, { ...pageErrors(error.fieldErrors), ...kept }, 400)
-      }
-      if (error instanceof ConflictError) {
-        // The new version is shown so that saving again applies the user's input over the other change.
-        return renderEdit(
-          request,
-          reply,
-          view,
-          id,
-          { ...pageErrors([{ field: staleField, message: STALE }]), ...kept, stale: true },
-          409,
-        )
-      }
-      throw error
+    if (error instanceof ConflictError) {
+      // The new version is shown so that saving again applies the user's input over the other change.
+      return renderEdit(
+        request,
+        reply,
+        view,
+        id,
+        { ...pageErrors([{ field: staleField, message: STALE }]), ...kept, stale: true },
+        409,
+      )
     }
+    throw error
+  }
 
-    app.get(
-      `${paths.people.list}/:id/edit`,
-      { config: write, schema: { ...hidden, params: Params } },
-      async function personEditGet(request, reply) {
-        return renderEdit(request, reply, VIEWS.edit, request.params.id)
-      },
-    )
+  const renderStatusEnd = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    statusId: string,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
+    if (!UUID.test(id)) throw new NotFoundError()
+    const record = await edit.forEdit(signedInActor(request), id, requestContext(request))
+    const found = record.statuses.find((s) => s.id === statusId)
+    if (found === undefined) throw new NotFoundError()
+    return reply.code(status).view(VIEWS.statusEnd, {
+      person: record.person,
+      status: found,
+      version: String(record.person.version),
+      values: datePartsOf('statusTo', found.toDate ?? ''),
+      csrfToken: reply.csrfToken(),
+      ...extra,
+    })
+  }
 
-    app.post(
-      `${paths.people.list}/:id/edit`,
-      { config: write, schema: { ...hidden, params: Params, body: EditForm } },
-      async function personEditPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const body = request.body as Form
-        try {
-          await edit.update(
-            signedInActor(request),
-            id,
-            Number(body.version ?? ''),
-            personFromForm(body),
-            requestContext(request),
+  return {
+    pages: async (app) => {
+      app.get(
+        paths.people.new,
+        { config: write, schema: hidden },
+        async function personNewGet(request, reply) {
+          return renderNew(request, reply, { kind: 'child' })
+        },
+      )
+
+      app.post(
+        paths.people.new,
+        { config: write, schema: { ...hidden, body: NewForm } },
+        async function personNewPost(request, reply) {
+          const body = request.body as Form
+          // Before saving: possible duplicates the user may see, with "this is the same person" (their record)
+          // or "create a new record anyway" (the same form again, now marked as checked).
+          if (body.duplicatesChecked !== 'yes') {
+            const duplicates = await duplicatesBeforeCreate(
+              services.duplicates,
+              signedInActor(request),
+              body,
+              requestContext(request),
+            )
+            if (duplicates.length > 0) return renderNew(request, reply, body, { duplicates })
+          }
+          const input = {
+            person: personFromForm(body),
+            aliases: aliasesFromForm(body),
+            statuses: [statusFromForm(body)],
+          }
+          try {
+            const id = await edit.create(signedInActor(request), input, requestContext(request))
+            return await reply.redirect(paths.people.show(id), 303)
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error
+            return renderNew(request, reply, body, pageErrors(error.fieldErrors), 400)
+          }
+        },
+      )
+
+      app.get(
+        paths.people.edit.pattern,
+        { config: write, schema: { ...hidden, params: Params } },
+        async function personEditGet(request, reply) {
+          return renderEdit(request, reply, VIEWS.edit, request.params.id)
+        },
+      )
+
+      app.post(
+        paths.people.edit.pattern,
+        { config: write, schema: { ...hidden, params: Params, body: EditForm } },
+        async function personEditPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const body = request.body as Form
+          try {
+            await edit.update(
+              signedInActor(request),
+              id,
+              Number(body.version ?? ''),
+              personFromForm(body),
+              requestContext(request),
+            )
+          } catch (error) {
+            return failed(request, reply, VIEWS.edit, id, error, { values: body }, 'givenName')
+          }
+          return reply.redirect(paths.people.show(id), 303)
+        },
+      )
+
+      // Other names ---------------------------------------------------------------------------------------------
+      app.get(
+        paths.people.names.pattern,
+        { config: write, schema: { ...hidden, params: Params } },
+        async function personNamesGet(request, reply) {
+          return renderEdit(request, reply, VIEWS.names, request.params.id, { names: {} })
+        },
+      )
+
+      app.post(
+        paths.people.names.pattern,
+        { config: write, schema: { ...hidden, params: Params, body: NamesForm } },
+        async function personNamesPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const body = request.body as Form
+          try {
+            await edit.addAliases(
+              signedInActor(request),
+              id,
+              Number(body.version ?? ''),
+              aliasesFromForm(body),
+              requestContext(request),
+            )
+          } catch (error) {
+            return failed(request, reply, VIEWS.names, id, error, { names: body }, 'alias0Name')
+          }
+          return reply.redirect(paths.people.names(id), 303)
+        },
+      )
+
+      app.post(
+        paths.people.nameRemove.pattern,
+        { config: write, schema: { ...hidden, params: AliasParams, body: VersionForm } },
+        async function personNameRemovePost(request, reply) {
+          const { id, aliasId } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          try {
+            await edit.removeAlias(
+              signedInActor(request),
+              id,
+              Number(request.body.version ?? ''),
+              aliasId,
+              requestContext(request),
+            )
+          } catch (error) {
+            return failed(request, reply, VIEWS.names, id, error, { names: {} }, 'alias0Name')
+          }
+          return reply.redirect(paths.people.names(id), 303)
+        },
+      )
+
+      // Statutory statuses --------------------------------------------------------------------------------------
+      app.get(
+        paths.people.statuses.pattern,
+        { config: write, schema: { ...hidden, params: Params } },
+        async function personStatusesGet(request, reply) {
+          return renderEdit(request, reply, VIEWS.statuses, request.params.id, { status: {} })
+        },
+      )
+
+      app.post(
+        paths.people.statuses.pattern,
+        { config: write, schema: { ...hidden, params: Params, body: StatusForm } },
+        async function personStatusesPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const body = request.body as Form
+          try {
+            await edit.addStatus(
+              signedInActor(request),
+              id,
+              Number(body.version ?? ''),
+              statusFromForm(body),
+              requestContext(request),
+            )
+          } catch (error) {
+            return failed(request, reply, VIEWS.statuses, id, error, { status: body }, 'statutoryStatus')
+          }
+          return reply.redirect(paths.people.statuses(id), 303)
+        },
+      )
+
+      app.get(
+        paths.people.statusEnd.pattern,
+        { config: write, schema: { ...hidden, params: StatusParams } },
+        async function personStatusEndGet(request, reply) {
+          return renderStatusEnd(request, reply, request.params.id, request.params.statusId)
+        },
+      )
+
+      app.post(
+        paths.people.statusEnd.pattern,
+        { config: write, schema: { ...hidden, params: StatusParams, body: StatusEndForm } },
+        async function personStatusEndPost(request, reply) {
+          const { id, statusId } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const body = request.body as Form
+          try {
+            await edit.endStatus(
+              signedInActor(request),
+              id,
+              Number(body.version ?? ''),
+              statusId,
+              dateOf(body, 'statusTo'),
+              requestContext(request),
+            )
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              return renderStatusEnd(
+                request,
+                reply,
+                id,
+                statusId,
+                { ...pageErrors(error.fieldErrors), values: body },
+                400,
+              )
+            }
+            if (error instanceof ConflictError) {
+              const stale = pageErrors([{ field: 'statusTo', message: STALE }])
+              return renderStatusEnd(request, reply, id, statusId, { ...stale, values: body }, 409)
+            }
+            throw error
+          }
+          return reply.redirect(paths.people.statuses(id), 303)
+        },
+      )
+    },
+    api: async (app) => {
+      app.post(
+        paths.api.people.pattern,
+        {
+          config: write,
+          schema: {
+            ...apiSchema(
+              'Create a person’s record (with aliases and statutory statuses); allocated to the caller’s team, or the caller',
+            ),
+            body: CreateBody,
+            response: { 201: Created, ...problems },
+          },
+        },
+        async function personApiPost(request, reply) {
+          const { aliases = [], statuses = [], ...person } = request.body
+          const input = {
+            person: personFromApi(person),
+            aliases,
+            statuses: statuses.map((s) => ({
+              status: s.status,
+              fromDate: s.fromDate,
+              toDate: s.toDate ?? '',
+            })),
+          }
+          const id = await asApi(
+            () => edit.create(apiActor(request), input, requestContext(request), 'api'),
+            'create',
           )
-        } catch (error) {
-          return failed(request, reply, VIEWS.edit, id, error, { values: body }, 'givenName')
-        }
-        return reply.redirect(paths.people.show(id), 303)
-      },
-    )
+          return reply.code(201).send({ id, version: 1 })
+        },
+      )
 
-    // Other names ---------------------------------------------------------------------------------------------
-
-    app.get(
-      `${paths.people.list}/:id/names`,
-      { config: write, schema: { ...hidden, params: Params } },
-      async function personNamesGet(request, reply) {
-        return renderEdit(request, reply, VIEWS.names, request.params.id, { names: {} })
-      },
-    )
-
-    app.post(
-      `${paths.people.list}/:id/names`,
-      { config: write, schema: { ...hidden, params: Params, body: NamesForm } },
-      async function personNamesPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const body = request.body as Form
-        try {
-          await edit.addAliases(
-            signedInActor(request),
-            id,
-            Number(body.version ?? ''),
-            aliasesFromForm(body),
-            requestContext(request),
+      app.patch(
+        paths.api.person.pattern,
+        {
+          config: write,
+          schema: {
+            ...apiSchema(
+              'Change a person’s details: only the fields sent change (null clears); 409 on a stale version',
+            ),
+            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+            body: PatchBody,
+            response: { 200: VersionOnly, ...problems },
+          },
+        },
+        async function personApiPatch(request) {
+          const { version, ...fields } = request.body
+          return asApi(() =>
+            edit.update(
+              apiActor(request),
+              request.params.id,
+              version,
+              (current) => personFromApi(fields, current),
+              requestContext(request),
+              'api',
+            ),
           )
-        } catch (error) {
-          return failed(request, reply, VIEWS.names, id, error, { names: body }, 'alias0Name')
-        }
-        return reply.redirect(paths.people.names(id), 303)
-      },
-    )
+        },
+      )
 
-    app.post(
-      `${paths.people.list}/:id/names/:aliasId/remove`,
-      { config: write, schema: { ...hidden, params: AliasParams, body: VersionForm } },
-      async function personNameRemovePost(request, reply) {
-        const { id, aliasId } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        try {
-          await edit.removeAlias(
-            signedInActor(request),
+      app.post(
+        paths.api.personAliases.pattern,
+        {
+          config: write,
+          schema: {
+            ...apiSchema('Add an alias, street name or previous name'),
+            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+            body: Type.Object(
+              { version: Type.Integer(), ...AliasBody.properties },
+              { additionalProperties: false },
+            ),
+            response: { 201: Created, ...problems },
+          },
+        },
+        async function personAliasApiPost(request, reply) {
+          const { version, kind, name } = request.body
+          const result = await asApi(() =>
+            edit.addAliases(
+              apiActor(request),
+              request.params.id,
+              version,
+              [{ kind, name }],
+              requestContext(request),
+              'api',
+            ),
+          )
+          return reply.code(201).send({ id: result.result ?? '', version: result.version })
+        },
+      )
+
+      app.delete(
+        paths.api.personAlias.pattern,
+        {
+          config: write,
+          schema: {
+            ...apiSchema('Remove an alias (kept in the record’s history)'),
+            params: Type.Object({
+              id: Type.String({ format: 'uuid' }),
+              aliasId: Type.String({ maxLength: 64 }),
+            }),
+            querystring: Versioned,
+            response: { 200: VersionOnly, ...problems },
+          },
+        },
+        async function personAliasApiDelete(request) {
+          const { id, aliasId } = request.params
+          return edit.removeAlias(
+            apiActor(request),
             id,
-            Number(request.body.version ?? ''),
+            request.query.version,
             aliasId,
             requestContext(request),
+            'api',
           )
-        } catch (error) {
-          return failed(request, reply, VIEWS.names, id, error, { names: {} }, 'alias0Name')
-        }
-        return reply.redirect(paths.people.names(id), 303)
-      },
-    )
+        },
+      )
 
-    // Statutory statuses --------------------------------------------------------------------------------------
-
-    app.get(
-      `${paths.people.list}/:id/statuses`,
-      { config: write, schema: { ...hidden, params: Params } },
-      async function personStatusesGet(request, reply) {
-        return renderEdit(request, reply, VIEWS.statuses, request.params.id, { status: {} })
-      },
-    )
-
-    app.post(
-      `${paths.people.list}/:id/statuses`,
-      { config: write, schema: { ...hidden, params: Params, body: StatusForm } },
-      async function personStatusesPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const body = request.body as Form
-        try {
-          await edit.addStatus(
-            signedInActor(request),
-            id,
-            Number(body.version ?? ''),
-            statusFromForm(body),
-            requestContext(request),
+      app.post(
+        paths.api.personStatuses.pattern,
+        {
+          config: write,
+          schema: {
+            ...apiSchema('Record a statutory status with its dates'),
+            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+            body: Type.Object(
+              { version: Type.Integer(), ...StatusBody.properties },
+              { additionalProperties: false },
+            ),
+            response: { 201: Created, ...problems },
+          },
+        },
+        async function personStatusApiPost(request, reply) {
+          const { version, status, fromDate, toDate } = request.body
+          const result = await asApi(() =>
+            edit.addStatus(
+              apiActor(request),
+              request.params.id,
+              version,
+              { status, fromDate, toDate: toDate ?? '' },
+              requestContext(request),
+              'api',
+            ),
           )
-        } catch (error) {
-          return failed(request, reply, VIEWS.statuses, id, error, { status: body }, 'statutoryStatus')
-        }
-        return reply.redirect(paths.people.statuses(id), 303)
-      },
-    )
+          return reply.code(201).send({ id: result.result ?? '', version: result.version })
+        },
+      )
 
-    const renderStatusEnd = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      id: string,
-      statusId: string,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) => {
-      if (!UUID.test(id)) throw new NotFoundError()
-      const record = await edit.forEdit(signedInActor(request), id, requestContext(request))
-      const found = record.statuses.find((s) => s.id === statusId)
-      if (found === undefined) throw new NotFoundError()
-      return reply.code(status).view(VIEWS.statusEnd, {
-        person: record.person,
-        status: found,
-        version: String(record.person.version),
-        values: datePartsOf('statusTo', found.toDate ?? ''),
-        csrfToken: reply.csrfToken(),
-        ...extra,
-      })
-    }
-
-    app.get(
-      `${paths.people.list}/:id/statuses/:statusId/end`,
-      { config: write, schema: { ...hidden, params: StatusParams } },
-      async function personStatusEndGet(request, reply) {
-        return renderStatusEnd(request, reply, request.params.id, request.params.statusId)
-      },
-    )
-
-    app.post(
-      `${paths.people.list}/:id/statuses/:statusId/end`,
-      { config: write, schema: { ...hidden, params: StatusParams, body: StatusEndForm } },
-      async function personStatusEndPost(request, reply) {
-        const { id, statusId } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const body = request.body as Form
-        try {
-          await edit.endStatus(
-            signedInActor(request),
-            id,
-            Number(body.version ?? ''),
-            statusId,
-            dateOf(body, 'statusTo'),
-            requestContext(request),
-          )
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            return renderStatusEnd(
-              request,
-              reply,
+      app.patch(
+        paths.api.personStatus.pattern,
+        {
+          config: write,
+          schema: {
+            ...apiSchema('Set or clear the end date of a statutory status'),
+            params: Type.Object({
+              id: Type.String({ format: 'uuid' }),
+              statusId: Type.String({ maxLength: 64 }),
+            }),
+            body: Type.Object(
+              { version: Type.Integer(), toDate: apiDate() },
+              { additionalProperties: false },
+            ),
+            response: { 200: VersionOnly, ...problems },
+          },
+        },
+        async function personStatusApiPatch(request) {
+          const { id, statusId } = request.params
+          return asApi(() =>
+            edit.endStatus(
+              apiActor(request),
               id,
+              request.body.version,
               statusId,
-              { ...pageErrors(error.fieldErrors), values: body },
-              400,
-            )
-          }
-          if (error instanceof ConflictError) {
-            const stale = pageErrors([{ field: 'statusTo', message: STALE }])
-            return renderStatusEnd(request, reply, id, statusId, { ...stale, values: body }, 409)
-          }
-          throw error
-        }
-        return reply.redirect(paths.people.statuses(id), 303)
-      },
-    )
-
-    // API -----------------------------------------------------------------------------------------------------
-
-    app.post(
-      paths.api.people,
-      {
-        config: write,
-        schema: {
-          ...apiSchema(
-            'Create a person’s record (with aliases and statutory statuses); allocated to the caller’s team, or the caller',
-          ),
-          body: CreateBody,
-          response: { 201: Created, ...problems },
+              request.body.toDate ?? '',
+              requestContext(request),
+              'api',
+            ),
+          )
         },
-      },
-      async function personApiPost(request, reply) {
-        const { aliases = [], statuses = [], ...person } = request.body
-        const input = {
-          person: personFromApi(person),
-          aliases,
-          statuses: statuses.map((s) => ({ status: s.status, fromDate: s.fromDate, toDate: s.toDate ?? '' })),
-        }
-        const id = await asApi(
-          () => edit.create(apiActor(request), input, requestContext(request), 'api'),
-          'create',
-        )
-        return reply.code(201).send({ id, version: 1 })
-      },
-    )
-
-    app.patch(
-      `${paths.api.people}/:id`,
-      {
-        config: write,
-        schema: {
-          ...apiSchema(
-            'Change a person’s details: only the fields sent change (null clears); 409 on a stale version',
-          ),
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          body: PatchBody,
-          response: { 200: VersionOnly, ...problems },
-        },
-      },
-      async function personApiPatch(request) {
-        const { version, ...fields } = request.body
-        return asApi(() =>
-          edit.update(
-            apiActor(request),
-            request.params.id,
-            version,
-            (current) => personFromApi(fields, current),
-            requestContext(request),
-            'api',
-          ),
-        )
-      },
-    )
-
-    app.post(
-      `${paths.api.people}/:id/aliases`,
-      {
-        config: write,
-        schema: {
-          ...apiSchema('Add an alias, street name or previous name'),
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          body: Type.Object(
-            { version: Type.Integer(), ...AliasBody.properties },
-            { additionalProperties: false },
-          ),
-          response: { 201: Created, ...problems },
-        },
-      },
-      async function personAliasApiPost(request, reply) {
-        const { version, kind, name } = request.body
-        const result = await asApi(() =>
-          edit.addAliases(
-            apiActor(request),
-            request.params.id,
-            version,
-            [{ kind, name }],
-            requestContext(request),
-            'api',
-          ),
-        )
-        return reply.code(201).send({ id: result.result ?? '', version: result.version })
-      },
-    )
-
-    app.delete(
-      `${paths.api.people}/:id/aliases/:aliasId`,
-      {
-        config: write,
-        schema: {
-          ...apiSchema('Remove an alias (kept in the record’s history)'),
-          params: Type.Object({
-            id: Type.String({ format: 'uuid' }),
-            aliasId: Type.String({ maxLength: 64 }),
-          }),
-          querystring: Versioned,
-          response: { 200: VersionOnly, ...problems },
-        },
-      },
-      async function personAliasApiDelete(request) {
-        const { id, aliasId } = request.params
-        return edit.removeAlias(
-          apiActor(request),
-          id,
-          request.query.version,
-          aliasId,
-          requestContext(request),
-          'api',
-        )
-      },
-    )
-
-    app.post(
-      `${paths.api.people}/:id/statuses`,
-      {
-        config: write,
-        schema: {
-          ...apiSchema('Record a statutory status with its dates'),
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          body: Type.Object(
-            { version: Type.Integer(), ...StatusBody.properties },
-            { additionalProperties: false },
-          ),
-          response: { 201: Created, ...problems },
-        },
-      },
-      async function personStatusApiPost(request, reply) {
-        const { version, status, fromDate, toDate } = request.body
-        const result = await asApi(() =>
-          edit.addStatus(
-            apiActor(request),
-            request.params.id,
-            version,
-            { status, fromDate, toDate: toDate ?? '' },
-            requestContext(request),
-            'api',
-          ),
-        )
-        return reply.code(201).send({ id: result.result ?? '', version: result.version })
-      },
-    )
-
-    app.patch(
-      `${paths.api.people}/:id/statuses/:statusId`,
-      {
-        config: write,
-        schema: {
-          ...apiSchema('Set or clear the end date of a statutory status'),
-          params: Type.Object({
-            id: Type.String({ format: 'uuid' }),
-            statusId: Type.String({ maxLength: 64 }),
-          }),
-          body: Type.Object({ version: Type.Integer(), toDate: apiDate() }, { additionalProperties: false }),
-          response: { 200: VersionOnly, ...problems },
-        },
-      },
-      async function personStatusApiPatch(request) {
-        const { id, statusId } = request.params
-        return asApi(() =>
-          edit.endStatus(
-            apiActor(request),
-            id,
-            request.body.version,
-            statusId,
-            request.body.toDate ?? '',
-            requestContext(request),
-            'api',
-          ),
-        )
-      },
-    )
+      )
+    },
   }
 }

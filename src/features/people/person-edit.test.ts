@@ -598,7 +598,7 @@ describe('the people API: create and change', () => {
     const nhsNumber = nhs()
     const created = await w.app.inject({
       method: 'POST',
-      url: paths.api.people,
+      url: paths.api.people(),
       headers: auth,
       payload: {
         kind: 'adult-of-concern',
@@ -702,7 +702,7 @@ describe('the people API: create and change', () => {
     for (const [fields, pointer, message] of cases) {
       const res = await w.app.inject({
         method: 'POST',
-        url: paths.api.people,
+        url: paths.api.people(),
         headers: auth,
         payload: { kind: 'child', givenName: 'Casey', dateOfBirth: '2012-05-05', ...fields },
       })
@@ -760,7 +760,7 @@ describe('the people API: create and change', () => {
     const narrow = await tokenFor(w, w.worker.email, ['person:read'])
     const refused = await w.app.inject({
       method: 'POST',
-      url: paths.api.people,
+      url: paths.api.people(),
       headers: narrow,
       payload: { kind: 'child', givenName: 'Casey', dateOfBirth: '2012-05-05' },
     })
@@ -786,7 +786,7 @@ describe('the people API: create and change', () => {
 describe('the people API’s documentation', () => {
   it('documents creating and changing people under the people tag', async (t) => {
     const { app } = await build(t)
-    const doc = (await app.inject(paths.api.openapi)).json<{
+    const doc = (await app.inject(paths.api.openapi())).json<{
       paths: Record<string, Record<string, { tags?: string[] }>>
     }>()
     const at = (path: string, method: string) => doc.paths[path]?.[method]?.tags

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
+import { personFactSql, personFacts } from '../../platform/access/person-facts.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
 
 /** A person record as stored (before the access policy decides what of it the caller may see). */
@@ -205,15 +206,10 @@ const peopleWithFacts = compiledQueries((variant: string, actorId: string, ids: 
         : [sql<AliasRow[] | null>`NULL`.as('aliases'), sql<StatusRow[] | null>`NULL`.as('statuses')],
     )
     .select([
-      sql<string[]>`coalesce((SELECT array_agg(pa.agency_id) FROM person_agency pa
-                               WHERE pa.person_id = p.id), '{}')`.as('involved_agency_ids'),
-      sql<boolean>`EXISTS (SELECT 1 FROM agenda_item ai
-                             JOIN meeting m ON m.id = ai.meeting_id AND m.status <> 'closed'
-                             JOIN meeting_member mm ON mm.meeting_id = m.id AND mm.user_id = ${actorId}
-                            WHERE ai.person_id = p.id)`.as('actor_on_current_agenda'),
-      sql<Date | null>`(SELECT max(g.expires_at) FROM break_glass_grant g
-                         WHERE g.record_type = 'person' AND g.record_id = p.id
-                           AND g.user_id = ${actorId} AND g.expires_at > now())`.as('break_glass_until'),
+      personFactSql.involvedAgencyIds().as('involved_agency_ids'),
+      personFactSql.actorOnCurrentAgenda(actorId).as('actor_on_current_agenda'),
+      personFactSql.breakGlassUntil(actorId).as('break_glass_until'),
+      personFactSql.openReferral().as('open_referral'),
     ])
     // One array parameter whatever the count, so the statement is prepared once for every list.
     .where('p.id', '=', variant.startsWith('one') ? sql<string>`${ids}` : sql<string>`ANY(${ids}::uuid[])`)
@@ -239,15 +235,7 @@ async function withFacts(
       ...(row.aliases === null || row.statuses === null
         ? {}
         : { details: { aliases: row.aliases, statuses: row.statuses } }),
-      facts: {
-        kind: 'person',
-        partnershipId: row.partnership_id,
-        allocatedWorkerId: row.allocated_worker_id,
-        allocatedTeamId: row.allocated_team_id,
-        involvedAgencyIds: row.involved_agency_ids,
-        currentMaceMemberIds: row.actor_on_current_agenda ? [actorId] : [],
-        breakGlassUserIds: breakGlassUntil === null ? [] : [actorId],
-      },
+      facts: personFacts(row, actorId),
     })
   }
   return found

@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
@@ -8,6 +7,7 @@ import { NotFoundError, ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
 import type { PersonView } from './person-service.ts'
 
@@ -80,169 +80,172 @@ const PersonRead = Type.Object(
 )
 const problems = { 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' } }
 
-export function personRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    const people = services.people
+export function personRoutes(services: Services): FeatureRoutes {
+  const people = services.people
 
-    /** The not-found page for a person id, offering break-glass to roles that may ask (for any id). */
-    const notFound = (request: FastifyRequest, reply: FastifyReply, id: string) =>
-      reply.code(404).view(VIEWS.notFound, {
-        breakGlassHref:
-          UUID.test(id) && people.mayAskForBreakGlass(signedInActor(request))
-            ? paths.people.breakGlass(id)
-            : null,
-      })
+  /** The not-found page for a person id, offering break-glass to roles that may ask (for any id). */
+  const notFound = (request: FastifyRequest, reply: FastifyReply, id: string) =>
+    reply.code(404).view(VIEWS.notFound, {
+      breakGlassHref:
+        UUID.test(id) && people.mayAskForBreakGlass(signedInActor(request))
+          ? paths.people.breakGlass(id)
+          : null,
+    })
 
-    app.get(
-      paths.people.list,
-      { config: { access: { capability: 'person:read' } }, schema: hidden },
-      async function peopleGet(request, reply) {
-        const reads = await people.caseload(signedInActor(request), requestContext(request))
-        return reply.view(VIEWS.list, {
-          people: reads.map((r) => r.person),
-          canAdd: can(signedInActor(request), 'person:write'),
-        })
-      },
-    )
+  const breakGlassForm = (
+    reply: FastifyReply,
+    id: string,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) =>
+    reply.code(status).view(VIEWS.breakGlass, {
+      id,
+      hours: services.breakGlassHours,
+      csrfToken: reply.csrfToken(),
+      ...extra,
+    })
 
-    app.get(
-      `${paths.people.list}/:id`,
-      { config: { access: { capability: 'person:read' } }, schema: { ...hidden, params: Params } },
-      async function personGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) return notFound(request, reply, id)
-        try {
-          const actor = signedInActor(request)
-          const ctx = requestContext(request)
-          // The record, its links and its flags in one transaction.
-          const { read, more } = await people.readWith(
-            actor,
-            id,
-            ctx,
-            async (trx, allowed, found, events) => ({
-              personLinks: await services.links.forPersonIn(trx, actor, found, ctx, events),
-              flags: await services.flags.onSubjectIn(trx, actor, 'person', id, allowed.decision),
-            }),
-          )
-          return await reply.view(VIEWS.show, {
-            person: read.person,
-            breakGlassUntil: read.breakGlassUntil,
-            canSeeViews: can(actor, 'record-views:read'),
-            personLinks: more.personLinks,
-            canAddLink: can(actor, 'link:write'),
-            flags: more.flags,
-            canWriteFlags: can(actor, 'flag:write'),
-            canEdit: read.mayWrite,
+  return {
+    pages: async (app) => {
+      app.get(
+        paths.people.list,
+        { config: { access: { capability: 'person:read' } }, schema: hidden },
+        async function peopleGet(request, reply) {
+          const reads = await people.caseload(signedInActor(request), requestContext(request))
+          return reply.view(VIEWS.list, {
+            people: reads.map((r) => r.person),
+            canAdd: can(signedInActor(request), 'person:write'),
           })
-        } catch (error) {
-          if (error instanceof NotFoundError) return notFound(request, reply, id)
-          throw error
-        }
-      },
-    )
+        },
+      )
 
-    const breakGlassForm = (
-      reply: FastifyReply,
-      id: string,
-      extra: Record<string, unknown> = {},
-      status = 200,
-    ) =>
-      reply.code(status).view(VIEWS.breakGlass, {
-        id,
-        hours: services.breakGlassHours,
-        csrfToken: reply.csrfToken(),
-        ...extra,
-      })
-
-    app.get(
-      `${paths.people.list}/:id/break-glass`,
-      { config: { access: { capability: 'break-glass:use' } }, schema: { ...hidden, params: Params } },
-      async function breakGlassGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        return breakGlassForm(reply, id)
-      },
-    )
-
-    app.post(
-      `${paths.people.list}/:id/break-glass`,
-      {
-        config: { access: { capability: 'break-glass:use' } },
-        schema: { ...hidden, params: Params, body: BreakGlassBody },
-      },
-      async function breakGlassPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const reason = request.body.reason ?? ''
-        try {
-          await people.breakGlass(
-            signedInActor(request),
-            id,
-            { reason, password: request.body.password ?? '' },
-            requestContext(request),
-          )
-        } catch (error) {
-          // The password is never sent back; the reason is kept.
-          if (error instanceof ValidationError) {
-            return breakGlassForm(reply, id, { reason, ...formErrors(error.fieldErrors) }, 400)
+      app.get(
+        paths.people.show.pattern,
+        { config: { access: { capability: 'person:read' } }, schema: { ...hidden, params: Params } },
+        async function personGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) return notFound(request, reply, id)
+          try {
+            const actor = signedInActor(request)
+            const ctx = requestContext(request)
+            // The record, its links and its flags in one transaction.
+            const { read, more } = await people.readWith(
+              actor,
+              id,
+              ctx,
+              async (trx, allowed, found, events) => ({
+                personLinks: await services.links.forPersonIn(trx, actor, found, ctx, events),
+                flags: await services.flags.onSubjectIn(trx, actor, 'person', id, allowed.decision),
+              }),
+            )
+            return await reply.view(VIEWS.show, {
+              person: read.person,
+              breakGlassUntil: read.breakGlassUntil,
+              canSeeViews: can(actor, 'record-views:read'),
+              personLinks: more.personLinks,
+              canAddLink: can(actor, 'link:write'),
+              flags: more.flags,
+              canWriteFlags: can(actor, 'flag:write'),
+              canEdit: read.mayWrite,
+            })
+          } catch (error) {
+            if (error instanceof NotFoundError) return notFound(request, reply, id)
+            throw error
           }
-          throw error
-        }
-        return reply.redirect(paths.people.show(id), 303)
-      },
-    )
-
-    app.get(
-      `${paths.people.list}/:id/views`,
-      { config: { access: { capability: 'record-views:read' } }, schema: { ...hidden, params: Params } },
-      async function recordViewsGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const result = await people.views(signedInActor(request), id, requestContext(request))
-        return reply.view(VIEWS.views, result)
-      },
-    )
-
-    // API: the same service, the caller's actor narrowed by the token's scopes.
-    app.get(
-      paths.api.people,
-      {
-        config: { access: { capability: 'person:read' } },
-        schema: {
-          tags: ['people'],
-          summary: 'The people the caller works with (allocated, team, agency, current MACE, break-glass)',
-          security: [{ bearer: [] }],
-          response: { 200: Type.Object({ people: Type.Array(PersonSchema) }), ...problems },
         },
-      },
-      async function peopleApiGet(request) {
-        const reads = await people.caseload(apiActor(request), requestContext(request))
-        return { people: reads.map((r) => r.person) }
-      },
-    )
+      )
 
-    app.get(
-      `${paths.api.people}/:id`,
-      {
-        config: { access: { capability: 'person:read' } },
-        schema: {
-          tags: ['people'],
-          summary: 'One person, with only the fields the caller may see; 404 for a record they may not see',
-          security: [{ bearer: [] }],
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          response: { 200: PersonRead, ...problems },
+      app.get(
+        paths.people.breakGlass.pattern,
+        { config: { access: { capability: 'break-glass:use' } }, schema: { ...hidden, params: Params } },
+        async function breakGlassGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          return breakGlassForm(reply, id)
         },
-      },
-      async function personApiGet(request) {
-        const read = await people.read(apiActor(request), request.params.id, requestContext(request), 'api')
-        return {
-          person: read.person satisfies PersonView,
-          access: {
-            relationships: read.decision.relationships,
-            breakGlassUntil: read.breakGlassUntil?.toISOString() ?? null,
+      )
+
+      app.post(
+        paths.people.breakGlass.pattern,
+        {
+          config: { access: { capability: 'break-glass:use' } },
+          schema: { ...hidden, params: Params, body: BreakGlassBody },
+        },
+        async function breakGlassPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const reason = request.body.reason ?? ''
+          try {
+            await people.breakGlass(
+              signedInActor(request),
+              id,
+              { reason, password: request.body.password ?? '' },
+              requestContext(request),
+            )
+          } catch (error) {
+            // The password is never sent back; the reason is kept.
+            if (error instanceof ValidationError) {
+              return breakGlassForm(reply, id, { reason, ...formErrors(error.fieldErrors) }, 400)
+            }
+            throw error
+          }
+          return reply.redirect(paths.people.show(id), 303)
+        },
+      )
+
+      app.get(
+        paths.people.views.pattern,
+        { config: { access: { capability: 'record-views:read' } }, schema: { ...hidden, params: Params } },
+        async function recordViewsGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const result = await people.views(signedInActor(request), id, requestContext(request))
+          return reply.view(VIEWS.views, result)
+        },
+      )
+    },
+    api: async (app) => {
+      // API: the same service, the caller's actor narrowed by the token's scopes.
+      app.get(
+        paths.api.people.pattern,
+        {
+          config: { access: { capability: 'person:read' } },
+          schema: {
+            tags: ['people'],
+            summary: 'The people the caller works with (allocated, team, agency, current MACE, break-glass)',
+            security: [{ bearer: [] }],
+            response: { 200: Type.Object({ people: Type.Array(PersonSchema) }), ...problems },
           },
-        }
-      },
-    )
+        },
+        async function peopleApiGet(request) {
+          const reads = await people.caseload(apiActor(request), requestContext(request))
+          return { people: reads.map((r) => r.person) }
+        },
+      )
+
+      app.get(
+        paths.api.person.pattern,
+        {
+          config: { access: { capability: 'person:read' } },
+          schema: {
+            tags: ['people'],
+            summary: 'One person, with only the fields the caller may see; 404 for a record they may not see',
+            security: [{ bearer: [] }],
+            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+            response: { 200: PersonRead, ...problems },
+          },
+        },
+        async function personApiGet(request) {
+          const read = await people.read(apiActor(request), request.params.id, requestContext(request), 'api')
+          return {
+            person: read.person satisfies PersonView,
+            access: {
+              relationships: read.decision.relationships,
+              breakGlassUntil: read.breakGlassUntil?.toISOString() ?? null,
+            },
+          }
+        },
+      )
+    },
   }
 }

@@ -6,6 +6,7 @@ import type { BreakGlassRepository } from '../../platform/access/break-glass-rep
 import {
   canBreakGlass,
   decide,
+  missingRecord,
   visibleFields,
   type Actor,
   type Decision,
@@ -147,10 +148,7 @@ export function personReadDecision(
   ctx: RequestContext,
   details: AuditDetails,
 ): { decision: Decision; event: AuditEvent } {
-  const decision: Decision =
-    record === undefined
-      ? { allowed: false, relationships: [], fields: [], breakGlass: false, denial: 'relationship' }
-      : decide(actor, 'read', record.facts)
+  const decision = record === undefined ? missingRecord() : decide(actor, 'read', record.facts)
   const event: AuditEvent = {
     action: decision.allowed ? 'record.read' : 'access.denied',
     outcome: decision.allowed ? 'allowed' : 'denied',

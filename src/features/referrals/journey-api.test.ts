@@ -76,7 +76,7 @@ describe('the concern-to-decision journey through the API', () => {
       Number((await ownerQuery<{ n: string }>(db.ownerUrl, 'SELECT count(*) AS n FROM concern'))[0]?.n ?? '0')
     const before = await countConcerns()
     // Bad input first: a ticked item without evidence names its field, and nothing is written.
-    const noEvidence = await call('POST', paths.api.concerns, teacher, {
+    const noEvidence = await call('POST', paths.api.concerns(), teacher, {
       ...concernBody,
       indicators: [{ ...concernBody.indicators[0], evidence: ' ' }],
     })
@@ -89,7 +89,7 @@ describe('the concern-to-decision journey through the API', () => {
     )
     assert.equal(await countConcerns(), before)
 
-    const recorded = await call('POST', paths.api.concerns, teacher, concernBody)
+    const recorded = await call('POST', paths.api.concerns(), teacher, concernBody)
     assert.equal(recorded.statusCode, 201, recorded.body)
     const { concern } = recorded.json<{
       concern: {
@@ -111,7 +111,7 @@ describe('the concern-to-decision journey through the API', () => {
     assert.equal(concern.judgedLevel, 'high')
     assert.ok(concern.streetTerms.some((s) => s.code === 'cuckooing'))
 
-    const referred = await call('POST', paths.api.referrals, teacher, {
+    const referred = await call('POST', paths.api.referrals(), teacher, {
       concernId: concern.id,
       discussedWith: 'Our DSL',
     })
@@ -122,7 +122,7 @@ describe('the concern-to-decision journey through the API', () => {
     const id = submitted.id
 
     // The front door: in the queue with immediate danger and both levels; review; a decision with reasons.
-    const queue = await call('GET', `${paths.api.referrals}?queue=front-door`, frontDoor)
+    const queue = await call('GET', `${paths.api.referrals()}?queue=front-door`, frontDoor)
     assert.equal(queue.statusCode, 200)
     const queued = queue.json<{ referrals: Referral[] }>().referrals.find((r) => r.id === id)
     assert.ok(queued, 'the referral is in the front door’s queue')
@@ -162,7 +162,7 @@ describe('the concern-to-decision journey through the API', () => {
     )
     assert.deepEqual(read.referral.exploitationGrounds, ['cce'])
     assert.deepEqual(read.referral.cinFactors, ['24A'])
-    const afterQueue = await call('GET', `${paths.api.referrals}?queue=front-door`, frontDoor)
+    const afterQueue = await call('GET', `${paths.api.referrals()}?queue=front-door`, frontDoor)
     assert.ok(!afterQueue.json<{ referrals: Referral[] }>().referrals.some((r) => r.id === id))
     const flags = await ownerQuery<{ flag_type: string }>(
       db.ownerUrl,
@@ -175,7 +175,7 @@ describe('the concern-to-decision journey through the API', () => {
     )
 
     // The teacher: the status and outcome of their referral (list and record), and nothing else.
-    const mine = await call('GET', paths.api.referrals, teacher)
+    const mine = await call('GET', paths.api.referrals(), teacher)
     assert.equal(mine.statusCode, 200)
     const listed = mine.json<{ referrals: Referral[] }>().referrals
     assert.deepEqual(
@@ -228,6 +228,6 @@ describe('the concern-to-decision journey through the API', () => {
       assert.ok(!res.body.includes('Apijourney'), `${url} names no child`)
     }
     // Nor the front door's queue or decision.
-    assert.equal((await call('GET', `${paths.api.referrals}?queue=front-door`, teacher)).statusCode, 403)
+    assert.equal((await call('GET', `${paths.api.referrals()}?queue=front-door`, teacher)).statusCode, 403)
   })
 })

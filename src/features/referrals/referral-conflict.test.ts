@@ -11,7 +11,7 @@ import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { bearer } from '../../../test/factories/pole-factory.ts'
 import { actorFor, createReferral, CTX } from '../../../test/factories/referral-factory.ts'
-import { flagRepository } from '../flags/flag-repository.ts'
+import { recordAccess } from '../../platform/access/record-access.ts'
 import { referralRepository, type ReferralRepository } from './referral-repository.ts'
 import { REFERRAL_MOVE_REFUSED, referralService } from './referral-service.ts'
 
@@ -47,7 +47,7 @@ async function racingWorld(t: TestContext) {
   }
   const built = {
     ...real,
-    referrals: referralService(db.database, racing, flagRepository(), auditWriter()),
+    referrals: referralService(db.database, racing, real.flags, recordAccess(db.database, auditWriter())),
   }
   const app = await buildApp({ config, services: built })
   t.after(() => app.close())

@@ -1,6 +1,6 @@
-import { sql } from 'kysely'
+import { sql, type Updateable } from 'kysely'
 import { fixedQueries, queryBuilder, type Executor } from '../../db/database.ts'
-import type { ReferralStatus } from '../../db/schema.ts'
+import type { DB, ReferralStatus } from '../../db/schema.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
 
 /** The concern a referral is made from: who recorded it and about whom. */
@@ -55,6 +55,24 @@ export interface ReferralRow {
   allocatedTeamId: string | null
   version: number
 }
+
+/** What each move records besides its status. */
+export type ReferralMoveColumns = Partial<
+  Pick<
+    Updateable<DB['referral']>,
+    | 'reviewer_id'
+    | 'review_started_at'
+    | 'decision'
+    | 'decision_reasons'
+    | 'exploitation_grounds'
+    | 'cin_factors'
+    | 'decided_by'
+    | 'decided_at'
+    | 'withdrawn_by'
+    | 'withdrawn_at'
+    | 'withdrawn_reason'
+  >
+>
 
 export interface ReferralTransitionRow {
   fromStatus: ReferralStatus | null
@@ -380,60 +398,20 @@ export function referralRepository() {
       }))
     },
 
-    async startReview(db: Executor, id: string, reviewerId: string, at: Date): Promise<void> {
-      await db
-        .updateTable('referral')
-        .set({
-          status: 'in-review',
-          reviewer_id: reviewerId,
-          review_started_at: at,
-          updated_at: ts(at),
-          version: sql<number>`version + 1`,
-        })
-        .where('id', '=', id)
-        .execute()
-    },
-
-    async decide(
+    /**
+     * A declared move (referral-workflow.ts): the new status and the columns that record it, with the version
+     * bumped. The database's trigger refuses a move the workflow does not allow (OM409).
+     */
+    async move(
       db: Executor,
       id: string,
-      d: {
-        decision: string
-        reasons: string
-        exploitationGrounds: string[]
-        cinFactors: string[]
-        by: string
-        at: Date
-      },
+      status: ReferralStatus,
+      at: Date,
+      columns: ReferralMoveColumns,
     ): Promise<void> {
       await db
         .updateTable('referral')
-        .set({
-          status: 'decided',
-          decision: d.decision,
-          decision_reasons: d.reasons,
-          exploitation_grounds: d.exploitationGrounds,
-          cin_factors: d.cinFactors,
-          decided_by: d.by,
-          decided_at: d.at,
-          updated_at: ts(d.at),
-          version: sql<number>`version + 1`,
-        })
-        .where('id', '=', id)
-        .execute()
-    },
-
-    async withdraw(db: Executor, id: string, by: string, reason: string, at: Date): Promise<void> {
-      await db
-        .updateTable('referral')
-        .set({
-          status: 'withdrawn',
-          withdrawn_by: by,
-          withdrawn_at: at,
-          withdrawn_reason: reason,
-          updated_at: ts(at),
-          version: sql<number>`version + 1`,
-        })
+        .set({ ...columns, status, updated_at: ts(at), version: sql<number>`version + 1` })
         .where('id', '=', id)
         .execute()
     },

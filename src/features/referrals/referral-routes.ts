@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
@@ -8,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
 import type { NotificationView } from '../notifications/notification-service.ts'
 import { EXPLOITATION_GROUNDS, type ReferralRead } from './referral-service.ts'
@@ -166,390 +166,392 @@ const versionOf = (value: string | undefined): number | undefined => {
   return value === undefined || value === '' || !Number.isInteger(n) ? undefined : n
 }
 
-export function referralRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    const referrals = services.referrals
-    const notifications = services.notifications
+export function referralRoutes(services: Services): FeatureRoutes {
+  const referrals = services.referrals
 
-    const showPage = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      id: string,
-      errors?: FieldError[],
-      status = 200,
-      extra: Record<string, unknown> = {},
-    ) => {
-      const actor = signedInActor(request)
-      const ctx = requestContext(request)
-      const read: ReferralRead = await referrals.read(actor, id, ctx)
-      let sent: NotificationView[] = []
-      const full = read.decision.fields.includes('details')
-      if (full && can(actor, 'referral:queue')) sent = await notifications.forReferral(actor, id, ctx)
-      return reply.code(status).view(VIEWS.show, {
-        ...read,
-        full,
-        notifications: sent,
-        canNotify: full && can(actor, 'referral:queue'),
-        csrfToken: reply.csrfToken(),
-        ...extra,
-        ...(errors === undefined ? {} : formErrors(errors)),
-      })
-    }
+  const notifications = services.notifications
 
-    app.get(
-      paths.frontDoor,
-      {
-        config: { access: { capability: 'referral:queue' } },
-        schema: { ...hidden, querystring: QueueQuery },
-      },
-      async function frontDoorGet(request, reply) {
-        const page = Number(request.query.page ?? '1')
-        const queue = await referrals.queue(
-          signedInActor(request),
-          requestContext(request),
-          Number.isInteger(page) && page >= 1 ? page : 1,
-        )
-        const pages = Math.max(1, Math.ceil(queue.total / queue.pageSize))
-        return reply.view(VIEWS.queue, {
-          ...queue,
-          pagination: {
-            ...(queue.page > 1
-              ? { previous: { href: `${paths.frontDoor}?page=${String(queue.page - 1)}` } }
-              : {}),
-            ...(queue.page < pages
-              ? { next: { href: `${paths.frontDoor}?page=${String(queue.page + 1)}` } }
-              : {}),
+  const showPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    errors?: FieldError[],
+    status = 200,
+    extra: Record<string, unknown> = {},
+  ) => {
+    const actor = signedInActor(request)
+    const ctx = requestContext(request)
+    const read: ReferralRead = await referrals.read(actor, id, ctx)
+    let sent: NotificationView[] = []
+    const full = read.decision.fields.includes('details')
+    if (full && can(actor, 'referral:queue')) sent = await notifications.forReferral(actor, id, ctx)
+    return reply.code(status).view(VIEWS.show, {
+      ...read,
+      full,
+      notifications: sent,
+      canNotify: full && can(actor, 'referral:queue'),
+      csrfToken: reply.csrfToken(),
+      ...extra,
+      ...(errors === undefined ? {} : formErrors(errors)),
+    })
+  }
+
+  const decisionPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    values: Record<string, unknown> = {},
+    errors?: FieldError[],
+    status = 200,
+  ) => {
+    const read = await referrals.read(signedInActor(request), id, requestContext(request))
+    if (!read.canDecide) throw new NotFoundError()
+    const options = await referrals.decisionOptions()
+    return reply.code(status).view(VIEWS.decision, {
+      ...read,
+      ...options,
+      values: { exploitationGrounds: [], cinFactors: [], version: read.referral.version, ...values },
+      csrfToken: reply.csrfToken(),
+      ...(errors === undefined ? {} : formErrors(errors)),
+    })
+  }
+
+  const withdrawPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    values: Record<string, unknown> = {},
+    errors?: FieldError[],
+    status = 200,
+  ) => {
+    const read = await referrals.read(signedInActor(request), id, requestContext(request))
+    if (!read.canWithdraw && errors === undefined) throw new NotFoundError()
+    return reply.code(status).view(VIEWS.withdraw, {
+      ...read,
+      values: { version: read.referral.version, ...values },
+      csrfToken: reply.csrfToken(),
+      ...(errors === undefined ? {} : formErrors(errors)),
+    })
+  }
+
+  return {
+    pages: async (app) => {
+      app.get(
+        paths.frontDoor,
+        {
+          config: { access: { capability: 'referral:queue' } },
+          schema: { ...hidden, querystring: QueueQuery },
+        },
+        async function frontDoorGet(request, reply) {
+          const page = Number(request.query.page ?? '1')
+          const queue = await referrals.queue(
+            signedInActor(request),
+            requestContext(request),
+            Number.isInteger(page) && page >= 1 ? page : 1,
+          )
+          const pages = Math.max(1, Math.ceil(queue.total / queue.pageSize))
+          return reply.view(VIEWS.queue, {
+            ...queue,
+            pagination: {
+              ...(queue.page > 1
+                ? { previous: { href: `${paths.frontDoor}?page=${String(queue.page - 1)}` } }
+                : {}),
+              ...(queue.page < pages
+                ? { next: { href: `${paths.frontDoor}?page=${String(queue.page + 1)}` } }
+                : {}),
+            },
+            pages,
+            first: queue.total === 0 ? 0 : (queue.page - 1) * queue.pageSize + 1,
+          })
+        },
+      )
+
+      app.get(
+        paths.referrals.mine,
+        { config: { access: { capability: 'referral:read-own' } }, schema: hidden },
+        async function myReferralsGet(request, reply) {
+          const rows = await referrals.mine(signedInActor(request), requestContext(request))
+          return reply.view(VIEWS.mine, { referrals: rows })
+        },
+      )
+
+      app.get(
+        paths.referrals.show.pattern,
+        { config: { access: { capability: 'referral:read-own' } }, schema: { ...hidden, params: Params } },
+        async function referralGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          return showPage(request, reply, id)
+        },
+      )
+
+      app.post(
+        paths.referrals.review.pattern,
+        {
+          config: { access: { capability: 'referral:decide' } },
+          schema: { ...hidden, params: Params, body: VersionBody },
+        },
+        async function referralReviewPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          try {
+            await referrals.startReview(
+              signedInActor(request),
+              id,
+              versionOf(request.body.version),
+              requestContext(request),
+            )
+          } catch (error) {
+            if (error instanceof ConflictError) {
+              return showPage(request, reply, id, [{ field: 'review', message: error.message }], 409)
+            }
+            throw error
+          }
+          return reply.redirect(paths.referrals.decision(id), 303)
+        },
+      )
+
+      app.get(
+        paths.referrals.decision.pattern,
+        { config: { access: { capability: 'referral:decide' } }, schema: { ...hidden, params: Params } },
+        async function referralDecisionGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          return decisionPage(request, reply, id)
+        },
+      )
+
+      app.post(
+        paths.referrals.decision.pattern,
+        {
+          config: { access: { capability: 'referral:decide' } },
+          schema: { ...hidden, params: Params, body: DecisionBody },
+        },
+        async function referralDecisionPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const body = request.body
+          const values = {
+            decision: body.decision,
+            reasons: body.reasons,
+            exploitationGrounds: asList(body.exploitationGrounds),
+            cinFactors: asList(body.cinFactors),
+            version: body.version,
+          }
+          try {
+            await referrals.decide(
+              signedInActor(request),
+              id,
+              { ...values, version: versionOf(body.version) },
+              requestContext(request),
+            )
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              return decisionPage(request, reply, id, values, error.fieldErrors, 400)
+            }
+            if (error instanceof ConflictError) {
+              return decisionPage(
+                request,
+                reply,
+                id,
+                values,
+                [{ field: 'decision', message: error.message }],
+                409,
+              )
+            }
+            throw error
+          }
+          return reply.redirect(paths.referrals.show(id), 303)
+        },
+      )
+
+      app.get(
+        paths.referrals.withdraw.pattern,
+        { config: { access: { capability: 'referral:create' } }, schema: { ...hidden, params: Params } },
+        async function referralWithdrawGet(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          return withdrawPage(request, reply, id)
+        },
+      )
+
+      app.post(
+        paths.referrals.withdraw.pattern,
+        {
+          config: { access: { capability: 'referral:create' } },
+          schema: { ...hidden, params: Params, body: WithdrawBody },
+        },
+        async function referralWithdrawPost(request, reply) {
+          const { id } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const values = { reason: request.body.reason, version: request.body.version }
+          try {
+            await referrals.withdraw(
+              signedInActor(request),
+              id,
+              { reason: request.body.reason, version: versionOf(request.body.version) },
+              requestContext(request),
+            )
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              return withdrawPage(request, reply, id, values, error.fieldErrors, 400)
+            }
+            if (error instanceof ConflictError) {
+              return withdrawPage(
+                request,
+                reply,
+                id,
+                values,
+                [{ field: 'reason', message: error.message }],
+                409,
+              )
+            }
+            throw error
+          }
+          return reply.redirect(paths.referrals.show(id), 303)
+        },
+      )
+    },
+    api: async (app) => {
+      app.post(
+        paths.api.referrals.pattern,
+        {
+          config: { access: { capability: 'referral:create' } },
+          schema: {
+            tags: ['referrals'],
+            summary:
+              'Refer your recorded concern to the front door: never waits for anyone’s approval; a decision is due one working day on',
+            security: [{ bearer: [] }],
+            body: ApiSubmit,
+            response: { 201: ReferralResponse, ...changeProblems },
           },
-          pages,
-          first: queue.total === 0 ? 0 : (queue.page - 1) * queue.pageSize + 1,
-        })
-      },
-    )
+        },
+        async function referralsApiPost(request, reply) {
+          const actor = apiActor(request)
+          const ctx = requestContext(request)
+          const submitted = await referrals.submit(actor, request.body, ctx)
+          const read = await referrals.read(actor, submitted.id, ctx)
+          return reply.code(201).send({ referral: read.referral })
+        },
+      )
 
-    app.get(
-      paths.referrals.mine,
-      { config: { access: { capability: 'referral:read-own' } }, schema: hidden },
-      async function myReferralsGet(request, reply) {
-        const rows = await referrals.mine(signedInActor(request), requestContext(request))
-        return reply.view(VIEWS.mine, { referrals: rows })
-      },
-    )
+      app.get(
+        paths.api.referrals.pattern,
+        {
+          config: { access: { capability: 'referral:read-own' } },
+          schema: {
+            tags: ['referrals'],
+            summary:
+              'Your referrals with their status and outcome; or, with ?queue=front-door, the front door’s queue (oldest first, overdue marked)',
+            security: [{ bearer: [] }],
+            querystring: ListQuery,
+            response: { 200: ListResponse, 400: { $ref: 'Problem#' }, ...problems },
+          },
+        },
+        async function referralsApiGet(request) {
+          const actor = apiActor(request)
+          const ctx = requestContext(request)
+          if (request.query.queue === 'front-door') {
+            const queue = await referrals.queue(actor, ctx, request.query.page ?? 1)
+            return { referrals: queue.referrals, total: queue.total }
+          }
+          const mine = await referrals.mine(actor, ctx)
+          return { referrals: mine, total: mine.length }
+        },
+      )
 
-    app.get(
-      '/referrals/:id',
-      { config: { access: { capability: 'referral:read-own' } }, schema: { ...hidden, params: Params } },
-      async function referralGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        return showPage(request, reply, id)
-      },
-    )
+      app.get(
+        paths.api.referral.pattern,
+        {
+          config: { access: { capability: 'referral:read-own' } },
+          schema: {
+            tags: ['referrals'],
+            summary:
+              'A referral: the referrer sees its status and outcome only; the front door and the child’s case workers see it all',
+            security: [{ bearer: [] }],
+            params: apiParams,
+            response: { 200: ReadResponse, ...problems },
+          },
+        },
+        async function referralApiGet(request) {
+          const read = await referrals.read(apiActor(request), request.params.id, requestContext(request))
+          return { referral: read.referral, transitions: read.transitions }
+        },
+      )
 
-    app.post(
-      '/referrals/:id/review',
-      {
-        config: { access: { capability: 'referral:decide' } },
-        schema: { ...hidden, params: Params, body: VersionBody },
-      },
-      async function referralReviewPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        try {
-          await referrals.startReview(
-            signedInActor(request),
-            id,
-            versionOf(request.body.version),
+      app.post(
+        paths.api.referralReview.pattern,
+        {
+          config: { access: { capability: 'referral:decide' } },
+          schema: {
+            tags: ['referrals'],
+            summary: 'Start the front door’s review (submitted → in review); 409 when it is not submitted',
+            security: [{ bearer: [] }],
+            params: apiParams,
+            body: ApiVersion,
+            response: { 200: ReferralResponse, ...changeProblems },
+          },
+        },
+        async function referralReviewApiPost(request) {
+          const referral = await referrals.startReview(
+            apiActor(request),
+            request.params.id,
+            request.body.version,
             requestContext(request),
           )
-        } catch (error) {
-          if (error instanceof ConflictError) {
-            return showPage(request, reply, id, [{ field: 'review', message: error.message }], 409)
-          }
-          throw error
-        }
-        return reply.redirect(paths.referrals.decision(id), 303)
-      },
-    )
+          return { referral }
+        },
+      )
 
-    const decisionPage = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      id: string,
-      values: Record<string, unknown> = {},
-      errors?: FieldError[],
-      status = 200,
-    ) => {
-      const read = await referrals.read(signedInActor(request), id, requestContext(request))
-      if (!read.canDecide) throw new NotFoundError()
-      const options = await referrals.decisionOptions()
-      return reply.code(status).view(VIEWS.decision, {
-        ...read,
-        ...options,
-        values: { exploitationGrounds: [], cinFactors: [], version: read.referral.version, ...values },
-        csrfToken: reply.csrfToken(),
-        ...(errors === undefined ? {} : formErrors(errors)),
-      })
-    }
-
-    app.get(
-      '/referrals/:id/decision',
-      { config: { access: { capability: 'referral:decide' } }, schema: { ...hidden, params: Params } },
-      async function referralDecisionGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        return decisionPage(request, reply, id)
-      },
-    )
-
-    app.post(
-      '/referrals/:id/decision',
-      {
-        config: { access: { capability: 'referral:decide' } },
-        schema: { ...hidden, params: Params, body: DecisionBody },
-      },
-      async function referralDecisionPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const body = request.body
-        const values = {
-          decision: body.decision,
-          reasons: body.reasons,
-          exploitationGrounds: asList(body.exploitationGrounds),
-          cinFactors: asList(body.cinFactors),
-          version: body.version,
-        }
-        try {
-          await referrals.decide(
-            signedInActor(request),
-            id,
-            { ...values, version: versionOf(body.version) },
+      app.post(
+        paths.api.referralDecision.pattern,
+        {
+          config: { access: { capability: 'referral:decide' } },
+          schema: {
+            tags: ['referrals'],
+            summary:
+              'Record the front door’s decision with reasons; on exploitation grounds the CCE/CSE flag is set on the child. 409 unless in review',
+            security: [{ bearer: [] }],
+            params: apiParams,
+            body: ApiDecision,
+            response: { 200: ReferralResponse, ...changeProblems },
+          },
+        },
+        async function referralDecisionApiPost(request) {
+          const referral = await referrals.decide(
+            apiActor(request),
+            request.params.id,
+            request.body,
             requestContext(request),
           )
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            return decisionPage(request, reply, id, values, error.fieldErrors, 400)
-          }
-          if (error instanceof ConflictError) {
-            return decisionPage(
-              request,
-              reply,
-              id,
-              values,
-              [{ field: 'decision', message: error.message }],
-              409,
-            )
-          }
-          throw error
-        }
-        return reply.redirect(paths.referrals.show(id), 303)
-      },
-    )
+          return { referral }
+        },
+      )
 
-    const withdrawPage = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      id: string,
-      values: Record<string, unknown> = {},
-      errors?: FieldError[],
-      status = 200,
-    ) => {
-      const read = await referrals.read(signedInActor(request), id, requestContext(request))
-      if (!read.canWithdraw && errors === undefined) throw new NotFoundError()
-      return reply.code(status).view(VIEWS.withdraw, {
-        ...read,
-        values: { version: read.referral.version, ...values },
-        csrfToken: reply.csrfToken(),
-        ...(errors === undefined ? {} : formErrors(errors)),
-      })
-    }
-
-    app.get(
-      '/referrals/:id/withdraw',
-      { config: { access: { capability: 'referral:create' } }, schema: { ...hidden, params: Params } },
-      async function referralWithdrawGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        return withdrawPage(request, reply, id)
-      },
-    )
-
-    app.post(
-      '/referrals/:id/withdraw',
-      {
-        config: { access: { capability: 'referral:create' } },
-        schema: { ...hidden, params: Params, body: WithdrawBody },
-      },
-      async function referralWithdrawPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const values = { reason: request.body.reason, version: request.body.version }
-        try {
-          await referrals.withdraw(
-            signedInActor(request),
-            id,
-            { reason: request.body.reason, version: versionOf(request.body.version) },
+      app.post(
+        paths.api.referralWithdraw.pattern,
+        {
+          config: { access: { capability: 'referral:create' } },
+          schema: {
+            tags: ['referrals'],
+            summary:
+              'Withdraw an open referral, with a reason (its referrer or the front door); 409 once decided',
+            security: [{ bearer: [] }],
+            params: apiParams,
+            body: ApiWithdraw,
+            response: { 200: ReferralResponse, ...changeProblems },
+          },
+        },
+        async function referralWithdrawApiPost(request) {
+          const referral = await referrals.withdraw(
+            apiActor(request),
+            request.params.id,
+            request.body,
             requestContext(request),
           )
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            return withdrawPage(request, reply, id, values, error.fieldErrors, 400)
-          }
-          if (error instanceof ConflictError) {
-            return withdrawPage(
-              request,
-              reply,
-              id,
-              values,
-              [{ field: 'reason', message: error.message }],
-              409,
-            )
-          }
-          throw error
-        }
-        return reply.redirect(paths.referrals.show(id), 303)
-      },
-    )
-
-    // API --------------------------------------------------------------------------------------------------
-
-    app.post(
-      paths.api.referrals,
-      {
-        config: { access: { capability: 'referral:create' } },
-        schema: {
-          tags: ['referrals'],
-          summary:
-            'Refer your recorded concern to the front door: never waits for anyone’s approval; a decision is due one working day on',
-          security: [{ bearer: [] }],
-          body: ApiSubmit,
-          response: { 201: ReferralResponse, ...changeProblems },
+          return { referral }
         },
-      },
-      async function referralsApiPost(request, reply) {
-        const actor = apiActor(request)
-        const ctx = requestContext(request)
-        const submitted = await referrals.submit(actor, request.body, ctx)
-        const read = await referrals.read(actor, submitted.id, ctx)
-        return reply.code(201).send({ referral: read.referral })
-      },
-    )
-
-    app.get(
-      paths.api.referrals,
-      {
-        config: { access: { capability: 'referral:read-own' } },
-        schema: {
-          tags: ['referrals'],
-          summary:
-            'Your referrals with their status and outcome; or, with ?queue=front-door, the front door’s queue (oldest first, overdue marked)',
-          security: [{ bearer: [] }],
-          querystring: ListQuery,
-          response: { 200: ListResponse, 400: { $ref: 'Problem#' }, ...problems },
-        },
-      },
-      async function referralsApiGet(request) {
-        const actor = apiActor(request)
-        const ctx = requestContext(request)
-        if (request.query.queue === 'front-door') {
-          const queue = await referrals.queue(actor, ctx, request.query.page ?? 1)
-          return { referrals: queue.referrals, total: queue.total }
-        }
-        const mine = await referrals.mine(actor, ctx)
-        return { referrals: mine, total: mine.length }
-      },
-    )
-
-    app.get(
-      `${paths.api.referrals}/:id`,
-      {
-        config: { access: { capability: 'referral:read-own' } },
-        schema: {
-          tags: ['referrals'],
-          summary:
-            'A referral: the referrer sees its status and outcome only; the front door and the child’s case workers see it all',
-          security: [{ bearer: [] }],
-          params: apiParams,
-          response: { 200: ReadResponse, ...problems },
-        },
-      },
-      async function referralApiGet(request) {
-        const read = await referrals.read(apiActor(request), request.params.id, requestContext(request))
-        return { referral: read.referral, transitions: read.transitions }
-      },
-    )
-
-    app.post(
-      `${paths.api.referrals}/:id/review`,
-      {
-        config: { access: { capability: 'referral:decide' } },
-        schema: {
-          tags: ['referrals'],
-          summary: 'Start the front door’s review (submitted → in review); 409 when it is not submitted',
-          security: [{ bearer: [] }],
-          params: apiParams,
-          body: ApiVersion,
-          response: { 200: ReferralResponse, ...changeProblems },
-        },
-      },
-      async function referralReviewApiPost(request) {
-        const referral = await referrals.startReview(
-          apiActor(request),
-          request.params.id,
-          request.body.version,
-          requestContext(request),
-        )
-        return { referral }
-      },
-    )
-
-    app.post(
-      `${paths.api.referrals}/:id/decision`,
-      {
-        config: { access: { capability: 'referral:decide' } },
-        schema: {
-          tags: ['referrals'],
-          summary:
-            'Record the front door’s decision with reasons; on exploitation grounds the CCE/CSE flag is set on the child. 409 unless in review',
-          security: [{ bearer: [] }],
-          params: apiParams,
-          body: ApiDecision,
-          response: { 200: ReferralResponse, ...changeProblems },
-        },
-      },
-      async function referralDecisionApiPost(request) {
-        const referral = await referrals.decide(
-          apiActor(request),
-          request.params.id,
-          request.body,
-          requestContext(request),
-        )
-        return { referral }
-      },
-    )
-
-    app.post(
-      `${paths.api.referrals}/:id/withdraw`,
-      {
-        config: { access: { capability: 'referral:create' } },
-        schema: {
-          tags: ['referrals'],
-          summary:
-            'Withdraw an open referral, with a reason (its referrer or the front door); 409 once decided',
-          security: [{ bearer: [] }],
-          params: apiParams,
-          body: ApiWithdraw,
-          response: { 200: ReferralResponse, ...changeProblems },
-        },
-      },
-      async function referralWithdrawApiPost(request) {
-        const referral = await referrals.withdraw(
-          apiActor(request),
-          request.params.id,
-          request.body,
-          requestContext(request),
-        )
-        return { referral }
-      },
-    )
+      )
+    },
   }
 }

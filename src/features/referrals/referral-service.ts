@@ -1,9 +1,16 @@
 import type { Transaction } from 'kysely'
-import { withTransaction, type Database } from '../../db/database.ts'
+import type { Database } from '../../db/database.ts'
 import type { DB, ReferralStatus } from '../../db/schema.ts'
-import { auditActorOf } from '../../platform/access/actor.ts'
-import { can, decide, type Actor, type Decision, type FieldGroup } from '../../platform/access/policy.ts'
-import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
+import {
+  can,
+  decide,
+  decideReferralFlag,
+  decideReferralSubmit,
+  type Actor,
+  type Decision,
+  type FieldGroup,
+} from '../../platform/access/policy.ts'
+import type { RecordAccess, RecordKind, Reached } from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import {
   ConflictError,
@@ -14,21 +21,24 @@ import {
 } from '../../platform/errors.ts'
 import { addWorkingDays } from '../../platform/working-days.ts'
 import { todayInLondon } from '../people/age.ts'
-import type { FlagRepository } from '../flags/flag-repository.ts'
+import type { FlagService } from '../flags/flag-service.ts'
+import { partsOf } from '../flags/flag-validation.ts'
 import {
   referralFacts,
   type ReferenceOption,
+  type ReferralMoveColumns,
   type ReferralRepository,
   type ReferralRow,
   type ReferralTransitionRow,
 } from './referral-repository.ts'
+import { referralWorkflow, type ReferralMove } from './referral-workflow.ts'
 
 /**
  * Referrals to children's services (issue 5): submitted by anyone from their recorded concern without anyone's
  * approval (a discussion with a manager or DSL is recorded, never a gate), due for a front-door decision one
- * working day after receipt, reviewed and decided by the front door, or withdrawn. The state machine is
- * submitted → in-review → decided, submitted | in-review → withdrawn; the application refuses an illegal move with
- * a ConflictError (409) and the database trigger (0010, 0012) refuses it again: a conflict (409) as well.
+ * working day after receipt, reviewed and decided by the front door, or withdrawn. The moves are declared in
+ * referral-workflow.ts; the service refuses an illegal move with a ConflictError (409) and the database trigger
+ * (0010, 0012) refuses it again: a conflict (409) as well. Records are reached through the record-access kit.
  *
  * What a caller sees of a referral follows the policy's field groups (decideReferral):
  * - identity: the referral's id, status, when it was sent and by which agency, and the child's name (the referrer
@@ -215,17 +225,6 @@ export function checkSubmit(input: SubmitInput): FieldError[] {
   return errors
 }
 
-const ILLEGAL: Readonly<Record<string, string>> = {
-  'decided:review': 'This referral has already been decided',
-  'withdrawn:review': 'This referral has been withdrawn',
-  'in-review:review': 'Someone has already started reviewing this referral',
-  'decided:decide': 'This referral has already been decided',
-  'withdrawn:decide': 'This referral has been withdrawn and cannot be decided',
-  'submitted:decide': 'Start the review before recording a decision',
-  'decided:withdraw': 'This referral has been decided and cannot be withdrawn',
-  'withdrawn:withdraw': 'This referral has already been withdrawn',
-}
-
 const CHANGED_MEANWHILE = 'Someone else changed this referral while you were looking at it. Check it again.'
 
 /**
@@ -247,130 +246,92 @@ export function conflictIfMoveRefused(error: unknown): never {
   throw error
 }
 
-/** What a change leaves for its answer: the actor's field groups, and when it happened. */
-interface Changed {
-  fields: FieldGroup[]
-  at: Date
+/** What a move records: its columns, an optional reason on the transition, and codes for the audit row. */
+interface MoveRecord {
+  columns: ReferralMoveColumns
+  reason?: string
+  details?: Record<string, string | number | boolean>
+  /** What else the move does once the referral has moved (in the same transaction). */
+  after?: () => Promise<void>
 }
 
-function orNotFound<T>(result: T | undefined): T {
-  if (result === undefined) throw new NotFoundError()
-  return result
-}
-
-function refuseIllegal(status: ReferralStatus, move: 'review' | 'decide' | 'withdraw'): void {
-  const message = ILLEGAL[`${status}:${move}`]
-  if (message !== undefined) throw new ConflictError(message)
+/** Where a call runs: in the caller's transaction (`trx`), or in its own. */
+export interface InTransaction {
+  trx?: Transaction<DB>
 }
 
 export function referralService(
   database: Database,
   referrals: ReferralRepository,
-  flags: FlagRepository,
-  audit: AuditWriter,
+  flags: FlagService,
+  access: RecordAccess,
   options: ReferralServiceOptions = {},
 ) {
   const clock = options.now ?? (() => new Date())
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
-  const base = (actor: Actor, ctx: RequestContext) => ({
-    partnershipId: actor.partnershipId,
-    actor: auditActorOf(actor),
-    requestId: ctx.requestId,
-    ip: ctx.ip,
-  })
 
-  async function denied(trx: Transaction<DB>, actor: Actor, ctx: RequestContext, id: string, reason: string) {
-    await audit.write(trx, {
-      ...base(actor, ctx),
-      action: 'access.denied',
-      outcome: 'denied',
-      record: { type: 'referral', id },
-      reason,
-    })
-  }
-
-  /** The referral and the actor's decision on it; a missing or hidden one is audited and answers undefined. */
-  async function load(
-    trx: Transaction<DB>,
-    actor: Actor,
-    id: string,
-    action: 'read' | 'write',
-    ctx: RequestContext,
-    lock = action === 'write',
-  ): Promise<{ row: ReferralRow; decision: Decision } | undefined> {
-    // A change locks the row first, so two people deciding or withdrawing at once are answered one after the other.
-    const row = /^[0-9a-f-]{36}$/i.test(id) ? await referrals.find(trx, id, { forUpdate: lock }) : undefined
-    if (row === undefined) {
-      await denied(trx, actor, ctx, id, 'no such record')
-      return undefined
-    }
-    const decision = decide(actor, action, referralFacts(row))
-    if (!decision.allowed) {
-      await denied(trx, actor, ctx, id, `denied: ${decision.denial ?? 'relationship'}`)
-      return undefined
-    }
-    return { row, decision }
+  /** How the record-access kit reaches a referral: locked for a change, decided by the policy's referral rule. */
+  const referralKind: RecordKind<ReferralRow> = {
+    type: 'referral',
+    load: (trx, id, _actor, { lock }) => referrals.find(trx, id, { forUpdate: lock }),
+    decide: (actor, action, row) => decide(actor, action, referralFacts(row)),
   }
 
   function checkVersion(row: ReferralRow, version: number | undefined): void {
     if (version !== undefined && version !== row.version) throw new ConflictError(CHANGED_MEANWHILE)
   }
 
-  async function submitIn(
-    trx: Transaction<DB>,
+  /**
+   * One declared move on a referral the actor may see: the workflow says whether it may start from here, who may
+   * make it (403 for a reader who may not) and what it is audited as; `record` validates the input and says what
+   * the move writes (it runs on the locked row, before anything is written). Answers the referral as the actor may
+   * see it afterwards, unless run in the caller's transaction.
+   */
+  async function move(
     actor: Actor,
-    input: SubmitInput,
+    id: string,
+    name: ReferralMove,
+    version: number | undefined,
     ctx: RequestContext,
-  ): Promise<SubmittedReferral> {
-    if (!can(actor, 'referral:create')) throw new ForbiddenError()
-    const errors = checkSubmit(input)
-    if (errors.length > 0) throw new ValidationError(errors)
-    const concern = /^[0-9a-f-]{36}$/i.test(input.concernId)
-      ? await referrals.concernForReferral(trx, input.concernId)
-      : undefined
-    // Only the actor's own concern: anyone else's answers like one that does not exist.
-    if (concern === undefined || concern.recordedBy !== actor.userId) {
-      await audit.write(trx, {
-        ...base(actor, ctx),
-        action: 'access.denied',
-        outcome: 'denied',
-        record: { type: 'concern', id: input.concernId },
-        reason: concern === undefined ? 'no such record' : 'not the referrer',
-      })
-      throw new NotFoundError()
-    }
-    if (concern.hasReferral) throw new ConflictError('This concern has already been referred')
-    const now = clock()
-    const decisionDueAt = addWorkingDays(now, 1)
-    const discussedWith = text(input.discussedWith)
-    const discussionNote = text(input.discussionNote)
-    const id = await referrals.insert(trx, {
-      partnershipId: actor.partnershipId,
-      personId: concern.personId,
-      concernId: concern.id,
-      referrerId: actor.userId,
-      referrerAgencyId: actor.agencyId,
-      submittedAt: now,
-      decisionDueAt,
-      discussedWith: discussedWith === '' ? null : discussedWith,
-      discussionNote: discussionNote === '' ? null : discussionNote,
-    })
-    await referrals.addTransition(trx, {
-      partnershipId: actor.partnershipId,
-      referralId: id,
-      from: null,
-      to: 'submitted',
-      by: actor.userId,
-      at: now,
-    })
-    await audit.write(trx, {
-      ...base(actor, ctx),
-      action: 'record.create',
-      outcome: 'succeeded',
-      record: { type: 'referral', id },
-      details: { concernId: concern.id, discussed: discussedWith !== '' },
-    })
-    return { id, status: 'submitted', submittedAt: now, decisionDueAt }
+    record: (trx: Transaction<DB>, row: ReferralRow, now: Date) => Promise<MoveRecord>,
+    options: InTransaction = {},
+  ): Promise<ReferralView> {
+    return access.withRecord(
+      actor,
+      referralKind,
+      id,
+      'read',
+      ctx,
+      async (trx, { row }) => {
+        const checked = referralWorkflow.check(actor, name, row)
+        if (!checked.decision.allowed) {
+          throw new ForbiddenError('Only the referrer or the front door can withdraw a referral')
+        }
+        checkVersion(row, version)
+        const now = clock()
+        const moved = await record(trx, row, now)
+        await referrals.move(trx, id, checked.to, now, moved.columns).catch(conflictIfMoveRefused)
+        await moved.after?.()
+        await referrals.addTransition(trx, {
+          partnershipId: actor.partnershipId,
+          referralId: id,
+          from: checked.from,
+          to: checked.to,
+          by: actor.userId,
+          at: now,
+          ...(moved.reason === undefined ? {} : { reason: moved.reason }),
+        })
+        await access.changed(trx, actor, ctx, { type: 'referral', id }, checked.decision, {
+          action: referralWorkflow.moves[name].audit,
+          details: { from: checked.from, to: checked.to, ...moved.details },
+        })
+        if (options.trx !== undefined) return referralView(row, checked.decision.fields, now)
+        // Re-read: names and labels come from the joins.
+        const after = await referrals.find(trx, id)
+        return referralView(after ?? row, checked.decision.fields, now)
+      },
+      // Reached to change it (locked), so no read row: the move writes its own.
+      { lock: true, quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
+    )
   }
 
   function readOf(
@@ -379,8 +340,6 @@ export function referralService(
     actor: Actor,
     transitions: ReferralTransitionRow[],
   ): ReferralRead {
-    const write = decide(actor, 'write', referralFacts(row))
-    const open = row.status === 'submitted' || row.status === 'in-review'
     return {
       referral: referralView(row, decision.fields, clock()),
       decision,
@@ -393,68 +352,16 @@ export function referralService(
             reason: t.reason,
           }))
         : [],
-      canDecide: write.allowed,
-      canWithdraw: open && (write.allowed || row.referrerId === actor.userId),
+      canDecide: decide(actor, 'write', referralFacts(row)).allowed,
+      canWithdraw: referralWorkflow.offers(actor, 'withdraw', row),
     }
   }
 
-  /** The referral as the actor may see it after their change (re-read: names and labels come from the joins). */
-  async function viewAfter(
-    trx: Transaction<DB>,
-    id: string,
-    changed: Changed | undefined,
-  ): Promise<ReferralView | undefined> {
-    if (changed === undefined) return undefined
-    const row = await referrals.find(trx, id)
-    return row === undefined ? undefined : referralView(row, changed.fields, changed.at)
-  }
-
-  async function startReviewIn(
-    trx: Transaction<DB>,
-    actor: Actor,
-    id: string,
-    version: number | undefined,
-    ctx: RequestContext,
-  ): Promise<Changed | undefined> {
-    const found = await load(trx, actor, id, 'write', ctx)
-    if (found === undefined) return undefined
-    refuseIllegal(found.row.status, 'review')
-    checkVersion(found.row, version)
-    const now = clock()
-    await referrals.startReview(trx, id, actor.userId, now).catch(conflictIfMoveRefused)
-    await referrals.addTransition(trx, {
-      partnershipId: actor.partnershipId,
-      referralId: id,
-      from: found.row.status,
-      to: 'in-review',
-      by: actor.userId,
-      at: now,
-    })
-    await audit.write(trx, {
-      ...base(actor, ctx),
-      action: 'record.update',
-      outcome: 'succeeded',
-      record: { type: 'referral', id },
-      details: { from: found.row.status, to: 'in-review' },
-    })
-    return { fields: found.decision.fields, at: now }
-  }
-
-  async function decideIn(
-    trx: Transaction<DB>,
-    actor: Actor,
-    id: string,
+  function decisionErrors(
     input: DecisionInput,
-    ctx: RequestContext,
-  ): Promise<Changed | undefined> {
-    const found = await load(trx, actor, id, 'write', ctx)
-    if (found === undefined) return undefined
-    refuseIllegal(found.row.status, 'decide')
-    checkVersion(found.row, input.version)
-    const [decisionTypes, cinFactors] = await Promise.all([
-      referrals.decisionTypes(trx),
-      referrals.cinFactors(trx),
-    ])
+    decisionTypes: ReferenceOption[],
+    cinFactors: ReferenceOption[],
+  ): { errors: FieldError[]; decision: string; reasons: string; grounds: string[]; factors: string[] } {
     const errors: FieldError[] = []
     const decision = text(input.decision)
     if (!decisionTypes.some((t) => t.code === decision)) {
@@ -476,106 +383,7 @@ export function referralService(
     if (factors.some((f) => !cinFactors.some((c) => c.code === f))) {
       errors.push({ field: 'cinFactors', message: 'Select census factors from the list' })
     }
-    if (errors.length > 0) throw new ValidationError(errors)
-    const now = clock()
-    await referrals
-      .decide(trx, id, {
-        decision,
-        reasons,
-        exploitationGrounds: grounds,
-        cinFactors: factors,
-        by: actor.userId,
-        at: now,
-      })
-      .catch(conflictIfMoveRefused)
-    await referrals.addTransition(trx, {
-      partnershipId: actor.partnershipId,
-      referralId: id,
-      from: found.row.status,
-      to: 'decided',
-      by: actor.userId,
-      at: now,
-    })
-    const reviewDate = addMonths(todayInLondon(now), 3)
-    const flagIds: string[] = []
-    for (const ground of grounds) {
-      const flagId = await flags.create(trx, {
-        partnershipId: actor.partnershipId,
-        flagType: ground,
-        subjectKind: 'person',
-        subjectId: found.row.personId,
-        reason: reasons,
-        setBy: actor.userId,
-        setByTeamId: actor.teamIds[0] ?? null,
-        reviewDate,
-      })
-      flagIds.push(flagId)
-      await audit.write(trx, {
-        ...base(actor, ctx),
-        action: 'record.create',
-        outcome: 'succeeded',
-        record: { type: 'flag', id: flagId },
-        details: { flagType: ground, referralId: id },
-      })
-    }
-    await audit.write(trx, {
-      ...base(actor, ctx),
-      action: 'record.update',
-      outcome: 'succeeded',
-      record: { type: 'referral', id },
-      details: {
-        from: found.row.status,
-        to: 'decided',
-        decision,
-        exploitationGrounds: grounds.join(' '),
-        cinFactors: factors.join(' '),
-        flags: flagIds.length,
-      },
-    })
-    return { fields: found.decision.fields, at: now }
-  }
-
-  async function withdrawIn(
-    trx: Transaction<DB>,
-    actor: Actor,
-    id: string,
-    input: { reason?: string; version?: number },
-    ctx: RequestContext,
-  ): Promise<Changed | undefined> {
-    const found = await load(trx, actor, id, 'read', ctx, true)
-    if (found === undefined) return undefined
-    const frontDoor = decide(actor, 'write', referralFacts(found.row)).allowed
-    const referrer = found.row.referrerId === actor.userId && can(actor, 'referral:create')
-    if (!frontDoor && !referrer) {
-      throw new ForbiddenError('Only the referrer or the front door can withdraw a referral')
-    }
-    refuseIllegal(found.row.status, 'withdraw')
-    checkVersion(found.row, input.version)
-    const reason = text(input.reason)
-    if (reason === '')
-      throw new ValidationError([{ field: 'reason', message: 'Enter why the referral is withdrawn' }])
-    if (reason.length > 2000) {
-      throw new ValidationError([{ field: 'reason', message: 'The reason must be 2000 characters or fewer' }])
-    }
-    const now = clock()
-    await referrals.withdraw(trx, id, actor.userId, reason, now).catch(conflictIfMoveRefused)
-    await referrals.addTransition(trx, {
-      partnershipId: actor.partnershipId,
-      referralId: id,
-      from: found.row.status,
-      to: 'withdrawn',
-      by: actor.userId,
-      at: now,
-      reason,
-    })
-    await audit.write(trx, {
-      ...base(actor, ctx),
-      action: 'record.update',
-      outcome: 'succeeded',
-      record: { type: 'referral', id },
-      details: { from: found.row.status, to: 'withdrawn', by: frontDoor ? 'front-door' : 'referrer' },
-    })
-    return { fields: found.decision.fields, at: now }
+    return { errors, decision, reasons, grounds, factors }
   }
 
   return {
@@ -583,48 +391,86 @@ export function referralService(
     now: clock,
 
     /**
-     * Submits a referral from the actor's recorded concern, in its own transaction. Never waits for anyone's
-     * approval. A concern that is not the actor's answers NotFoundError.
+     * Submits a referral from the actor's recorded concern. Never waits for anyone's approval. A concern that is
+     * not the actor's answers NotFoundError. In the caller's transaction (`trx`: the concern flow records the
+     * concern and submits its referral in one, so either both happen or neither) the concern may still be a draft
+     * that the same transaction records.
      */
-    async submit(actor: Actor, input: SubmitInput, ctx: RequestContext): Promise<SubmittedReferral> {
-      return withTransaction(database, context(actor), async (trx) => {
+    async submit(
+      actor: Actor,
+      input: SubmitInput,
+      ctx: RequestContext,
+      options: InTransaction = {},
+    ): Promise<SubmittedReferral> {
+      if (!can(actor, 'referral:create')) throw new ForbiddenError()
+      const errors = checkSubmit(input)
+      if (errors.length > 0) throw new ValidationError(errors)
+      const outcome = await access.within(actor, options.trx, async (trx) => {
         const concern = /^[0-9a-f-]{36}$/i.test(input.concernId)
           ? await referrals.concernForReferral(trx, input.concernId)
           : undefined
-        if (concern !== undefined && concern.recordedBy === actor.userId && concern.status !== 'recorded') {
+        const decision = concern === undefined ? undefined : decideReferralSubmit(actor, concern)
+        // Only the actor's own concern: anyone else's answers like one that does not exist.
+        if (concern === undefined || decision?.allowed !== true) {
+          const reason = concern === undefined ? 'no such record' : 'not the referrer'
+          await access.denied(trx, actor, ctx, 'concern', input.concernId, reason)
+          if (options.trx !== undefined) throw new NotFoundError()
+          return undefined
+        }
+        if (options.trx === undefined && concern.status !== 'recorded') {
           throw new ConflictError('Finish recording the concern before referring it')
         }
-        return submitIn(trx, actor, input, ctx)
+        if (concern.hasReferral) throw new ConflictError('This concern has already been referred')
+        const now = clock()
+        const decisionDueAt = addWorkingDays(now, 1)
+        const discussedWith = text(input.discussedWith)
+        const discussionNote = text(input.discussionNote)
+        const id = await referrals.insert(trx, {
+          partnershipId: actor.partnershipId,
+          personId: concern.personId,
+          concernId: concern.id,
+          referrerId: actor.userId,
+          referrerAgencyId: actor.agencyId,
+          submittedAt: now,
+          decisionDueAt,
+          discussedWith: discussedWith === '' ? null : discussedWith,
+          discussionNote: discussionNote === '' ? null : discussionNote,
+        })
+        await referrals.addTransition(trx, {
+          partnershipId: actor.partnershipId,
+          referralId: id,
+          from: null,
+          to: referralWorkflow.initial,
+          by: actor.userId,
+          at: now,
+        })
+        await access.changed(trx, actor, ctx, { type: 'referral', id }, decision, {
+          action: 'record.create',
+          details: { concernId: concern.id, discussed: discussedWith !== '' },
+        })
+        return { id, status: referralWorkflow.initial, submittedAt: now, decisionDueAt }
       })
+      if (outcome === undefined) throw new NotFoundError()
+      return outcome
+    },
+
+    async read(actor: Actor, id: string, ctx: RequestContext): Promise<ReferralRead> {
+      return access.withRecord(
+        actor,
+        referralKind,
+        id,
+        'read',
+        ctx,
+        async (trx, { row, decision }: Reached<ReferralRow>) =>
+          readOf(row, decision, actor, await referrals.transitions(trx, id)),
+        { via: 'referral' },
+      )
     },
 
     /**
-     * The same within the caller's transaction: the concern flow records the concern (draft → recorded) and
-     * submits its referral in one transaction, so either both happen or neither.
+     * The front door's queue: submitted and in-review referrals, oldest first, with overdue marked. Each referral
+     * shown, and its child (named on the line), is audited as a read of its own.
      */
-    submitIn,
-
-    async read(actor: Actor, id: string, ctx: RequestContext): Promise<ReferralRead> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const found = await load(trx, actor, id, 'read', ctx)
-        if (found === undefined) return undefined
-        await audit.writeAtCommit(trx, [
-          {
-            ...base(actor, ctx),
-            action: 'record.read',
-            outcome: 'allowed',
-            record: { type: 'referral', id },
-            details: { via: 'referral' },
-          },
-        ])
-        const transitions = await referrals.transitions(trx, id)
-        return readOf(found.row, found.decision, actor, transitions)
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
-    },
-
-    /** The front door's queue: submitted and in-review referrals, oldest first, with overdue marked. */
     async queue(
       actor: Actor,
       ctx: RequestContext,
@@ -632,80 +478,63 @@ export function referralService(
     ): Promise<{ referrals: ReferralView[]; total: number; page: number; pageSize: number }> {
       if (!can(actor, 'referral:queue')) throw new ForbiddenError()
       const offset = (Math.max(1, Math.floor(page)) - 1) * QUEUE_PAGE_SIZE
-      return withTransaction(database, context(actor), async (trx) => {
+      return access.within(actor, undefined, async (trx) => {
         const { rows, total: counted } = await referrals.queue(trx, QUEUE_PAGE_SIZE, offset)
         const total = counted ?? (offset === 0 ? 0 : await referrals.countQueue(trx))
         const now = clock()
-        const views: ReferralView[] = []
-        for (const row of rows) {
-          const decision = decide(actor, 'read', referralFacts(row))
-          if (decision.allowed) views.push(referralView(row, decision.fields, now))
+        const shown = await access.shown(trx, actor, referralKind, rows, (r) => r.id, ctx, {
+          via: 'front-door-queue',
+          records: (r) => [
+            { type: 'referral', id: r.id },
+            { type: 'person', id: r.personId },
+          ],
+        })
+        return {
+          referrals: shown.map(({ row, decision }) => referralView(row, decision.fields, now)),
+          total,
+          page: offset / QUEUE_PAGE_SIZE + 1,
+          pageSize: QUEUE_PAGE_SIZE,
         }
-        await audit.writeAtCommit(trx, [
-          {
-            ...base(actor, ctx),
-            action: 'record.read',
-            outcome: 'allowed',
-            record: { type: 'referral-queue', id: actor.partnershipId },
-            details: { count: views.length, total, offset },
-          },
-        ])
-        return { referrals: views, total, page: offset / QUEUE_PAGE_SIZE + 1, pageSize: QUEUE_PAGE_SIZE }
       })
     },
 
-    /** The referrer's own referrals with their status and outcome (identity + referral-outcome only). */
+    /**
+     * The referrer's own referrals with their status and outcome: what the policy lets them see of each (the
+     * `identity` and `referral-outcome` field groups, or more where a relationship allows), each audited.
+     */
     async mine(actor: Actor, ctx: RequestContext): Promise<ReferralView[]> {
       if (!can(actor, 'referral:read-own')) throw new ForbiddenError()
-      return withTransaction(database, context(actor), async (trx) => {
+      return access.within(actor, undefined, async (trx) => {
         const rows = await referrals.mine(trx, actor.userId, MINE_LIMIT)
         const now = clock()
-        const views: ReferralView[] = []
-        for (const row of rows) {
-          const decision = decide(actor, 'read', referralFacts(row))
-          // Feedback: what happened to the referral, and nothing else about the child unless a relationship
-          // (a case relationship, the front door) allows more.
-          const fields: FieldGroup[] = decision.allowed ? decision.fields : ['identity', 'referral-outcome']
-          views.push(referralView(row, fields, now))
-        }
-        await audit.writeAtCommit(trx, [
-          {
-            ...base(actor, ctx),
-            action: 'record.read',
-            outcome: 'allowed',
-            record: { type: 'referral-list', id: actor.userId },
-            details: { count: views.length },
-          },
-        ])
-        return views
+        const shown = await access.shown(trx, actor, referralKind, rows, (r) => r.id, ctx, {
+          via: 'my-referrals',
+          records: (r) => [
+            { type: 'referral', id: r.id },
+            { type: 'person', id: r.personId },
+          ],
+        })
+        return shown.map(({ row, decision }) => referralView(row, decision.fields, now))
       })
     },
 
+    /** Starts the front door's review of a submitted referral. */
     async startReview(
       actor: Actor,
       id: string,
       version: number | undefined,
       ctx: RequestContext,
+      options: InTransaction = {},
     ): Promise<ReferralView> {
-      return orNotFound(
-        await withTransaction(database, context(actor), async (trx) =>
-          viewAfter(trx, id, await startReviewIn(trx, actor, id, version, ctx)),
-        ),
+      return move(
+        actor,
+        id,
+        'review',
+        version,
+        ctx,
+        async (_trx, _row, now) => ({ columns: { reviewer_id: actor.userId, review_started_at: now } }),
+        options,
       )
-    },
-
-    /**
-     * The same within the caller's transaction (the demo seed), without reading the result back; a missing or
-     * hidden referral throws NotFoundError.
-     */
-    async startReviewIn(
-      trx: Transaction<DB>,
-      actor: Actor,
-      id: string,
-      version: number | undefined,
-      ctx: RequestContext,
-    ): Promise<void> {
-      orNotFound(await startReviewIn(trx, actor, id, version, ctx))
     },
 
     async decisionOptions(): Promise<{
@@ -720,30 +549,61 @@ export function referralService(
     },
 
     /**
-     * Records the front door's decision. On exploitation grounds (CCE, CSE) it also sets the matching flag on the
-     * child, with the decision's reasons and a review date three months on: all in one transaction with the
-     * transition and the audit.
+     * Records the front door's decision. On exploitation grounds (CCE, CSE) it also flags the child through the
+     * flag service (its decision, its audit row), with the decision's reasons and a review date three months on:
+     * all in one transaction with the transition and the audit.
      */
-    async decide(actor: Actor, id: string, input: DecisionInput, ctx: RequestContext): Promise<ReferralView> {
-      return orNotFound(
-        await withTransaction(database, context(actor), async (trx) =>
-          viewAfter(trx, id, await decideIn(trx, actor, id, input, ctx)),
-        ),
-      )
-    },
-
-    /**
-     * The same within the caller's transaction (the demo seed), without reading the result back; a missing or
-     * hidden referral throws NotFoundError.
-     */
-    async decideIn(
-      trx: Transaction<DB>,
+    async decide(
       actor: Actor,
       id: string,
       input: DecisionInput,
       ctx: RequestContext,
-    ): Promise<void> {
-      orNotFound(await decideIn(trx, actor, id, input, ctx))
+      options: InTransaction = {},
+    ): Promise<ReferralView> {
+      return move(
+        actor,
+        id,
+        'decide',
+        input.version,
+        ctx,
+        async (trx, row, now) => {
+          const [decisionTypes, cinFactors] = await Promise.all([
+            referrals.decisionTypes(trx),
+            referrals.cinFactors(trx),
+          ])
+          const checked = decisionErrors(input, decisionTypes, cinFactors)
+          if (checked.errors.length > 0) throw new ValidationError(checked.errors)
+          return {
+            columns: {
+              decision: checked.decision,
+              decision_reasons: checked.reasons,
+              exploitation_grounds: checked.grounds,
+              cin_factors: checked.factors,
+              decided_by: actor.userId,
+              decided_at: now,
+            },
+            details: {
+              decision: checked.decision,
+              exploitationGrounds: checked.grounds.join(' '),
+              cinFactors: checked.factors.join(' '),
+              flags: checked.grounds.length,
+            },
+            // After the move (so that a refused move is answered first): the flags, through the flag service.
+            after: async () => {
+              const because = decideReferralFlag(actor, referralFacts(row), row.personId)
+              const reviewDate = partsOf(addMonths(todayInLondon(now), 3))
+              for (const ground of checked.grounds) {
+                const flag = { flagType: ground, reason: checked.reasons, reviewDate }
+                await flags.set(actor, 'person', row.personId, flag, ctx, 'referral-decision', {
+                  trx,
+                  because,
+                })
+              }
+            },
+          }
+        },
+        options,
+      )
     },
 
     /** Withdraws an open referral: its referrer, or the front door, with a reason. */
@@ -752,26 +612,32 @@ export function referralService(
       id: string,
       input: { reason?: string; version?: number },
       ctx: RequestContext,
+      options: InTransaction = {},
     ): Promise<ReferralView> {
-      return orNotFound(
-        await withTransaction(database, context(actor), async (trx) =>
-          viewAfter(trx, id, await withdrawIn(trx, actor, id, input, ctx)),
-        ),
+      return move(
+        actor,
+        id,
+        'withdraw',
+        input.version,
+        ctx,
+        async (_trx, row, now) => {
+          const reason = text(input.reason)
+          if (reason === '')
+            throw new ValidationError([{ field: 'reason', message: 'Enter why the referral is withdrawn' }])
+          if (reason.length > 2000) {
+            throw new ValidationError([
+              { field: 'reason', message: 'The reason must be 2000 characters or fewer' },
+            ])
+          }
+          const frontDoor = decide(actor, 'write', referralFacts(row)).allowed
+          return {
+            columns: { withdrawn_by: actor.userId, withdrawn_at: now, withdrawn_reason: reason },
+            reason,
+            details: { by: frontDoor ? 'front-door' : 'referrer' },
+          }
+        },
+        options,
       )
-    },
-
-    /**
-     * The same within the caller's transaction (the demo seed), without reading the result back; a missing or
-     * hidden referral throws NotFoundError.
-     */
-    async withdrawIn(
-      trx: Transaction<DB>,
-      actor: Actor,
-      id: string,
-      input: { reason?: string; version?: number },
-      ctx: RequestContext,
-    ): Promise<void> {
-      orNotFound(await withdrawIn(trx, actor, id, input, ctx))
     },
   }
 }

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { withTransaction } from '../../db/database.ts'
-import { auditWriter } from '../../platform/audit/audit-writer.ts'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import { services } from '../../services.ts'
+import { build, testConfig } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { bearer } from '../../../test/factories/pole-factory.ts'
 import { actorFor, createConcern, createReferral, CTX } from '../../../test/factories/referral-factory.ts'
-import { flagRepository } from '../flags/flag-repository.ts'
-import { referralRepository } from './referral-repository.ts'
-import { addMonths, isOverdue, referralService } from './referral-service.ts'
+import { addMonths, isOverdue } from './referral-service.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -80,7 +78,7 @@ describe('submitting a referral', () => {
     assert.equal(await countRows(w.db.ownerUrl, 'referral'), 1)
   })
 
-  it('submit() wants a recorded concern; submitIn() takes a draft recorded in the same transaction', async (t) => {
+  it('submit() wants a recorded concern; in the caller’s transaction it takes a draft recorded in the same one', async (t) => {
     const w = await world(t)
     const draft = await createConcern(w.db.database, w.referrer, w.child.id, { status: 'draft' })
     await assert.rejects(w.services.referrals.submit(w.me, { concernId: draft }, CTX), {
@@ -89,7 +87,7 @@ describe('submitting a referral', () => {
     const id = await withTransaction(
       w.db.database,
       { actorId: w.me.userId, partnershipId: w.me.partnershipId },
-      (trx) => w.services.referrals.submitIn(trx, w.me, { concernId: draft }, CTX).then((r) => r.id),
+      (trx) => w.services.referrals.submit(w.me, { concernId: draft }, CTX, { trx }).then((r) => r.id),
     )
     assert.equal(await countRows(w.db.ownerUrl, 'referral', 'id = $1', [id]), 1)
   })
@@ -112,9 +110,7 @@ describe('the decision deadline and overdue (injected clock)', () => {
     // Friday 28 August 2026, 16:00 BST; Monday 31 August is the summer bank holiday.
     const friday = new Date('2026-08-28T15:00:00Z')
     let now = friday
-    const service = referralService(w.db.database, referralRepository(), flagRepository(), auditWriter(), {
-      now: () => now,
-    })
+    const service = services(testConfig(), w.db.database, { latestMigration: 0, now: () => now }).referrals
     const concernId = await createConcern(w.db.database, w.referrer, w.child.id)
     const submitted = await service.submit(w.me, { concernId }, CTX)
     assert.equal(submitted.decisionDueAt.toISOString(), '2026-09-01T15:00:00.000Z')
@@ -132,9 +128,10 @@ describe('the decision deadline and overdue (injected clock)', () => {
 
   it('one sent on Saturday is due by the end of Monday', async (t) => {
     const w = await world(t)
-    const service = referralService(w.db.database, referralRepository(), flagRepository(), auditWriter(), {
+    const service = services(testConfig(), w.db.database, {
+      latestMigration: 0,
       now: () => new Date('2026-03-07T10:00:00Z'),
-    })
+    }).referrals
     const concernId = await createConcern(w.db.database, w.referrer, w.child.id)
     const submitted = await service.submit(w.me, { concernId }, CTX)
     // Counted from 00:00 on Monday 9 March: due at 00:00 on Tuesday 10 March (GMT).
@@ -304,7 +301,7 @@ describe('front-door pages', () => {
     assert.ok(second.body.includes(paths.referrals.show(ids[51] ?? '')))
     const api = await w.app.inject({
       method: 'GET',
-      url: `${paths.api.referrals}?queue=front-door&page=2`,
+      url: `${paths.api.referrals()}?queue=front-door&page=2`,
       headers: await bearer(w.services, w.frontDoor.email, ['referral:queue', 'referral:read-own']),
     })
     const body = api.json<{ referrals: Array<{ id: string }>; total: number }>()
@@ -433,23 +430,23 @@ describe('the referrals API', () => {
     ])
     const created = await w.app.inject({
       method: 'POST',
-      url: paths.api.referrals,
+      url: paths.api.referrals(),
       headers: mine,
       payload: { concernId },
     })
     assert.equal(created.statusCode, 201)
     const id = created.json<{ referral: { id: string } }>().referral.id
-    const listed = await w.app.inject({ method: 'GET', url: paths.api.referrals, headers: mine })
+    const listed = await w.app.inject({ method: 'GET', url: paths.api.referrals(), headers: mine })
     assert.equal(listed.json<{ total: number }>().total, 1)
     const notQueue = await w.app.inject({
       method: 'GET',
-      url: `${paths.api.referrals}?queue=front-door`,
+      url: `${paths.api.referrals()}?queue=front-door`,
       headers: mine,
     })
     assert.equal(notQueue.statusCode, 403)
     const queue = await w.app.inject({
       method: 'GET',
-      url: `${paths.api.referrals}?queue=front-door`,
+      url: `${paths.api.referrals()}?queue=front-door`,
       headers: fd,
     })
     assert.equal(queue.statusCode, 200)
@@ -522,7 +519,7 @@ describe('the referrals API', () => {
     const mine = await bearer(w.services, w.referrer.email, ['referral:create', 'referral:read-own'])
     const res = await w.app.inject({
       method: 'POST',
-      url: paths.api.referrals,
+      url: paths.api.referrals(),
       headers: mine,
       payload: { concernId },
     })

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { personFactColumns, personFacts, type PersonFactRow } from '../../platform/access/person-facts.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
 
 /** What to look for; every criterion given must match (values already normalised by the service). */
@@ -48,40 +49,6 @@ export interface SearchRow {
   facts: RecordFacts
 }
 
-/** The policy's facts about the actor's relationships to `p` (the same facts as the person repository's). */
-export function factColumns(actorId: string) {
-  return sql<string>`
-    coalesce((SELECT array_agg(pa.agency_id) FROM person_agency pa WHERE pa.person_id = p.id), '{}') AS involved_agency_ids,
-    EXISTS (SELECT 1 FROM agenda_item ai
-              JOIN meeting m ON m.id = ai.meeting_id AND m.status <> 'closed'
-              JOIN meeting_member mm ON mm.meeting_id = m.id AND mm.user_id = ${actorId}
-             WHERE ai.person_id = p.id) AS actor_on_current_agenda,
-    EXISTS (SELECT 1 FROM break_glass_grant g
-             WHERE g.record_type = 'person' AND g.record_id = p.id
-               AND g.user_id = ${actorId} AND g.expires_at > now()) AS actor_break_glass`
-}
-
-export interface FactRow {
-  partnership_id: string
-  allocated_worker_id: string | null
-  allocated_team_id: string | null
-  involved_agency_ids: string[]
-  actor_on_current_agenda: boolean
-  actor_break_glass: boolean
-}
-
-export function factsOf(row: FactRow, actorId: string): RecordFacts {
-  return {
-    kind: 'person',
-    partnershipId: row.partnership_id,
-    allocatedWorkerId: row.allocated_worker_id,
-    allocatedTeamId: row.allocated_team_id,
-    involvedAgencyIds: row.involved_agency_ids,
-    currentMaceMemberIds: row.actor_on_current_agenda ? [actorId] : [],
-    breakGlassUserIds: row.actor_break_glass ? [actorId] : [],
-  }
-}
-
 /**
  * Rows the actor could possibly see, by the relationships the policy counts (a superset: the policy decides).
  * Written so that PostgreSQL can start from a small caseload when a name matches thousands of people.
@@ -101,7 +68,7 @@ export function scopeCondition(scope: SearchScope): RawBuilder<boolean> {
                   AND g.user_id = ${scope.userId} AND g.expires_at > now()))`
 }
 
-interface RawSearchRow extends FactRow {
+interface RawSearchRow extends PersonFactRow {
   id: string
   kind: string
   kind_label: string
@@ -192,7 +159,7 @@ export function searchRepository() {
                p.estimated_age, p.estimated_age_on, p.partnership_id, p.allocated_worker_id, p.allocated_team_id,
                ${score} AS score,
                ${c.name === undefined ? sql`NULL::real AS name_score, NULL::real AS alias_score` : sql`r.name_score, r.alias_score`},
-               ${factColumns(input.actorId)}
+               ${personFactColumns(input.actorId)}
           FROM person p
           ${fuzzy}
           JOIN person_kind k ON k.code = p.kind
@@ -215,7 +182,7 @@ export function searchRepository() {
             : (r.alias_score ?? -1) > (r.name_score ?? -1)
               ? 'alias'
               : 'name',
-        facts: factsOf(r, input.actorId),
+        facts: personFacts(r, input.actorId),
       }))
     },
   }

@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
@@ -7,6 +6,7 @@ import { ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors } from '../sign-in/form-errors.ts'
 import { PERSON_KINDS, SEARCH_LIMIT_MAX, type SearchInput } from './search-input.ts'
 
@@ -71,77 +71,84 @@ const problems = {
   403: { $ref: 'Problem#' },
 }
 
-export function searchRoutes(services: Services): FastifyPluginAsyncTypebox {
-  return async (app) => {
-    const page = (reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
-      reply.code(status).view(VIEW, { csrfToken: reply.csrfToken(), kinds: PERSON_KINDS, ...extra })
+export function searchRoutes(services: Services): FeatureRoutes {
+  const page = (reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
+    reply.code(status).view(VIEW, { csrfToken: reply.csrfToken(), kinds: PERSON_KINDS, ...extra })
 
-    app.get(
-      paths.search.page,
-      { config: { access: { capability: 'person:search' } }, schema: hidden },
-      async function searchGet(_request, reply) {
-        return page(reply, { input: {} })
-      },
-    )
+  return {
+    pages: async (app) => {
+      app.get(
+        paths.search.page,
+        { config: { access: { capability: 'person:search' } }, schema: hidden },
+        async function searchGet(_request, reply) {
+          return page(reply, { input: {} })
+        },
+      )
 
-    app.post(
-      paths.search.page,
-      { config: { access: { capability: 'person:search' } }, schema: { ...hidden, body: SearchBody } },
-      async function searchPost(request, reply) {
-        const body = request.body
-        const input: SearchInput = {
-          name: body.name,
-          dobDay: body['dob-day'],
-          dobMonth: body['dob-month'],
-          dobYear: body['dob-year'],
-          identifier: body.identifier,
-          phone: body.phone,
-          vehicle: body.vehicle,
-          postcode: body.postcode,
-          kind: body.kind,
-          after: body.after,
-        }
-        try {
-          const result = await services.search.search(signedInActor(request), input, requestContext(request))
-          return await page(reply, { input, result, searched: true })
-        } catch (error) {
-          if (error instanceof ValidationError) {
-            return page(reply, { input, ...formErrors(error.fieldErrors) }, 400)
+      app.post(
+        paths.search.page,
+        { config: { access: { capability: 'person:search' } }, schema: { ...hidden, body: SearchBody } },
+        async function searchPost(request, reply) {
+          const body = request.body
+          const input: SearchInput = {
+            name: body.name,
+            dobDay: body['dob-day'],
+            dobMonth: body['dob-month'],
+            dobYear: body['dob-year'],
+            identifier: body.identifier,
+            phone: body.phone,
+            vehicle: body.vehicle,
+            postcode: body.postcode,
+            kind: body.kind,
+            after: body.after,
           }
-          throw error
-        }
-      },
-    )
-
-    app.get(
-      paths.api.search,
-      {
-        config: { access: { capability: 'person:search' } },
-        schema: {
-          tags: ['people'],
-          summary:
-            'Search people by fuzzy name or alias, date of birth, identifier, phone, vehicle or postcode: only those the caller may see, best match first',
-          description:
-            'Every criterion given must match. At most `limit` (1 to 50) results a page; pass `next` as `after` for the following page. Each result shown is audited as a read.',
-          security: [{ bearer: [] }],
-          querystring: SearchQuery,
-          response: {
-            200: Type.Object({
-              results: Type.Array(SearchResultSchema),
-              next: Type.Union([Type.String(), Type.Null()]),
-            }),
-            ...problems,
+          try {
+            const result = await services.search.search(
+              signedInActor(request),
+              input,
+              requestContext(request),
+            )
+            return await page(reply, { input, result, searched: true })
+          } catch (error) {
+            if (error instanceof ValidationError) {
+              return page(reply, { input, ...formErrors(error.fieldErrors) }, 400)
+            }
+            throw error
+          }
+        },
+      )
+    },
+    api: async (app) => {
+      app.get(
+        paths.api.search.pattern,
+        {
+          config: { access: { capability: 'person:search' } },
+          schema: {
+            tags: ['people'],
+            summary:
+              'Search people by fuzzy name or alias, date of birth, identifier, phone, vehicle or postcode: only those the caller may see, best match first',
+            description:
+              'Every criterion given must match. At most `limit` (1 to 50) results a page; pass `next` as `after` for the following page. Each result shown is audited as a read.',
+            security: [{ bearer: [] }],
+            querystring: SearchQuery,
+            response: {
+              200: Type.Object({
+                results: Type.Array(SearchResultSchema),
+                next: Type.Union([Type.String(), Type.Null()]),
+              }),
+              ...problems,
+            },
           },
         },
-      },
-      async function searchApiGet(request) {
-        const { results, next } = await services.search.search(
-          apiActor(request),
-          request.query,
-          requestContext(request),
-        )
-        return { results, next }
-      },
-    )
+        async function searchApiGet(request) {
+          const { results, next } = await services.search.search(
+            apiActor(request),
+            request.query,
+            requestContext(request),
+          )
+          return { results, next }
+        },
+      )
+    },
   }
 }

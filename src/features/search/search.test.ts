@@ -262,7 +262,7 @@ describe('the search page and API', () => {
   it('GET /api/v1/search answers the same, with problem+json for bad input and 403 without person:search', async (t) => {
     const w = await world(t)
     const agent = await signIn(w.app, w.worker)
-    const res = await agent.get(`${paths.api.search}?phone=${encodeURIComponent('0113 496 0123')}`)
+    const res = await agent.get(`${paths.api.search()}?phone=${encodeURIComponent('0113 496 0123')}`)
     assert.equal(res.statusCode, 200)
     const body = res.json<{ results: Array<{ id: string; matchedOn: string[] }>; next: string | null }>()
     assert.deepEqual(
@@ -270,12 +270,12 @@ describe('the search page and API', () => {
       [w.kieran.id],
     )
     assert.deepEqual(body.results[0]?.matchedOn, ['phone'])
-    const bad = await agent.get(`${paths.api.search}?postcode=nowhere`)
+    const bad = await agent.get(`${paths.api.search()}?postcode=nowhere`)
     assert.equal(bad.statusCode, 400)
     assert.match(String(bad.headers['content-type']), /problem\+json/)
     assert.equal(bad.json<{ errors: Array<{ field: string }> }>().errors[0]?.field, 'postcode')
     const dpo = await createUser(w.db, w.services, { roles: ['dpo'], partnershipOf: w.worker })
-    const denied = await (await signIn(w.app, dpo)).get(`${paths.api.search}?name=kieran`)
+    const denied = await (await signIn(w.app, dpo)).get(`${paths.api.search()}?name=kieran`)
     assert.equal(denied.statusCode, 403)
   })
 })

@@ -41,6 +41,8 @@ export interface RecordFacts {
   handlingAgencyIds?: readonly string[]
   /** Users with an unexpired break-glass grant on this record. */
   breakGlassUserIds?: readonly string[]
+  /** Person only: a referral about this child is open at the front door (submitted or in review). */
+  openReferral?: boolean
 }
 
 export type Relationship =
@@ -60,13 +62,74 @@ export type FieldGroup =
 
 export type Denial = 'partnership' | 'capability' | 'relationship' | 'handling'
 
+declare const DECIDED: unique symbol
+
+/**
+ * What the policy decided. Only this module makes one: the type is branded (no object literal elsewhere
+ * type-checks as a Decision), and every decision is remembered with the actor it was made for, so that the
+ * record-access kit refuses a forged decision or one replayed for somebody else (`isDecisionFor`).
+ */
 export interface Decision {
-  allowed: boolean
-  relationships: Relationship[]
-  fields: FieldGroup[]
+  readonly allowed: boolean
+  readonly relationships: readonly Relationship[]
+  readonly fields: readonly FieldGroup[]
   /** Allowed only through break-glass: the audit row is marked and the DPO reviews it. */
-  breakGlass: boolean
-  denial?: Denial
+  readonly breakGlass: boolean
+  readonly denial?: Denial
+  readonly [DECIDED]: true
+}
+
+/** Decisions made here, each with the actor it was made for (null: a missing record, for nobody in particular). */
+const made = new WeakMap<object, { actor: Actor | null; about: string | undefined }>()
+
+function decision(
+  actor: Actor | null,
+  allowed: boolean,
+  relationships: readonly Relationship[],
+  fields: readonly FieldGroup[],
+  breakGlass: boolean,
+  denial?: Denial,
+  about?: string,
+): Decision {
+  const result = Object.freeze({
+    allowed,
+    relationships: Object.freeze([...relationships]),
+    fields: Object.freeze([...fields]),
+    breakGlass,
+    ...(denial === undefined ? {} : { denial }),
+  }) as unknown as Decision
+  made.set(result, { actor, about })
+  return result
+}
+
+/** Was `value` made by this module, for `actor` (or for nobody in particular)? */
+export function isDecisionFor(value: unknown, actor: Actor): value is Decision {
+  if (typeof value !== 'object' || value === null || !made.has(value)) return false
+  const owner = made.get(value)?.actor
+  return owner === null || owner?.userId === actor.userId
+}
+
+/** Was `value` made here for `actor` about this one record (`kind:id`), and does it allow? */
+export function allowsAbout(value: unknown, actor: Actor, about: string): boolean {
+  return isDecisionFor(value, actor) && made.get(value)?.about === about && value.allowed
+}
+
+function deny(actor: Actor, denial: Denial, relationships: readonly Relationship[] = []): Decision {
+  return decision(actor, false, relationships, [], false, denial)
+}
+
+function allow(
+  actor: Actor,
+  relationships: readonly Relationship[],
+  fields: readonly FieldGroup[],
+  breakGlass = false,
+): Decision {
+  return decision(actor, true, relationships, fields, breakGlass)
+}
+
+/** The answer about a record that is not there: the same as any denial, so a caller cannot tell the two apart. */
+export function missingRecord(): Decision {
+  return decision(null, false, [], [], false, 'relationship')
 }
 
 export type RecordAction = 'read' | 'write'
@@ -104,7 +167,10 @@ export function relationshipsOf(actor: Actor, record: RecordFacts): Relationship
   }
   if (caps.has('referral:read-own') && record.referrerIds?.includes(actor.userId) === true)
     found.push('referrer')
-  if (record.kind === 'referral' && caps.has('referral:queue')) found.push('front-door')
+  // Policy: the front door decides on a referral with the child's record in front of it, while it is open.
+  if (caps.has('referral:queue') && (record.kind === 'referral' || record.openReferral === true)) {
+    found.push('front-door')
+  }
   if (caps.has('mace:attend') || caps.has('mace:manage')) {
     if (record.currentMaceMemberIds?.includes(actor.userId) === true) found.push('mace-member')
   }
@@ -115,30 +181,22 @@ export function relationshipsOf(actor: Actor, record: RecordFacts): Relationship
   return found
 }
 
-function deny(denial: Denial, relationships: Relationship[] = []): Decision {
-  return { allowed: false, relationships, fields: [], breakGlass: false, denial }
-}
-
-function allow(relationships: Relationship[], fields: FieldGroup[], breakGlass = false): Decision {
-  return { allowed: true, relationships, fields, breakGlass }
-}
-
 const CASE_RELATIONSHIPS: Relationship[] = ['allocated-worker', 'allocated-team', 'team-manager']
 
 function decidePerson(actor: Actor, action: RecordAction, rel: Relationship[]): Decision {
   const caps = capabilitiesOf(actor)
   const has = (r: Relationship) => rel.includes(r)
   if (action === 'write') {
-    if (!caps.has('person:write')) return deny('capability', rel)
-    if (CASE_RELATIONSHIPS.some(has)) return allow(rel, FULL)
-    if (has('break-glass')) return allow(rel, FULL, true)
-    return deny('relationship', rel)
+    if (!caps.has('person:write')) return deny(actor, 'capability', rel)
+    if (CASE_RELATIONSHIPS.some(has)) return allow(actor, rel, FULL)
+    if (has('break-glass')) return allow(actor, rel, FULL, true)
+    return deny(actor, 'relationship', rel)
   }
-  if (!caps.has('person:read')) return deny('capability', rel)
-  if (CASE_RELATIONSHIPS.some(has) || has('mace-member')) return allow(rel, FULL)
-  if (has('own-agency')) return allow(rel, ['identity', 'details'])
-  if (has('break-glass')) return allow(rel, FULL, true)
-  return deny('relationship', rel)
+  if (!caps.has('person:read')) return deny(actor, 'capability', rel)
+  if (CASE_RELATIONSHIPS.some(has) || has('mace-member') || has('front-door')) return allow(actor, rel, FULL)
+  if (has('own-agency')) return allow(actor, rel, ['identity', 'details'])
+  if (has('break-glass')) return allow(actor, rel, FULL, true)
+  return deny(actor, 'relationship', rel)
 }
 
 function decideReferral(actor: Actor, action: RecordAction, rel: Relationship[]): Decision {
@@ -146,15 +204,66 @@ function decideReferral(actor: Actor, action: RecordAction, rel: Relationship[])
   const has = (r: Relationship) => rel.includes(r)
   if (action === 'write') {
     // Deciding a referral is the front door's (and its managers') job.
-    return caps.has('referral:decide') && has('front-door') ? allow(rel, FULL) : deny('capability', rel)
+    return caps.has('referral:decide') && has('front-door')
+      ? allow(actor, rel, FULL)
+      : deny(actor, 'capability', rel)
   }
-  if (!caps.has('referral:read-own') && !caps.has('referral:queue')) return deny('capability', rel)
-  if (has('front-door') || CASE_RELATIONSHIPS.some(has) || has('mace-member')) return allow(rel, FULL)
+  if (!caps.has('referral:read-own') && !caps.has('referral:queue')) return deny(actor, 'capability', rel)
+  if (has('front-door') || CASE_RELATIONSHIPS.some(has) || has('mace-member')) return allow(actor, rel, FULL)
   // Policy: the referrer (and a DSL, for their organisation's referrals) learns what happened to the referral,
   // and nothing else about the child.
-  if (has('referrer') || has('own-agency')) return allow(rel, ['identity', 'referral-outcome'])
-  if (has('break-glass')) return allow(rel, FULL, true)
-  return deny('relationship', rel)
+  if (has('referrer') || has('own-agency')) return allow(actor, rel, ['identity', 'referral-outcome'])
+  if (has('break-glass')) return allow(actor, rel, FULL, true)
+  return deny(actor, 'relationship', rel)
+}
+
+/**
+ * Withdrawing a referral: the front door (who may decide it), or its referrer while they may still refer. A
+ * reader who is neither is refused (403); someone who may not see the referral never gets this far (404).
+ */
+export function decideReferralWithdraw(actor: Actor, record: RecordFacts): Decision {
+  const frontDoor = decide(actor, 'write', record)
+  if (frontDoor.allowed) return frontDoor
+  const rel = relationshipsOf(actor, record)
+  if (record.referrerIds?.includes(actor.userId) === true && can(actor, 'referral:create')) {
+    return allow(actor, rel, ['identity', 'referral-outcome'])
+  }
+  return deny(actor, 'relationship', rel)
+}
+
+/**
+ * Deciding a referral on exploitation grounds (CCE, CSE) flags its child: whoever may decide the referral may set
+ * that flag, through the flag service, whatever their sight of the child's record. The decision is bound to that
+ * one child (`allowsAbout(decision, actor, 'person:<id>')`), so it cannot flag anyone else.
+ */
+export function decideReferralFlag(actor: Actor, referral: RecordFacts, childId: string): Decision {
+  const write = decide(actor, 'write', referral)
+  return decision(
+    actor,
+    write.allowed,
+    write.relationships,
+    write.allowed ? FULL : [],
+    false,
+    write.denial,
+    `person:${childId}`,
+  )
+}
+
+/** What the policy needs to know about the concern a referral is made from. */
+export interface ReferralSourceFacts {
+  partnershipId: string
+  recordedBy: string
+}
+
+/**
+ * Referring a concern: only your own (anyone else's answers as one that does not exist), with `referral:create`.
+ * Policy: anyone can refer, without anyone's approval.
+ */
+export function decideReferralSubmit(actor: Actor, concern: ReferralSourceFacts): Decision {
+  if (actor.partnershipId !== concern.partnershipId) return deny(actor, 'partnership')
+  if (!can(actor, 'referral:create')) return deny(actor, 'capability')
+  if (concern.recordedBy !== actor.userId) return deny(actor, 'relationship')
+  return allow(actor, ['referrer'], FULL)
 }
 
 function decideIntelligence(
@@ -169,13 +278,15 @@ function decideIntelligence(
   const handlingAllows =
     record.handlingCode !== 'C' || handler || record.handlingAgencyIds?.includes(actor.agencyId) === true
   if (action === 'write') {
-    return caps.has('intelligence:write') ? allow(rel, ['intelligence-full']) : deny('capability', rel)
+    return caps.has('intelligence:write')
+      ? allow(actor, rel, ['intelligence-full'])
+      : deny(actor, 'capability', rel)
   }
-  if (!handlingAllows) return deny('handling', rel)
-  if (handler) return allow(rel, ['intelligence-full'])
+  if (!handlingAllows) return deny(actor, 'handling', rel)
+  if (handler) return allow(actor, rel, ['intelligence-full'])
   // Shared at MACE: the sanitised text (no source-identifying detail). Never through break-glass.
-  if (rel.includes('mace-member')) return allow(rel, ['intelligence-sanitised'])
-  return deny('relationship', rel)
+  if (rel.includes('mace-member')) return allow(actor, rel, ['intelligence-sanitised'])
+  return deny(actor, 'relationship', rel)
 }
 
 /**
@@ -186,14 +297,16 @@ function decideIntelligence(
 function decidePlaceOrThing(actor: Actor, action: RecordAction, rel: Relationship[]): Decision {
   const caps = capabilitiesOf(actor)
   if (action === 'write') {
-    return caps.has('person:write') || caps.has('link:write') ? allow(rel, FULL) : deny('capability', rel)
+    return caps.has('person:write') || caps.has('link:write')
+      ? allow(actor, rel, FULL)
+      : deny(actor, 'capability', rel)
   }
-  return caps.has('person:read') ? allow(rel, FULL) : deny('capability', rel)
+  return caps.has('person:read') ? allow(actor, rel, FULL) : deny(actor, 'capability', rel)
 }
 
 /** May this actor do this to this record, and which field groups may they see? */
 export function decide(actor: Actor, action: RecordAction, record: RecordFacts): Decision {
-  if (actor.partnershipId !== record.partnershipId) return deny('partnership')
+  if (actor.partnershipId !== record.partnershipId) return deny(actor, 'partnership')
   const rel = relationshipsOf(actor, record)
   switch (record.kind) {
     case 'location':
@@ -220,16 +333,27 @@ export function decideLink(
 ): Decision {
   const visible = ends.every((end) => end.allowed)
   const breakGlass = ends.some((end) => end.breakGlass)
-  if (!visible) return deny('relationship')
-  if (action === 'write' && !can(actor, 'link:write')) return deny('capability')
-  return allow([], FULL, breakGlass)
+  if (!visible) return deny(actor, 'relationship')
+  if (action === 'write' && !can(actor, 'link:write')) return deny(actor, 'capability')
+  return allow(actor, [], FULL, breakGlass)
+}
+
+/**
+ * A flag set because of another decision (`because`, e.g. decideReferralFlag): allowed only when the policy made
+ * that decision for this actor about this very subject (`kind:id`) and it allows. A forged decision, or one made
+ * about another record, is refused.
+ */
+export function decideFlagBecause(actor: Actor, because: Decision, about: string): Decision {
+  return allowsAbout(because, actor, about)
+    ? allow(actor, because.relationships, FULL)
+    : deny(actor, 'relationship')
 }
 
 /** A flag is read with its subject; setting, reviewing or removing one needs `flag:write` and sight of it. */
 export function decideFlag(actor: Actor, action: RecordAction, subject: Decision): Decision {
-  if (!subject.allowed) return deny('relationship')
-  if (action === 'write' && !can(actor, 'flag:write')) return deny('capability')
-  return allow(subject.relationships, FULL, subject.breakGlass)
+  if (!subject.allowed) return deny(actor, 'relationship')
+  if (action === 'write' && !can(actor, 'flag:write')) return deny(actor, 'capability')
+  return allow(actor, subject.relationships, FULL, subject.breakGlass)
 }
 
 /** What the policy needs to know about a concern: who recorded it and whether it is still a draft. */
@@ -250,17 +374,17 @@ export function decideConcern(
   concern: ConcernFacts,
   child: Decision,
 ): Decision {
-  if (actor.partnershipId !== concern.partnershipId) return deny('partnership')
+  if (actor.partnershipId !== concern.partnershipId) return deny(actor, 'partnership')
   const recorder = concern.recordedBy === actor.userId
   if (action === 'write') {
-    if (!recorder || concern.status !== 'draft') return deny('relationship')
-    return can(actor, 'concern:create') ? allow([], FULL) : deny('capability')
+    if (!recorder || concern.status !== 'draft') return deny(actor, 'relationship')
+    return can(actor, 'concern:create') ? allow(actor, [], FULL) : deny(actor, 'capability')
   }
-  if (recorder) return allow(child.relationships, FULL)
+  if (recorder) return allow(actor, child.relationships, FULL)
   if (concern.status === 'recorded' && child.allowed) {
-    return allow(child.relationships, FULL, child.breakGlass)
+    return allow(actor, child.relationships, FULL, child.breakGlass)
   }
-  return deny('relationship', child.relationships)
+  return deny(actor, 'relationship', child.relationships)
 }
 
 /**
@@ -270,12 +394,12 @@ export function decideConcern(
  * they can tell the front door which child they mean; everyone else is left out of the results, as if absent.
  */
 export function decideSearchMatch(actor: Actor, record: RecordFacts): Decision {
-  if (actor.partnershipId !== record.partnershipId) return deny('partnership')
-  if (!can(actor, 'person:search') || record.kind !== 'person') return deny('capability')
+  if (actor.partnershipId !== record.partnershipId) return deny(actor, 'partnership')
+  if (!can(actor, 'person:search') || record.kind !== 'person') return deny(actor, 'capability')
   const read = decide(actor, 'read', record)
   if (read.allowed) return read
   const rel = relationshipsOf(actor, record)
-  if (rel.includes('referrer')) return allow(rel, ['identity'])
+  if (rel.includes('referrer')) return allow(actor, rel, ['identity'])
   return read
 }
 

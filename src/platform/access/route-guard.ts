@@ -3,7 +3,6 @@ import type { Services } from '../../services.ts'
 import { requestContext } from '../auth/request-context.ts'
 import { requireUser } from '../auth/require-user.ts'
 import { ForbiddenError } from '../errors.ts'
-import { isApiPath } from '../paths.ts'
 import { actorOf } from './actor.ts'
 
 /**
@@ -11,12 +10,13 @@ import { actorOf } from './actor.ts'
  * (otherwise a redirect to sign-in); `{ capability }` also needs a role that grants it (otherwise a 403 page,
  * with the denial in the audit trail). Runs after the current user is re-read from the database
  * (preValidation), so a disabled account or a removed role takes effect on the very next request.
- * API routes are guarded by the API's own credentials plugin (bearer tokens answer 401/403 problem+json).
+ * Registered in the pages surface only (src/platform/surfaces.ts); the API surface has its own credentials
+ * guard (bearer tokens answer 401/403 problem+json).
  */
 export function setUpRouteGuard(app: FastifyInstance, services: Services): void {
   app.addHook('preHandler', async (request, reply) => {
     const access = request.routeOptions.config.access
-    if (access === undefined || access === 'public' || isApiPath(request.url)) return
+    if (access === undefined || access === 'public') return
     const user = requireUser(request, reply)
     if (user === undefined) return reply // redirected to sign-in
     if (access === 'signed-in') return

@@ -4,7 +4,6 @@ import Tokens from '@fastify/csrf'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { Config } from '../../config.ts'
 import { AppError } from '../errors.ts'
-import { isApiPath, paths } from '../paths.ts'
 import { hashSessionId, newSessionId, Session } from './session.ts'
 import { TOUCH_INTERVAL_MS, type SessionService } from './session-service.ts'
 
@@ -31,31 +30,15 @@ export class CsrfError extends AppError {
   }
 }
 
-/** Requests that never touch the session: static assets and health checks (which must work with the database down). */
-function sessionless(url: string): boolean {
-  return (
-    url.startsWith(`${paths.assets}/`) ||
-    url === paths.health.liveness ||
-    url.startsWith(`${paths.health.liveness}/`) ||
-    isApiPath(url)
-  )
-}
-
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 /**
- * Sessions in PostgreSQL and synchroniser-token CSRF protection for every state-changing page request.
+ * Sessions in PostgreSQL and synchroniser-token CSRF protection for every state-changing page request, registered
+ * in the pages surface only (src/platform/surfaces.ts): assets, health checks and the API never touch a session.
  * The cookie holds a signed random id; the table holds its SHA-256, the user id and the sign-in state.
  * Expiry (idle and absolute) is decided by the database row on every request, not by the cookie.
  */
-export async function setUpSessions(
-  app: FastifyInstance,
-  config: Config,
-  sessions: SessionService,
-): Promise<void> {
-  // Outside production an unset secret is random per process: sessions then end when the server restarts.
-  const secret = config.sessionSecret ?? randomBytes(32).toString('base64url')
-  await app.register(cookie, { secret, hook: 'onRequest' })
+export async function setUpSessions(app: FastifyInstance, sessions: SessionService): Promise<void> {
   const tokens = Tokens()
 
   const cookieOptions = {
@@ -82,7 +65,6 @@ export async function setUpSessions(
 
   app.addHook('onRequest', async (request) => {
     request.session = new Session(undefined, {}, undefined, false)
-    if (sessionless(request.url)) return
     const raw = request.cookies[SESSION_COOKIE]
     if (raw === undefined) return
     const unsigned = request.unsignCookie(raw)
@@ -105,7 +87,7 @@ export async function setUpSessions(
 
   // Every state-changing request to a page carries the token of a form this session was given.
   app.addHook('preValidation', async (request) => {
-    if (!STATE_CHANGING.has(request.method) || sessionless(request.url)) return
+    if (!STATE_CHANGING.has(request.method)) return
     const body = request.body as { _csrf?: unknown } | undefined
     const token = typeof body?._csrf === 'string' ? body._csrf : request.headers['x-csrf-token']
     const csrfSecret = request.session.get('csrfSecret')
@@ -119,7 +101,6 @@ export async function setUpSessions(
   })
 
   app.addHook('onSend', async (request, reply) => {
-    if (sessionless(request.url)) return
     const session = request.session
     if (session.discardedId !== undefined) await sessions.destroy(hashSessionId(session.discardedId))
     if (session.destroyed && session.id === undefined) {
@@ -148,4 +129,13 @@ export async function setUpSessions(
       await sessions.touch(hashSessionId(id))
     }
   })
+}
+
+/**
+ * Signed cookies for every surface (the API reads a session's cookie for a GET without a token). Outside
+ * production an unset secret is random per process: sessions then end when the server restarts.
+ */
+export async function setUpCookies(app: FastifyInstance, config: Config): Promise<void> {
+  const secret = config.sessionSecret ?? randomBytes(32).toString('base64url')
+  await app.register(cookie, { secret, hook: 'onRequest' })
 }

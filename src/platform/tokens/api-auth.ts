@@ -5,7 +5,6 @@ import type { Actor } from '../access/policy.ts'
 import { requestContext } from '../auth/request-context.ts'
 import type { CurrentUser } from '../auth/user-repository.ts'
 import { ForbiddenError, UnauthorizedError } from '../errors.ts'
-import { isApiPath } from '../paths.ts'
 import { hashSessionId } from '../session/session.ts'
 import { SESSION_COOKIE } from '../session/session-plugin.ts'
 
@@ -34,20 +33,21 @@ export function apiActor(request: FastifyRequest): Actor {
 const SAFE_METHODS = new Set(['GET', 'HEAD'])
 
 /**
- * Enforces `config.access` on /api/v1 routes (pages are guarded by route-guard.ts): 'public' needs nothing;
+ * Enforces `config.access` on the API surface's routes (registered there only: src/platform/surfaces.ts; pages are
+ * guarded by route-guard.ts): 'public' needs nothing;
  * anything else needs a valid bearer token, or, for reading (GET/HEAD, so no CSRF exposure) without an
  * Authorization header, a signed-in session. Otherwise 401 problem+json with `WWW-Authenticate: Bearer`, never
  * saying why (the reason is logged and audited). `{ capability }` also needs the caller's roles, narrowed by
  * the token's scopes, to grant it: 403 problem+json, with the denial audited.
  *
- * Runs in preValidation, after the session's user is re-read (auth-plugin.ts) and before schema validation,
- * so an unauthenticated caller learns nothing from validation errors.
+ * Runs in preValidation, before schema validation, so an unauthenticated caller learns nothing from validation
+ * errors.
  */
 export function setUpApiAuth(app: FastifyInstance, services: Services): void {
   app.decorateRequest('apiCaller', undefined)
   app.addHook('preValidation', async (request) => {
     const access = request.routeOptions.config.access
-    if (access === undefined || access === 'public' || !isApiPath(request.url)) return
+    if (access === undefined || access === 'public') return
     const caller = await authenticate(request, services)
     request.apiCaller = caller
     if (
@@ -94,7 +94,6 @@ async function authenticate(request: FastifyRequest, services: Services): Promis
  * starts a session nor keeps one alive. Expiry is decided by the row, the user is re-read (not disabled).
  */
 async function sessionUser(request: FastifyRequest, services: Services): Promise<CurrentUser | undefined> {
-  if (request.user !== undefined) return request.user
   const raw = request.cookies[SESSION_COOKIE]
   if (raw === undefined) return undefined
   const unsigned = request.unsignCookie(raw)

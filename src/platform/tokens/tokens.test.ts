@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { beforeEach, describe, it } from 'node:test'
 import { cli, cliEnvironment } from '../../../test/helpers/cli.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
+import type { SurfaceApp } from '../surfaces.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { adminOf, createUser, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../paths.ts'
@@ -30,7 +31,7 @@ describe('API tokens and /api/v1/me', () => {
     assert.match(token, /^omt_[A-Za-z0-9_-]{43}$/)
     assert.match(made.err, /Store it now/)
 
-    const me = await app.inject({ url: paths.api.me, headers: bearer(token) })
+    const me = await app.inject({ url: paths.api.me(), headers: bearer(token) })
     assert.equal(me.statusCode, 200, me.body)
     const body = me.json<{ id: string; roles: string[]; capabilities: string[]; scopes: string[] }>()
     assert.equal(body.id, account.id)
@@ -72,7 +73,7 @@ describe('API tokens and /api/v1/me', () => {
       "SELECT actor_id, actor_role, record_id FROM audit_event WHERE action = 'token.revoke'",
     )
     assert.deepEqual(audited, [{ actor_id: null, actor_role: 'system', record_id: id }])
-    assert.equal((await app.inject({ url: paths.api.me, headers: bearer(token) })).statusCode, 401)
+    assert.equal((await app.inject({ url: paths.api.me(), headers: bearer(token) })).statusCode, 401)
   })
 
   it('refuses missing, malformed, unknown, revoked, expired and disabled-account tokens with 401, auditing each', async (t) => {
@@ -84,7 +85,7 @@ describe('API tokens and /api/v1/me', () => {
         await cli(['tokens', 'create', '--user', account.email, '--scopes', 'person:read', '--name', 'n'])
       ).out.trim()
     const refused = async (headers: Record<string, string>) => {
-      const res = await app.inject({ url: paths.api.me, headers })
+      const res = await app.inject({ url: paths.api.me(), headers })
       assert.equal(res.statusCode, 401, JSON.stringify(headers))
       assert.match(res.headers['content-type'] as string, /^application\/problem\+json/)
       assert.match(res.headers['www-authenticate'] as string, /^Bearer /)
@@ -117,7 +118,7 @@ describe('API tokens and /api/v1/me', () => {
     await refused(bearer(expired))
 
     const live = await create()
-    assert.equal((await app.inject({ url: paths.api.me, headers: bearer(live) })).statusCode, 200)
+    assert.equal((await app.inject({ url: paths.api.me(), headers: bearer(live) })).statusCode, 200)
     await services.adminUsers.disable(adminOf(account), account.id, TEST_REQUEST)
     await refused(bearer(live))
 
@@ -132,13 +133,15 @@ describe('API tokens and /api/v1/me', () => {
   })
 
   it('answers 403 when the token lacks the scope a route needs, even if the role has it', async (t) => {
-    const { app, db, services } = await build(t)
+    const probe = async (api: SurfaceApp) => {
+      api.get(
+        `${paths.api.me.pattern}/intelligence-probe`,
+        { config: { access: { capability: 'intelligence:read' } } },
+        async () => ({ ok: true }),
+      )
+    }
+    const { app, db, services } = await build(t, { routes: [{ api: probe }] })
     cliEnvironment(db)
-    app.get(
-      `${paths.api.me}/intelligence-probe`,
-      { config: { access: { capability: 'intelligence:read' } } },
-      async () => ({ ok: true }),
-    )
     const account = await createUser(db, services, { roles: ['police-intelligence'] })
     const narrow = (
       await cli(['tokens', 'create', '--user', account.email, '--scopes', 'person:read', '--name', 'narrow'])
@@ -155,15 +158,15 @@ describe('API tokens and /api/v1/me', () => {
         'wide',
       ])
     ).out.trim()
-    const denied = await app.inject({ url: `${paths.api.me}/intelligence-probe`, headers: bearer(narrow) })
+    const denied = await app.inject({ url: `${paths.api.me()}/intelligence-probe`, headers: bearer(narrow) })
     assert.equal(denied.statusCode, 403)
     assert.match(denied.headers['content-type'] as string, /^application\/problem\+json/)
     assert.match(denied.json<{ detail: string }>().detail, /needs the intelligence:read scope/)
-    const anonymous = await app.inject({ url: `${paths.api.me}/intelligence-probe` })
+    const anonymous = await app.inject({ url: `${paths.api.me()}/intelligence-probe` })
     assert.equal(anonymous.statusCode, 401)
     assert.match(anonymous.headers['www-authenticate'] as string, /^Bearer /)
     assert.equal(
-      (await app.inject({ url: `${paths.api.me}/intelligence-probe`, headers: bearer(wide) })).statusCode,
+      (await app.inject({ url: `${paths.api.me()}/intelligence-probe`, headers: bearer(wide) })).statusCode,
       200,
     )
     const audited = await ownerQuery(db.ownerUrl, "SELECT 1 FROM audit_event WHERE action = 'access.denied'")
