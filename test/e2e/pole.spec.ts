@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { addDays } from '../../src/features/flags/flag-validation.ts'
-import { todayInLondon } from '../../src/features/people/age.ts'
+import { todayInLondon } from '../../src/platform/calendar.ts'
 import { paths } from '../../src/platform/paths.ts'
 import { signIn } from '../helpers/sign-in.ts'
 import { PolePages } from './pages/pole-pages.ts'

@@ -5,7 +5,7 @@ import { ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
-import { formErrors } from '../sign-in/form-errors.ts'
+import { formErrors } from '../../platform/views/form-errors.ts'
 
 const hidden = { hide: true } as const
 const VIEWS = {

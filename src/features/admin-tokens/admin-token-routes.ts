@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
-import { formErrors } from '../sign-in/form-errors.ts'
+import { formErrors } from '../../platform/views/form-errors.ts'
 import { grantedScopes, MAX_TOKEN_DAYS } from './admin-token-service.ts'
 
 const hidden = { hide: true } as const

@@ -7,7 +7,7 @@ import { ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
-import { formErrors, type FormError } from '../sign-in/form-errors.ts'
+import { formErrors, type FormError } from '../../platform/views/form-errors.ts'
 import { auditRowView } from './audit-view.ts'
 import type { AuditQuery } from './audit-trail-service.ts'
 

@@ -6,7 +6,7 @@ import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
-import { formErrors } from '../sign-in/form-errors.ts'
+import { formErrors } from '../../platform/views/form-errors.ts'
 
 const VIEWS = {
   show: 'features/chronology/views/chronology.njk',

@@ -10,7 +10,7 @@ import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import type { DuplicateCandidate } from '../duplicates/duplicate-service.ts'
 import type { Guide } from '../screening/screening-repository.ts'
-import { formErrors } from '../sign-in/form-errors.ts'
+import { formErrors } from '../../platform/views/form-errors.ts'
 import type { ConcernView, Referrer, StartInput } from './concern-service.ts'
 import {
   BASES,

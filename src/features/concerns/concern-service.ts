@@ -14,7 +14,7 @@ import {
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
-import { todayInLondon } from '../people/age.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
 import { personRepository, type PersonRow, type PersonWithFacts } from '../people/person-repository.ts'
 import type { Guide, ScreeningRepository } from '../screening/screening-repository.ts'
 import {

@@ -6,7 +6,7 @@ import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, TEST_REQUEST, type Agent } from '../../../test/helpers/sign-in.ts'
 import { ROLE_CAPABILITIES } from '../../platform/access/roles.ts'
 import { paths } from '../../platform/paths.ts'
-import { todayInLondon } from '../people/age.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
 
 const TODAY = todayInLondon()
 const [YEAR = '', MONTH = '', DAY = ''] = TODAY.split('-')

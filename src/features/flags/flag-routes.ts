@@ -7,7 +7,7 @@ import { paths } from '../../platform/paths.ts'
 import type { FeatureRoutes, SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
-import { formErrors } from '../sign-in/form-errors.ts'
+import { formErrors } from '../../platform/views/form-errors.ts'
 import type { FlagSubjectKind } from './flag-repository.ts'
 import { partsOf, type DateParts } from './flag-validation.ts'
 

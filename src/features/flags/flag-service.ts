@@ -13,7 +13,7 @@ import {
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
-import { todayInLondon } from '../people/age.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
 import type { PersonRepository } from '../people/person-repository.ts'
 import type { LocationRepository } from '../locations/location-repository.ts'
 import { locationTitle } from '../locations/location-service.ts'

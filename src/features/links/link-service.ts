@@ -11,7 +11,7 @@ import { normalisePhone } from '../../platform/identifiers/phone.ts'
 import { normalisePostcode } from '../../platform/identifiers/postcode.ts'
 import { normaliseRegistration } from '../../platform/identifiers/vehicle.ts'
 import { paths } from '../../platform/paths.ts'
-import { todayInLondon } from '../people/age.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
 import type { PersonRepository, PersonWithFacts } from '../people/person-repository.ts'
 import type { LinkRepository, LinkRow, LinkTypeRow, ThingRow } from './link-repository.ts'
 import {

@@ -7,7 +7,7 @@ import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson, createTeam, joinTeam } from '../../../test/factories/person-factory.ts'
-import { todayInLondon } from '../people/age.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
 
 type Ctx = Parameters<typeof build>[0]
 

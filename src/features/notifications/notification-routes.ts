@@ -7,7 +7,7 @@ import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
-import { formErrors } from '../sign-in/form-errors.ts'
+import { formErrors } from '../../platform/views/form-errors.ts'
 import { NOTIFICATION_REASONS } from './notification-repository.ts'
 
 const hidden = { hide: true } as const

@@ -13,7 +13,7 @@ import {
   type FieldError,
 } from '../../platform/errors.ts'
 import { fromLondonWallTime, londonWallTime } from '../../platform/working-days.ts'
-import { todayInLondon } from '../people/age.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
 import { referralFacts, type ReferralRepository } from '../referrals/referral-repository.ts'
 import {
   NOTIFICATION_REASONS,

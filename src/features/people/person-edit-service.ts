@@ -12,7 +12,7 @@ import {
   ValidationError,
   type FieldError,
 } from '../../platform/errors.ts'
-import { todayInLondon } from './age.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
 import type {
   AliasRow,
   PersonDetails,

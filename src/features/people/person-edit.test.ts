@@ -16,7 +16,7 @@ import { inputValue } from '../../../test/helpers/admin.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'
-import { todayInLondon } from './age.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
 
 type Ctx = Parameters<typeof build>[0]
 

@@ -17,7 +17,7 @@ import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import type { UserRepository } from '../../platform/auth/user-repository.ts'
 import { confirmPassword } from '../../platform/auth/reauthenticate.ts'
 import { NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
-import { ageInYears, todayInLondon } from './age.ts'
+import { ageInYears, todayInLondon } from '../../platform/calendar.ts'
 import type { PersonRepository, PersonRow, PersonWithFacts } from './person-repository.ts'
 
 /** What a caller may see of a person: only the fields their decision allows (ASVS 15.3.1). */

@@ -6,7 +6,7 @@ import { TEST_PASSWORD } from '../../../test/helpers/sign-in.ts'
 import { bearer } from '../../../test/factories/pole-factory.ts'
 import { ROLE_CAPABILITIES } from '../../platform/access/roles.ts'
 import { paths } from '../../platform/paths.ts'
-import { todayInLondon } from '../people/age.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
 
 interface Referral {
   id: string

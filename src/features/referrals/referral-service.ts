@@ -20,7 +20,7 @@ import {
   type FieldError,
 } from '../../platform/errors.ts'
 import { addWorkingDays } from '../../platform/working-days.ts'
-import { todayInLondon } from '../people/age.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
 import type { FlagService } from '../flags/flag-service.ts'
 import { partsOf } from '../flags/flag-validation.ts'
 import {

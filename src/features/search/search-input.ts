@@ -3,7 +3,7 @@ import { normalisePhone } from '../../platform/identifiers/phone.ts'
 import { normalisePostcode } from '../../platform/identifiers/postcode.ts'
 import { normaliseRegistration } from '../../platform/identifiers/vehicle.ts'
 import type { FieldError } from '../../platform/errors.ts'
-import { todayInLondon } from '../people/age.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
 import type { SearchCriteria, SearchCursor } from './search-repository.ts'
 
 /** Search as typed on the page or sent to the API: strings, all optional. */

@@ -9,7 +9,7 @@ import {
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ValidationError } from '../../platform/errors.ts'
-import { ageInYears, todayInLondon } from '../people/age.ts'
+import { ageInYears, todayInLondon } from '../../platform/calendar.ts'
 import { criteriaNames, encodeCursor, parseSearch, type SearchInput } from './search-input.ts'
 import type { SearchCriteria, SearchCursor, SearchRepository, SearchRow } from './search-repository.ts'
 

@@ -10,7 +10,7 @@ import { paths } from '../../platform/paths.ts'
 import type { SsoNotice } from '../../platform/session/session.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
-import { formErrors, type FormError } from './form-errors.ts'
+import { formErrors, type FormError } from '../../platform/views/form-errors.ts'
 
 /** Per network address (RATE_LIMITS.signIn), on top of the per-account lockout: slows password spraying. */
 const TOO_MANY_SIGN_INS =

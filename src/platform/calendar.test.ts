@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { ageInYears, todayInLondon } from './age.ts'
+import { ageInYears, todayInLondon } from './calendar.ts'
 
 describe('ageInYears', () => {
   it('counts whole years, turning on the birthday', () => {

@@ -1,0 +1,152 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type, type Static, type TObject, type TProperties } from 'typebox'
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../errors.ts'
+import type { RouteAccess } from '../route-access.ts'
+import type { SurfaceApp } from '../surfaces.ts'
+import { formErrors } from './form-errors.ts'
+import { UUID } from './form-fields.ts'
+
+/** What a form shows in its fields: the user's input (kept on an error) or the stored values. */
+export type FormValues = Record<string, unknown>
+
+/**
+ * One form page: a GET that shows the form and a POST that saves it. The page states its path, access, body
+ * schema, view, what it loads and how it saves; the helper does the rest the same way everywhere:
+ * - path parameters must be UUIDs (anything else is 404, as for a record that does not exist);
+ * - `load` runs for the GET and for every re-render (so a 409 shows what is there now);
+ * - `submit` saves and says where to go next (303); a ValidationError answers 400 with the GOV.UK error summary
+ *   and the input kept, a ConflictError 409 with the current version and the input kept. Services write nothing
+ *   partial (each change is one transaction), so nothing is written on either.
+ */
+export interface FormPageSpec<Body extends TProperties, Loaded extends object> {
+  /** Registered for both GET and POST (`paths.x.y`, or a plain path). */
+  path: { readonly pattern: string } | string
+  access: RouteAccess
+  view: string
+  /** The posted fields (strings from the form); `_csrf` is added. */
+  body: Body
+  /** What the page shows. Throws NotFoundError when the reader may not see it. */
+  load: (request: FastifyRequest, params: Record<string, string>) => Promise<Loaded>
+  /** The form's values for a fresh GET (with the record's `version`). */
+  values?: (loaded: Loaded) => FormValues
+  /** How the posted body is shown again on an error (e.g. a checkbox list as an array); the body by default. */
+  keep?: (body: Static<TObject<Body>>) => FormValues
+  /**
+   * Saves, and answers the URL to go to next. Throws ValidationError (400) or ConflictError (409); anything
+   * else is a fault.
+   */
+  submit: (
+    request: FastifyRequest,
+    body: Static<TObject<Body>>,
+    params: Record<string, string>,
+  ) => Promise<string>
+  /** The field a conflict's message is shown on. */
+  conflictField: string
+  /** Fields entered as day, month and year: their summary link goes to the day input. */
+  dateFields?: readonly string[]
+  /** Only the POST (the form is shown by another page, which `load` and the view render again on an error). */
+  postOnly?: boolean
+  /** Path parameters that are not record ids (a set-up token): checked by the page itself. */
+  opaqueParams?: readonly string[]
+  /** A named rate limit for the POST (src/platform/rate-limits.ts). */
+  rateLimit?: object
+}
+
+const csrf = { _csrf: Type.Optional(Type.String({ maxLength: 200 })) }
+const param = Type.String({ maxLength: 200 })
+
+function paramsSchema(pattern: string) {
+  const names = [...pattern.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1] as string)
+  if (names.length === 0) return undefined
+  return Type.Object(Object.fromEntries(names.map((name) => [name, param])))
+}
+
+/** GOV.UK error summary and field messages; a date's summary link goes to its day input. */
+export function pageErrors(errors: readonly FieldError[], dateFields: readonly string[] = []) {
+  const page = formErrors([...errors])
+  return {
+    ...page,
+    errorSummary: errors.map((e) => ({
+      text: e.message,
+      href: `#${e.field}${dateFields.includes(e.field) ? '-day' : ''}`,
+    })),
+  }
+}
+
+export function formPage<Body extends TProperties, Loaded extends object>(
+  app: SurfaceApp,
+  spec: FormPageSpec<Body, Loaded>,
+): void {
+  const pattern = typeof spec.path === 'string' ? spec.path : spec.path.pattern
+  const params = paramsSchema(pattern)
+  const body = Type.Object({ ...spec.body, ...csrf }, { additionalProperties: false })
+  const config = {
+    access: spec.access,
+    ...(spec.rateLimit === undefined ? {} : { rateLimit: spec.rateLimit }),
+  }
+
+  const paramsOf = (request: FastifyRequest): Record<string, string> => {
+    const given = (request.params ?? {}) as Record<string, string>
+    for (const [name, value] of Object.entries(given)) {
+      if (!(spec.opaqueParams ?? []).includes(name) && !UUID.test(value)) throw new NotFoundError()
+    }
+    return given
+  }
+
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ids: Record<string, string>,
+    status: number,
+    posted?: { values: FormValues; errors: FieldError[]; stale: boolean },
+  ) => {
+    const loaded = await spec.load(request, ids)
+    const stored = spec.values?.(loaded) ?? {}
+    const values =
+      posted === undefined
+        ? stored
+        : // A stale form is shown with the version now stored, so saving again applies the input over it.
+          { ...stored, ...posted.values, ...(posted.stale ? { version: stored.version } : {}) }
+    return reply.code(status).view(spec.view, {
+      ...loaded,
+      values,
+      csrfToken: reply.csrfToken(),
+      ...(posted === undefined ? {} : pageErrors(posted.errors, spec.dateFields)),
+      ...(posted?.stale === true ? { stale: true } : {}),
+    })
+  }
+
+  if (spec.postOnly !== true) {
+    app.get(
+      pattern,
+      { config: { access: spec.access }, ...(params === undefined ? {} : { schema: { params } }) },
+      async function formGet(request, reply) {
+        return render(request, reply, paramsOf(request), 200)
+      },
+    )
+  }
+
+  app.post(
+    pattern,
+    { config, schema: { body, ...(params === undefined ? {} : { params }) } },
+    async function formPost(request, reply) {
+      const ids = paramsOf(request)
+      const posted = request.body as Static<TObject<Body>>
+      const values = spec.keep?.(posted) ?? (posted as FormValues)
+      let next: string
+      try {
+        next = await spec.submit(request, posted, ids)
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          return render(request, reply, ids, 400, { values, errors: error.fieldErrors, stale: false })
+        }
+        if (error instanceof ConflictError) {
+          const errors = [{ field: spec.conflictField, message: error.message }]
+          return render(request, reply, ids, 409, { values, errors, stale: true })
+        }
+        throw error
+      }
+      return reply.redirect(next, 303)
+    },
+  )
+}
