@@ -5,6 +5,7 @@ import noUnsanitized from 'eslint-plugin-no-unsanitized'
 import security from 'eslint-plugin-security'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
+import openmace from './lint/feature-boundaries.js'
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'coverage/', 'bench/results/'] },
@@ -17,13 +18,14 @@ export default tseslint.config(
       globals: { ...globals.node },
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['eslint.config.js', 'bin/*.js', 'src/platform/public/*.mjs'],
+          allowDefaultProject: ['eslint.config.js', 'bin/*.js', 'lint/*.js', 'src/platform/public/*.mjs'],
         },
         tsconfigRootDir: import.meta.dirname,
       },
     },
-    plugins: { '@microsoft/sdl': sdl },
+    plugins: { '@microsoft/sdl': sdl, openmace },
     rules: {
+      'openmace/feature-boundaries': 'error',
       '@microsoft/sdl/no-insecure-url': [
         'error',
         { exceptions: ['^http://localhost', '^http://127\\.0\\.0\\.1'] },

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import { auditActorOf } from '../../platform/access/actor.ts'
+import type { RecordKind } from '../../platform/access/record-access.ts'
 import type { BreakGlassRepository } from '../../platform/access/break-glass-repository.ts'
 import {
   canBreakGlass,
@@ -171,6 +172,23 @@ export function personReadDecision(
   return { decision, event }
 }
 
+/**
+ * How the record-access kit reaches a person (for this feature and, through the person service's `records`, for
+ * every other feature that shows or changes something about a person): with the facts of the actor's
+ * relationships, decided by the policy's person rule.
+ */
+export function personRecords(people: PersonRepository): RecordKind<PersonWithFacts> & {
+  /** Several people at once, keyed by id (a list's other ends). */
+  loadMany(trx: Transaction<DB>, ids: readonly string[], actor: Actor): Promise<Map<string, PersonWithFacts>>
+} {
+  return {
+    type: 'person',
+    load: (trx, id, actor, { details }) => people.findWithFacts(trx, id, actor.userId, { details }),
+    loadMany: (trx, ids, actor) => people.findManyWithFacts(trx, [...ids], actor.userId),
+    decide: (actor, action, found) => decide(actor, action, found.facts),
+  }
+}
+
 export function personService(
   database: Database,
   people: PersonRepository,
@@ -180,6 +198,7 @@ export function personService(
   options: { breakGlassHours: number },
 ) {
   const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
+  const records = personRecords(people)
 
   /** The audited outcome of one read inside the caller's transaction; denials and misses look the same. */
   async function readIn(
@@ -227,6 +246,9 @@ export function personService(
   }
 
   return {
+    /** How other features reach a person through the record-access kit (src/platform/access/record-access.ts). */
+    records,
+
     /**
      * One person's record, as far as the policy lets this actor see it. Every attempt is audited (the read, or
      * the denial) in the transaction that reads; a denial and a missing record both answer NotFoundError.
