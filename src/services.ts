@@ -90,6 +90,9 @@ export function services(config: Config, database: Database, options: ServicesOp
   const audit = auditWriter()
   const access = recordAccess(database, audit)
   const flags = flagService(database, repos.flags, repos.people, repos.locations, audit)
+  const people = personService(database, repos.people, repos.breakGlass, repos.users, audit, {
+    breakGlassHours: config.breakGlassHours,
+  })
   const auth = authService(database, repos.users, repos.sessions, audit, {
     issuer: config.serviceName,
   })
@@ -110,9 +113,7 @@ export function services(config: Config, database: Database, options: ServicesOp
     adminTokens: adminTokenService(database, repos.adminUsers, tokens),
     accountSetUp: accountSetUpService(database, repos.accountSetUp, audit),
     breakGlassHours: config.breakGlassHours,
-    people: personService(database, repos.people, repos.breakGlass, repos.users, audit, {
-      breakGlassHours: config.breakGlassHours,
-    }),
+    people,
     links: linkService(database, repos.links, repos.people, audit),
     personEdit: personEditService(database, repos.people, audit),
     breakGlassReview: breakGlassReviewService(database, repos.breakGlass, audit),
@@ -124,7 +125,7 @@ export function services(config: Config, database: Database, options: ServicesOp
     merges: mergeService(database, repos.merges, audit),
     chronology: chronologyService(database, repos.people, repos.chronology, audit),
     concerns: concernService(database, repos.concerns, repos.screening, audit),
-    referrals: referralService(database, repos.referrals, flags, access, {
+    referrals: referralService(database, repos.referrals, flags, people, access, {
       ...(options.now === undefined ? {} : { now: options.now }),
     }),
     notifications: notificationService(database, repos.notifications, repos.referrals, audit),

@@ -13,6 +13,9 @@ import { flagRepository } from '../flags/flag-repository.ts'
 import { flagService } from '../flags/flag-service.ts'
 import { locationRepository } from '../locations/location-repository.ts'
 import { personRepository } from '../people/person-repository.ts'
+import { personService } from '../people/person-service.ts'
+import { breakGlassRepository } from '../../platform/access/break-glass-repository.ts'
+import { userRepository } from '../../platform/auth/user-repository.ts'
 import { notificationRepository } from '../notifications/notification-repository.ts'
 import { notificationService } from '../notifications/notification-service.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
@@ -378,7 +381,17 @@ export async function seedDemoReferrals(
   }
   const concerns = concernService(database, concernRepository(), cachedScreening, audit)
   const flags = flagService(database, flagRepository(), personRepository(), locationRepository(), audit)
-  const referrals = referralService(database, cachedReferrals, flags, recordAccess(database, audit), {
+  const people = personService(
+    database,
+    personRepository(),
+    breakGlassRepository(),
+    userRepository(),
+    audit,
+    {
+      breakGlassHours: 4,
+    },
+  )
+  const referrals = referralService(database, cachedReferrals, flags, people, recordAccess(database, audit), {
     now: clock,
   })
   const notifications = notificationService(database, notificationRepository(), cachedReferrals, audit, {

@@ -47,7 +47,13 @@ async function racingWorld(t: TestContext) {
   }
   const built = {
     ...real,
-    referrals: referralService(db.database, racing, real.flags, recordAccess(db.database, auditWriter())),
+    referrals: referralService(
+      db.database,
+      racing,
+      real.flags,
+      real.people,
+      recordAccess(db.database, auditWriter()),
+    ),
   }
   const app = await buildApp({ config, services: built })
   t.after(() => app.close())

@@ -22,6 +22,7 @@ import {
 import { addWorkingDays } from '../../platform/working-days.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import type { FlagService } from '../flags/flag-service.ts'
+import type { PersonService } from '../people/person-service.ts'
 import { partsOf } from '../flags/flag-validation.ts'
 import {
   referralFacts,
@@ -103,6 +104,8 @@ export interface ReferralRead {
   canDecide: boolean
   /** May this actor withdraw it (the referrer or the front door, while it is open). */
   canWithdraw: boolean
+  /** May this actor open the child's record (the page links to it only then). */
+  canReadChild: boolean
 }
 
 export const STATUS_LABELS: Readonly<Record<ReferralStatus, string>> = {
@@ -264,6 +267,7 @@ export function referralService(
   database: Database,
   referrals: ReferralRepository,
   flags: FlagService,
+  people: PersonService,
   access: RecordAccess,
   options: ReferralServiceOptions = {},
 ) {
@@ -339,6 +343,7 @@ export function referralService(
     decision: Decision,
     actor: Actor,
     transitions: ReferralTransitionRow[],
+    child: Awaited<ReturnType<PersonService['records']['load']>>,
   ): ReferralRead {
     return {
       referral: referralView(row, decision.fields, clock()),
@@ -354,6 +359,7 @@ export function referralService(
         : [],
       canDecide: decide(actor, 'write', referralFacts(row)).allowed,
       canWithdraw: referralWorkflow.offers(actor, 'withdraw', row),
+      canReadChild: child !== undefined && people.records.decide(actor, 'read', child).allowed,
     }
   }
 
@@ -461,8 +467,10 @@ export function referralService(
         id,
         'read',
         ctx,
-        async (trx, { row, decision }: Reached<ReferralRow>) =>
-          readOf(row, decision, actor, await referrals.transitions(trx, id)),
+        async (trx, { row, decision }: Reached<ReferralRow>) => {
+          const child = await people.records.load(trx, row.personId, actor, { lock: false, details: false })
+          return readOf(row, decision, actor, await referrals.transitions(trx, id), child)
+        },
         { via: 'referral' },
       )
     },
