@@ -193,8 +193,8 @@ export function referralRoutes(services: Services): FeatureRoutes {
         access: { capability: 'referral:create' },
         view: VIEWS.withdraw,
         body: { reason: formText(10_000), ...formVersion },
-        // Offered while the referral may be withdrawn; a refused withdrawal is shown on the same page.
-        load: (request, { id = '' }) => referralFor(request, id, () => true),
+        // Offered while the referral may be withdrawn; a refused withdrawal is shown again on the same page.
+        load: (request, { id = '' }, again) => referralFor(request, id, (read) => again || read.canWithdraw),
         values: (loaded) => ({ version: String(loaded.referral.version) }),
         conflictField: 'reason',
         submit: async (request, body, { id = '' }) => {

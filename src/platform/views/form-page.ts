@@ -25,8 +25,11 @@ export interface FormPageSpec<Body extends TProperties, Loaded extends object> {
   view: string
   /** The posted fields (strings from the form); `_csrf` is added. */
   body: Body
-  /** What the page shows. Throws NotFoundError when the reader may not see it. */
-  load: (request: FastifyRequest, params: Record<string, string>) => Promise<Loaded>
+  /**
+   * What the page shows. Throws NotFoundError when the reader may not see it. `again` is true when the page is
+   * shown again after a refused POST (whose outcome may have changed what the page would offer).
+   */
+  load: (request: FastifyRequest, params: Record<string, string>, again: boolean) => Promise<Loaded>
   /** The form's values for a fresh GET (with the record's `version`). */
   values?: (loaded: Loaded) => FormValues
   /** How the posted body is shown again on an error (e.g. a checkbox list as an array); the body by default. */
@@ -100,7 +103,7 @@ export function formPage<Body extends TProperties, Loaded extends object>(
     status: number,
     posted?: { values: FormValues; errors: FieldError[]; stale: boolean },
   ) => {
-    const loaded = await spec.load(request, ids)
+    const loaded = await spec.load(request, ids, posted !== undefined)
     const stored = spec.values?.(loaded) ?? {}
     const values =
       posted === undefined

@@ -1,0 +1,166 @@
+/**
+ * The authorisation matrix's tables (SECURITY.md, proof 1; ASVS 8.1.1): for each kind of record, the ways a user
+ * can stand to one, and for each role which of those let them in. Written out by hand from the policy's rules,
+ * never computed from policy.ts, so that the test checks the code against what the policy says.
+ */
+import { ROLES, type Role } from '../../src/platform/access/roles.ts'
+
+export const RELATIONS = {
+  /** How a user stands to a child's record. */
+  person: [
+    'own', // the allocated worker
+    'team', // allocated to their team (a team manager manages it)
+    'own-agency', // their agency holds information on the child
+    'other-agency', // allocated to and held by another agency only
+    'mace', // on the agenda of a current meeting they attend
+    'break-glass', // they hold an unexpired break-glass grant
+    'open-referral', // someone else's referral about the child is open at the front door
+    'other-partnership', // a child in another partnership
+    'missing', // no such record
+  ],
+  /** A referral. */
+  referral: [
+    'own', // they made it (about their own child)
+    'allocated', // someone else's, about a child allocated to them
+    'agency', // made by a colleague in their agency, about a child they do not know
+    'other', // made by someone in another agency, about a child they do not know
+    'other-partnership',
+    'missing',
+  ],
+  /** A concern. */
+  concern: ['own-draft', 'other-draft', 'other-partnership', 'missing'],
+  /** A notification to another authority. */
+  notification: ['own', 'other', 'other-partnership', 'missing'],
+  /** Shared records of the partnership (places, things, administration). */
+  shared: ['here', 'other-partnership', 'missing'],
+  /** A flag: on a place every reader sees, on a child nobody here works with. */
+  flag: ['on-place', 'on-hidden-child', 'other-partnership', 'missing'],
+} as const
+
+export type Kind =
+  'person' | 'link' | 'referral' | 'concern' | 'notification' | 'location' | 'object' | 'flag'
+export type AdminKind = 'user' | 'agency' | 'token' | 'grant'
+
+export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>> = {
+  person: RELATIONS.person,
+  link: RELATIONS.person,
+  referral: RELATIONS.referral,
+  concern: RELATIONS.concern,
+  notification: RELATIONS.notification,
+  location: RELATIONS.shared,
+  object: RELATIONS.shared,
+  flag: RELATIONS.flag,
+  user: RELATIONS.shared,
+  agency: RELATIONS.shared,
+  token: RELATIONS.shared,
+  grant: RELATIONS.shared,
+}
+
+export type Allowed = Readonly<Record<Role, readonly string[]>>
+
+const nobody = (): Allowed => Object.fromEntries(ROLES.map((r) => [r, []])) as unknown as Allowed
+export const NOBODY: Allowed = nobody()
+const only = (roles: readonly Role[], relations: readonly string[]): Allowed =>
+  Object.fromEntries(ROLES.map((r) => [r, roles.includes(r) ? relations : []])) as unknown as Allowed
+
+/** Who may read a child's record: for each role, the relations that let them in. */
+export const PERSON_READ: Allowed = {
+  practitioner: [], // no person:read: the route refuses (403)
+  dsl: ['own', 'team', 'own-agency'],
+  'front-door': ['own', 'team', 'break-glass', 'open-referral'],
+  'social-worker': ['own', 'team', 'mace', 'break-glass'],
+  'team-manager': ['own', 'team', 'mace', 'break-glass', 'open-referral'],
+  'mace-chair': ['own', 'team', 'mace', 'break-glass'],
+  'police-intelligence': ['own', 'team', 'mace', 'break-glass'],
+  'strategic-leader': [],
+  dpo: [],
+  'system-admin': [],
+}
+
+/** Who may change a person's record: person:write, and an allocation to them or their team, or break-glass. */
+export const PERSON_WRITE: Allowed = {
+  ...nobody(),
+  'front-door': ['own', 'team', 'break-glass'],
+  'social-worker': ['own', 'team', 'break-glass'],
+  'team-manager': ['own', 'team', 'break-glass'],
+  'police-intelligence': ['own', 'team', 'break-glass'],
+}
+
+/** Who may see "who has viewed this record": a reader with record-views:read, and the DPO for any record. */
+export const RECORD_VIEWS: Allowed = {
+  ...nobody(),
+  'social-worker': ['own', 'team', 'mace', 'break-glass'],
+  'team-manager': ['own', 'team', 'mace', 'break-glass', 'open-referral'],
+  dpo: ['own', 'team', 'own-agency', 'other-agency', 'mace', 'break-glass', 'open-referral'],
+}
+
+/** Any child of their partnership. */
+const ANY_IN_PARTNERSHIP = [
+  'own',
+  'team',
+  'own-agency',
+  'other-agency',
+  'mace',
+  'break-glass',
+  'open-referral',
+]
+
+/** Who may open a record by break-glass (with a reason and their password): any record in their partnership. */
+export const BREAK_GLASS: Allowed = only(
+  ['front-door', 'social-worker', 'team-manager', 'mace-chair', 'police-intelligence'],
+  ANY_IN_PARTNERSHIP,
+)
+
+/** Merging: only a team manager has person:merge; reading merges needs sight of the record, changing it more. */
+export const MERGE_READ: Allowed = only(
+  ['team-manager'],
+  ['own', 'team', 'mace', 'break-glass', 'open-referral'],
+)
+export const MERGE_WRITE: Allowed = only(['team-manager'], ['own', 'team', 'break-glass'])
+
+/**
+ * Who may read a referral: its referrer; the child's case workers; a DSL their agency's referrals; the front door
+ * (and its managers) every referral of the partnership.
+ */
+export const REFERRAL_READ: Allowed = {
+  practitioner: ['own', 'allocated'],
+  dsl: ['own', 'allocated', 'agency'],
+  'front-door': ['own', 'allocated', 'agency', 'other'],
+  'social-worker': ['own', 'allocated'],
+  'team-manager': ['own', 'allocated', 'agency', 'other'],
+  'mace-chair': ['own', 'allocated'],
+  'police-intelligence': ['own', 'allocated'],
+  'strategic-leader': [],
+  dpo: [],
+  'system-admin': [],
+}
+
+/** Who may review and decide one: the front door and its managers, on any referral of their partnership. */
+export const REFERRAL_DECIDE: Allowed = only(
+  ['front-door', 'team-manager'],
+  ['own', 'allocated', 'agency', 'other'],
+)
+
+/** A concern draft is its recorder's alone. */
+export const OWN_DRAFT: Allowed = only(
+  ['practitioner', 'dsl', 'front-door', 'social-worker', 'team-manager', 'mace-chair', 'police-intelligence'],
+  ['own-draft'],
+)
+
+/** Notifications: the front door, on referrals of their partnership. */
+export const NOTIFICATIONS: Allowed = only(['front-door', 'team-manager'], ['own', 'other'])
+
+/** Places and things: anyone who may read people, in their partnership. */
+export const SHARED_READ: Allowed = only(
+  ['dsl', 'front-door', 'social-worker', 'team-manager', 'mace-chair', 'police-intelligence'],
+  ['here'],
+)
+
+/** A flag follows its subject: the place is every reader's; the hidden child nobody's. */
+export const FLAG_READ: Allowed = only(
+  ['dsl', 'front-door', 'social-worker', 'team-manager', 'mace-chair', 'police-intelligence'],
+  ['on-place'],
+)
+
+/** Administration: their own partnership's users, agencies, tokens; the DPO's break-glass grants. */
+export const ADMIN: Allowed = only(['system-admin', 'dpo'], ['here'])
