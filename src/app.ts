@@ -31,6 +31,7 @@ import { setUpRouteGuard } from './platform/access/route-guard.ts'
 import { setUpApiAuth } from './platform/tokens/api-auth.ts'
 import { setUpCurrentUser } from './platform/auth/auth-plugin.ts'
 import { setUpErrorHandling } from './platform/error-handler.ts'
+import { setUpInputHygiene } from './platform/input-hygiene.ts'
 import { loggerOptions, type Logger } from './platform/logger.ts'
 import { setUpOpenApi } from './platform/openapi.ts'
 import { setUpRouteAccess, type RegisteredRoute } from './platform/route-access.ts'
@@ -88,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   setUpCurrentUser(app, services.auth)
   setUpRouteGuard(app, services)
   setUpApiAuth(app, services)
+  setUpInputHygiene(app) // after the credentials (preValidation): refuses control characters in any input
   setUpErrorHandling(app, config.bodyLimitBytes)
 
   await app.register(healthRoutes(services))
