@@ -32,6 +32,7 @@ import { setUpApiAuth } from './platform/tokens/api-auth.ts'
 import { setUpCurrentUser } from './platform/auth/auth-plugin.ts'
 import { setUpErrorHandling } from './platform/error-handler.ts'
 import { setUpInputHygiene } from './platform/input-hygiene.ts'
+import { setUpIntegerBounds } from './platform/integer-bounds.ts'
 import { loggerOptions, type Logger } from './platform/logger.ts'
 import { setUpOpenApi } from './platform/openapi.ts'
 import { setUpRouteAccess, type RegisteredRoute } from './platform/route-access.ts'
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('routeTable', setUpRouteAccess(app))
+  setUpIntegerBounds(app) // before any route: bounds its integers before its validator is compiled
   // Only JSON (API) and urlencoded forms (pages) are accepted; anything else is 415.
   app.removeContentTypeParser('text/plain')
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes })
