@@ -30,7 +30,7 @@ import { concernRoutes } from './features/concerns/concern-routes.ts'
 import { setUpRouteGuard } from './platform/access/route-guard.ts'
 import { setUpApiAuth } from './platform/tokens/api-auth.ts'
 import { setUpCurrentUser } from './platform/auth/auth-plugin.ts'
-import { setUpErrorHandling } from './platform/error-handler.ts'
+import { frameworkErrorHandler, setUpErrorHandling } from './platform/error-handler.ts'
 import { setUpInputHygiene } from './platform/input-hygiene.ts'
 import { setUpIntegerBounds } from './platform/integer-bounds.ts'
 import { loggerOptions, type Logger } from './platform/logger.ts'
@@ -73,6 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const header = request.headers['x-request-id']
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID()
     },
+    frameworkErrors: frameworkErrorHandler(config.bodyLimitBytes),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 

@@ -174,3 +174,41 @@ export function setUpErrorHandling(app: FastifyInstance, bodyLimit: number): voi
       : sendPage(request, reply, described)
   })
 }
+
+/**
+ * Errors Fastify raises before routing, which never reach the error handler: a URL that does not decode
+ * (FST_ERR_BAD_URL, 400) and a path parameter longer than the router's maxParamLength (FST_ERR_MAX_PARAM_LENGTH,
+ * 414). Fastify answered them with its own application/json; given as `frameworkErrors` (app.ts) they are
+ * problem+json and GOV.UK pages like every other error. No hook has run for them, and their reply is Fastify's
+ * undecorated one (no reply.view): a page is rendered by the instance's view instead, without a CSP nonce.
+ */
+export function frameworkErrorHandler(bodyLimit: number) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const described = describe(error, bodyLimit)
+    request.log.info({ code: error.code, status: described.status }, 'request refused')
+    // What web-security.ts's hooks would have set, strictly (the page's one inline script does not run).
+    reply.headers({
+      'x-request-id': request.id,
+      'cache-control': 'no-store',
+      'content-security-policy':
+        "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+    })
+    if (isApiPath(request.url)) {
+      void sendProblem(request, reply, described)
+      return
+    }
+    const data = { title: described.title, detail: described.detail, requestId: request.id }
+    Promise.resolve()
+      .then(() => request.server.view(described.view, data))
+      .then(
+        (html) => reply.code(described.status).type('text/html; charset=utf-8').send(html),
+        () =>
+          reply
+            .code(described.status)
+            .type('text/plain; charset=utf-8')
+            .send(`${described.title}. Reference: ${request.id}`),
+      )
+  }
+}
