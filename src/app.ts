@@ -27,7 +27,8 @@ import { linkRoutes } from './features/links/link-routes.ts'
 import { breakGlassReviewRoutes } from './features/break-glass-review/break-glass-review-routes.ts'
 import { chronologyRoutes } from './features/chronology/chronology-routes.ts'
 import { concernRoutes } from './features/concerns/concern-routes.ts'
-import { setUpErrorHandling } from './platform/error-handler.ts'
+import { frameworkErrorHandler, setUpErrorHandling } from './platform/error-handler.ts'
+import { setUpIntegerBounds } from './platform/integer-bounds.ts'
 import { loggerOptions, type Logger } from './platform/logger.ts'
 import { openApiRoutes, setUpOpenApi } from './platform/openapi.ts'
 import { setUpRateLimits } from './platform/rate-limits.ts'
@@ -72,10 +73,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const header = request.headers['x-request-id']
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID()
     },
+    frameworkErrors: frameworkErrorHandler(config.bodyLimitBytes),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('routeTable', setUpRouteAccess(app))
+  setUpIntegerBounds(app) // before any route: bounds its integers before its validator is compiled
   // Only JSON (API) and urlencoded forms (pages) are accepted; anything else is 415.
   app.removeContentTypeParser('text/plain')
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes })

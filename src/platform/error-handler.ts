@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isDatabaseUnavailable } from '../db/errors.ts'
+import { API_PREFIX } from './paths.ts'
 import { AppError, PROBLEM_CONTENT_TYPE, ValidationError, type FieldError, type Problem } from './errors.ts'
 
 /**
@@ -191,6 +192,10 @@ export function setUpPageErrors(app: FastifyInstance, bodyLimit: number): void {
  * Outside the surfaces (a path that matches no route, an error before routing): no route says which format the
  * caller wants, so the Accept header does: problem+json for a client that prefers JSON, a GOV.UK page otherwise.
  */
+function underApiPrefix(url: string): boolean {
+  return url === API_PREFIX || url.startsWith(`${API_PREFIX}/`)
+}
+
 function wantsJson(request: FastifyRequest): boolean {
   const accept = request.headers.accept ?? ''
   return /json/i.test(accept) && !/text\/html/i.test(accept)
@@ -204,4 +209,44 @@ export function setUpErrorHandling(app: FastifyInstance, bodyLimit: number): voi
     const result = described(error, request, reply, bodyLimit)
     return wantsJson(request) ? sendProblem(request, reply, result) : sendPage(request, reply, result)
   })
+}
+
+/**
+ * Errors Fastify raises before routing, which never reach the error handler: a URL that does not decode
+ * (FST_ERR_BAD_URL, 400) and a path parameter longer than the router's maxParamLength (FST_ERR_MAX_PARAM_LENGTH,
+ * 414). Fastify answered them with its own application/json; given as `frameworkErrors` (app.ts) they are
+ * problem+json and GOV.UK pages like every other error. No hook has run for them, and their reply is Fastify's
+ * undecorated one (no reply.view): a page is rendered by the instance's view instead, without a CSP nonce.
+ */
+export function frameworkErrorHandler(bodyLimit: number) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const described = describe(error, bodyLimit)
+    request.log.info({ code: error.code, status: described.status }, 'request refused')
+    // What web-security.ts's hooks would have set, strictly (the page's one inline script does not run).
+    reply.headers({
+      'x-request-id': request.id,
+      'cache-control': 'no-store',
+      'content-security-policy':
+        "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+    })
+    // No route was matched, so no surface says which format: a JSON client, or a path under the API's prefix,
+    // gets problem+json (the path chooses only the error's format here, never what anyone may do).
+    if (wantsJson(request) || underApiPrefix(request.url)) {
+      void sendProblem(request, reply, described)
+      return
+    }
+    const data = { title: described.title, detail: described.detail, requestId: request.id }
+    Promise.resolve()
+      .then(() => request.server.view(described.view, data))
+      .then(
+        (html) => reply.code(described.status).type('text/html; charset=utf-8').send(html),
+        () =>
+          reply
+            .code(described.status)
+            .type('text/plain; charset=utf-8')
+            .send(`${described.title}. Reference: ${request.id}`),
+      )
+  }
 }

@@ -5,6 +5,7 @@ import type { Services } from '../services.ts'
 import { setUpRouteGuard } from './access/route-guard.ts'
 import { setUpCurrentUser } from './auth/auth-plugin.ts'
 import { setUpApiErrors, setUpPageErrors } from './error-handler.ts'
+import { setUpInputHygiene } from './input-hygiene.ts'
 import { API_PREFIX } from './paths.ts'
 import { setUpSessions } from './session/session-plugin.ts'
 import { setUpApiAuth } from './tokens/api-auth.ts'
@@ -38,6 +39,7 @@ export async function registerSurfaces(
         route.config = { ...route.config, surface: 'api' }
       })
       setUpApiAuth(api, services)
+      setUpInputHygiene(api, 'api')
       setUpApiErrors(api, config.bodyLimitBytes)
       for (const feature of features) if (feature.api !== undefined) await api.register(feature.api)
     },
@@ -52,6 +54,7 @@ export async function registerSurfaces(
     await setUpSessions(pages, services.sessions)
     setUpCurrentUser(pages, services.auth)
     setUpRouteGuard(pages, services)
+    setUpInputHygiene(pages, 'pages')
     setUpPageErrors(pages, config.bodyLimitBytes)
     for (const feature of features) if (feature.pages !== undefined) await pages.register(feature.pages)
   })

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { isRowVersion } from '../../platform/integer-bounds.ts'
 
 export interface AgencySummary {
   id: string
@@ -127,6 +128,7 @@ export function adminAgencyRepository() {
 
     /** Renames if the agency is still at `version`; false when someone changed it meanwhile. */
     async rename(db: Executor, id: string, version: number, name: string, by: string): Promise<boolean> {
+      if (!isRowVersion(version)) return false // no row has it: stale, not a query the database refuses
       const result = await db
         .updateTable('agency')
         .set({ name, ...bump(by) })

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { isRowVersion } from '../../platform/integer-bounds.ts'
 
 export interface AdminUserSummary {
   id: string
@@ -198,6 +199,7 @@ export function adminUserRepository() {
       details: AccountDetails,
       by: string,
     ): Promise<boolean> {
+      if (!isRowVersion(version)) return false // no row has it: stale, not a query the database refuses
       const result = await db
         .updateTable('app_user')
         .set({
@@ -256,6 +258,7 @@ export function adminUserRepository() {
 
     /** Replaces the roles if the account is still at `version`; returns false when someone changed it meanwhile. */
     async setRoles(db: Executor, id: string, version: number, roles: string[], by: string): Promise<boolean> {
+      if (!isRowVersion(version)) return false // no row has it: stale, not a query the database refuses
       const bumped = await db
         .updateTable('app_user')
         .set(bump(by))

@@ -13,6 +13,7 @@ import {
   type FieldError,
 } from '../../platform/errors.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
+import { isRowVersion } from '../../platform/integer-bounds.ts'
 import type {
   AliasRow,
   PersonDetails,
@@ -205,7 +206,7 @@ export function personEditService(database: Database, people: PersonRepository, 
     via: EditChannel,
     apply: (trx: Transaction<DB>, record: PersonWithFacts, reference: PersonReference) => Promise<Change>,
   ): Promise<{ version: number; result?: string }> {
-    if (!Number.isInteger(version)) throw new ConflictError()
+    if (!isRowVersion(version)) throw new ConflictError()
     const outcome = await withTransaction(database, context(actor), async (trx) => {
       const record = await writable(trx, actor, id, ctx)
       if (record === undefined) return 'not-found' as const

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { isRowVersion } from '../integer-bounds.ts'
 
 export interface BreakGlassGrant {
   id: string
@@ -128,6 +129,7 @@ export function breakGlassRepository() {
       version: number,
       review: { reviewerId: string; outcome: ReviewOutcome; note: string | null },
     ): Promise<boolean> {
+      if (!isRowVersion(version)) return false // no row has it: stale, not a query the database refuses
       const result = await db
         .updateTable('break_glass_grant')
         .set({
