@@ -143,6 +143,8 @@ export interface ReferralServiceOptions {
 
 /** Referrals per page of the front door's queue. */
 export const QUEUE_PAGE_SIZE = 50
+/** The furthest page of the queue (a million referrals open at once is far beyond any partnership). */
+const MAX_QUEUE_PAGE = 20_000
 const MINE_LIMIT = 200
 
 function has(fields: readonly FieldGroup[], group: FieldGroup): boolean {
@@ -485,7 +487,9 @@ export function referralService(
       page = 1,
     ): Promise<{ referrals: ReferralView[]; total: number; page: number; pageSize: number }> {
       if (!can(actor, 'referral:queue')) throw new ForbiddenError()
-      const offset = (Math.max(1, Math.floor(page)) - 1) * QUEUE_PAGE_SIZE
+      // A page past the last shows nothing; one that is not a page number is the first.
+      const wanted = Number.isSafeInteger(page) && page >= 1 ? Math.min(page, MAX_QUEUE_PAGE) : 1
+      const offset = (wanted - 1) * QUEUE_PAGE_SIZE
       return access.within(actor, undefined, async (trx) => {
         const { rows, total: counted } = await referrals.queue(trx, QUEUE_PAGE_SIZE, offset)
         const total = counted ?? (offset === 0 ? 0 : await referrals.countQueue(trx))
