@@ -23,6 +23,7 @@ import { todayInLondon } from '../../src/features/people/age.ts'
 import { build } from '../helpers/build.ts'
 import { ownerQuery } from '../helpers/database.ts'
 import { Agent, createUser, signIn, TEST_PASSWORD, type TestUser } from '../helpers/sign-in.ts'
+import { personToken } from '../helpers/tokens.ts'
 
 /** The generated test is split into this many files (authorisation-matrix.test.ts and -2 … -N). */
 export const MATRIX_SHARDS = 4
@@ -712,10 +713,7 @@ async function fixture(t: Parameters<typeof build>[0]) {
     }
     users.set(role, user)
     agents.set(role, await signIn(built.app, user))
-    const roleToken = await services.tokens.create(
-      { userEmail: user.email, name: `matrix ${role}`, scopes: [...ROLE_CAPABILITIES[role]], days: 1 },
-      { by: 'system', via: 'cli', requestId: 'matrix', ip: '127.0.0.1' },
-    )
+    const roleToken = await personToken(db, user.email, [...ROLE_CAPABILITIES[role]])
     tokens.set(role, roleToken.token)
   }
   const target = await createUser(db, services, { roles: ['practitioner'], partnershipOf: first })
@@ -731,10 +729,7 @@ async function fixture(t: Parameters<typeof build>[0]) {
     "INSERT INTO agency (partnership_id, name, agency_type) VALUES ($1, 'Matrix spare agency', 'housing') RETURNING id",
     [partnershipId],
   )
-  const token = await services.tokens.create(
-    { userEmail: target.email, name: 'matrix', scopes: ['referral:create'], days: 1 },
-    { by: 'system', via: 'cli', requestId: 'matrix', ip: '127.0.0.1' },
-  )
+  const token = await personToken(db, target.email, ['referral:create'])
   const place = await createLocation(database, partnershipId)
   const fx: Fixture = {
     agents,
