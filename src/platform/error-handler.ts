@@ -161,7 +161,10 @@ export function setUpErrorHandling(app: FastifyInstance, bodyLimit: number): voi
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const described = describe(error, bodyLimit)
-    if (described.status >= 500) {
+    if (error.code === 'ECONNRESET' && request.raw.destroyed) {
+      // The client went away mid-request (its body cut off, or refused at the HTTP edge): not the database.
+      request.log.info({ code: error.code }, 'client went away')
+    } else if (described.status >= 500) {
       request.log.error({ err: error, requestId: request.id }, 'request failed')
       if (described.status === 503) reply.header('retry-after', '30')
     } else {
