@@ -31,6 +31,7 @@ import { setUpRouteGuard } from './platform/access/route-guard.ts'
 import { setUpApiAuth } from './platform/tokens/api-auth.ts'
 import { setUpCurrentUser } from './platform/auth/auth-plugin.ts'
 import { setUpErrorHandling } from './platform/error-handler.ts'
+import { httpEdgeOptions, setUpHttpEdges } from './platform/http-edges.ts'
 import { loggerOptions, type Logger } from './platform/logger.ts'
 import { setUpOpenApi } from './platform/openapi.ts'
 import { setUpRouteAccess, type RegisteredRoute } from './platform/route-access.ts'
@@ -72,8 +73,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID()
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ...httpEdgeOptions(config),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  setUpHttpEdges(app)
   app.decorate('routeTable', setUpRouteAccess(app))
   // Only JSON (API) and urlencoded forms (pages) are accepted; anything else is 415.
   app.removeContentTypeParser('text/plain')
