@@ -16,11 +16,11 @@ import type { DB } from '../src/db/schema.ts'
 import { actorOf } from '../src/platform/access/actor.ts'
 import { auditWriter } from '../src/platform/audit/audit-writer.ts'
 import { personRepository } from '../src/features/people/person-repository.ts'
-import { cliOperator } from '../src/platform/tokens/token-service.ts'
 import { hashPassword, verifyPassword } from '../src/platform/auth/passwords.ts'
 import { loadConfig } from '../src/config.ts'
 import { createLogger } from '../src/platform/logger.ts'
 import { openRuntime } from '../src/runtime.ts'
+import { personToken } from '../test/helpers/tokens.ts'
 import { people } from './people.ts'
 import { frontDoorBenchRows } from './front-door.ts'
 import { loadWithSessions, signInCookie } from './load.ts'
@@ -241,10 +241,8 @@ async function auth(seconds: number): Promise<Row[]> {
 
     // The same comparison over HTTP at 20 connections, both behind the same bearer-token authentication: the
     // real API route against a bench-only route that does the plain read.
-    const token = await built.tokens.create(
-      { userEmail: reader?.email ?? '', scopes: ['person:read'], name: 'bench', days: 1 },
-      cliOperator(),
-    )
+    // As the social worker (the child's allocated worker): a person's account, so not through the token service.
+    const token = await personToken(runtime, reader?.email ?? '', ['person:read'], { name: 'bench' })
     await app.listen({ host: '127.0.0.1', port: 0 })
     const { port } = app.server.address() as { port: number }
     const headers = { authorization: `Bearer ${token.token}` }

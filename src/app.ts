@@ -28,6 +28,7 @@ import { breakGlassReviewRoutes } from './features/break-glass-review/break-glas
 import { chronologyRoutes } from './features/chronology/chronology-routes.ts'
 import { concernRoutes } from './features/concerns/concern-routes.ts'
 import { frameworkErrorHandler, setUpErrorHandling } from './platform/error-handler.ts'
+import { httpEdgeOptions, setUpHttpEdges } from './platform/http-edges.ts'
 import { setUpIntegerBounds } from './platform/integer-bounds.ts'
 import { loggerOptions, type Logger } from './platform/logger.ts'
 import { openApiRoutes, setUpOpenApi } from './platform/openapi.ts'
@@ -75,8 +76,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     frameworkErrors: frameworkErrorHandler(config.bodyLimitBytes),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ...httpEdgeOptions(config),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  setUpHttpEdges(app)
   app.decorate('routeTable', setUpRouteAccess(app))
   setUpIntegerBounds(app) // before any route: bounds its integers before its validator is compiled
   // Only JSON (API) and urlencoded forms (pages) are accepted; anything else is 415.

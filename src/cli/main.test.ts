@@ -3,8 +3,11 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeEach, describe, it } from 'node:test'
+import { build } from '../../test/helpers/build.ts'
 import { createTestDatabase, ownerQuery } from '../../test/helpers/database.ts'
 import { cli, cliEnvironment } from '../../test/helpers/cli.ts'
+import { createUser } from '../../test/helpers/sign-in.ts'
+import { PERSON_ACCOUNT_REFUSAL } from '../platform/tokens/token-service.ts'
 
 describe('openmace CLI', () => {
   beforeEach(() => cliEnvironment())
@@ -70,6 +73,33 @@ describe('openmace CLI', () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true })
     }
+  })
+
+  it('tokens create refuses a person’s account (exit 1, the page’s message, nothing created); a service account gets one', async (t) => {
+    const { db, services } = await build(t)
+    cliEnvironment(db)
+    const person = await createUser(db, services, { roles: ['police-intelligence'] })
+    const create = (email: string) =>
+      cli(['tokens', 'create', '--user', email, '--scopes', 'person:read', '--name', 'force system'])
+    const refused = await create(person.email)
+    assert.equal(refused.code, 1)
+    assert.equal(refused.out, '', 'no token printed')
+    assert.equal(refused.err, `openmace: ${PERSON_ACCOUNT_REFUSAL}`)
+    assert.equal((await ownerQuery(db.ownerUrl, 'SELECT 1 FROM api_token')).length, 0)
+    // Like the other refusals of a token (unknown scopes, unknown account), nothing is audited: nothing happened.
+    const events = await ownerQuery(db.ownerUrl, "SELECT 1 FROM audit_event WHERE action LIKE 'token.%'")
+    assert.equal(events.length, 0)
+
+    const system = await createUser(db, services, {
+      roles: ['police-intelligence'],
+      partnershipOf: person,
+      serviceAccount: true,
+    })
+    const made = await create(system.email)
+    assert.equal(made.code, 0, made.err)
+    assert.match(made.out, /^omt_[A-Za-z0-9_-]{43}$/)
+    const [row] = await ownerQuery<{ user_id: string }>(db.ownerUrl, 'SELECT user_id FROM api_token')
+    assert.equal(row?.user_id, system.id)
   })
 
   it('a configuration error exits 78 naming the variable; an unknown command exits 1 with help', async () => {

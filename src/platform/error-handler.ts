@@ -156,7 +156,10 @@ const NOT_FOUND: Described = {
 /** Logs a refusal or a fault and sets the headers its status needs; the format is the caller's to choose. */
 function described(error: FastifyError, request: FastifyRequest, reply: FastifyReply, bodyLimit: number) {
   const result = describe(error, bodyLimit)
-  if (result.status >= 500) {
+  if (error.code === 'ECONNRESET' && request.raw.destroyed) {
+    // The client went away mid-request (its body cut off, or refused at the HTTP edge): not the database.
+    request.log.info({ code: error.code }, 'client went away')
+  } else if (result.status >= 500) {
     request.log.error({ err: error, requestId: request.id }, 'request failed')
     if (result.status === 503) reply.header('retry-after', '30')
   } else {

@@ -8,9 +8,8 @@ import { objectRepository } from '../../src/features/objects/object-repository.t
 import type { ObjectInput } from '../../src/features/objects/object-validation.ts'
 import { testPhoneNumber } from '../../src/platform/identifiers/phone.ts'
 import { normalisePhone } from '../../src/platform/identifiers/phone.ts'
-import type { Services } from '../../src/services.ts'
-import { cliOperator } from '../../src/platform/tokens/token-service.ts'
-import { ownerQuery } from '../helpers/database.ts'
+import { ownerQuery, type TestDatabase } from '../helpers/database.ts'
+import { personBearer } from '../helpers/tokens.ts'
 
 /** Fictional locations, objects and flags for tests (generated, never real). */
 
@@ -93,15 +92,11 @@ export async function createFlag(
   return id
 }
 
-/** An API bearer header for a user, with the given scopes. */
+/** An API bearer header for a person's account, with the given scopes (see personToken). */
 export async function bearer(
-  services: Services,
+  db: TestDatabase,
   email: string,
   scopes: string[],
 ): Promise<{ authorization: string }> {
-  const token = await services.tokens.create(
-    { userEmail: email, scopes, name: `test ${faker.string.alphanumeric(4)}`, days: 1 },
-    cliOperator(),
-  )
-  return { authorization: `Bearer ${token.token}` }
+  return personBearer(db, email, scopes)
 }

@@ -90,7 +90,13 @@ export interface TestUser {
 export async function createUser(
   db: TestDatabase,
   services: Services,
-  options: { roles?: string[]; password?: string | null; partnershipOf?: TestUser } = {},
+  options: {
+    roles?: string[]
+    password?: string | null
+    partnershipOf?: TestUser
+    /** A system's account instead of a person's: no password, never signs in, may hold API tokens. */
+    serviceAccount?: boolean
+  } = {},
 ): Promise<TestUser> {
   const partnership =
     options.partnershipOf === undefined
@@ -105,7 +111,8 @@ export async function createUser(
   const first = plain(faker.person.firstName())
   const last = plain(faker.person.lastName())
   const email = `${first}.${last}.${faker.string.alphanumeric(5)}@test.example`.toLowerCase()
-  const password = options.password === undefined ? TEST_PASSWORD : options.password
+  const serviceAccount = options.serviceAccount ?? false
+  const password = serviceAccount ? null : options.password === undefined ? TEST_PASSWORD : options.password
   const id = await services.auth.createUser({
     partnershipId: partnership.id,
     agencyId,
@@ -113,6 +120,7 @@ export async function createUser(
     displayName: `${first} ${last}`,
     password,
     roles: options.roles ?? ['practitioner'],
+    serviceAccount,
   })
   return {
     id,

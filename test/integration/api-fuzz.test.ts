@@ -16,7 +16,7 @@ import { createConcern, createReferral } from '../factories/referral-factory.ts'
 import { addAlias, addStatus, linkPeople } from '../factories/pole-links-factory.ts'
 import { build } from '../helpers/build.ts'
 import { createUser, signIn } from '../helpers/sign-in.ts'
-import { cliOperator } from '../../src/platform/tokens/token-service.ts'
+import { personToken } from '../helpers/tokens.ts'
 
 const SEED = 20_260_512
 /** Requests per operation: about 50 operations, so some 5,000 requests. */
@@ -692,10 +692,7 @@ it('answers malformed API requests with 4xx problem+json, never a 5xx', async (t
   const roles = [...ROLES]
   const user = await createUser(db, services, { roles })
   const scopes = [...new Set(roles.flatMap((r) => ROLE_CAPABILITIES[r]))]
-  const { token } = await services.tokens.create(
-    { userEmail: user.email, scopes, name: 'fuzz', days: 1 },
-    cliOperator(),
-  )
+  const { token } = await personToken(db, user.email, scopes, { name: 'fuzz' })
   // Records of the caller's partnership, so that some ids reach the services rather than a 404.
   const person = await createPerson(db.database, user.partnershipId, { allocatedWorkerId: user.id })
   const other = await createPerson(db.database, user.partnershipId, { allocatedWorkerId: user.id })
@@ -799,10 +796,7 @@ it('answers odd spellings of API URLs by the route they match, never with a 5xx'
   const { app, db, services } = await build(t)
   const user = await createUser(db, services, { roles: ['social-worker'] })
   const person = await createPerson(db.database, user.partnershipId, { allocatedWorkerId: user.id })
-  const { token } = await services.tokens.create(
-    { userEmail: user.email, scopes: ['person:read'], name: 'odd urls', days: 1 },
-    cliOperator(),
-  )
+  const { token } = await personToken(db, user.email, ['person:read'], { name: 'odd urls' })
   const agent = await signIn(app, user)
   const json = 'application/problem+json; charset=utf-8'
   const expected: Array<[string, Record<'bearer' | 'cookie' | 'none', [number, string]>]> = [

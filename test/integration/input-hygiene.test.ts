@@ -19,7 +19,7 @@ async function world(t: Ctx) {
   const built = await build(t)
   const worker = await createUser(built.db, built.services, { roles: ['social-worker', 'front-door'] })
   const child = await createPerson(built.db.database, worker.partnershipId, { allocatedWorkerId: worker.id })
-  const headers = await bearer(built.services, worker.email, ['person:read', 'person:write', 'person:search'])
+  const headers = await bearer(built.db, worker.email, ['person:read', 'person:write', 'person:search'])
   return { ...built, worker, child, headers }
 }
 
@@ -117,7 +117,7 @@ describe('numbers past a PostgreSQL integer', () => {
     }
     const page = await w.app.inject({
       url: `${paths.api.referrals()}?page=2147483648`,
-      headers: await bearer(w.services, w.worker.email, ['referral:read-own', 'referral:queue']),
+      headers: await bearer(w.db, w.worker.email, ['referral:read-own', 'referral:queue']),
     })
     assert.equal(page.statusCode, 400)
     assert.deepEqual(

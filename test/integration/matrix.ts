@@ -21,6 +21,7 @@ import { actorFor, createConcern, CTX } from '../factories/referral-factory.ts'
 import { build } from '../helpers/build.ts'
 import { ownerQuery } from '../helpers/database.ts'
 import { Agent, createUser, signIn, type TestUser } from '../helpers/sign-in.ts'
+import { personToken } from '../helpers/tokens.ts'
 import { RELATIONS_OF, type AdminKind, type Kind } from './matrix-tables.ts'
 import { DENIED, hasCapability, ROUTES, type Outcome, type PlainSpec, type Row } from './matrix-routes.ts'
 
@@ -130,14 +131,10 @@ async function fixture(t: Parameters<typeof build>[0]) {
     user: farUser.id,
     agency: farAgency,
   }
-  const farToken = await services.tokens.create(
-    {
-      userEmail: (await createUser(db, services, { roles: ['social-worker'] })).email,
-      name: 'far',
-      scopes: ['person:read'],
-      days: 1,
-    },
-    { by: 'system', via: 'cli', requestId: 'matrix', ip: '127.0.0.1' },
+  const farToken = await personToken(
+    db,
+    (await createUser(db, services, { roles: ['social-worker'] })).email,
+    ['person:read'],
   )
   const farGrant = await createBreakGlassGrant(database, db.ownerUrl, {
     partnershipId: elsewhere.id,
@@ -166,10 +163,7 @@ async function fixture(t: Parameters<typeof build>[0]) {
     "INSERT INTO agency (partnership_id, name, agency_type) VALUES ($1, 'Matrix spare agency', 'housing') RETURNING id",
     [partnershipId],
   )
-  const hereToken = await services.tokens.create(
-    { userEmail: target.email, name: 'matrix', scopes: ['referral:create'], days: 1 },
-    { by: 'system', via: 'cli', requestId: 'matrix', ip: '127.0.0.1' },
-  )
+  const hereToken = await personToken(db, target.email, ['referral:create'])
   const hereGrant = await createBreakGlassGrant(database, db.ownerUrl, {
     partnershipId,
     userId: outsider.id,
@@ -269,10 +263,7 @@ async function fixture(t: Parameters<typeof build>[0]) {
     })
     users.set(role, user)
     agents.set(role, await signIn(built.app, user))
-    const roleToken = await services.tokens.create(
-      { userEmail: user.email, name: `matrix ${role}`, scopes: [...ROLE_CAPABILITIES[role]], days: 1 },
-      { by: 'system', via: 'cli', requestId: 'matrix', ip: '127.0.0.1' },
-    )
+    const roleToken = await personToken(db, user.email, [...ROLE_CAPABILITIES[role]])
     tokens.set(role, roleToken.token)
   }
   const fx: Fixture = { agents, tokens, users, targets }

@@ -13,7 +13,6 @@ import { actorOf } from '../../src/platform/access/actor.ts'
 import { capabilitiesOf, decide } from '../../src/platform/access/policy.ts'
 import { ROLES, type Role } from '../../src/platform/access/roles.ts'
 import { paths } from '../../src/platform/paths.ts'
-import { cliOperator } from '../../src/platform/tokens/token-service.ts'
 import {
   createBreakGlassGrant,
   createMeeting,
@@ -24,6 +23,7 @@ import {
 import { build } from '../helpers/build.ts'
 import { ownerQuery } from '../helpers/database.ts'
 import { createUser, type TestUser } from '../helpers/sign-in.ts'
+import { personToken } from '../helpers/tokens.ts'
 
 const USERS = 5
 const RECORDS = 8
@@ -80,10 +80,7 @@ it('no API response contains a person or a field the policy denies the caller', 
           const teamId = teams[spec.team]
           if (teamId !== undefined) await joinTeam(db.ownerUrl, user.id, teamId)
           const scopes = [...capabilitiesOf(actorOf((await services.auth.currentUser(user.id))!))]
-          const token = await services.tokens.create(
-            { userEmail: user.email, scopes, name: 'property', days: 1 },
-            cliOperator(),
-          )
+          const token = await personToken(db, user.email, scopes)
           users.push({ ...user, token: token.token, roles: spec.roles })
         }
         const recordIds: string[] = []

@@ -5,7 +5,11 @@ import { CAPABILITIES, isRole, ROLE_CAPABILITIES, type Capability } from '../../
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { NotFoundError, ValidationError } from '../../platform/errors.ts'
 import type { ListedToken } from '../../platform/tokens/token-repository.ts'
-import type { TokenOperator, TokenService } from '../../platform/tokens/token-service.ts'
+import {
+  requireServiceAccount,
+  type TokenOperator,
+  type TokenService,
+} from '../../platform/tokens/token-service.ts'
 import type { AdminUserRepository, AdminUserSummary } from '../admin-users/admin-user-repository.ts'
 
 export type TokenState = 'active' | 'expired' | 'revoked'
@@ -42,7 +46,16 @@ export function adminTokenService(database: Database, accounts: AdminUserReposit
     requestId: ctx.requestId,
     ip: ctx.ip,
   })
-  const usable = (a: AdminUserSummary) => a.serviceAccount && !a.disabled && !a.agencyDisabled
+  const active = (a: AdminUserSummary) => !a.disabled && !a.agencyDisabled
+  const usable = (a: AdminUserSummary) => a.serviceAccount && active(a)
+  /** An active account of the partnership, of either kind, or undefined. */
+  const activeAccount = async (actor: Actor, id: string): Promise<AdminUserSummary | undefined> => {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined
+    const found = await withTransaction(database, context(actor), (trx) =>
+      accounts.find(trx, actor.partnershipId, id),
+    )
+    return found !== undefined && active(found) ? found : undefined
+  }
 
   return {
     async list(actor: Actor): Promise<TokenListing[]> {
@@ -60,10 +73,7 @@ export function adminTokenService(database: Database, accounts: AdminUserReposit
 
     /** One active service account of the partnership, or undefined. */
     async serviceAccount(actor: Actor, id: string): Promise<AdminUserSummary | undefined> {
-      if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined
-      const found = await withTransaction(database, context(actor), (trx) =>
-        accounts.find(trx, actor.partnershipId, id),
-      )
+      const found = await activeAccount(actor, id)
       return found !== undefined && usable(found) ? found : undefined
     },
 
@@ -72,10 +82,12 @@ export function adminTokenService(database: Database, accounts: AdminUserReposit
       input: { userId: string; name: string; scopes: string[]; days: string },
       ctx: RequestContext,
     ): Promise<{ id: string; token: string; account: AdminUserSummary; expiresInDays: number }> {
-      const account = await this.serviceAccount(actor, input.userId)
+      const account = await activeAccount(actor, input.userId)
       if (account === undefined) {
         throw new ValidationError([{ field: 'user', message: 'Choose an active service account' }])
       }
+      // A person's account is refused by the token service's own rule, in its words (as the CLI is).
+      requireServiceAccount(account)
       const errors: Array<{ field: string; message: string }> = []
       const name = input.name.trim()
       if (name === '') errors.push({ field: 'name', message: 'Enter a name for the token' })

@@ -11,6 +11,7 @@ import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
+import { PERSON_ACCOUNT_REFUSAL } from '../../platform/tokens/token-service.ts'
 
 async function setUp(t: Parameters<typeof build>[0]) {
   const built = await build(t)
@@ -130,16 +131,22 @@ describe('API tokens page, for the system administrator', () => {
     assert.match(fieldError(bad.body, 'scopes'), /roles allow only those/)
     assert.match(fieldError(bad.body, 'days'), /from 1 to 365/)
     assert.equal(inputValue(bad.body, 'days'), '366', 'input kept')
-    for (const user of [person.id, outsider.id, 'not-a-uuid']) {
-      const wrong = await postPairs(agent, paths.admin.tokenNew, [
+    const post = (user: string) =>
+      postPairs(agent, paths.admin.tokenNew, [
         ['user', user],
         ['name', 'x'],
         ['scopes', 'person:read'],
         ['days', '10'],
       ])
+    for (const user of [outsider.id, 'not-a-uuid']) {
+      const wrong = await post(user)
       assert.equal(wrong.statusCode, 400, user)
       assert.match(errorSummary(wrong.body), /Choose an active service account/)
     }
+    // A person's account of the partnership: the token service's own refusal, the CLI's words.
+    const personal = await post(person.id)
+    assert.equal(personal.statusCode, 400)
+    assert.ok(errorSummary(personal.body).includes(PERSON_ACCOUNT_REFUSAL), errorSummary(personal.body))
     assert.equal((await agent.get(`${paths.admin.tokenNew}?user=${person.id}`)).statusCode, 400)
     const tokens = await ownerQuery(db.ownerUrl, 'SELECT 1 FROM api_token')
     assert.equal(tokens.length, 0)
@@ -159,7 +166,7 @@ describe('API tokens page, for the system administrator', () => {
     assert.equal((await ownerQuery(db.ownerUrl, 'SELECT 1 FROM api_token')).length, 0)
 
     // A token in another partnership, made by the CLI's service: invisible and unrevocable from this page.
-    const elsewhere = await createUser(db, services, { roles: ['dpo'] })
+    const elsewhere = await createUser(db, services, { roles: ['dpo'], serviceAccount: true })
     const theirs = await services.tokens.create(
       { userEmail: elsewhere.email, name: 'theirs', scopes: ['audit:read'], days: 5 },
       { by: 'system', via: 'cli', requestId: 'test', ip: '127.0.0.1' },

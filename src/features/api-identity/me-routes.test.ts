@@ -4,6 +4,7 @@ import { ownerQuery } from '../../../test/helpers/database.ts'
 import type { SurfaceApp } from '../../platform/surfaces.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { adminOf, createUser, signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
+import { personToken } from '../../../test/helpers/tokens.ts'
 import { paths } from '../../platform/paths.ts'
 import { cliOperator } from '../../platform/tokens/token-service.ts'
 
@@ -24,7 +25,7 @@ interface Me {
 describe('GET /api/v1/me', () => {
   it('describes the token’s account by name, with capabilities narrowed to its scopes and its expiry', async (t) => {
     const { app, db, services } = await build(t)
-    const account = await createUser(db, services, { roles: ['police-intelligence'] })
+    const account = await createUser(db, services, { roles: ['police-intelligence'], serviceAccount: true })
     const created = await services.tokens.create(
       { userEmail: account.email, name: 'force system', scopes: ['intelligence:read'], days: 30 },
       cliOperator(),
@@ -82,10 +83,7 @@ describe('GET /api/v1/me', () => {
     assert.equal(write.statusCode, 401)
 
     // A session never widens a token: with an Authorization header, the token alone decides.
-    const narrow = await services.tokens.create(
-      { userEmail: account.email, name: 'narrow', scopes: ['person:read'], days: 1 },
-      cliOperator(),
-    )
+    const narrow = await personToken(db, account.email, ['person:read'])
     const both = await agent.request({
       url: paths.api.me(),
       headers: { authorization: `Bearer ${narrow.token}` },
@@ -134,7 +132,7 @@ describe('GET /api/v1/me', () => {
 
   it('a bearer token does not sign anyone in to the pages', async (t) => {
     const { app, db, services } = await build(t)
-    const account = await createUser(db, services, { roles: ['dsl'] })
+    const account = await createUser(db, services, { roles: ['dsl'], serviceAccount: true })
     const { token } = await services.tokens.create(
       { userEmail: account.email, name: 'n', scopes: ['person:read'], days: 1 },
       cliOperator(),

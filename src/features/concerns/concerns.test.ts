@@ -3,10 +3,11 @@ import { describe, it } from 'node:test'
 import { createPerson, countRows } from '../../../test/factories/person-factory.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn, TEST_REQUEST, type Agent } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'
 import { ROLE_CAPABILITIES } from '../../platform/access/roles.ts'
 import { paths } from '../../platform/paths.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
+import { personToken } from '../../../test/helpers/tokens.ts'
 
 const TODAY = todayInLondon()
 const [YEAR = '', MONTH = '', DAY = ''] = TODAY.split('-')
@@ -426,20 +427,8 @@ describe('concern pages: possible duplicates of a new child', () => {
 })
 
 describe('concern API', () => {
-  async function token(
-    services: Awaited<ReturnType<typeof setUp>>['services'],
-    email: string,
-    role = 'practitioner',
-  ) {
-    const made = await services.tokens.create(
-      {
-        userEmail: email,
-        name: 'concern test',
-        scopes: [...ROLE_CAPABILITIES[role as 'practitioner']],
-        days: 1,
-      },
-      { by: 'system', via: 'cli', requestId: TEST_REQUEST.requestId, ip: TEST_REQUEST.ip },
-    )
+  async function token(db: Awaited<ReturnType<typeof setUp>>['db'], email: string, role = 'practitioner') {
+    const made = await personToken(db, email, [...ROLE_CAPABILITIES[role as 'practitioner']])
     return { authorization: `Bearer ${made.token}` }
   }
   const BODY = {
@@ -459,7 +448,7 @@ describe('concern API', () => {
 
   it('records a whole concern in one body, answers the suggestion and its reasons; reads it back', async (t) => {
     const { app, db, services, teacher } = await setUp(t)
-    const headers = await token(services, teacher.email)
+    const headers = await token(db, teacher.email)
     const res = await app.inject({ method: 'POST', url: paths.api.concerns(), headers, payload: BODY })
     assert.equal(res.statusCode, 201, res.body)
     const { concern } = res.json<{
@@ -481,15 +470,15 @@ describe('concern API', () => {
     const other = await app.inject({
       method: 'GET',
       url: paths.api.concern(concern.id),
-      headers: await token(services, colleague.email),
+      headers: await token(db, colleague.email),
     })
     assert.equal(other.statusCode, 404)
     assert.match(String(other.headers['content-type']), /problem\+json/)
   })
 
   it('bad input: field errors naming the JSON fields, nothing written', async (t) => {
-    const { app, db, services, teacher } = await setUp(t)
-    const headers = await token(services, teacher.email)
+    const { app, db, teacher } = await setUp(t)
+    const headers = await token(db, teacher.email)
     const invisible = await createPerson(db.database, teacher.partnershipId)
     const before = await written(db.ownerUrl)
     const cases: Array<[Record<string, unknown>, string]> = [
@@ -523,8 +512,8 @@ describe('concern API', () => {
   })
 
   it('the guide and a suggestion without storage', async (t) => {
-    const { app, db, services, teacher } = await setUp(t)
-    const headers = await token(services, teacher.email)
+    const { app, db, teacher } = await setUp(t)
+    const headers = await token(db, teacher.email)
     const guide = await app.inject({ method: 'GET', url: paths.api.screeningGuide(), headers })
     assert.equal(guide.statusCode, 200)
     const g = guide.json<{ guide: { items: unknown[]; levels: unknown[]; streetTerms: unknown[] } }>().guide

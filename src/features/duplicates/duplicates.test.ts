@@ -19,6 +19,7 @@ import {
   setIdentifiers,
 } from '../../../test/factories/pole-links-factory.ts'
 import { scoreDuplicate, transposedDate, type CandidateMeasures } from './duplicate-scoring.ts'
+import { personToken } from '../../../test/helpers/tokens.ts'
 
 type Ctx = Parameters<typeof build>[0]
 type Built = Awaited<ReturnType<typeof build>>
@@ -473,15 +474,7 @@ describe('duplicate and merge pages and API', () => {
     )
     const missing = await agent.get(paths.api.personDuplicates(w.hidden.id))
     assert.equal(missing.statusCode, 404)
-    const token = await w.services.tokens.create(
-      {
-        userEmail: w.manager.email,
-        name: 'merge test',
-        scopes: ['person:merge', 'person:write', 'person:read'],
-        days: 1,
-      },
-      { by: 'system', via: 'cli', requestId: 'test', ip: '127.0.0.1' },
-    )
+    const token = await personToken(w.db, w.manager.email, ['person:merge', 'person:write', 'person:read'])
     const call = (url: string, payload: object) =>
       w.app.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${token.token}` } })
     const check = await call(paths.api.duplicateCandidates(), {

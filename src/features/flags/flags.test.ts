@@ -386,7 +386,7 @@ describe('the OpenAPI description', () => {
 describe('the flags API', () => {
   it('sets, lists, reviews and removes a flag; bad input 400 with nothing written; the due-review list', async (t) => {
     const w = await world(t)
-    const auth = await bearer(w.services, w.worker.email, ['person:read', 'flag:write'])
+    const auth = await bearer(w.db, w.worker.email, ['person:read', 'flag:write'])
     const url = paths.api.personFlags(w.child.id)
     const bad = await w.app.inject({
       method: 'POST',
@@ -466,7 +466,7 @@ describe('the flags API', () => {
 
   it('a subject the caller may not see: 404 problem+json; a token without flag:write: 403', async (t) => {
     const w = await world(t)
-    const strangerAuth = await bearer(w.services, w.stranger.email, ['person:read', 'flag:write'])
+    const strangerAuth = await bearer(w.db, w.stranger.email, ['person:read', 'flag:write'])
     const hidden = await w.app.inject({ url: paths.api.personFlags(w.child.id), headers: strangerAuth })
     assert.equal(hidden.statusCode, 404)
     assert.match(String(hidden.headers['content-type']), /problem\+json/)
@@ -479,7 +479,7 @@ describe('the flags API', () => {
     const hiddenFlag = await w.app.inject({ url: paths.api.flag(theirs), headers: strangerAuth })
     assert.equal(hiddenFlag.statusCode, 404)
     assert.doesNotMatch(hiddenFlag.body, /packages/)
-    const narrow = await bearer(w.services, w.worker.email, ['person:read'])
+    const narrow = await bearer(w.db, w.worker.email, ['person:read'])
     const refused = await w.app.inject({
       method: 'POST',
       url: paths.api.personFlags(w.child.id),

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Capability } from '../../platform/access/roles.ts'
 import { paths } from '../../platform/paths.ts'
-import { cliOperator } from '../../platform/tokens/token-service.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson, createTeam, joinTeam } from '../../../test/factories/person-factory.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
+import { personToken } from '../../../test/helpers/tokens.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -79,10 +79,7 @@ const FORM = {
 }
 
 async function tokenFor(w: Awaited<ReturnType<typeof world>>, user: { email: string }, scopes: Capability[]) {
-  const token = await w.services.tokens.create(
-    { userEmail: user.email, scopes, name: 'links test', days: 1 },
-    cliOperator(),
-  )
+  const token = await personToken(w.db, user.email, scopes, { name: 'links test' })
   return { authorization: `Bearer ${token.token}` }
 }
 

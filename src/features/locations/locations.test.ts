@@ -174,7 +174,7 @@ describe('location pages', () => {
 describe('the locations API', () => {
   it('creates (201, postcode normalised), reads and updates; stale version 409; bad postcode 400 on the field', async (t) => {
     const w = await world(t)
-    const auth = await bearer(w.services, w.worker.email, ['link:write', 'person:read'])
+    const auth = await bearer(w.db, w.worker.email, ['link:write', 'person:read'])
     const created = await w.app.inject({
       method: 'POST',
       url: paths.api.locations(),
@@ -231,7 +231,7 @@ describe('the locations API', () => {
 
   it('a token without link:write gets 403 and writes nothing; an unknown id is 404', async (t) => {
     const w = await world(t)
-    const auth = await bearer(w.services, w.worker.email, ['person:read'])
+    const auth = await bearer(w.db, w.worker.email, ['person:read'])
     const res = await w.app.inject({
       method: 'POST',
       url: paths.api.locations(),

@@ -103,7 +103,7 @@ describe('cross-authority notifications', () => {
 
   it('the API: record, list outstanding, acknowledge; bad input is problem+json; others cannot', async (t) => {
     const w = await world(t)
-    const fd = await bearer(w.services, w.frontDoor.email, ['referral:queue', 'referral:decide'])
+    const fd = await bearer(w.db, w.frontDoor.email, ['referral:queue', 'referral:decide'])
     const bad = await w.app.inject({
       method: 'POST',
       url: paths.api.referralNotifications(w.referral.id),
@@ -136,7 +136,7 @@ describe('cross-authority notifications', () => {
     })
     assert.equal(ack.statusCode, 200)
     assert.equal(ack.json<{ notification: { acknowledged: boolean } }>().notification.acknowledged, true)
-    const practitioner = await bearer(w.services, w.referrer.email, ['referral:create', 'referral:read-own'])
+    const practitioner = await bearer(w.db, w.referrer.email, ['referral:create', 'referral:read-own'])
     const refused = await w.app.inject({
       method: 'POST',
       url: paths.api.referralNotifications(w.referral.id),

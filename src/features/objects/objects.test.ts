@@ -193,7 +193,7 @@ describe('object pages', () => {
 describe('the objects API', () => {
   it('creates a vehicle (201), refuses a duplicate and a malformed phone (400 on value), 409 on a stale edit', async (t) => {
     const w = await world(t)
-    const auth = await bearer(w.services, w.officer.email, ['link:write', 'person:read'])
+    const auth = await bearer(w.db, w.officer.email, ['link:write', 'person:read'])
     const post = (payload: Record<string, unknown>) =>
       w.app.inject({ method: 'POST', url: paths.api.objects(), headers: auth, payload })
     const created = await post({ kind: 'vehicle', value: 'ab12 cde' })

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
-import { cliOperator } from '../../platform/tokens/token-service.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, TEST_PASSWORD } from '../../../test/helpers/sign-in.ts'
@@ -13,6 +12,7 @@ import {
   createTeam,
   joinTeam,
 } from '../../../test/factories/person-factory.ts'
+import { personToken } from '../../../test/helpers/tokens.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -330,10 +330,7 @@ describe('who has viewed this record', () => {
 describe('the people API', () => {
   it('GET /api/v1/people/:id returns the permitted fields, and 404 problem+json for a denied record', async (t) => {
     const w = await world(t)
-    const token = await w.services.tokens.create(
-      { userEmail: w.worker.email, scopes: ['person:read'], name: 'test', days: 1 },
-      cliOperator(),
-    )
+    const token = await personToken(w.db, w.worker.email, ['person:read'])
     const auth = { authorization: `Bearer ${token.token}` }
     const ok = await w.app.inject({
       method: 'GET',
@@ -367,10 +364,7 @@ describe('the people API', () => {
 
   it('a token without the person:read scope gets 403; no token 401; a malformed id 400', async (t) => {
     const w = await world(t)
-    const token = await w.services.tokens.create(
-      { userEmail: w.worker.email, scopes: ['referral:create'], name: 'narrow', days: 1 },
-      cliOperator(),
-    )
+    const token = await personToken(w.db, w.worker.email, ['referral:create'])
     const narrow = await w.app.inject({
       method: 'GET',
       url: `${paths.api.people()}/${w.child.id}`,
@@ -379,10 +373,7 @@ describe('the people API', () => {
     assert.equal(narrow.statusCode, 403)
     const none = await w.app.inject({ method: 'GET', url: `${paths.api.people()}/${w.child.id}` })
     assert.equal(none.statusCode, 401)
-    const full = await w.services.tokens.create(
-      { userEmail: w.worker.email, scopes: ['person:read'], name: 'full', days: 1 },
-      cliOperator(),
-    )
+    const full = await personToken(w.db, w.worker.email, ['person:read'])
     const bad = await w.app.inject({
       method: 'GET',
       url: `${paths.api.people()}/nope`,

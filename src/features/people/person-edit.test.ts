@@ -4,7 +4,6 @@ import { fakerEN_GB as faker } from '@faker-js/faker'
 import { testNhsNumber } from '../../platform/identifiers/nhs-number.ts'
 import { testUpn } from '../../platform/identifiers/upn.ts'
 import { paths } from '../../platform/paths.ts'
-import { cliOperator } from '../../platform/tokens/token-service.ts'
 import {
   countRows,
   createBreakGlassGrant,
@@ -17,6 +16,7 @@ import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
+import { personToken } from '../../../test/helpers/tokens.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -407,7 +407,7 @@ describe('Change a person’s details (page)', () => {
     ])
     await ownerQuery(w.db.ownerUrl, 'UPDATE agency SET disabled_at = now() WHERE id = $1', [w.schoolId])
     const auth = {
-      authorization: `Bearer ${(await w.services.tokens.create({ userEmail: w.worker.email, scopes: ['person:write'], name: 't', days: 1 }, cliOperator())).token}`,
+      authorization: `Bearer ${(await personToken(w.db, w.worker.email, ['person:write'])).token}`,
     }
     const page = await (await signIn(w.app, w.worker)).get(paths.people.edit(w.child.id))
     assert.match(page.body, /Hillside Academy \(no longer in use\)/)
@@ -585,10 +585,7 @@ describe('Other names and statutory statuses (pages)', () => {
 
 describe('the people API: create and change', () => {
   const tokenFor = async (w: Awaited<ReturnType<typeof world>>, email: string, scopes: string[]) => {
-    const token = await w.services.tokens.create(
-      { userEmail: email, scopes, name: 'test', days: 1 },
-      cliOperator(),
-    )
+    const token = await personToken(w.db, email, scopes)
     return { authorization: `Bearer ${token.token}` }
   }
 

@@ -43,8 +43,8 @@ describe('the concern-to-decision journey through the API', () => {
       password: TEST_PASSWORD,
       roles: ['practitioner'],
     })
-    const teacher = await bearer(services, teacherEmail, [...ROLE_CAPABILITIES.practitioner])
-    const frontDoor = await bearer(services, frontDoorEmail, [...ROLE_CAPABILITIES['front-door']])
+    const teacher = await bearer(db, teacherEmail, [...ROLE_CAPABILITIES.practitioner])
+    const frontDoor = await bearer(db, frontDoorEmail, [...ROLE_CAPABILITIES['front-door']])
     const call = async (method: 'GET' | 'POST', url: string, headers: object, payload?: object) =>
       app.inject({ method, url, headers: { ...headers }, ...(payload === undefined ? {} : { payload }) })
 

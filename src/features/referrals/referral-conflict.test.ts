@@ -154,7 +154,7 @@ describe('a referral changed in the database between the read and the write', ()
     const w = await racingWorld(t)
     const api = await w.refer()
     await w.built.referrals.startReview(w.fd, api.id, undefined, CTX)
-    const headers = await bearer(w.built, w.frontDoor.email, [
+    const headers = await bearer(w.db, w.frontDoor.email, [
       'referral:queue',
       'referral:decide',
       'referral:read-own',

@@ -302,7 +302,7 @@ describe('front-door pages', () => {
     const api = await w.app.inject({
       method: 'GET',
       url: `${paths.api.referrals()}?queue=front-door&page=2`,
-      headers: await bearer(w.services, w.frontDoor.email, ['referral:queue', 'referral:read-own']),
+      headers: await bearer(w.db, w.frontDoor.email, ['referral:queue', 'referral:read-own']),
     })
     const body = api.json<{ referrals: Array<{ id: string }>; total: number }>()
     assert.equal(body.total, 52)
@@ -405,7 +405,7 @@ describe('feedback to the referrer', () => {
     const api = await w.app.inject({
       method: 'GET',
       url: paths.api.referral(id),
-      headers: await bearer(w.services, w.referrer.email, ['referral:read-own']),
+      headers: await bearer(w.db, w.referrer.email, ['referral:read-own']),
     })
     assert.equal(api.statusCode, 200)
     const referral = api.json<{ referral: Record<string, unknown>; transitions: unknown[] }>()
@@ -422,8 +422,8 @@ describe('the referrals API', () => {
   it('submits, lists mine and the queue, reviews, decides; bad input and illegal moves are problem+json', async (t) => {
     const w = await world(t)
     const concernId = await createConcern(w.db.database, w.referrer, w.child.id)
-    const mine = await bearer(w.services, w.referrer.email, ['referral:create', 'referral:read-own'])
-    const fd = await bearer(w.services, w.frontDoor.email, [
+    const mine = await bearer(w.db, w.referrer.email, ['referral:create', 'referral:read-own'])
+    const fd = await bearer(w.db, w.frontDoor.email, [
       'referral:queue',
       'referral:decide',
       'referral:read-own',
@@ -516,7 +516,7 @@ describe('the referrals API', () => {
   it('a referral about a record the caller cannot see is 404, and nothing is written', async (t) => {
     const w = await world(t)
     const concernId = await createConcern(w.db.database, w.other, w.child.id)
-    const mine = await bearer(w.services, w.referrer.email, ['referral:create', 'referral:read-own'])
+    const mine = await bearer(w.db, w.referrer.email, ['referral:create', 'referral:read-own'])
     const res = await w.app.inject({
       method: 'POST',
       url: paths.api.referrals(),

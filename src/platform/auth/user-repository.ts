@@ -20,6 +20,8 @@ export interface Credentials {
   totpEnabled: boolean
   lockedUntil: Date | null
   disabled: boolean
+  /** A system's account (API tokens only, never signs in), not a person's. */
+  serviceAccount: boolean
 }
 
 export interface NewUser {
@@ -31,6 +33,8 @@ export interface NewUser {
   passwordHash: string | null
   roles: string[]
   isDemo?: boolean
+  /** A system's account: no password, never signs in, the only kind an API token may act for. */
+  serviceAccount?: boolean
 }
 
 export interface Profile {
@@ -69,6 +73,7 @@ const credentialsQuery = (db: Executor) =>
     'password_hash',
     'totp_enabled_at',
     'locked_until',
+    'service_account',
     // An account is disabled with its agency (the system administrator's agencies page).
     sql<Date | null>`coalesce(app_user.disabled_at,
         (SELECT a.disabled_at FROM agency a WHERE a.id = app_user.agency_id))`.as('disabled_at'),
@@ -140,6 +145,7 @@ export function userRepository() {
           display_name: user.displayName,
           password_hash: user.passwordHash,
           is_demo: user.isDemo ?? false,
+          service_account: user.serviceAccount ?? false,
         })
         .returning('id')
         .executeTakeFirstOrThrow()
@@ -418,6 +424,7 @@ function toCredentials(row: {
   totp_enabled_at: Date | null
   locked_until: Date | null
   disabled_at: Date | null
+  service_account: boolean
 }): Credentials {
   return {
     id: row.id,
@@ -428,6 +435,7 @@ function toCredentials(row: {
     totpEnabled: row.totp_enabled_at !== null,
     lockedUntil: row.locked_until,
     disabled: row.disabled_at !== null,
+    serviceAccount: row.service_account,
   }
 }
 

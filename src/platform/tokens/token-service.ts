@@ -47,10 +47,24 @@ function auditActor(operator: TokenOperator): AuditEvent['actor'] {
 
 const isCapability = (s: string): s is Capability => (CAPABILITIES as readonly string[]).includes(s)
 
+/** Said by the CLI and the administrator's page alike when asked for a token for a person's account. */
+export const PERSON_ACCOUNT_REFUSAL =
+  'API tokens are only for service accounts, and that is a person’s account: people sign in instead. ' +
+  'Create a service account for the system that will use the token, and give the token to that.'
+
 /**
- * API tokens for service accounts: the secret is shown once and only its SHA-256 is kept (a lookup by hash
- * compares no secret in application code). A token's scopes can only narrow what its user's roles grant, and
- * the user is re-read on every call, so disabling the account or removing a role takes effect at once.
+ * The rule, in one place: a token acts for a system's service account, never for a person (a person signs in,
+ * with a password or single sign-on and perhaps a security code; a token would bypass all of that).
+ */
+export function requireServiceAccount(account: { serviceAccount: boolean }): void {
+  if (!account.serviceAccount) throw new ValidationError([{ field: 'user', message: PERSON_ACCOUNT_REFUSAL }])
+}
+
+/**
+ * API tokens for service accounts (never a person's: requireServiceAccount): the secret is shown once and
+ * only its SHA-256 is kept (a lookup by hash compares no secret in application code). A token's scopes can
+ * only narrow what its user's roles grant, and the user is re-read on every call, so disabling the account or
+ * removing a role takes effect at once.
  */
 export function tokenService(
   database: Database,
@@ -87,11 +101,13 @@ export function tokenService(
         const user =
           credentials && !credentials.disabled ? await users.current(trx, credentials.id) : undefined
         if (
+          credentials === undefined ||
           user === undefined ||
           (input.partnershipId !== undefined && user.partnershipId !== input.partnershipId)
         ) {
           throw new ValidationError([{ field: 'user', message: 'No active account has that email address' }])
         }
+        requireServiceAccount(credentials)
         const granted = capabilitiesOf(actorOf(user))
         const beyond = input.scopes.filter((s) => !granted.has(s as Capability))
         if (beyond.length > 0) {

@@ -5,7 +5,9 @@ import { ownerQuery } from '../../../test/helpers/database.ts'
 import type { SurfaceApp } from '../surfaces.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { adminOf, createUser, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
+import { ValidationError } from '../errors.ts'
 import { paths } from '../paths.ts'
+import { PERSON_ACCOUNT_REFUSAL } from './token-service.ts'
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
@@ -15,7 +17,7 @@ describe('API tokens and /api/v1/me', () => {
   it('a token made with the CLI acts for its account on /api/v1/me, narrowed to its scopes; only its hash is stored', async (t) => {
     const { app, db, services } = await build(t)
     cliEnvironment(db)
-    const account = await createUser(db, services, { roles: ['police-intelligence'] })
+    const account = await createUser(db, services, { roles: ['police-intelligence'], serviceAccount: true })
     const made = await cli([
       'tokens',
       'create',
@@ -79,7 +81,7 @@ describe('API tokens and /api/v1/me', () => {
   it('refuses missing, malformed, unknown, revoked, expired and disabled-account tokens with 401, auditing each', async (t) => {
     const { app, db, services } = await build(t)
     cliEnvironment(db)
-    const account = await createUser(db, services, { roles: ['social-worker'] })
+    const account = await createUser(db, services, { roles: ['social-worker'], serviceAccount: true })
     const create = async () =>
       (
         await cli(['tokens', 'create', '--user', account.email, '--scopes', 'person:read', '--name', 'n'])
@@ -142,7 +144,7 @@ describe('API tokens and /api/v1/me', () => {
     }
     const { app, db, services } = await build(t, { routes: [{ api: probe }] })
     cliEnvironment(db)
-    const account = await createUser(db, services, { roles: ['police-intelligence'] })
+    const account = await createUser(db, services, { roles: ['police-intelligence'], serviceAccount: true })
     const narrow = (
       await cli(['tokens', 'create', '--user', account.email, '--scopes', 'person:read', '--name', 'narrow'])
     ).out.trim()
@@ -173,10 +175,42 @@ describe('API tokens and /api/v1/me', () => {
     assert.equal(audited.length, 1)
   })
 
+  it('the token service refuses a person’s account, for the CLI and the page alike', async (t) => {
+    const { db, services } = await build(t)
+    const person = await createUser(db, services, { roles: ['practitioner'] })
+    await assert.rejects(
+      services.tokens.create(
+        { userEmail: person.email, name: 'x', scopes: ['person:read'], days: 1 },
+        { by: 'system', via: 'cli', requestId: 'test', ip: '127.0.0.1' },
+      ),
+      (error: unknown) => {
+        assert.ok(error instanceof ValidationError)
+        assert.deepEqual(error.fieldErrors, [{ field: 'user', message: PERSON_ACCOUNT_REFUSAL }])
+        return true
+      },
+    )
+    // Another partnership's person is simply not found (the page must not learn what kind of account it is).
+    const stranger = await createUser(db, services, { roles: ['practitioner'] })
+    await assert.rejects(
+      services.tokens.create(
+        {
+          userEmail: stranger.email,
+          name: 'x',
+          scopes: ['person:read'],
+          days: 1,
+          partnershipId: person.partnershipId,
+        },
+        { by: 'system', via: 'web', requestId: 'test', ip: '127.0.0.1' },
+      ),
+      /No active account has that email address/,
+    )
+    assert.equal((await ownerQuery(db.ownerUrl, 'SELECT 1 FROM api_token')).length, 0)
+  })
+
   it('the CLI refuses unknown scopes, scopes beyond the roles, unknown accounts and bad expiry, creating nothing', async (t) => {
     const { db, services } = await build(t)
     cliEnvironment(db)
-    const account = await createUser(db, services, { roles: ['practitioner'] })
+    const account = await createUser(db, services, { roles: ['practitioner'], serviceAccount: true })
     const attempt = (args: string[]) => cli(['tokens', 'create', '--name', 'x', ...args])
     const cases: Array<[string[], RegExp]> = [
       [['--user', account.email, '--scopes', 'root'], /Unknown scopes: root/],
