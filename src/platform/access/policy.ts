@@ -331,7 +331,8 @@ export function decideLink(
   action: RecordAction,
   ends: readonly [Decision, Decision],
 ): Decision {
-  const visible = ends.every((end) => end.allowed)
+  // Decisions on the ends must be this module's, made for this actor: a forged or borrowed one shows nothing.
+  const visible = ends.every((end) => end.allowed && isDecisionFor(end, actor))
   const breakGlass = ends.some((end) => end.breakGlass)
   if (!visible) return deny(actor, 'relationship')
   if (action === 'write' && !can(actor, 'link:write')) return deny(actor, 'capability')
@@ -351,7 +352,7 @@ export function decideFlagBecause(actor: Actor, because: Decision, about: string
 
 /** A flag is read with its subject; setting, reviewing or removing one needs `flag:write` and sight of it. */
 export function decideFlag(actor: Actor, action: RecordAction, subject: Decision): Decision {
-  if (!subject.allowed) return deny(actor, 'relationship')
+  if (!subject.allowed || !isDecisionFor(subject, actor)) return deny(actor, 'relationship')
   if (action === 'write' && !can(actor, 'flag:write')) return deny(actor, 'capability')
   return allow(actor, subject.relationships, FULL, subject.breakGlass)
 }

@@ -3,7 +3,7 @@ import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import type { AuditDetails, AuditEvent, AuditWriter } from '../audit/audit-writer.ts'
 import type { RequestContext } from '../auth/auth-service.ts'
-import { NotFoundError } from '../errors.ts'
+import { ForbiddenError, NotFoundError } from '../errors.ts'
 import { auditActorOf } from './actor.ts'
 import { isDecisionFor, type Actor, type Decision, type RecordAction } from './policy.ts'
 
@@ -58,8 +58,11 @@ export interface ReachOptions {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** A forged decision, or one made for someone else, reached a service: refused, and logged as a security event. */
-export class ForgedDecisionError extends Error {
+/**
+ * A forged decision, or one made for someone else, reached the kit: refused (403) and audited as a security event,
+ * in a transaction of its own so that the refusal is kept whatever the caller does next.
+ */
+export class ForgedDecisionError extends ForbiddenError {
   override name = 'ForgedDecisionError'
 }
 
@@ -114,11 +117,20 @@ export function recordAccess(database: Database, audit: AuditWriter) {
   }
 
   /** Refuses a decision the policy did not make for this actor. */
-  function checked(actor: Actor, decision: Decision): Decision {
-    if (!isDecisionFor(decision, actor)) {
-      throw new ForgedDecisionError('a decision not made by the policy for this actor reached the kit')
-    }
-    return decision
+  async function checked(
+    actor: Actor,
+    ctx: RequestContext,
+    record: { type: string; id: string },
+    decision: Decision,
+  ): Promise<Decision> {
+    if (isDecisionFor(decision, actor)) return decision
+    await withTransaction(database, { actorId: actor.userId, partnershipId: actor.partnershipId }, (trx) =>
+      audit.write(trx, {
+        ...denialEvent(actor, ctx, record.type, record.id, undefined, undefined),
+        reason: 'forged decision',
+      }),
+    )
+    throw new ForgedDecisionError('A decision not made by the access policy for you was refused.')
   }
 
   async function reach<Row>(
@@ -137,7 +149,8 @@ export function recordAccess(database: Database, audit: AuditWriter) {
     const decide =
       (options.decide as ((actor: Actor, row: Row) => Decision) | undefined) ??
       ((a: Actor, r: Row) => kind.decide(a, action, r))
-    const decision = row === undefined ? undefined : checked(actor, decide(actor, row))
+    const decision =
+      row === undefined ? undefined : await checked(actor, ctx, { type: kind.type, id }, decide(actor, row))
     if (row === undefined || decision === undefined || !decision.allowed) {
       // A denial is written at once, in this transaction: the caller answers not-found after it commits.
       await audit.write(trx, denialEvent(actor, ctx, kind.type, id, decision, options.via))
@@ -215,7 +228,13 @@ export function recordAccess(database: Database, audit: AuditWriter) {
       const events: AuditEvent[] = []
       const seen = new Set<string>()
       for (const row of rows) {
-        const decision = checked(actor, (options.decide ?? ((r: Row) => kind.decide(actor, 'read', r)))(row))
+        const record = { type: kind.type, id: idOf(row) }
+        const decision = await checked(
+          actor,
+          ctx,
+          record,
+          (options.decide ?? ((r: Row) => kind.decide(actor, 'read', r)))(row),
+        )
         if (!decision.allowed) continue
         shown.push({ row, decision })
         for (const record of options.records?.(row) ?? [{ type: kind.type, id: idOf(row) }]) {
@@ -242,7 +261,7 @@ export function recordAccess(database: Database, audit: AuditWriter) {
       decision: Decision,
       event: { action: AuditEvent['action']; details?: AuditDetails },
     ): Promise<string> {
-      checked(actor, decision)
+      await checked(actor, ctx, record, decision)
       return audit.write(trx, {
         ...base(actor, ctx),
         action: event.action,
