@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import type { Socket } from 'node:net'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.ts'
-import { sendProblem } from './error-handler.ts'
 import { PROBLEM_CONTENT_TYPE, type Problem } from './errors.ts'
 
 /**
@@ -36,25 +35,6 @@ export function connectionsCheckingInterval(requestTimeoutMs: number): number {
 const inFlight = new WeakMap<Socket, { request: FastifyRequest; reply: FastifyReply }>()
 
 const pathOf = (url: string) => url.split('?')[0] ?? url
-
-function frameworkProblem(error: FastifyError, maxParamLength: number) {
-  switch (error.code) {
-    case 'FST_ERR_MAX_PARAM_LENGTH':
-      return {
-        status: 414,
-        title: 'URI too long',
-        detail: `A part of the address is longer than ${maxParamLength} characters`,
-      }
-    case 'FST_ERR_BAD_URL':
-      return { status: 400, title: 'Bad request', detail: 'The address is not valid: it cannot be decoded' }
-    default:
-      return {
-        status: 500,
-        title: 'Internal server error',
-        detail: 'Something went wrong on our side. Quote the request id if you report it',
-      }
-  }
-}
 
 function clientProblem(error: NodeJS.ErrnoException, requestTimeoutMs: number) {
   switch (error.code) {

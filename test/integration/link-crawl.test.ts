@@ -37,7 +37,7 @@ it('every link each demo account is shown opens a page it may see (no 404, 403 o
       const res = await agent.get(url)
       visited++
       if (res.statusCode === 303 || res.statusCode === 302) {
-        const to = String(res.headers.location ?? '')
+        const to = res.headers.location ?? ''
         if (to === paths.signIn) broken.push(`${user.role}: ${url} (from ${from}) signed the account out`)
         continue
       }

@@ -16,7 +16,7 @@ import {
   joinTeam,
 } from '../factories/person-factory.ts'
 import { createPartnership } from '../factories/partnership-factory.ts'
-import { createFlag, createLocation, createObject } from '../factories/pole-factory.ts'
+import { createFlag, createObject } from '../factories/pole-factory.ts'
 import { actorFor, createConcern, CTX } from '../factories/referral-factory.ts'
 import { build } from '../helpers/build.ts'
 import { ownerQuery } from '../helpers/database.ts'
