@@ -94,6 +94,16 @@ export function services(config: Config, database: Database, options: ServicesOp
     issuer: config.serviceName,
   })
   const tokens = tokenService(database, repos.tokens, repos.users, audit)
+  const people = personService(
+    database,
+    repos.people,
+    repos.breakGlass,
+    repos.users,
+    audit,
+    repos.audit,
+    access,
+    { breakGlassHours: config.breakGlassHours },
+  )
   return {
     serviceName: config.serviceName,
     /** Single sign-on, when configured (OPENMACE_OIDC_ISSUER). */
@@ -110,12 +120,10 @@ export function services(config: Config, database: Database, options: ServicesOp
     adminTokens: adminTokenService(database, repos.adminUsers, tokens),
     accountSetUp: accountSetUpService(database, repos.accountSetUp, audit),
     breakGlassHours: config.breakGlassHours,
-    people: personService(database, repos.people, repos.breakGlass, repos.users, audit, {
-      breakGlassHours: config.breakGlassHours,
-    }),
+    people,
     links: linkService(database, repos.links, repos.people, audit),
-    personEdit: personEditService(database, repos.people, audit),
-    breakGlassReview: breakGlassReviewService(database, repos.breakGlass, audit),
+    personEdit: personEditService(repos.people, people.records, audit, access),
+    breakGlassReview: breakGlassReviewService(repos.breakGlass, audit, access),
     locations: locationService(database, repos.locations, audit),
     objects: objectService(database, repos.objects, audit),
     flags,
