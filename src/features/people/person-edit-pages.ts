@@ -151,6 +151,8 @@ export function personEditPages(services: Services): FastifyPluginAsyncTypebox {
     formPage(app, {
       path: paths.people.nameRemove,
       postOnly: true,
+      // The alias is looked for among the record's own, once the policy allowed the record (an unknown one: 404).
+      opaqueParams: ['aliasId'],
       access,
       view: VIEWS.names,
       body: { version: NAMES_FORM.version },
@@ -185,6 +187,8 @@ export function personEditPages(services: Services): FastifyPluginAsyncTypebox {
     formPage(app, {
       path: paths.people.statusEnd,
       access,
+      // The status is looked for among the record's own, after the record's audited read (an unknown one: 404).
+      opaqueParams: ['statusId'],
       view: VIEWS.statusEnd,
       body: STATUS_END_FORM,
       load: async (request, { id = '', statusId = '' }) => {

@@ -66,7 +66,7 @@ describe('the child’s record as a hub', () => {
       current: 'overview',
     })
     // The overview keeps a short summary of the links and sends the reader to the links page for the rest.
-    assert.match(page.body, /data-testid="links-summary"/)
+    assert.match(page.body, /data-testid="person-links"/)
     assert.match(page.body, new RegExp(`href="${paths.people.links(w.child.id)}"`))
     assert.match(page.body, new RegExp(w.friend.givenName))
   })
