@@ -19,6 +19,7 @@ import {
   Versioned,
   VersionOnly,
 } from './person-schema.ts'
+import { personFromForm } from './person-forms.ts'
 import type { DateInput, PersonInput } from './person-validation.ts'
 
 /** Creating and changing people's records through the API (tag `people`): the edit service, as the pages use it. */
@@ -30,23 +31,8 @@ type PatchFields = Omit<Static<typeof PatchBody>, 'version'>
 const str = (value: string | number | null | undefined) =>
   value === null || value === undefined ? '' : String(value)
 
-const EMPTY: PersonInput = {
-  kind: '',
-  givenName: '',
-  familyName: '',
-  dateOfBirth: '',
-  estimatedAge: '',
-  estimatedAgeOn: '',
-  gender: '',
-  ethnicity: '',
-  language: '',
-  disability: '',
-  nhsNumber: '',
-  upn: '',
-  laChildId: '',
-  policeId: '',
-  schoolId: '',
-}
+/** Nothing given: what an empty form says. */
+const EMPTY: PersonInput = personFromForm({})
 
 /** An API body as the form's input: null or absent means "not given" (for PATCH, "leave as it is" when absent). */
 function personFromApi(body: Partial<PatchFields>, current: PersonInput = EMPTY): PersonInput {
