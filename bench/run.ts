@@ -233,7 +233,7 @@ async function auth(seconds: number): Promise<Row[]> {
     const ctx = { requestId: 'bench', ip: '127.0.0.1' }
     const plain = await timed(seconds, plainRead)
     const audited = await timed(seconds, auditedRead)
-    const guarded = await timed(seconds, () => built.people.read(actor, child, ctx, 'api'))
+    const guarded = await timed(seconds, () => built.people.read(actor, child, ctx, { via: 'api' }))
     rows.push(row('person read, no policy or audit (one transaction, RLS on)', plain))
     rows.push(row('person read + the audit row only (no policy)', audited))
     rows.push(row('person read through the service: facts + decide() + audit row', guarded))

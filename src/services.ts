@@ -90,13 +90,20 @@ export function services(config: Config, database: Database, options: ServicesOp
   const audit = auditWriter()
   const access = recordAccess(database, audit)
   const flags = flagService(database, repos.flags, repos.people, repos.locations, audit)
-  const people = personService(database, repos.people, repos.breakGlass, repos.users, audit, {
-    breakGlassHours: config.breakGlassHours,
-  })
   const auth = authService(database, repos.users, repos.sessions, audit, {
     issuer: config.serviceName,
   })
   const tokens = tokenService(database, repos.tokens, repos.users, audit)
+  const people = personService(
+    database,
+    repos.people,
+    repos.breakGlass,
+    repos.users,
+    audit,
+    repos.audit,
+    access,
+    { breakGlassHours: config.breakGlassHours },
+  )
   return {
     serviceName: config.serviceName,
     /** Single sign-on, when configured (OPENMACE_OIDC_ISSUER). */
@@ -115,8 +122,8 @@ export function services(config: Config, database: Database, options: ServicesOp
     breakGlassHours: config.breakGlassHours,
     people,
     links: linkService(database, repos.links, repos.people, audit),
-    personEdit: personEditService(database, repos.people, audit),
-    breakGlassReview: breakGlassReviewService(database, repos.breakGlass, audit),
+    personEdit: personEditService(repos.people, people.records, audit, access),
+    breakGlassReview: breakGlassReviewService(repos.breakGlass, audit, access),
     locations: locationService(database, repos.locations, audit),
     objects: objectService(database, repos.objects, audit),
     flags,

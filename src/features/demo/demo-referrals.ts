@@ -3,7 +3,12 @@ import { sql, type Transaction } from 'kysely'
 import type { Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import type { Actor } from '../../platform/access/policy.ts'
-import { auditWriter, type AuditEvent, type AuditWriter } from '../../platform/audit/audit-writer.ts'
+import {
+  auditRepository,
+  auditWriter,
+  type AuditEvent,
+  type AuditWriter,
+} from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { concernRepository } from '../concerns/concern-repository.ts'
 import { concernService, type WholeConcernInput } from '../concerns/concern-service.ts'
@@ -387,9 +392,9 @@ export async function seedDemoReferrals(
     breakGlassRepository(),
     userRepository(),
     audit,
-    {
-      breakGlassHours: 4,
-    },
+    auditRepository(),
+    recordAccess(database, audit),
+    { breakGlassHours: 4 },
   )
   const referrals = referralService(database, cachedReferrals, flags, people, recordAccess(database, audit), {
     now: clock,

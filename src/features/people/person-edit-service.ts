@@ -1,8 +1,8 @@
 import type { Transaction } from 'kysely'
-import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import { auditActorOf } from '../../platform/access/actor.ts'
-import { can, decide, type Actor } from '../../platform/access/policy.ts'
+import { can, type Actor } from '../../platform/access/policy.ts'
+import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import {
@@ -49,6 +49,12 @@ export interface PersonForEdit {
   person: PersonRow
   aliases: AliasRow[]
   statuses: StatusRow[]
+  /** The forms' reference data, read in the same transaction. */
+  options: PersonReferenceData
+}
+
+export interface InTransaction {
+  trx?: Transaction<DB>
 }
 
 /** The unique indexes on a live person's identifiers, and the message on the field each one guards. */
@@ -158,76 +164,57 @@ type Change =
   | 'missing'
   | { changed: string[]; details?: Record<string, string | number | boolean>; result?: string }
 
+/** The record's other names and statuses, as read with it (the kit loads the whole record in one statement). */
+const aliasesOf = (found: PersonWithFacts): AliasRow[] => found.details?.aliases ?? []
+const statusesOf = (found: PersonWithFacts): StatusRow[] => found.details?.statuses ?? []
+
 /**
  * Creating and changing people's records: details, aliases and street names, statutory statuses. Every change
- * is checked by the policy (`decide(actor, 'write', …)`) and audited in its own transaction; a record the actor
- * may not change answers NotFoundError, like one that does not exist.
+ * reaches the record through the record-access kit with the policy's write rule (`records`, the person service's
+ * kind) and is audited in its own transaction; a record the actor may not change answers NotFoundError, like one
+ * that does not exist (the denial audited, via 'edit').
  */
-export function personEditService(database: Database, people: PersonRepository, audit: AuditWriter) {
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
-  const base = (actor: Actor, id: string, ctx: RequestContext) => ({
-    partnershipId: actor.partnershipId,
-    actor: auditActorOf(actor),
-    record: { type: 'person', id },
-    requestId: ctx.requestId,
-    ip: ctx.ip,
-  })
-
-  /** The record if the policy lets the actor change it; otherwise the denial is audited and undefined. */
-  async function writable(
-    trx: Transaction<DB>,
-    actor: Actor,
-    id: string,
-    ctx: RequestContext,
-  ): Promise<PersonWithFacts | undefined> {
-    const record = await people.findWithFacts(trx, id, actor.userId)
-    const decision = record === undefined ? undefined : decide(actor, 'write', record.facts)
-    if (record !== undefined && decision?.allowed === true) return record
-    await audit.write(trx, {
-      ...base(actor, id, ctx),
-      action: 'access.denied',
-      outcome: 'denied',
-      reason: record === undefined ? 'no such record' : `denied: ${decision?.denial ?? 'relationship'}`,
-      details: { via: 'edit' },
-    })
-    return undefined
-  }
-
+export function personEditService(
+  people: PersonRepository,
+  records: RecordKind<PersonWithFacts>,
+  audit: AuditWriter,
+  access: RecordAccess,
+) {
   /**
    * Runs one change of a person's record: the policy's decision (denial audited, NotFoundError), then `apply`,
-   * then the audit row of what changed (field names and codes only), all in one transaction. Returns the
-   * record's new version (and `apply`'s result, e.g. a new alias's id).
+   * then the audit row of what changed (field names and codes only, break-glass marked), all in one transaction.
+   * Returns the record's new version (and `apply`'s result, e.g. a new alias's id).
    */
   async function change(
     actor: Actor,
     id: string,
-    version: number,
+    version: number | undefined,
     ctx: RequestContext,
     via: EditChannel,
     apply: (trx: Transaction<DB>, record: PersonWithFacts, reference: PersonReference) => Promise<Change>,
   ): Promise<{ version: number; result?: string }> {
-    if (!isRowVersion(version)) throw new ConflictError()
-    const outcome = await withTransaction(database, context(actor), async (trx) => {
-      const record = await writable(trx, actor, id, ctx)
-      if (record === undefined) return 'not-found' as const
-      const reference = referenceSets(await people.reference(trx, actor.partnershipId))
-      const applied = await apply(trx, record, reference)
-      if (applied === 'stale' || applied === 'missing' || 'errors' in applied) return applied
-      await audit.write(trx, {
-        ...base(actor, id, ctx),
-        action: 'record.update',
-        outcome: 'succeeded',
-        details: {
-          via,
-          changed: applied.changed.join(' '),
-          // A change made through break-glass access is marked, like a read through it.
-          breakGlass: decide(actor, 'write', record.facts).breakGlass,
-          ...applied.details,
+    if (version === undefined || !isRowVersion(version)) throw new ConflictError()
+    const outcome = await access
+      .withRecord(
+        actor,
+        records,
+        id,
+        'write',
+        ctx,
+        async (trx, { row, decision }) => {
+          const reference = referenceSets(await people.reference(trx, actor.partnershipId))
+          const applied = await apply(trx, row, reference)
+          if (applied === 'stale' || applied === 'missing' || 'errors' in applied) return applied
+          await access.changed(trx, actor, ctx, { type: 'person', id }, decision, {
+            action: 'record.update',
+            details: { via, changed: applied.changed.join(' '), ...applied.details },
+          })
+          return { version: version + 1, ...(applied.result === undefined ? {} : { result: applied.result }) }
         },
-      })
-      return { version: version + 1, ...(applied.result === undefined ? {} : { result: applied.result }) }
-    }).catch(identifierTaken)
-    if (outcome === 'not-found' || outcome === 'missing') throw new NotFoundError()
+        { via: 'edit' },
+      )
+      .catch(identifierTaken)
+    if (outcome === 'missing') throw new NotFoundError()
     if (outcome === 'stale') throw new ConflictError()
     if ('errors' in outcome) throw new ValidationError(outcome.errors)
     return outcome
@@ -235,8 +222,8 @@ export function personEditService(database: Database, people: PersonRepository, 
 
   return {
     /** Kinds, ethnicities, statuses and the partnership's schools, for the forms. */
-    async options(actor: Actor): Promise<PersonReferenceData> {
-      return withTransaction(database, context(actor), (trx) => people.reference(trx, actor.partnershipId))
+    async options(actor: Actor, options: InTransaction = {}): Promise<PersonReferenceData> {
+      return access.within(actor, options.trx, (trx) => people.reference(trx, actor.partnershipId))
     },
 
     /**
@@ -251,90 +238,94 @@ export function personEditService(database: Database, people: PersonRepository, 
       actor: Actor,
       input: NewPersonInput,
       ctx: RequestContext,
-      via: EditChannel = 'page',
+      options: InTransaction & { via?: EditChannel } = {},
     ): Promise<string> {
       if (!can(actor, 'person:write')) throw new ForbiddenError()
       type Created = { errors: FieldError[] } | { id: string }
-      const outcome = await withTransaction(database, context(actor), async (trx): Promise<Created> => {
-        const reference = referenceSets(await people.reference(trx, actor.partnershipId))
-        const checked = validatePerson(input.person, reference, todayInLondon())
-        const aliases = validateAliases(input.aliases ?? [])
-        const statuses = (input.statuses ?? []).map((s, i) => {
-          const result = validateStatus(s, reference)
-          return { ...result, errors: indexed(result.errors, i) }
-        })
-        const errors = [...checked.errors, ...aliases.errors, ...statuses.flatMap((s) => s.errors)]
-        if (checked.person === undefined || errors.length > 0) return { errors }
-        const team = actor.teamIds[0]
-        const id = await people.create(trx, {
-          ...checked.person,
-          partnershipId: actor.partnershipId,
-          allocatedTeamId: team ?? null,
-          allocatedWorkerId: team === undefined ? actor.userId : null,
-          involvedAgencyIds: [actor.agencyId],
-          createdBy: actor.userId,
-        })
-        for (const alias of aliases.aliases) {
-          await people.addAlias(trx, {
-            ...alias,
-            partnershipId: actor.partnershipId,
-            personId: id,
-            by: actor.userId,
+      const outcome = await access
+        .within(actor, options.trx, async (trx): Promise<Created> => {
+          const reference = referenceSets(await people.reference(trx, actor.partnershipId))
+          const checked = validatePerson(input.person, reference, todayInLondon())
+          const aliases = validateAliases(input.aliases ?? [])
+          const statuses = (input.statuses ?? []).map((s, i) => {
+            const result = validateStatus(s, reference)
+            return { ...result, errors: indexed(result.errors, i) }
           })
-        }
-        const valid = statuses.flatMap((s) => (s.status === undefined ? [] : [s.status]))
-        for (const status of valid) {
-          await people.addStatus(trx, {
-            ...status,
+          const errors = [...checked.errors, ...aliases.errors, ...statuses.flatMap((s) => s.errors)]
+          if (checked.person === undefined || errors.length > 0) return { errors }
+          const team = actor.teamIds[0]
+          const id = await people.create(trx, {
+            ...checked.person,
             partnershipId: actor.partnershipId,
-            personId: id,
-            by: actor.userId,
+            allocatedTeamId: team ?? null,
+            allocatedWorkerId: team === undefined ? actor.userId : null,
+            involvedAgencyIds: [actor.agencyId],
+            createdBy: actor.userId,
           })
-        }
-        await audit.write(trx, {
-          ...base(actor, id, ctx),
-          action: 'record.create',
-          outcome: 'succeeded',
-          details: {
-            via,
-            kind: checked.person.kind,
-            fields: Object.entries(checked.person)
-              .filter(([, value]) => value !== null)
-              .map(([field]) => field)
-              .join(' '),
-            aliases: aliases.aliases.length,
-            statuses: valid.map((s) => s.status).join(' '),
-            allocatedTo: team === undefined ? 'creator' : 'creator-team',
-          },
+          for (const alias of aliases.aliases) {
+            await people.addAlias(trx, {
+              ...alias,
+              partnershipId: actor.partnershipId,
+              personId: id,
+              by: actor.userId,
+            })
+          }
+          const valid = statuses.flatMap((s) => (s.status === undefined ? [] : [s.status]))
+          for (const status of valid) {
+            await people.addStatus(trx, {
+              ...status,
+              partnershipId: actor.partnershipId,
+              personId: id,
+              by: actor.userId,
+            })
+          }
+          await audit.write(trx, {
+            partnershipId: actor.partnershipId,
+            actor: auditActorOf(actor),
+            record: { type: 'person', id },
+            requestId: ctx.requestId,
+            ip: ctx.ip,
+            action: 'record.create',
+            outcome: 'succeeded',
+            details: {
+              via: options.via ?? 'page',
+              kind: checked.person.kind,
+              fields: Object.entries(checked.person)
+                .filter(([, value]) => value !== null)
+                .map(([field]) => field)
+                .join(' '),
+              aliases: aliases.aliases.length,
+              statuses: valid.map((s) => s.status).join(' '),
+              allocatedTo: team === undefined ? 'creator' : 'creator-team',
+            },
+          })
+          return { id }
         })
-        return { id }
-      }).catch(identifierTaken)
+        .catch(identifierTaken)
       if ('errors' in outcome) throw new ValidationError(outcome.errors)
       return outcome.id
     },
 
     /**
-     * A record, its aliases and statuses for its edit pages, if the policy lets the actor change it. Showing the
-     * form is a read of the record: audited as record.read (via 'edit'), or access.denied.
+     * A record, its aliases and statuses (and the forms' reference data) for its edit pages, if the policy lets
+     * the actor change it. Showing the form is a read of the record, decided by the write rule: audited as
+     * record.read (via 'edit'), or access.denied.
      */
     async forEdit(actor: Actor, id: string, ctx: RequestContext): Promise<PersonForEdit> {
-      const found = await withTransaction(database, context(actor), async (trx) => {
-        const record = await writable(trx, actor, id, ctx)
-        if (record === undefined) return undefined
-        await audit.write(trx, {
-          ...base(actor, id, ctx),
-          action: 'record.read',
-          outcome: 'allowed',
-          details: { via: 'edit', breakGlass: decide(actor, 'write', record.facts).breakGlass },
-        })
-        return {
-          person: record.person,
-          aliases: await people.aliases(trx, id),
-          statuses: await people.statuses(trx, id),
-        }
-      })
-      if (found === undefined) throw new NotFoundError()
-      return found
+      return access.withRecord(
+        actor,
+        records,
+        id,
+        'read',
+        ctx,
+        async (trx, { row }) => ({
+          person: row.person,
+          aliases: aliasesOf(row),
+          statuses: statusesOf(row),
+          options: await people.reference(trx, actor.partnershipId),
+        }),
+        { via: 'edit', decide: (a: Actor, row: PersonWithFacts) => records.decide(a, 'write', row) },
+      )
     },
 
     /**
@@ -344,7 +335,7 @@ export function personEditService(database: Database, people: PersonRepository, 
     async update(
       actor: Actor,
       id: string,
-      version: number,
+      version: number | undefined,
       input: PersonInput | ((current: PersonInput) => PersonInput),
       ctx: RequestContext,
       via: EditChannel = 'page',
@@ -361,7 +352,7 @@ export function personEditService(database: Database, people: PersonRepository, 
           todayInLondon(),
         )
         if (checked.person === undefined) return { errors: checked.errors }
-        const ok = await people.update(trx, id, version, checked.person, actor.userId)
+        const ok = await people.update(trx, id, version ?? 0, checked.person, actor.userId)
         if (!ok) return 'stale'
         return { changed: changedFields(detailsOf(record.person), checked.person) }
       })
@@ -371,7 +362,7 @@ export function personEditService(database: Database, people: PersonRepository, 
     async addAliases(
       actor: Actor,
       id: string,
-      version: number,
+      version: number | undefined,
       input: readonly AliasInput[],
       ctx: RequestContext,
       via: EditChannel = 'page',
@@ -382,7 +373,7 @@ export function personEditService(database: Database, people: PersonRepository, 
         if (checked.aliases.length === 0) {
           return { errors: [{ field: 'alias0Name', message: 'Enter the other name' }] }
         }
-        if (!(await people.touch(trx, id, version, actor.userId))) return 'stale'
+        if (!(await people.touch(trx, id, version ?? 0, actor.userId))) return 'stale'
         let last: string | undefined
         for (const alias of checked.aliases) {
           last = await people.addAlias(trx, {
@@ -404,15 +395,15 @@ export function personEditService(database: Database, people: PersonRepository, 
     async removeAlias(
       actor: Actor,
       id: string,
-      version: number,
+      version: number | undefined,
       aliasId: string,
       ctx: RequestContext,
       via: EditChannel = 'page',
     ): Promise<{ version: number }> {
-      return change(actor, id, version, ctx, via, async (trx) => {
+      return change(actor, id, version, ctx, via, async (trx, record) => {
         // Nothing is written unless both the alias and the version are right (a returned outcome commits).
-        if (!(await people.aliases(trx, id)).some((a) => a.id === aliasId)) return 'missing'
-        if (!(await people.touch(trx, id, version, actor.userId))) return 'stale'
+        if (!aliasesOf(record).some((a) => a.id === aliasId)) return 'missing'
+        if (!(await people.touch(trx, id, version ?? 0, actor.userId))) return 'stale'
         await people.removeAlias(trx, id, aliasId)
         return { changed: ['aliases'], details: { removed: 1 } }
       })
@@ -422,7 +413,7 @@ export function personEditService(database: Database, people: PersonRepository, 
     async addStatus(
       actor: Actor,
       id: string,
-      version: number,
+      version: number | undefined,
       input: StatusInput,
       ctx: RequestContext,
       via: EditChannel = 'page',
@@ -437,7 +428,7 @@ export function personEditService(database: Database, people: PersonRepository, 
                 : [{ field: 'statutoryStatus', message: 'Select a statutory status' }],
           }
         }
-        if (!(await people.touch(trx, id, version, actor.userId))) return 'stale'
+        if (!(await people.touch(trx, id, version ?? 0, actor.userId))) return 'stale'
         const statusId = await people.addStatus(trx, {
           ...checked.status,
           partnershipId: actor.partnershipId,
@@ -452,14 +443,14 @@ export function personEditService(database: Database, people: PersonRepository, 
     async endStatus(
       actor: Actor,
       id: string,
-      version: number,
+      version: number | undefined,
       statusId: string,
       toDate: DateInput,
       ctx: RequestContext,
       via: EditChannel = 'page',
     ): Promise<{ version: number }> {
-      return change(actor, id, version, ctx, via, async (trx) => {
-        const status = (await people.statuses(trx, id)).find((s) => s.id === statusId)
+      return change(actor, id, version, ctx, via, async (trx, record) => {
+        const status = statusesOf(record).find((s) => s.id === statusId)
         if (status === undefined) return 'missing'
         const to = parseDate(toDate, 'End date')
         const field = 'statusTo'
@@ -467,7 +458,7 @@ export function personEditService(database: Database, people: PersonRepository, 
         if (to.date !== null && to.date < status.fromDate) {
           return { errors: [{ field, message: 'End date must be the same as or after the start date' }] }
         }
-        if (!(await people.touch(trx, id, version, actor.userId))) return 'stale'
+        if (!(await people.touch(trx, id, version ?? 0, actor.userId))) return 'stale'
         await people.setStatusEnd(trx, id, statusId, to.date)
         return { changed: ['statuses'], details: { status: status.status, ended: to.date !== null } }
       })

@@ -2,18 +2,27 @@ import type { Transaction } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import { auditActorOf } from '../../platform/access/actor.ts'
-import type { RecordKind } from '../../platform/access/record-access.ts'
+import type { RecordAccess, RecordKind, Reached } from '../../platform/access/record-access.ts'
 import type { BreakGlassRepository } from '../../platform/access/break-glass-repository.ts'
 import {
+  can,
   canBreakGlass,
   decide,
+  decideRecordViews,
   missingRecord,
   visibleFields,
   type Actor,
   type Decision,
   type FieldGroup,
 } from '../../platform/access/policy.ts'
-import type { AuditDetails, AuditEvent, AuditWriter } from '../../platform/audit/audit-writer.ts'
+import type {
+  AuditDetails,
+  AuditEvent,
+  AuditRepository,
+  AuditWriter,
+  RecordViewEntry,
+} from '../../platform/audit/audit-writer.ts'
+import { paths } from '../../platform/paths.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import type { UserRepository } from '../../platform/auth/user-repository.ts'
 import { confirmPassword } from '../../platform/auth/reauthenticate.ts'
@@ -86,17 +95,43 @@ export interface PersonRead {
   mayWrite: boolean
 }
 
-export interface RecordView {
-  occurredAt: Date
-  actorName: string | null
-  actorRole: string | null
-  agencyName: string | null
-  breakGlass: boolean
-  via: string | null
+/** One read of the record, for "who has viewed this record". */
+export type RecordView = RecordViewEntry
+
+/** How a read reached us: the record page, its links page, the API, or a list. Recorded with each read. */
+export type ReadChannel = 'page' | 'links' | 'api' | 'list'
+
+export interface InTransaction {
+  trx?: Transaction<DB>
 }
 
-/** How a read reached us: the record page, the API, or a list. Recorded with each read. */
-export type ReadChannel = 'page' | 'api' | 'list'
+/**
+ * The sections of a child's record: its sub-navigation. A later issue adds its section here (assessments, missing
+ * episodes, meetings, network) rather than lengthening the overview.
+ */
+export type RecordSection = 'overview' | 'chronology' | 'links' | 'views'
+
+/**
+ * What every page of a child's record shows above its own content (features/people/views/record-layout.njk): the
+ * identity bar (name, age, statutory status, allocated worker, current flags) and the sub-navigation, with only
+ * the sections the reader may open.
+ */
+export interface RecordHub {
+  person: PersonView
+  /** Statutory statuses in force today (labels); only when the reader may see statuses. */
+  currentStatuses?: string[]
+  /** The labels of the record's current flags. */
+  flags: string[]
+  breakGlassUntil: Date | null
+  section: RecordSection
+  sections: Array<{ key: RecordSection; text: string; href: string; active: boolean }>
+}
+
+/** A flag as the identity bar needs it (the flag service's FlagView has these). */
+export interface HubFlag {
+  flagTypeLabel: string
+  current: boolean
+}
 
 const BREAK_GLASS_REASON_MIN = 10
 const BREAK_GLASS_REASON_MAX = 1000
@@ -139,8 +174,9 @@ function fullView(
 }
 
 /**
- * The policy's decision on `actor` reading a person (denied when there is no such record) and the audit event that
- * records it: a read, or a denial with its rule. Every read of a person (record, chronology, lists) goes through here.
+ * @deprecated Compatibility only, until the chronology reaches people through `services.people.records` and the
+ * record-access kit (src/platform/access/record-access.ts); nothing in the people feature uses it. The policy's
+ * decision on `actor` reading a person (denied when there is no such record) and the audit event that records it.
  */
 export function personReadDecision(
   actor: Actor,
@@ -189,65 +225,93 @@ export function personRecords(people: PersonRepository): RecordKind<PersonWithFa
   }
 }
 
+const SECTIONS: ReadonlyArray<{ key: RecordSection; text: string; href: (id: string) => string }> = [
+  { key: 'overview', text: 'Overview', href: paths.people.show },
+  { key: 'chronology', text: 'Chronology', href: paths.people.chronology },
+  { key: 'links', text: 'Links', href: paths.people.links },
+  { key: 'views', text: 'Views', href: paths.people.views },
+]
+
 export function personService(
   database: Database,
   people: PersonRepository,
   grants: BreakGlassRepository,
   users: UserRepository,
   audit: AuditWriter,
+  auditTrail: AuditRepository,
+  access: RecordAccess,
   options: { breakGlassHours: number },
 ) {
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
   const records = personRecords(people)
 
-  /** The audited outcome of one read inside the caller's transaction; denials and misses look the same. */
-  async function readIn(
-    trx: Transaction<DB>,
-    actor: Actor,
-    id: string,
-    ctx: RequestContext,
-    via: ReadChannel,
-    /** The record if already read (null: looked up and not found). */
-    found?: PersonWithFacts | null,
-    /** For a list: the audit events are collected here and written together by the caller. */
-    batch?: AuditEvent[],
-  ): Promise<PersonRead | undefined> {
-    const record =
-      found === null
-        ? undefined
-        : (found ?? (await people.findWithFacts(trx, id, actor.userId, { details: via !== 'list' })))
-    const { decision, event } = personReadDecision(actor, id, record, ctx, { via })
-    if (batch === undefined) await audit.writeAtCommit(trx, [event])
-    else batch.push(event)
-    if (record === undefined || !decision.allowed) return undefined
-    // A list shows names only; a single record also shows aliases and statuses (when its fields allow).
+  /** What a read the policy allowed shows: only the fields its decision allows (a list: no other names). */
+  function personRead(actor: Actor, { row, decision }: Reached<PersonWithFacts>): PersonRead {
     const more =
-      via === 'list'
+      row.details === undefined
         ? {}
         : {
-            aliases: (record.details?.aliases ?? (await people.aliases(trx, id))).map((a) => ({
-              kind: a.kind,
-              name: a.name,
-            })),
-            statuses: (record.details?.statuses ?? (await people.statuses(trx, id))).map((st) => ({
+            aliases: row.details.aliases.map((a) => ({ kind: a.kind, name: a.name })),
+            statuses: row.details.statuses.map((st) => ({
               status: st.status,
               label: st.label,
               fromDate: st.fromDate,
               toDate: st.toDate,
             })),
           }
-    const view = visibleFields(decision, fullView(record.person, todayInLondon(), more), PERSON_FIELD_GROUPS)
+    const view = visibleFields(decision, fullView(row.person, todayInLondon(), more), PERSON_FIELD_GROUPS)
     return {
-      person: { ...view, id: record.person.id },
+      person: { ...view, id: row.person.id },
       decision,
-      breakGlassUntil: decision.breakGlass ? record.breakGlassUntil : null,
-      mayWrite: decide(actor, 'write', record.facts).allowed,
+      breakGlassUntil: decision.breakGlass ? row.breakGlassUntil : null,
+      mayWrite: records.decide(actor, 'write', row).allowed,
+    }
+  }
+
+  /** May the reader of this record open its "who has viewed" section? */
+  const mayOpenViews = (actor: Actor, found: PersonWithFacts) =>
+    can(actor, 'record-views:read') && decideRecordViews(actor, found.facts).allowed
+
+  /** The identity bar and sub-navigation of a record the actor has reached (see RecordHub). */
+  function hub(
+    actor: Actor,
+    reached: Reached<PersonWithFacts>,
+    section: RecordSection,
+    flags: readonly HubFlag[] = [],
+  ): RecordHub {
+    const { person, breakGlassUntil } = personRead(actor, reached)
+    const today = todayInLondon()
+    const id = reached.row.person.id
+    return {
+      person,
+      ...(person.statuses === undefined
+        ? {}
+        : {
+            currentStatuses: person.statuses
+              .filter((s) => s.fromDate <= today && (s.toDate === null || s.toDate >= today))
+              .map((s) => s.label),
+          }),
+      flags: flags.filter((f) => f.current).map((f) => f.flagTypeLabel),
+      breakGlassUntil,
+      section,
+      sections: SECTIONS.filter((s) => s.key !== 'views' || mayOpenViews(actor, reached.row)).map((s) => ({
+        key: s.key,
+        text: s.text,
+        href: s.href(id),
+        active: s.key === section,
+      })),
     }
   }
 
   return {
     /** How other features reach a person through the record-access kit (src/platform/access/record-access.ts). */
     records,
+
+    /**
+     * The identity bar and sub-navigation of a child's record, for every page of the record (its chronology too):
+     * from the person as the caller reached them through `records` and the kit, and their flags (the flag service's
+     * views). Computes only: the caller's reach audited the read.
+     */
+    hub,
 
     /**
      * One person's record, as far as the policy lets this actor see it. Every attempt is audited (the read, or
@@ -257,19 +321,24 @@ export function personService(
       actor: Actor,
       id: string,
       ctx: RequestContext,
-      via: ReadChannel = 'page',
+      options: InTransaction & { via?: ReadChannel } = {},
     ): Promise<PersonRead> {
-      const result = await withTransaction(database, context(actor), (trx) =>
-        readIn(trx, actor, id, ctx, via),
+      return access.withRecord(
+        actor,
+        records,
+        id,
+        'read',
+        ctx,
+        async (_trx, reached) => personRead(actor, reached),
+        { via: options.via ?? 'page', ...(options.trx === undefined ? {} : { trx: options.trx }) },
       )
-      if (result === undefined) throw new NotFoundError()
-      return result
     },
 
     /**
-     * A record page: the person's read (as `read`) and, in the same transaction, whatever else the page shows
-     * about them (links, flags), so the page is one transaction with one context, not one per panel. `more`
-     * runs only when the read is allowed, and is given the record with its policy facts.
+     * A page of the record: the person's read (as `read`) and, in the same transaction, whatever else the page
+     * shows about them (links, flags), so the page is one transaction with one context, not one per panel. `more`
+     * runs only when the read is allowed, and is given the record with its policy facts. The page's reads are
+     * audited in one statement, sent with the COMMIT.
      */
     async readWith<T>(
       actor: Actor,
@@ -282,36 +351,46 @@ export function personService(
         /** Audit events of the page's other reads, written with the record's own in one statement. */
         events: AuditEvent[],
       ) => Promise<T>,
-    ): Promise<{ read: PersonRead; more: T }> {
+      options: { via?: ReadChannel } = {},
+    ): Promise<{
+      read: PersonRead
+      more: T
+      hub: (section: RecordSection, flags?: readonly HubFlag[]) => RecordHub
+    }> {
       // Lookups by key only (the record, its links' other ends, its flags): generic plans throughout.
-      const lookups = { ...context(actor), genericPlans: true }
+      const lookups = { actorId: actor.userId, partnershipId: actor.partnershipId, genericPlans: true }
       const result = await withTransaction(database, lookups, async (trx) => {
         const events: AuditEvent[] = []
-        const found = await people.findWithFacts(trx, id, actor.userId, { details: true })
-        const read = await readIn(trx, actor, id, ctx, 'page', found ?? null, events)
-        const extra =
-          read === undefined || found === undefined ? undefined : await more(trx, read, found, events)
-        await audit.writeAtCommit(trx, events)
-        return read === undefined || extra === undefined ? undefined : { read, more: extra }
+        const via = options.via ?? 'page'
+        const reached = await access.reach(trx, actor, records, id, 'read', ctx, { via, events })
+        if (reached === undefined) return undefined
+        const read = personRead(actor, reached)
+        const extra = await more(trx, read, reached.row, events)
+        await access.writeAtCommit(trx, events)
+        return { read, more: extra, reached }
       })
       if (result === undefined) throw new NotFoundError()
-      return result
+      const { read, more: extra, reached } = result
+      return {
+        read,
+        more: extra,
+        hub: (section, flags = []) => hub(actor, reached, section, flags),
+      }
     },
 
     /** The people the actor works with (allocated, their teams, their agency's, current MACE, break-glass). */
-    async caseload(actor: Actor, ctx: RequestContext, limit = 100): Promise<PersonRead[]> {
-      return withTransaction(database, context(actor), async (trx) => {
-        const candidates = await people.caseload(trx, actor, limit)
-        const reads: PersonRead[] = []
-        const events: AuditEvent[] = []
-        for (const candidate of candidates) {
-          // Only the policy's allowed reads are returned; each is audited like any other read (in one insert).
-          if (!decide(actor, 'read', candidate.facts).allowed) continue
-          const read = await readIn(trx, actor, candidate.person.id, ctx, 'list', candidate, events)
-          if (read !== undefined) reads.push(read)
-        }
-        await audit.writeAtCommit(trx, events)
-        return reads
+    async caseload(
+      actor: Actor,
+      ctx: RequestContext,
+      options: InTransaction & { limit?: number } = {},
+    ): Promise<PersonRead[]> {
+      return access.within(actor, options.trx, async (trx) => {
+        const candidates = await people.caseload(trx, actor, options.limit ?? 100)
+        // Only the policy's allowed reads are returned; each is audited like any other read (in one insert).
+        const shown = await access.shown(trx, actor, records, candidates, (c) => c.person.id, ctx, {
+          via: 'list',
+        })
+        return shown.map((reached) => personRead(actor, reached))
       })
     },
 
@@ -348,9 +427,9 @@ export function personService(
       if (input.password === '') errors.push({ field: 'password', message: 'Enter your password' })
       if (errors.length > 0) throw new ValidationError(errors)
 
-      const outcome = await withTransaction(database, context(actor), async (trx) => {
+      const outcome = await access.within(actor, undefined, async (trx) => {
         const passwordOk = await confirmPassword(trx, users, actor.userId, input.password)
-        const record = await people.findWithFacts(trx, id, actor.userId)
+        const record = await records.load(trx, id, actor, { lock: false, details: false })
         const base = {
           partnershipId: actor.partnershipId,
           actor: auditActorOf(actor),
@@ -401,61 +480,51 @@ export function personService(
     },
 
     /**
-     * Who has read this person's record (newest first), for roles with `record-views:read` who may read the
-     * record, and for the data protection officer (who sees the trail, not the record). Itself audited.
+     * Who has read this person's record (newest first), as the policy decides (decideRecordViews): for readers
+     * with `record-views:read` who may read the record, and for the data protection officer, who sees the trail
+     * and not the record (`person` is then its id only, and there is no `hub`). Itself audited
+     * (record.read-views, or the denial), never as a read of the record. For a reader of the record, `hub` is the
+     * record's identity bar and sub-navigation, with the flags `flagsOf` reads in the same transaction.
      */
     async views(
       actor: Actor,
       id: string,
       ctx: RequestContext,
-    ): Promise<{ person: PersonView; views: RecordView[] }> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const record = await people.findWithFacts(trx, id, actor.userId)
-        const decision = record === undefined ? undefined : decide(actor, 'read', record.facts)
-        const auditor = actor.roles.includes('dpo')
-        const allowed = record !== undefined && (auditor || decision?.allowed === true)
-        await audit.write(trx, {
-          action: allowed ? 'record.read-views' : 'access.denied',
-          outcome: allowed ? 'allowed' : 'denied',
-          partnershipId: actor.partnershipId,
-          actor: auditActorOf(actor),
-          record: { type: 'person', id },
-          reason: allowed ? null : 'who-viewed list denied',
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-        })
-        if (!allowed) return undefined
-        const person: PersonView =
-          decision?.allowed === true
-            ? {
-                ...visibleFields(decision, fullView(record.person, todayInLondon()), PERSON_FIELD_GROUPS),
-                id,
-              }
-            : { id }
-        const rows = await trx
-          .selectFrom('audit_event as e')
-          .leftJoin('app_user as u', 'u.id', 'e.actor_id')
-          .leftJoin('agency as a', 'a.id', 'e.actor_agency_id')
-          .select(['e.occurred_at', 'u.display_name', 'e.actor_role', 'a.name as agency_name', 'e.details'])
-          .where('e.record_type', '=', 'person')
-          .where('e.record_id', '=', id)
-          .where('e.action', '=', 'record.read')
-          .where('e.partnership_id', '=', actor.partnershipId)
-          .orderBy('e.id', 'desc')
-          .limit(200)
-          .execute()
-        const views = rows.map((r): RecordView => ({
-          occurredAt: r.occurred_at,
-          actorName: r.display_name,
-          actorRole: r.actor_role,
-          agencyName: r.agency_name,
-          breakGlass: r.details.breakGlass === true,
-          via: typeof r.details.via === 'string' ? r.details.via : null,
-        }))
-        return { person, views }
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+      flagsOf?: (trx: Transaction<DB>, read: PersonRead) => Promise<readonly HubFlag[]>,
+    ): Promise<{ person: PersonView; views: RecordView[]; hub?: RecordHub }> {
+      return access.withRecord(
+        actor,
+        records,
+        id,
+        'read',
+        ctx,
+        async (trx, trail) => {
+          await access.writeAtCommit(trx, [
+            {
+              action: 'record.read-views',
+              outcome: 'allowed',
+              partnershipId: actor.partnershipId,
+              actor: auditActorOf(actor),
+              record: { type: 'person', id },
+              requestId: ctx.requestId,
+              ip: ctx.ip,
+            },
+          ])
+          const views = await auditTrail.recordViews(trx, actor.partnershipId, { type: 'person', id })
+          const readDecision = records.decide(actor, 'read', trail.row)
+          if (trail.decision.fields.length === 0 || !readDecision.allowed) return { person: { id }, views }
+          const reached = { row: trail.row, decision: readDecision }
+          const read = personRead(actor, reached)
+          const flags = flagsOf === undefined ? [] : await flagsOf(trx, read)
+          return { person: read.person, views, hub: hub(actor, reached, 'views', flags) }
+        },
+        {
+          // Reading the trail is its own audited action (above), not a read of the record.
+          via: 'views',
+          quiet: true,
+          decide: (a: Actor, row: PersonWithFacts) => decideRecordViews(a, row.facts),
+        },
+      )
     },
   }
 }

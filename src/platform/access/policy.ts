@@ -433,3 +433,42 @@ export function visibleFields<T extends Record<string, unknown>>(
   }
   return visible
 }
+
+// --- People: who has viewed a record, and the review of break-glass access ---
+
+/**
+ * "Who has viewed this record". A reader with `record-views:read` sees the trail of a record the policy lets them
+ * read, with what their read decision shows of the record; the data protection officer (`audit:read`) sees the
+ * trail of any record in their partnership, and nothing of the record itself (no field groups). A denial answers
+ * as for a record that does not exist.
+ */
+export function decideRecordViews(actor: Actor, record: RecordFacts): Decision {
+  if (actor.partnershipId !== record.partnershipId) return deny(actor, 'partnership')
+  const read = decide(actor, 'read', record)
+  if (read.allowed && can(actor, 'record-views:read')) {
+    return allow(actor, read.relationships, read.fields, read.breakGlass)
+  }
+  if (can(actor, 'audit:read')) return allow(actor, [], [])
+  return deny(actor, read.allowed ? 'capability' : (read.denial ?? 'relationship'), read.relationships)
+}
+
+/** What the policy needs to know about a break-glass grant to decide on its review. */
+export interface BreakGlassGrantFacts {
+  /** Who holds the grant (who broke the glass). */
+  holderId: string
+}
+
+/**
+ * The data protection officer's review of break-glass access: seeing a grant needs `break-glass:review`; recording
+ * the review also needs someone other than the grant's holder (four eyes, ASVS 2.3.5), so a reviewer who broke the
+ * glass themselves (a dual-role account) cannot approve their own access.
+ */
+export function decideBreakGlassReview(
+  actor: Actor,
+  action: RecordAction,
+  grant: BreakGlassGrantFacts,
+): Decision {
+  if (!can(actor, 'break-glass:review')) return deny(actor, 'capability')
+  if (action === 'write' && grant.holderId === actor.userId) return deny(actor, 'relationship')
+  return allow(actor, [], FULL)
+}

@@ -173,8 +173,53 @@ export interface AuditPage {
 
 export const AUDIT_PAGE_MAX = 500
 
+/** One read of a record, for "who has viewed this record". */
+export interface RecordViewEntry {
+  occurredAt: Date
+  actorName: string | null
+  actorRole: string | null
+  agencyName: string | null
+  breakGlass: boolean
+  /** How the read reached the record (page, api, list, …), as recorded with it. */
+  via: string | null
+}
+
+/** How many reads "who has viewed this record" shows at the most (the latest). */
+export const RECORD_VIEWS_MAX = 200
+
 export function auditRepository() {
   return {
+    /**
+     * Who has read one record (its `record.read` events in the partnership), newest first, with the reader's name
+     * and agency: the latest RECORD_VIEWS_MAX.
+     */
+    async recordViews(
+      db: Executor,
+      partnershipId: string,
+      record: { type: string; id: string },
+    ): Promise<RecordViewEntry[]> {
+      const rows = await db
+        .selectFrom('audit_event as e')
+        .leftJoin('app_user as u', 'u.id', 'e.actor_id')
+        .leftJoin('agency as a', 'a.id', 'e.actor_agency_id')
+        .select(['e.occurred_at', 'u.display_name', 'e.actor_role', 'a.name as agency_name', 'e.details'])
+        .where('e.record_type', '=', record.type)
+        .where('e.record_id', '=', record.id)
+        .where('e.action', '=', 'record.read')
+        .where('e.partnership_id', '=', partnershipId)
+        .orderBy('e.id', 'desc')
+        .limit(RECORD_VIEWS_MAX)
+        .execute()
+      return rows.map((r) => ({
+        occurredAt: r.occurred_at,
+        actorName: r.display_name,
+        actorRole: r.actor_role,
+        agencyName: r.agency_name,
+        breakGlass: r.details.breakGlass === true,
+        via: typeof r.details.via === 'string' ? r.details.via : null,
+      }))
+    },
+
     /** Newest first, keyset-paginated on id (stable while rows are appended). */
     async list(
       db: Executor,

@@ -10,6 +10,14 @@ import { UUID } from './form-fields.ts'
 export type FormValues = Record<string, unknown>
 
 /**
+ * A `submit` that saved nothing and asks the user to confirm first (e.g. "Add a person" showing possible
+ * duplicates): the form again (200), the input kept, with `again` added to the view.
+ */
+export interface FormAgain {
+  again: Record<string, unknown>
+}
+
+/**
  * One form page: a GET that shows the form and a POST that saves it. The page states its path, access, body
  * schema, view, what it loads and how it saves; the helper does the rest the same way everywhere:
  * - path parameters must be UUIDs (anything else is 404, as for a record that does not exist);
@@ -35,14 +43,14 @@ export interface FormPageSpec<Body extends TProperties, Loaded extends object> {
   /** How the posted body is shown again on an error (e.g. a checkbox list as an array); the body by default. */
   keep?: (body: Static<TObject<Body>>) => FormValues
   /**
-   * Saves, and answers the URL to go to next. Throws ValidationError (400) or ConflictError (409); anything
-   * else is a fault.
+   * Saves, and answers the URL to go to next (or, having saved nothing, FormAgain). Throws ValidationError (400)
+   * or ConflictError (409); anything else is a fault.
    */
   submit: (
     request: FastifyRequest,
     body: Static<TObject<Body>>,
     params: Record<string, string>,
-  ) => Promise<string>
+  ) => Promise<string | FormAgain>
   /** The field a conflict's message is shown on. */
   conflictField: string
   /** Fields entered as day, month and year: their summary link goes to the day input. */
@@ -102,6 +110,7 @@ export function formPage<Body extends TProperties, Loaded extends object>(
     ids: Record<string, string>,
     status: number,
     posted?: { values: FormValues; errors: FieldError[]; stale: boolean },
+    again: Record<string, unknown> = {},
   ) => {
     const loaded = await spec.load(request, ids, posted !== undefined)
     const stored = spec.values?.(loaded) ?? {}
@@ -116,6 +125,7 @@ export function formPage<Body extends TProperties, Loaded extends object>(
       csrfToken: reply.csrfToken(),
       ...(posted === undefined ? {} : pageErrors(posted.errors, spec.dateFields)),
       ...(posted?.stale === true ? { stale: true } : {}),
+      ...again,
     })
   }
 
@@ -136,7 +146,7 @@ export function formPage<Body extends TProperties, Loaded extends object>(
       const ids = paramsOf(request)
       const posted = request.body as Static<TObject<Body>>
       const values = spec.keep?.(posted) ?? (posted as FormValues)
-      let next: string
+      let next: string | FormAgain
       try {
         next = await spec.submit(request, posted, ids)
       } catch (error) {
@@ -148,6 +158,9 @@ export function formPage<Body extends TProperties, Loaded extends object>(
           return render(request, reply, ids, 409, { values, errors, stale: true })
         }
         throw error
+      }
+      if (typeof next !== 'string') {
+        return render(request, reply, ids, 200, { values, errors: [], stale: false }, next.again)
       }
       return reply.redirect(next, 303)
     },
