@@ -46,6 +46,7 @@ import { chronologyService } from './features/chronology/chronology-service.ts'
 import { concernRepository } from './features/concerns/concern-repository.ts'
 import { concernService } from './features/concerns/concern-service.ts'
 import { screeningRepository } from './features/screening/screening-repository.ts'
+import { screeningService } from './features/screening/screening-service.ts'
 import { referralRepository } from './features/referrals/referral-repository.ts'
 import { referralService } from './features/referrals/referral-service.ts'
 import { notificationRepository } from './features/notifications/notification-repository.ts'
@@ -94,6 +95,10 @@ export function services(config: Config, database: Database, options: ServicesOp
     issuer: config.serviceName,
   })
   const tokens = tokenService(database, repos.tokens, repos.users, audit)
+  const people = personService(database, repos.people, repos.breakGlass, repos.users, audit, {
+    breakGlassHours: config.breakGlassHours,
+  })
+  const screening = screeningService(database, repos.screening)
   return {
     serviceName: config.serviceName,
     /** Single sign-on, when configured (OPENMACE_OIDC_ISSUER). */
@@ -110,9 +115,7 @@ export function services(config: Config, database: Database, options: ServicesOp
     adminTokens: adminTokenService(database, repos.adminUsers, tokens),
     accountSetUp: accountSetUpService(database, repos.accountSetUp, audit),
     breakGlassHours: config.breakGlassHours,
-    people: personService(database, repos.people, repos.breakGlass, repos.users, audit, {
-      breakGlassHours: config.breakGlassHours,
-    }),
+    people,
     links: linkService(database, repos.links, repos.people, audit),
     personEdit: personEditService(database, repos.people, audit),
     breakGlassReview: breakGlassReviewService(database, repos.breakGlass, audit),
@@ -123,7 +126,7 @@ export function services(config: Config, database: Database, options: ServicesOp
     duplicates: duplicateService(database, repos.duplicates, audit),
     merges: mergeService(database, repos.merges, audit),
     chronology: chronologyService(database, repos.people, repos.chronology, audit),
-    concerns: concernService(database, repos.concerns, repos.screening, audit),
+    concerns: concernService(repos.concerns, screening, people, access),
     referrals: referralService(database, repos.referrals, flags, access, {
       ...(options.now === undefined ? {} : { now: options.now }),
     }),
