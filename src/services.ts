@@ -99,6 +99,8 @@ export function services(config: Config, database: Database, options: ServicesOp
     breakGlassHours: config.breakGlassHours,
   })
   const screening = screeningService(database, repos.screening)
+  const clockOption = options.now === undefined ? {} : { now: options.now }
+  const referrals = referralService(database, repos.referrals, flags, access, clockOption)
   return {
     serviceName: config.serviceName,
     /** Single sign-on, when configured (OPENMACE_OIDC_ISSUER). */
@@ -127,10 +129,8 @@ export function services(config: Config, database: Database, options: ServicesOp
     merges: mergeService(database, repos.merges, audit),
     chronology: chronologyService(database, repos.people, repos.chronology, audit),
     concerns: concernService(repos.concerns, screening, people, access),
-    referrals: referralService(database, repos.referrals, flags, access, {
-      ...(options.now === undefined ? {} : { now: options.now }),
-    }),
-    notifications: notificationService(database, repos.notifications, repos.referrals, audit),
+    referrals,
+    notifications: notificationService(repos.notifications, referrals, access, clockOption),
     demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
   }
 }
