@@ -1,5 +1,6 @@
 import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
+import { seedableClock } from './features/demo/demo-clock.ts'
 import { demoService } from './features/demo/demo-service.ts'
 import { healthService } from './features/health/health-service.ts'
 import { partnershipRepository } from './features/partnerships/partnership-repository.ts'
@@ -99,14 +100,18 @@ export function services(config: Config, database: Database, options: ServicesOp
     breakGlassHours: config.breakGlassHours,
   })
   const screening = screeningService(database, repos.screening)
-  const clockOption = options.now === undefined ? {} : { now: options.now }
+  // The front door's clock: the tests' (options.now) or the system's, and the demo seed's time while it seeds.
+  const clockOption = { now: seedableClock(options.now) }
   const referrals = referralService(database, repos.referrals, flags, access, clockOption)
+  const concerns = concernService(repos.concerns, screening, people, access)
+  const notifications = notificationService(repos.notifications, referrals, access, clockOption)
+  const partnerships = partnershipService(database, repos.partnerships)
   return {
     serviceName: config.serviceName,
     /** Single sign-on, when configured (OPENMACE_OIDC_ISSUER). */
     oidc: config.oidc === undefined ? undefined : oidcClient(config.oidc),
     health: healthService(database, options),
-    partnerships: partnershipService(database, repos.partnerships),
+    partnerships,
     auth,
     sessions: sessionService(database, repos.sessions),
     access: accessService(database, audit),
@@ -128,10 +133,16 @@ export function services(config: Config, database: Database, options: ServicesOp
     duplicates: duplicateService(database, repos.duplicates, audit),
     merges: mergeService(database, repos.merges, audit),
     chronology: chronologyService(database, repos.people, repos.chronology, audit),
-    concerns: concernService(repos.concerns, screening, people, access),
+    concerns,
     referrals,
-    notifications: notificationService(repos.notifications, referrals, access, clockOption),
-    demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
+    notifications,
+    demo: demoService(
+      database,
+      partnerships,
+      auth,
+      { concerns, referrals, notifications },
+      { enabled: config.demo },
+    ),
   }
 }
 
