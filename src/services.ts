@@ -1,5 +1,6 @@
 import type { Config } from './config.ts'
 import type { Database } from './db/database.ts'
+import { seedableClock } from './features/demo/demo-clock.ts'
 import { demoService } from './features/demo/demo-service.ts'
 import { healthService } from './features/health/health-service.ts'
 import { partnershipRepository } from './features/partnerships/partnership-repository.ts'
@@ -46,6 +47,7 @@ import { chronologyService } from './features/chronology/chronology-service.ts'
 import { concernRepository } from './features/concerns/concern-repository.ts'
 import { concernService } from './features/concerns/concern-service.ts'
 import { screeningRepository } from './features/screening/screening-repository.ts'
+import { screeningService } from './features/screening/screening-service.ts'
 import { referralRepository } from './features/referrals/referral-repository.ts'
 import { referralService } from './features/referrals/referral-service.ts'
 import { notificationRepository } from './features/notifications/notification-repository.ts'
@@ -104,12 +106,19 @@ export function services(config: Config, database: Database, options: ServicesOp
     access,
     { breakGlassHours: config.breakGlassHours },
   )
+  const screening = screeningService(database, repos.screening)
+  // The front door's clock: the tests' (options.now) or the system's, and the demo seed's time while it seeds.
+  const clockOption = { now: seedableClock(options.now) }
+  const referrals = referralService(database, repos.referrals, flags, people, access, clockOption)
+  const concerns = concernService(repos.concerns, screening, people, access)
+  const notifications = notificationService(repos.notifications, referrals, access, clockOption)
+  const partnerships = partnershipService(database, repos.partnerships)
   return {
     serviceName: config.serviceName,
     /** Single sign-on, when configured (OPENMACE_OIDC_ISSUER). */
     oidc: config.oidc === undefined ? undefined : oidcClient(config.oidc),
     health: healthService(database, options),
-    partnerships: partnershipService(database, repos.partnerships),
+    partnerships,
     auth,
     sessions: sessionService(database, repos.sessions),
     access: accessService(database, audit),
@@ -131,12 +140,16 @@ export function services(config: Config, database: Database, options: ServicesOp
     duplicates: duplicateService(database, repos.duplicates, audit),
     merges: mergeService(database, repos.merges, audit),
     chronology: chronologyService(database, repos.people, repos.chronology, audit),
-    concerns: concernService(database, repos.concerns, repos.screening, audit),
-    referrals: referralService(database, repos.referrals, flags, people, access, {
-      ...(options.now === undefined ? {} : { now: options.now }),
-    }),
-    notifications: notificationService(database, repos.notifications, repos.referrals, audit),
-    demo: demoService(database, repos.partnerships, auth, { enabled: config.demo }),
+    concerns,
+    referrals,
+    notifications,
+    demo: demoService(
+      database,
+      partnerships,
+      auth,
+      { concerns, referrals, notifications },
+      { enabled: config.demo },
+    ),
   }
 }
 

@@ -2,7 +2,6 @@ import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
 import type { Recency } from '../../db/schema.ts'
 import type { ConcernFacts } from '../../platform/access/policy.ts'
-import { personRepository, type PersonWithFacts } from '../people/person-repository.ts'
 import type { Basis, Consent, FamilyAware, ValidTick } from './concern-validation.ts'
 
 /** A concern as stored (before the policy decides whether the caller may see it). */
@@ -55,21 +54,13 @@ export interface ConcernDetails {
   suggestedReasons: string[]
 }
 
-const people = personRepository()
-
 export function concernRepository() {
   return {
     /**
-     * A live child with the facts of the actor's relationship to them, and whether the actor referred them (a
-     * concern they recorded, or a referral they made): the referrer sees who the child is and nothing more.
+     * Whether the actor referred this child (a concern they recorded, or a referral they made): the policy lets a
+     * referrer see who the child is and nothing more (decideConcernChild).
      */
-    async childWithFacts(
-      db: Executor,
-      personId: string,
-      actorId: string,
-    ): Promise<PersonWithFacts | undefined> {
-      const found = await people.findWithFacts(db, personId, actorId)
-      if (found === undefined) return undefined
+    async referredBy(db: Executor, personId: string, actorId: string): Promise<boolean> {
       const referred = await db
         .selectFrom('concern')
         .select(sql`1`.as('one'))
@@ -84,7 +75,7 @@ export function concernRepository() {
         )
         .limit(1)
         .execute()
-      return { ...found, facts: { ...found.facts, referrerIds: referred.length > 0 ? [actorId] : [] } }
+      return referred.length > 0
     },
 
     /** Children the actor has raised concerns about or referred, most recent first. */
@@ -310,48 +301,6 @@ export function concernRepository() {
         .where('status', '=', 'draft')
         .executeTakeFirst()
       return Number(result.numUpdatedRows) === 1
-    },
-
-    /** A home address given for a new child: the place, and a "lives at" link from the child with its source. */
-    async addHome(
-      db: Executor,
-      home: {
-        partnershipId: string
-        personId: string
-        addressLine1: string
-        postcode: string | null
-        by: string
-      },
-    ): Promise<{ locationId: string; linkId: string }> {
-      const { id: locationId } = await db
-        .insertInto('location')
-        .values({
-          partnership_id: home.partnershipId,
-          kind: 'address',
-          address_line_1: home.addressLine1,
-          postcode: home.postcode,
-          created_by: home.by,
-          updated_by: home.by,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      const { id: linkId } = await db
-        .insertInto('link')
-        .values({
-          partnership_id: home.partnershipId,
-          link_type: 'lives-at',
-          from_kind: 'person',
-          from_id: home.personId,
-          to_kind: 'location',
-          to_id: locationId,
-          source: 'Given by the practitioner who raised a concern',
-          confidence: 'suspected',
-          created_by: home.by,
-          updated_by: home.by,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      return { locationId, linkId }
     },
 
     /** The partnership's schools (education agencies), for a new child's school. */

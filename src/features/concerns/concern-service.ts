@@ -1,43 +1,48 @@
 import type { Transaction } from 'kysely'
-import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
-import { auditActorOf } from '../../platform/access/actor.ts'
 import {
   can,
   decide,
   decideConcern,
-  decideSearchMatch,
+  decideConcernChild,
+  decideConcernNewChild,
   type Actor,
   type Decision,
-  missingRecord,
 } from '../../platform/access/policy.ts'
-import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
+import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
-import { todayInLondon } from '../../platform/calendar.ts'
-import { personRepository, type PersonRow, type PersonWithFacts } from '../people/person-repository.ts'
-import type { Guide, ScreeningRepository } from '../screening/screening-repository.ts'
+import { ageInYears, todayInLondon } from '../../platform/calendar.ts'
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  type FieldError,
+} from '../../platform/errors.ts'
+import type { PersonService } from '../people/person-service.ts'
 import {
   findStreetTerms,
-  suggestLevel,
   type ChildFacts,
+  type Guide,
+  type ScreeningService,
   type Suggestion,
   type Tick,
-} from '../screening/screening-rules.ts'
+} from '../screening/screening-service.ts'
+import { makeConcernChild, type ChildBasics } from './concern-child.ts'
 import type { ConcernRepository, ConcernRow } from './concern-repository.ts'
 import {
-  UUID,
   validateDanger,
   validateDetails,
   validateJudgement,
   validateNewChild,
-  yearsBetween,
   type DangerInput,
   type DetailsInput,
   type JudgementInput,
   type NewChildInput,
   type ValidJudgement,
 } from './concern-validation.ts'
+
+export type { DetailsInput, TickInput, JudgementInput } from './concern-validation.ts'
 
 export const STALE =
   'Someone else changed this record while you were editing it. Check your answers and try again.'
@@ -92,25 +97,41 @@ export interface Referrer {
   ): Promise<{ id: string }>
 }
 
-const people = personRepository()
+/** Where a call runs: in the caller's transaction (`trx`: the demo seed), or in its own. */
+export interface InTransaction {
+  trx?: Transaction<DB>
+}
+
+/** The people the concern feature reaches: through the person service (its record kind and caseload). */
+export type ConcernPeople = Pick<PersonService, 'records' | 'caseload'>
+
+/** A child as the person service's record kind loads them, with the facts of the actor's relationships. */
+type ChildRecord = NonNullable<Awaited<ReturnType<ConcernPeople['records']['load']>>>
+
+/** A concern with the child it is about (both needed for the policy's decision on the concern). */
+interface ConcernRecord {
+  row: NonNullable<Awaited<ReturnType<ConcernRepository['find']>>>
+  child: ChildRecord
+}
+
 const MISSING = Symbol('missing')
 
-function displayName(p: Pick<PersonRow, 'givenName' | 'familyName'>): string {
+function displayName(p: Pick<ChildBasics, 'givenName' | 'familyName'>): string {
   return [p.givenName, p.familyName].filter((n) => n !== null && n !== '').join(' ')
 }
 
-function summary(row: PersonRow, today: string): ChildSummary {
+function summary(row: ChildBasics, today: string): ChildSummary {
   const estimated = row.dateOfBirth === null && row.estimatedAge !== null && row.estimatedAgeOn !== null
   const age =
     row.dateOfBirth !== null
-      ? yearsBetween(row.dateOfBirth, today)
+      ? ageInYears(row.dateOfBirth, today)
       : estimated
-        ? (row.estimatedAge ?? 0) + yearsBetween(row.estimatedAgeOn ?? today, today)
+        ? (row.estimatedAge ?? 0) + ageInYears(row.estimatedAgeOn ?? today, today)
         : null
   return { id: row.id, name: displayName(row), dateOfBirth: row.dateOfBirth, age, ageIsEstimate: estimated }
 }
 
-const learningDisabilityOnRecord = (row: PersonRow) => /learning/i.test(row.disability ?? '')
+const learningDisabilityOnRecord = (row: ChildBasics) => /learning/i.test(row.disability ?? '')
 
 /** The narrative with the street terms found in it marked, as parts a template escapes one by one. */
 function highlight(text: string, guide: Guide): ConcernView['narrativeParts'] {
@@ -125,66 +146,73 @@ function highlight(text: string, guide: Guide): ConcernView['narrativeParts'] {
   return parts
 }
 
-export function suggestFor(guide: Guide, ticks: readonly Tick[], child: ChildFacts): SuggestionView {
-  const s = suggestLevel(guide.rules, guide.items, guide.levels, ticks, child)
-  return { ...s, levelLabel: guide.levels.find((l) => l.code === s.level)?.label ?? s.level }
+function childFacts(
+  row: ChildBasics,
+  concern: Pick<ConcernRow, 'learningDisability'>,
+  today: string,
+): ChildFacts {
+  return {
+    ageYears: summary(row, today).age,
+    learningDisability: learningDisabilityOnRecord(row) || concern.learningDisability === true,
+  }
 }
 
+const suggestionFields = (s: Suggestion) => ({
+  suggestedLevel: s.level,
+  suggestedScore: s.score,
+  suggestedReasons: s.reasons,
+})
+
+/**
+ * Concerns (issue 4): a practitioner's three pages (the child and immediate danger, what was seen or heard with
+ * the screening, then their judgement beside the suggested level), or the whole concern in one API body. A draft
+ * is its recorder's alone; a recorded concern is read by its recorder and by whoever may read the child
+ * (decideConcern). The child named is one the actor may name (decideConcernChild), or a new child whose minimal
+ * record the concern makes (decideConcernNewChild, concern-child.ts). Records are reached through the
+ * record-access kit, so every read, denial and change is audited, break-glass marked.
+ */
 export function concernService(
-  database: Database,
   concerns: ConcernRepository,
-  screening: ScreeningRepository,
-  audit: AuditWriter,
+  screening: ScreeningService,
+  people: ConcernPeople,
+  access: RecordAccess,
 ) {
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
-  /** A transaction whose denial audit rows commit: MISSING is answered NotFoundError after the commit. */
-  async function tx<T>(actor: Actor, fn: (trx: Transaction<DB>) => Promise<T | typeof MISSING>): Promise<T> {
-    const result = await withTransaction(database, context(actor), fn)
+  /** How the kit reaches a child named in a concern: the person service's record, and whether the actor referred them. */
+  const childKind: RecordKind<ChildRecord> = {
+    type: 'person',
+    load: async (trx, id, actor, options) => {
+      const found = await people.records.load(trx, id, actor, options)
+      if (found === undefined || !(await concerns.referredBy(trx, id, actor.userId))) return found
+      return { ...found, facts: { ...found.facts, referrerIds: [actor.userId] } }
+    },
+    decide: (actor, _action, found) => decideConcernChild(actor, found.facts),
+  }
+
+  /** How the kit reaches a concern: with its child, decided by the policy's concern rule (drafts: the recorder's). */
+  const concernKind: RecordKind<ConcernRecord> = {
+    type: 'concern',
+    load: async (trx, id, actor) => {
+      const row = await concerns.find(trx, id)
+      if (row === undefined) return undefined
+      const child = await childKind.load(trx, row.personId, actor, { lock: false, details: false })
+      return child === undefined ? undefined : { row, child }
+    },
+    decide: (actor, action, { row, child }) =>
+      decideConcern(actor, action, row.facts, decide(actor, 'read', child.facts)),
+  }
+
+  /** `work` in the caller's transaction or a new one; MISSING (after a denial's audit row) is NotFoundError. */
+  async function run<T>(
+    actor: Actor,
+    trx: Transaction<DB> | undefined,
+    work: (trx: Transaction<DB>) => Promise<T | typeof MISSING>,
+  ): Promise<T> {
+    const result = await access.within(actor, trx, work)
     if (result === MISSING) throw new NotFoundError()
     return result
   }
-  const denied: Decision = missingRecord()
 
-  /** May the actor raise a concern about this child: they may read them, or they referred them before. */
-  const maySee = (actor: Actor, child: PersonWithFacts) =>
-    decide(actor, 'read', child.facts).allowed || decideSearchMatch(actor, child.facts).allowed
-
-  const base = (actor: Actor, ctx: RequestContext) => ({
-    partnershipId: actor.partnershipId,
-    actor: auditActorOf(actor),
-    requestId: ctx.requestId,
-    ip: ctx.ip,
-  })
-
-  async function deny(
-    trx: Transaction<DB>,
-    actor: Actor,
-    type: string,
-    id: string,
-    reason: string,
-    ctx: RequestContext,
-  ) {
-    await audit.write(trx, {
-      ...base(actor, ctx),
-      action: 'access.denied',
-      outcome: 'denied',
-      record: { type, id },
-      reason,
-    })
-  }
-
-  function childFacts(
-    row: PersonRow,
-    concern: Pick<ConcernRow, 'learningDisability'>,
-    today: string,
-  ): ChildFacts {
-    return {
-      ageYears: summary(row, today).age,
-      learningDisability: learningDisabilityOnRecord(row) || concern.learningDisability === true,
-    }
-  }
-
-  function view(row: ConcernRow, child: PersonRow, guide: Guide): ConcernView {
+  function view(row: ConcernRow, child: ChildBasics, guide: Guide): ConcernView {
     const today = todayInLondon()
     const words = [row.narrative ?? '', row.childWords ?? ''].join('\n')
     const found = findStreetTerms(words, guide.streetTerms)
@@ -212,59 +240,26 @@ export function concernService(
     }
   }
 
-  /**
-   * One concern for `action` (read, or write: the recorder's own draft). Denied and missing answer the same
-   * NotFoundError; every attempt is audited in the caller's transaction (a read of the concern, or a denial).
-   */
-  async function load(
-    trx: Transaction<DB>,
-    actor: Actor,
-    id: string,
-    action: 'read' | 'write',
-    ctx: RequestContext,
-    via: string,
-  ): Promise<{ row: ConcernRow; child: PersonWithFacts } | typeof MISSING> {
-    const row = UUID.test(id) ? await concerns.find(trx, id) : undefined
-    const child =
-      row === undefined ? undefined : await concerns.childWithFacts(trx, row.personId, actor.userId)
-    const childRead = child === undefined ? denied : decide(actor, 'read', child.facts)
-    const decision =
-      row === undefined || child === undefined ? denied : decideConcern(actor, action, row.facts, childRead)
-    if (row === undefined || child === undefined || !decision.allowed) {
-      await deny(
-        trx,
-        actor,
-        'concern',
-        id,
-        row === undefined ? 'no such record' : `denied: ${decision.denial ?? ''}`,
-        ctx,
-      )
-      return MISSING
-    }
-    if (action === 'read') {
-      await audit.write(trx, {
-        ...base(actor, ctx),
-        action: 'record.read',
-        outcome: 'allowed',
-        record: { type: 'concern', id },
-        details: { via, status: row.status, breakGlass: decision.breakGlass },
-      })
-    }
-    return { row, child }
+  function suggestFor(guide: Guide, ticks: readonly Tick[], child: ChildFacts): SuggestionView {
+    const s = screening.suggest(guide, ticks, child)
+    return { ...s, levelLabel: guide.levels.find((l) => l.code === s.level)?.label ?? s.level }
   }
 
-  /** Validates page 1 and makes the draft (and, for a new child, their minimal record) in `trx`. */
-  async function startIn(
+  /**
+   * Validates page 1 and makes the draft (and, for a new child, their minimal record) in `trx`. A child the actor
+   * may not name answers MISSING (its denial audited), exactly as one that does not exist.
+   */
+  async function begin(
     trx: Transaction<DB>,
     actor: Actor,
     input: StartInput,
     ctx: RequestContext,
     errors: FieldError[],
-  ): Promise<{ concernId: string; child: PersonWithFacts } | undefined | typeof MISSING> {
+  ): Promise<{ concernId: string; child: ChildBasics; decision: Decision } | undefined | typeof MISSING> {
     const today = todayInLondon()
     const danger = validateDanger(input, new Date(), today, errors)
     const choice = (input.child ?? '').trim()
-    let existing: PersonWithFacts | undefined
+    let existing: { child: ChildBasics; decision: Decision } | undefined
     let newChild: ReturnType<typeof validateNewChild> | undefined
     if (choice === '') {
       errors.push({ field: 'child', message: 'Select the child, or add a new child' })
@@ -277,93 +272,62 @@ export function concernService(
         errors,
       )
     } else {
-      // A child the actor may not see answers exactly as one that does not exist.
-      existing = UUID.test(choice) ? await concerns.childWithFacts(trx, choice, actor.userId) : undefined
-      if (existing === undefined || !maySee(actor, existing)) {
-        await deny(
-          trx,
-          actor,
-          'person',
-          choice,
-          existing === undefined ? 'no such record' : 'denied: relationship',
-          ctx,
-        )
-        return MISSING
-      }
+      // Reached to change (a concern about them): no read row; the concern's own row is marked on break-glass.
+      const reached = await access.reach(trx, actor, childKind, choice, 'read', ctx, {
+        whole: false,
+        quiet: true,
+      })
+      if (reached === undefined) return MISSING
+      existing = { child: reached.row.person, decision: reached.decision }
     }
     if (errors.length > 0) return undefined
-    let personId: string
-    if (existing !== undefined) personId = existing.person.id
+    let made: { child: ChildBasics; decision: Decision }
+    if (existing !== undefined) made = existing
     else {
-      const c = newChild as NonNullable<typeof newChild>
-      // A practitioner has no person:write: the concern makes the child's minimal record itself, with the
-      // practitioner's agency involved, and the practitioner as its referrer (identity and outcome only).
-      personId = await people.create(trx, {
-        partnershipId: actor.partnershipId,
-        kind: 'child',
-        givenName: c.givenName,
-        familyName: c.familyName,
-        dateOfBirth: c.dateOfBirth,
-        estimatedAge: c.estimatedAge,
-        estimatedAgeOn: c.estimatedAge === null ? null : today,
-        schoolAgencyId: c.schoolAgencyId,
-        involvedAgencyIds: [actor.agencyId],
-        createdBy: actor.userId,
-      })
-      await audit.write(trx, {
-        ...base(actor, ctx),
-        action: 'record.create',
-        outcome: 'succeeded',
-        record: { type: 'person', id: personId },
-        details: { via: 'concern' },
-      })
-      if (c.addressLine1 !== null) {
-        const home = await concerns.addHome(trx, {
-          partnershipId: actor.partnershipId,
-          personId,
-          addressLine1: c.addressLine1,
-          postcode: c.postcode,
-          by: actor.userId,
+      const decision = decideConcernNewChild(actor)
+      if (!decision.allowed) throw new ForbiddenError()
+      const { child, home } = await makeConcernChild(
+        trx,
+        actor,
+        newChild as NonNullable<typeof newChild>,
+        today,
+      )
+      const records = [
+        { type: 'person', id: child.id },
+        ...(home === undefined
+          ? []
+          : [
+              { type: 'location', id: home.locationId },
+              { type: 'link', id: home.linkId },
+            ]),
+      ]
+      for (const record of records) {
+        await access.changed(trx, actor, ctx, record, decision, {
+          action: 'record.create',
+          details: { via: 'concern' },
         })
-        for (const [type, id] of [
-          ['location', home.locationId],
-          ['link', home.linkId],
-        ] as const) {
-          await audit.write(trx, {
-            ...base(actor, ctx),
-            action: 'record.create',
-            outcome: 'succeeded',
-            record: { type, id },
-            details: { via: 'concern' },
-          })
-        }
       }
+      made = { child, decision }
     }
     const concernId = await concerns.insertDraft(trx, {
       partnershipId: actor.partnershipId,
-      personId,
+      personId: made.child.id,
       recordedBy: actor.userId,
       agencyId: actor.agencyId,
       ...danger,
     })
-    await audit.write(trx, {
-      ...base(actor, ctx),
+    await access.changed(trx, actor, ctx, { type: 'concern', id: concernId }, made.decision, {
       action: 'record.create',
-      outcome: 'succeeded',
-      record: { type: 'concern', id: concernId },
       details: { status: 'draft', immediateDanger: danger.immediateDanger, newChild: existing === undefined },
     })
-    // A known child was read above; only a new one is read back.
-    const child = existing ?? (await concerns.childWithFacts(trx, personId, actor.userId))
-    if (child === undefined) throw new Error('the child just recorded is missing')
-    return { concernId, child }
+    return { concernId, ...made }
   }
 
   /** Validates page 2 against the guide and saves it on the draft (version checked), with the suggestion. */
-  async function saveDetailsIn(
+  async function saveDetailsOn(
     trx: Transaction<DB>,
     row: Pick<ConcernRow, 'id' | 'partnershipId' | 'version'>,
-    child: PersonRow,
+    child: ChildBasics,
     input: DetailsInput,
     guide: Guide,
     errors: FieldError[],
@@ -375,28 +339,23 @@ export function concernService(
     const saved = await concerns.saveDetails(
       trx,
       row,
-      {
-        ...details,
-        guideId: guide.id,
-        suggestedLevel: suggestion.level,
-        suggestedScore: suggestion.score,
-        suggestedReasons: suggestion.reasons,
-      },
+      { ...details, guideId: guide.id, ...suggestionFields(suggestion) },
       details.ticks,
     )
     if (!saved) throw new ConflictError(STALE)
     return true
   }
 
-  async function recordIn(
+  async function recordOn(
     trx: Transaction<DB>,
     actor: Actor,
     row: ConcernRow,
-    child: PersonRow,
+    child: ChildBasics,
     version: number,
     judgement: ValidJudgement,
     guide: Guide,
     ctx: RequestContext,
+    decision: Decision,
   ) {
     if (row.narrative === null || row.guideId === null) {
       throw new ValidationError([
@@ -410,11 +369,8 @@ export function concernService(
       { ...judgement, ...suggestionFields(suggestion) },
     )
     if (!done) throw new ConflictError(STALE)
-    await audit.write(trx, {
-      ...base(actor, ctx),
+    await access.changed(trx, actor, ctx, { type: 'concern', id: row.id }, decision, {
       action: 'record.create',
-      outcome: 'succeeded',
-      record: { type: 'concern', id: row.id },
       details: {
         status: 'recorded',
         suggestedLevel: suggestion.level,
@@ -425,55 +381,33 @@ export function concernService(
     })
   }
 
-  /** The whole concern (page 1's checks, then page 2's and 3's), recorded in `trx`; bad input throws. */
-  async function createIn(
-    trx: Transaction<DB>,
+  /** The recorder's draft, reached to change it (no read row; a denial audited and answered NotFoundError). */
+  function change<T>(
     actor: Actor,
-    input: WholeConcernInput,
+    id: string,
     ctx: RequestContext,
-  ): Promise<string | typeof MISSING> {
-    const errors: FieldError[] = []
-    const guide = await screening.guide(trx)
-    // Page 1's checks, then page 2's and 3's (on a savepoint-free path: any error throws and rolls back).
-    const started = await startIn(trx, actor, input.start, ctx, errors)
-    if (started === MISSING) return MISSING
-    const today = todayInLondon()
-    if (started === undefined) {
-      validateDetails(input.details, today, guide, true, errors)
-      validateJudgement(input.judgement, guide.levels, errors)
-      throw new ValidationError(errors)
-    }
-    const judgement = validateJudgement(input.judgement, guide.levels, errors)
-    await saveDetailsIn(
-      trx,
-      { id: started.concernId, partnershipId: actor.partnershipId, version: 1 },
-      started.child.person,
-      input.details,
-      guide,
-      errors,
+    work: (trx: Transaction<DB>, concern: ConcernRecord, decision: Decision) => Promise<T>,
+  ): Promise<T> {
+    return access.withRecord(
+      actor,
+      concernKind,
+      id,
+      'write',
+      ctx,
+      (trx, { row, decision }) => work(trx, row, decision),
+      { via: 'page' },
     )
-    if (errors.length > 0) throw new ValidationError(errors)
-    const row = await concerns.find(trx, started.concernId)
-    if (row === undefined) throw new Error('the draft just made is missing')
-    await recordIn(trx, actor, row, started.child.person, row.version, judgement, guide, ctx)
-    return started.concernId
   }
-
-  const suggestionFields = (s: Suggestion) => ({
-    suggestedLevel: s.level,
-    suggestedScore: s.score,
-    suggestedReasons: s.reasons,
-  })
 
   return {
     /** The screening guide in force: items, the risk scale and the street terms. */
     async guide(actor: Actor): Promise<Guide> {
-      return withTransaction(database, context(actor), (trx) => screening.guide(trx))
+      return screening.guide(actor)
     },
 
     /** A suggestion for ticks and child facts, stored nowhere. Unknown items are field errors. */
     async suggest(actor: Actor, ticks: readonly Tick[], child: ChildFacts): Promise<SuggestionView> {
-      const guide = await this.guide(actor)
+      const guide = await screening.guide(actor)
       const codes = new Set(guide.items.map((i) => i.code))
       const errors: FieldError[] = ticks
         .map((t, n) => ({ t, n }))
@@ -488,80 +422,84 @@ export function concernService(
 
     /**
      * Page 1's choices: children the actor has raised concerns about or referred (who they are, nothing more),
-     * and for roles who read records, their caseload; plus the partnership's schools for a new child. A child
-     * given by id (from search or their page) is offered when the actor may see them; otherwise NotFoundError.
+     * and for roles who read records, their caseload (through the person service, its reads audited there); plus
+     * the partnership's schools for a new child. A child given by id (from search or their page) is offered when
+     * the actor may name them; otherwise NotFoundError. Each child offered is audited as read, break-glass marked.
      */
     async startForm(actor: Actor, ctx: RequestContext, childId?: string) {
-      return tx(actor, async (trx) => {
-        const ids = new Set(await concerns.referredChildIds(trx, actor.userId))
-        if (can(actor, 'person:read')) {
-          for (const c of await people.caseload(trx, actor, 50)) ids.add(c.person.id)
-        }
-        if (childId !== undefined) ids.add(childId)
+      const caseload = can(actor, 'person:read') ? await people.caseload(actor, ctx, { limit: 50 }) : []
+      return run(actor, undefined, async (trx) => {
         const today = todayInLondon()
-        const children: ChildSummary[] = []
-        for (const id of ids) {
-          const child = UUID.test(id) ? await concerns.childWithFacts(trx, id, actor.userId) : undefined
-          if (child === undefined || !maySee(actor, child)) {
-            if (id === childId) {
-              await deny(
-                trx,
-                actor,
-                'person',
-                id,
-                child === undefined ? 'no such record' : 'denied: relationship',
-                ctx,
-              )
-              return MISSING
-            }
-            continue
-          }
-          await audit.write(trx, {
-            ...base(actor, ctx),
-            action: 'record.read',
-            outcome: 'allowed',
-            record: { type: 'person', id },
-            details: { via: 'concern-form' },
+        const referred = await concerns.referredChildIds(trx, actor.userId)
+        const onCaseload = new Map(caseload.map((read) => [read.person.id, read]))
+        const others = referred.filter((id) => !onCaseload.has(id) && id !== childId)
+        // The children the actor referred: each a referrer of theirs, reached as one list.
+        const loaded = await people.records.loadMany(trx, others, actor)
+        const rows = [...loaded.values()].map((found) => ({
+          ...found,
+          facts: { ...found.facts, referrerIds: [actor.userId] },
+        }))
+        const shown = await access.shown(trx, actor, childKind, rows, (r) => r.person.id, ctx, {
+          via: 'concern-form',
+        })
+        const named = new Map(shown.map(({ row }) => [row.person.id, summary(row.person, today)]))
+        for (const read of caseload) {
+          const p = read.person
+          named.set(p.id, {
+            id: p.id,
+            name: displayName({ givenName: p.givenName ?? '', familyName: p.familyName ?? null }),
+            dateOfBirth: p.dateOfBirth ?? null,
+            age: p.age ?? null,
+            ageIsEstimate: p.ageIsEstimate ?? false,
           })
-          children.push(summary(child.person, today))
         }
+        if (childId !== undefined && !named.has(childId)) {
+          const reached = await access.reach(trx, actor, childKind, childId, 'read', ctx, {
+            via: 'concern-form',
+            whole: false,
+          })
+          if (reached === undefined) return MISSING
+          named.set(childId, summary(reached.row.person, today))
+        }
+        const order = [...new Set([...referred, ...caseload.map((r) => r.person.id), childId])]
+        const children = order.flatMap((id) => {
+          const child = id === undefined ? undefined : named.get(id)
+          return child === undefined ? [] : [child]
+        })
         return { children, schools: await concerns.schools(trx, actor.partnershipId) }
       })
     },
 
     /** Page 1: makes the draft; bad input is a ValidationError with nothing written. */
-    async start(actor: Actor, input: StartInput, ctx: RequestContext): Promise<string> {
-      const errors: FieldError[] = []
-      const result = await tx(actor, (trx) => startIn(trx, actor, input, ctx, errors))
-      if (result === undefined) throw new ValidationError(errors)
-      return result.concernId
-    },
-
-    /**
-     * The same within the caller's transaction (the demo seed); a child the actor may not see throws NotFoundError.
-     */
-    async startIn(
-      trx: Transaction<DB>,
+    async start(
       actor: Actor,
       input: StartInput,
       ctx: RequestContext,
+      options: InTransaction = {},
     ): Promise<string> {
       const errors: FieldError[] = []
-      const result = await startIn(trx, actor, input, ctx, errors)
-      if (result === MISSING) throw new NotFoundError()
+      const result = await run(actor, options.trx, (trx) => begin(trx, actor, input, ctx, errors))
       if (result === undefined) throw new ValidationError(errors)
       return result.concernId
     },
 
     /** The recorder's draft (or a concern they may read), with the guide, for a page. */
     async draft(actor: Actor, id: string, ctx: RequestContext, action: 'read' | 'write' = 'write') {
-      return tx(actor, async (trx) => {
-        const loaded = await load(trx, actor, id, action, ctx, 'page')
-        if (loaded === MISSING) return MISSING
-        const { row, child } = loaded
-        const guide = await screening.guide(trx, row.guideId ?? undefined)
-        return { concern: view(row, child.person, guide), guide }
-      })
+      return access.withRecord(
+        actor,
+        concernKind,
+        id,
+        action,
+        ctx,
+        async (trx, { row: { row, child } }) => {
+          const guide = await screening.guide(actor, {
+            trx,
+            ...(row.guideId === null ? {} : { id: row.guideId }),
+          })
+          return { concern: view(row, child.person, guide), guide }
+        },
+        { via: 'page' },
+      )
     },
 
     /** Page 2: saves what was seen or heard and the screening on the draft. */
@@ -573,19 +511,13 @@ export function concernService(
       ctx: RequestContext,
     ): Promise<void> {
       const errors: FieldError[] = []
-      const ok = await tx(actor, async (trx) => {
-        const loaded = await load(trx, actor, id, 'write', ctx, 'page')
-        if (loaded === MISSING) return MISSING
-        const { row, child } = loaded
+      const ok = await change(actor, id, ctx, async (trx, { row, child }, decision) => {
         if (row.version !== version) throw new ConflictError(STALE)
-        const guide = await screening.guide(trx)
-        const saved = await saveDetailsIn(trx, row, child.person, input, guide, errors)
+        const guide = await screening.guide(actor, { trx })
+        const saved = await saveDetailsOn(trx, row, child.person, input, guide, errors)
         if (saved) {
-          await audit.write(trx, {
-            ...base(actor, ctx),
+          await access.changed(trx, actor, ctx, { type: 'concern', id }, decision, {
             action: 'record.update',
-            outcome: 'succeeded',
-            record: { type: 'concern', id },
             details: { status: 'draft', page: 'details', indicators: input.ticks.length },
           })
         }
@@ -604,20 +536,14 @@ export function concernService(
     ): Promise<void> {
       const errors: FieldError[] = []
       const danger = validateDanger(input, new Date(), todayInLondon(), errors)
-      await tx(actor, async (trx) => {
-        const loaded = await load(trx, actor, id, 'write', ctx, 'page')
-        if (loaded === MISSING) return MISSING
-        if (errors.length > 0) return undefined
-        if (loaded.row.version !== version) throw new ConflictError(STALE)
+      await change(actor, id, ctx, async (trx, { row }, decision) => {
+        if (errors.length > 0) return
+        if (row.version !== version) throw new ConflictError(STALE)
         if (!(await concerns.saveDanger(trx, { id, version }, danger))) throw new ConflictError(STALE)
-        await audit.write(trx, {
-          ...base(actor, ctx),
+        await access.changed(trx, actor, ctx, { type: 'concern', id }, decision, {
           action: 'record.update',
-          outcome: 'succeeded',
-          record: { type: 'concern', id },
           details: { status: 'draft', page: 'danger', immediateDanger: danger.immediateDanger },
         })
-        return undefined
       })
       if (errors.length > 0) throw new ValidationError(errors)
     },
@@ -635,15 +561,15 @@ export function concernService(
       referrer?: Referrer,
     ): Promise<{ referralId: string | null }> {
       const errors: FieldError[] = []
-      return tx(actor, async (trx) => {
-        const loaded = await load(trx, actor, id, 'write', ctx, 'page')
-        if (loaded === MISSING) return MISSING
-        const { row, child } = loaded
-        const guide = await screening.guide(trx, row.guideId ?? undefined)
+      return change(actor, id, ctx, async (trx, { row, child }, decision) => {
+        const guide = await screening.guide(actor, {
+          trx,
+          ...(row.guideId === null ? {} : { id: row.guideId }),
+        })
         const judgement = validateJudgement(input, guide.levels, errors)
         if (errors.length > 0) throw new ValidationError(errors)
         if (row.version !== version) throw new ConflictError(STALE)
-        await recordIn(trx, actor, row, child.person, version, judgement, guide, ctx)
+        await recordOn(trx, actor, row, child.person, version, judgement, guide, ctx, decision)
         if (referrer === undefined || !can(actor, 'referral:create')) return { referralId: null }
         const referral = await referrer.submit(
           actor,
@@ -655,34 +581,62 @@ export function concernService(
       })
     },
 
-    /** The API: the whole concern in one body, recorded in one transaction, or nothing written. */
-    async create(actor: Actor, input: WholeConcernInput, ctx: RequestContext): Promise<string> {
-      return tx(actor, (trx) => createIn(trx, actor, input, ctx))
-    },
-
     /**
-     * The same within the caller's transaction (the demo seed); a child the actor may not see throws NotFoundError.
+     * The whole concern in one body (the API; the demo seed, in its transaction), recorded in one transaction, or
+     * nothing written: page 1's checks, then page 2's and 3's. A child the actor may not name is NotFoundError.
      */
-    async createIn(
-      trx: Transaction<DB>,
+    async create(
       actor: Actor,
       input: WholeConcernInput,
       ctx: RequestContext,
+      options: InTransaction = {},
     ): Promise<string> {
-      const id = await createIn(trx, actor, input, ctx)
-      if (id === MISSING) throw new NotFoundError()
-      return id
+      return run(actor, options.trx, async (trx) => {
+        const errors: FieldError[] = []
+        const guide = await screening.guide(actor, { trx })
+        const started = await begin(trx, actor, input.start, ctx, errors)
+        if (started === MISSING) return MISSING
+        const today = todayInLondon()
+        if (started === undefined) {
+          validateDetails(input.details, today, guide, true, errors)
+          validateJudgement(input.judgement, guide.levels, errors)
+          throw new ValidationError(errors)
+        }
+        const judgement = validateJudgement(input.judgement, guide.levels, errors)
+        await saveDetailsOn(
+          trx,
+          { id: started.concernId, partnershipId: actor.partnershipId, version: 1 },
+          started.child,
+          input.details,
+          guide,
+          errors,
+        )
+        if (errors.length > 0) throw new ValidationError(errors)
+        // Any error above throws, and the transaction (the caller's, or this one) writes nothing.
+        const row = await concerns.find(trx, started.concernId)
+        if (row === undefined) throw new Error('the draft just made is missing')
+        await recordOn(trx, actor, row, started.child, row.version, judgement, guide, ctx, started.decision)
+        return started.concernId
+      })
     },
 
     /** One concern for a reader (the recorder, or someone who may read the child), audited. */
     async read(actor: Actor, id: string, ctx: RequestContext, via = 'api'): Promise<ConcernView> {
-      return tx(actor, async (trx) => {
-        const loaded = await load(trx, actor, id, 'read', ctx, via)
-        if (loaded === MISSING) return MISSING
-        const { row, child } = loaded
-        const guide = await screening.guide(trx, row.guideId ?? undefined)
-        return view(row, child.person, guide)
-      })
+      return access.withRecord(
+        actor,
+        concernKind,
+        id,
+        'read',
+        ctx,
+        async (trx, { row: { row, child } }) => {
+          const guide = await screening.guide(actor, {
+            trx,
+            ...(row.guideId === null ? {} : { id: row.guideId }),
+          })
+          return view(row, child.person, guide)
+        },
+        { via },
+      )
     },
   }
 }

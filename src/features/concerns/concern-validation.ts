@@ -7,8 +7,6 @@ import type { Recency } from '../../db/schema.ts'
 import type { FieldError } from '../../platform/errors.ts'
 import { normalisePostcode } from '../../platform/identifiers/postcode.ts'
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /** A date as the API sends it ('YYYY-MM-DD') or as a GOV.UK date input does (three parts). */
 export type DateInput = string | { day?: string; month?: string; year?: string }
 
@@ -468,11 +466,4 @@ export function validateJudgement(
     discussedWith,
     discussionNote,
   }
-}
-
-/** Whole years between a date and today (both 'YYYY-MM-DD'). */
-export function yearsBetween(from: string, to: string): number {
-  const [fy, fm, fd] = from.split('-').map(Number) as [number, number, number]
-  const [ty, tm, td] = to.split('-').map(Number) as [number, number, number]
-  return ty - fy - (tm < fm || (tm === fm && td < fd) ? 1 : 0)
 }

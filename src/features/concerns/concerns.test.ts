@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createPerson, countRows } from '../../../test/factories/person-factory.ts'
+import { createBreakGlassGrant, createPerson, countRows } from '../../../test/factories/person-factory.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'
@@ -389,6 +389,44 @@ describe('concern pages: from a child’s record', () => {
     )
     const details = await agent.get(paths.concerns.details(idFrom(one.headers.location)))
     assert.doesNotMatch(details.body, /Does the child have a learning disability\?/)
+  })
+})
+
+describe('concern pages: a child reached through break-glass', () => {
+  it('offers the child on the concern form, and the read is marked break-glass for the DPO', async (t) => {
+    const { app, db, services, teacher } = await setUp(t)
+    const worker = await createUser(db, services, { roles: ['social-worker'], partnershipOf: teacher })
+    const child = await createPerson(db.database, teacher.partnershipId)
+    const agent = await signIn(app, worker)
+    assert.equal((await agent.get(`${paths.concerns.new}?child=${child.id}`)).statusCode, 404)
+    await createBreakGlassGrant(db.database, db.ownerUrl, {
+      partnershipId: teacher.partnershipId,
+      userId: worker.id,
+      personId: child.id,
+    })
+    const form = await agent.get(`${paths.concerns.new}?child=${child.id}`)
+    assert.equal(form.statusCode, 200)
+    assert.match(form.body, new RegExp(`value="${child.id}" checked`))
+    const reads = await ownerQuery<{ details: Record<string, unknown> }>(
+      db.ownerUrl,
+      `SELECT details FROM audit_event WHERE action = 'record.read' AND record_type = 'person'
+          AND record_id = $1 AND actor_id = $2 ORDER BY id`,
+      [child.id, worker.id],
+    )
+    // On a social worker's caseload (their break-glass records are), or reached by id: each read marked.
+    assert.ok(reads.length >= 1)
+    for (const read of reads) {
+      assert.equal(read.details.breakGlass, true, `the read (via ${String(read.details.via)}) is marked`)
+    }
+    // The concern raised about them is marked too.
+    const one = await pageOne(agent, { immediateDanger: 'no', child: child.id })
+    assert.equal(one.statusCode, 303)
+    const made = await ownerQuery<{ details: Record<string, unknown> }>(
+      db.ownerUrl,
+      `SELECT details FROM audit_event WHERE action = 'record.create' AND record_type = 'concern' AND record_id = $1`,
+      [idFrom(one.headers.location)],
+    )
+    assert.equal(made[0]?.details.breakGlass, true)
   })
 })
 

@@ -1,4 +1,4 @@
-import type { NewAgency } from '../partnerships/partnership-repository.ts'
+import type { NewAgency } from '../partnerships/partnership-service.ts'
 
 /**
  * The fictional partnership every demo starts from. All names are invented: Northshire is not a real county

@@ -2,7 +2,6 @@ import { fakerEN_GB as faker } from '@faker-js/faker'
 import { sql, type Transaction } from 'kysely'
 import type { DB } from '../../db/schema.ts'
 import { testNhsNumber } from '../../platform/identifiers/nhs-number.ts'
-import { personRepository } from '../people/person-repository.ts'
 
 /**
  * A small cast of fictional children and adults for the demo accounts to work with: some allocated to the
@@ -26,7 +25,7 @@ export async function seedDemoPeople(
 ): Promise<{ people: number; children: string[] }> {
   // Case tables are under row-level security: the seed works inside the demo partnership like anyone else.
   await sql`SELECT set_config('app.partnership_id', ${cast.partnershipId}, true)`.execute(trx)
-  const people = personRepository()
+  const people = demoPeople(trx)
   const need = (map: ReadonlyMap<string, string>, key: string) => {
     const value = map.get(key)
     if (value === undefined) throw new Error(`demo cast is missing ${key}`)
@@ -54,7 +53,7 @@ export async function seedDemoPeople(
   for (let i = 0; i < CHILDREN; i++) {
     const involved = [childrensServices, ...(i % 3 === 0 ? [school] : []), ...(i % 4 === 0 ? [police] : [])]
     children.push(
-      await people.create(trx, {
+      await people.create({
         partnershipId: cast.partnershipId,
         kind: 'child',
         ...name(),
@@ -69,7 +68,7 @@ export async function seedDemoPeople(
     )
   }
   for (let i = 0; i < 3; i++) {
-    await people.create(trx, {
+    await people.create({
       partnershipId: cast.partnershipId,
       kind: 'adult-of-concern',
       ...name(),
@@ -109,4 +108,54 @@ export async function seedDemoPeople(
       .execute()
   }
   return { people: CHILDREN + 3, children }
+}
+
+/**
+ * The cast's people, written directly (docs/adr/0014-demo-seed-through-services.md): no service makes a person
+ * allocated to a worker or team, with several agencies involved, marked as demo data, in the seed's transaction.
+ */
+function demoPeople(trx: Transaction<DB>) {
+  return {
+    async create(person: {
+      partnershipId: string
+      kind: string
+      givenName: string
+      familyName: string
+      dateOfBirth: string
+      gender: string
+      nhsNumber?: string
+      allocatedTeamId?: string | null
+      allocatedWorkerId?: string | null
+      involvedAgencyIds: string[]
+      isDemo: true
+    }): Promise<string> {
+      const { id } = await trx
+        .insertInto('person')
+        .values({
+          partnership_id: person.partnershipId,
+          kind: person.kind,
+          given_name: person.givenName,
+          family_name: person.familyName,
+          date_of_birth: person.dateOfBirth,
+          gender: person.gender,
+          nhs_number: person.nhsNumber ?? null,
+          allocated_team_id: person.allocatedTeamId ?? null,
+          allocated_worker_id: person.allocatedWorkerId ?? null,
+          is_demo: person.isDemo,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      await trx
+        .insertInto('person_agency')
+        .values(
+          person.involvedAgencyIds.map((agencyId) => ({
+            person_id: id,
+            agency_id: agencyId,
+            partnership_id: person.partnershipId,
+          })),
+        )
+        .execute()
+      return id
+    },
+  }
 }

@@ -1,32 +1,13 @@
 import { fakerEN_GB as faker } from '@faker-js/faker'
 import { sql, type Transaction } from 'kysely'
-import type { Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import type { Actor } from '../../platform/access/policy.ts'
-import {
-  auditRepository,
-  auditWriter,
-  type AuditEvent,
-  type AuditWriter,
-} from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
-import { concernRepository } from '../concerns/concern-repository.ts'
-import { concernService, type WholeConcernInput } from '../concerns/concern-service.ts'
-import type { TickInput } from '../concerns/concern-validation.ts'
-import { recordAccess } from '../../platform/access/record-access.ts'
-import { flagRepository } from '../flags/flag-repository.ts'
-import { flagService } from '../flags/flag-service.ts'
-import { locationRepository } from '../locations/location-repository.ts'
-import { personRepository } from '../people/person-repository.ts'
-import { personService } from '../people/person-service.ts'
-import { breakGlassRepository } from '../../platform/access/break-glass-repository.ts'
-import { userRepository } from '../../platform/auth/user-repository.ts'
-import { notificationRepository } from '../notifications/notification-repository.ts'
-import { notificationService } from '../notifications/notification-service.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
-import { referralRepository, type ReferralRepository } from '../referrals/referral-repository.ts'
-import { referralService } from '../referrals/referral-service.ts'
-import { screeningRepository, type ScreeningRepository } from '../screening/screening-repository.ts'
+import type { ConcernService, TickInput, WholeConcernInput } from '../concerns/concern-service.ts'
+import type { NotificationService } from '../notifications/notification-service.ts'
+import type { ReferralService } from '../referrals/referral-service.ts'
+import { seedingAt } from './demo-clock.ts'
 
 /**
  * The demo's concerns, referrals and cross-authority notifications (issue 5), in every state: a draft, a concern
@@ -34,10 +15,11 @@ import { screeningRepository, type ScreeningRepository } from '../screening/scre
  * review, decided (one of each decision type, two on exploitation grounds), withdrawn by the referrer and by the
  * front door; a notification to another authority outstanding and one acknowledged.
  *
- * Everything goes through the concern, referral and notification services, inside the seed's transaction, so
- * their rules hold (who may see which child, validation, the state machine, the deadline in working days, the
- * flags set on exploitation grounds, the audit). The services are given the seed's clock, so a referral made "ten
- * days ago" has its deadline, transitions, decision and notifications dated then; only the concerns' own times
+ * Everything goes through the app's concern, referral and notification services (src/services.ts), inside the
+ * seed's transaction, so their rules hold (who may see which child, validation, the state machine, the deadline
+ * in working days, the flags set on exploitation grounds, the audit). The services' clock reads the seed's time
+ * (demo-clock.ts), so a referral made "ten days ago" has its deadline, transitions, decision and notifications
+ * dated then; only the concerns' own times
  * (which their repository takes from the database clock) are moved back afterwards, and the two children the
  * practitioners' concerns made records for are marked as demo records. All people and places are fictional.
  */
@@ -55,6 +37,13 @@ export interface DemoReferralCast {
     socialWorker: Actor
     frontDoor: Actor
   }
+}
+
+/** The app's services the demo's cases go through. */
+export interface DemoSeedServices {
+  concerns: Pick<ConcernService, 'create' | 'start'>
+  referrals: Pick<ReferralService, 'submit' | 'startReview' | 'decide' | 'withdraw'>
+  notifications: Pick<NotificationService, 'send' | 'acknowledge'>
 }
 
 export interface DemoReferralCounts {
@@ -360,48 +349,28 @@ function cases(): Case[] {
 /** Seeds the cast's concerns, referrals and notifications in `trx` (the demo seed's transaction). */
 export async function seedDemoReferrals(
   trx: Transaction<DB>,
-  database: Database,
+  services: DemoSeedServices,
   cast: DemoReferralCast,
 ): Promise<DemoReferralCounts> {
   const started = Date.now()
   let at = new Date(started)
-  const clock = () => at
-  const audit = bufferedAudit()
-  // Reference data does not change within the seed's transaction: read it once, not once per concern or decision
-  // (about a fifth of the seed's queries otherwise).
-  const once = <T>(read: () => Promise<T>) => {
-    let value: Promise<T> | undefined
-    return () => (value ??= read())
-  }
-  const screening = screeningRepository()
-  const currentGuide = once(() => screening.guide(trx))
-  const cachedScreening: ScreeningRepository = {
-    guide: (db, id) => (id === undefined ? currentGuide() : screening.guide(db, id)),
-  }
-  const referralRows = referralRepository()
-  const cachedReferrals: ReferralRepository = {
-    ...referralRows,
-    decisionTypes: once(() => referralRows.decisionTypes(trx)),
-    cinFactors: once(() => referralRows.cinFactors(trx)),
-  }
-  const concerns = concernService(database, concernRepository(), cachedScreening, audit)
-  const flags = flagService(database, flagRepository(), personRepository(), locationRepository(), audit)
-  const people = personService(
-    database,
-    personRepository(),
-    breakGlassRepository(),
-    userRepository(),
-    audit,
-    auditRepository(),
-    recordAccess(database, audit),
-    { breakGlassHours: 4 },
+  return seedingAt(
+    () => at,
+    () =>
+      seedCases(trx, services, cast, started, (when) => {
+        at = when
+      }),
   )
-  const referrals = referralService(database, cachedReferrals, flags, people, recordAccess(database, audit), {
-    now: clock,
-  })
-  const notifications = notificationService(database, notificationRepository(), cachedReferrals, audit, {
-    now: clock,
-  })
+}
+
+async function seedCases(
+  trx: Transaction<DB>,
+  { concerns, referrals, notifications }: DemoSeedServices,
+  cast: DemoReferralCast,
+  started: number,
+  setClock: (at: Date) => void,
+): Promise<DemoReferralCounts> {
+  const options = { trx }
   const counts: DemoReferralCounts = { concerns: 0, referrals: 0, notifications: 0, newChildren: 0 }
   // The last concern each demo user raised ('previous': about the same child again).
   const previousConcern = new Map<string, string>()
@@ -447,54 +416,55 @@ export async function seedDemoReferrals(
       },
       judgement: { judgedLevel: c.judgedLevel, judgementReason: c.judgementReason },
     }
-    const concernId = await concerns.createIn(trx, actor, input, CTX)
+    const concernId = await concerns.create(actor, input, CTX, options)
     counts.concerns++
     if (typeof c.child === 'object') counts.newChildren++
     recorded.push({ concernId, at: when, newChild: typeof c.child === 'object' })
     previousConcern.set(c.by, concernId)
     if (c.refer === false) continue
 
-    at = when
+    setClock(when)
     const referral = await referrals.submit(
       actor,
       { concernId, discussedWith: c.discussedWith ?? null, discussionNote: null },
       CTX,
-      { trx },
+      options,
     )
     counts.referrals++
     if (c.review !== undefined) {
-      at = new Date(when.getTime() + c.review.after)
-      await referrals.startReview(cast.actors.frontDoor, referral.id, undefined, CTX, { trx })
+      setClock(new Date(when.getTime() + c.review.after))
+      await referrals.startReview(cast.actors.frontDoor, referral.id, undefined, CTX, options)
     }
     if (c.decision !== undefined) {
-      at = new Date(when.getTime() + c.decision.after)
-      await referrals.decide(cast.actors.frontDoor, referral.id, c.decision, CTX, { trx })
+      setClock(new Date(when.getTime() + c.decision.after))
+      await referrals.decide(cast.actors.frontDoor, referral.id, c.decision, CTX, options)
     }
     if (c.withdraw !== undefined) {
-      at = new Date(when.getTime() + c.withdraw.after)
+      setClock(new Date(when.getTime() + c.withdraw.after))
       const by = c.withdraw.by === 'referrer' ? actor : cast.actors.frontDoor
-      await referrals.withdraw(by, referral.id, { reason: c.withdraw.reason }, CTX, { trx })
+      await referrals.withdraw(by, referral.id, { reason: c.withdraw.reason }, CTX, options)
     }
     if (c.notification !== undefined) {
       const n = c.notification
-      at = new Date(when.getTime() + n.after)
-      const sent = await notifications.sendIn(trx, cast.actors.frontDoor, referral.id, n, CTX)
+      setClock(new Date(when.getTime() + n.after))
+      const sent = await notifications.send(cast.actors.frontDoor, referral.id, n, CTX, options)
       counts.notifications++
       if (n.acknowledged !== undefined) {
-        at = new Date(when.getTime() + n.acknowledged.after)
-        await notifications.acknowledgeIn(
-          trx,
+        const acknowledgedAt = new Date(when.getTime() + n.acknowledged.after)
+        setClock(acknowledgedAt)
+        await notifications.acknowledge(
           cast.actors.frontDoor,
-          sent,
-          { acknowledgedBy: n.acknowledged.by, acknowledgedOn: todayInLondon(at) },
+          sent.id,
+          { acknowledgedBy: n.acknowledged.by, acknowledgedOn: todayInLondon(acknowledgedAt) },
           CTX,
+          options,
         )
       }
     }
   }
 
   // A concern the school's DSL has started (page 1 only): a draft, which only its recorder sees.
-  await concerns.startIn(trx, cast.actors.dsl, { immediateDanger: false, child: cast.children[6] }, CTX)
+  await concerns.start(cast.actors.dsl, { immediateDanger: false, child: cast.children[6] }, CTX, options)
   counts.concerns++
 
   // The concerns' times come from the database clock: move them back to when each was recorded, in one statement.
@@ -507,35 +477,7 @@ export async function seedDemoReferrals(
   await sql`UPDATE person p SET is_demo = true, created_at = v.at, updated_at = v.at
               FROM (VALUES ${values}) AS v (id, at, new_child) JOIN concern c ON c.id = v.id
              WHERE v.new_child AND p.id = c.person_id`.execute(trx)
-  await audit.flush(trx)
   return counts
-}
-
-/**
- * The services' audit events, appended in one statement at the end of the seed rather than one statement each: the
- * same rows in the same order and the same transaction (so the same time), for a fifth fewer round trips. The
- * services used here never read the id `write` answers (it is not known until the flush).
- */
-function bufferedAudit(): AuditWriter & { flush(trx: Transaction<DB>): Promise<void> } {
-  const writer = auditWriter()
-  const pending: AuditEvent[] = []
-  return {
-    write(_trx, event) {
-      pending.push(event)
-      return Promise.resolve('')
-    },
-    writeMany(_trx, events) {
-      pending.push(...events)
-      return Promise.resolve(events.map(() => ''))
-    },
-    writeAtCommit(_trx, events) {
-      pending.push(...events)
-      return Promise.resolve()
-    },
-    async flush(trx) {
-      await writer.writeMany(trx, pending.splice(0))
-    },
-  }
 }
 
 /** The child a concern is about. */

@@ -6,11 +6,11 @@ import { withTransaction, type Database } from '../../db/database.ts'
 import type { AuthService } from '../../platform/auth/auth-service.ts'
 import { hashPassword } from '../../platform/auth/passwords.ts'
 import { AppError } from '../../platform/errors.ts'
-import type { PartnershipRepository } from '../partnerships/partnership-repository.ts'
+import type { PartnershipService } from '../partnerships/partnership-service.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import { isRole } from '../../platform/access/roles.ts'
 import { seedDemoPeople } from './demo-people.ts'
-import { seedDemoReferrals, type DemoReferralCast } from './demo-referrals.ts'
+import { seedDemoReferrals, type DemoReferralCast, type DemoSeedServices } from './demo-referrals.ts'
 import {
   checkLinkEnds,
   seedScale,
@@ -70,8 +70,10 @@ function emailFor(displayName: string, taken: Set<string>): string {
  */
 export function demoService(
   database: Database,
-  repository: PartnershipRepository,
+  partnerships: PartnershipService,
   auth: AuthService,
+  /** The app's services the seed's cases go through (src/services.ts builds the demo service last). */
+  services: DemoSeedServices,
   options: { enabled: boolean },
 ) {
   return {
@@ -87,17 +89,17 @@ export function demoService(
       return withTransaction(database, {}, async (trx) => {
         // Serialise concurrent seeders (two instances starting together) on this transaction.
         await sql`SELECT pg_advisory_xact_lock(7246310003)`.execute(trx)
-        if ((await repository.countReal(trx)) > 0) {
+        const inSeed = { trx }
+        if ((await partnerships.countReal(inSeed)) > 0) {
           throw new DemoRefusedError('This database holds real records: demo data is never mixed with them.')
         }
-        const existing = await repository.findByCode(trx, DEMO_PARTNERSHIP.code)
+        const existing = await partnerships.findByCode(DEMO_PARTNERSHIP.code, inSeed)
         if (existing !== undefined) {
-          const agencies = await repository.agencies(trx, existing.id)
+          const agencies = await partnerships.agencies(existing.id, inSeed)
           return { created: false, partnershipName: existing.name, agencies: agencies.length }
         }
-        const id = await repository.create(trx, { ...DEMO_PARTNERSHIP, isDemo: true })
-        await repository.addAgencies(trx, id, DEMO_AGENCIES)
-        const agencyIds = new Map((await repository.agencies(trx, id)).map((a) => [a.name, a.id]))
+        const id = await partnerships.create({ ...DEMO_PARTNERSHIP, isDemo: true }, DEMO_AGENCIES, inSeed)
+        const agencyIds = new Map((await partnerships.agencies(id, inSeed)).map((a) => [a.name, a.id]))
         const teams = new Map<string, string>()
         const taken = new Set<string>()
         const users: DemoUser[] = []
@@ -160,7 +162,7 @@ export function demoService(
             frontDoor: actor('front-door'),
           },
         }
-        const cases = await seedDemoReferrals(trx, database, referralCast)
+        const cases = await seedDemoReferrals(trx, services, referralCast)
         const people = cast.people + cases.newChildren
         return {
           created: true,
@@ -254,7 +256,7 @@ export function demoService(
 
     /** True when the database has no partnership at all: a fresh install. */
     async isEmpty(): Promise<boolean> {
-      return withTransaction(database, {}, async (trx) => (await repository.list(trx)).length === 0)
+      return (await partnerships.list()).length === 0
     },
   }
 }

@@ -1,20 +1,12 @@
 import type { Transaction } from 'kysely'
-import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
-import { auditActorOf } from '../../platform/access/actor.ts'
-import { can, decide, type Actor } from '../../platform/access/policy.ts'
-import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
+import { can, decideNotification, type Actor, type Decision } from '../../platform/access/policy.ts'
+import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../../platform/errors.ts'
+import { ConflictError, ForbiddenError, ValidationError, type FieldError } from '../../platform/errors.ts'
 import { fromLondonWallTime, londonWallTime } from '../../platform/working-days.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
-import { referralFacts, type ReferralRepository } from '../referrals/referral-repository.ts'
+import type { ReferralService } from '../referrals/referral-service.ts'
 import {
   NOTIFICATION_REASONS,
   type NotificationReason,
@@ -26,8 +18,9 @@ import {
  * Cross-authority notifications (issue 5): when a referred child lives in, moved from or to, or was found in
  * another local authority's area, the front door records what it sent to that authority and its police force,
  * when and by whom, and later the acknowledgement (who at the other end, and when). Recording one needs
- * `referral:queue` and full sight of the referral; the outstanding list shows the front door every
- * unacknowledged notification, oldest first.
+ * `referral:queue` and full sight of the referral (decideNotification); the outstanding list shows the front door
+ * every unacknowledged notification, oldest first, each one shown (and its child) audited as read. Referrals are
+ * reached through the referral service's record kind, notifications through the record-access kit.
  */
 
 export interface NotificationView {
@@ -65,6 +58,21 @@ export interface AcknowledgementInput {
 
 const REASON_LABELS = new Map(NOTIFICATION_REASONS.map((r) => [r.code, r.label]))
 const OUTSTANDING_LIMIT = 200
+
+/** Where a call runs: in the caller's transaction (`trx`: the demo seed), or in its own. */
+export interface InTransaction {
+  trx?: Transaction<DB>
+}
+
+/** The referrals a notification is about: reached through the referral service's record kind. */
+export type NotificationReferrals = Pick<ReferralService, 'records'>
+type ReferralRecord = NonNullable<Awaited<ReturnType<NotificationReferrals['records']['load']>>>
+
+/** A notification with the referral it is about (the policy decides on the two together). */
+interface NotificationRecord {
+  row: NotificationRow
+  referral: ReferralRecord
+}
 
 export function notificationView(row: NotificationRow): NotificationView {
   return {
@@ -118,112 +126,49 @@ function validDate(value: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value
 }
 
-function orNotFound<T>(result: T | undefined): T {
-  if (result === undefined) throw new NotFoundError()
-  return result
-}
-
 export function notificationService(
-  database: Database,
   notifications: NotificationRepository,
-  referrals: ReferralRepository,
-  audit: AuditWriter,
+  referrals: NotificationReferrals,
+  access: RecordAccess,
   options: { now?: () => Date } = {},
 ) {
   const clock = options.now ?? (() => new Date())
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
-  const base = (actor: Actor, ctx: RequestContext) => ({
-    partnershipId: actor.partnershipId,
-    actor: auditActorOf(actor),
-    requestId: ctx.requestId,
-    ip: ctx.ip,
-  })
 
-  /** The referral, when the actor is the front door with full sight of it; the denial audited otherwise. */
-  async function referralFor(trx: Transaction<DB>, actor: Actor, referralId: string, ctx: RequestContext) {
+  /** The front door's decision on the referral: its read of it, in full (decideNotification). */
+  const about = (actor: Actor, referral: ReferralRecord): Decision =>
+    decideNotification(actor, referrals.records.decide(actor, 'read', referral))
+
+  /** A referral, for its notifications. */
+  const referralKind: RecordKind<ReferralRecord> = {
+    type: 'referral',
+    load: (trx, id, actor, loading) => referrals.records.load(trx, id, actor, loading),
+    decide: (actor, _action, referral) => about(actor, referral),
+  }
+
+  /** A notification, with its referral (one recorded without a referral answers as one that does not exist). */
+  const notificationKind: RecordKind<NotificationRecord> = {
+    type: 'cross-authority-notification',
+    load: async (trx, id, actor, loading) => {
+      const row = await notifications.find(trx, id)
+      if (row?.referralId == null) return undefined
+      const referral = await referrals.records.load(trx, row.referralId, actor, loading)
+      return referral === undefined ? undefined : { row, referral }
+    },
+    decide: (actor, _action, { referral }) => about(actor, referral),
+  }
+
+  const frontDoorOnly = (actor: Actor) => {
     if (!can(actor, 'referral:queue')) throw new ForbiddenError()
-    const row = /^[0-9a-f-]{36}$/i.test(referralId) ? await referrals.find(trx, referralId) : undefined
-    const decision = row === undefined ? undefined : decide(actor, 'read', referralFacts(row))
-    if (row === undefined || decision === undefined || !decision.fields.includes('details')) {
-      await audit.write(trx, {
-        ...base(actor, ctx),
-        action: 'access.denied',
-        outcome: 'denied',
-        record: { type: 'referral', id: referralId },
-        reason: row === undefined ? 'no such record' : `denied: ${decision?.denial ?? 'relationship'}`,
-      })
-      return undefined
-    }
-    return row
   }
 
-  /** A notification, when the actor may see its referral in full; the denial audited otherwise. */
-  async function notificationFor(trx: Transaction<DB>, actor: Actor, id: string, ctx: RequestContext) {
-    const row = /^[0-9a-f-]{36}$/i.test(id) ? await notifications.find(trx, id) : undefined
-    if (row?.referralId == null) {
-      await audit.write(trx, {
-        ...base(actor, ctx),
-        action: 'access.denied',
-        outcome: 'denied',
-        record: { type: 'cross-authority-notification', id },
-        reason: 'no such record',
-      })
-      return undefined
-    }
-    return (await referralFor(trx, actor, row.referralId, ctx)) === undefined ? undefined : row
-  }
-
-  /** The notification as stored after a change (undefined: the change was refused as not found). */
-  async function viewOf(trx: Transaction<DB>, id: string | undefined): Promise<NotificationView | undefined> {
-    if (id === undefined) return undefined
+  /** The notification as stored after a change. */
+  async function viewOf(trx: Transaction<DB>, id: string): Promise<NotificationView> {
     const row = await notifications.find(trx, id)
-    return row === undefined ? undefined : notificationView(row)
+    if (row === undefined) throw new Error('the notification just written is missing')
+    return notificationView(row)
   }
 
-  async function sendIn(
-    trx: Transaction<DB>,
-    actor: Actor,
-    referralId: string,
-    input: NotificationInput,
-    ctx: RequestContext,
-  ): Promise<string | undefined> {
-    const referral = await referralFor(trx, actor, referralId, ctx)
-    if (referral === undefined) return undefined
-    const errors = checkNotification(input)
-    if (errors.length > 0) throw new ValidationError(errors)
-    const id = await notifications.insert(trx, {
-      partnershipId: actor.partnershipId,
-      personId: referral.personId,
-      referralId: referral.id,
-      reason: input.reason as NotificationReason,
-      localAuthority: trimmed(input.localAuthority),
-      policeForce: trimmed(input.policeForce),
-      content: trimmed(input.content),
-      sentBy: actor.userId,
-      sentAt: clock(),
-    })
-    await audit.write(trx, {
-      ...base(actor, ctx),
-      action: 'record.create',
-      outcome: 'succeeded',
-      record: { type: 'cross-authority-notification', id },
-      details: { referralId: referral.id, reason: input.reason ?? null },
-    })
-    return id
-  }
-
-  async function acknowledgeIn(
-    trx: Transaction<DB>,
-    actor: Actor,
-    id: string,
-    input: AcknowledgementInput,
-    ctx: RequestContext,
-  ): Promise<string | undefined> {
-    const row = await notificationFor(trx, actor, id, ctx)
-    if (row === undefined) return undefined
-    if (row.acknowledgedAt !== null)
-      throw new ConflictError('This notification has already been acknowledged')
-    if (input.version !== undefined && input.version !== row.version) throw new ConflictError()
+  function acknowledgementOf(row: NotificationRow, input: AcknowledgementInput) {
     const errors: FieldError[] = []
     const who = trimmed(input.acknowledgedBy)
     if (who === '') errors.push({ field: 'acknowledgedBy', message: 'Enter who acknowledged it' })
@@ -262,20 +207,7 @@ export function notificationService(
             second: 0,
             millisecond: 0,
           })
-    const done = await notifications.acknowledge(trx, id, row.version, {
-      acknowledgedBy: who,
-      acknowledgedAt: at,
-      recordedBy: actor.userId,
-    })
-    if (!done) throw new ConflictError()
-    await audit.write(trx, {
-      ...base(actor, ctx),
-      action: 'record.update',
-      outcome: 'succeeded',
-      record: { type: 'cross-authority-notification', id },
-      details: { acknowledged: true },
-    })
-    return id
+    return { who, at }
   }
 
   return {
@@ -287,73 +219,103 @@ export function notificationService(
       referralId: string,
       input: NotificationInput,
       ctx: RequestContext,
+      options: InTransaction = {},
     ): Promise<NotificationView> {
-      return orNotFound(
-        await withTransaction(database, context(actor), async (trx) =>
-          viewOf(trx, await sendIn(trx, actor, referralId, input, ctx)),
-        ),
+      frontDoorOnly(actor)
+      return access.withRecord(
+        actor,
+        referralKind,
+        referralId,
+        'read',
+        ctx,
+        async (trx, { row: referral, decision }) => {
+          const errors = checkNotification(input)
+          if (errors.length > 0) throw new ValidationError(errors)
+          const id = await notifications.insert(trx, {
+            partnershipId: actor.partnershipId,
+            personId: referral.personId,
+            referralId: referral.id,
+            reason: input.reason as NotificationReason,
+            localAuthority: trimmed(input.localAuthority),
+            policeForce: trimmed(input.policeForce),
+            content: trimmed(input.content),
+            sentBy: actor.userId,
+            sentAt: clock(),
+          })
+          await access.changed(trx, actor, ctx, { type: 'cross-authority-notification', id }, decision, {
+            action: 'record.create',
+            details: { referralId: referral.id, reason: input.reason ?? null },
+          })
+          return viewOf(trx, id)
+        },
+        // Reached to record something about it: the notification's own row is the audit.
+        { quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
       )
     },
 
-    /** The same within the caller's transaction (the demo seed): answers the new notification's id. */
-    async sendIn(
-      trx: Transaction<DB>,
-      actor: Actor,
-      referralId: string,
-      input: NotificationInput,
-      ctx: RequestContext,
-    ): Promise<string> {
-      return orNotFound(await sendIn(trx, actor, referralId, input, ctx))
-    },
-
-    /** The notifications recorded for a referral the actor (front door) may see in full. */
+    /** The notifications recorded for a referral the actor (front door) may see in full, each audited. */
     async forReferral(actor: Actor, referralId: string, ctx: RequestContext): Promise<NotificationView[]> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const referral = await referralFor(trx, actor, referralId, ctx)
-        if (referral === undefined) return undefined
-        const rows = await notifications.forReferral(trx, referral.id)
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.read',
-          outcome: 'allowed',
-          record: { type: 'referral', id: referral.id },
-          details: { via: 'notifications', count: rows.length },
-        })
-        return rows.map(notificationView)
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+      frontDoorOnly(actor)
+      return access.withRecord(
+        actor,
+        referralKind,
+        referralId,
+        'read',
+        ctx,
+        async (trx, { row: referral }) => {
+          const rows = await notifications.forReferral(trx, referral.id)
+          const shown = await access.shown(
+            trx,
+            actor,
+            notificationKind,
+            rows.map((row) => ({ row, referral })),
+            (n) => n.row.id,
+            ctx,
+            { via: 'referral-notifications' },
+          )
+          return shown.map(({ row }) => notificationView(row.row))
+        },
+        { via: 'notifications' },
+      )
     },
 
     async read(actor: Actor, id: string, ctx: RequestContext): Promise<NotificationView> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const row = await notificationFor(trx, actor, id, ctx)
-        if (row === undefined) return undefined
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.read',
-          outcome: 'allowed',
-          record: { type: 'cross-authority-notification', id },
-        })
-        return notificationView(row)
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+      frontDoorOnly(actor)
+      return access.withRecord(
+        actor,
+        notificationKind,
+        id,
+        'read',
+        ctx,
+        async (_trx, { row }) => notificationView(row.row),
+        { via: 'notification' },
+      )
     },
 
-    /** Unacknowledged notifications, oldest first (the front door's list). */
+    /**
+     * Unacknowledged notifications, oldest first (the front door's list): each one shown, and the child it names,
+     * audited as a read of its own; one the actor may not see in full is left out.
+     */
     async outstanding(actor: Actor, ctx: RequestContext): Promise<NotificationView[]> {
-      if (!can(actor, 'referral:queue')) throw new ForbiddenError()
-      return withTransaction(database, context(actor), async (trx) => {
+      frontDoorOnly(actor)
+      return access.within(actor, undefined, async (trx) => {
         const rows = await notifications.outstanding(trx, OUTSTANDING_LIMIT)
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.read',
-          outcome: 'allowed',
-          record: { type: 'cross-authority-notifications', id: actor.partnershipId },
-          details: { count: rows.length },
+        const records: NotificationRecord[] = []
+        for (const row of rows) {
+          const referral =
+            row.referralId === null
+              ? undefined
+              : await referrals.records.load(trx, row.referralId, actor, { lock: false, details: false })
+          if (referral !== undefined) records.push({ row, referral })
+        }
+        const shown = await access.shown(trx, actor, notificationKind, records, (n) => n.row.id, ctx, {
+          via: 'outstanding-notifications',
+          records: (n) => [
+            { type: 'cross-authority-notification', id: n.row.id },
+            { type: 'person', id: n.row.personId },
+          ],
         })
-        return rows.map(notificationView)
+        return shown.map(({ row }) => notificationView(row.row))
       })
     },
 
@@ -363,23 +325,35 @@ export function notificationService(
       id: string,
       input: AcknowledgementInput,
       ctx: RequestContext,
+      options: InTransaction = {},
     ): Promise<NotificationView> {
-      return orNotFound(
-        await withTransaction(database, context(actor), async (trx) =>
-          viewOf(trx, await acknowledgeIn(trx, actor, id, input, ctx)),
-        ),
+      frontDoorOnly(actor)
+      return access.withRecord(
+        actor,
+        notificationKind,
+        id,
+        'read',
+        ctx,
+        async (trx, { row: { row }, decision }) => {
+          if (row.acknowledgedAt !== null) {
+            throw new ConflictError('This notification has already been acknowledged')
+          }
+          if (input.version !== undefined && input.version !== row.version) throw new ConflictError()
+          const { who, at } = acknowledgementOf(row, input)
+          const done = await notifications.acknowledge(trx, id, row.version, {
+            acknowledgedBy: who,
+            acknowledgedAt: at,
+            recordedBy: actor.userId,
+          })
+          if (!done) throw new ConflictError()
+          await access.changed(trx, actor, ctx, { type: 'cross-authority-notification', id }, decision, {
+            action: 'record.update',
+            details: { acknowledged: true },
+          })
+          return viewOf(trx, id)
+        },
+        { quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
       )
-    },
-
-    /** The same within the caller's transaction (the demo seed), without reading the result back. */
-    async acknowledgeIn(
-      trx: Transaction<DB>,
-      actor: Actor,
-      id: string,
-      input: AcknowledgementInput,
-      ctx: RequestContext,
-    ): Promise<void> {
-      orNotFound(await acknowledgeIn(trx, actor, id, input, ctx))
     },
   }
 }

@@ -399,6 +399,12 @@ export function referralService(
     now: clock,
 
     /**
+     * How other features reach a referral through the record-access kit (the cross-authority notifications do,
+     * in their own transaction): loaded with its policy facts, decided by the policy's referral rule.
+     */
+    records: referralKind,
+
+    /**
      * Submits a referral from the actor's recorded concern. Never waits for anyone's approval. A concern that is
      * not the actor's answers NotFoundError. In the caller's transaction (`trx`: the concern flow records the
      * concern and submits its referral in one, so either both happen or neither) the concern may still be a draft

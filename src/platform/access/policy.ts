@@ -472,3 +472,40 @@ export function decideBreakGlassReview(
   if (action === 'write' && grant.holderId === actor.userId) return deny(actor, 'relationship')
   return allow(actor, [], FULL)
 }
+
+// --- Concerns and notifications ---
+
+/**
+ * May this actor name this child in a concern (offer them on the concern form, raise a concern about them)?
+ * Whoever may read the child's record (its read decision, so a read through break-glass is marked as one), and
+ * someone who may search but not read records (a practitioner) for a child they referred before: who the child
+ * is, and only that (decideSearchMatch), so that they can raise another concern about the child they told the
+ * front door about. Anyone else answers as for a child that does not exist.
+ */
+export function decideConcernChild(actor: Actor, child: RecordFacts): Decision {
+  const read = decide(actor, 'read', child)
+  return read.allowed ? read : decideSearchMatch(actor, child)
+}
+
+/**
+ * A concern about a child not known yet makes the child's minimal record (who they are, their school, a home
+ * address if given), whoever raises it: a practitioner has no `person:write`, and must not wait for someone who
+ * has. Policy: anyone who may raise a concern may do this; they become the child's referrer (who the child is,
+ * and what happened to the referral), with their agency involved.
+ */
+export function decideConcernNewChild(actor: Actor): Decision {
+  return can(actor, 'concern:create') ? allow(actor, ['referrer'], ['identity']) : deny(actor, 'capability')
+}
+
+/**
+ * Recording, reading and acknowledging a cross-authority notification about a referred child: the front door
+ * (`referral:queue`) with full sight of the referral (`referral` is the actor's read decision on it; a read
+ * through break-glass stays marked). A denial answers as for a notification that does not exist.
+ */
+export function decideNotification(actor: Actor, referral: Decision): Decision {
+  if (!can(actor, 'referral:queue')) return deny(actor, 'capability', referral.relationships)
+  if (!referral.allowed || !referral.fields.includes('details')) {
+    return deny(actor, 'relationship', referral.relationships)
+  }
+  return allow(actor, referral.relationships, FULL, referral.breakGlass)
+}

@@ -151,9 +151,16 @@ describe('the record-access kit', () => {
     )
     await assert.rejects(
       w.access.within(w.me, undefined, (trx) =>
-        w.access.changed(trx, w.me, CTX, { type: 'person', id: w.mine.id }, { ...real }, {
-          action: 'record.update',
-        }),
+        w.access.changed(
+          trx,
+          w.me,
+          CTX,
+          { type: 'person', id: w.mine.id },
+          { ...real },
+          {
+            action: 'record.update',
+          },
+        ),
       ),
       ForgedDecisionError,
     )

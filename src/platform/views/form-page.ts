@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { Type, type Static, type TObject, type TProperties } from 'typebox'
+import { Type, type Static, type TObject, type TProperties, type TSchema } from 'typebox'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../errors.ts'
 import type { RouteAccess } from '../route-access.ts'
 import type { SurfaceApp } from '../surfaces.ts'
@@ -33,6 +33,11 @@ export interface FormPageSpec<Body extends TProperties, Loaded extends object> {
   view: string
   /** The posted fields (strings from the form); `_csrf` is added. */
   body: Body
+  /**
+   * Fields named after reference data (e.g. `evidence-<item code>` for each item of a guide), by the pattern of
+   * their names: JSON Schema `patternProperties`. Any other field is refused, as without it.
+   */
+  patternFields?: Record<string, TSchema>
   /**
    * What the page shows. Throws NotFoundError when the reader may not see it. `again` is true when the page is
    * shown again after a refused POST (whose outcome may have changed what the page would offer).
@@ -90,7 +95,13 @@ export function formPage<Body extends TProperties, Loaded extends object>(
 ): void {
   const pattern = typeof spec.path === 'string' ? spec.path : spec.path.pattern
   const params = paramsSchema(pattern)
-  const body = Type.Object({ ...spec.body, ...csrf }, { additionalProperties: false })
+  const body = Type.Object(
+    { ...spec.body, ...csrf },
+    {
+      additionalProperties: false,
+      ...(spec.patternFields === undefined ? {} : { patternProperties: spec.patternFields }),
+    },
+  )
   const config = {
     access: spec.access,
     ...(spec.rateLimit === undefined ? {} : { rateLimit: spec.rateLimit }),
