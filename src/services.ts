@@ -89,7 +89,11 @@ export function services(config: Config, database: Database, options: ServicesOp
   const repos = repositories()
   const audit = auditWriter()
   const access = recordAccess(database, audit)
-  const flags = flagService(database, repos.flags, repos.people, repos.locations, audit)
+  const people = personService(database, repos.people, repos.breakGlass, repos.users, audit, {
+    breakGlassHours: config.breakGlassHours,
+  })
+  const locations = locationService(repos.locations, access)
+  const flags = flagService(database, repos.flags, people.records, locations.records, access)
   const auth = authService(database, repos.users, repos.sessions, audit, {
     issuer: config.serviceName,
   })
@@ -110,14 +114,12 @@ export function services(config: Config, database: Database, options: ServicesOp
     adminTokens: adminTokenService(database, repos.adminUsers, tokens),
     accountSetUp: accountSetUpService(database, repos.accountSetUp, audit),
     breakGlassHours: config.breakGlassHours,
-    people: personService(database, repos.people, repos.breakGlass, repos.users, audit, {
-      breakGlassHours: config.breakGlassHours,
-    }),
-    links: linkService(database, repos.links, repos.people, audit),
+    people,
+    links: linkService(repos.links, people.records, access),
     personEdit: personEditService(database, repos.people, audit),
     breakGlassReview: breakGlassReviewService(database, repos.breakGlass, audit),
-    locations: locationService(database, repos.locations, audit),
-    objects: objectService(database, repos.objects, audit),
+    locations,
+    objects: objectService(repos.objects, access),
     flags,
     search: searchService(database, repos.search, audit),
     duplicates: duplicateService(database, repos.duplicates, audit),

@@ -12,7 +12,9 @@ import { recordAccess } from '../../platform/access/record-access.ts'
 import { flagRepository } from '../flags/flag-repository.ts'
 import { flagService } from '../flags/flag-service.ts'
 import { locationRepository } from '../locations/location-repository.ts'
+import { locationService } from '../locations/location-service.ts'
 import { personRepository } from '../people/person-repository.ts'
+import { personRecords } from '../people/person-service.ts'
 import { notificationRepository } from '../notifications/notification-repository.ts'
 import { notificationService } from '../notifications/notification-service.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
@@ -377,8 +379,16 @@ export async function seedDemoReferrals(
     cinFactors: once(() => referralRows.cinFactors(trx)),
   }
   const concerns = concernService(database, concernRepository(), cachedScreening, audit)
-  const flags = flagService(database, flagRepository(), personRepository(), locationRepository(), audit)
-  const referrals = referralService(database, cachedReferrals, flags, recordAccess(database, audit), {
+  const access = recordAccess(database, audit)
+  const locations = locationService(locationRepository(), access)
+  const flags = flagService(
+    database,
+    flagRepository(),
+    personRecords(personRepository()),
+    locations.records,
+    access,
+  )
+  const referrals = referralService(database, cachedReferrals, flags, access, {
     now: clock,
   })
   const notifications = notificationService(database, notificationRepository(), cachedReferrals, audit, {

@@ -23,8 +23,13 @@ export interface LocationRow {
 
 export function locationRepository() {
   return {
-    async find(db: Executor, id: string): Promise<LocationRow | undefined> {
-      const r = await db
+    /** One location; `forUpdate` locks its row for a change. */
+    async find(
+      db: Executor,
+      id: string,
+      options: { forUpdate?: boolean } = {},
+    ): Promise<LocationRow | undefined> {
+      let query = db
         .selectFrom('location as l')
         .leftJoin('app_user as u', 'u.id', 'l.created_by')
         .select([
@@ -46,7 +51,8 @@ export function locationRepository() {
           'l.version',
         ])
         .where('l.id', '=', id)
-        .executeTakeFirst()
+      if (options.forUpdate === true) query = query.forUpdate('l')
+      const r = await query.executeTakeFirst()
       if (r === undefined) return undefined
       return {
         id: r.id,

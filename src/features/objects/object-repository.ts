@@ -18,8 +18,13 @@ export interface ObjectRow {
 
 export function objectRepository() {
   return {
-    async find(db: Executor, id: string): Promise<ObjectRow | undefined> {
-      const r = await db
+    /** One object; `forUpdate` locks its row for a change. */
+    async find(
+      db: Executor,
+      id: string,
+      options: { forUpdate?: boolean } = {},
+    ): Promise<ObjectRow | undefined> {
+      let query = db
         .selectFrom('object as o')
         .leftJoin('app_user as u', 'u.id', 'o.created_by')
         .select([
@@ -35,7 +40,8 @@ export function objectRepository() {
           'o.version',
         ])
         .where('o.id', '=', id)
-        .executeTakeFirst()
+      if (options.forUpdate === true) query = query.forUpdate('o')
+      const r = await query.executeTakeFirst()
       if (r === undefined) return undefined
       return {
         id: r.id,

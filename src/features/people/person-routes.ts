@@ -133,9 +133,9 @@ export function personRoutes(services: Services): FeatureRoutes {
               actor,
               id,
               ctx,
-              async (trx, allowed, found, events) => ({
-                personLinks: await services.links.forPersonIn(trx, actor, found, ctx, events),
-                flags: await services.flags.onSubjectIn(trx, actor, 'person', id, allowed.decision),
+              async (trx, _allowed, found, events) => ({
+                personLinks: await services.links.forPerson(actor, id, ctx, { trx, events, person: found }),
+                flags: (await services.flags.onSubject(actor, 'person', id, ctx, { trx, row: found })).flags,
               }),
             )
             return await reply.view(VIEWS.show, {
