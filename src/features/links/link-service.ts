@@ -424,22 +424,26 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
     decision: reached.decision,
   })
 
+  /** The person whose page a link is added from: a read audited as the link form's. */
+  const withFormPerson = <T>(
+    actor: Actor,
+    personId: string,
+    ctx: RequestContext,
+    work: (trx: Transaction<DB>, person: { end: EndView; decision: Decision }) => Promise<T>,
+  ) =>
+    access.withRecord(actor, people, personId, 'read', ctx, (trx, reached) => work(trx, personEnd(reached)), {
+      via: 'link-form',
+      whole: false,
+    })
+
   return {
     /** The person a link is being added to (an audited read; NotFoundError when they may not see them). */
     async form(actor: Actor, personId: string, ctx: RequestContext): Promise<LinkForm> {
-      return access.withRecord(
-        actor,
-        people,
-        personId,
-        'read',
-        ctx,
-        async (trx, reached) => ({
-          person: personEnd(reached).end,
-          types: typeOptions(await links.types(trx)),
-          agencies: await links.agencies(trx, actor.partnershipId),
-        }),
-        { via: 'link-form', whole: false },
-      )
+      return withFormPerson(actor, personId, ctx, async (trx, person) => ({
+        person: person.end,
+        types: typeOptions(await links.types(trx)),
+        agencies: await links.agencies(trx, actor.partnershipId),
+      }))
     },
 
     /**
@@ -452,20 +456,12 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
       input: Omit<LinkInput, 'fromKind' | 'fromId'>,
       ctx: RequestContext,
     ): Promise<string> {
-      const outcome = await access.withRecord(
-        actor,
-        people,
-        personId,
-        'read',
-        ctx,
-        (trx, reached) => {
-          const reverse = input.linkType.startsWith(REVERSE)
-          const linkType = reverse ? input.linkType.slice(REVERSE.length) : input.linkType
-          const given = { ...input, linkType, reverse, fromKind: 'person', fromId: personId }
-          return createIn(trx, actor, given, ctx, personEnd(reached))
-        },
-        { via: 'link-form', whole: false },
-      )
+      const outcome = await withFormPerson(actor, personId, ctx, (trx, person) => {
+        const reverse = input.linkType.startsWith(REVERSE)
+        const linkType = reverse ? input.linkType.slice(REVERSE.length) : input.linkType
+        const given = { ...input, linkType, reverse, fromKind: 'person', fromId: personId }
+        return createIn(trx, actor, given, ctx, person)
+      })
       // The refusals' audit rows have committed; nothing else was written.
       if ('errors' in outcome) throw new ValidationError(outcome.errors)
       return outcome.id
@@ -485,6 +481,7 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
      * when it does not exist or either end is hidden. `canEnd`: the policy lets this reader end it, and it is current.
      */
     async read(actor: Actor, id: string, ctx: RequestContext, via: 'page' | 'api'): Promise<LinkRead> {
+      const linkRead: AuditEvent[] = []
       return access.withRecord(
         actor,
         linkKind,
@@ -493,11 +490,14 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
         ctx,
         async (trx, { row: record }) => {
           const named = [record.from, record.to].flatMap((end) => (end?.kind === 'person' ? [end.row] : []))
-          await access.shown(trx, actor, people, named, (p) => p.person.id, ctx, { via: 'link' })
+          const events: AuditEvent[] = []
+          await access.shown(trx, actor, people, named, (p) => p.person.id, ctx, { via: 'link', events })
+          // One statement: the people it names, then the link's own read.
+          await access.writeAtCommit(trx, [...events, ...linkRead])
           const link = linkOf(record)
           return { link, canEnd: link.current && linkKind.decide(actor, 'write', record).allowed }
         },
-        { via },
+        { via, events: linkRead },
       )
     },
 
