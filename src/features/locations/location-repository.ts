@@ -1,25 +1,10 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
-import type { LocationInput, LocationKind } from './location-validation.ts'
+import type { ThingStored } from '../../platform/access/pole-records.ts'
+import type { LocationInput } from './location-validation.ts'
 
 /** A location as stored (row-level security limits it to the transaction's partnership). */
-export interface LocationRow {
-  id: string
-  partnershipId: string
-  kind: LocationKind
-  name: string | null
-  addressLine1: string | null
-  addressLine2: string | null
-  town: string | null
-  postcode: string | null
-  latitude: string | null
-  longitude: string | null
-  description: string | null
-  createdAt: Date
-  createdByName: string | null
-  updatedAt: Date
-  version: number
-}
+export type LocationRow = LocationInput & ThingStored
 
 export function locationRepository() {
   return {

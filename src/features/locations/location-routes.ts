@@ -3,7 +3,7 @@ import { requestContext } from '../../platform/auth/request-context.ts'
 import { paths } from '../../platform/paths.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formText } from '../../platform/views/form-fields.ts'
-import { thingRoutes } from '../../platform/views/thing-routes.ts'
+import { thingRoutes, thingSchema } from '../../platform/views/thing-routes.ts'
 import type { Services } from '../../services.ts'
 import type { LocationForm, LocationView } from './location-service.ts'
 import { LOCATION_KINDS, LOCATION_KIND_LABELS } from './location-validation.ts'
@@ -49,27 +49,16 @@ const ApiUpdate = Type.Object(
   { additionalProperties: false },
 )
 const nullableString = Type.Union([Type.String(), Type.Null()])
-const LocationSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    kind: Type.String(),
-    kindLabel: Type.String(),
-    title: Type.String(),
-    name: nullableString,
-    addressLine1: nullableString,
-    addressLine2: nullableString,
-    town: nullableString,
-    postcode: nullableString,
-    latitude: nullableString,
-    longitude: nullableString,
-    description: nullableString,
-    createdAt: Type.String({ format: 'date-time' }),
-    createdByName: nullableString,
-    updatedAt: Type.String({ format: 'date-time' }),
-    version: Type.Integer(),
-  },
-  { additionalProperties: false },
-)
+const LocationSchema = thingSchema({
+  title: Type.String(),
+  name: nullableString,
+  addressLine1: nullableString,
+  addressLine2: nullableString,
+  town: nullableString,
+  postcode: nullableString,
+  latitude: nullableString,
+  longitude: nullableString,
+})
 
 type Given = string | number | null | undefined
 

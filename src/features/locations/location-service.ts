@@ -1,6 +1,6 @@
 import type { AuditDetails } from '../../platform/audit/audit-writer.ts'
 import type { RecordAccess } from '../../platform/access/record-access.ts'
-import { thingService } from '../../platform/access/pole-records.ts'
+import { thingService, thingShown, type ThingShown } from '../../platform/access/pole-records.ts'
 import type { LocationRepository, LocationRow } from './location-repository.ts'
 import {
   LOCATION_KIND_LABELS,
@@ -13,10 +13,7 @@ export type { LocationRow } from './location-repository.ts'
 export type { LocationForm } from './location-validation.ts'
 
 /** A location as pages and the API show it. */
-export interface LocationView {
-  id: string
-  kind: string
-  kindLabel: string
+export interface LocationView extends ThingShown {
   /** What to call it: the premises or place name, else the first line of the address. */
   title: string
   name: string | null
@@ -26,11 +23,6 @@ export interface LocationView {
   postcode: string | null
   latitude: string | null
   longitude: string | null
-  description: string | null
-  createdAt: string
-  createdByName: string | null
-  updatedAt: string
-  version: number
 }
 
 export function locationTitle(row: Pick<LocationRow, 'name' | 'addressLine1' | 'postcode'>): string {
@@ -40,9 +32,7 @@ export function locationTitle(row: Pick<LocationRow, 'name' | 'addressLine1' | '
 
 export function locationView(row: LocationRow): LocationView {
   return {
-    id: row.id,
-    kind: row.kind,
-    kindLabel: LOCATION_KIND_LABELS[row.kind],
+    ...thingShown(row, LOCATION_KIND_LABELS[row.kind]),
     title: locationTitle(row),
     name: row.name,
     addressLine1: row.addressLine1,
@@ -51,11 +41,6 @@ export function locationView(row: LocationRow): LocationView {
     postcode: row.postcode,
     latitude: row.latitude,
     longitude: row.longitude,
-    description: row.description,
-    createdAt: row.createdAt.toISOString(),
-    createdByName: row.createdByName,
-    updatedAt: row.updatedAt.toISOString(),
-    version: row.version,
   }
 }
 

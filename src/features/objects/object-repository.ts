@@ -1,20 +1,10 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
-import type { ObjectInput, ObjectKind } from './object-validation.ts'
+import type { ThingStored } from '../../platform/access/pole-records.ts'
+import type { ObjectInput } from './object-validation.ts'
 
 /** An object as stored (row-level security limits it to the transaction's partnership). */
-export interface ObjectRow {
-  id: string
-  partnershipId: string
-  kind: ObjectKind
-  value: string
-  platform: string | null
-  description: string | null
-  createdAt: Date
-  createdByName: string | null
-  updatedAt: Date
-  version: number
-}
+export type ObjectRow = ObjectInput & ThingStored
 
 export function objectRepository() {
   return {

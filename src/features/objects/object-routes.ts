@@ -3,7 +3,7 @@ import { requestContext } from '../../platform/auth/request-context.ts'
 import { paths } from '../../platform/paths.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formText } from '../../platform/views/form-fields.ts'
-import { thingRoutes } from '../../platform/views/thing-routes.ts'
+import { thingRoutes, thingSchema } from '../../platform/views/thing-routes.ts'
 import type { Services } from '../../services.ts'
 import type { ObjectView } from './object-service.ts'
 import {
@@ -85,23 +85,11 @@ const ApiUpdate = Type.Object(
   },
   { additionalProperties: false },
 )
-const nullableString = Type.Union([Type.String(), Type.Null()])
-const ObjectSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    kind: Type.String(),
-    kindLabel: Type.String(),
-    value: Type.String(),
-    displayValue: Type.String(),
-    platform: nullableString,
-    description: nullableString,
-    createdAt: Type.String({ format: 'date-time' }),
-    createdByName: nullableString,
-    updatedAt: Type.String({ format: 'date-time' }),
-    version: Type.Integer(),
-  },
-  { additionalProperties: false },
-)
+const ObjectSchema = thingSchema({
+  value: Type.String(),
+  displayValue: Type.String(),
+  platform: Type.Union([Type.String(), Type.Null()]),
+})
 
 export function objectRoutes(services: Services): FeatureRoutes {
   return thingRoutes({

@@ -1,5 +1,5 @@
 import type { RecordAccess } from '../../platform/access/record-access.ts'
-import { thingService } from '../../platform/access/pole-records.ts'
+import { thingService, thingShown, type ThingShown } from '../../platform/access/pole-records.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import type { ObjectRepository, ObjectRow } from './object-repository.ts'
 import {
@@ -12,35 +12,20 @@ import {
 } from './object-validation.ts'
 
 /** An object (phone, vehicle, online handle, other) as pages and the API show it. */
-export interface ObjectView {
-  id: string
-  kind: string
-  kindLabel: string
+export interface ObjectView extends ThingShown {
   /** As stored: E.164 for a phone, "AB12CDE" for a vehicle, the handle without "@". */
   value: string
   /** As people write it: "0113 496 0123", "AB12 CDE", "@name". */
   displayValue: string
   platform: string | null
-  description: string | null
-  createdAt: string
-  createdByName: string | null
-  updatedAt: string
-  version: number
 }
 
 export function objectView(row: ObjectRow): ObjectView {
   return {
-    id: row.id,
-    kind: row.kind,
-    kindLabel: OBJECT_KIND_LABELS[row.kind],
+    ...thingShown(row, OBJECT_KIND_LABELS[row.kind]),
     value: row.value,
     displayValue: displayValue(row.kind, row.value),
     platform: row.platform,
-    description: row.description,
-    createdAt: row.createdAt.toISOString(),
-    createdByName: row.createdByName,
-    updatedAt: row.updatedAt.toISOString(),
-    version: row.version,
   }
 }
 

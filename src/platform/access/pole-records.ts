@@ -21,6 +21,42 @@ export interface ThingRow {
   version: number
 }
 
+/** What every stored place or thing has besides its own fields (row-level security limits it to a partnership). */
+export interface ThingStored extends ThingRow {
+  createdAt: Date
+  createdByName: string | null
+  updatedAt: Date
+}
+
+/** What pages and the API show of every place or thing besides its own fields. */
+export interface ThingShown {
+  id: string
+  kind: string
+  kindLabel: string
+  description: string | null
+  createdAt: string
+  createdByName: string | null
+  updatedAt: string
+  version: number
+}
+
+/** The shown fields every place or thing has, from its row and its kind's label. */
+export function thingShown(
+  row: ThingStored & { kind: string; description: string | null },
+  kindLabel: string,
+): ThingShown {
+  return {
+    id: row.id,
+    kind: row.kind,
+    kindLabel,
+    description: row.description,
+    createdAt: row.createdAt.toISOString(),
+    createdByName: row.createdByName,
+    updatedAt: row.updatedAt.toISOString(),
+    version: row.version,
+  }
+}
+
 /** How a kind of place or thing is stored (its repository). */
 export interface ThingStore<Row, Input> {
   find(db: Transaction<DB>, id: string, options?: { forUpdate?: boolean }): Promise<Row | undefined>

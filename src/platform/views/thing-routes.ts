@@ -80,6 +80,26 @@ export interface ThingRoutesSpec<
   }
 }
 
+const nullableString = Type.Union([Type.String(), Type.Null()])
+
+/** The API's schema of a place or thing: the fields every one has (ThingShown), and its kind's own. */
+export function thingSchema<P extends TProperties>(own: P) {
+  return Type.Object(
+    {
+      id: Type.String({ format: 'uuid' }),
+      kind: Type.String(),
+      kindLabel: Type.String(),
+      ...own,
+      description: nullableString,
+      createdAt: Type.String({ format: 'date-time' }),
+      createdByName: nullableString,
+      updatedAt: Type.String({ format: 'date-time' }),
+      version: Type.Integer(),
+    },
+    { additionalProperties: false },
+  )
+}
+
 const problems = { 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' } }
 const Params = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
