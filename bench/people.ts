@@ -232,7 +232,7 @@ export async function people(seconds: number, options: { scale?: string } = {}):
         built.people.read(actor, child, ctx),
       ),
       await inProcess('in process: links.forPerson (the record page’s links)', (child) =>
-        built.links.forPerson(actor, child, ctx, { auditSubject: false }),
+        built.links.forPerson(actor, child, ctx),
       ),
       await inProcess('in process: chronology.read', (child) =>
         built.chronology.read(actor, child, { types: [], agencyIds: [] }, ctx),

@@ -91,11 +91,6 @@ export function services(config: Config, database: Database, options: ServicesOp
   const repos = repositories()
   const audit = auditWriter()
   const access = recordAccess(database, audit)
-  const flags = flagService(database, repos.flags, repos.people, repos.locations, audit)
-  const auth = authService(database, repos.users, repos.sessions, audit, {
-    issuer: config.serviceName,
-  })
-  const tokens = tokenService(database, repos.tokens, repos.users, audit)
   const people = personService(
     database,
     repos.people,
@@ -106,6 +101,12 @@ export function services(config: Config, database: Database, options: ServicesOp
     access,
     { breakGlassHours: config.breakGlassHours },
   )
+  const locations = locationService(repos.locations, access)
+  const flags = flagService(database, repos.flags, people.records, locations.records, access)
+  const auth = authService(database, repos.users, repos.sessions, audit, {
+    issuer: config.serviceName,
+  })
+  const tokens = tokenService(database, repos.tokens, repos.users, audit)
   const screening = screeningService(database, repos.screening)
   // The front door's clock: the tests' (options.now) or the system's, and the demo seed's time while it seeds.
   const clockOption = { now: seedableClock(options.now) }
@@ -130,11 +131,11 @@ export function services(config: Config, database: Database, options: ServicesOp
     accountSetUp: accountSetUpService(database, repos.accountSetUp, audit),
     breakGlassHours: config.breakGlassHours,
     people,
-    links: linkService(database, repos.links, repos.people, audit),
+    links: linkService(repos.links, people.records, access),
     personEdit: personEditService(repos.people, people.records, audit, access),
     breakGlassReview: breakGlassReviewService(repos.breakGlass, audit, access),
-    locations: locationService(database, repos.locations, audit),
-    objects: objectService(database, repos.objects, audit),
+    locations,
+    objects: objectService(repos.objects, access),
     flags,
     search: searchService(database, repos.search, audit),
     duplicates: duplicateService(database, repos.duplicates, audit),

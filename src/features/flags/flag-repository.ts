@@ -105,8 +105,14 @@ export function flagRepository() {
         .execute()
     },
 
-    async find(db: Executor, id: string): Promise<FlagRow | undefined> {
-      const row = await flagColumns(db).where('f.id', '=', id).executeTakeFirst()
+    /** One flag; `forUpdate` locks it for a change. */
+    async find(
+      db: Executor,
+      id: string,
+      options: { forUpdate?: boolean } = {},
+    ): Promise<FlagRow | undefined> {
+      const query = flagColumns(db).where('f.id', '=', id)
+      const row = await (options.forUpdate === true ? query.forUpdate('f') : query).executeTakeFirst()
       return row === undefined ? undefined : toRow(row)
     },
 

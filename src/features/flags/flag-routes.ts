@@ -1,50 +1,27 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
+import { ConflictError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { FeatureRoutes, SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
+import { dateOf, formDate, formText, formVersion, versionOf } from '../../platform/views/form-fields.ts'
+import { formPage } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
-import { formErrors } from '../../platform/views/form-errors.ts'
 import type { FlagSubjectKind } from './flag-repository.ts'
-import { partsOf, type DateParts } from './flag-validation.ts'
+import { partsOf } from './flag-validation.ts'
 
-const hidden = { hide: true } as const
 const VIEWS = {
   new: 'features/flags/views/flag-new.njk',
   review: 'features/flags/views/flag-review.njk',
   remove: 'features/flags/views/flag-remove.njk',
   tasks: 'features/flags/views/tasks.njk',
 }
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const STALE = 'Someone else changed this flag while you were looking at it. Check it and try again.'
-const Params = Type.Object({ id: Type.String({ maxLength: 64 }) })
-const text = (max: number) => Type.Optional(Type.String({ maxLength: max }))
-const dateFields = {
-  'reviewDate-day': text(10),
-  'reviewDate-month': text(10),
-  'reviewDate-year': text(10),
-}
-const NewBody = Type.Object(
-  { flagType: text(60), reason: text(10_000), ...dateFields, _csrf: text(200) },
-  { additionalProperties: false },
-)
-const ReviewBody = Type.Object(
-  { ...dateFields, version: text(20), _csrf: text(200) },
-  { additionalProperties: false },
-)
-const RemoveBody = Type.Object(
-  { reason: text(10_000), version: text(20), _csrf: text(200) },
-  { additionalProperties: false },
-)
-type DateBody = Partial<Record<keyof typeof dateFields, string>>
-const partsFrom = (body: DateBody): DateParts => ({
-  day: body['reviewDate-day'],
-  month: body['reviewDate-month'],
-  year: body['reviewDate-year'],
-})
+const NewBody = { flagType: formText(60), reason: formText(10_000), ...formDate('reviewDate') }
+const ReviewBody = { ...formDate('reviewDate'), ...formVersion }
+const RemoveBody = { reason: formText(10_000), ...formVersion }
 
 const nullableString = Type.Union([Type.String(), Type.Null()])
 const FlagSchema = Type.Object(
@@ -114,67 +91,57 @@ export const subjectHref = (kind: FlagSubjectKind, id: string) =>
 export function flagRoutes(services: Services): FeatureRoutes {
   const flags = services.flags
 
-  // Setting a flag, on a person or a location: the same pages under each subject.
-  const subjectPages = (app: SurfaceApp, kind: FlagSubjectKind) => {
-    const formUrl = kind === 'person' ? paths.flags.newOnPerson : paths.flags.newOnLocation
-
-    const newForm = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      id: string,
-      values: { flagType?: string; reason?: string; reviewDate?: DateParts } = {},
-      errors?: FieldError[],
-    ) => {
-      const subject = await flags.forSubject(
-        signedInActor(request),
-        kind,
-        id,
-        requestContext(request),
-        'write',
-        'flag-form',
-      )
-      return reply.code(errors === undefined ? 200 : 400).view(VIEWS.new, {
-        action: formUrl(id),
-        subjectKind: kind,
-        subjectTitle: subject.subjectTitle,
-        subjectHref: subjectHref(kind, id),
-        types: subject.types,
-        values,
-        csrfToken: reply.csrfToken(),
-        ...(errors === undefined ? {} : formErrors(errors)),
-      })
+  /** Runs a change from a flag's page, a stale form's message as the page words it. */
+  const fromPage = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work()
+    } catch (error) {
+      throw error instanceof ConflictError ? new ConflictError(STALE) : error
     }
+  }
 
-    app.get(
-      formUrl.pattern,
-      { config: { access: { capability: 'flag:write' } }, schema: { ...hidden, params: Params } },
-      async function flagNewGet(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        return newForm(request, reply, id)
-      },
-    )
+  /** A flag's review or remove page: the flag and its subject, for a reader who may change it. */
+  const flagPage = async (request: FastifyRequest, id: string) => {
+    const read = await flags.read(signedInActor(request), id, requestContext(request), 'write', 'flag-form')
+    return { ...read, subjectHref: subjectHref(read.flag.subjectKind, read.flag.subjectId) }
+  }
 
-    app.post(
-      formUrl.pattern,
-      {
-        config: { access: { capability: 'flag:write' } },
-        schema: { ...hidden, params: Params, body: NewBody },
-      },
-      async function flagNewPost(request, reply) {
-        const { id } = request.params
-        if (!UUID.test(id)) throw new NotFoundError()
-        const body = request.body
-        const values = { flagType: body.flagType, reason: body.reason, reviewDate: partsFrom(body) }
-        try {
-          await flags.set(signedInActor(request), kind, id, values, requestContext(request))
-        } catch (error) {
-          if (error instanceof ValidationError) return newForm(request, reply, id, values, error.fieldErrors)
-          throw error
+  // Setting a flag, on a person or a location: the same page under each subject.
+  const subjectPage = (app: SurfaceApp, kind: FlagSubjectKind) => {
+    const formUrl = kind === 'person' ? paths.flags.newOnPerson : paths.flags.newOnLocation
+    formPage(app, {
+      path: formUrl,
+      access: { capability: 'flag:write' },
+      view: VIEWS.new,
+      body: NewBody,
+      // The subject is read (and audited) each time the form is shown: 404 unless the reader may flag it.
+      load: async (request, { id = '' }) => {
+        const actor = signedInActor(request)
+        const subject = await flags.forSubject(actor, kind, id, requestContext(request), 'write', 'flag-form')
+        return {
+          action: formUrl(id),
+          subjectKind: kind,
+          subjectTitle: subject.subjectTitle,
+          subjectHref: subjectHref(kind, id),
+          types: subject.types,
         }
-        return reply.redirect(subjectHref(kind, id), 303)
       },
-    )
+      keep: (body) => ({
+        flagType: body.flagType,
+        reason: body.reason,
+        reviewDate: dateOf(body, 'reviewDate'),
+      }),
+      conflictField: 'flagType',
+      submit: async (request, body, { id = '' }) => {
+        const values = {
+          flagType: body.flagType,
+          reason: body.reason,
+          reviewDate: dateOf(body, 'reviewDate'),
+        }
+        await flags.set(signedInActor(request), kind, id, values, requestContext(request))
+        return subjectHref(kind, id)
+      },
+    })
   }
 
   const subjectApi = (app: SurfaceApp, kind: FlagSubjectKind) => {
@@ -186,7 +153,6 @@ export function flagRoutes(services: Services): FeatureRoutes {
         schema: {
           tags: ['flags'],
           summary: `The flags on a ${kind} (current and removed), and the flag types that apply`,
-          security: [{ bearer: [] }],
           params: apiParams,
           response: { 200: SubjectFlags, ...problems },
         },
@@ -211,7 +177,6 @@ export function flagRoutes(services: Services): FeatureRoutes {
         schema: {
           tags: ['flags'],
           summary: `Set a flag on a ${kind}: a type on its policy definition, a reason and a review date in the future`,
-          security: [{ bearer: [] }],
           params: apiParams,
           body: ApiNew,
           response: { 201: FlagResponse, 400: { $ref: 'Problem#' }, ...problems },
@@ -234,137 +199,55 @@ export function flagRoutes(services: Services): FeatureRoutes {
     )
   }
 
-  const flagPage = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    view: string,
-    id: string,
-    extra: Record<string, unknown> = {},
-    errors?: FieldError[],
-    status = 200,
-  ) => {
-    const { flag, subjectTitle } = await flags.read(
-      signedInActor(request),
-      id,
-      requestContext(request),
-      'write',
-      'flag-form',
-    )
-    return reply.code(status).view(view, {
-      flag,
-      subjectTitle,
-      subjectHref: subjectHref(flag.subjectKind, flag.subjectId),
-      version: flag.version,
-      csrfToken: reply.csrfToken(),
-      ...extra,
-      ...(errors === undefined ? {} : formErrors(errors)),
-    })
-  }
-
   return {
     pages: async (app) => {
-      for (const kind of ['person', 'location'] as const) subjectPages(app, kind)
+      for (const kind of ['person', 'location'] as const) subjectPage(app, kind)
 
-      app.get(
-        paths.flags.review.pattern,
-        { config: { access: { capability: 'flag:write' } }, schema: { ...hidden, params: Params } },
-        async function flagReviewGet(request, reply) {
-          const { id } = request.params
-          if (!UUID.test(id)) throw new NotFoundError()
-          return flagPage(request, reply, VIEWS.review, id)
+      formPage(app, {
+        path: paths.flags.review,
+        access: { capability: 'flag:write' },
+        view: VIEWS.review,
+        body: ReviewBody,
+        load: (request, { id = '' }) => flagPage(request, id),
+        values: (loaded) => ({ version: String(loaded.flag.version) }),
+        keep: (body) => ({ reviewDate: dateOf(body, 'reviewDate'), version: body.version }),
+        conflictField: 'reviewDate',
+        submit: async (request, body, { id = '' }) => {
+          const version = versionOf(body.version) ?? 0
+          const subject = await fromPage(() =>
+            flags.review(
+              signedInActor(request),
+              id,
+              version,
+              dateOf(body, 'reviewDate'),
+              requestContext(request),
+            ),
+          )
+          return subjectHref(subject.subjectKind, subject.subjectId)
         },
-      )
+      })
 
-      app.post(
-        paths.flags.review.pattern,
-        {
-          config: { access: { capability: 'flag:write' } },
-          schema: { ...hidden, params: Params, body: ReviewBody },
+      formPage(app, {
+        path: paths.flags.remove,
+        access: { capability: 'flag:write' },
+        view: VIEWS.remove,
+        body: RemoveBody,
+        load: (request, { id = '' }) => flagPage(request, id),
+        values: (loaded) => ({ version: String(loaded.flag.version) }),
+        conflictField: 'reason',
+        submit: async (request, body, { id = '' }) => {
+          const version = versionOf(body.version) ?? 0
+          const subject = await fromPage(() =>
+            flags.remove(signedInActor(request), id, version, body.reason, requestContext(request)),
+          )
+          return subjectHref(subject.subjectKind, subject.subjectId)
         },
-        async function flagReviewPost(request, reply) {
-          const { id } = request.params
-          if (!UUID.test(id)) throw new NotFoundError()
-          const reviewDate = partsFrom(request.body)
-          const version = Number(request.body.version)
-          try {
-            if (!Number.isInteger(version)) throw new ConflictError()
-            const actor = signedInActor(request)
-            const subject = await flags.review(actor, id, version, reviewDate, requestContext(request))
-            return await reply.redirect(subjectHref(subject.subjectKind, subject.subjectId), 303)
-          } catch (error) {
-            if (error instanceof ValidationError) {
-              const kept = { reviewDate, version: request.body.version }
-              return flagPage(request, reply, VIEWS.review, id, kept, error.fieldErrors, 400)
-            }
-            if (error instanceof ConflictError) {
-              // The input is kept and the form now carries the current version: saving again is a decision
-              // made after seeing the message.
-              return flagPage(
-                request,
-                reply,
-                VIEWS.review,
-                id,
-                { reviewDate },
-                [{ field: 'reviewDate', message: STALE }],
-                409,
-              )
-            }
-            throw error
-          }
-        },
-      )
-
-      app.get(
-        paths.flags.remove.pattern,
-        { config: { access: { capability: 'flag:write' } }, schema: { ...hidden, params: Params } },
-        async function flagRemoveGet(request, reply) {
-          const { id } = request.params
-          if (!UUID.test(id)) throw new NotFoundError()
-          return flagPage(request, reply, VIEWS.remove, id)
-        },
-      )
-
-      app.post(
-        paths.flags.remove.pattern,
-        {
-          config: { access: { capability: 'flag:write' } },
-          schema: { ...hidden, params: Params, body: RemoveBody },
-        },
-        async function flagRemovePost(request, reply) {
-          const { id } = request.params
-          if (!UUID.test(id)) throw new NotFoundError()
-          const version = Number(request.body.version)
-          const reason = request.body.reason
-          try {
-            if (!Number.isInteger(version)) throw new ConflictError()
-            const actor = signedInActor(request)
-            const subject = await flags.remove(actor, id, version, reason, requestContext(request))
-            return await reply.redirect(subjectHref(subject.subjectKind, subject.subjectId), 303)
-          } catch (error) {
-            if (error instanceof ValidationError) {
-              const kept = { reason, version: request.body.version }
-              return flagPage(request, reply, VIEWS.remove, id, kept, error.fieldErrors, 400)
-            }
-            if (error instanceof ConflictError) {
-              return flagPage(
-                request,
-                reply,
-                VIEWS.remove,
-                id,
-                { reason },
-                [{ field: 'reason', message: STALE }],
-                409,
-              )
-            }
-            throw error
-          }
-        },
-      )
+      })
 
       // The task list: flag reviews that are due, for the setter and their team.
       app.get(
         paths.tasks,
-        { config: { access: { capability: 'person:read' } }, schema: hidden },
+        { config: { access: { capability: 'person:read' } } },
         async function tasksGet(request, reply) {
           const reviews = await flags.reviewsDue(signedInActor(request), requestContext(request), 'tasks')
           return reply.view(VIEWS.tasks, {
@@ -386,7 +269,6 @@ export function flagRoutes(services: Services): FeatureRoutes {
           schema: {
             tags: ['flags'],
             summary: 'One flag (current or removed); 404 unless the caller may see its subject',
-            security: [{ bearer: [] }],
             params: apiParams,
             response: { 200: FlagResponse, ...problems },
           },
@@ -411,7 +293,6 @@ export function flagRoutes(services: Services): FeatureRoutes {
             tags: ['flags'],
             summary:
               'Review a flag: a new review date in the future; 409 when `version` is stale or it was removed',
-            security: [{ bearer: [] }],
             params: apiParams,
             body: ApiReview,
             response: {
@@ -438,7 +319,6 @@ export function flagRoutes(services: Services): FeatureRoutes {
           schema: {
             tags: ['flags'],
             summary: 'Remove a flag, with a reason: it stays in the history; 409 when `version` is stale',
-            security: [{ bearer: [] }],
             params: apiParams,
             body: ApiRemove,
             response: {
@@ -466,7 +346,6 @@ export function flagRoutes(services: Services): FeatureRoutes {
             tags: ['flags'],
             summary:
               'Flag reviews that are due: current flags past their review date, set by the caller or their team, on subjects the caller may see',
-            security: [{ bearer: [] }],
             response: { 200: DueSchema, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
           },
         },

@@ -1,22 +1,21 @@
 import type { Transaction } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
-import { auditActorOf } from '../../platform/access/actor.ts'
 import {
-  decide,
   decideFlag,
   decideFlagBecause,
+  missingRecord,
   type Actor,
   type Decision,
-  missingRecord,
+  type RecordAction,
 } from '../../platform/access/policy.ts'
-import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
+import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
+import type { AuditEvent } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
-import type { PersonRepository } from '../people/person-repository.ts'
-import type { LocationRepository } from '../locations/location-repository.ts'
-import { locationTitle } from '../locations/location-service.ts'
+import { ConflictError, ValidationError, type FieldError } from '../../platform/errors.ts'
+import { locationTitle, type LocationRow, type LocationService } from '../locations/location-service.ts'
+import type { PersonService } from '../people/person-service.ts'
 import type { FlagRepository, FlagRow, FlagSubjectKind, FlagType } from './flag-repository.ts'
 import {
   checkReason,
@@ -25,6 +24,9 @@ import {
   type DateParts,
   type NewFlagForm,
 } from './flag-validation.ts'
+
+export type { FlagSubjectKind, FlagType } from './flag-repository.ts'
+export { partsOf, type DateParts, type NewFlagForm } from './flag-validation.ts'
 
 /** A flag as pages and the API show it, with who set it, when, and (once removed) who removed it and why. */
 export interface FlagView {
@@ -53,8 +55,23 @@ export interface DueReview {
   subjectTitle: string
 }
 
+/** The flags a record's page shows, and whether the policy lets its reader set, review and remove them there. */
+export interface SubjectFlags {
+  flags: FlagView[]
+  canWrite: boolean
+}
+
 /** Where a flag was set: its pages, the API, or a front-door decision on exploitation grounds. */
 export type FlagChannel = 'page' | 'api' | 'referral-decision'
+
+/** A person as the person service's record kind loads them (with the facts of the actor's relationships). */
+export type PersonRecord = Parameters<PersonService['records']['decide']>[2]
+
+/** The record a flag is on, as its own kind loads it. */
+export interface Subjects {
+  person: PersonRecord
+  location: LocationRow
+}
 
 export function flagView(row: FlagRow, today: string): FlagView {
   const current = row.removedAt === null
@@ -78,84 +95,74 @@ export function flagView(row: FlagRow, today: string): FlagView {
   }
 }
 
-const DENIED: Decision = missingRecord()
+/** How a kind of subject is reached (its own record kind), told apart and named. */
+interface SubjectKind {
+  records: RecordKind<object>
+  idOf(row: object): string
+  title(row: object): string
+}
+
+function subjectKind<Row extends object>(
+  records: RecordKind<Row>,
+  idOf: (row: Row) => string,
+  title: (row: Row) => string,
+): SubjectKind {
+  // Each kind is only ever given rows its own `records` loaded.
+  return {
+    records: records,
+    idOf: idOf,
+    title: title,
+  }
+}
+
+/** A flag with the record it is on (undefined: no such record in the actor's partnership). */
+interface FlagRecord {
+  row: FlagRow
+  subject: object | undefined
+}
 
 /**
  * Flags (markers) on people and locations. A flag is read with its subject and set, reviewed or removed by
- * someone with `flag:write` who may see the subject (decideFlag); anything else answers NotFoundError, as for a
- * subject that does not exist. Removing keeps the flag with who removed it and why: nothing is deleted.
+ * someone with `flag:write` who may see the subject (decideFlag on the policy's decision on the subject); anything
+ * else answers NotFoundError, as for a subject that does not exist. The subject is reached through the
+ * record-access kit, by its own kind: people through the person service's `records`, locations through the
+ * location service's. Removing keeps the flag with who removed it and why: nothing is deleted.
  */
 export function flagService(
   database: Database,
   flags: FlagRepository,
-  people: PersonRepository,
-  locations: LocationRepository,
-  audit: AuditWriter,
+  people: PersonService['records'],
+  locations: LocationService['records'],
+  access: RecordAccess,
 ) {
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
-
-  /** The actor's read decision on a flag's subject, and what to call the subject. */
-  async function subjectOf(
-    trx: Transaction<DB>,
-    actor: Actor,
-    kind: FlagSubjectKind,
-    id: string,
-  ): Promise<{ decision: Decision; title: string }> {
-    if (kind === 'person') {
-      const found = await people.findWithFacts(trx, id, actor.userId)
-      if (found === undefined) return { decision: DENIED, title: '' }
-      const title = [found.person.givenName, found.person.familyName].filter((n) => n !== null).join(' ')
-      return { decision: decide(actor, 'read', found.facts), title }
-    }
-    const location = await locations.find(trx, id)
-    if (location === undefined) return { decision: DENIED, title: '' }
-    return {
-      decision: decide(actor, 'read', { kind: 'location', partnershipId: location.partnershipId }),
-      title: locationTitle(location),
-    }
+  const subjects: Record<FlagSubjectKind, SubjectKind> = {
+    person: subjectKind(
+      people,
+      (found) => found.person.id,
+      ({ person }) => [person.givenName, person.familyName].filter((n) => n !== null).join(' '),
+    ),
+    location: subjectKind(locations, (location) => location.id, locationTitle),
   }
 
-  const base = (actor: Actor, ctx: RequestContext) => ({
-    partnershipId: actor.partnershipId,
-    actor: auditActorOf(actor),
-    requestId: ctx.requestId,
-    ip: ctx.ip,
-  })
+  /** The policy's read decision on a flag's subject (one that is not there: as for any missing record). */
+  const subjectDecision = (actor: Actor, kind: FlagSubjectKind, subject: object | undefined): Decision =>
+    subject === undefined ? missingRecord() : subjects[kind].records.decide(actor, 'read', subject)
 
-  async function denied(
-    trx: Transaction<DB>,
-    actor: Actor,
-    ctx: RequestContext,
-    record: { type: string; id: string },
-    reason: string,
-  ): Promise<undefined> {
-    await audit.write(trx, {
-      ...base(actor, ctx),
-      action: 'access.denied',
-      outcome: 'denied',
-      record,
-      reason,
-    })
-    return undefined
+  /** How the kit reaches a flag: with its subject, decided by decideFlag on the subject's decision. */
+  const flagKind: RecordKind<FlagRecord> = {
+    type: 'flag',
+    load: async (trx, id, actor, { lock }) => {
+      const row = await flags.find(trx, id, { forUpdate: lock })
+      if (row === undefined) return undefined
+      const { records } = subjects[row.subjectKind]
+      return { row, subject: await records.load(trx, row.subjectId, actor, { lock: false, details: false }) }
+    },
+    decide: (actor: Actor, action: RecordAction, { row, subject }: FlagRecord) =>
+      decideFlag(actor, action, subjectDecision(actor, row.subjectKind, subject)),
   }
 
-  /** A flag and its subject, when the actor may do `action` to it (the denial audited otherwise). */
-  async function flagFor(
-    trx: Transaction<DB>,
-    actor: Actor,
-    id: string,
-    action: 'read' | 'write',
-    ctx: RequestContext,
-  ): Promise<{ row: FlagRow; subjectTitle: string } | undefined> {
-    const row = await flags.find(trx, id)
-    if (row === undefined) return denied(trx, actor, ctx, { type: 'flag', id }, 'no such record')
-    const subject = await subjectOf(trx, actor, row.subjectKind, row.subjectId)
-    const decision = decideFlag(actor, action, subject.decision)
-    if (!decision.allowed) {
-      return denied(trx, actor, ctx, { type: 'flag', id }, `denied: ${decision.denial ?? 'relationship'}`)
-    }
-    return { row, subjectTitle: subject.title }
-  }
+  const titleOf = ({ row, subject }: FlagRecord) =>
+    subject === undefined ? '' : subjects[row.subjectKind].title(subject)
 
   /** Runs one change on a flag the actor may write: NotFoundError if not, ConflictError if stale or removed. */
   async function change(
@@ -163,17 +170,13 @@ export function flagService(
     id: string,
     version: number,
     ctx: RequestContext,
-    apply: (trx: Transaction<DB>, row: FlagRow) => Promise<boolean>,
+    apply: (trx: Transaction<DB>, row: FlagRow, decision: Decision) => Promise<boolean>,
   ): Promise<{ subjectKind: FlagSubjectKind; subjectId: string }> {
-    const outcome = await withTransaction(database, context(actor), async (trx) => {
-      const found = await flagFor(trx, actor, id, 'write', ctx)
-      if (found === undefined) return 'not-found' as const
-      if (found.row.removedAt !== null || found.row.version !== version) return 'stale' as const
-      return (await apply(trx, found.row)) ? found.row : ('stale' as const)
+    return access.withRecord(actor, flagKind, id, 'write', ctx, async (trx, { row: { row }, decision }) => {
+      if (row.removedAt !== null || row.version !== version) throw new ConflictError()
+      if (!(await apply(trx, row, decision))) throw new ConflictError()
+      return { subjectKind: row.subjectKind, subjectId: row.subjectId }
     })
-    if (outcome === 'not-found') throw new NotFoundError()
-    if (outcome === 'stale') throw new ConflictError()
-    return { subjectKind: outcome.subjectKind, subjectId: outcome.subjectId }
   }
 
   return {
@@ -183,27 +186,43 @@ export function flagService(
     },
 
     /**
-     * The flags on a subject whose page the actor has just read (`subject` is that read's decision, already
-     * audited): none when the policy does not let them see flags there.
+     * The flags on a record whose page the actor is reading (the page audits that read), and whether the policy
+     * lets them set, review and remove flags there; none when it does not let them see flags there. The subject is
+     * reached here through the kit (without a read row; a denial is audited), in the caller's transaction (`trx`)
+     * or its own: unless the caller's page has already reached it and passes its record (`row`, as its own kind
+     * loads it), which is checked to be this subject and decided again by the policy.
      */
-    async onSubject(actor: Actor, kind: FlagSubjectKind, id: string, subject: Decision): Promise<FlagView[]> {
-      if (!decideFlag(actor, 'read', subject).allowed) return []
-      return withTransaction(database, context(actor), (trx) =>
-        this.onSubjectIn(trx, actor, kind, id, subject),
-      )
-    },
-
-    /** onSubject inside a caller's transaction (a record page that reads everything in one). */
-    async onSubjectIn(
-      trx: Transaction<DB>,
+    async onSubject<K extends FlagSubjectKind>(
       actor: Actor,
-      kind: FlagSubjectKind,
+      kind: K,
       id: string,
-      subject: Decision,
-    ): Promise<FlagView[]> {
-      if (!decideFlag(actor, 'read', subject).allowed) return []
-      const today = todayInLondon()
-      return (await flags.onSubject(trx, kind, id)).map((row) => flagView(row, today))
+      ctx: RequestContext,
+      options: { trx?: Transaction<DB>; row?: Subjects[K] } = {},
+    ): Promise<SubjectFlags> {
+      const subject = subjects[kind]
+      const given = options.row
+      if (given !== undefined && subject.idOf(given) !== id) {
+        throw new Error(`flags.onSubject: the record given is not ${kind} ${id}`)
+      }
+      return access.within(actor, options.trx, async (trx) => {
+        const decision =
+          given !== undefined
+            ? subject.records.decide(actor, 'read', given)
+            : (
+                await access.reach(trx, actor, subject.records, id, 'read', ctx, {
+                  quiet: true,
+                  whole: false,
+                })
+              )?.decision
+        if (decision === undefined || !decideFlag(actor, 'read', decision).allowed) {
+          return { flags: [], canWrite: false }
+        }
+        const today = todayInLondon()
+        return {
+          flags: (await flags.onSubject(trx, kind, id)).map((row) => flagView(row, today)),
+          canWrite: decideFlag(actor, 'write', decision).allowed,
+        }
+      })
     },
 
     /**
@@ -215,33 +234,31 @@ export function flagService(
       kind: FlagSubjectKind,
       id: string,
       ctx: RequestContext,
-      action: 'read' | 'write',
+      action: RecordAction,
       via: string,
     ): Promise<{ subjectTitle: string; flags: FlagView[]; types: FlagType[] }> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const subject = await subjectOf(trx, actor, kind, id)
-        const decision = decideFlag(actor, action, subject.decision)
-        if (!decision.allowed) {
-          const why = subject.title === '' ? 'no such record' : `denied: ${decision.denial ?? 'relationship'}`
-          return denied(trx, actor, ctx, { type: kind, id }, why)
-        }
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.read',
-          outcome: 'allowed',
-          record: { type: kind, id },
-          details: { via, breakGlass: decision.breakGlass },
-        })
-        const today = todayInLondon()
-        const rows = await flags.onSubject(trx, kind, id)
-        return {
-          subjectTitle: subject.title,
-          flags: rows.map((row) => flagView(row, today)),
-          types: await flags.types(trx, kind),
-        }
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+      const subject = subjects[kind]
+      return access.withRecord(
+        actor,
+        subject.records,
+        id,
+        'read',
+        ctx,
+        async (trx, { row }) => {
+          const today = todayInLondon()
+          const rows = await flags.onSubject(trx, kind, id)
+          return {
+            subjectTitle: subject.title(row),
+            flags: rows.map((flag) => flagView(flag, today)),
+            types: await flags.types(trx, kind),
+          }
+        },
+        {
+          via,
+          whole: false,
+          decide: (a: Actor, row: object) => decideFlag(a, action, subject.records.decide(a, 'read', row)),
+        },
+      )
     },
 
     /**
@@ -261,84 +278,93 @@ export function flagService(
         trx?: Transaction<DB>
         /**
          * The policy's decision that entitles the caller to flag this subject without sight of it (a referral
-         * decided on exploitation grounds: decideReferralFlag, bound to this one child).
+         * decided on exploitation grounds: decideReferralFlag, bound to this one child): checked here with
+         * decideFlagBecause, so a forged one, or one about another record, is refused.
          */
         because?: Decision
       } = {},
     ): Promise<FlagView> {
-      const outer = options.trx
-      const types = await (outer !== undefined
-        ? flags.types(outer, kind)
+      const types = await (options.trx !== undefined
+        ? flags.types(options.trx, kind)
         : withTransaction(database, {}, (trx) => flags.types(trx, kind)))
       const input = parseNewFlag(
         form,
         types.map((t) => t.code),
         todayInLondon(),
       )
-      const within = <T>(work: (trx: Transaction<DB>) => Promise<T>) =>
-        outer !== undefined ? work(outer) : withTransaction(database, context(actor), work)
-      const flag = await within(async (trx) => {
-        const subject = await subjectOf(trx, actor, kind, subjectId)
-        const decision =
-          options.because === undefined
-            ? decideFlag(actor, 'write', subject.decision)
-            : decideFlagBecause(actor, options.because, `${kind}:${subjectId}`)
-        if (!decision.allowed) {
-          const why = subject.title === '' ? 'no such record' : `denied: ${decision.denial ?? 'relationship'}`
-          return denied(trx, actor, ctx, { type: kind, id: subjectId }, why)
-        }
-        const flagId = await flags.create(trx, {
-          partnershipId: actor.partnershipId,
-          flagType: input.flagType,
-          subjectKind: kind,
-          subjectId,
-          reason: input.reason,
-          setBy: actor.userId,
-          setByTeamId: actor.teamIds[0] ?? null,
-          reviewDate: input.reviewDate,
-        })
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.create',
-          outcome: 'succeeded',
-          record: { type: 'flag', id: flagId },
-          details: {
-            via,
+      const { records } = subjects[kind]
+      const because = options.because
+      const decideSet =
+        because === undefined
+          ? (a: Actor, row: object) => decideFlag(a, 'write', records.decide(a, 'read', row))
+          : (a: Actor) => decideFlagBecause(a, because, `${kind}:${subjectId}`)
+      return access.withRecord(
+        actor,
+        records,
+        subjectId,
+        'read',
+        ctx,
+        async (trx, { decision }) => {
+          const flagId = await flags.create(trx, {
+            partnershipId: actor.partnershipId,
             flagType: input.flagType,
             subjectKind: kind,
             subjectId,
-            breakGlass: decision.breakGlass,
-          },
-        })
-        const row = await flags.find(trx, flagId)
-        return row === undefined ? undefined : flagView(row, todayInLondon())
-      })
-      if (flag === undefined) throw new NotFoundError()
-      return flag
+            reason: input.reason,
+            setBy: actor.userId,
+            setByTeamId: actor.teamIds[0] ?? null,
+            reviewDate: input.reviewDate,
+          })
+          await access.changed(trx, actor, ctx, { type: 'flag', id: flagId }, decision, {
+            action: 'record.create',
+            details: { via, flagType: input.flagType, subjectKind: kind, subjectId },
+          })
+          const row = await flags.find(trx, flagId)
+          if (row === undefined) throw new Error('flag written but not found')
+          return flagView(row, todayInLondon())
+        },
+        // The subject is reached to flag it: no read row (the flag's own audit row says what was done).
+        {
+          quiet: true,
+          whole: false,
+          decide: decideSet,
+          ...(options.trx === undefined ? {} : { trx: options.trx }),
+        },
+      )
     },
 
-    /** A flag with its subject's title, for the review and remove pages (a read of the flag, audited). */
+    /**
+     * A flag with its subject's title, for its review and remove pages (`action` 'write') and the API: a read of
+     * the flag, audited with its subject; NotFoundError unless the actor may see (or change) it.
+     */
     async read(
       actor: Actor,
       id: string,
       ctx: RequestContext,
-      action: 'read' | 'write',
+      action: RecordAction,
       via: string,
     ): Promise<{ flag: FlagView; subjectTitle: string }> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const found = await flagFor(trx, actor, id, action, ctx)
-        if (found === undefined) return undefined
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.read',
-          outcome: 'allowed',
-          record: { type: 'flag', id },
-          details: { via, subjectKind: found.row.subjectKind, subjectId: found.row.subjectId },
-        })
-        return { flag: flagView(found.row, todayInLondon()), subjectTitle: found.subjectTitle }
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+      const events: AuditEvent[] = []
+      return access.withRecord(
+        actor,
+        flagKind,
+        id,
+        'read',
+        ctx,
+        async (trx, { row: record }) => {
+          // The read's audit row also says what the flag is on.
+          for (const event of events) {
+            event.details = {
+              ...event.details,
+              subjectKind: record.row.subjectKind,
+              subjectId: record.row.subjectId,
+            }
+          }
+          await access.writeAtCommit(trx, events)
+          return { flag: flagView(record.row, todayInLondon()), subjectTitle: titleOf(record) }
+        },
+        { via, events, decide: (a: Actor, record: FlagRecord) => flagKind.decide(a, action, record) },
+      )
     },
 
     /** A new review date (in the future) for a current flag; ConflictError when stale or already removed. */
@@ -353,13 +379,10 @@ export function flagService(
       const errors: FieldError[] = []
       const date = checkReviewDate(reviewDate, todayInLondon(), errors)
       if (date === undefined) throw new ValidationError(errors)
-      return change(actor, id, version, ctx, async (trx, row) => {
+      return change(actor, id, version, ctx, async (trx, row, decision) => {
         if (!(await flags.review(trx, id, version, date, actor.userId))) return false
-        await audit.write(trx, {
-          ...base(actor, ctx),
+        await access.changed(trx, actor, ctx, { type: 'flag', id }, decision, {
           action: 'record.update',
-          outcome: 'succeeded',
-          record: { type: 'flag', id },
           details: { via, change: 'review', subjectKind: row.subjectKind, subjectId: row.subjectId },
         })
         return true
@@ -378,13 +401,10 @@ export function flagService(
       const errors: FieldError[] = []
       const reason = checkReason(reasonRaw, 'reason', 'Enter why the flag is being removed', errors)
       if (errors.length > 0) throw new ValidationError(errors)
-      return change(actor, id, version, ctx, async (trx, row) => {
+      return change(actor, id, version, ctx, async (trx, row, decision) => {
         if (!(await flags.remove(trx, id, version, reason, actor.userId))) return false
-        await audit.write(trx, {
-          ...base(actor, ctx),
+        await access.changed(trx, actor, ctx, { type: 'flag', id }, decision, {
           action: 'record.update',
-          outcome: 'succeeded',
-          record: { type: 'flag', id },
           details: {
             via,
             change: 'remove',
@@ -399,27 +419,35 @@ export function flagService(
 
     /**
      * The task list: current flags whose review date has passed, set by the actor or by someone in their teams,
-     * on subjects the actor may see. Each subject shown is a read, audited like any other.
+     * on subjects the actor may see. Each subject shown is a read, audited like any other (in one statement).
      */
     async reviewsDue(actor: Actor, ctx: RequestContext, via: string): Promise<DueReview[]> {
       const today = todayInLondon()
-      return withTransaction(database, context(actor), async (trx) => {
+      return access.within(actor, undefined, async (trx) => {
         const teamIds = [...new Set([...actor.teamIds, ...actor.managedTeamIds])]
         const rows = await flags.reviewsDue(trx, { userId: actor.userId, teamIds }, today)
-        const due: DueReview[] = []
-        for (const row of rows) {
-          const subject = await subjectOf(trx, actor, row.subjectKind, row.subjectId)
-          if (!decideFlag(actor, 'read', subject.decision).allowed) continue
-          await audit.write(trx, {
-            ...base(actor, ctx),
-            action: 'record.read',
-            outcome: 'allowed',
-            record: { type: row.subjectKind, id: row.subjectId },
-            details: { via, flagId: row.id, breakGlass: subject.decision.breakGlass },
-          })
-          due.push({ flag: flagView(row, today), subjectTitle: subject.title })
+        const ids = (kind: FlagSubjectKind) => [
+          ...new Set(rows.filter((r) => r.subjectKind === kind).map((r) => r.subjectId)),
+        ]
+        const found = new Map<string, object>()
+        for (const [id, person] of await people.loadMany(trx, ids('person'), actor))
+          found.set(`person:${id}`, person)
+        for (const id of ids('location')) {
+          const location = await locations.load(trx, id, actor, { lock: false, details: false })
+          if (location !== undefined) found.set(`location:${id}`, location)
         }
-        return due
+        const records = rows.map((row) => ({
+          row,
+          subject: found.get(`${row.subjectKind}:${row.subjectId}`),
+        }))
+        const shown = await access.shown(trx, actor, flagKind, records, (r) => r.row.id, ctx, {
+          via,
+          records: ({ row }) => [{ type: row.subjectKind, id: row.subjectId }],
+        })
+        return shown.map(({ row: record }) => ({
+          flag: flagView(record.row, today),
+          subjectTitle: titleOf(record),
+        }))
       })
     },
   }

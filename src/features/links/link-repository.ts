@@ -62,6 +62,7 @@ export interface NewLink {
 export interface ThingRow {
   id: string
   kind: 'location' | 'object'
+  partnershipId: string
   name: string
 }
 
@@ -159,11 +160,13 @@ const entityLinks = compiledQueries((_variant: string, kind: EntityKind, id: str
     .leftJoin('object as ob', (join) => join.on(sql<boolean>`ob.id = ${otherId} AND ${otherKind} = 'object'`))
     .select([
       'lo.id as location_id',
+      'lo.partnership_id as location_partnership_id',
       'lo.name as location_name',
       'lo.address_line_1 as location_line1',
       'lo.town as location_town',
       'lo.postcode as location_postcode',
       'ob.id as object_id',
+      'ob.partnership_id as object_partnership_id',
       'ob.kind as object_kind',
       'ob.value as object_value',
       'ob.platform as object_platform',
@@ -206,13 +209,17 @@ export function linkRepository() {
         .execute()
     },
 
-    /** One link (row-level security limits it to the transaction's partnership). */
-    async find(db: Executor, id: string): Promise<LinkRow | undefined> {
-      const row = await linkColumns(db).where('l.id', '=', id).executeTakeFirst()
+    /** One link (row-level security limits it to the transaction's partnership); `forUpdate` locks it. */
+    async find(
+      db: Executor,
+      id: string,
+      options: { forUpdate?: boolean } = {},
+    ): Promise<LinkRow | undefined> {
+      const query = linkColumns(db).where('l.id', '=', id)
+      const row = await (options.forUpdate === true ? query.forUpdate('l') : query).executeTakeFirst()
       return row === undefined ? undefined : toRow(row)
     },
 
-    /** Every link with this entity at either end, current first, then newest. */
     /**
      * The links of an entity (current first, then newest), with the names of the places and things at their other
      * ends joined in the same statement (people at the other ends need their policy facts: findManyWithFacts).
@@ -226,22 +233,37 @@ export function linkRepository() {
       const { rows } = await db.executeQuery(entityLinks('links', kind, id, limit))
       const things = new Map<string, ThingRow>()
       for (const r of rows) {
-        if (r.location_id !== null) {
+        if (r.location_id !== null && r.location_partnership_id !== null) {
           const name = locationName({
             name: r.location_name,
             line1: r.location_line1,
             town: r.location_town,
             postcode: r.location_postcode,
           })
-          things.set(`location:${r.location_id}`, { id: r.location_id, kind: 'location', name })
+          things.set(`location:${r.location_id}`, {
+            id: r.location_id,
+            kind: 'location',
+            partnershipId: r.location_partnership_id,
+            name,
+          })
         }
-        if (r.object_id !== null && r.object_kind !== null && r.object_value !== null) {
+        if (
+          r.object_id !== null &&
+          r.object_partnership_id !== null &&
+          r.object_kind !== null &&
+          r.object_value !== null
+        ) {
           const name = objectName({
             objectKind: r.object_kind,
             value: r.object_value,
             platform: r.object_platform,
           })
-          things.set(`object:${r.object_id}`, { id: r.object_id, kind: 'object', name })
+          things.set(`object:${r.object_id}`, {
+            id: r.object_id,
+            kind: 'object',
+            partnershipId: r.object_partnership_id,
+            name,
+          })
         }
       }
       return { links: rows.map(toRow), things }
@@ -252,17 +274,21 @@ export function linkRepository() {
       if (kind === 'location') {
         const r = await db
           .selectFrom('location')
-          .select(['id', 'name', 'address_line_1 as line1', 'town', 'postcode'])
+          .select(['id', 'partnership_id', 'name', 'address_line_1 as line1', 'town', 'postcode'])
           .where('id', '=', id)
           .executeTakeFirst()
-        return r === undefined ? undefined : { id: r.id, kind, name: locationName(r) }
+        return r === undefined
+          ? undefined
+          : { id: r.id, kind, partnershipId: r.partnership_id, name: locationName(r) }
       }
       const r = await db
         .selectFrom('object')
-        .select(['id', 'kind as objectKind', 'value', 'platform'])
+        .select(['id', 'partnership_id', 'kind as objectKind', 'value', 'platform'])
         .where('id', '=', id)
         .executeTakeFirst()
-      return r === undefined ? undefined : { id: r.id, kind, name: objectName(r) }
+      return r === undefined
+        ? undefined
+        : { id: r.id, kind, partnershipId: r.partnership_id, name: objectName(r) }
     },
 
     /** Exact look-up of a location by postcode (only when one location has it) or an object by its value. */

@@ -1,25 +1,31 @@
 import type { Transaction } from 'kysely'
-import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB, EntityKind } from '../../db/schema.ts'
-import { auditActorOf } from '../../platform/access/actor.ts'
-import { decide, decideLink, type Actor, type Decision, missingRecord } from '../../platform/access/policy.ts'
-import type { AuditEvent, AuditWriter } from '../../platform/audit/audit-writer.ts'
+import {
+  decideLink,
+  decideThing,
+  missingRecord,
+  type Actor,
+  type Decision,
+  type RecordAction,
+} from '../../platform/access/policy.ts'
+import type { RecordAccess, RecordKind, Reached } from '../../platform/access/record-access.ts'
+import type { AuditEvent } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
+import { ConflictError, ValidationError, type FieldError } from '../../platform/errors.ts'
+import { UUID } from '../../platform/identifiers/uuid.ts'
 import { normaliseNhsNumber } from '../../platform/identifiers/nhs-number.ts'
 import { normalisePhone } from '../../platform/identifiers/phone.ts'
 import { normalisePostcode } from '../../platform/identifiers/postcode.ts'
 import { normaliseRegistration } from '../../platform/identifiers/vehicle.ts'
 import { paths } from '../../platform/paths.ts'
-import { todayInLondon } from '../../platform/calendar.ts'
-import type { PersonRepository, PersonWithFacts } from '../people/person-repository.ts'
+import type { PersonService } from '../people/person-service.ts'
 import type { LinkRepository, LinkRow, LinkTypeRow, ThingRow } from './link-repository.ts'
 import {
   INTELLIGENCE_ASSESSMENTS,
   MESSAGES,
   parseDate,
   SOURCE_EVALUATIONS,
-  UUID,
   validateLinkFields,
   type DateInput,
   type LinkInput,
@@ -72,10 +78,33 @@ export interface LinkForm {
   agencies: Array<{ id: string; name: string }>
 }
 
-/** `missing`: there is no such record (in the actor's partnership); otherwise `end` is set only when visible. */
-type Resolved = { decision: Decision; end?: EndView; missing?: true }
+/** A link as its page shows it, and whether the policy lets this reader end it. */
+export interface LinkRead {
+  link: LinkView
+  canEnd: boolean
+}
 
-const DENIED: Decision = missingRecord()
+/** How the kit reaches a person: the person service's `records` (with `loadMany` for a list's other ends). */
+export type PersonRecords = PersonService['records']
+/** A person as the person service's record kind loads them, with the policy facts of the actor's relationships. */
+export type PersonRecord = Parameters<PersonRecords['decide']>[2]
+
+/** An end's record as loaded: a person (with policy facts) or a place or thing (with its display name). */
+type EndRow = { kind: 'person'; row: PersonRecord } | { kind: 'location' | 'object'; row: ThingRow }
+
+/** A link with the records at its two ends (undefined: no such record, in the actor's partnership). */
+interface LinkRecord {
+  row: LinkRow
+  from: EndRow | undefined
+  to: EndRow | undefined
+}
+
+/** Options of a record's list of links: the caller's transaction, and its page's audit events. */
+export interface LinksOptions {
+  trx?: Transaction<DB>
+  /** The reads of the people named on the list are added here, for the caller to write with its own. */
+  events?: AuditEvent[]
+}
 
 /** Which entity kinds a link type allows at the far end, from the named end's kind (and an asked-for kind). */
 function kindsFor(type: LinkTypeRow | undefined, input: LinkInput): EntityKind[] {
@@ -84,6 +113,9 @@ function kindsFor(type: LinkTypeRow | undefined, input: LinkInput): EntityKind[]
   if (!near.includes(input.fromKind as EntityKind)) return []
   return input.toKind === undefined || input.toKind === '' ? far : far.filter((kind) => kind === input.toKind)
 }
+
+/** A type option read from the other end: the person is the link's "to" end. */
+const REVERSE = '~'
 
 /** On a person's page: each type that can start at a person, and each one-way type that can end at one. */
 export function typeOptions(types: readonly LinkTypeRow[]): Array<{ value: string; text: string }> {
@@ -102,63 +134,134 @@ export function typeOptions(types: readonly LinkTypeRow[]): Array<{ value: strin
   return options
 }
 
-/** A type option read from the other end: the person is the link's "to" end. */
-const REVERSE = '~'
+function view(row: LinkRow, from: EndView, to: EndView): LinkView {
+  return {
+    id: row.id,
+    linkType: row.linkType,
+    label: row.label,
+    inverseLabel: row.inverseLabel,
+    from,
+    to,
+    fromDate: row.fromDate,
+    toDate: row.toDate,
+    source: row.source,
+    sourceType: row.sourceEvaluation === null ? 'record' : 'intelligence',
+    sourceAgencyName: row.sourceAgencyName,
+    sourceEvaluation: row.sourceEvaluation,
+    sourceEvaluationLabel: row.sourceEvaluation === null ? null : SOURCE_EVALUATIONS[row.sourceEvaluation],
+    intelligenceAssessment: row.intelligenceAssessment,
+    intelligenceAssessmentLabel:
+      row.intelligenceAssessment === null ? null : INTELLIGENCE_ASSESSMENTS[row.intelligenceAssessment],
+    confidence: row.confidence,
+    current: row.endedAt === null,
+    endedAt: row.endedAt,
+    endedByName: row.endedByName,
+    endReason: row.endReason,
+    createdAt: row.createdAt,
+    createdByName: row.createdByName,
+    version: row.version,
+  }
+}
 
-export function linkService(
-  database: Database,
-  links: LinkRepository,
-  people: PersonRepository,
-  audit: AuditWriter,
-) {
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
+/** How a link shows an end (its name and page). */
+function endView(end: EndRow): EndView {
+  if (end.kind === 'person') {
+    const { person } = end.row
+    const name = [person.givenName, person.familyName].filter((n) => n !== null).join(' ')
+    return { kind: 'person', id: person.id, name, href: paths.people.show(person.id) }
+  }
+  const { id, name } = end.row
+  return {
+    kind: end.kind,
+    id,
+    name,
+    href: end.kind === 'location' ? paths.locations.show(id) : paths.objects.show(id),
+  }
+}
 
-  /** The actor's read decision on one entity, and what to call it; undefined end when there is no such record. */
-  function personResolved(actor: Actor, found: PersonWithFacts): Resolved {
-    const decision = decide(actor, 'read', found.facts)
-    if (!decision.allowed || !decision.fields.includes('identity')) return { decision }
-    const id = found.person.id
-    const name = [found.person.givenName, found.person.familyName].filter((n) => n !== null).join(' ')
-    return { decision, end: { kind: 'person', id, name, href: paths.people.show(id) } }
+/**
+ * Links between people, places and things (issue 4). A link reveals something about both its ends, so it is
+ * reached through the record-access kit as a record whose decision is decideLink on the policy's read decisions
+ * on both ends: people through the person service's record kind, places and things on the place/thing rule.
+ * Every read (the link, and each person a page names) and every denial is audited.
+ */
+export function linkService(links: LinkRepository, people: PersonRecords, access: RecordAccess) {
+  /** A place or thing at the end of a link: its name for the link's pages, decided by the place/thing rule. */
+  const thingKind = (kind: 'location' | 'object'): RecordKind<ThingRow> => ({
+    type: kind,
+    load: (trx, id) => links.thing(trx, kind, id),
+    decide: (actor, action, row) => decideThing(actor, action, { kind, partnershipId: row.partnershipId }),
+  })
+  const things = { location: thingKind('location'), object: thingKind('object') }
+
+  /** The policy's read decision on an end (an end that is not there: as for any record that does not exist). */
+  function endDecision(actor: Actor, end: EndRow | undefined): Decision {
+    if (end === undefined) return missingRecord()
+    return end.kind === 'person'
+      ? people.decide(actor, 'read', end.row)
+      : things[end.kind].decide(actor, 'read', end.row)
   }
 
-  async function resolve(
+  async function loadEnd(
     trx: Transaction<DB>,
     actor: Actor,
     kind: EntityKind,
     id: string,
-  ): Promise<Resolved> {
-    if (!UUID.test(id)) return { decision: DENIED, missing: true }
+  ): Promise<EndRow | undefined> {
     if (kind === 'person') {
-      const found = await people.findWithFacts(trx, id, actor.userId)
-      return found === undefined ? { decision: DENIED, missing: true } : personResolved(actor, found)
+      const row = await people.load(trx, id, actor, { lock: false, details: false })
+      return row === undefined ? undefined : { kind, row }
     }
-    const thing = await links.thing(trx, kind, id)
-    return thing === undefined ? { decision: DENIED, missing: true } : thingResolved(actor, thing)
+    const row = await links.thing(trx, kind, id)
+    return row === undefined ? undefined : { kind, row }
   }
 
-  /** A place or thing found: the policy's decision on it, and how a link shows it. */
-  function thingResolved(actor: Actor, thing: ThingRow): Resolved {
-    const { kind, id } = thing
-    const decision = decide(actor, 'read', { kind, partnershipId: actor.partnershipId })
-    const href = kind === 'location' ? paths.locations.show(id) : paths.objects.show(id)
-    return decision.allowed ? { decision, end: { kind, id, name: thing.name, href } } : { decision }
+  /** How the kit reaches a link: with both its ends, decided by decideLink on the ends' own decisions. */
+  const linkKind: RecordKind<LinkRecord> = {
+    type: 'link',
+    load: async (trx, id, actor, { lock }) => {
+      const row = await links.find(trx, id, { forUpdate: lock })
+      if (row === undefined) return undefined
+      const from = await loadEnd(trx, actor, row.fromKind, row.fromId)
+      const to = await loadEnd(trx, actor, row.toKind, row.toId)
+      return { row, from, to }
+    },
+    decide: (actor: Actor, action: RecordAction, record: LinkRecord) =>
+      decideLink(actor, action, [endDecision(actor, record.from), endDecision(actor, record.to)]),
+  }
+
+  /** An end the caller names, reached through the kit (no read row: a denial is audited). */
+  async function reachEnd(
+    trx: Transaction<DB>,
+    actor: Actor,
+    kind: EntityKind,
+    id: string,
+    ctx: RequestContext,
+  ): Promise<{ end: EndView; decision: Decision } | undefined> {
+    const reached =
+      kind === 'person'
+        ? await access.reach(trx, actor, people, id, 'read', ctx, { quiet: true, whole: false })
+        : await access.reach(trx, actor, things[kind], id, 'read', ctx, { quiet: true })
+    if (reached === undefined) return undefined
+    const end =
+      kind === 'person'
+        ? endView({ kind, row: reached.row as PersonRecord })
+        : endView({ kind, row: reached.row as ThingRow })
+    return { end, decision: reached.decision }
   }
 
   /** The other end from what the user typed: a record id, or an exact identifier of the kinds the type allows. */
   async function lookUp(
     trx: Transaction<DB>,
+    actor: Actor,
     kinds: readonly EntityKind[],
     typed: string,
   ): Promise<{ kind: EntityKind; id: string } | undefined> {
     const value = typed.trim()
     for (const kind of kinds) {
       if (UUID.test(value)) {
-        const exists =
-          kind === 'person'
-            ? await people.exists(trx, value.toLowerCase())
-            : (await links.thing(trx, kind, value.toLowerCase())) !== undefined
-        if (exists) return { kind, id: value.toLowerCase() }
+        const id = value.toLowerCase()
+        if ((await loadEnd(trx, actor, kind, id)) !== undefined) return { kind, id }
         continue
       }
       let id: string | undefined
@@ -178,162 +281,56 @@ export function linkService(
     return undefined
   }
 
-  function view(row: LinkRow, from: EndView, to: EndView): LinkView {
-    return {
-      id: row.id,
-      linkType: row.linkType,
-      label: row.label,
-      inverseLabel: row.inverseLabel,
-      from,
-      to,
-      fromDate: row.fromDate,
-      toDate: row.toDate,
-      source: row.source,
-      sourceType: row.sourceEvaluation === null ? 'record' : 'intelligence',
-      sourceAgencyName: row.sourceAgencyName,
-      sourceEvaluation: row.sourceEvaluation,
-      sourceEvaluationLabel: row.sourceEvaluation === null ? null : SOURCE_EVALUATIONS[row.sourceEvaluation],
-      intelligenceAssessment: row.intelligenceAssessment,
-      intelligenceAssessmentLabel:
-        row.intelligenceAssessment === null ? null : INTELLIGENCE_ASSESSMENTS[row.intelligenceAssessment],
-      confidence: row.confidence,
-      current: row.endedAt === null,
-      endedAt: row.endedAt,
-      endedByName: row.endedByName,
-      endReason: row.endReason,
-      createdAt: row.createdAt,
-      createdByName: row.createdByName,
-      version: row.version,
-    }
-  }
-
-  /** A link and the policy's decision on it (both ends visible); undefined when there is no such link. */
-  async function linkIn(trx: Transaction<DB>, actor: Actor, id: string, action: 'read' | 'write') {
-    const row = UUID.test(id) ? await links.find(trx, id) : undefined
-    if (row === undefined) return { row, decision: DENIED }
-    const from = await resolve(trx, actor, row.fromKind, row.fromId)
-    const to = await resolve(trx, actor, row.toKind, row.toId)
-    const decision = decideLink(actor, action, [from.decision, to.decision])
-    if (!decision.allowed || from.end === undefined || to.end === undefined) {
-      return { row, decision: decision.allowed ? DENIED : decision }
-    }
-    return { row, decision, view: view(row, from.end, to.end) }
-  }
-
-  const base = (actor: Actor, ctx: RequestContext) => ({
-    partnershipId: actor.partnershipId,
-    actor: auditActorOf(actor),
-    requestId: ctx.requestId,
-    ip: ctx.ip,
-  })
-
-  async function denied(
-    trx: Transaction<DB>,
-    actor: Actor,
-    ctx: RequestContext,
-    record: { type: string; id: string } | null,
-    reason: string,
-  ) {
-    await audit.write(trx, {
-      ...base(actor, ctx),
-      action: 'access.denied',
-      outcome: 'denied',
-      record,
-      reason,
-    })
-  }
-
-  /** A person the actor may see (audited read), or undefined after an audited denial. */
-  async function personEnd(
-    trx: Transaction<DB>,
-    actor: Actor,
-    id: string,
-    ctx: RequestContext,
-    via: string,
-  ): Promise<(Resolved & { end: EndView }) | undefined> {
-    const person = await resolve(trx, actor, 'person', id)
-    if (person.end === undefined) {
-      await denied(
-        trx,
-        actor,
-        ctx,
-        { type: 'person', id },
-        person.missing === true ? 'no such record' : `denied: ${person.decision.denial ?? 'relationship'}`,
-      )
-      return undefined
-    }
-    await audit.write(trx, {
-      ...base(actor, ctx),
-      action: 'record.read',
-      outcome: 'allowed',
-      record: { type: 'person', id },
-      details: {
-        via,
-        breakGlass: person.decision.breakGlass,
-        relationships: person.decision.relationships.join(' '),
-      },
-    })
-    return { ...person, end: person.end }
-  }
-
-  /** Links of an entity the caller may see (both ends), each other-end person's read audited like a list. */
+  /**
+   * The links of an entity the caller may see, from there (both ends visible, decideLink on the policy's
+   * decisions); each person named at an other end is audited as a read of their own, in one statement.
+   */
   async function fromHere(
     trx: Transaction<DB>,
     actor: Actor,
     here: EndView,
-    /** The policy's read decision on `here`. */
     hereDecision: Decision,
     ctx: RequestContext,
-    /** When given, the reads to audit are added here (the caller writes them); otherwise written here. */
-    batch?: AuditEvent[],
+    events: AuditEvent[] | undefined,
   ): Promise<LinkFromHere[]> {
-    const { links: rows, things } = await links.forEntity(trx, here.kind, here.id)
+    const { links: rows, things: ends } = await links.forEntity(trx, here.kind, here.id)
+    const otherOf = (row: LinkRow) => {
+      const atFrom = row.fromKind === here.kind && row.fromId === here.id
+      return { atFrom, kind: atFrom ? row.toKind : row.fromKind, id: atFrom ? row.toId : row.fromId }
+    }
+    // People at the other ends are read with their policy facts in one query; places and things came with the links.
+    const otherPeople = await people.loadMany(
+      trx,
+      [
+        ...new Set(
+          rows
+            .map(otherOf)
+            .filter((o) => o.kind === 'person')
+            .map((o) => o.id),
+        ),
+      ],
+      actor,
+    )
     const shown: LinkFromHere[] = []
-    // Several links often share an other end (e.g. one adult, two types): decide on each end once. People at the
-    // other ends are read with their policy facts in one query; places and things came with the links.
-    const ends = new Map<string, Promise<Resolved>>()
-    const otherPeopleIds = new Set<string>()
+    const named: PersonRecord[] = []
     for (const row of rows) {
-      const atFrom = row.fromKind === here.kind && row.fromId === here.id
-      if ((atFrom ? row.toKind : row.fromKind) === 'person')
-        otherPeopleIds.add(atFrom ? row.toId : row.fromId)
+      const other = otherOf(row)
+      const found =
+        other.kind === 'person' ? otherPeople.get(other.id) : ends.get(`${other.kind}:${other.id}`)
+      if (found === undefined) continue
+      const end = (
+        other.kind === 'person' ? { kind: 'person', row: found } : { kind: other.kind, row: found }
+      ) as EndRow
+      if (!decideLink(actor, 'read', [hereDecision, endDecision(actor, end)]).allowed) continue
+      if (end.kind === 'person') named.push(end.row)
+      const there = endView(end)
+      const linkView = other.atFrom ? view(row, here, there) : view(row, there, here)
+      shown.push({ ...linkView, relation: other.atFrom ? row.label : row.inverseLabel, other: there })
     }
-    const otherPeople = await people.findManyWithFacts(trx, [...otherPeopleIds], actor.userId)
-    for (const [id, found] of otherPeople)
-      ends.set(`person:${id}`, Promise.resolve(personResolved(actor, found)))
-    for (const [key, thing] of things) ends.set(key, Promise.resolve(thingResolved(actor, thing)))
-    const audited = new Set<string>()
-    const reads: AuditEvent[] = []
-    for (const row of rows) {
-      const atFrom = row.fromKind === here.kind && row.fromId === here.id
-      const otherKind = atFrom ? row.toKind : row.fromKind
-      const otherId = atFrom ? row.toId : row.fromId
-      const key = `${otherKind}:${otherId}`
-      const pending = ends.get(key) ?? resolve(trx, actor, otherKind, otherId)
-      ends.set(key, pending)
-      const other = await pending
-      if (other.end === undefined) continue
-      if (!decideLink(actor, 'read', [hereDecision, other.decision]).allowed) continue
-      if (otherKind === 'person' && !audited.has(otherId)) {
-        audited.add(otherId)
-        reads.push({
-          ...base(actor, ctx),
-          action: 'record.read',
-          outcome: 'allowed',
-          record: { type: 'person', id: otherId },
-          details: {
-            via: 'link',
-            breakGlass: other.decision.breakGlass,
-            relationships: other.decision.relationships.join(' '),
-          },
-        })
-      }
-      const linkView = atFrom ? view(row, here, other.end) : view(row, other.end, here)
-      shown.push({ ...linkView, relation: atFrom ? row.label : row.inverseLabel, other: other.end })
-    }
-    // One statement for every person named on the list.
-    if (batch === undefined) await audit.writeAtCommit(trx, reads)
-    else batch.push(...reads)
+    await access.shown(trx, actor, people, named, (p) => p.person.id, ctx, {
+      via: 'link',
+      ...(events === undefined ? {} : { events }),
+    })
     return shown
   }
 
@@ -343,7 +340,7 @@ export function linkService(
     actor: Actor,
     input: LinkInput,
     ctx: RequestContext,
-    from: Resolved | undefined,
+    from: { end: EndView; decision: Decision } | undefined,
   ): Promise<{ id: string } | { errors: FieldError[] }> {
     const types = await links.types(trx)
     const agencies = await links.agencies(trx, actor.partnershipId)
@@ -354,48 +351,33 @@ export function linkService(
       todayInLondon(),
     )
     const errors = [...checked.errors]
-    const fromKind = input.fromKind as EntityKind
-    const fromEnd = from ?? (await resolve(trx, actor, fromKind, input.fromId.trim().toLowerCase()))
-    if (fromEnd.end === undefined) {
-      errors.push({ field: 'fromId', message: MESSAGES.from })
-      if (UUID.test(input.fromId.trim()))
-        await denied(
-          trx,
-          actor,
-          ctx,
-          { type: input.fromKind, id: input.fromId.trim() },
-          'link end not visible',
-        )
-    }
+    const fromId = input.fromId.trim().toLowerCase()
+    const fromEnd =
+      from ??
+      (UUID.test(fromId) ? await reachEnd(trx, actor, input.fromKind as EntityKind, fromId, ctx) : undefined)
+    if (fromEnd === undefined) errors.push({ field: 'fromId', message: MESSAGES.from })
     const kinds = kindsFor(checked.value?.type ?? types.find((t) => t.code === input.linkType), input)
-    let toEnd: Resolved | undefined
+    let toEnd: { end: EndView; decision: Decision } | undefined
     if (input.to.trim() === '') errors.push({ field: 'to', message: MESSAGES.to })
     else if (kinds.length > 0) {
-      const found = await lookUp(trx, kinds, input.to)
-      toEnd = found === undefined ? undefined : await resolve(trx, actor, found.kind, found.id)
-      if (toEnd?.end === undefined) {
-        // A record the user may not see gets the same answer as one that does not exist.
-        errors.push({ field: 'to', message: MESSAGES.notVisible })
-        // Audited like any refused read: one the actor may not see, or a record id that names nothing.
-        const typed = input.to.trim().toLowerCase()
-        if (found !== undefined)
-          await denied(trx, actor, ctx, { type: found.kind, id: found.id }, 'link end not visible')
-        else if (UUID.test(typed))
-          await denied(trx, actor, ctx, { type: kinds[0] ?? 'person', id: typed }, 'no such record')
-      } else if (
-        fromEnd.end !== undefined &&
+      const found = await lookUp(trx, actor, kinds, input.to)
+      // A record the user may not see is audited as a refused read and gets the same answer as one that does not
+      // exist; so is a record id that names nothing.
+      toEnd = found === undefined ? undefined : await reachEnd(trx, actor, found.kind, found.id, ctx)
+      const typed = input.to.trim().toLowerCase()
+      if (found === undefined && UUID.test(typed)) {
+        await access.denied(trx, actor, ctx, kinds[0] ?? 'person', typed, 'no such record')
+      }
+      if (toEnd === undefined) errors.push({ field: 'to', message: MESSAGES.notVisible })
+      else if (
+        fromEnd !== undefined &&
         toEnd.end.kind === fromEnd.end.kind &&
         toEnd.end.id === fromEnd.end.id
       ) {
         errors.push({ field: 'to', message: MESSAGES.self })
       }
     }
-    if (
-      errors.length > 0 ||
-      checked.value === undefined ||
-      fromEnd.end === undefined ||
-      toEnd?.end === undefined
-    ) {
+    if (errors.length > 0 || checked.value === undefined || fromEnd === undefined || toEnd === undefined) {
       return { errors }
     }
     const decision = decideLink(actor, 'write', [fromEnd.decision, toEnd.decision])
@@ -418,34 +400,50 @@ export function linkService(
       confidence: value.confidence,
       createdBy: actor.userId,
     })
-    await audit.write(trx, {
-      ...base(actor, ctx),
+    await access.changed(trx, actor, ctx, { type: 'link', id }, decision, {
       action: 'record.create',
-      outcome: 'succeeded',
-      record: { type: 'link', id },
       details: {
         linkType: value.type.code,
         fromKind: start.kind,
         toKind: finish.kind,
         confidence: value.confidence,
         intelligence: value.sourceEvaluation !== null,
-        breakGlass: decision.breakGlass,
       },
     })
     return { id }
   }
 
+  /** A link's view from its reached record (both ends are there: the kit allowed it). */
+  function linkOf({ row, from, to }: LinkRecord): LinkView {
+    if (from === undefined || to === undefined) throw new Error('a link allowed without both ends')
+    return view(row, endView(from), endView(to))
+  }
+
+  const personEnd = (reached: Reached<PersonRecord>) => ({
+    end: endView({ kind: 'person', row: reached.row }),
+    decision: reached.decision,
+  })
+
+  /** The person whose page a link is added from: a read audited as the link form's. */
+  const withFormPerson = <T>(
+    actor: Actor,
+    personId: string,
+    ctx: RequestContext,
+    work: (trx: Transaction<DB>, person: { end: EndView; decision: Decision }) => Promise<T>,
+  ) =>
+    access.withRecord(actor, people, personId, 'read', ctx, (trx, reached) => work(trx, personEnd(reached)), {
+      via: 'link-form',
+      whole: false,
+    })
+
   return {
     /** The person a link is being added to (an audited read; NotFoundError when they may not see them). */
     async form(actor: Actor, personId: string, ctx: RequestContext): Promise<LinkForm> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const person = await personEnd(trx, actor, personId, ctx, 'link-form')
-        if (person === undefined) return undefined
-        const types = typeOptions(await links.types(trx))
-        return { person: person.end, types, agencies: await links.agencies(trx, actor.partnershipId) }
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+      return withFormPerson(actor, personId, ctx, async (trx, person) => ({
+        person: person.end,
+        types: typeOptions(await links.types(trx)),
+        agencies: await links.agencies(trx, actor.partnershipId),
+      }))
     },
 
     /**
@@ -458,126 +456,119 @@ export function linkService(
       input: Omit<LinkInput, 'fromKind' | 'fromId'>,
       ctx: RequestContext,
     ): Promise<string> {
-      const outcome = await withTransaction(database, context(actor), async (trx) => {
-        const person = await personEnd(trx, actor, personId, ctx, 'link-form')
-        if (person === undefined) return 'not-found' as const
+      const outcome = await withFormPerson(actor, personId, ctx, (trx, person) => {
         const reverse = input.linkType.startsWith(REVERSE)
         const linkType = reverse ? input.linkType.slice(REVERSE.length) : input.linkType
-        return createIn(
-          trx,
-          actor,
-          { ...input, linkType, reverse, fromKind: 'person', fromId: personId },
-          ctx,
-          person,
-        )
+        const given = { ...input, linkType, reverse, fromKind: 'person', fromId: personId }
+        return createIn(trx, actor, given, ctx, person)
       })
-      if (outcome === 'not-found') throw new NotFoundError()
+      // The refusals' audit rows have committed; nothing else was written.
       if ('errors' in outcome) throw new ValidationError(outcome.errors)
       return outcome.id
     },
 
     /** Records a link between any two entities (API); an end the caller may not see is a field error. */
     async create(actor: Actor, input: LinkInput, ctx: RequestContext): Promise<string> {
-      const outcome = await withTransaction(database, context(actor), (trx) =>
+      const outcome = await access.within(actor, undefined, (trx) =>
         createIn(trx, actor, input, ctx, undefined),
       )
       if ('errors' in outcome) throw new ValidationError(outcome.errors)
       return outcome.id
     },
 
-    /** One link with its provenance, audited; NotFoundError when it does not exist or either end is hidden. */
-    async read(actor: Actor, id: string, ctx: RequestContext, via: 'page' | 'api'): Promise<LinkView> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const { row, decision, view: found } = await linkIn(trx, actor, id, 'read')
-        if (found === undefined) {
-          await denied(
-            trx,
-            actor,
-            ctx,
-            UUID.test(id) ? { type: 'link', id } : null,
-            row === undefined ? 'no such record' : 'link end not visible',
-          )
-          return undefined
-        }
-        // The page names the people at both ends: each is a read of their record, as on any list.
-        for (const end of [found.from, found.to]) {
-          if (end.kind !== 'person') continue
-          await audit.write(trx, {
-            ...base(actor, ctx),
-            action: 'record.read',
-            outcome: 'allowed',
-            record: { type: 'person', id: end.id },
-            details: { via: 'link', breakGlass: decision.breakGlass },
-          })
-        }
-        await audit.write(trx, {
-          ...base(actor, ctx),
-          action: 'record.read',
-          outcome: 'allowed',
-          record: { type: 'link', id },
-          details: { via, breakGlass: decision.breakGlass },
-        })
-        return found
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+    /**
+     * One link with its provenance, audited (and each person it names, as a read of their record); NotFoundError
+     * when it does not exist or either end is hidden. `canEnd`: the policy lets this reader end it, and it is current.
+     */
+    async read(actor: Actor, id: string, ctx: RequestContext, via: 'page' | 'api'): Promise<LinkRead> {
+      const linkRead: AuditEvent[] = []
+      return access.withRecord(
+        actor,
+        linkKind,
+        id,
+        'read',
+        ctx,
+        async (trx, { row: record }) => {
+          const named = [record.from, record.to].flatMap((end) => (end?.kind === 'person' ? [end.row] : []))
+          const events: AuditEvent[] = []
+          await access.shown(trx, actor, people, named, (p) => p.person.id, ctx, { via: 'link', events })
+          // One statement: the people it names, then the link's own read.
+          await access.writeAtCommit(trx, [...events, ...linkRead])
+          const link = linkOf(record)
+          return { link, canEnd: link.current && linkKind.decide(actor, 'write', record).allowed }
+        },
+        { via, events: linkRead },
+      )
     },
 
     /**
-     * The links of a person the caller may see. With `auditSubject` (the API) the read of the person is audited
-     * here; the person's page has already audited it.
+     * The links of a person the caller may see, whose other end they may see too; each person named at an other
+     * end is audited as a read, in one statement (or into `events`). The person is reached here through the kit,
+     * their read audited (`via`): unless the caller's page has already reached them and passes their record
+     * (`person`, as the person service's `records` loads it), which is checked to be that person and decided again.
      */
     async forPerson(
       actor: Actor,
       personId: string,
       ctx: RequestContext,
-      options: { auditSubject: boolean },
+      options: LinksOptions & { person?: PersonRecord; via?: string } = {},
     ): Promise<LinkFromHere[]> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const person = options.auditSubject
-          ? await personEnd(trx, actor, personId, ctx, 'api-links')
-          : await resolve(trx, actor, 'person', personId)
-        if (person?.end === undefined) return undefined
-        return fromHere(trx, actor, person.end, person.decision, ctx)
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
-    },
-
-    /** forPerson inside a caller's transaction, for a person already read and allowed (a record page). */
-    async forPersonIn(
-      trx: Transaction<DB>,
-      actor: Actor,
-      found: PersonWithFacts,
-      ctx: RequestContext,
-      /** The other-end people's reads are added here for the caller to write with its own. */
-      events: AuditEvent[],
-    ): Promise<LinkFromHere[]> {
-      const person = personResolved(actor, found)
-      return person.end === undefined ? [] : fromHere(trx, actor, person.end, person.decision, ctx, events)
+      const given = options.person
+      if (given !== undefined) {
+        if (given.person.id !== personId) throw new Error('forPerson: the record given is not this person')
+        const decision = people.decide(actor, 'read', given)
+        if (!decision.allowed) return []
+        const here = endView({ kind: 'person', row: given })
+        return access.within(actor, options.trx, (trx) =>
+          fromHere(trx, actor, here, decision, ctx, options.events),
+        )
+      }
+      return access.withRecord(
+        actor,
+        people,
+        personId,
+        'read',
+        ctx,
+        (trx, reached) => {
+          const { end, decision } = personEnd(reached)
+          return fromHere(trx, actor, end, decision, ctx, options.events)
+        },
+        {
+          via: options.via ?? 'links',
+          whole: false,
+          ...(options.trx === undefined ? {} : { trx: options.trx }),
+          ...(options.events === undefined ? {} : { events: options.events }),
+        },
+      )
     },
 
     /**
-     * The links of a place or thing the caller may see (its page has already audited reading it); only links whose
-     * other end they may see, each other-end person's read audited.
+     * The links of a place or thing the caller may see (its page audits reading it: it is reached here without a
+     * read row, a denial audited); only links whose other end they may see, each person named audited as a read.
      */
     async forThing(
       actor: Actor,
       kind: 'location' | 'object',
       id: string,
       ctx: RequestContext,
+      options: LinksOptions = {},
     ): Promise<LinkFromHere[]> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const here = await resolve(trx, actor, kind, id)
-        return here.end === undefined ? undefined : fromHere(trx, actor, here.end, here.decision, ctx)
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+      return access.withRecord(
+        actor,
+        things[kind],
+        id,
+        'read',
+        ctx,
+        (trx, { row, decision }) =>
+          fromHere(trx, actor, endView({ kind, row }), decision, ctx, options.events),
+        { quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
+      )
     },
 
     /**
-     * Ends a current link (it is kept, with when, who and why): NotFoundError when the caller may not see it,
-     * ConflictError when `version` is stale or it has already ended, ValidationError for the reason or date.
+     * Ends a current link (it is kept, with when, who and why): NotFoundError when the caller may not see it or may
+     * not change it, ConflictError when `version` is stale or it has already ended, ValidationError for the reason
+     * or date. Nothing is written on any error but the denial's audit row.
      */
     async end(
       actor: Actor,
@@ -585,18 +576,8 @@ export function linkService(
       input: { version: number; reason: string; endedOn: DateInput },
       ctx: RequestContext,
     ): Promise<LinkView> {
-      const outcome = await withTransaction(database, context(actor), async (trx) => {
-        const { row, view: found } = await linkIn(trx, actor, id, 'write')
-        if (found === undefined) {
-          await denied(
-            trx,
-            actor,
-            ctx,
-            UUID.test(id) ? { type: 'link', id } : null,
-            row === undefined ? 'no such record' : 'link not writable',
-          )
-          return { kind: 'not-found' as const }
-        }
+      return access.withRecord(actor, linkKind, id, 'write', ctx, async (trx, { row: record, decision }) => {
+        const found = linkOf(record)
         const errors: FieldError[] = []
         const reason = input.reason.trim()
         if (reason === '') errors.push({ field: 'endReason', message: MESSAGES.endReason })
@@ -609,34 +590,24 @@ export function linkService(
             message: 'Date the link ended must be the same as or after the date it started',
           })
         }
-        if (errors.length > 0 || 'error' in endedOn) return { kind: 'invalid' as const, errors, link: found }
-        if (input.version !== found.version || !found.current) return { kind: 'stale' as const, link: found }
-        const ended = await links.end(trx, id, input.version, {
-          endedBy: actor.userId,
-          reason,
-          toDate: endedOn.date ?? found.toDate ?? todayInLondon(),
-        })
-        if (!ended) return { kind: 'stale' as const, link: found }
-        await audit.write(trx, {
-          ...base(actor, ctx),
+        if (errors.length > 0 || 'error' in endedOn) throw new ValidationError(errors)
+        const stale = () =>
+          new ConflictError(
+            found.current
+              ? 'Someone else changed this record while you were editing it'
+              : 'This link has already ended',
+          )
+        if (input.version !== found.version || !found.current) throw stale()
+        const toDate = endedOn.date ?? found.toDate ?? todayInLondon()
+        if (!(await links.end(trx, id, input.version, { endedBy: actor.userId, reason, toDate })))
+          throw stale()
+        await access.changed(trx, actor, ctx, { type: 'link', id }, decision, {
           action: 'record.update',
-          outcome: 'succeeded',
-          record: { type: 'link', id },
           details: { change: 'end', linkType: found.linkType },
         })
-        const after = await linkIn(trx, actor, id, 'read')
-        return { kind: 'ended' as const, link: after.view ?? found }
+        const after = await links.find(trx, id)
+        return after === undefined ? found : view(after, found.from, found.to)
       })
-      if (outcome.kind === 'not-found') throw new NotFoundError()
-      if (outcome.kind === 'invalid') throw new ValidationError(outcome.errors)
-      if (outcome.kind === 'stale') {
-        throw new ConflictError(
-          outcome.link.current
-            ? 'Someone else changed this record while you were editing it'
-            : 'This link has already ended',
-        )
-      }
-      return outcome.link
     },
   }
 }

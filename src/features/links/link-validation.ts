@@ -63,7 +63,6 @@ export const MESSAGES = {
 } as const
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function realDate(year: number, month: number, day: number): string | undefined {
   if (year < 1900 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31) return undefined

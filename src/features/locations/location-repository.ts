@@ -1,30 +1,20 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
-import type { LocationInput, LocationKind } from './location-validation.ts'
+import type { ThingStored } from '../../platform/access/pole-records.ts'
+import type { LocationInput } from './location-validation.ts'
 
 /** A location as stored (row-level security limits it to the transaction's partnership). */
-export interface LocationRow {
-  id: string
-  partnershipId: string
-  kind: LocationKind
-  name: string | null
-  addressLine1: string | null
-  addressLine2: string | null
-  town: string | null
-  postcode: string | null
-  latitude: string | null
-  longitude: string | null
-  description: string | null
-  createdAt: Date
-  createdByName: string | null
-  updatedAt: Date
-  version: number
-}
+export type LocationRow = LocationInput & ThingStored
 
 export function locationRepository() {
   return {
-    async find(db: Executor, id: string): Promise<LocationRow | undefined> {
-      const r = await db
+    /** One location; `forUpdate` locks its row for a change. */
+    async find(
+      db: Executor,
+      id: string,
+      options: { forUpdate?: boolean } = {},
+    ): Promise<LocationRow | undefined> {
+      let query = db
         .selectFrom('location as l')
         .leftJoin('app_user as u', 'u.id', 'l.created_by')
         .select([
@@ -46,7 +36,8 @@ export function locationRepository() {
           'l.version',
         ])
         .where('l.id', '=', id)
-        .executeTakeFirst()
+      if (options.forUpdate === true) query = query.forUpdate('l')
+      const r = await query.executeTakeFirst()
       if (r === undefined) return undefined
       return {
         id: r.id,

@@ -1,25 +1,20 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
-import type { ObjectInput, ObjectKind } from './object-validation.ts'
+import type { ThingStored } from '../../platform/access/pole-records.ts'
+import type { ObjectInput } from './object-validation.ts'
 
 /** An object as stored (row-level security limits it to the transaction's partnership). */
-export interface ObjectRow {
-  id: string
-  partnershipId: string
-  kind: ObjectKind
-  value: string
-  platform: string | null
-  description: string | null
-  createdAt: Date
-  createdByName: string | null
-  updatedAt: Date
-  version: number
-}
+export type ObjectRow = ObjectInput & ThingStored
 
 export function objectRepository() {
   return {
-    async find(db: Executor, id: string): Promise<ObjectRow | undefined> {
-      const r = await db
+    /** One object; `forUpdate` locks its row for a change. */
+    async find(
+      db: Executor,
+      id: string,
+      options: { forUpdate?: boolean } = {},
+    ): Promise<ObjectRow | undefined> {
+      let query = db
         .selectFrom('object as o')
         .leftJoin('app_user as u', 'u.id', 'o.created_by')
         .select([
@@ -35,7 +30,8 @@ export function objectRepository() {
           'o.version',
         ])
         .where('o.id', '=', id)
-        .executeTakeFirst()
+      if (options.forUpdate === true) query = query.forUpdate('o')
+      const r = await query.executeTakeFirst()
       if (r === undefined) return undefined
       return {
         id: r.id,

@@ -49,10 +49,15 @@ export function personRoutes(services: Services): FeatureRoutes {
   /** The record's links (their other ends' reads go with the page's) and its flags, in the page's transaction. */
   const linksAndFlags =
     (actor: Actor, ctx: RequestContext) =>
-    async (trx: Transaction<DB>, allowed: PersonRead, found: PersonWithFacts, events: AuditEvent[]) => ({
-      personLinks: await services.links.forPersonIn(trx, actor, found, ctx, events),
-      flags: await services.flags.onSubjectIn(trx, actor, 'person', found.person.id, allowed.decision),
-    })
+    async (trx: Transaction<DB>, _allowed: PersonRead, found: PersonWithFacts, events: AuditEvent[]) => {
+      const id = found.person.id
+      const flags = await services.flags.onSubject(actor, 'person', id, ctx, { trx, row: found })
+      return {
+        personLinks: await services.links.forPerson(actor, id, ctx, { trx, events, person: found }),
+        flags: flags.flags,
+        canWriteFlags: flags.canWrite,
+      }
+    }
 
   /** A page of the record: the record, its links and its flags in one transaction; 404 (with break-glass). */
   const recordPage = (view: string, section: 'overview' | 'links', via: ReadChannel) =>
@@ -63,7 +68,7 @@ export function personRoutes(services: Services): FeatureRoutes {
       const ctx = requestContext(request)
       try {
         const page = await people.readWith(actor, id, ctx, linksAndFlags(actor, ctx), { via })
-        const { personLinks, flags } = page.more
+        const { personLinks, flags, canWriteFlags } = page.more
         return await reply.view(view, {
           person: page.read.person,
           hub: page.hub(section, flags),
@@ -71,7 +76,7 @@ export function personRoutes(services: Services): FeatureRoutes {
           personLinks,
           canAddLink: can(actor, 'link:write'),
           flags,
-          canWriteFlags: can(actor, 'flag:write'),
+          canWriteFlags,
           canEdit: page.read.mayWrite,
         })
       } catch (error) {
@@ -99,8 +104,12 @@ export function personRoutes(services: Services): FeatureRoutes {
         const { id } = request.params as { id: string }
         if (!UUID.test(id)) throw new NotFoundError()
         const actor = signedInActor(request)
-        const result = await people.views(actor, id, requestContext(request), (trx, allowed) =>
-          services.flags.onSubjectIn(trx, actor, 'person', id, allowed.decision),
+        const ctx = requestContext(request)
+        const result = await people.views(
+          actor,
+          id,
+          ctx,
+          async (trx) => (await services.flags.onSubject(actor, 'person', id, ctx, { trx })).flags,
         )
         return reply.view(VIEWS.views, result)
       },

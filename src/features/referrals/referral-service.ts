@@ -23,7 +23,7 @@ import { addWorkingDays } from '../../platform/working-days.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import type { FlagService } from '../flags/flag-service.ts'
 import type { PersonService } from '../people/person-service.ts'
-import { partsOf } from '../flags/flag-validation.ts'
+import { partsOf } from '../flags/flag-service.ts'
 import {
   referralFacts,
   type ReferenceOption,

@@ -509,3 +509,25 @@ export function decideNotification(actor: Actor, referral: Decision): Decision {
   }
   return allow(actor, referral.relationships, FULL, referral.breakGlass)
 }
+
+// --- Places, things, links and flags ---
+
+/** What the policy needs to know about a place or thing (a location or an object): its kind and partnership. */
+export interface ThingFacts {
+  kind: 'location' | 'object'
+  partnershipId: string
+}
+
+/**
+ * Reading or changing a place or thing: in the actor's partnership only, on the place/thing rule (anyone who may
+ * read people may read it; those who record people or links may change it). The record-access kit's rule for the
+ * location and object kinds, and for the place or thing at one end of a link.
+ */
+export function decideThing(actor: Actor, action: RecordAction, thing: ThingFacts): Decision {
+  return decide(actor, action, { kind: thing.kind, partnershipId: thing.partnershipId })
+}
+
+/** Recording a new place or thing: it is made in the actor's own partnership, on the place/thing write rule. */
+export function decideNewThing(actor: Actor, kind: ThingFacts['kind']): Decision {
+  return decideThing(actor, 'write', { kind, partnershipId: actor.partnershipId })
+}

@@ -56,8 +56,8 @@ export interface FormPageSpec<Body extends TProperties, Loaded extends object> {
     body: Static<TObject<Body>>,
     params: Record<string, string>,
   ) => Promise<string | FormAgain>
-  /** The field a conflict's message is shown on. */
-  conflictField: string
+  /** The field a conflict's message is shown on (or, from the posted body, the input that holds it). */
+  conflictField: string | ((body: Static<TObject<Body>>) => string)
   /** Fields entered as day, month and year: their summary link goes to the day input. */
   dateFields?: readonly string[]
   /** Only the POST (the form is shown by another page, which `load` and the view render again on an error). */
@@ -165,7 +165,9 @@ export function formPage<Body extends TProperties, Loaded extends object>(
           return render(request, reply, ids, 400, { values, errors: error.fieldErrors, stale: false })
         }
         if (error instanceof ConflictError) {
-          const errors = [{ field: spec.conflictField, message: error.message }]
+          const field =
+            typeof spec.conflictField === 'string' ? spec.conflictField : spec.conflictField(posted)
+          const errors = [{ field, message: error.message }]
           return render(request, reply, ids, 409, { values, errors, stale: true })
         }
         throw error
