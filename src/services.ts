@@ -94,6 +94,9 @@ export function services(config: Config, database: Database, options: ServicesOp
     issuer: config.serviceName,
   })
   const tokens = tokenService(database, repos.tokens, repos.users, audit)
+  const people = personService(database, repos.people, repos.breakGlass, repos.users, audit, {
+    breakGlassHours: config.breakGlassHours,
+  })
   return {
     serviceName: config.serviceName,
     /** Single sign-on, when configured (OPENMACE_OIDC_ISSUER). */
@@ -110,18 +113,16 @@ export function services(config: Config, database: Database, options: ServicesOp
     adminTokens: adminTokenService(database, repos.adminUsers, tokens),
     accountSetUp: accountSetUpService(database, repos.accountSetUp, audit),
     breakGlassHours: config.breakGlassHours,
-    people: personService(database, repos.people, repos.breakGlass, repos.users, audit, {
-      breakGlassHours: config.breakGlassHours,
-    }),
+    people,
     links: linkService(database, repos.links, repos.people, audit),
     personEdit: personEditService(database, repos.people, audit),
     breakGlassReview: breakGlassReviewService(database, repos.breakGlass, audit),
     locations: locationService(database, repos.locations, audit),
     objects: objectService(database, repos.objects, audit),
     flags,
-    search: searchService(database, repos.search, audit),
-    duplicates: duplicateService(database, repos.duplicates, audit),
-    merges: mergeService(database, repos.merges, audit),
+    search: searchService(repos.search, access),
+    duplicates: duplicateService(repos.duplicates, access, people.records),
+    merges: mergeService(repos.merges, access, people.records),
     chronology: chronologyService(database, repos.people, repos.chronology, audit),
     concerns: concernService(database, repos.concerns, repos.screening, audit),
     referrals: referralService(database, repos.referrals, flags, access, {
