@@ -123,7 +123,7 @@ export function services(config: Config, database: Database, options: ServicesOp
     search: searchService(repos.search, access),
     duplicates: duplicateService(repos.duplicates, access, people.records),
     merges: mergeService(repos.merges, access, people.records),
-    chronology: chronologyService(database, repos.people, repos.chronology, audit),
+    chronology: chronologyService(repos.chronology, access, people.records),
     concerns: concernService(database, repos.concerns, repos.screening, audit),
     referrals: referralService(database, repos.referrals, flags, access, {
       ...(options.now === undefined ? {} : { now: options.now }),
