@@ -94,6 +94,7 @@ export function services(config: Config, database: Database, options: ServicesOp
     issuer: config.serviceName,
   })
   const tokens = tokenService(database, repos.tokens, repos.users, audit)
+  const adminUsers = adminUserService(database, repos.adminUsers, repos.users, repos.sessions, audit)
   const people = personService(database, repos.people, repos.breakGlass, repos.users, audit, {
     breakGlassHours: config.breakGlassHours,
   })
@@ -108,9 +109,9 @@ export function services(config: Config, database: Database, options: ServicesOp
     access: accessService(database, audit),
     auditTrail: auditTrailService(database, repos.audit, repos.users, audit),
     tokens,
-    adminUsers: adminUserService(database, repos.adminUsers, repos.users, repos.sessions, audit),
+    adminUsers,
     adminAgencies: adminAgencyService(database, repos.adminAgencies, audit),
-    adminTokens: adminTokenService(database, repos.adminUsers, tokens),
+    adminTokens: adminTokenService(adminUsers, tokens),
     accountSetUp: accountSetUpService(database, repos.accountSetUp, audit),
     breakGlassHours: config.breakGlassHours,
     people,
