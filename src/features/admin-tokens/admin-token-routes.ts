@@ -1,8 +1,7 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
-import { ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors } from '../../platform/views/form-errors.ts'
@@ -20,38 +19,17 @@ const VIEWS = {
 const access = { capability: 'token:manage' } as const
 const manage = { access }
 const NewQuery = Type.Object({ user: formText(64) }, { additionalProperties: false })
-const NewBody = Type.Object(
-  {
-    user: formText(64),
-    name: formText(1000),
-    scopes: formMany(60, 40),
-    days: formText(20),
-    _csrf: formText(200),
-  },
-  { additionalProperties: false },
-)
-
 export function adminTokenRoutes(services: Services): FeatureRoutes {
   /** Step 1 chooses the service account (a GET form: works without JavaScript); step 2 its scopes. */
-  const renderNew = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    userId: string,
-    values: Record<string, unknown>,
-    extra: Record<string, unknown> = {},
-    status = 200,
-  ) => {
+  const newTokenPage = async (request: FastifyRequest, userId: string) => {
     const actor = signedInActor(request)
     const account = userId === '' ? undefined : await services.adminTokens.serviceAccount(actor, userId)
-    return reply.code(status).view(VIEWS.new, {
+    return {
       accounts: await services.adminTokens.serviceAccounts(actor),
       account,
       scopes: account === undefined ? [] : grantedScopes(account.roles),
       maxDays: MAX_TOKEN_DAYS,
-      values,
-      csrfToken: reply.csrfToken(),
-      ...extra,
-    })
+    }
   }
 
   return {
@@ -75,46 +53,50 @@ export function adminTokenRoutes(services: Services): FeatureRoutes {
             (await services.adminTokens.serviceAccount(signedInActor(request), userId)) === undefined
           ) {
             const error = [{ field: 'user', message: 'Choose an active service account' }]
-            return renderNew(request, reply, '', values, formErrors(error), 400)
+            return reply.code(400).view(VIEWS.new, {
+              ...(await newTokenPage(request, '')),
+              values,
+              csrfToken: reply.csrfToken(),
+              ...formErrors(error),
+            })
           }
-          return renderNew(request, reply, userId, values)
+          return reply.view(VIEWS.new, {
+            ...(await newTokenPage(request, userId)),
+            values,
+            csrfToken: reply.csrfToken(),
+          })
         },
       )
 
-      app.post(
-        paths.admin.tokenNew,
-        // Not a plain form page: the new token is shown once, on the page that answers the form.
-        { config: manage, schema: { body: NewBody } },
-        async function tokenNewPost(request, reply) {
-          const body = request.body
-          const scopes = listOf(body.scopes)
-          const input = { userId: body.user ?? '', name: body.name ?? '', scopes, days: body.days ?? '' }
-          try {
-            const made = await services.adminTokens.create(
-              signedInActor(request),
-              input,
-              requestContext(request),
-            )
-            return await reply.view(VIEWS.created, {
-              token: made.token,
-              account: made.account,
-              days: made.expiresInDays,
-            })
-          } catch (error) {
-            if (!(error instanceof ValidationError)) throw error
-            const values = { user: input.userId, name: input.name, scopes, days: input.days }
-            const unknownAccount = error.fieldErrors.some((e) => e.field === 'user')
-            return renderNew(
-              request,
-              reply,
-              unknownAccount ? '' : input.userId,
-              values,
-              formErrors(error.fieldErrors),
-              400,
-            )
+      // The new token is shown once, on the page that answers the form; a refusal keeps what was typed (an
+      // account that cannot have a token is chosen again).
+      formPage(app, {
+        path: paths.admin.tokenNew,
+        postOnly: true,
+        access,
+        view: VIEWS.new,
+        body: { user: formText(64), name: formText(1000), scopes: formMany(60, 40), days: formText(20) },
+        load: (request) => newTokenPage(request, (request.body as { user?: string } | undefined)?.user ?? ''),
+        keep: (posted) => ({ ...posted, scopes: listOf(posted.scopes) }),
+        conflictField: 'name',
+        submit: async (request, body) => {
+          const input = {
+            userId: body.user ?? '',
+            name: body.name ?? '',
+            scopes: listOf(body.scopes),
+            days: body.days ?? '',
+          }
+          const made = await services.adminTokens.create(
+            signedInActor(request),
+            input,
+            requestContext(request),
+          )
+          return {
+            view: VIEWS.created,
+            data: { token: made.token, account: made.account, days: made.expiresInDays },
           }
         },
-      )
+      })
 
       // Revoking is confirmed on its own page; another partnership's token is not found.
       formPage(app, {

@@ -1,15 +1,14 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
-import { Type, type TProperties } from 'typebox'
+import type { FastifyRequest } from 'fastify'
+import type { TProperties } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { ROLES } from '../../platform/access/roles.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
-import { NotFoundError, ValidationError } from '../../platform/errors.ts'
+import { NotFoundError } from '../../platform/errors.ts'
 import { UUID } from '../../platform/identifiers/uuid.ts'
 import { paths } from '../../platform/paths.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
-import { formErrors } from '../../platform/views/form-errors.ts'
 import { formMany, formText, formVersion, listOf, versionOf } from '../../platform/views/form-fields.ts'
-import { formPage, type FormValues } from '../../platform/views/form-page.ts'
+import { formPage, type FormValues, type ShownOnce } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
 import type { AdminUserSummary } from './admin-user-service.ts'
 
@@ -27,10 +26,6 @@ const DetailsFields = {
   team: formText(100),
 }
 const roles = formMany(20, 40)
-const NewBody = Type.Object(
-  { ...DetailsFields, roles, kind: formText(20), _csrf: formText(200) },
-  { additionalProperties: false },
-)
 type Posted = Record<string, string | string[] | undefined>
 
 /** The form's fields as the service takes them (absent fields are empty). */
@@ -71,49 +66,21 @@ export function adminUserRoutes(services: Services): FeatureRoutes {
     }
   }
 
-  const showPage = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    id: string,
-    status = 200,
-    errors = {},
-  ) => {
-    const page = await userPage(request, id)
-    return reply
-      .code(status)
-      .view(VIEWS.show, { ...page, values: storedValues(page.user), csrfToken: reply.csrfToken(), ...errors })
-  }
-
   /** The one-time set-up link, shown once on its own page (never in a URL). */
   const linkPage = async (
     request: FastifyRequest,
-    reply: FastifyReply,
     id: string,
     made: { token: string; expiresAt: Date },
     isNew: boolean,
-  ) =>
-    reply.view(VIEWS.link, {
+  ): Promise<ShownOnce> => ({
+    view: VIEWS.link,
+    data: {
       user: await accounts.find(signedInActor(request), id),
       link: setUpUrl(request, made.token),
       expiresAt: made.expiresAt,
       isNew,
-    })
-
-  const newPage = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    values: FormValues,
-    status = 200,
-    errors = {},
-  ) =>
-    reply.code(status).view(VIEWS.new, {
-      values,
-      options: await accounts.options(signedInActor(request)),
-      roles: ROLES,
-      roleLabels: await accounts.roleLabels(),
-      csrfToken: reply.csrfToken(),
-      ...errors,
-    })
+    },
+  })
 
   const idOf = (request: FastifyRequest) => {
     const { id } = request.params as { id: string }
@@ -154,36 +121,43 @@ export function adminUserRoutes(services: Services): FeatureRoutes {
         return reply.view(VIEWS.list, { users, roleLabels: await accounts.roleLabels() })
       })
 
-      app.get(paths.admin.userNew, { config: { access } }, async function userNewGet(request, reply) {
-        return newPage(request, reply, { kind: 'person', roles: [] })
+      // A person's new account answers with its one-time set-up link, shown once; a service account's page next.
+      formPage(app, {
+        path: paths.admin.userNew,
+        access,
+        view: VIEWS.new,
+        body: { ...DetailsFields, roles, kind: formText(20) },
+        load: async (request) => ({
+          options: await accounts.options(signedInActor(request)),
+          roles: ROLES,
+          roleLabels: await accounts.roleLabels(),
+        }),
+        values: () => ({ kind: 'person', roles: [] }),
+        keep: (posted) => ({
+          ...posted,
+          roles: listOf(posted.roles),
+          kind: posted.kind === 'service' ? 'service' : 'person',
+        }),
+        conflictField: 'displayName',
+        submit: async (request, body) => {
+          const input = {
+            ...accountInput(body),
+            roles: listOf(body.roles),
+            serviceAccount: body.kind === 'service',
+          }
+          const created = await accounts.create(signedInActor(request), input, requestContext(request))
+          if (created.setUp === undefined) return paths.admin.user(created.id)
+          return linkPage(request, created.id, created.setUp, true)
+        },
       })
 
-      // Not a plain form page: a person's new account answers with its one-time set-up link, shown once.
-      app.post(
-        paths.admin.userNew,
-        { config: { access }, schema: { body: NewBody } },
-        async function userNewPost(request, reply) {
-          const body = request.body as Posted
-          const chosen = listOf(body.roles)
-          const serviceAccount = body.kind === 'service'
-          try {
-            const created = await accounts.create(
-              signedInActor(request),
-              { ...accountInput(body), roles: chosen, serviceAccount },
-              requestContext(request),
-            )
-            if (created.setUp === undefined) return await reply.redirect(paths.admin.user(created.id), 303)
-            return await linkPage(request, reply, created.id, created.setUp, true)
-          } catch (error) {
-            if (!(error instanceof ValidationError)) throw error
-            const values = { ...body, roles: chosen, kind: serviceAccount ? 'service' : 'person' }
-            return newPage(request, reply, values, 400, formErrors(error.fieldErrors))
-          }
-        },
-      )
-
       app.get(paths.admin.user.pattern, { config: { access } }, async function userGet(request, reply) {
-        return showPage(request, reply, idOf(request))
+        const page = await userPage(request, idOf(request))
+        return reply.view(VIEWS.show, {
+          ...page,
+          values: storedValues(page.user),
+          csrfToken: reply.csrfToken(),
+        })
       })
 
       onUserPage(paths.admin.userDetails, { ...DetailsFields, ...formVersion }, async (request, body, id) => {
@@ -217,25 +191,20 @@ export function adminUserRoutes(services: Services): FeatureRoutes {
       })
 
       // A new set-up link is shown once, on its own page; a refusal on the account's page.
-      app.post(
-        paths.admin.userSetUpLink.pattern,
-        {
-          config: { access },
-          schema: { body: Type.Object({ _csrf: formText(200) }, { additionalProperties: false }) },
+      formPage(app, {
+        path: paths.admin.userSetUpLink,
+        postOnly: true,
+        access,
+        view: VIEWS.show,
+        body: {},
+        load: (request, { id = '' }) => userPage(request, id),
+        values: ({ user }) => storedValues(user),
+        conflictField: 'setUpLink',
+        submit: async (request, _body, { id = '' }) => {
+          const made = await accounts.issueSetUpLink(signedInActor(request), id, requestContext(request))
+          return linkPage(request, id, made, false)
         },
-        async function userSetUpLinkPost(request, reply) {
-          const id = idOf(request)
-          try {
-            const made = await accounts.issueSetUpLink(signedInActor(request), id, requestContext(request))
-            return await linkPage(request, reply, id, made, false)
-          } catch (error) {
-            if (error instanceof ValidationError) {
-              return showPage(request, reply, id, 400, formErrors(error.fieldErrors))
-            }
-            throw error
-          }
-        },
-      )
+      })
     },
   }
 }
