@@ -114,6 +114,7 @@ export function services(config: Config, database: Database, options: ServicesOp
   const concerns = concernService(repos.concerns, screening, people, access)
   const notifications = notificationService(repos.notifications, referrals, access, clockOption)
   const partnerships = partnershipService(database, repos.partnerships)
+  const adminUsers = adminUserService(database, repos.adminUsers, repos.users, repos.sessions, audit)
   return {
     serviceName: config.serviceName,
     /** Single sign-on, when configured (OPENMACE_OIDC_ISSUER). */
@@ -125,9 +126,9 @@ export function services(config: Config, database: Database, options: ServicesOp
     access: accessService(database, audit),
     auditTrail: auditTrailService(database, repos.audit, repos.users, audit),
     tokens,
-    adminUsers: adminUserService(database, repos.adminUsers, repos.users, repos.sessions, audit),
+    adminUsers,
     adminAgencies: adminAgencyService(database, repos.adminAgencies, audit),
-    adminTokens: adminTokenService(database, repos.adminUsers, tokens),
+    adminTokens: adminTokenService(adminUsers, tokens),
     accountSetUp: accountSetUpService(database, repos.accountSetUp, audit),
     breakGlassHours: config.breakGlassHours,
     people,
@@ -137,10 +138,10 @@ export function services(config: Config, database: Database, options: ServicesOp
     locations,
     objects: objectService(repos.objects, access),
     flags,
-    search: searchService(database, repos.search, audit),
-    duplicates: duplicateService(database, repos.duplicates, audit),
-    merges: mergeService(database, repos.merges, audit),
-    chronology: chronologyService(database, repos.people, repos.chronology, audit),
+    search: searchService(repos.search, access),
+    duplicates: duplicateService(repos.duplicates, access, people.records),
+    merges: mergeService(repos.merges, access, people.records),
+    chronology: chronologyService(repos.chronology, access, people.records),
     concerns,
     referrals,
     notifications,

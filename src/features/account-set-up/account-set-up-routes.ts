@@ -1,73 +1,53 @@
-import type { FastifyReply } from 'fastify'
-import { Type } from 'typebox'
 import { requestContext } from '../../platform/auth/request-context.ts'
-import { ValidationError } from '../../platform/errors.ts'
+import { NotFoundError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
-import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
-import { formErrors } from '../../platform/views/form-errors.ts'
+import { formText } from '../../platform/views/form-fields.ts'
+import { formPage } from '../../platform/views/form-page.ts'
+import type { Services } from '../../services.ts'
 
-const hidden = { hide: true } as const
 const VIEWS = {
   form: 'features/account-set-up/views/set-up.njk',
   done: 'features/account-set-up/views/set-up-done.njk',
   invalid: 'features/account-set-up/views/set-up-invalid.njk',
 }
-const text = (max: number) => Type.Optional(Type.String({ maxLength: max }))
-const Params = Type.Object({ token: Type.String({ maxLength: 200 }) })
-const Body = Type.Object(
-  { password: text(1024), confirm: text(1024), _csrf: text(200) },
-  { additionalProperties: false },
-)
+
+/** A set-up link that does not work: one answer for unknown, used, expired and disabled (a link never tells which). */
+class InvalidSetUpLink extends NotFoundError {}
 
 /** The page a set-up link opens: the person chooses their password, then signs in. Public (the link is the key). */
 export function accountSetUpRoutes(services: Services): FeatureRoutes {
-  // One message for unknown, used, expired and disabled: a link never tells which.
-  const invalid = (reply: FastifyReply) => reply.code(404).view(VIEWS.invalid, {})
+  const setUp = services.accountSetUp
 
   return {
     pages: async (app) => {
-      app.get(
-        paths.account.setUp.pattern,
-        { config: { access: 'public' }, schema: { ...hidden, params: Params } },
-        async function accountSetUpGet(request, reply) {
-          const check = await services.accountSetUp.check(request.params.token)
-          if (!check.ok) return invalid(reply)
-          return reply.view(VIEWS.form, {
-            email: check.email,
-            action: paths.account.setUp(request.params.token),
-            csrfToken: reply.csrfToken(),
-          })
-        },
-      )
+      // This feature's own not-found page for a link that does not work; every other error as the surface has it.
+      app.setErrorHandler(async (error, _request, reply) => {
+        if (error instanceof InvalidSetUpLink) return reply.code(404).view(VIEWS.invalid, {})
+        throw error
+      })
 
-      app.post(
-        paths.account.setUp.pattern,
-        { config: { access: 'public' }, schema: { ...hidden, params: Params, body: Body } },
-        async function accountSetUpPost(request, reply) {
-          const { token } = request.params
-          try {
-            const done = await services.accountSetUp.complete(
-              token,
-              { password: request.body.password ?? '', confirm: request.body.confirm ?? '' },
-              requestContext(request),
-            )
-            if (!done) return await invalid(reply)
-          } catch (error) {
-            if (!(error instanceof ValidationError)) throw error
-            const check = await services.accountSetUp.check(token)
-            if (!check.ok) return invalid(reply)
-            // The password is never sent back to the page.
-            return reply.code(400).view(VIEWS.form, {
-              email: check.email,
-              action: paths.account.setUp(token),
-              csrfToken: reply.csrfToken(),
-              ...formErrors(error.fieldErrors),
-            })
-          }
-          return reply.view(VIEWS.done, {})
+      formPage(app, {
+        path: paths.account.setUp,
+        access: 'public',
+        // The token is the link's secret, not a record id: the set-up service checks it.
+        opaqueParams: ['token'],
+        view: VIEWS.form,
+        body: { password: formText(1024), confirm: formText(1024) },
+        load: async (_request, { token = '' }) => {
+          const check = await setUp.check(token)
+          if (!check.ok) throw new InvalidSetUpLink()
+          return { email: check.email, action: paths.account.setUp(token) }
         },
-      )
+        // The password is never sent back to the page.
+        keep: () => ({}),
+        conflictField: 'password',
+        submit: async (request, body, { token = '' }) => {
+          const input = { password: body.password ?? '', confirm: body.confirm ?? '' }
+          if (!(await setUp.complete(token, input, requestContext(request)))) throw new InvalidSetUpLink()
+          return { view: VIEWS.done, data: {} }
+        },
+      })
     },
   }
 }

@@ -6,18 +6,17 @@ import { paths } from '../../platform/paths.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors } from '../../platform/views/form-errors.ts'
+import { formText } from '../../platform/views/form-fields.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { actorOf } from '../../platform/access/actor.ts'
 import { can } from '../../platform/access/policy.ts'
 
-const hidden = { hide: true } as const
 const VIEWS = {
   home: 'features/account/views/home.njk',
   account: 'features/account/views/account.njk',
   setUp: 'features/account/views/security-code-set-up.njk',
   recoveryCodes: 'features/account/views/recovery-codes.njk',
 }
-const field = (max: number) => Type.Optional(Type.String({ maxLength: max }))
 
 export function accountRoutes(services: Services): FeatureRoutes {
   /**
@@ -29,48 +28,50 @@ export function accountRoutes(services: Services): FeatureRoutes {
     return requireUser(request, reply)?.id
   }
 
+  /** The signed-in user's profile (undefined when they were sent to sign in). */
+  const profileOf = async (request: FastifyRequest, reply: FastifyReply) => {
+    const user = requireUser(request, reply)
+    if (user === undefined) return undefined
+    const profile = await services.auth.profile(user.id)
+    if (profile === undefined) throw new NotFoundError()
+    return { user, profile }
+  }
+
   return {
     pages: async (app) => {
-      app.get(
-        paths.home,
-        { config: { access: 'signed-in' }, schema: hidden },
-        async function homeGet(request, reply) {
-          const user = requireUser(request, reply)
-          if (user === undefined) return reply
-          const profile = await services.auth.profile(user.id)
-          if (profile === undefined) throw new NotFoundError()
-          return reply.view(VIEWS.home, {
-            profile,
-            canReadAudit: can(actorOf(user), 'audit:read'),
-            canReadPeople: can(actorOf(user), 'person:read'),
-            canSearchPeople: can(actorOf(user), 'person:search'),
-            canRaiseConcern: can(actorOf(user), 'concern:create'),
-            canReadOwnReferrals: can(actorOf(user), 'referral:read-own'),
-            canWorkFrontDoor: can(actorOf(user), 'referral:queue'),
-            canRecordPlaces: can(actorOf(user), 'link:write'),
-            canReviewBreakGlass: can(actorOf(user), 'break-glass:review'),
-            canManageUsers: can(actorOf(user), 'user:manage'),
-            canManageAgencies: can(actorOf(user), 'agency:manage'),
-            canManageTokens: can(actorOf(user), 'token:manage'),
-          })
-        },
-      )
+      app.get(paths.home, { config: { access: 'signed-in' } }, async function homeGet(request, reply) {
+        const found = await profileOf(request, reply)
+        if (found === undefined) return reply
+        const { user, profile } = found
+        return reply.view(VIEWS.home, {
+          profile,
+          canReadAudit: can(actorOf(user), 'audit:read'),
+          canReadPeople: can(actorOf(user), 'person:read'),
+          canSearchPeople: can(actorOf(user), 'person:search'),
+          canRaiseConcern: can(actorOf(user), 'concern:create'),
+          canReadOwnReferrals: can(actorOf(user), 'referral:read-own'),
+          canWorkFrontDoor: can(actorOf(user), 'referral:queue'),
+          canRecordPlaces: can(actorOf(user), 'link:write'),
+          canReviewBreakGlass: can(actorOf(user), 'break-glass:review'),
+          canManageUsers: can(actorOf(user), 'user:manage'),
+          canManageAgencies: can(actorOf(user), 'agency:manage'),
+          canManageTokens: can(actorOf(user), 'token:manage'),
+        })
+      })
 
       app.get(
         paths.account.show,
-        { config: { access: 'signed-in' }, schema: hidden },
+        { config: { access: 'signed-in' } },
         async function accountGet(request, reply) {
-          const user = requireUser(request, reply)
-          if (user === undefined) return reply
-          const profile = await services.auth.profile(user.id)
-          if (profile === undefined) throw new NotFoundError()
-          return reply.view(VIEWS.account, { profile })
+          const found = await profileOf(request, reply)
+          if (found === undefined) return reply
+          return reply.view(VIEWS.account, { profile: found.profile })
         },
       )
 
       app.get(
         paths.account.securityCodeSetUp,
-        { config: { access: 'public' }, schema: hidden },
+        { config: { access: 'public' } },
         async function securityCodeSetUpGet(request, reply) {
           const userId = enrollingUser(request, reply)
           if (userId === undefined) return reply
@@ -85,8 +86,7 @@ export function accountRoutes(services: Services): FeatureRoutes {
         {
           config: { access: 'public' },
           schema: {
-            ...hidden,
-            body: Type.Object({ code: field(64), _csrf: field(200) }, { additionalProperties: false }),
+            body: Type.Object({ code: formText(64), _csrf: formText(200) }, { additionalProperties: false }),
           },
         },
         async function securityCodeSetUpPost(request, reply) {

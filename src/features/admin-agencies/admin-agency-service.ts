@@ -125,7 +125,11 @@ export function adminAgencyService(
             errors.push(nameTaken)
           }
           if (errors.length > 0) throw new ValidationError(errors)
-          if (!(await repository.rename(trx, id, version, name, actor.userId))) throw new ConflictError()
+          if (!(await repository.rename(trx, id, version, name, actor.userId))) {
+            throw new ConflictError(
+              'Someone else changed this agency while you were editing it. Check its name below and save again.',
+            )
+          }
           await recordChange(trx, actor, id, ctx, { change: 'renamed' })
         })
       } catch (error) {

@@ -1,16 +1,16 @@
-import { withTransaction, type Database } from '../../db/database.ts'
 import { auditActorOf } from '../../platform/access/actor.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import { CAPABILITIES, isRole, ROLE_CAPABILITIES, type Capability } from '../../platform/access/roles.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { NotFoundError, ValidationError } from '../../platform/errors.ts'
+import { UUID } from '../../platform/identifiers/uuid.ts'
 import type { ListedToken } from '../../platform/tokens/token-repository.ts'
 import {
   requireServiceAccount,
   type TokenOperator,
   type TokenService,
 } from '../../platform/tokens/token-service.ts'
-import type { AdminUserRepository, AdminUserSummary } from '../admin-users/admin-user-repository.ts'
+import type { AdminUserService, AdminUserSummary } from '../admin-users/admin-user-service.ts'
 
 export type TokenState = 'active' | 'expired' | 'revoked'
 
@@ -38,8 +38,7 @@ export function tokenState(
  * The system administrator's API tokens page: tokens for their partnership's service accounts, through the one
  * token service (hashed, scoped, expiring, audited as token.create and token.revoke). Callers hold `token:manage`.
  */
-export function adminTokenService(database: Database, accounts: AdminUserRepository, tokens: TokenService) {
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
+export function adminTokenService(accounts: AdminUserService, tokens: TokenService) {
   const operator = (actor: Actor, ctx: RequestContext): TokenOperator => ({
     by: { userId: actor.userId, role: auditActorOf(actor).role, agencyId: actor.agencyId },
     via: 'web',
@@ -50,10 +49,11 @@ export function adminTokenService(database: Database, accounts: AdminUserReposit
   const usable = (a: AdminUserSummary) => a.serviceAccount && active(a)
   /** An active account of the partnership, of either kind, or undefined. */
   const activeAccount = async (actor: Actor, id: string): Promise<AdminUserSummary | undefined> => {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined
-    const found = await withTransaction(database, context(actor), (trx) =>
-      accounts.find(trx, actor.partnershipId, id),
-    )
+    if (!UUID.test(id)) return undefined
+    const found = await accounts.find(actor, id).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined
+      throw error
+    })
     return found !== undefined && active(found) ? found : undefined
   }
 
@@ -65,10 +65,7 @@ export function adminTokenService(database: Database, accounts: AdminUserReposit
 
     /** Active service accounts that can be given a token. */
     async serviceAccounts(actor: Actor): Promise<AdminUserSummary[]> {
-      const all = await withTransaction(database, context(actor), (trx) =>
-        accounts.list(trx, actor.partnershipId),
-      )
-      return all.filter(usable)
+      return (await accounts.list(actor)).filter(usable)
     },
 
     /** One active service account of the partnership, or undefined. */

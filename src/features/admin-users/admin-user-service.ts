@@ -16,6 +16,8 @@ import type {
   AdminUserSummary,
 } from './admin-user-repository.ts'
 
+export type { AccountOptions, AdminUserSummary } from './admin-user-repository.ts'
+
 /** A set-up link works once, for this many days. */
 export const SET_UP_LINK_DAYS = 7
 
@@ -26,6 +28,10 @@ export interface AccountInput {
   agencyId: string
   teamId: string
 }
+
+/** What a stale form is told: someone else saved first, so check `what` and save again. */
+const stale = (what: string) =>
+  `Someone else changed this account while you were editing it. Check ${what} below and save again.`
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
 export const EMAIL_TAKEN = 'An account already has this email address'
@@ -211,7 +217,7 @@ export function adminUserService(
           }
           if (errors.length > 0) throw new ValidationError(errors)
           if (!(await repository.updateDetails(trx, id, version, details, actor.userId))) {
-            throw new ConflictError()
+            throw new ConflictError(stale('the account'))
           }
           const changed = [
             details.displayName !== before.displayName ? 'name' : '',
@@ -292,7 +298,9 @@ export function adminUserService(
             },
           ])
         }
-        if (!(await repository.setRoles(trx, id, version, chosen, actor.userId))) throw new ConflictError()
+        if (!(await repository.setRoles(trx, id, version, chosen, actor.userId))) {
+          throw new ConflictError(stale('the roles'))
+        }
         await recordChange(trx, actor, id, ctx, {
           change: 'roles',
           added: chosen.filter((r) => !before.roles.includes(r)).join(' '),

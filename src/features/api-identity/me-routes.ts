@@ -38,7 +38,6 @@ export function meRoutes(services: Services): FeatureRoutes {
           schema: {
             tags: ['identity'],
             summary: 'Who the caller is: identity, roles, effective capabilities and the token’s scopes',
-            security: [{ bearer: [] }],
             response: { 200: Me, 401: { $ref: 'Problem#' } },
           },
         },

@@ -4,14 +4,17 @@ import { AUDIT_ACTIONS, type AuditOutcome } from '../../platform/audit/audit-wri
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { ValidationError } from '../../platform/errors.ts'
+import { UUID } from '../../platform/identifiers/uuid.ts'
 import { paths } from '../../platform/paths.ts'
+import { RATE_LIMITS } from '../../platform/rate-limits.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors, type FormError } from '../../platform/views/form-errors.ts'
 import { auditRowView } from './audit-view.ts'
 import type { AuditQuery } from './audit-trail-service.ts'
 
-const hidden = { hide: true } as const
+/** An export reads many events at once: limited per user (RATE_LIMITS.export), the confirmation and the download. */
+const exporting = { capability: 'audit:export' } as const
 const VIEW = 'features/audit/views/audit-trail.njk'
 const EXPORT_VIEW = 'features/audit/views/export-confirm.njk'
 const text = (max: number) => Type.Optional(Type.String({ maxLength: max }))
@@ -28,7 +31,6 @@ const QuerySchema = Type.Object({
 type RawQuery = Partial<Record<keyof typeof QuerySchema.properties, string>>
 
 const OUTCOMES: readonly AuditOutcome[] = ['allowed', 'denied', 'succeeded', 'failed']
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const DAY_MS = 86_400_000
 
 function parseDay(value: string): Date | undefined {
@@ -104,7 +106,7 @@ export function auditRoutes(services: Services): FeatureRoutes {
     pages: async (app) => {
       app.get(
         paths.audit.trail,
-        { config: { access: { capability: 'audit:read' } }, schema: { ...hidden, querystring: QuerySchema } },
+        { config: { access: { capability: 'audit:read' } }, schema: { querystring: QuerySchema } },
         async function auditTrailGet(request, reply) {
           const actor = signedInActor(request)
           const { query, errors } = parseAuditQuery(request.query)
@@ -139,8 +141,8 @@ export function auditRoutes(services: Services): FeatureRoutes {
       app.get(
         paths.audit.export,
         {
-          config: { access: { capability: 'audit:export' } },
-          schema: { ...hidden, querystring: QuerySchema },
+          config: { access: exporting, rateLimit: RATE_LIMITS.export },
+          schema: { querystring: QuerySchema },
         },
         async function auditExportGet(request, reply) {
           const { errors } = parseAuditQuery(request.query)
@@ -158,9 +160,8 @@ export function auditRoutes(services: Services): FeatureRoutes {
       app.post(
         paths.audit.export,
         {
-          config: { access: { capability: 'audit:export' } },
+          config: { access: exporting, rateLimit: RATE_LIMITS.export },
           schema: {
-            ...hidden,
             body: Type.Object(
               {
                 ...QuerySchema.properties,

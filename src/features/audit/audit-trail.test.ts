@@ -3,8 +3,10 @@ import { describe, it } from 'node:test'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { headingText } from '../../../test/helpers/html.ts'
-import { Agent, createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { assertPageRefusal, exhaustRateLimit } from '../../../test/helpers/rate-limit.ts'
+import { Agent, createUser, csrfFrom, signIn } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
+import { RATE_LIMITS } from '../../platform/rate-limits.ts'
 import { parseAuditQuery } from './audit-routes.ts'
 import { csvCell, csvRow } from './csv.ts'
 
@@ -171,5 +173,31 @@ describe('audit filters and CSV cells', () => {
     assert.equal(csvCell('plain "quoted"'), '"plain ""quoted"""')
     assert.equal(csvCell(null), '""')
     assert.equal(csvRow(['a', 1]), '"a","1"\r\n')
+  })
+})
+
+describe('the export rate limit (RATE_LIMITS.export)', () => {
+  it('refuses one user’s export confirmations and downloads beyond the limit with the GOV.UK error page, and not another user’s', async (t) => {
+    const { app, db, services } = await build(t)
+    const dpo = await createUser(db, services, { roles: ['dpo'] })
+    const agent = await signIn(app, dpo)
+    const url = `${paths.audit.export}?action=auth.sign-in`
+    const confirm = await agent.get(url)
+    const _csrf = csrfFrom(confirm.body)
+    assertPageRefusal(await exhaustRateLimit(RATE_LIMITS.export.max - 1, () => agent.get(url)))
+    assertPageRefusal(
+      await exhaustRateLimit(RATE_LIMITS.export.max, () =>
+        agent.post(paths.audit.export, { _csrf, action: 'auth.sign-in', password: '' }),
+      ),
+    )
+    const other = await createUser(db, services, { roles: ['dpo'], partnershipOf: dpo })
+    const theirs = await signIn(app, other)
+    assert.equal((await theirs.get(url)).statusCode, 200)
+    const download = await theirs.post(paths.audit.export, {
+      action: 'auth.sign-in',
+      password: other.password,
+    })
+    assert.equal(download.statusCode, 200)
+    assert.match(download.headers['content-type'] as string, /^text\/csv/)
   })
 })

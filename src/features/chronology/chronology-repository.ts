@@ -194,6 +194,8 @@ export interface RawEvent {
 export interface EntityName {
   id: string
   kind: 'location' | 'object'
+  /** For the policy's decision on the entity. */
+  partnershipId: string
   name: string
 }
 
@@ -280,23 +282,28 @@ export function chronologyRepository(sources: readonly ChronologySource[] = CHRO
       if (ids.locations.length > 0) {
         const rows = await db
           .selectFrom('location')
-          .select(['id', 'kind', 'name', 'address_line_1', 'town', 'postcode'])
+          .select(['id', 'partnership_id', 'name', 'address_line_1', 'town', 'postcode'])
           .where('id', 'in', [...ids.locations])
           .execute()
         for (const r of rows) {
           const name = [r.name, r.address_line_1, r.town, r.postcode].filter((p) => p !== null).join(', ')
-          names.set(r.id, { id: r.id, kind: 'location', name })
+          names.set(r.id, { id: r.id, kind: 'location', partnershipId: r.partnership_id, name })
         }
       }
       if (ids.objects.length > 0) {
         const rows = await db
           .selectFrom('object')
-          .select(['id', 'kind', 'value', 'platform'])
+          .select(['id', 'partnership_id', 'kind', 'value', 'platform'])
           .where('id', 'in', [...ids.objects])
           .execute()
         for (const r of rows) {
           const name = r.platform === null ? r.value : `${r.value} (${r.platform})`
-          names.set(r.id, { id: r.id, kind: 'object', name: `${r.kind.replace('-', ' ')} ${name}` })
+          names.set(r.id, {
+            id: r.id,
+            kind: 'object',
+            partnershipId: r.partnership_id,
+            name: `${r.kind.replace('-', ' ')} ${name}`,
+          })
         }
       }
       return names

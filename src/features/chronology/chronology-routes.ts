@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { NotFoundError, ValidationError } from '../../platform/errors.ts'
+import { UUID } from '../../platform/identifiers/uuid.ts'
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
@@ -12,7 +13,6 @@ const VIEWS = {
   show: 'features/chronology/views/chronology.njk',
   notFound: 'features/people/views/not-found.njk',
 }
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const Params = Type.Object({ id: Type.String({ maxLength: 64 }) })
 const Values = Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })
 const Query = Type.Object(
@@ -78,7 +78,7 @@ export function chronologyRoutes(services: Services): FeatureRoutes {
         paths.people.chronology.pattern,
         {
           config: { access: { capability: 'person:read' } },
-          schema: { hide: true, params: Params, querystring: Query },
+          schema: { params: Params, querystring: Query },
         },
         async function chronologyGet(request, reply) {
           const actor = signedInActor(request)
@@ -126,7 +126,6 @@ export function chronologyRoutes(services: Services): FeatureRoutes {
             summary: 'A child’s chronology, newest first: the same events as the chronology page',
             description:
               'Filter with repeated `type` (record, statutory-status, alias, link, flag, merge, …) and `agency` (agency ids). A read of the child’s record: audited, and 404 for a record the caller may not see.',
-            security: [{ bearer: [] }],
             params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
             querystring: Query,
             response: { 200: ChronologyResponse, ...problems },

@@ -1,15 +1,15 @@
-import { withTransaction, type Database } from '../../db/database.ts'
 import { decide, decideLink, missingRecord, type Actor, type Decision } from '../../platform/access/policy.ts'
-import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
+import type { RecordAccess } from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
-import { NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
+import { ValidationError, type FieldError } from '../../platform/errors.ts'
+import { UUID } from '../../platform/identifiers/uuid.ts'
 import { paths } from '../../platform/paths.ts'
-import type { PersonRepository } from '../people/person-repository.ts'
-import { personReadDecision } from '../people/person-service.ts'
+import type { PersonService } from '../people/person-service.ts'
 import { describeEvent, type ChronologyEvent, type OtherEnd } from './chronology-events.ts'
-import { CHRONOLOGY_LIMIT, type ChronologyRepository, type RawEvent } from './chronology-repository.ts'
+import { CHRONOLOGY_LIMIT, type ChronologyRepository } from './chronology-repository.ts'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** How a chronology reaches its child and the people at the other ends of links: the person service's kind. */
+type PersonRecords = PersonService['records']
 
 export interface ChronologyFilter {
   types: string[]
@@ -34,12 +34,10 @@ const list = (value: string | string[] | undefined): string[] =>
     .filter((v) => v !== '')
 
 export function chronologyService(
-  database: Database,
-  people: PersonRepository,
   chronology: ChronologyRepository,
-  audit: AuditWriter,
+  access: RecordAccess,
+  people: PersonRecords,
 ) {
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
   const typeLabels = new Map(chronology.sources.map((s) => [s.type, s.label]))
 
   return {
@@ -50,7 +48,7 @@ export function chronologyService(
 
     /** The partnership's agencies, for the agency filter (not a read of anyone's record). */
     async agencies(actor: Actor): Promise<Array<{ id: string; name: string }>> {
-      return withTransaction(database, context(actor), (trx) => chronology.agencies(trx, actor.partnershipId))
+      return access.within(actor, undefined, (trx) => chronology.agencies(trx, actor.partnershipId))
     },
 
     /**
@@ -90,88 +88,73 @@ export function chronologyService(
       ctx: RequestContext,
       via: ChronologyChannel = 'chronology',
     ): Promise<Chronology> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const record = UUID.test(personId)
-          ? await people.findWithFacts(trx, personId, actor.userId)
-          : undefined
-        const { decision, event } = personReadDecision(
-          actor,
-          UUID.test(personId) ? personId : null,
-          record,
-          ctx,
-          { via, types: filter.types.join(' '), agencies: filter.agencyIds.length },
-        )
-        await audit.writeAtCommit(trx, [event])
-        if (record === undefined || !decision.allowed) return undefined
+      const auditDetails = { types: filter.types.join(' '), agencies: filter.agencyIds.length }
+      return access.withRecord(
+        actor,
+        people,
+        personId,
+        'read',
+        ctx,
+        async (trx, { row: record, decision }) => {
+          const raw = await chronology.events(trx, personId, filter)
+          const truncated = raw.length > CHRONOLOGY_LIMIT
+          const rows = raw.slice(0, CHRONOLOGY_LIMIT)
+          const otherIds = (kind: string) => [
+            ...new Set(
+              rows.filter((r) => r.otherKind === kind && r.otherId !== null).map((r) => r.otherId ?? ''),
+            ),
+          ]
 
-        const raw = await chronology.events(trx, personId, filter)
-        const truncated = raw.length > CHRONOLOGY_LIMIT
-        const rows = raw.slice(0, CHRONOLOGY_LIMIT)
-
-        // The other ends of links and merges: decided one by one by the policy.
-        const personEnds = new Map<string, { decision: Decision; name: string }>()
-        const otherPeople = await people.findManyWithFacts(
-          trx,
-          [...new Set(rows.filter((r) => r.otherKind === 'person').map((r) => r.otherId ?? ''))].filter(
-            (id) => id !== '',
-          ),
-          actor.userId,
-        )
-        for (const [id, other] of otherPeople) {
-          const otherDecision = decide(actor, 'read', other.facts)
-          const name = [other.person.givenName, other.person.familyName].filter((p) => p !== null).join(' ')
-          personEnds.set(id, { decision: otherDecision, name })
-        }
-        const placeDecision = (kind: 'location' | 'object') =>
-          decide(actor, 'read', { kind, partnershipId: actor.partnershipId })
-        const names = await chronology.entityNames(trx, {
-          locations: [...new Set(rows.filter((r) => r.otherKind === 'location').map((r) => r.otherId ?? ''))],
-          objects: [...new Set(rows.filter((r) => r.otherKind === 'object').map((r) => r.otherId ?? ''))],
-        })
-
-        const otherEnd = (row: RawEvent): { visible: boolean; end: OtherEnd | null } => {
-          if (row.otherKind === null || row.otherId === null) return { visible: true, end: null }
-          let endDecision: Decision | undefined
-          let end: OtherEnd | null = null
-          if (row.otherKind === 'person') {
-            const found = personEnds.get(row.otherId)
-            endDecision = found?.decision
-            if (found !== undefined && found.decision.allowed) {
-              end = { name: found.name, href: paths.people.show(row.otherId) }
-            }
-          } else if (row.otherKind === 'location' || row.otherKind === 'object') {
-            endDecision = placeDecision(row.otherKind)
-            const named = names.get(row.otherId)
-            if (endDecision.allowed && named !== undefined) end = { name: named.name, href: null }
+          // The other ends of links and merges, each decided by the policy on its own facts.
+          const ends = new Map<string, { decision: Decision; end: OtherEnd | null }>()
+          for (const [id, other] of await people.loadMany(trx, otherIds('person'), actor)) {
+            const otherDecision = people.decide(actor, 'read', other)
+            const name = [other.person.givenName, other.person.familyName].filter((p) => p !== null).join(' ')
+            const end = otherDecision.allowed ? { name, href: paths.people.show(id) } : null
+            ends.set(id, { decision: otherDecision, end })
           }
-          if (row.type === 'link') {
-            return {
-              visible: decideLink(actor, 'read', [decision, endDecision ?? missingRecord()]).allowed,
-              end,
-            }
+          const entities = await chronology.entityNames(trx, {
+            locations: otherIds('location'),
+            objects: otherIds('object'),
+          })
+          for (const [id, entity] of entities) {
+            const entityDecision = decide(actor, 'read', {
+              kind: entity.kind,
+              partnershipId: entity.partnershipId,
+            })
+            ends.set(id, {
+              decision: entityDecision,
+              end: entityDecision.allowed ? { name: entity.name, href: null } : null,
+            })
           }
-          return { visible: true, end }
-        }
 
-        const events: ChronologyEvent[] = []
-        for (const row of rows) {
-          const { visible, end } = otherEnd(row)
-          if (visible) events.push(describeEvent(row, end, typeLabels))
-        }
-        const person = record.person
-        return {
-          person: {
-            id: person.id,
-            name: [person.givenName, person.familyName].filter((p) => p !== null).join(' '),
-            kindLabel: person.kindLabel,
-          },
-          events,
-          truncated,
-          breakGlass: decision.breakGlass,
-        }
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+          const events: ChronologyEvent[] = []
+          for (const row of rows) {
+            const other = row.otherId === null ? undefined : ends.get(row.otherId)
+            // A link shows something about both ends: only when the reader may see both (a missing end: not).
+            if (row.type === 'link' && row.otherId !== null) {
+              const visible = decideLink(actor, 'read', [
+                decision,
+                other?.decision ?? missingRecord(),
+              ]).allowed
+              if (!visible) continue
+            }
+            events.push(describeEvent(row, other?.end ?? null, typeLabels))
+          }
+          const person = record.person
+          return {
+            person: {
+              id: person.id,
+              name: [person.givenName, person.familyName].filter((p) => p !== null).join(' '),
+              kindLabel: person.kindLabel,
+            },
+            events,
+            truncated,
+            breakGlass: decision.breakGlass,
+          }
+        },
+        { via, whole: false, auditDetails },
+      )
     },
   }
 }

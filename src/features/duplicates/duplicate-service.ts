@@ -1,20 +1,16 @@
 import type { Transaction } from 'kysely'
-import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
-import { auditActorOf } from '../../platform/access/actor.ts'
 import { decide, visibleFields, type Actor, type FieldGroup } from '../../platform/access/policy.ts'
-import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
+import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
+import type { AuditEvent } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
-import { NotFoundError, ValidationError, type FieldError } from '../../platform/errors.ts'
+import { ValidationError, type FieldError } from '../../platform/errors.ts'
+import { parseDateOfBirth } from '../../platform/identifiers/date-of-birth.ts'
 import { normaliseNhsNumber } from '../../platform/identifiers/nhs-number.ts'
 import { parseUpn } from '../../platform/identifiers/upn.ts'
-import { parseDateOfBirth } from '../search/search-input.ts'
-import {
-  findSubject,
-  type CandidateRow,
-  type DuplicateRepository,
-  type SubjectRow,
-} from './duplicate-repository.ts'
+import { UUID } from '../../platform/identifiers/uuid.ts'
+import type { PersonService } from '../people/person-service.ts'
+import type { CandidateRow, DuplicateRepository } from './duplicate-repository.ts'
 import { DUPLICATE_THRESHOLD, scoreDuplicate, type DuplicateSubject } from './duplicate-scoring.ts'
 
 /** A possible duplicate the actor may see, with the fields the policy allows and why it was suggested. */
@@ -53,7 +49,6 @@ export interface WouldBePerson {
 }
 
 const MAX_CANDIDATES = 20
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Validates would-be fields as far as matching needs: a name or an identifier, and well-formed values. */
 export function parseWouldBe(input: WouldBePerson): { subject: DuplicateSubject; locationIds: string[] } {
@@ -119,16 +114,45 @@ export function parseWouldBe(input: WouldBePerson): { subject: DuplicateSubject;
   }
 }
 
-export function duplicateService(database: Database, repository: DuplicateRepository, audit: AuditWriter) {
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
+/** How other features' records of people are reached: the person service's record kind (its `records`). */
+export type PersonRecords = PersonService['records']
+/** A live person with the policy's facts, as the person service's record kind loads them. */
+export type PersonRecord = NonNullable<Awaited<ReturnType<PersonRecords['load']>>>
+/** The stored fields of a person (what duplicate checks and merges compare and show). */
+export type StoredPerson = PersonRecord['person']
 
-  /** Scores candidates, keeps those above the threshold that the policy lets the actor read, audits each shown. */
+/** Possible duplicates are people: shown by the policy's person rule. */
+const CANDIDATES: Pick<RecordKind<CandidateRow>, 'type' | 'decide'> = {
+  type: 'person',
+  decide: (actor, action, row) => decide(actor, action, row.facts),
+}
+
+/** A posted form's fields, as the "Add a person" page sends them. */
+export type PostedPerson = Record<string, string | undefined>
+
+/** The date of birth of a GOV.UK date input (prefix-day/-month/-year) as YYYY-MM-DD, when it is one. */
+function isoDate(form: PostedPerson, prefix: string): string | undefined {
+  const [d, m, y] = ['day', 'month', 'year'].map((p) => (form[`${prefix}-${p}`] ?? '').trim())
+  if (!/^\d{1,2}$/.test(d ?? '') || !/^\d{1,2}$/.test(m ?? '') || !/^\d{4}$/.test(y ?? '')) return undefined
+  return `${y ?? ''}-${(m ?? '').padStart(2, '0')}-${(d ?? '').padStart(2, '0')}`
+}
+
+export function duplicateService(
+  repository: DuplicateRepository,
+  access: RecordAccess,
+  people: PersonRecords,
+) {
+  /**
+   * Scores candidates, keeps those above the threshold, and shows them through the record-access kit (each shown
+   * is a read, with its score, collected into `events`), best first, at most MAX_CANDIDATES.
+   */
   async function shown(
     trx: Transaction<DB>,
     actor: Actor,
     subject: DuplicateSubject,
     rows: CandidateRow[],
     ctx: RequestContext,
+    events: AuditEvent[],
   ): Promise<DuplicateCandidate[]> {
     const scored = rows
       .map((row) => ({ row, ...scoreDuplicate(subject, row) }))
@@ -137,8 +161,12 @@ export function duplicateService(database: Database, repository: DuplicateReposi
     const out: DuplicateCandidate[] = []
     for (const { row, score, reasons } of scored) {
       if (out.length === MAX_CANDIDATES) break
-      const decision = decide(actor, 'read', row.facts)
-      if (!decision.allowed) continue
+      const [reached] = await access.shown(trx, actor, CANDIDATES, [row], (r) => r.id, ctx, {
+        via: 'duplicates',
+        events,
+        details: () => ({ score }),
+      })
+      if (reached === undefined) continue
       const full = {
         kind: row.kind,
         kindLabel: row.kindLabel,
@@ -147,89 +175,101 @@ export function duplicateService(database: Database, repository: DuplicateReposi
         dateOfBirth: row.dateOfBirth,
         version: row.version,
       }
-      out.push({ ...visibleFields(decision, full, CANDIDATE_FIELD_GROUPS), id: row.id, score, reasons })
-      await audit.write(trx, {
-        action: 'record.read',
-        outcome: 'allowed',
-        partnershipId: actor.partnershipId,
-        actor: auditActorOf(actor),
-        record: { type: 'person', id: row.id },
-        requestId: ctx.requestId,
-        ip: ctx.ip,
-        details: {
-          via: 'duplicates',
-          breakGlass: decision.breakGlass,
-          relationships: decision.relationships.join(' '),
-          score,
-        },
+      out.push({
+        ...visibleFields(reached.decision, full, CANDIDATE_FIELD_GROUPS),
+        id: row.id,
+        score,
+        reasons,
       })
     }
     return out
   }
 
+  /** Possible duplicates of a person about to be created, among the records the actor may see. */
+  async function forNew(
+    actor: Actor,
+    input: WouldBePerson,
+    ctx: RequestContext,
+  ): Promise<DuplicateCandidate[]> {
+    const { subject, locationIds } = parseWouldBe(input)
+    return access.within(actor, undefined, async (trx) => {
+      const rows = await repository.candidates(trx, {
+        ...subject,
+        partnershipId: actor.partnershipId,
+        actorId: actor.userId,
+        personId: null,
+        locationIds,
+      })
+      const events: AuditEvent[] = []
+      const candidates = await shown(trx, actor, subject, rows, ctx, events)
+      await access.writeAtCommit(trx, events)
+      return candidates
+    })
+  }
+
   return {
     /**
-     * Possible duplicates of a person the actor may read ("Check for duplicates"). The subject's read is
-     * audited like any other; a person the actor may not read answers NotFoundError (and the denial is audited).
+     * Possible duplicates of a person the actor may read ("Check for duplicates"). The subject is reached through
+     * the record-access kit: its read is audited like any other (the last row of the check, after the candidates
+     * shown, in one statement); a person the actor may not read answers NotFoundError (the denial is audited).
      */
     async forPerson(
       actor: Actor,
       id: string,
       ctx: RequestContext,
-    ): Promise<{ person: SubjectRow; candidates: DuplicateCandidate[] }> {
-      const result = await withTransaction(database, context(actor), async (trx) => {
-        const person = await findSubject(trx, id, actor.userId)
-        const decision = person === undefined ? undefined : decide(actor, 'read', person.facts)
-        const allowed = decision?.allowed === true
-        const auditSubject = () =>
-          audit.write(trx, {
-            action: allowed ? 'record.read' : 'access.denied',
-            outcome: allowed ? 'allowed' : 'denied',
+    ): Promise<{ person: StoredPerson; candidates: DuplicateCandidate[] }> {
+      const subjectRead: AuditEvent[] = []
+      return access.withRecord(
+        actor,
+        people,
+        id,
+        'read',
+        ctx,
+        async (trx, { row }) => {
+          const person = row.person
+          const rows = await repository.candidates(trx, {
+            ...person,
             partnershipId: actor.partnershipId,
-            actor: auditActorOf(actor),
-            record: { type: 'person', id },
-            reason: allowed
-              ? null
-              : person === undefined
-                ? 'no such record'
-                : `denied: ${decision?.denial ?? ''}`,
-            requestId: ctx.requestId,
-            ip: ctx.ip,
-            details: { via: 'duplicates', breakGlass: decision?.breakGlass ?? false },
+            actorId: actor.userId,
+            personId: person.id,
+            locationIds: [],
           })
-        if (person === undefined || !allowed) {
-          await auditSubject()
-          return undefined
-        }
-        const rows = await repository.candidates(trx, {
-          ...person,
-          partnershipId: actor.partnershipId,
-          actorId: actor.userId,
-          personId: person.id,
-          locationIds: [],
-        })
-        const candidates = await shown(trx, actor, person, rows, ctx)
-        // The subject's read is the last row of the check (after the candidates shown).
-        await auditSubject()
-        return { person, candidates }
-      })
-      if (result === undefined) throw new NotFoundError()
-      return result
+          const events: AuditEvent[] = []
+          const candidates = await shown(trx, actor, person, rows, ctx, events)
+          await access.writeAtCommit(trx, [...events, ...subjectRead])
+          return { person, candidates }
+        },
+        { via: 'duplicates', whole: false, events: subjectRead },
+      )
     },
 
-    /** Possible duplicates of a person about to be created, among the records the actor may see. */
-    async forNew(actor: Actor, input: WouldBePerson, ctx: RequestContext): Promise<DuplicateCandidate[]> {
-      const { subject, locationIds } = parseWouldBe(input)
-      return withTransaction(database, context(actor), async (trx) => {
-        const rows = await repository.candidates(trx, {
-          ...subject,
-          partnershipId: actor.partnershipId,
-          actorId: actor.userId,
-          personId: null,
-          locationIds,
-        })
-        return shown(trx, actor, subject, rows, ctx)
-      })
+    forNew,
+
+    /**
+     * The "Add a person" step before saving: possible duplicates of what the user typed (the posted form), among
+     * the records they may see. Input the check cannot use (a malformed NHS number, an impossible date) is left
+     * to the create form's own validation, which answers it on the field: the check then simply finds nothing.
+     */
+    async beforeCreate(actor: Actor, form: PostedPerson, ctx: RequestContext): Promise<DuplicateCandidate[]> {
+      const value = (name: string) => form[name] ?? ''
+      try {
+        return await forNew(
+          actor,
+          {
+            givenName: value('givenName'),
+            familyName: value('familyName'),
+            dateOfBirth: isoDate(form, 'dateOfBirth') ?? '',
+            nhsNumber: value('nhsNumber'),
+            upn: value('upn'),
+            laChildId: value('laChildId'),
+            policeId: value('policeId'),
+          },
+          ctx,
+        )
+      } catch (error) {
+        if (error instanceof ValidationError) return []
+        throw error
+      }
     },
   }
 }

@@ -4,8 +4,14 @@ import { actorOf } from '../../platform/access/actor.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
+import { RATE_LIMITS } from '../../platform/rate-limits.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
+import {
+  assertPageRefusal,
+  assertProblemRefusal,
+  exhaustRateLimit,
+} from '../../../test/helpers/rate-limit.ts'
 import { createUser, signIn, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson, createTeam, joinTeam } from '../../../test/factories/person-factory.ts'
 import {
@@ -554,5 +560,45 @@ describe('the duplicate step of "Add a person"', () => {
       'dateOfBirth-year': '2012',
     })
     assert.equal(res.statusCode, 303)
+  })
+})
+
+describe('the duplicate check rate limit (RATE_LIMITS.duplicateCheck)', () => {
+  it('refuses one user’s checks beyond the limit on the page with the GOV.UK error page, and not another user’s', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.manager)
+    const refused = await exhaustRateLimit(RATE_LIMITS.duplicateCheck.max, () =>
+      agent.get(paths.people.duplicates(w.a.id)),
+    )
+    assertPageRefusal(refused)
+    const worker = await signIn(w.app, w.worker)
+    assert.equal((await worker.get(paths.people.duplicates(w.a.id))).statusCode, 200)
+  })
+
+  it('refuses one caller’s API checks beyond the limit with problem+json (a person’s and a would-be person’s), and not another caller’s', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.manager)
+    assertProblemRefusal(
+      await exhaustRateLimit(RATE_LIMITS.duplicateCheck.max, () =>
+        agent.get(paths.api.personDuplicates(w.a.id)),
+      ),
+    )
+    const token = await w.services.tokens.create(
+      { userEmail: w.worker.email, name: 'duplicate checks', scopes: ['person:write'], days: 1 },
+      { by: 'system', via: 'cli', requestId: 'test', ip: '127.0.0.1' },
+    )
+    const check = () =>
+      w.app.inject({
+        method: 'POST',
+        url: paths.api.duplicateCandidates(),
+        payload: { givenName: 'Kieran', familyName: 'Walsh', dateOfBirth: '2010-05-04' },
+        headers: { authorization: `Bearer ${token.token}` },
+      })
+    assertProblemRefusal(await exhaustRateLimit(RATE_LIMITS.duplicateCheck.max, check))
+    // Another caller is counted on their own.
+    assert.equal(
+      (await (await signIn(w.app, w.stranger)).get(paths.api.personDuplicates(w.hidden.id))).statusCode,
+      200,
+    )
   })
 })

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { UUID } from '../../platform/identifiers/uuid.ts'
 
 /**
  * What a merge moved from the merged record to the survivor, by kind, as ids: un-merging moves exactly these
@@ -51,6 +52,23 @@ const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id)
 
 export function mergeRepository() {
   return {
+    /**
+     * Locks the live people among `ids` (FOR UPDATE), in id order whatever order they are given in, so that two
+     * merges of the same pair cannot deadlock. Ids that are not UUIDs are left out (they name no record).
+     */
+    async lock(db: Executor, ids: readonly string[]): Promise<void> {
+      const valid = [...new Set(ids.filter((id) => UUID.test(id)))]
+      if (valid.length === 0) return
+      await db
+        .selectFrom('person')
+        .select('id')
+        .where('id', 'in', valid)
+        .where('merged_into_id', 'is', null)
+        .orderBy('id')
+        .forUpdate()
+        .execute()
+    },
+
     /** Moves everything of `mergedId` to `survivorId` and marks it merged; returns what moved. */
     async merge(
       db: Executor,

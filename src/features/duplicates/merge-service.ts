@@ -1,7 +1,7 @@
-import { withTransaction, type Database } from '../../db/database.ts'
-import { auditActorOf } from '../../platform/access/actor.ts'
-import { can, decide, type Actor } from '../../platform/access/policy.ts'
-import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
+import type { Transaction } from 'kysely'
+import type { DB } from '../../db/schema.ts'
+import { can, decidePersonMerge, type Actor, type Decision } from '../../platform/access/policy.ts'
+import type { RecordAccess } from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import {
   ConflictError,
@@ -10,7 +10,8 @@ import {
   ValidationError,
   type FieldError,
 } from '../../platform/errors.ts'
-import { findSubject, type SubjectRow } from './duplicate-repository.ts'
+import { UUID } from '../../platform/identifiers/uuid.ts'
+import type { PersonRecord, PersonRecords, StoredPerson } from './duplicate-service.ts'
 import type { MergeRepository, MergeRow, Moved } from './merge-repository.ts'
 
 export interface MergeInput {
@@ -29,7 +30,6 @@ export interface UnmergeInput {
 }
 
 const REASON_MAX = 1000
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const counts = (moved: Moved) => ({
   aliases: moved.aliases.length,
@@ -48,10 +48,21 @@ function reasonErrors(reason: string, field: string, what: string): FieldError[]
   return []
 }
 
+/** The outcome of a change inside its transaction: the value, or why nothing was changed. */
+type Outcome<T> = T | 'not-found' | 'invalid' | 'stale'
+
+function settled<T>(outcome: Outcome<T>, errors: FieldError[], stale?: string): T {
+  if (outcome === 'not-found') throw new NotFoundError()
+  if (outcome === 'invalid') throw new ValidationError(errors)
+  if (outcome === 'stale') throw new ConflictError(stale)
+  return outcome
+}
+
 /**
- * Merging two records of one person, and undoing it. Both records must be ones the actor may change (the
- * policy's write decision); a record they may not see answers 404, like one that does not exist. A merge keeps
- * both records and both histories: the merged record stops being live and points at the survivor, and
+ * Merging two records of one person, and undoing it. Both records are reached through the record-access kit with
+ * the policy's merge decision (decidePersonMerge: `person:merge`, and the actor may read and change the record);
+ * a record they may not see or change answers 404, like one that does not exist, and the denial is audited. A
+ * merge keeps both records and both histories: the merged record stops being live and points at the survivor, and
  * person_merge records exactly what moved, so un-merging moves exactly that back.
  *
  * Identifiers: the merged record keeps its own (it is no longer live, so the unique indexes over live records do
@@ -59,8 +70,28 @@ function reasonErrors(reason: string, field: string, what: string): FieldError[]
  * they differ, the survivor keeps its own and the merged record's stays on the merged record. Un-merging clears
  * what the survivor took before the merged record is live again.
  */
-export function mergeService(database: Database, merges: MergeRepository, audit: AuditWriter) {
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
+export function mergeService(merges: MergeRepository, access: RecordAccess, people: PersonRecords) {
+  /** One record for a merge, locked already (merges.lock), decided by the merge rule; undefined on a denial. */
+  const forMerge = (trx: Transaction<DB>, actor: Actor, id: string, ctx: RequestContext, via: string) =>
+    access.reach(trx, actor, people, id, 'write', ctx, {
+      via,
+      whole: false,
+      decide: (a: Actor, row: PersonRecord) => decidePersonMerge(a, row.facts),
+    })
+
+  /** The audit rows of a merge or un-merge: one on each record, marked when allowed through break-glass. */
+  const changedBoth = async (
+    trx: Transaction<DB>,
+    actor: Actor,
+    ctx: RequestContext,
+    ids: ReadonlyArray<{ id: string; decision: Decision; details: Record<string, string | number> }>,
+    action: 'record.merge' | 'record.unmerge',
+    reason: string,
+  ) => {
+    for (const { id, decision, details } of ids) {
+      await access.changed(trx, actor, ctx, { type: 'person', id }, decision, { action, reason, details })
+    }
+  }
 
   return {
     /** The two records about to be merged, as the confirmation page shows them (both audited as reads). */
@@ -69,37 +100,35 @@ export function mergeService(database: Database, merges: MergeRepository, audit:
       survivorId: string,
       mergedId: string,
       ctx: RequestContext,
-    ): Promise<{ survivor: SubjectRow; merged: SubjectRow }> {
-      const found = await withTransaction(database, context(actor), async (trx) => {
-        const pair: SubjectRow[] = []
-        for (const id of [survivorId, mergedId]) {
-          const row = UUID.test(id) ? await findSubject(trx, id, actor.userId) : undefined
-          const decision = row === undefined ? undefined : decide(actor, 'read', row.facts)
-          const allowed = decision?.allowed === true
-          await audit.write(trx, {
-            action: allowed ? 'record.read' : 'access.denied',
-            outcome: allowed ? 'allowed' : 'denied',
-            partnershipId: actor.partnershipId,
-            actor: auditActorOf(actor),
-            record: UUID.test(id) ? { type: 'person', id } : null,
-            reason: allowed ? null : row === undefined ? 'no such record' : 'merge preview denied',
-            requestId: ctx.requestId,
-            ip: ctx.ip,
-            details: { via: 'merge', breakGlass: decision?.breakGlass ?? false },
-          })
-          if (row === undefined || !allowed) return undefined
-          pair.push(row)
-        }
-        return pair
-      })
-      if (found === undefined || found[0] === undefined || found[1] === undefined) throw new NotFoundError()
-      return { survivor: found[0], merged: found[1] }
+    ): Promise<{ survivor: StoredPerson; merged: StoredPerson }> {
+      return access
+        .withRecord(
+          actor,
+          people,
+          survivorId,
+          'read',
+          ctx,
+          async (trx, survivor) => {
+            const merged = await access.reach(trx, actor, people, mergedId, 'read', ctx, {
+              via: 'merge',
+              whole: false,
+            })
+            return merged === undefined
+              ? undefined
+              : { survivor: survivor.row.person, merged: merged.row.person }
+          },
+          { via: 'merge', whole: false },
+        )
+        .then((pair) => {
+          if (pair === undefined) throw new NotFoundError()
+          return pair
+        })
     },
 
     /**
      * Merges `input.mergedId` into `survivorId`. Refuses a merge into itself (a message on the field), a record
-     * the actor may not see (404), one they may see but not change (403), and a stale version (409); in each
-     * case nothing is written but the audit row of a refusal.
+     * the actor may not see or change (404), a role without `person:merge` (403), and a stale version (409); in
+     * each case nothing is written but the audit row of a refusal.
      */
     async merge(
       actor: Actor,
@@ -120,96 +149,50 @@ export function mergeService(database: Database, merges: MergeRepository, audit:
       errors.push(...reasonErrors(reason, 'reason', 'these are the same person'))
       if (!can(actor, 'person:merge')) throw new ForbiddenError()
 
-      const outcome = await withTransaction(database, context(actor), async (trx) => {
-        // Lock both in a fixed order so that two merges of the same pair cannot deadlock.
-        const ids = [survivorId, input.mergedId].filter((id) => UUID.test(id)).sort()
-        const rows = new Map<string, SubjectRow>()
-        for (const id of ids) {
-          const row = await findSubject(trx, id, actor.userId, { forUpdate: true })
-          if (row !== undefined) rows.set(id, row)
-        }
-        const base = {
-          partnershipId: actor.partnershipId,
-          actor: auditActorOf(actor),
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-        }
-        // A record the actor may not change is refused like one they may not see (the policy's denials all
-        // answer 404), and the denial is audited.
-        const check = async (id: string): Promise<'ok' | 'not-found'> => {
-          const row = rows.get(id)
-          if (row === undefined || !decide(actor, 'read', row.facts).allowed) {
-            await audit.write(trx, {
-              ...base,
-              action: 'access.denied',
-              outcome: 'denied',
-              record: UUID.test(id) ? { type: 'person', id } : null,
-              reason: row === undefined ? 'no such record' : 'merge: record not visible',
-            })
-            return 'not-found'
+      const outcome = await access.within(
+        actor,
+        undefined,
+        async (trx): Promise<Outcome<{ mergeId: string; moved: Moved }>> => {
+          // Lock both in a fixed order so that two merges of the same pair cannot deadlock.
+          await merges.lock(trx, [survivorId, input.mergedId])
+          // The survivor first: a bad form about a record the actor may not see still answers 404.
+          const survivor = await forMerge(trx, actor, survivorId, ctx, 'merge')
+          if (survivor === undefined) return 'not-found'
+          if (errors.length > 0) return 'invalid'
+          const merged = await forMerge(trx, actor, input.mergedId, ctx, 'merge')
+          if (merged === undefined) return 'not-found'
+          if (
+            survivor.row.person.version !== input.survivorVersion ||
+            merged.row.person.version !== input.mergedVersion
+          ) {
+            return 'stale'
           }
-          if (!decide(actor, 'write', row.facts).allowed) {
-            await audit.write(trx, {
-              ...base,
-              action: 'access.denied',
-              outcome: 'denied',
-              record: { type: 'person', id },
-              reason: 'merge: record not changeable',
-            })
-            return 'not-found'
-          }
-          return 'ok'
-        }
-        // The survivor first: a bad form about a record the actor may not see still answers 404.
-        const survivorAccess = await check(survivorId)
-        if (survivorAccess !== 'ok') return survivorAccess
-        if (errors.length > 0) return 'invalid' as const
-        const mergedAccess = await check(input.mergedId)
-        if (mergedAccess !== 'ok') return mergedAccess
-        const survivor = rows.get(survivorId)
-        const merged = rows.get(input.mergedId)
-        if (survivor === undefined || merged === undefined) return 'not-found' as const
-        if (survivor.version !== input.survivorVersion || merged.version !== input.mergedVersion) {
-          return 'stale' as const
-        }
-        const moved = await merges.merge(trx, {
-          partnershipId: actor.partnershipId,
-          survivorId,
-          mergedId: merged.id,
-          actorId: actor.userId,
-        })
-        const mergeId = await merges.record(trx, {
-          partnershipId: actor.partnershipId,
-          survivorId,
-          mergedId: merged.id,
-          reason,
-          moved,
-          actorId: actor.userId,
-        })
-        for (const [id, other] of [
-          [survivorId, merged.id],
-          [merged.id, survivorId],
-        ] as const) {
-          await audit.write(trx, {
-            ...base,
-            action: 'record.merge',
-            outcome: 'succeeded',
-            record: { type: 'person', id },
+          const pair = { partnershipId: actor.partnershipId, survivorId, mergedId: merged.row.person.id }
+          const moved = await merges.merge(trx, { ...pair, actorId: actor.userId })
+          const mergeId = await merges.record(trx, { ...pair, reason, moved, actorId: actor.userId })
+          await changedBoth(
+            trx,
+            actor,
+            ctx,
+            [
+              {
+                id: survivorId,
+                decision: survivor.decision,
+                details: { mergeId, role: 'survivor', other: pair.mergedId, ...counts(moved) },
+              },
+              {
+                id: pair.mergedId,
+                decision: merged.decision,
+                details: { mergeId, role: 'merged', other: survivorId, ...counts(moved) },
+              },
+            ],
+            'record.merge',
             reason,
-            details: {
-              mergeId,
-              role: id === survivorId ? 'survivor' : 'merged',
-              other,
-              ...counts(moved),
-            },
-          })
-        }
-        return { mergeId, moved }
-      })
-      if (outcome === 'not-found') throw new NotFoundError()
-      if (outcome === 'invalid') throw new ValidationError(errors)
-      if (outcome === 'stale') throw new ConflictError()
-      return outcome
+          )
+          return { mergeId, moved }
+        },
+      )
+      return settled(outcome, errors)
     },
 
     /** Merges into a record the actor may read, newest first (for the merged records page). */
@@ -217,27 +200,19 @@ export function mergeService(database: Database, merges: MergeRepository, audit:
       actor: Actor,
       survivorId: string,
       ctx: RequestContext,
-    ): Promise<{ survivor: SubjectRow; merges: MergeRow[] }> {
-      const found = await withTransaction(database, context(actor), async (trx) => {
-        const row = UUID.test(survivorId) ? await findSubject(trx, survivorId, actor.userId) : undefined
-        const decision = row === undefined ? undefined : decide(actor, 'read', row.facts)
-        const allowed = decision?.allowed === true
-        await audit.write(trx, {
-          action: allowed ? 'record.read' : 'access.denied',
-          outcome: allowed ? 'allowed' : 'denied',
-          partnershipId: actor.partnershipId,
-          actor: auditActorOf(actor),
-          record: UUID.test(survivorId) ? { type: 'person', id: survivorId } : null,
-          reason: allowed ? null : row === undefined ? 'no such record' : 'merges list denied',
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-          details: { via: 'merges', breakGlass: decision?.breakGlass ?? false },
-        })
-        if (row === undefined || !allowed) return undefined
-        return { survivor: row, merges: await merges.intoSurvivor(trx, survivorId) }
-      })
-      if (found === undefined) throw new NotFoundError()
-      return found
+    ): Promise<{ survivor: StoredPerson; merges: MergeRow[] }> {
+      return access.withRecord(
+        actor,
+        people,
+        survivorId,
+        'read',
+        ctx,
+        async (trx, { row }) => ({
+          survivor: row.person,
+          merges: await merges.intoSurvivor(trx, survivorId),
+        }),
+        { via: 'merges', whole: false },
+      )
     },
 
     /**
@@ -255,80 +230,49 @@ export function mergeService(database: Database, merges: MergeRepository, audit:
       if (!UUID.test(input.mergeId))
         errors.unshift({ field: 'mergeId', message: 'Choose the merge to reverse' })
       if (!can(actor, 'person:merge')) throw new ForbiddenError()
-      const outcome = await withTransaction(database, context(actor), async (trx) => {
-        const base = {
-          partnershipId: actor.partnershipId,
-          actor: auditActorOf(actor),
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-        }
-        const survivor = UUID.test(survivorId)
-          ? await findSubject(trx, survivorId, actor.userId, { forUpdate: true })
-          : undefined
-        const readable = survivor !== undefined && decide(actor, 'read', survivor.facts).allowed
-        const writable = readable && decide(actor, 'write', survivor.facts).allowed
-        if (survivor === undefined || !writable) {
-          await audit.write(trx, {
-            ...base,
-            action: 'access.denied',
-            outcome: 'denied',
-            record: UUID.test(survivorId) ? { type: 'person', id: survivorId } : null,
-            reason:
-              survivor === undefined
-                ? 'no such record'
-                : readable
-                  ? 'unmerge: record not changeable'
-                  : 'unmerge: record not visible',
+      const outcome = await access.within(
+        actor,
+        undefined,
+        async (trx): Promise<Outcome<{ mergedId: string }>> => {
+          await merges.lock(trx, [survivorId])
+          const survivor = await forMerge(trx, actor, survivorId, ctx, 'unmerge')
+          if (survivor === undefined) return 'not-found'
+          if (errors.length > 0) return 'invalid'
+          const merge = await merges.find(trx, input.mergeId, { forUpdate: true })
+          if (merge?.survivorId !== survivorId) {
+            await access.denied(trx, actor, ctx, 'person', survivorId, 'no such merge')
+            return 'not-found'
+          }
+          if (merge.unmergedAt !== null || merge.version !== input.version) return 'stale'
+          await merges.unmerge(trx, {
+            survivorId,
+            mergedId: merge.mergedId,
+            moved: merge.moved,
+            actorId: actor.userId,
           })
-          return 'not-found' as const
-        }
-        if (errors.length > 0) return 'invalid' as const
-        const merge = await merges.find(trx, input.mergeId, { forUpdate: true })
-        if (merge?.survivorId !== survivorId) {
-          await audit.write(trx, {
-            ...base,
-            action: 'access.denied',
-            outcome: 'denied',
-            record: { type: 'person', id: survivorId },
-            reason: 'no such merge',
-          })
-          return 'not-found' as const
-        }
-        if (merge.unmergedAt !== null || merge.version !== input.version) return 'stale' as const
-        await merges.unmerge(trx, {
-          survivorId,
-          mergedId: merge.mergedId,
-          moved: merge.moved,
-          actorId: actor.userId,
-        })
-        const marked = await merges.markUnmerged(trx, {
-          id: merge.id,
-          actorId: actor.userId,
-          reason,
-          version: input.version,
-        })
-        if (!marked) return 'stale' as const
-        for (const id of [survivorId, merge.mergedId]) {
-          await audit.write(trx, {
-            ...base,
-            action: 'record.unmerge',
-            outcome: 'succeeded',
-            record: { type: 'person', id },
+          const marked = await merges.markUnmerged(trx, {
+            id: merge.id,
+            actorId: actor.userId,
             reason,
-            details: {
-              mergeId: merge.id,
-              role: id === survivorId ? 'survivor' : 'merged',
-              ...counts(merge.moved),
-            },
+            version: input.version,
           })
-        }
-        return { mergedId: merge.mergedId }
-      })
-      if (outcome === 'not-found') throw new NotFoundError()
-      if (outcome === 'invalid') throw new ValidationError(errors)
-      if (outcome === 'stale')
-        throw new ConflictError('Someone else changed or reversed this merge: look at it again')
-      return outcome
+          if (!marked) return 'stale'
+          const details = (role: string) => ({ mergeId: merge.id, role, ...counts(merge.moved) })
+          await changedBoth(
+            trx,
+            actor,
+            ctx,
+            [
+              { id: survivorId, decision: survivor.decision, details: details('survivor') },
+              { id: merge.mergedId, decision: survivor.decision, details: details('merged') },
+            ],
+            'record.unmerge',
+            reason,
+          )
+          return { mergedId: merge.mergedId }
+        },
+      )
+      return settled(outcome, errors, 'Someone else changed or reversed this merge: look at it again')
     },
   }
 }

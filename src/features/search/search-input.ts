@@ -3,7 +3,8 @@ import { normalisePhone } from '../../platform/identifiers/phone.ts'
 import { normalisePostcode } from '../../platform/identifiers/postcode.ts'
 import { normaliseRegistration } from '../../platform/identifiers/vehicle.ts'
 import type { FieldError } from '../../platform/errors.ts'
-import { todayInLondon } from '../../platform/calendar.ts'
+import { parseDateOfBirth } from '../../platform/identifiers/date-of-birth.ts'
+import { UUID } from '../../platform/identifiers/uuid.ts'
 import type { SearchCriteria, SearchCursor } from './search-repository.ts'
 
 /** Search as typed on the page or sent to the API: strings, all optional. */
@@ -33,8 +34,6 @@ export interface ParsedSearch {
   after: SearchCursor | null
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /** A result page's position as an opaque token: "score:id", base64url. */
 export function encodeCursor(cursor: SearchCursor): string {
   return Buffer.from(`${String(cursor.score)}:${cursor.id}`).toString('base64url')
@@ -45,33 +44,6 @@ export function decodeCursor(token: string): SearchCursor | undefined {
   const value = Number(score)
   if (id === undefined || !UUID.test(id) || !Number.isFinite(value)) return undefined
   return { score: value, id }
-}
-
-function realDate(y: number, m: number, d: number): string | undefined {
-  const date = new Date(Date.UTC(y, m - 1, d))
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return undefined
-  return date.toISOString().slice(0, 10)
-}
-
-/** A date of birth from "YYYY-MM-DD" or day/month/year parts; undefined when none given, a message when bad. */
-export function parseDateOfBirth(input: SearchInput): { date?: string; error?: string } {
-  const parts = [input.dobDay, input.dobMonth, input.dobYear].map((p) => (p ?? '').trim())
-  const iso = (input.dateOfBirth ?? '').trim()
-  if (iso === '' && parts.every((p) => p === '')) return {}
-  let date: string | undefined
-  if (iso !== '') {
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso)
-    date = m === null ? undefined : realDate(Number(m[1]), Number(m[2]), Number(m[3]))
-  } else {
-    if (parts.some((p) => p === '')) return { error: 'Date of birth must include a day, month and year' }
-    const [d, m, y] = parts.map(Number) as [number, number, number]
-    date =
-      parts.every((p) => /^\d+$/.test(p)) && (parts[2] ?? '').length === 4 ? realDate(y, m, d) : undefined
-  }
-  if (date === undefined) return { error: 'Date of birth must be a real date' }
-  if (date > todayInLondon()) return { error: 'Date of birth must be today or in the past' }
-  if (date < '1900-01-01') return { error: 'Date of birth must be after 1 January 1900' }
-  return { date }
 }
 
 /**

@@ -5,31 +5,30 @@ import { requestContext } from '../../platform/auth/request-context.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
-import type { Services } from '../../services.ts'
+import { RATE_LIMITS } from '../../platform/rate-limits.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors } from '../../platform/views/form-errors.ts'
+import { dateOf, formDate, formText } from '../../platform/views/form-fields.ts'
+import type { Services } from '../../services.ts'
 import { PERSON_KINDS, SEARCH_LIMIT_MAX, type SearchInput } from './search-input.ts'
 
 const VIEW = 'features/search/views/search.njk'
-const hidden = { hide: true } as const
-const text = (max: number) => Type.Optional(Type.String({ maxLength: max }))
+const access = { capability: 'person:search' } as const
 
 // Page: the search is POSTed (with CSRF), so names, dates of birth and identifiers stay out of URLs and logs
 // (ASVS 14.2.1); the next page is a POST of the same form with the cursor.
 const SearchBody = Type.Object(
   {
-    name: text(400),
+    name: formText(400),
     // The GOV.UK date input's parts (namePrefix "dob").
-    'dob-day': text(10),
-    'dob-month': text(10),
-    'dob-year': text(10),
-    identifier: text(200),
-    phone: text(100),
-    vehicle: text(100),
-    postcode: text(100),
-    kind: text(40),
-    after: text(200),
-    _csrf: text(200),
+    ...formDate('dob'),
+    identifier: formText(200),
+    phone: formText(100),
+    vehicle: formText(100),
+    postcode: formText(100),
+    kind: formText(40),
+    after: formText(200),
+    _csrf: formText(200),
   },
   { additionalProperties: false },
 )
@@ -69,6 +68,7 @@ const problems = {
   400: { $ref: 'Problem#' },
   401: { $ref: 'Problem#' },
   403: { $ref: 'Problem#' },
+  429: { $ref: 'Problem#' },
 }
 
 export function searchRoutes(services: Services): FeatureRoutes {
@@ -77,24 +77,22 @@ export function searchRoutes(services: Services): FeatureRoutes {
 
   return {
     pages: async (app) => {
-      app.get(
-        paths.search.page,
-        { config: { access: { capability: 'person:search' } }, schema: hidden },
-        async function searchGet(_request, reply) {
-          return page(reply, { input: {} })
-        },
-      )
+      app.get(paths.search.page, { config: { access } }, async function searchGet(_request, reply) {
+        return page(reply, { input: {} })
+      })
 
       app.post(
         paths.search.page,
-        { config: { access: { capability: 'person:search' } }, schema: { ...hidden, body: SearchBody } },
+        // Each search reads many records: limited per user (RATE_LIMITS.search), like the API's.
+        { config: { access, rateLimit: RATE_LIMITS.search }, schema: { body: SearchBody } },
         async function searchPost(request, reply) {
           const body = request.body
+          const dob = dateOf(body, 'dob')
           const input: SearchInput = {
             name: body.name,
-            dobDay: body['dob-day'],
-            dobMonth: body['dob-month'],
-            dobYear: body['dob-year'],
+            dobDay: dob.day,
+            dobMonth: dob.month,
+            dobYear: dob.year,
             identifier: body.identifier,
             phone: body.phone,
             vehicle: body.vehicle,
@@ -122,14 +120,13 @@ export function searchRoutes(services: Services): FeatureRoutes {
       app.get(
         paths.api.search.pattern,
         {
-          config: { access: { capability: 'person:search' } },
+          config: { access, rateLimit: RATE_LIMITS.search },
           schema: {
             tags: ['people'],
             summary:
               'Search people by fuzzy name or alias, date of birth, identifier, phone, vehicle or postcode: only those the caller may see, best match first',
             description:
               'Every criterion given must match. At most `limit` (1 to 50) results a page; pass `next` as `after` for the following page. Each result shown is audited as a read.',
-            security: [{ bearer: [] }],
             querystring: SearchQuery,
             response: {
               200: Type.Object({

@@ -1,4 +1,3 @@
-import { withTransaction, type Database } from '../../db/database.ts'
 import { auditActorOf } from '../../platform/access/actor.ts'
 import {
   decideSearchMatch,
@@ -6,7 +5,8 @@ import {
   type Actor,
   type FieldGroup,
 } from '../../platform/access/policy.ts'
-import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
+import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
+import type { AuditEvent } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import { ageInYears, todayInLondon } from '../../platform/calendar.ts'
@@ -48,101 +48,99 @@ function matchedOn(criteria: SearchCriteria, row: SearchRow): string[] {
     .map((c) => (c === 'name' && row.nameMatch === 'alias' ? 'alias' : c))
 }
 
-export function searchService(database: Database, repository: SearchRepository, audit: AuditWriter) {
+/** How search reaches a match: the policy's search decision (a practitioner sees only children they referred). */
+const MATCHES: Pick<RecordKind<SearchRow>, 'type' | 'decide'> = {
+  type: 'person',
+  decide: (actor, _action, row) => decideSearchMatch(actor, row.facts),
+}
+
+function ageOf(row: SearchRow, today: string): number | null {
+  if (row.dateOfBirth !== null) return ageInYears(row.dateOfBirth, today)
+  if (row.estimatedAge !== null && row.estimatedAgeOn !== null) {
+    return row.estimatedAge + ageInYears(row.estimatedAgeOn, today)
+  }
+  return null
+}
+
+export function searchService(repository: SearchRepository, access: RecordAccess) {
   return {
     /**
      * People matching the search that the actor may see, best match first, at most `limit` (≤ 50) a page.
-     * Each result shown is audited as a read (via search) in the same transaction as the search event itself,
-     * which records which criteria were used (never their values) and how many were shown.
+     * Each result shown is audited as a read (via search) through the record-access kit, and the page's reads and
+     * the search event itself (which criteria were used, never their values, and how many were shown) are written
+     * in one statement with the transaction.
      */
     async search(actor: Actor, input: SearchInput, ctx: RequestContext): Promise<SearchPage> {
       const parsed = parseSearch(input)
       if ('errors' in parsed) throw new ValidationError(parsed.errors)
       const { criteria, limit } = parsed.ok
-      return withTransaction(
-        database,
-        { actorId: actor.userId, partnershipId: actor.partnershipId },
-        async (trx) => {
-          const results: SearchResult[] = []
-          let after: SearchCursor | null = parsed.ok.after
-          let more = true
-          const today = todayInLondon()
-          // The scope narrows to rows the actor has some relationship with; the policy may still refuse some,
-          // so read a little ahead, a few times at most.
-          for (let round = 0; round < 3 && results.length < limit && more; round++) {
-            const batch = limit * 2 + 1
-            const rows = await repository.search(trx, {
-              partnershipId: actor.partnershipId,
-              actorId: actor.userId,
-              criteria,
-              scope: {
-                userId: actor.userId,
-                agencyId: actor.agencyId,
-                teamIds: [...new Set([...actor.teamIds, ...actor.managedTeamIds])],
-                byAgency: actor.roles.includes('dsl'),
-              },
-              after,
-              limit: batch,
-            })
-            more = rows.length === batch
-            for (const row of rows) {
-              if (results.length === limit) {
-                more = true
-                break
-              }
-              after = { score: row.score, id: row.id }
-              const decision = decideSearchMatch(actor, row.facts)
-              if (!decision.allowed) continue
-              const full = {
-                kind: row.kind,
-                kindLabel: row.kindLabel,
-                givenName: row.givenName,
-                familyName: row.familyName,
-                dateOfBirth: row.dateOfBirth,
-                age:
-                  row.dateOfBirth !== null
-                    ? ageInYears(row.dateOfBirth, today)
-                    : row.estimatedAge !== null && row.estimatedAgeOn !== null
-                      ? row.estimatedAge + ageInYears(row.estimatedAgeOn, today)
-                      : null,
-              }
-              results.push({
-                ...visibleFields(decision, full, RESULT_FIELD_GROUPS),
-                id: row.id,
-                matchedOn: matchedOn(criteria, row),
-              })
-              await audit.write(trx, {
-                action: 'record.read',
-                outcome: 'allowed',
-                partnershipId: actor.partnershipId,
-                actor: auditActorOf(actor),
-                record: { type: 'person', id: row.id },
-                requestId: ctx.requestId,
-                ip: ctx.ip,
-                details: {
-                  via: 'search',
-                  breakGlass: decision.breakGlass,
-                  relationships: decision.relationships.join(' '),
-                },
-              })
-            }
-          }
-          await audit.write(trx, {
-            action: 'record.search',
-            outcome: 'allowed',
+      return access.within(actor, undefined, async (trx) => {
+        const results: SearchResult[] = []
+        const events: AuditEvent[] = []
+        let after: SearchCursor | null = parsed.ok.after
+        let more = true
+        const today = todayInLondon()
+        // The scope narrows to rows the actor has some relationship with; the policy may still refuse some,
+        // so read a little ahead, a few times at most.
+        for (let round = 0; round < 3 && results.length < limit && more; round++) {
+          const batch = limit * 2 + 1
+          const rows = await repository.search(trx, {
             partnershipId: actor.partnershipId,
-            actor: auditActorOf(actor),
-            requestId: ctx.requestId,
-            ip: ctx.ip,
-            details: { criteria: criteriaNames(criteria).join(' '), results: results.length },
-          })
-          return {
+            actorId: actor.userId,
             criteria,
-            results,
-            next: more && after !== null ? encodeCursor(after) : null,
+            scope: {
+              userId: actor.userId,
+              agencyId: actor.agencyId,
+              teamIds: [...new Set([...actor.teamIds, ...actor.managedTeamIds])],
+              byAgency: actor.roles.includes('dsl'),
+            },
+            after,
+            limit: batch,
+          })
+          more = rows.length === batch
+          for (const row of rows) {
+            if (results.length === limit) {
+              more = true
+              break
+            }
+            after = { score: row.score, id: row.id }
+            // One row at a time, so that the cursor stops at the last match shown; the reads are collected.
+            const [shown] = await access.shown(trx, actor, MATCHES, [row], (r) => r.id, ctx, {
+              via: 'search',
+              events,
+            })
+            if (shown === undefined) continue
+            const full = {
+              kind: row.kind,
+              kindLabel: row.kindLabel,
+              givenName: row.givenName,
+              familyName: row.familyName,
+              dateOfBirth: row.dateOfBirth,
+              age: ageOf(row, today),
+            }
+            results.push({
+              ...visibleFields(shown.decision, full, RESULT_FIELD_GROUPS),
+              id: row.id,
+              matchedOn: matchedOn(criteria, row),
+            })
           }
-        },
-      )
+        }
+        events.push({
+          action: 'record.search',
+          outcome: 'allowed',
+          partnershipId: actor.partnershipId,
+          actor: auditActorOf(actor),
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+          details: { criteria: criteriaNames(criteria).join(' '), results: results.length },
+        })
+        await access.writeAtCommit(trx, events)
+        return {
+          criteria,
+          results,
+          next: more && after !== null ? encodeCursor(after) : null,
+        }
+      })
     },
   }
 }

@@ -5,9 +5,15 @@ import { decideSearchMatch, type Actor } from '../../platform/access/policy.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import { redactUrl } from '../../platform/logger.ts'
 import { paths } from '../../platform/paths.ts'
+import { RATE_LIMITS } from '../../platform/rate-limits.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
+import {
+  assertPageRefusal,
+  assertProblemRefusal,
+  exhaustRateLimit,
+} from '../../../test/helpers/rate-limit.ts'
+import { createUser, csrfFrom, signIn, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson, createTeam, joinTeam } from '../../../test/factories/person-factory.ts'
 import {
   addAlias,
@@ -277,5 +283,31 @@ describe('the search page and API', () => {
     const dpo = await createUser(w.db, w.services, { roles: ['dpo'], partnershipOf: w.worker })
     const denied = await (await signIn(w.app, dpo)).get(`${paths.api.search()}?name=kieran`)
     assert.equal(denied.statusCode, 403)
+  })
+})
+
+describe('the search rate limit (RATE_LIMITS.search)', () => {
+  it('refuses one user’s searches beyond the limit on the page with the GOV.UK error page, and not another user’s', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.worker)
+    const form = await agent.get(paths.search.page)
+    const _csrf = csrfFrom(form.body)
+    const refused = await exhaustRateLimit(RATE_LIMITS.search.max, () =>
+      agent.post(paths.search.page, { _csrf, name: 'kieran walsh' }),
+    )
+    assertPageRefusal(refused)
+    const other = await createUser(w.db, w.services, { roles: ['social-worker'], partnershipOf: w.worker })
+    const theirs = await signIn(w.app, other)
+    await theirs.get(paths.search.page)
+    assert.equal((await theirs.post(paths.search.page, { name: 'kieran walsh' })).statusCode, 200)
+  })
+
+  it('refuses one caller’s API searches beyond the limit with problem+json, and not another caller’s', async (t) => {
+    const w = await world(t)
+    const agent = await signIn(w.app, w.worker)
+    const url = `${paths.api.search()}?name=kieran`
+    assertProblemRefusal(await exhaustRateLimit(RATE_LIMITS.search.max, () => agent.get(url)))
+    const other = await createUser(w.db, w.services, { roles: ['social-worker'], partnershipOf: w.worker })
+    assert.equal((await (await signIn(w.app, other)).get(url)).statusCode, 200)
   })
 })

@@ -5,18 +5,18 @@ import type { Config } from '../../config.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import type { SignInStage } from '../../platform/auth/auth-service.ts'
 import { OidcError, type OidcFailure } from '../../platform/auth/oidc-client.ts'
-import { AppError, NotFoundError } from '../../platform/errors.ts'
+import { NotFoundError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import type { SsoNotice } from '../../platform/session/session.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { formErrors, type FormError } from '../../platform/views/form-errors.ts'
+import { formText } from '../../platform/views/form-fields.ts'
 
 /** Per network address (RATE_LIMITS.signIn), on top of the per-account lockout: slows password spraying. */
 const TOO_MANY_SIGN_INS =
   'There have been too many attempts to sign in from your network. Wait a few minutes, then try again.'
 
-const hidden = { hide: true } as const
 const VIEWS = {
   signIn: 'features/sign-in/views/sign-in.njk',
   securityCode: 'features/sign-in/views/security-code.njk',
@@ -52,12 +52,11 @@ const SSO_NOTICE: Record<OidcFailure, SsoNotice> = {
   'token-invalid': 'sso-interrupted',
 }
 
-const field = (max: number) => Type.Optional(Type.String({ maxLength: max }))
 const SignInBody = Type.Object(
-  { email: field(320), password: field(1024), _csrf: field(200) },
+  { email: formText(320), password: formText(1024), _csrf: formText(200) },
   { additionalProperties: false },
 )
-const CodeBody = Type.Object({ code: field(64), _csrf: field(200) }, { additionalProperties: false })
+const CodeBody = Type.Object({ code: formText(64), _csrf: formText(200) }, { additionalProperties: false })
 
 /** What the log may say about a failed single sign-on: codes and the library's message, never claims or tokens. */
 function ssoLogFields(error: OidcError) {
@@ -107,20 +106,16 @@ export function signInRoutes(services: Services, config: Config): FeatureRoutes 
 
   return {
     pages: async (app) => {
-      app.get(
-        paths.signIn,
-        { config: { access: 'public' }, schema: hidden },
-        async function signInGet(request, reply) {
-          if (request.user !== undefined) return reply.redirect(paths.home, 303)
-          return renderSignIn(request, reply, {})
-        },
-      )
+      app.get(paths.signIn, { config: { access: 'public' } }, async function signInGet(request, reply) {
+        if (request.user !== undefined) return reply.redirect(paths.home, 303)
+        return renderSignIn(request, reply, {})
+      })
 
       app.post(
         paths.signIn,
         {
           config: { access: 'public', rateLimit: RATE_LIMITS.signIn, rateLimitMessage: TOO_MANY_SIGN_INS },
-          schema: { ...hidden, body: SignInBody },
+          schema: { body: SignInBody },
         },
         async function signInPost(request, reply) {
           const email = (request.body.email ?? '').trim()
@@ -151,7 +146,7 @@ export function signInRoutes(services: Services, config: Config): FeatureRoutes 
       /** Single sign-on, step 1: remember state, nonce and PKCE verifier in this session; off to the provider. */
       app.get(
         paths.signInOidc,
-        { config: { access: 'public' }, schema: hidden },
+        { config: { access: 'public' } },
         async function oidcStartGet(request, reply) {
           const oidc = services.oidc
           if (oidc === undefined) throw new NotFoundError()
@@ -175,7 +170,6 @@ export function signInRoutes(services: Services, config: Config): FeatureRoutes 
         paths.signInOidcCallback,
         {
           config: { access: 'public', rateLimit: RATE_LIMITS.sso, rateLimitMessage: TOO_MANY_SIGN_INS },
-          schema: hidden,
         },
         async function oidcCallbackGet(request, reply) {
           const oidc = services.oidc
@@ -213,7 +207,7 @@ export function signInRoutes(services: Services, config: Config): FeatureRoutes 
 
       app.get(
         paths.signInSecurityCode,
-        { config: { access: 'public' }, schema: hidden },
+        { config: { access: 'public' } },
         async function securityCodeGet(request, reply) {
           if (pendingUser(request) === undefined) return reply.redirect(paths.signIn, 303)
           return reply.view(VIEWS.securityCode, { values: {}, csrfToken: reply.csrfToken() })
@@ -224,7 +218,7 @@ export function signInRoutes(services: Services, config: Config): FeatureRoutes 
         paths.signInSecurityCode,
         {
           config: { access: 'public', rateLimit: RATE_LIMITS.signIn, rateLimitMessage: TOO_MANY_SIGN_INS },
-          schema: { ...hidden, body: CodeBody },
+          schema: { body: CodeBody },
         },
         async function securityCodePost(request, reply) {
           const userId = pendingUser(request)
@@ -257,7 +251,7 @@ export function signInRoutes(services: Services, config: Config): FeatureRoutes 
 
       app.post(
         paths.signOut,
-        { config: { access: 'public' }, schema: { ...hidden, body: Type.Object({ _csrf: field(200) }) } },
+        { config: { access: 'public' }, schema: { body: Type.Object({ _csrf: formText(200) }) } },
         async function signOutPost(request, reply) {
           request.log.info({ event: 'sign-out', userId: request.user?.id }, 'signed out')
           if (request.user !== undefined)

@@ -531,3 +531,18 @@ export function decideThing(actor: Actor, action: RecordAction, thing: ThingFact
 export function decideNewThing(actor: Actor, kind: ThingFacts['kind']): Decision {
   return decideThing(actor, 'write', { kind, partnershipId: actor.partnershipId })
 }
+
+// --- Search, duplicates, chronology and administration ---
+
+/**
+ * Merging two records of one person (or reversing a merge): `person:merge`, and the actor may both read and change
+ * the record (each of the two is decided on its own). A record the actor may not read, or may read but not change,
+ * answers as one that does not exist. A change allowed through break-glass is marked as such.
+ */
+export function decidePersonMerge(actor: Actor, record: RecordFacts): Decision {
+  if (actor.partnershipId !== record.partnershipId) return deny(actor, 'partnership')
+  if (!can(actor, 'person:merge') || record.kind !== 'person') return deny(actor, 'capability')
+  const read = decide(actor, 'read', record)
+  if (!read.allowed) return read
+  return decide(actor, 'write', record)
+}

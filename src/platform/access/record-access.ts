@@ -212,7 +212,7 @@ export function recordAccess(database: Database, audit: AuditWriter) {
     async shown<Row>(
       trx: Transaction<DB>,
       actor: Actor,
-      kind: RecordKind<Row>,
+      kind: Pick<RecordKind<Row>, 'type' | 'decide'>,
       rows: readonly Row[],
       idOf: (row: Row) => string,
       ctx: RequestContext,
@@ -222,6 +222,8 @@ export function recordAccess(database: Database, audit: AuditWriter) {
         decide?: (row: Row) => Decision
         /** The records each item shows, each audited as read (default: the item itself). */
         records?: (row: Row) => Array<{ type: string; id: string }>
+        /** More details for each item's read (codes and counts only: a duplicate's score). */
+        details?: (row: Row) => AuditDetails
       },
     ): Promise<Array<Reached<Row>>> {
       const shown: Array<Reached<Row>> = []
@@ -241,7 +243,9 @@ export function recordAccess(database: Database, audit: AuditWriter) {
           const key = `${record.type}:${record.id}`
           if (seen.has(key)) continue
           seen.add(key)
-          events.push(readEvent(actor, ctx, record.type, record.id, decision, options.via))
+          events.push(
+            readEvent(actor, ctx, record.type, record.id, decision, options.via, options.details?.(row)),
+          )
         }
       }
       if (options.events !== undefined) options.events.push(...events)
@@ -259,7 +263,7 @@ export function recordAccess(database: Database, audit: AuditWriter) {
       ctx: RequestContext,
       record: { type: string; id: string },
       decision: Decision,
-      event: { action: AuditEvent['action']; details?: AuditDetails },
+      event: { action: AuditEvent['action']; details?: AuditDetails; reason?: string },
     ): Promise<string> {
       await checked(actor, ctx, record, decision)
       return audit.write(trx, {
@@ -267,6 +271,7 @@ export function recordAccess(database: Database, audit: AuditWriter) {
         action: event.action,
         outcome: 'succeeded',
         record,
+        ...(event.reason === undefined ? {} : { reason: event.reason }),
         details: { ...event.details, ...(decision.breakGlass ? { breakGlass: true } : {}) },
       })
     },

@@ -48,14 +48,15 @@ export interface FormPageSpec<Body extends TProperties, Loaded extends object> {
   /** How the posted body is shown again on an error (e.g. a checkbox list as an array); the body by default. */
   keep?: (body: Static<TObject<Body>>) => FormValues
   /**
-   * Saves, and answers the URL to go to next (or, having saved nothing, FormAgain). Throws ValidationError (400)
-   * or ConflictError (409); anything else is a fault.
+   * Saves, and answers the URL to go to next (303); or, having saved nothing, FormAgain (the form again, 200);
+   * or a page to show once in the response (ShownOnce: a secret that must never be in a URL, a set-up link, a new
+   * token). Throws ValidationError (400) or ConflictError (409); anything else is a fault.
    */
   submit: (
     request: FastifyRequest,
     body: Static<TObject<Body>>,
     params: Record<string, string>,
-  ) => Promise<string | FormAgain>
+  ) => Promise<string | FormAgain | ShownOnce>
   /** The field a conflict's message is shown on (or, from the posted body, the input that holds it). */
   conflictField: string | ((body: Static<TObject<Body>>) => string)
   /** Fields entered as day, month and year: their summary link goes to the day input. */
@@ -66,6 +67,12 @@ export interface FormPageSpec<Body extends TProperties, Loaded extends object> {
   opaqueParams?: readonly string[]
   /** A named rate limit for the POST (src/platform/rate-limits.ts). */
   rateLimit?: object
+}
+
+/** A page a form's submit answers with (200) instead of a redirect. */
+export interface ShownOnce {
+  view: string
+  data: object
 }
 
 const csrf = { _csrf: Type.Optional(Type.String({ maxLength: 200 })) }
@@ -157,7 +164,7 @@ export function formPage<Body extends TProperties, Loaded extends object>(
       const ids = paramsOf(request)
       const posted = request.body as Static<TObject<Body>>
       const values = spec.keep?.(posted) ?? (posted as FormValues)
-      let next: string | FormAgain
+      let next: string | FormAgain | ShownOnce
       try {
         next = await spec.submit(request, posted, ids)
       } catch (error) {
@@ -173,7 +180,9 @@ export function formPage<Body extends TProperties, Loaded extends object>(
         throw error
       }
       if (typeof next !== 'string') {
-        return render(request, reply, ids, 200, { values, errors: [], stale: false }, next.again)
+        if ('again' in next)
+          return render(request, reply, ids, 200, { values, errors: [], stale: false }, next.again)
+        return reply.view(next.view, next.data)
       }
       return reply.redirect(next, 303)
     },
