@@ -141,7 +141,7 @@ export function services(config: Config, database: Database, options: ServicesOp
     search: searchService(repos.search, access),
     duplicates: duplicateService(repos.duplicates, access, people.records),
     merges: mergeService(repos.merges, access, people.records),
-    chronology: chronologyService(repos.chronology, access, people.records),
+    chronology: chronologyService(repos.chronology, access, people.records, referrals.records),
     concerns,
     referrals,
     notifications,

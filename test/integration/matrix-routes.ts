@@ -20,6 +20,7 @@ import {
   RECORD_VIEWS,
   REFERRAL_DECIDE,
   REFERRAL_READ,
+  REFERRAL_WITHDRAW,
   SHARED_READ,
   type AdminKind,
   type Allowed,
@@ -45,6 +46,8 @@ export interface TargetSpec {
   ok: Outcome
   /** A refused or missing record (default: 404 and one access.denied row about it, nothing else). */
   denied?: Outcome
+  /** Readers who may see the record but not do this (403): who, and what they get. */
+  forbidden?: { allowed: Allowed; outcome: Outcome }
   body?: Record<string, string>
   /** Appended to the URL (e.g. '?version=1'). */
   query?: string
@@ -113,6 +116,15 @@ const draftPage = (status: number): TargetSpec => ({
   kind: 'concern',
   allowed: OWN_DRAFT,
   ok: { status, audit: [] },
+})
+
+/** An administrator's change that happens (to a record nobody else's test needs): its status and audit row. */
+const adminChange = (kind: AdminKind, status: number, action: string): TargetSpec => ({
+  kind,
+  allowed: ADMIN,
+  ok: { status, audit: [{ action, outcome: 'succeeded' }] },
+  denied: { status: 404, audit: [] },
+  body: {},
 })
 
 /** A version no record has: an allowed change is answered as stale (409) and writes nothing. */
@@ -201,11 +213,12 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   },
   'POST /admin/users/:id/disable': {
     capability: 'user:manage',
-    target: refusedChange('user', ADMIN, 303, {}, { denied: { status: 404, audit: [] } }),
+    target: adminChange('user', 303, 'admin.user-change'),
   },
+  // The link is shown once, never in a URL.
   'POST /admin/users/:id/set-up-link': {
     capability: 'user:manage',
-    target: refusedChange('user', ADMIN, 303, {}, { denied: { status: 404, audit: [] } }),
+    target: adminChange('user', 200, 'admin.user-change'),
   },
   'GET /admin/agencies': { capability: 'agency:manage', plain: plain(200) },
   'GET /admin/agencies/new': { capability: 'agency:manage', plain: plain(200) },
@@ -225,7 +238,7 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   },
   'POST /admin/agencies/:id/disable': {
     capability: 'agency:manage',
-    target: refusedChange('agency', ADMIN, 303, {}, { denied: { status: 404, audit: [] } }),
+    target: adminChange('agency', 303, 'admin.agency-change'),
   },
   'POST /admin/agencies/:id/enable': {
     capability: 'agency:manage',
@@ -249,7 +262,7 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   },
   'POST /admin/tokens/:id/revoke': {
     capability: 'token:manage',
-    target: refusedChange('token', ADMIN, 303, {}, { denied: { status: 404, audit: [] } }),
+    target: adminChange('token', 303, 'token.revoke'),
   },
 
   // People: the caseload, the record (and its sections), search, duplicates, merges.
@@ -287,7 +300,7 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'GET /people/:id/merges': { capability: 'person:merge', target: read('person', MERGE_READ) },
   'POST /people/:id/unmerge': {
     capability: 'person:merge',
-    target: refusedChange('person', MERGE_WRITE, 400, { reason: 'Matrix' }),
+    target: refusedChange('person', MERGE_WRITE, 400, { reason: 'Matrix' }, REREAD),
   },
   'POST /api/v1/people/:id/merge': {
     capability: 'person:merge',
@@ -488,8 +501,11 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'GET /concerns/new': { capability: 'concern:create', plain: plain(200, 'reads') },
   'POST /concerns/new': { capability: 'concern:create', plain: plain(400, 'reads', {}) },
   // A draft is its recorder's own writing: opening it sends them on to the step it is at, nothing read.
-  'GET /concerns/:id': { capability: 'concern:create', target: draftPage(303) },
-  'GET /concerns/:id/details': { capability: 'concern:create', target: read('concern', OWN_DRAFT) },
+  'GET /concerns/:id': {
+    capability: 'concern:create',
+    target: { ...draftPage(303), ok: { status: 303, audit: [READ] } },
+  },
+  'GET /concerns/:id/details': { capability: 'concern:create', target: draftPage(200) },
   'POST /concerns/:id/details': {
     capability: 'concern:create',
     target: refusedChange('concern', OWN_DRAFT, 409, STALE),
@@ -504,7 +520,8 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'GET /concerns/:id/check': { capability: 'concern:create', target: draftPage(303) },
   'POST /concerns/:id/check': {
     capability: 'concern:create',
-    target: refusedChange('concern', OWN_DRAFT, 409, STALE),
+    // The judgement is checked before the version.
+    target: refusedChange('concern', OWN_DRAFT, 400, STALE),
   },
   'POST /api/v1/concerns': { capability: 'concern:create', plain: plain(400, 'none', {}) },
   'GET /api/v1/concerns/:id': { capability: 'concern:create', target: read('concern', OWN_DRAFT) },
@@ -527,13 +544,16 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'GET /referrals/:id/withdraw': { capability: 'referral:create', target: read('referral', REFERRAL_READ) },
   'POST /referrals/:id/withdraw': {
     capability: 'referral:create',
-    // A reader who is neither the referrer nor the front door is refused (403) with the page's message.
+    // A reader who is neither the referrer nor the front door is refused (403), and the refusal audited.
     target: refusedChange(
       'referral',
-      REFERRAL_READ,
+      REFERRAL_WITHDRAW,
       409,
       { ...STALE, reason: 'Matrix' },
-      { ok: { status: 409, audit: [READ] } },
+      {
+        ok: { status: 409, audit: [READ] },
+        forbidden: { allowed: REFERRAL_READ, outcome: { status: 403, audit: [DENIED] } },
+      },
     ),
   },
   'POST /api/v1/referrals': { capability: 'referral:create', plain: plain(400, 'none', {}) },
@@ -549,7 +569,7 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   },
   'POST /api/v1/referrals/:id/withdraw': {
     capability: 'referral:create',
-    target: refusedChange('referral', REFERRAL_READ, 400, {}),
+    target: refusedChange('referral', REFERRAL_WITHDRAW, 400, {}, BODY_FIRST),
   },
   'GET /referrals/:id/notifications/new': {
     capability: 'referral:queue',

@@ -141,6 +141,16 @@ export const REFERRAL_DECIDE: Allowed = only(
   ['own', 'allocated', 'agency', 'other'],
 )
 
+/** Who may withdraw a referral: the front door any of its partnership's, its referrer their own. */
+export const REFERRAL_WITHDRAW: Allowed = {
+  ...REFERRAL_DECIDE,
+  practitioner: ['own'],
+  dsl: ['own'],
+  'social-worker': ['own'],
+  'mace-chair': ['own'],
+  'police-intelligence': ['own'],
+}
+
 /** A concern draft is its recorder's alone. */
 export const OWN_DRAFT: Allowed = only(
   ['practitioner', 'dsl', 'front-door', 'social-worker', 'team-manager', 'mace-chair', 'police-intelligence'],

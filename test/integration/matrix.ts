@@ -23,7 +23,15 @@ import { ownerQuery } from '../helpers/database.ts'
 import { Agent, createUser, signIn, type TestUser } from '../helpers/sign-in.ts'
 import { personToken } from '../helpers/tokens.ts'
 import { RELATIONS_OF, type AdminKind, type Kind } from './matrix-tables.ts'
-import { DENIED, hasCapability, ROUTES, type Outcome, type PlainSpec, type Row } from './matrix-routes.ts'
+import {
+  DENIED,
+  hasCapability,
+  ROUTES,
+  type Outcome,
+  type PlainSpec,
+  type Row,
+  type TargetSpec,
+} from './matrix-routes.ts'
 
 /** The generated test is split into this many files (authorisation-matrix.test.ts and -2 … -N). */
 export const MATRIX_SHARDS = 6
@@ -434,7 +442,12 @@ export async function checkGuardedRoutes(t: Parameters<typeof build>[0], shard: 
           }
           checked.record++
           const allowed = record.allowed[role].includes(relation)
-          if (allowed) {
+          const visible: TargetSpec['forbidden'] = record.forbidden
+          if (!allowed && visible !== undefined && visible.allowed[role].includes(relation)) {
+            const refused: Outcome = visible.outcome
+            assert.equal(res.statusCode, refused.status, `${label}: ${titleOf(res.body)}`)
+            checkRows(label, rows, id, refused.audit, false)
+          } else if (allowed) {
             const ok: Outcome = record.ok
             assert.equal(res.statusCode, ok.status, `${label}: ${titleOf(res.body)}`)
             checkRows(label, rows, id, ok.audit, true)

@@ -103,7 +103,22 @@ export function chronologyRoutes(services: Services): FeatureRoutes {
             throw error
           }
           try {
-            const result = await chronology.read(actor, id, filter, requestContext(request))
+            const ctx = requestContext(request)
+            // The record's identity bar and sections, with its current flags, in the chronology's transaction.
+            const result = await chronology.read(
+              actor,
+              id,
+              filter,
+              ctx,
+              'chronology',
+              async (trx, reached) => {
+                const flags = await services.flags.onSubject(actor, 'person', id, ctx, {
+                  trx,
+                  row: reached.row,
+                })
+                return services.people.hub(actor, reached, 'chronology', flags.flags)
+              },
+            )
             return await reply.view(VIEWS.show, {
               ...form,
               ...result,

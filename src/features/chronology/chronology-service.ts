@@ -1,15 +1,19 @@
 import { decide, decideLink, missingRecord, type Actor, type Decision } from '../../platform/access/policy.ts'
-import type { RecordAccess } from '../../platform/access/record-access.ts'
+import type { Transaction } from 'kysely'
+import type { DB } from '../../db/schema.ts'
+import type { Reached, RecordAccess } from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ValidationError, type FieldError } from '../../platform/errors.ts'
 import { UUID } from '../../platform/identifiers/uuid.ts'
 import { paths } from '../../platform/paths.ts'
 import type { PersonService } from '../people/person-service.ts'
+import type { ReferralService } from '../referrals/referral-service.ts'
 import { describeEvent, type ChronologyEvent, type OtherEnd } from './chronology-events.ts'
 import { CHRONOLOGY_LIMIT, type ChronologyRepository } from './chronology-repository.ts'
 
 /** How a chronology reaches its child and the people at the other ends of links: the person service's kind. */
 type PersonRecords = PersonService['records']
+type PersonRow = NonNullable<Awaited<ReturnType<PersonRecords['load']>>>
 
 export interface ChronologyFilter {
   types: string[]
@@ -37,6 +41,7 @@ export function chronologyService(
   chronology: ChronologyRepository,
   access: RecordAccess,
   people: PersonRecords,
+  referrals: ReferralService['records'],
 ) {
   const typeLabels = new Map(chronology.sources.map((s) => [s.type, s.label]))
 
@@ -81,13 +86,15 @@ export function chronologyService(
      * of a link is shown only when the policy lets the reader see the link (both ends); the other record of a
      * merge is named only when the reader may read it.
      */
-    async read(
+    async read<Hub = never>(
       actor: Actor,
       personId: string,
       filter: ChronologyFilter,
       ctx: RequestContext,
       via: ChronologyChannel = 'chronology',
-    ): Promise<Chronology> {
+      /** The page's record header (the person service's hub), made in the same transaction. */
+      withHub?: (trx: Transaction<DB>, reached: Reached<PersonRow>) => Promise<Hub>,
+    ): Promise<Chronology & { hub?: Hub }> {
       const auditDetails = { types: filter.types.join(' '), agencies: filter.agencyIds.length }
       return access.withRecord(
         actor,
@@ -95,7 +102,8 @@ export function chronologyService(
         personId,
         'read',
         ctx,
-        async (trx, { row: record, decision }) => {
+        async (trx, reached) => {
+          const { row: record, decision } = reached
           const raw = await chronology.events(trx, personId, filter)
           const truncated = raw.length > CHRONOLOGY_LIMIT
           const rows = raw.slice(0, CHRONOLOGY_LIMIT)
@@ -128,6 +136,13 @@ export function chronologyService(
             })
           }
 
+          // A referral's entry links to the referral only for a reader the policy lets open it.
+          const openable = new Set<string>()
+          for (const id of new Set(rows.filter((r) => r.type === 'referral').map((r) => r.sourceId))) {
+            const referral = await referrals.load(trx, id, actor, { lock: false, details: false })
+            if (referral !== undefined && referrals.decide(actor, 'read', referral).allowed) openable.add(id)
+          }
+
           const events: ChronologyEvent[] = []
           for (const row of rows) {
             const other = row.otherId === null ? undefined : ends.get(row.otherId)
@@ -139,7 +154,9 @@ export function chronologyService(
               ]).allowed
               if (!visible) continue
             }
-            events.push(describeEvent(row, other?.end ?? null, typeLabels))
+            const event = describeEvent(row, other?.end ?? null, typeLabels)
+            if (row.type === 'referral' && !openable.has(row.sourceId)) event.source.href = null
+            events.push(event)
           }
           const person = record.person
           return {
@@ -151,9 +168,10 @@ export function chronologyService(
             events,
             truncated,
             breakGlass: decision.breakGlass,
+            ...(withHub === undefined ? {} : { hub: await withHub(trx, reached) }),
           }
         },
-        { via, whole: false, auditDetails },
+        { via, whole: withHub !== undefined, auditDetails },
       )
     },
   }

@@ -424,16 +424,21 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
     decision: reached.decision,
   })
 
-  /** The person whose page a link is added from: a read audited as the link form's. */
+  /**
+   * The person whose page a link is added from: a read audited as the link form's, or (`quiet`, when the form is
+   * posted) reached without a read row: the link it records, or the form shown again, is audited instead.
+   */
   const withFormPerson = <T>(
     actor: Actor,
     personId: string,
     ctx: RequestContext,
     work: (trx: Transaction<DB>, person: { end: EndView; decision: Decision }) => Promise<T>,
+    quiet = false,
   ) =>
     access.withRecord(actor, people, personId, 'read', ctx, (trx, reached) => work(trx, personEnd(reached)), {
       via: 'link-form',
       whole: false,
+      quiet,
     })
 
   return {
@@ -456,12 +461,18 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
       input: Omit<LinkInput, 'fromKind' | 'fromId'>,
       ctx: RequestContext,
     ): Promise<string> {
-      const outcome = await withFormPerson(actor, personId, ctx, (trx, person) => {
-        const reverse = input.linkType.startsWith(REVERSE)
-        const linkType = reverse ? input.linkType.slice(REVERSE.length) : input.linkType
-        const given = { ...input, linkType, reverse, fromKind: 'person', fromId: personId }
-        return createIn(trx, actor, given, ctx, person)
-      })
+      const outcome = await withFormPerson(
+        actor,
+        personId,
+        ctx,
+        (trx, person) => {
+          const reverse = input.linkType.startsWith(REVERSE)
+          const linkType = reverse ? input.linkType.slice(REVERSE.length) : input.linkType
+          const given = { ...input, linkType, reverse, fromKind: 'person', fromId: personId }
+          return createIn(trx, actor, given, ctx, person)
+        },
+        true,
+      )
       // The refusals' audit rows have committed; nothing else was written.
       if ('errors' in outcome) throw new ValidationError(outcome.errors)
       return outcome.id

@@ -254,7 +254,16 @@ export function notificationService(
     },
 
     /** The notifications recorded for a referral the actor (front door) may see in full, each audited. */
-    async forReferral(actor: Actor, referralId: string, ctx: RequestContext): Promise<NotificationView[]> {
+    /**
+     * The notifications sent about a referral, each audited. `alreadyRead`: the caller's page has read (and
+     * audited) the referral itself, so it is not audited twice.
+     */
+    async forReferral(
+      actor: Actor,
+      referralId: string,
+      ctx: RequestContext,
+      options: { alreadyRead?: boolean } = {},
+    ): Promise<NotificationView[]> {
       frontDoorOnly(actor)
       return access.withRecord(
         actor,
@@ -275,7 +284,7 @@ export function notificationService(
           )
           return shown.map(({ row }) => notificationView(row.row))
         },
-        { via: 'notifications' },
+        { via: 'notifications', quiet: options.alreadyRead === true },
       )
     },
 

@@ -52,7 +52,9 @@ export function referralRoutes(services: Services): FeatureRoutes {
     const read: ReferralRead = await referrals.read(actor, id, ctx)
     const full = read.decision.fields.includes('details')
     const frontDoor = full && can(actor, 'referral:queue')
-    const sent: NotificationView[] = frontDoor ? await notifications.forReferral(actor, id, ctx) : []
+    const sent: NotificationView[] = frontDoor
+      ? await notifications.forReferral(actor, id, ctx, { alreadyRead: true })
+      : []
     return reply.code(status).view(VIEWS.show, {
       ...read,
       full,

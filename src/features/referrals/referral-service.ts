@@ -260,6 +260,9 @@ interface MoveRecord {
   after?: () => Promise<void>
 }
 
+/** A move its reader may not make: refused after the refusal's audit row has committed. */
+const FORBIDDEN = Symbol('forbidden')
+
 /** Where a call runs: in the caller's transaction (`trx`), or in its own. */
 export interface InTransaction {
   trx?: Transaction<DB>
@@ -301,7 +304,8 @@ export function referralService(
     record: (trx: Transaction<DB>, row: ReferralRow, now: Date) => Promise<MoveRecord>,
     options: InTransaction = {},
   ): Promise<ReferralView> {
-    return access.withRecord(
+    const refused = () => new ForbiddenError('Only the referrer or the front door can withdraw a referral')
+    const result = await access.withRecord(
       actor,
       referralKind,
       id,
@@ -310,7 +314,11 @@ export function referralService(
       async (trx, { row }) => {
         const checked = referralWorkflow.check(actor, name, row)
         if (!checked.decision.allowed) {
-          throw new ForbiddenError('Only the referrer or the front door can withdraw a referral')
+          // A reader who may not make this move: refused (403), and the refusal kept in the audit trail.
+          const why = `denied: ${checked.decision.denial ?? 'relationship'}`
+          await access.denied(trx, actor, ctx, 'referral', id, why)
+          if (options.trx !== undefined) throw refused()
+          return FORBIDDEN
         }
         checkVersion(row, version)
         const now = clock()
@@ -338,6 +346,8 @@ export function referralService(
       // Reached to change it (locked), so no read row: the move writes its own.
       { lock: true, quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
     )
+    if (result === FORBIDDEN) throw refused()
+    return result
   }
 
   function readOf(
