@@ -80,6 +80,13 @@ function describe(error: FastifyError, bodyLimit: number): Described {
         detail: 'The request body is not valid JSON',
         view: VIEWS.client,
       }
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return {
+        status: 414,
+        title: 'URI too long',
+        detail: 'A part of the address is longer than 100 characters',
+        view: VIEWS.client,
+      }
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return {
         status: 400,

@@ -205,7 +205,7 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   },
   'POST /admin/users/:id/details': {
     capability: 'user:manage',
-    target: refusedChange('user', ADMIN, 409, {}, { denied: { status: 404, audit: [] } }),
+    target: refusedChange('user', ADMIN, 400, {}, { denied: { status: 404, audit: [] } }),
   },
   'POST /admin/users/:id/enable': {
     capability: 'user:manage',
@@ -234,7 +234,7 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   },
   'POST /admin/agencies/:id/name': {
     capability: 'agency:manage',
-    target: refusedChange('agency', ADMIN, 409, {}, { denied: { status: 404, audit: [] } }),
+    target: refusedChange('agency', ADMIN, 400, {}, { denied: { status: 404, audit: [] } }),
   },
   'POST /admin/agencies/:id/disable': {
     capability: 'agency:manage',
@@ -541,7 +541,13 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
     capability: 'referral:decide',
     target: refusedChange('referral', REFERRAL_DECIDE, 409, STALE, { ok: { status: 409, audit: [READ] } }),
   },
-  'GET /referrals/:id/withdraw': { capability: 'referral:create', target: read('referral', REFERRAL_READ) },
+  // Offered only to whoever may withdraw it; another reader has read the referral, and is not offered the page.
+  'GET /referrals/:id/withdraw': {
+    capability: 'referral:create',
+    target: read('referral', REFERRAL_WITHDRAW, {
+      forbidden: { allowed: REFERRAL_READ, outcome: { status: 404, audit: [READ] } },
+    }),
+  },
   'POST /referrals/:id/withdraw': {
     capability: 'referral:create',
     // A reader who is neither the referrer nor the front door is refused (403), and the refusal audited.
@@ -590,7 +596,7 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   },
   'POST /api/v1/referrals/:id/notifications': {
     capability: 'referral:queue',
-    target: refusedChange('referral', REFERRAL_DECIDE, 400, {}),
+    target: refusedChange('referral', REFERRAL_DECIDE, 400, {}, BODY_FIRST),
   },
   'GET /api/v1/referrals/:id/notifications': {
     capability: 'referral:queue',

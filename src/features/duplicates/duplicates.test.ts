@@ -583,10 +583,7 @@ describe('the duplicate check rate limit (RATE_LIMITS.duplicateCheck)', () => {
         agent.get(paths.api.personDuplicates(w.a.id)),
       ),
     )
-    const token = await w.services.tokens.create(
-      { userEmail: w.worker.email, name: 'duplicate checks', scopes: ['person:write'], days: 1 },
-      { by: 'system', via: 'cli', requestId: 'test', ip: '127.0.0.1' },
-    )
+    const token = await personToken(w.db, w.worker.email, ['person:write'], { name: 'duplicate checks' })
     const check = () =>
       w.app.inject({
         method: 'POST',
