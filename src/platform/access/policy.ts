@@ -376,6 +376,8 @@ export function decideConcern(
   child: Decision,
 ): Decision {
   if (actor.partnershipId !== concern.partnershipId) return deny(actor, 'partnership')
+  // The decision on the child must be this module's, made for this actor.
+  if (!isDecisionFor(child, actor)) return deny(actor, 'relationship')
   const recorder = concern.recordedBy === actor.userId
   if (action === 'write') {
     if (!recorder || concern.status !== 'draft') return deny(actor, 'relationship')
