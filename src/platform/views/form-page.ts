@@ -141,7 +141,9 @@ export function formPage<Body extends TProperties, Loaded extends object>(
       ...loaded,
       values,
       csrfToken: reply.csrfToken(),
-      ...(posted === undefined ? {} : pageErrors(posted.errors, spec.dateFields)),
+      ...(posted === undefined || posted.errors.length === 0
+        ? {}
+        : pageErrors(posted.errors, spec.dateFields)),
       ...(posted?.stale === true ? { stale: true } : {}),
       ...again,
     })
