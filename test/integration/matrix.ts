@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import pg from 'pg'
 import type { LightMyRequestResponse } from 'fastify'
 import { ROLE_CAPABILITIES, ROLES, type Role } from '../../src/platform/access/roles.ts'
 import { API_PREFIX } from '../../src/platform/paths.ts'
@@ -278,6 +279,9 @@ async function fixture(t: Parameters<typeof build>[0]) {
   return { ...built, fx }
 }
 
+/** A page of this session with a form, so that a state-changing request can carry its CSRF token. */
+const hasCsrf = (html: string) => html.includes('name="_csrf"')
+
 async function call(
   agent: Agent,
   method: string,
@@ -290,8 +294,8 @@ async function call(
   if (isApiPath(url) && token !== undefined) {
     return agent.app.inject({ method, url, payload: body, headers: { authorization: `Bearer ${token}` } })
   }
-  // A state-changing form needs the CSRF token of a page the agent loaded.
-  await agent.get('/home')
+  // A state-changing form needs the CSRF token of a page the agent loaded (any page of the session has one).
+  if (!hasCsrf(agent.lastPage)) await agent.get('/home')
   return agent.post(url, body)
 }
 
@@ -303,16 +307,23 @@ interface Written {
   reason: string | null
 }
 
-const lastId = async (ownerUrl: string) =>
-  (await ownerQuery<{ id: string }>(ownerUrl, 'SELECT coalesce(max(id), 0)::text AS id FROM audit_event'))[0]!
-    .id
-
-const writtenSince = (ownerUrl: string, after: string) =>
-  ownerQuery<Written>(
-    ownerUrl,
-    'SELECT action, outcome, record_type, record_id, reason FROM audit_event WHERE id > $1 ORDER BY id',
-    [after],
-  )
+/** The audit trail as the owner sees it, on one connection kept for the shard (thousands of reads). */
+function auditReader(ownerUrl: string, t: Parameters<typeof build>[0]) {
+  const pool = new pg.Pool({ connectionString: ownerUrl, max: 1 })
+  t.after(() => pool.end())
+  return {
+    lastId: async () =>
+      (await pool.query<{ id: string }>('SELECT coalesce(max(id), 0)::text AS id FROM audit_event')).rows[0]!
+        .id,
+    writtenSince: async (after: string) =>
+      (
+        await pool.query<Written>(
+          'SELECT action, outcome, record_type, record_id, reason FROM audit_event WHERE id > $1 ORDER BY id',
+          [after],
+        )
+      ).rows,
+  }
+}
 
 /** A page's title or a problem's detail: enough to tell why a status came. */
 const titleOf = (body: string) =>
@@ -392,6 +403,7 @@ export async function checkTableAgrees(t: Parameters<typeof build>[0]) {
  */
 export async function checkGuardedRoutes(t: Parameters<typeof build>[0], shard: number, shards: number) {
   const { db, fx } = await fixture(t)
+  const audit = auditReader(db.ownerUrl, t)
   const checked = { refused: 0, record: 0, plain: 0 }
   const failures: string[] = []
   for (const [key, spec] of Object.entries(ROUTES).filter((_, i) => i % shards === shard - 1)) {
@@ -412,11 +424,11 @@ export async function checkGuardedRoutes(t: Parameters<typeof build>[0], shard: 
           (id === null ? pattern : pattern.replace(':id', id).replace(/:[A-Za-z]+Id/, randomUUID())) +
           (record?.query ?? '')
         const label = `${key} as ${role}${relation === null ? '' : ` (${relation})`}`
-        const before = await lastId(db.ownerUrl)
+        const before = await audit.lastId()
         const body = record?.body ?? ('plain' in spec ? spec.plain.body : undefined)
         const res: LightMyRequestResponse = await call(agent, method, url, body, fx.tokens.get(role))
         try {
-          const rows = (await writtenSince(db.ownerUrl, before)).filter(
+          const rows = (await audit.writtenSince(before)).filter(
             // Loading /home for a form's CSRF token reads nothing; sign-in and session rows are not this request's.
             (r) => !r.action.startsWith('auth.'),
           )
