@@ -6,6 +6,7 @@ import { withTransaction } from '../../src/db/database.ts'
 import { partnershipRepository } from '../../src/features/partnerships/partnership-repository.ts'
 import type { Actor } from '../../src/platform/access/policy.ts'
 import { paths } from '../../src/platform/paths.ts'
+import { SESSION_COOKIE } from '../../src/platform/session/session-plugin.ts'
 import type { Services } from '../../src/services.ts'
 import { createPartnership } from '../factories/partnership-factory.ts'
 import type { TestDatabase } from './database.ts'
@@ -35,6 +36,7 @@ export class Agent {
         ...(options.cookies as Record<string, string> | undefined),
       },
     })
+    const sessionBefore = this.cookies.get(SESSION_COOKIE)
     for (const cookie of res.cookies as Array<{
       name: string
       value: string
@@ -46,6 +48,8 @@ export class Agent {
       if (cleared) this.cookies.delete(cookie.name)
       else this.cookies.set(cookie.name, cookie.value)
     }
+    // A new session (signing in or out) makes the last page's CSRF token stale: it belonged to the old session.
+    if (this.cookies.get(SESSION_COOKIE) !== sessionBefore) this.lastPage = ''
     if ((res.headers['content-type'] ?? '').toString().startsWith('text/html')) this.lastPage = res.body
     return res
   }
