@@ -3,7 +3,9 @@ import { withTransaction, type Database } from '../../src/db/database.ts'
 import type { Actor } from '../../src/platform/access/policy.ts'
 import type { Role } from '../../src/platform/access/roles.ts'
 import type { Services } from '../../src/services.ts'
-import type { TestUser } from '../helpers/sign-in.ts'
+import { build } from '../helpers/build.ts'
+import { createUser, type TestUser } from '../helpers/sign-in.ts'
+import { createPerson } from './person-factory.ts'
 
 /** Fictional concerns and referrals for tests (issue 5). */
 
@@ -74,4 +76,14 @@ export async function createReferral(
     CTX,
   )
   return { id: submitted.id, concernId }
+}
+
+/** A practitioner who refers, the front door of their partnership (and its actor, `fd`), and a child. */
+export async function referralWorld(t: Parameters<typeof build>[0]) {
+  const built = await build(t)
+  const { db, services } = built
+  const referrer = await createUser(db, services, { roles: ['practitioner'] })
+  const frontDoor = await createUser(db, services, { roles: ['front-door'], partnershipOf: referrer })
+  const child = await createPerson(db.database, referrer.partnershipId)
+  return { ...built, referrer, frontDoor, child, fd: actorFor(frontDoor, ['front-door']) }
 }

@@ -13,7 +13,8 @@ import {
   exhaustRateLimit,
 } from '../../../test/helpers/rate-limit.ts'
 import { createUser, signIn, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
-import { countRows, createPerson, createTeam, joinTeam } from '../../../test/factories/person-factory.ts'
+import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
+import { createColleagues, createTeamOf } from '../../../test/factories/team-factory.ts'
 import {
   addAlias,
   addFlag,
@@ -41,14 +42,11 @@ async function world(t: Ctx) {
   const built = await build(t)
   const { db, services } = built
   const manager = await createUser(db, services, { roles: ['team-manager'] })
-  const worker = await createUser(db, services, { roles: ['social-worker'], partnershipOf: manager })
-  const stranger = await createUser(db, services, { roles: ['social-worker'], partnershipOf: manager })
-  const teamId = await createTeam(db.database, {
-    partnershipId: manager.partnershipId,
-    agencyId: manager.agencyId,
+  const { worker, stranger } = await createColleagues(built, manager, {
+    worker: ['social-worker'],
+    stranger: ['social-worker'],
   })
-  await joinTeam(db.ownerUrl, manager.id, teamId)
-  await joinTeam(db.ownerUrl, worker.id, teamId)
+  const teamId = await createTeamOf(db, manager, [worker])
   const pid = manager.partnershipId
   const a = await createPerson(db.database, pid, {
     givenName: 'Kieran',

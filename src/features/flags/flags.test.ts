@@ -5,13 +5,8 @@ import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
-import {
-  countRows,
-  createBreakGlassGrant,
-  createPerson,
-  createTeam,
-  joinTeam,
-} from '../../../test/factories/person-factory.ts'
+import { countRows, createBreakGlassGrant, createPerson } from '../../../test/factories/person-factory.ts'
+import { allocatedChildWorld, createTeamOf } from '../../../test/factories/team-factory.ts'
 import { bearer, createFlag, createLocation } from '../../../test/factories/pole-factory.ts'
 import { addDays, partsOf } from './flag-validation.ts'
 
@@ -19,29 +14,13 @@ type Ctx = Parameters<typeof build>[0]
 
 /** A child allocated to a social worker's team; a colleague in the team; a worker in another team. */
 async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const worker = await createUser(db, services, { roles: ['social-worker'] })
-  const colleague = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
-  const stranger = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
-  const dsl = await createUser(db, services, { roles: ['dsl'], partnershipOf: worker })
-  const teamId = await createTeam(db.database, {
-    partnershipId: worker.partnershipId,
-    agencyId: worker.agencyId,
+  const w = await allocatedChildWorld(t, {
+    others: { colleague: ['social-worker'], stranger: ['social-worker'], dsl: ['dsl'] },
+    teamMates: ['colleague'],
+    child: (worker) => ({ involvedAgencyIds: [worker.agencyId] }),
   })
-  const otherTeam = await createTeam(db.database, {
-    partnershipId: worker.partnershipId,
-    agencyId: worker.agencyId,
-  })
-  await joinTeam(db.ownerUrl, worker.id, teamId)
-  await joinTeam(db.ownerUrl, colleague.id, teamId)
-  await joinTeam(db.ownerUrl, stranger.id, otherTeam)
-  const child = await createPerson(db.database, worker.partnershipId, {
-    allocatedWorkerId: worker.id,
-    allocatedTeamId: teamId,
-    involvedAgencyIds: [worker.agencyId],
-  })
-  return { ...built, worker, colleague, stranger, dsl, teamId, child }
+  await createTeamOf(w.db, w.stranger)
+  return w
 }
 
 const future = (days = 90) => partsOf(addDays(todayInLondon(), days))

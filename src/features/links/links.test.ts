@@ -4,8 +4,9 @@ import type { Capability } from '../../platform/access/roles.ts'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
-import { countRows, createPerson, createTeam, joinTeam } from '../../../test/factories/person-factory.ts'
+import { signIn } from '../../../test/helpers/sign-in.ts'
+import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
+import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 
@@ -13,20 +14,8 @@ type Ctx = Parameters<typeof build>[0]
 
 /** A child and an adult of concern allocated to a social worker's team, a stranger's child, a phone, a flat. */
 async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const worker = await createUser(db, services, { roles: ['social-worker'] })
-  const stranger = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
-  const dsl = await createUser(db, services, { roles: ['dsl'], partnershipOf: worker })
-  const teamId = await createTeam(db.database, {
-    partnershipId: worker.partnershipId,
-    agencyId: worker.agencyId,
-  })
-  await joinTeam(db.ownerUrl, worker.id, teamId)
-  const child = await createPerson(db.database, worker.partnershipId, {
-    allocatedWorkerId: worker.id,
-    allocatedTeamId: teamId,
-  })
+  const built = await allocatedChildWorld(t, { others: { stranger: ['social-worker'], dsl: ['dsl'] } })
+  const { db, worker, stranger, teamId } = built
   const adult = await createPerson(db.database, worker.partnershipId, {
     kind: 'adult-of-concern',
     allocatedTeamId: teamId,
@@ -48,11 +37,6 @@ async function world(t: Ctx) {
   )
   return {
     ...built,
-    worker,
-    stranger,
-    dsl,
-    teamId,
-    child,
     adult,
     adultPoliceId: policeId,
     hidden,

@@ -5,10 +5,11 @@ import { decideReferralFlag, type Actor } from '../../platform/access/policy.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
-import { countRows, createPerson, createTeam, joinTeam } from '../../../test/factories/person-factory.ts'
+import { signIn, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
+import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
+import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { createLocation } from '../../../test/factories/pole-factory.ts'
 import { addDays, partsOf } from '../flags/flag-validation.ts'
 
@@ -25,21 +26,11 @@ const actorOf = (user: TestUser, roles: Actor['roles'], teamIds: string[] = []):
 
 /** A worker's child linked to a flat; a DSL of the child's agency (reads, may not change); another child. */
 async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const worker = await createUser(db, services, { roles: ['social-worker'] })
-  const dsl = await createUser(db, services, { roles: ['dsl'], partnershipOf: worker })
-  const frontDoor = await createUser(db, services, { roles: ['front-door'], partnershipOf: worker })
-  const teamId = await createTeam(db.database, {
-    partnershipId: worker.partnershipId,
-    agencyId: worker.agencyId,
+  const built = await allocatedChildWorld(t, {
+    others: { dsl: ['dsl'], frontDoor: ['front-door'] },
+    child: (worker) => ({ involvedAgencyIds: [worker.agencyId] }),
   })
-  await joinTeam(db.ownerUrl, worker.id, teamId)
-  const child = await createPerson(db.database, worker.partnershipId, {
-    allocatedWorkerId: worker.id,
-    allocatedTeamId: teamId,
-    involvedAgencyIds: [worker.agencyId],
-  })
+  const { db, services, worker, teamId, child } = built
   const other = await createPerson(db.database, worker.partnershipId, { allocatedWorkerId: worker.id })
   const flat = await createLocation(db.database, worker.partnershipId)
   const workerActor = actorOf(worker, ['social-worker'], [teamId])
@@ -62,7 +53,7 @@ async function world(t: Ctx) {
     },
     TEST_REQUEST,
   )
-  return { ...built, worker, dsl, frontDoor, teamId, child, other, flat, workerActor, linkId }
+  return { ...built, other, flat, workerActor, linkId }
 }
 
 const personRecord = (w: Awaited<ReturnType<typeof world>>, actor: Actor, id: string) =>

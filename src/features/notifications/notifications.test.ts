@@ -3,20 +3,16 @@ import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
-import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
+import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer } from '../../../test/factories/pole-factory.ts'
-import { actorFor, createReferral, CTX } from '../../../test/factories/referral-factory.ts'
+import { actorFor, createReferral, CTX, referralWorld } from '../../../test/factories/referral-factory.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
 async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const referrer = await createUser(db, services, { roles: ['practitioner'] })
-  const frontDoor = await createUser(db, services, { roles: ['front-door'], partnershipOf: referrer })
-  const child = await createPerson(db.database, referrer.partnershipId)
-  const referral = await createReferral(services, db.database, referrer, child.id)
-  return { ...built, referrer, frontDoor, child, referral, fd: actorFor(frontDoor, ['front-door']) }
+  const w = await referralWorld(t)
+  const referral = await createReferral(w.services, w.db.database, w.referrer, w.child.id)
+  return { ...w, referral }
 }
 
 const FORM = {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, TEST_PASSWORD } from '../../../test/helpers/sign-in.ts'
 import {
@@ -9,34 +9,23 @@ import {
   createBreakGlassGrant,
   createMeeting,
   createPerson,
-  createTeam,
-  joinTeam,
 } from '../../../test/factories/person-factory.ts'
+import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
 /** A partnership with a child allocated to a social worker's team, and people around them. */
-async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const worker = await createUser(db, services, { roles: ['social-worker'] })
-  const colleague = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
-  const stranger = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
-  const practitioner = await createUser(db, services, { roles: ['practitioner'], partnershipOf: worker })
-  const dpo = await createUser(db, services, { roles: ['dpo'], partnershipOf: worker })
-  const teamId = await createTeam(db.database, {
-    partnershipId: worker.partnershipId,
-    agencyId: worker.agencyId,
+const world = (t: Ctx) =>
+  allocatedChildWorld(t, {
+    others: {
+      colleague: ['social-worker'],
+      stranger: ['social-worker'],
+      practitioner: ['practitioner'],
+      dpo: ['dpo'],
+    },
+    teamMates: ['colleague'],
   })
-  await joinTeam(db.ownerUrl, worker.id, teamId)
-  await joinTeam(db.ownerUrl, colleague.id, teamId)
-  const child = await createPerson(db.database, worker.partnershipId, {
-    allocatedWorkerId: worker.id,
-    allocatedTeamId: teamId,
-  })
-  return { ...built, worker, colleague, stranger, practitioner, dpo, teamId, child }
-}
 
 const auditRows = (ownerUrl: string, personId: string, action: string) =>
   ownerQuery<{ actor_id: string; outcome: string; reason: string | null; details: Record<string, unknown> }>(

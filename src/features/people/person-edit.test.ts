@@ -4,13 +4,8 @@ import { fakerEN_GB as faker } from '@faker-js/faker'
 import { testNhsNumber } from '../../platform/identifiers/nhs-number.ts'
 import { testUpn } from '../../platform/identifiers/upn.ts'
 import { paths } from '../../platform/paths.ts'
-import {
-  countRows,
-  createBreakGlassGrant,
-  createPerson,
-  createTeam,
-  joinTeam,
-} from '../../../test/factories/person-factory.ts'
+import { countRows, createBreakGlassGrant, createPerson } from '../../../test/factories/person-factory.ts'
+import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { inputValue } from '../../../test/helpers/admin.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
@@ -27,29 +22,17 @@ const badCheckDigit = (valid: string) => `${valid.slice(0, 9)}${String((Number(v
 
 /** A social worker in a team, a colleague in it, a stranger outside it, a practitioner, and a school. */
 async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const worker = await createUser(db, services, { roles: ['social-worker'] })
-  const colleague = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
-  const stranger = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
-  const practitioner = await createUser(db, services, { roles: ['practitioner'], partnershipOf: worker })
-  const teamId = await createTeam(db.database, {
-    partnershipId: worker.partnershipId,
-    agencyId: worker.agencyId,
+  const w = await allocatedChildWorld(t, {
+    others: { colleague: ['social-worker'], stranger: ['social-worker'], practitioner: ['practitioner'] },
+    teamMates: ['colleague'],
   })
-  await joinTeam(db.ownerUrl, worker.id, teamId)
-  await joinTeam(db.ownerUrl, colleague.id, teamId)
   const [school] = await ownerQuery<{ id: string }>(
-    db.ownerUrl,
+    w.db.ownerUrl,
     `INSERT INTO agency (partnership_id, name, agency_type) VALUES ($1, 'Hillside Academy', 'education') RETURNING id`,
-    [worker.partnershipId],
+    [w.worker.partnershipId],
   )
   assert.ok(school !== undefined)
-  const child = await createPerson(db.database, worker.partnershipId, {
-    allocatedWorkerId: worker.id,
-    allocatedTeamId: teamId,
-  })
-  return { ...built, worker, colleague, stranger, practitioner, teamId, schoolId: school.id, child }
+  return { ...w, schoolId: school.id }
 }
 
 /** A complete, valid "Add a person" form. */

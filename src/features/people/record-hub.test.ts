@@ -1,35 +1,24 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
-import { countRows, createPerson, createTeam, joinTeam } from '../../../test/factories/person-factory.ts'
+import { countRows, createPerson, joinTeam } from '../../../test/factories/person-factory.ts'
+import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { addFlag, addStatus, linkPeople } from '../../../test/factories/pole-links-factory.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
 /** A child allocated to a social worker, with a status, a flag and a link to another child. */
 async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const worker = await createUser(db, services, { roles: ['social-worker'] })
-  const stranger = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
-  const dpo = await createUser(db, services, { roles: ['dpo'], partnershipOf: worker })
-  const teamId = await createTeam(db.database, {
-    partnershipId: worker.partnershipId,
-    agencyId: worker.agencyId,
-  })
-  await joinTeam(db.ownerUrl, worker.id, teamId)
-  const child = await createPerson(db.database, worker.partnershipId, {
-    allocatedWorkerId: worker.id,
-    allocatedTeamId: teamId,
-  })
+  const w = await allocatedChildWorld(t, { others: { stranger: ['social-worker'], dpo: ['dpo'] } })
+  const { db, worker, teamId, child } = w
   const friend = await createPerson(db.database, worker.partnershipId, { allocatedTeamId: teamId })
   await addStatus(db.ownerUrl, child)
   await addFlag(db.ownerUrl, child, worker.id)
   await linkPeople(db.ownerUrl, child, friend.id)
-  return { ...built, worker, stranger, dpo, teamId, child, friend }
+  return { ...w, friend }
 }
 
 const reads = (ownerUrl: string, personId: string) =>

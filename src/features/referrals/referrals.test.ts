@@ -6,24 +6,24 @@ import { services } from '../../services.ts'
 import { build, testConfig } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
-import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
+import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer } from '../../../test/factories/pole-factory.ts'
-import { actorFor, createConcern, createReferral, CTX } from '../../../test/factories/referral-factory.ts'
+import {
+  actorFor,
+  createConcern,
+  createReferral,
+  CTX,
+  referralWorld,
+} from '../../../test/factories/referral-factory.ts'
 import { addMonths, isOverdue } from './referral-service.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
 /** A practitioner who refers, the front door, another practitioner, and a child. */
 async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const referrer = await createUser(db, services, { roles: ['practitioner'] })
-  const frontDoor = await createUser(db, services, { roles: ['front-door'], partnershipOf: referrer })
-  const other = await createUser(db, services, { roles: ['practitioner'], partnershipOf: referrer })
-  const child = await createPerson(db.database, referrer.partnershipId)
-  const fd = actorFor(frontDoor, ['front-door'])
-  const me = actorFor(referrer, ['practitioner'])
-  return { ...built, referrer, frontDoor, other, child, fd, me }
+  const w = await referralWorld(t)
+  const other = await createUser(w.db, w.services, { roles: ['practitioner'], partnershipOf: w.referrer })
+  return { ...w, other, me: actorFor(w.referrer, ['practitioner']) }
 }
 
 const audits = (ownerUrl: string, id: string) =>

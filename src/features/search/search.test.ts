@@ -14,7 +14,8 @@ import {
   exhaustRateLimit,
 } from '../../../test/helpers/rate-limit.ts'
 import { createUser, csrfFrom, signIn, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
-import { countRows, createPerson, createTeam, joinTeam } from '../../../test/factories/person-factory.ts'
+import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
+import { createColleagues, createTeamOf } from '../../../test/factories/team-factory.ts'
 import {
   addAlias,
   createLocation,
@@ -40,13 +41,11 @@ async function world(t: Ctx) {
   const built = await build(t)
   const { db, services } = built
   const worker = await createUser(db, services, { roles: ['social-worker'] })
-  const stranger = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
-  const practitioner = await createUser(db, services, { roles: ['practitioner'], partnershipOf: worker })
-  const teamId = await createTeam(db.database, {
-    partnershipId: worker.partnershipId,
-    agencyId: worker.agencyId,
+  const { stranger, practitioner } = await createColleagues(built, worker, {
+    stranger: ['social-worker'],
+    practitioner: ['practitioner'],
   })
-  await joinTeam(db.ownerUrl, worker.id, teamId)
+  const teamId = await createTeamOf(db, worker)
   const kieran = await createPerson(db.database, worker.partnershipId, {
     givenName: 'Kieran',
     familyName: 'Walsh',

@@ -9,33 +9,11 @@ import {
   decideSearchMatch,
   isDecisionFor,
   missingRecord,
-  type Actor,
   type RecordFacts,
 } from './policy.ts'
-import { ROLES, type Role } from './roles.ts'
+import { ROLES } from './roles.ts'
+import { actor, child, ME, MY_AGENCY, MY_TEAM, P1 } from './policy-fixtures.ts'
 
-const P1 = 'partnership-1'
-const ME = 'user-me'
-const MY_AGENCY = 'agency-mine'
-const MY_TEAM = 'team-mine'
-
-function actor(role: Role, extra: Partial<Actor> = {}): Actor {
-  return {
-    userId: ME,
-    partnershipId: P1,
-    agencyId: MY_AGENCY,
-    teamIds: [MY_TEAM],
-    managedTeamIds: role === 'team-manager' ? [MY_TEAM] : [],
-    roles: [role],
-    ...extra,
-  }
-}
-
-const child = (facts: Partial<RecordFacts> = {}): RecordFacts => ({
-  kind: 'person',
-  partnershipId: P1,
-  ...facts,
-})
 const referral = (facts: Partial<RecordFacts> = {}): RecordFacts => ({
   kind: 'referral',
   partnershipId: P1,

@@ -1,34 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import {
-  decideBreakGlassReview,
-  decideRecordViews,
-  isDecisionFor,
-  type Actor,
-  type RecordFacts,
-} from './policy.ts'
+import { decideBreakGlassReview, decideRecordViews, isDecisionFor, type Actor } from './policy.ts'
 import { ROLES, type Role } from './roles.ts'
+import { actor as fixtureActor, child, ME } from './policy-fixtures.ts'
 
-const P1 = 'partnership-1'
-const ME = 'user-me'
-
-function actor(role: Role, extra: Partial<Actor> = {}): Actor {
-  return {
-    userId: ME,
-    partnershipId: P1,
-    agencyId: 'agency-mine',
-    teamIds: ['team-mine'],
-    managedTeamIds: [],
-    roles: [role],
-    ...extra,
-  }
-}
-
-const child = (facts: Partial<RecordFacts> = {}): RecordFacts => ({
-  kind: 'person',
-  partnershipId: P1,
-  ...facts,
-})
+/** Me with one role; here even a team manager manages no team. */
+const actor = (role: Role, extra: Partial<Actor> = {}): Actor =>
+  fixtureActor(role, { managedTeamIds: [], ...extra })
 
 describe('decideRecordViews', () => {
   it('a reader with record-views:read sees the trail of a record they may read, with their read’s fields', () => {

@@ -11,26 +11,11 @@ import {
   decideReferralWithdraw,
   isDecisionFor,
   missingRecord,
-  type Actor,
   type Decision,
   type RecordFacts,
 } from './policy.ts'
 import { ROLES, type Role } from './roles.ts'
-
-const P1 = 'partnership-1'
-const ME = 'user-me'
-
-function actor(role: Role, extra: Partial<Actor> = {}): Actor {
-  return {
-    userId: ME,
-    partnershipId: P1,
-    agencyId: 'agency-mine',
-    teamIds: ['team-mine'],
-    managedTeamIds: role === 'team-manager' ? ['team-mine'] : [],
-    roles: [role],
-    ...extra,
-  }
-}
+import { actor, ME, P1 } from './policy-fixtures.ts'
 
 const referral = (extra: Partial<RecordFacts> = {}): RecordFacts => ({
   kind: 'referral',

@@ -1,31 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { decide, decidePersonMerge, type Actor, type RecordFacts } from './policy.ts'
-import type { Role } from './roles.ts'
+import { decide, decidePersonMerge } from './policy.ts'
+import { actor, child, ME, MY_TEAM as TEAM, P1 } from './policy-fixtures.ts'
 
 /** Search, duplicates, chronology and administration: the decisions of that area (policy.ts, its end block). */
-
-const P1 = 'partnership-1'
-const ME = 'user-me'
-const TEAM = 'team-mine'
-
-function actor(role: Role, extra: Partial<Actor> = {}): Actor {
-  return {
-    userId: ME,
-    partnershipId: P1,
-    agencyId: 'agency-mine',
-    teamIds: [TEAM],
-    managedTeamIds: role === 'team-manager' ? [TEAM] : [],
-    roles: [role],
-    ...extra,
-  }
-}
-
-const child = (facts: Partial<RecordFacts> = {}): RecordFacts => ({
-  kind: 'person',
-  partnershipId: P1,
-  ...facts,
-})
 
 describe('decidePersonMerge', () => {
   it('allows a team manager on a child of their team, with full sight', () => {

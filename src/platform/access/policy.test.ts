@@ -9,30 +9,12 @@ import {
   decideFlag,
   decideLink,
   visibleFields,
-  type Actor,
   type FieldGroup,
   type RecordFacts,
   type RecordKind,
 } from './policy.ts'
 import { CAPABILITIES, ROLE_CAPABILITIES, ROLES, type Role } from './roles.ts'
-
-const P1 = 'partnership-1'
-const P2 = 'partnership-2'
-const ME = 'user-me'
-const MY_AGENCY = 'agency-mine'
-const MY_TEAM = 'team-mine'
-
-function actor(role: Role, extra: Partial<Actor> = {}): Actor {
-  return {
-    userId: ME,
-    partnershipId: P1,
-    agencyId: MY_AGENCY,
-    teamIds: [MY_TEAM],
-    managedTeamIds: role === 'team-manager' ? [MY_TEAM] : [],
-    roles: [role],
-    ...extra,
-  }
-}
+import { actor, ME, MY_AGENCY, MY_TEAM, P1, P2 } from './policy-fixtures.ts'
 
 /** How the actor relates to the record in each column of the matrix. */
 const RELATIONS = {
