@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { changedBy } from '../../db/query-helpers.ts'
 import { UUID } from '../../platform/identifiers/uuid.ts'
 
 /**
@@ -90,7 +91,7 @@ export function mergeRepository() {
       // A link between the two records stays where it is: it would join the survivor to itself.
       const linksFrom = await db
         .updateTable('link')
-        .set({ from_id: a, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+        .set({ from_id: a, ...changedBy(actorId) })
         .where('from_kind', '=', 'person')
         .where('from_id', '=', b)
         .where((eb) => eb.not(eb.and([eb('to_kind', '=', 'person'), eb('to_id', '=', a)])))
@@ -98,7 +99,7 @@ export function mergeRepository() {
         .execute()
       const linksTo = await db
         .updateTable('link')
-        .set({ to_id: a, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+        .set({ to_id: a, ...changedBy(actorId) })
         .where('to_kind', '=', 'person')
         .where('to_id', '=', b)
         .where((eb) => eb.not(eb.and([eb('from_kind', '=', 'person'), eb('from_id', '=', a)])))
@@ -106,7 +107,7 @@ export function mergeRepository() {
         .execute()
       const flags = await db
         .updateTable('flag')
-        .set({ subject_id: a, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+        .set({ subject_id: a, ...changedBy(actorId) })
         .where('subject_kind', '=', 'person')
         .where('subject_id', '=', b)
         .returning('id')
@@ -123,9 +124,7 @@ export function mergeRepository() {
         .updateTable('person')
         .set({
           merged_into_id: a,
-          updated_by: actorId,
-          updated_at: sql`now()`,
-          version: sql`version + 1`,
+          ...changedBy(actorId),
         })
         .where('id', '=', b)
         .execute()
@@ -144,7 +143,7 @@ export function mergeRepository() {
       for (const c of identifiers) copy[c] = merged[c]
       await db
         .updateTable('person')
-        .set({ ...copy, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+        .set({ ...copy, ...changedBy(actorId) })
         .where('id', '=', a)
         .execute()
       // The merged record's name becomes an alias of the survivor (when it differs), so searches still find it.
@@ -190,12 +189,12 @@ export function mergeRepository() {
       }
       await db
         .updateTable('person')
-        .set({ ...cleared, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+        .set({ ...cleared, ...changedBy(actorId) })
         .where('id', '=', a)
         .execute()
       await db
         .updateTable('person')
-        .set({ merged_into_id: null, updated_by: actorId, updated_at: sql`now()`, version: sql`version + 1` })
+        .set({ merged_into_id: null, ...changedBy(actorId) })
         .where('id', '=', b)
         .execute()
       await db
@@ -213,7 +212,7 @@ export function mergeRepository() {
         .set({ person_id: b })
         .where('id', 'in', some(moved.statuses))
         .execute()
-      const touch = { updated_by: actorId, updated_at: sql<Date>`now()`, version: sql<number>`version + 1` }
+      const touch = changedBy(actorId)
       await db
         .updateTable('link')
         .set({ from_id: b, ...touch })

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
+import { changedBy } from '../../db/query-helpers.ts'
 
 export type FlagSubjectKind = 'person' | 'location'
 
@@ -183,7 +184,7 @@ export function flagRepository() {
     ): Promise<boolean> {
       const result = await db
         .updateTable('flag')
-        .set({ review_date: reviewDate, updated_at: sql`now()`, updated_by: by, version: sql`version + 1` })
+        .set({ review_date: reviewDate, ...changedBy(by) })
         .where('id', '=', id)
         .where('version', '=', version)
         .where('removed_at', 'is', null)
@@ -199,9 +200,7 @@ export function flagRepository() {
           removed_at: sql`now()`,
           removed_by: by,
           removed_reason: reason,
-          updated_at: sql`now()`,
-          updated_by: by,
-          version: sql`version + 1`,
+          ...changedBy(by),
         })
         .where('id', '=', id)
         .where('version', '=', version)

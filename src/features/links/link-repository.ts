@@ -14,13 +14,10 @@ export interface LinkTypeRow {
   toKinds: EntityKind[]
 }
 
-/** A link as stored, with the names of the people who recorded and ended it. */
-export interface LinkRow {
-  id: string
+/** What a link says, whether it is being recorded or read back. */
+interface LinkFacts {
   partnershipId: string
   linkType: string
-  label: string
-  inverseLabel: string
   fromKind: EntityKind
   fromId: string
   toKind: EntityKind
@@ -29,10 +26,17 @@ export interface LinkRow {
   toDate: string | null
   source: string
   sourceAgencyId: string | null
-  sourceAgencyName: string | null
   sourceEvaluation: '1' | '2' | '3' | null
   intelligenceAssessment: 'A' | 'B' | 'C' | 'D' | 'E' | null
   confidence: 'confirmed' | 'suspected'
+}
+
+/** A link as stored, with the names of the people who recorded and ended it. */
+export interface LinkRow extends LinkFacts {
+  id: string
+  label: string
+  inverseLabel: string
+  sourceAgencyName: string | null
   endedAt: Date | null
   endedByName: string | null
   endReason: string | null
@@ -41,20 +45,7 @@ export interface LinkRow {
   version: number
 }
 
-export interface NewLink {
-  partnershipId: string
-  linkType: string
-  fromKind: EntityKind
-  fromId: string
-  toKind: EntityKind
-  toId: string
-  fromDate: string | null
-  toDate: string | null
-  source: string
-  sourceAgencyId: string | null
-  sourceEvaluation: '1' | '2' | '3' | null
-  intelligenceAssessment: 'A' | 'B' | 'C' | 'D' | 'E' | null
-  confidence: 'confirmed' | 'suspected'
+export interface NewLink extends LinkFacts {
   createdBy: string
 }
 

@@ -1,10 +1,24 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { changedBy, thingFields } from '../../db/query-helpers.ts'
 import type { ThingStored } from '../../platform/access/pole-records.ts'
 import type { LocationInput } from './location-validation.ts'
 
 /** A location as stored (row-level security limits it to the transaction's partnership). */
 export type LocationRow = LocationInput & ThingStored
+
+/** A location's own columns, written alike when it is created and when it is changed. */
+const columns = (location: LocationInput) => ({
+  kind: location.kind,
+  name: location.name,
+  address_line_1: location.addressLine1,
+  address_line_2: location.addressLine2,
+  town: location.town,
+  postcode: location.postcode,
+  latitude: location.latitude,
+  longitude: location.longitude,
+  description: location.description,
+})
 
 export function locationRepository() {
   return {
@@ -40,9 +54,7 @@ export function locationRepository() {
       const r = await query.executeTakeFirst()
       if (r === undefined) return undefined
       return {
-        id: r.id,
-        partnershipId: r.partnership_id,
-        kind: r.kind,
+        ...thingFields(r),
         name: r.name,
         addressLine1: r.address_line_1,
         addressLine2: r.address_line_2,
@@ -50,11 +62,6 @@ export function locationRepository() {
         postcode: r.postcode,
         latitude: r.latitude,
         longitude: r.longitude,
-        description: r.description,
-        createdAt: r.created_at,
-        createdByName: r.created_by_name,
-        updatedAt: r.updated_at,
-        version: r.version,
       }
     },
 
@@ -66,15 +73,7 @@ export function locationRepository() {
         .insertInto('location')
         .values({
           partnership_id: location.partnershipId,
-          kind: location.kind,
-          name: location.name,
-          address_line_1: location.addressLine1,
-          address_line_2: location.addressLine2,
-          town: location.town,
-          postcode: location.postcode,
-          latitude: location.latitude,
-          longitude: location.longitude,
-          description: location.description,
+          ...columns(location),
           is_demo: location.isDemo ?? false,
           created_by: location.createdBy,
           updated_by: location.createdBy,
@@ -95,18 +94,8 @@ export function locationRepository() {
       const result = await db
         .updateTable('location')
         .set({
-          kind: location.kind,
-          name: location.name,
-          address_line_1: location.addressLine1,
-          address_line_2: location.addressLine2,
-          town: location.town,
-          postcode: location.postcode,
-          latitude: location.latitude,
-          longitude: location.longitude,
-          description: location.description,
-          updated_at: sql`now()`,
-          updated_by: updatedBy,
-          version: sql`version + 1`,
+          ...columns(location),
+          ...changedBy(updatedBy),
         })
         .where('id', '=', id)
         .where('version', '=', version)

@@ -1,10 +1,18 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { changedBy, thingFields } from '../../db/query-helpers.ts'
 import type { ThingStored } from '../../platform/access/pole-records.ts'
 import type { ObjectInput } from './object-validation.ts'
 
 /** An object as stored (row-level security limits it to the transaction's partnership). */
 export type ObjectRow = ObjectInput & ThingStored
+
+/** An object's own columns but its kind (fixed once created), written alike on create and change. */
+const columns = (object: ObjectInput) => ({
+  value: object.value,
+  platform: object.platform,
+  description: object.description,
+})
 
 export function objectRepository() {
   return {
@@ -34,16 +42,9 @@ export function objectRepository() {
       const r = await query.executeTakeFirst()
       if (r === undefined) return undefined
       return {
-        id: r.id,
-        partnershipId: r.partnership_id,
-        kind: r.kind,
+        ...thingFields(r),
         value: r.value,
         platform: r.platform,
-        description: r.description,
-        createdAt: r.created_at,
-        createdByName: r.created_by_name,
-        updatedAt: r.updated_at,
-        version: r.version,
       }
     },
 
@@ -75,9 +76,7 @@ export function objectRepository() {
         .values({
           partnership_id: object.partnershipId,
           kind: object.kind,
-          value: object.value,
-          platform: object.platform,
-          description: object.description,
+          ...columns(object),
           is_demo: object.isDemo ?? false,
           created_by: object.createdBy,
           updated_by: object.createdBy,
@@ -98,12 +97,8 @@ export function objectRepository() {
       const result = await db
         .updateTable('object')
         .set({
-          value: object.value,
-          platform: object.platform,
-          description: object.description,
-          updated_at: sql`now()`,
-          updated_by: updatedBy,
-          version: sql`version + 1`,
+          ...columns(object),
+          ...changedBy(updatedBy),
         })
         .where('id', '=', id)
         .where('version', '=', version)
