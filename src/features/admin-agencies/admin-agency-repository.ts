@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { changedBy } from '../../db/query-helpers.ts'
 import { isRowVersion } from '../../platform/integer-bounds.ts'
 
 export interface AgencySummary {
@@ -57,12 +58,6 @@ export function adminAgencyRepository() {
     activeUsers: Number(r.active_users),
     teams: Number(r.teams),
     version: r.version,
-  })
-
-  const bump = (by: string) => ({
-    version: sql<number>`version + 1`,
-    updated_at: sql<string>`now()`,
-    updated_by: by,
   })
 
   return {
@@ -131,7 +126,7 @@ export function adminAgencyRepository() {
       if (!isRowVersion(version)) return false // no row has it: stale, not a query the database refuses
       const result = await db
         .updateTable('agency')
-        .set({ name, ...bump(by) })
+        .set({ name, ...changedBy(by) })
         .where('id', '=', id)
         .where('version', '=', version)
         .executeTakeFirst()
@@ -141,7 +136,7 @@ export function adminAgencyRepository() {
     async setDisabled(db: Executor, id: string, disabled: boolean, by: string): Promise<void> {
       await db
         .updateTable('agency')
-        .set({ disabled_at: disabled ? sql<string>`now()` : null, ...bump(by) })
+        .set({ disabled_at: disabled ? sql<string>`now()` : null, ...changedBy(by) })
         .where('id', '=', id)
         .execute()
     },

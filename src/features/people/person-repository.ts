@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
+import { changedBy } from '../../db/query-helpers.ts'
 import { personFactSql, personFacts } from '../../platform/access/person-facts.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
 
@@ -427,9 +428,7 @@ export function personRepository() {
           la_child_id: person.laChildId,
           police_id: person.policeId,
           school_agency_id: person.schoolAgencyId,
-          updated_at: sql<Date>`now()`,
-          updated_by: by,
-          version: sql<number>`version + 1`,
+          ...changedBy(by),
         })
         .where('id', '=', id)
         .where('version', '=', version)
@@ -442,7 +441,7 @@ export function personRepository() {
     async touch(db: Executor, id: string, version: number, by: string): Promise<boolean> {
       const result = await db
         .updateTable('person')
-        .set({ updated_at: sql<Date>`now()`, updated_by: by, version: sql<number>`version + 1` })
+        .set(changedBy(by))
         .where('id', '=', id)
         .where('version', '=', version)
         .where('merged_into_id', 'is', null)
