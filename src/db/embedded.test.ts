@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import { createTestDatabase } from '../../test/helpers/database.ts'
+import { exitOf, spawnServer } from '../../test/helpers/server-process.ts'
 import { createLogger } from '../platform/logger.ts'
 import {
   checkPostgresCanReach,
@@ -155,20 +155,16 @@ describe('starting the embedded server as root in a folder the postgres user can
 
   it('npm start prints that paragraph and exits 1, with no stack trace', { skip: notRoot }, async (t) => {
     const { locked, dataDir } = await lockedTree(t)
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: path.resolve(import.meta.dirname, '..', '..'),
-      env: {
-        ...process.env,
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'silent',
-        PORT: '0',
-        OPENMACE_DATA_DIR: dataDir,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawnServer({
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'silent',
+      PORT: '0',
+      OPENMACE_DATA_DIR: dataDir,
     })
+    t.after(() => child.kill('SIGKILL'))
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    const code = await exitOf(child, 60_000)
     assert.equal(code, 1, stderr)
     assert.ok(
       stderr.startsWith('OpenMACE could not start: the embedded PostgreSQL server cannot reach its files.'),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -7,20 +7,12 @@ import { after, describe, it } from 'node:test'
 import pg from 'pg'
 import { embeddedPaths, loadCredentials, OWNER_ROLE, EMBEDDED_DATABASE } from '../../src/db/embedded.ts'
 import { connectionUrl } from '../../src/db/urls.ts'
+import { spawnServer } from '../helpers/server-process.ts'
 
 /**
  * The whole process, as a user runs it (`npm start` is `tsx src/server.ts`): killed without warning, it must
  * come back UP with every acknowledged write, by itself.
  */
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..')
-
-function withoutDatabaseUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const copy = { ...env }
-  delete copy.DATABASE_URL
-  delete copy.DATABASE_APP_URL
-  return copy
-}
 
 interface Started {
   child: ChildProcess
@@ -28,17 +20,11 @@ interface Started {
 }
 
 async function start(dataDir: string): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      // No DATABASE_URL: this is about the embedded server, even when the suite runs against a server.
-      ...withoutDatabaseUrl(process.env),
-      NODE_ENV: 'development',
-      OPENMACE_DATA_DIR: dataDir,
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnServer({
+    NODE_ENV: 'development',
+    OPENMACE_DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
   })
   let output = ''
   return new Promise((resolve, reject) => {

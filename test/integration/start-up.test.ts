@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import path from 'node:path'
 import { describe, it } from 'node:test'
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..')
+import { exitOf, spawnServer } from '../helpers/server-process.ts'
 
 async function startWith(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const clean = { ...process.env }
-  delete clean.DATABASE_URL
-  delete clean.DATABASE_APP_URL
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: { ...clean, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const child = spawnServer(env)
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  const code = await exitOf(child)
   return { code, stderr }
 }
 
