@@ -36,6 +36,7 @@ import { setUpRateLimits } from './platform/rate-limits.ts'
 import { setUpRouteAccess, type RegisteredRoute } from './platform/route-access.ts'
 import { setUpCookies } from './platform/session/session-plugin.ts'
 import { registerSurfaces, type FeatureRoutes } from './platform/surfaces.ts'
+import { schemaController } from './platform/schema-compilers.ts'
 import { setUpAssets, setUpViews } from './platform/views.ts'
 import { setUpWebSecurity } from './platform/web-security.ts'
 import type { Services } from './services.ts'
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     frameworkErrors: frameworkErrorHandler(config.bodyLimitBytes),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    schemaController,
     ...httpEdgeOptions(config),
   }).withTypeProvider<TypeBoxTypeProvider>()
 

@@ -38,6 +38,13 @@ export async function setUpViews(app: FastifyInstance, config: Config): Promise<
         env.addFilter('mojDate', (value: string, type?: string) =>
           type === 'date' ? format.calendarDate(value) : format.dateTime(value),
         )
+        // Nunjucks' own trim is `replace(/^\s*|\s*$/g, '')`, which tries `\s*$` from every space in the string:
+        // slow on a whole page (the GOV.UK template trims the page body) and the same as String's trim.
+        env.addFilter('trim', (value: string | nunjucks.runtime.SafeString) =>
+          value instanceof nunjucks.runtime.SafeString
+            ? new nunjucks.runtime.SafeString(value.val.trim())
+            : value.trim(),
+        )
       },
     },
     defaultContext: {
