@@ -21,6 +21,19 @@ const GOVUK_DIST = path.resolve(path.dirname(require.resolve('govuk-frontend/pac
 const MOJ_ROOT = path.dirname(require.resolve('@ministryofjustice/frontend/package.json'))
 
 /**
+ * Nunjucks' `trim`, without its regex: `replace(/^\s*|\s*$/g, '')` tries `\s*$` again from every space in the
+ * string, which is slow on a whole page (the GOV.UK template trims each page's body). String's trim removes the
+ * same characters; safe (already escaped) markup stays safe.
+ */
+export function trimFilter(
+  value: string | nunjucks.runtime.SafeString,
+): string | nunjucks.runtime.SafeString {
+  return value instanceof nunjucks.runtime.SafeString
+    ? new nunjucks.runtime.SafeString(value.val.trim())
+    : value.trim()
+}
+
+/**
  * Nunjucks pages on the GOV.UK Design System (and MOJ components). Templates are found from src/ (so a page is
  * named by its feature folder, e.g. "features/start/views/start.njk"), govuk-frontend and MOJ frontend.
  * Request-wide locals are written here only.
@@ -38,13 +51,7 @@ export async function setUpViews(app: FastifyInstance, config: Config): Promise<
         env.addFilter('mojDate', (value: string, type?: string) =>
           type === 'date' ? format.calendarDate(value) : format.dateTime(value),
         )
-        // Nunjucks' own trim is `replace(/^\s*|\s*$/g, '')`, which tries `\s*$` from every space in the string:
-        // slow on a whole page (the GOV.UK template trims the page body) and the same as String's trim.
-        env.addFilter('trim', (value: string | nunjucks.runtime.SafeString) =>
-          value instanceof nunjucks.runtime.SafeString
-            ? new nunjucks.runtime.SafeString(value.val.trim())
-            : value.trim(),
-        )
+        env.addFilter('trim', trimFilter)
       },
     },
     defaultContext: {
