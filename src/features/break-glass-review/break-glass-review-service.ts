@@ -8,13 +8,8 @@ import { decideBreakGlassReview, type Actor } from '../../platform/access/policy
 import type { RecordAccess } from '../../platform/access/record-access.ts'
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../../platform/errors.ts'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.ts'
+import type { FieldError } from '../../platform/errors.ts'
 
 const OUTCOMES: readonly ReviewOutcome[] = ['justified', 'not-justified']
 const NOTE_MAX = 1000

@@ -12,13 +12,8 @@ import {
 import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ageInYears, todayInLondon } from '../../platform/calendar.ts'
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../../platform/errors.ts'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.ts'
+import type { FieldError } from '../../platform/errors.ts'
 import type { PersonService } from '../people/person-service.ts'
 import {
   findStreetTerms,

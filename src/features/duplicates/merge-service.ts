@@ -3,13 +3,8 @@ import type { DB } from '../../db/schema.ts'
 import { can, decidePersonMerge, type Actor, type Decision } from '../../platform/access/policy.ts'
 import type { RecordAccess } from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../../platform/errors.ts'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.ts'
+import type { FieldError } from '../../platform/errors.ts'
 import { UUID } from '../../platform/identifiers/uuid.ts'
 import type { PersonRecord, PersonRecords, StoredPerson } from './duplicate-service.ts'
 import type { MergeRepository, MergeRow, Moved } from './merge-repository.ts'

@@ -5,13 +5,8 @@ import { can, type Actor } from '../../platform/access/policy.ts'
 import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../../platform/errors.ts'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.ts'
+import type { FieldError } from '../../platform/errors.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { isRowVersion } from '../../platform/integer-bounds.ts'
 import type {

@@ -12,13 +12,8 @@ import {
 } from '../../platform/access/policy.ts'
 import type { RecordAccess, RecordKind, Reached } from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-  type FieldError,
-} from '../../platform/errors.ts'
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.ts'
+import type { FieldError } from '../../platform/errors.ts'
 import { addWorkingDays } from '../../platform/working-days.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import type { FlagService } from '../flags/flag-service.ts'
