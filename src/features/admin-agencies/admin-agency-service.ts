@@ -1,12 +1,13 @@
 import type { Transaction } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
-import { auditActorOf } from '../../platform/access/actor.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts'
 import type { AdminAgencyRepository, AgencySummary, TeamSummary } from './admin-agency-repository.ts'
+import { rlsContextOf } from '../../platform/access/actor.ts'
+import { adminChangeRecorder } from '../../platform/audit/admin-change.ts'
 
 type Errors = Array<{ field: string; message: string }>
 
@@ -31,24 +32,7 @@ export function adminAgencyService(
   repository: AdminAgencyRepository,
   audit: AuditWriter,
 ) {
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
-  const recordChange = (
-    trx: Transaction<DB>,
-    actor: Actor,
-    id: string,
-    ctx: RequestContext,
-    details: Record<string, string | number>,
-  ) =>
-    audit.write(trx, {
-      action: 'admin.agency-change',
-      outcome: 'succeeded',
-      partnershipId: actor.partnershipId,
-      actor: auditActorOf(actor),
-      record: { type: 'agency', id },
-      requestId: ctx.requestId,
-      ip: ctx.ip,
-      details,
-    })
+  const recordChange = adminChangeRecorder(audit, 'admin.agency-change', 'agency')
   const found = async (trx: Transaction<DB>, actor: Actor, id: string) => {
     const agency = await repository.find(trx, actor.partnershipId, id)
     if (agency === undefined) throw new NotFoundError()
@@ -63,12 +47,14 @@ export function adminAgencyService(
     },
 
     async list(actor: Actor): Promise<AgencySummary[]> {
-      return withTransaction(database, context(actor), (trx) => repository.list(trx, actor.partnershipId))
+      return withTransaction(database, rlsContextOf(actor), (trx) =>
+        repository.list(trx, actor.partnershipId),
+      )
     },
 
     /** Another partnership's agency is "not found", like an id that does not exist. */
     async find(actor: Actor, id: string): Promise<AgencySummary & { teamList: TeamSummary[] }> {
-      return withTransaction(database, context(actor), async (trx) => {
+      return withTransaction(database, rlsContextOf(actor), async (trx) => {
         const agency = await found(trx, actor, id)
         return { ...agency, teamList: await repository.teams(trx, id) }
       })
@@ -80,7 +66,7 @@ export function adminAgencyService(
       ctx: RequestContext,
     ): Promise<string> {
       try {
-        return await withTransaction(database, context(actor), async (trx) => {
+        return await withTransaction(database, rlsContextOf(actor), async (trx) => {
           const errors: Errors = []
           const name = checkName(input.name, 'name', 'agency', errors)
           const types = await repository.types(trx)
@@ -117,7 +103,7 @@ export function adminAgencyService(
       ctx: RequestContext,
     ): Promise<void> {
       try {
-        await withTransaction(database, context(actor), async (trx) => {
+        await withTransaction(database, rlsContextOf(actor), async (trx) => {
           await found(trx, actor, id)
           const errors: Errors = []
           const name = checkName(input, 'name', 'agency', errors)
@@ -145,7 +131,7 @@ export function adminAgencyService(
           { field: 'disable', message: 'You cannot disable your own agency: you would be signed out too' },
         ])
       }
-      return withTransaction(database, context(actor), async (trx) => {
+      return withTransaction(database, rlsContextOf(actor), async (trx) => {
         const agency = await found(trx, actor, id)
         if (agency.disabled) return 0
         await repository.setDisabled(trx, id, true, actor.userId)
@@ -156,7 +142,7 @@ export function adminAgencyService(
     },
 
     async enable(actor: Actor, id: string, ctx: RequestContext): Promise<void> {
-      await withTransaction(database, context(actor), async (trx) => {
+      await withTransaction(database, rlsContextOf(actor), async (trx) => {
         const agency = await found(trx, actor, id)
         if (!agency.disabled) return
         await repository.setDisabled(trx, id, false, actor.userId)
@@ -166,7 +152,7 @@ export function adminAgencyService(
 
     async createTeam(actor: Actor, agencyId: string, input: string, ctx: RequestContext): Promise<string> {
       try {
-        return await withTransaction(database, context(actor), async (trx) => {
+        return await withTransaction(database, rlsContextOf(actor), async (trx) => {
           await found(trx, actor, agencyId)
           const errors: Errors = []
           const name = checkName(input, 'teamName', 'team', errors)

@@ -1,7 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import type { Transaction } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
-import type { DB } from '../../db/schema.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import { isRole, ROLES, type Role } from '../../platform/access/roles.ts'
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
@@ -9,6 +7,8 @@ import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import type { UserRepository } from '../../platform/auth/user-repository.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts'
 import type { SessionRepository } from '../../platform/session/session-repository.ts'
+import { rlsContextOf } from '../../platform/access/actor.ts'
+import { adminChangeRecorder } from '../../platform/audit/admin-change.ts'
 import type {
   AccountDetails,
   AccountOptions,
@@ -90,25 +90,7 @@ export function adminUserService(
   sessions: SessionRepository,
   audit: AuditWriter,
 ) {
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
-  /** Every change to an account is audited in the transaction that makes it. */
-  const recordChange = (
-    trx: Transaction<DB>,
-    actor: Actor,
-    id: string,
-    ctx: RequestContext,
-    details: Record<string, string | number>,
-  ) =>
-    audit.write(trx, {
-      action: 'admin.user-change',
-      outcome: 'succeeded',
-      partnershipId: actor.partnershipId,
-      actor: { id: actor.userId, role: actor.roles.join(' '), agencyId: actor.agencyId },
-      record: { type: 'user', id },
-      requestId: ctx.requestId,
-      ip: ctx.ip,
-      details,
-    })
+  const recordChange = adminChangeRecorder(audit, 'admin.user-change', 'user')
 
   const checkRoles = (roles: string[]): Role[] => {
     if (roles.some((r) => !isRole(r))) {
@@ -123,12 +105,14 @@ export function adminUserService(
     },
 
     async list(actor: Actor): Promise<AdminUserSummary[]> {
-      return withTransaction(database, context(actor), (trx) => repository.list(trx, actor.partnershipId))
+      return withTransaction(database, rlsContextOf(actor), (trx) =>
+        repository.list(trx, actor.partnershipId),
+      )
     },
 
     /** Another partnership's account is "not found", exactly like an id that does not exist. */
     async find(actor: Actor, id: string): Promise<AdminUserSummary> {
-      const found = await withTransaction(database, context(actor), (trx) =>
+      const found = await withTransaction(database, rlsContextOf(actor), (trx) =>
         repository.find(trx, actor.partnershipId, id),
       )
       if (found === undefined) throw new NotFoundError()
@@ -136,12 +120,14 @@ export function adminUserService(
     },
 
     async options(actor: Actor): Promise<AccountOptions> {
-      return withTransaction(database, context(actor), (trx) => repository.options(trx, actor.partnershipId))
+      return withTransaction(database, rlsContextOf(actor), (trx) =>
+        repository.options(trx, actor.partnershipId),
+      )
     },
 
     /** When the account's unused set-up link expires, if it has one. */
     async pendingSetUp(actor: Actor, id: string): Promise<Date | undefined> {
-      return withTransaction(database, context(actor), (trx) => repository.pendingSetUp(trx, id))
+      return withTransaction(database, rlsContextOf(actor), (trx) => repository.pendingSetUp(trx, id))
     },
 
     /**
@@ -155,7 +141,7 @@ export function adminUserService(
     ): Promise<{ id: string; setUp?: { token: string; expiresAt: Date } }> {
       const unknownRoles = input.roles.some((r) => !isRole(r))
       try {
-        return await withTransaction(database, context(actor), async (trx) => {
+        return await withTransaction(database, rlsContextOf(actor), async (trx) => {
           const { details, errors } = checkDetails(input, await repository.options(trx, actor.partnershipId))
           if (errors.every((e) => e.field !== 'email') && (await repository.emailTaken(trx, details.email))) {
             errors.push({ field: 'email', message: EMAIL_TAKEN })
@@ -201,7 +187,7 @@ export function adminUserService(
       ctx: RequestContext,
     ): Promise<void> {
       try {
-        await withTransaction(database, context(actor), async (trx) => {
+        await withTransaction(database, rlsContextOf(actor), async (trx) => {
           const before = await repository.find(trx, actor.partnershipId, id)
           if (before === undefined) throw new NotFoundError()
           const { details, errors } = checkDetails(
@@ -240,7 +226,7 @@ export function adminUserService(
 
     /** Lets a disabled account sign in again (a fresh start: no lockout carried over). */
     async enable(actor: Actor, id: string, ctx: RequestContext): Promise<void> {
-      await withTransaction(database, context(actor), async (trx) => {
+      await withTransaction(database, rlsContextOf(actor), async (trx) => {
         const found = await repository.find(trx, actor.partnershipId, id)
         if (found === undefined) throw new NotFoundError()
         if (!found.disabled) return
@@ -255,7 +241,7 @@ export function adminUserService(
       id: string,
       ctx: RequestContext,
     ): Promise<{ token: string; expiresAt: Date }> {
-      return withTransaction(database, context(actor), async (trx) => {
+      return withTransaction(database, rlsContextOf(actor), async (trx) => {
         const found = await repository.find(trx, actor.partnershipId, id)
         if (found === undefined) throw new NotFoundError()
         if (found.serviceAccount || found.disabled) {
@@ -283,7 +269,7 @@ export function adminUserService(
       ctx: RequestContext,
     ): Promise<void> {
       const chosen = checkRoles(roles)
-      await withTransaction(database, context(actor), async (trx) => {
+      await withTransaction(database, rlsContextOf(actor), async (trx) => {
         const before = await repository.find(trx, actor.partnershipId, id)
         if (before === undefined) throw new NotFoundError()
         if (
@@ -314,7 +300,7 @@ export function adminUserService(
       if (id === actor.userId) {
         throw new ValidationError([{ field: 'disable', message: 'You cannot disable your own account' }])
       }
-      return withTransaction(database, context(actor), async (trx) => {
+      return withTransaction(database, rlsContextOf(actor), async (trx) => {
         const found = await repository.find(trx, actor.partnershipId, id)
         if (found === undefined) throw new NotFoundError()
         if (found.disabled) return 0

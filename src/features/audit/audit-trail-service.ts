@@ -13,6 +13,7 @@ import { auditCsvValues, CSV_HEADER } from './audit-view.ts'
 import { csvRow } from './csv.ts'
 import { confirmPassword } from '../../platform/auth/reauthenticate.ts'
 import { ValidationError } from '../../platform/errors.ts'
+import { actorEvent, rlsContextOf } from '../../platform/access/actor.ts'
 
 /** What the data protection officer filters by. */
 export interface AuditQuery {
@@ -27,6 +28,7 @@ export interface AuditQuery {
 
 /** The most rows one CSV export holds; narrow the filters for more. */
 export const EXPORT_MAX_ROWS = 50_000
+const CSV_EXPORT = { type: 'audit-trail', id: 'csv' }
 
 function toFilter(actor: Actor, query: AuditQuery): AuditFilter {
   return {
@@ -56,10 +58,9 @@ export function auditTrailService(
   users: UserRepository,
   writer: AuditWriter,
 ) {
-  const context = (actor: Actor) => ({ actorId: actor.userId, partnershipId: actor.partnershipId })
   return {
     async page(actor: Actor, query: AuditQuery, before?: string) {
-      return withTransaction(database, context(actor), async (trx) => {
+      return withTransaction(database, rlsContextOf(actor), async (trx) => {
         const people = await users.names(trx, actor.partnershipId)
         const page = await repository.list(trx, toFilter(actor, query), {
           limit: 50,
@@ -80,18 +81,17 @@ export function auditTrailService(
       ctx: RequestContext,
     ): Promise<{ csv: string; rows: number }> {
       if (password === '') throw new ValidationError([{ field: 'password', message: 'Enter your password' }])
-      const result = await withTransaction(database, context(actor), async (trx) => {
+      const result = await withTransaction(database, rlsContextOf(actor), async (trx) => {
         if (!(await confirmPassword(trx, users, actor.userId, password))) {
-          await writer.write(trx, {
-            action: 'export',
-            outcome: 'failed',
-            partnershipId: actor.partnershipId,
-            actor: { id: actor.userId, role: actor.roles.join(' '), agencyId: actor.agencyId },
-            record: { type: 'audit-trail', id: 'csv' },
-            reason: 'password not confirmed',
-            requestId: ctx.requestId,
-            ip: ctx.ip,
-          })
+          await writer.write(
+            trx,
+            actorEvent(actor, ctx, {
+              action: 'export',
+              outcome: 'failed',
+              record: CSV_EXPORT,
+              reason: 'password not confirmed',
+            }),
+          )
           return undefined
         }
         const names = new Map((await users.names(trx, actor.partnershipId)).map((p) => [p.id, p.displayName]))
@@ -104,16 +104,15 @@ export function auditTrailService(
           before = page.nextBefore
         } while (before !== undefined && entries.length < EXPORT_MAX_ROWS)
         const kept = entries.slice(0, EXPORT_MAX_ROWS)
-        await writer.write(trx, {
-          action: 'export',
-          outcome: 'succeeded',
-          partnershipId: actor.partnershipId,
-          actor: { id: actor.userId, role: actor.roles.join(' '), agencyId: actor.agencyId },
-          record: { type: 'audit-trail', id: 'csv' },
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-          details: { rows: kept.length, truncated: entries.length > EXPORT_MAX_ROWS },
-        })
+        await writer.write(
+          trx,
+          actorEvent(actor, ctx, {
+            action: 'export',
+            outcome: 'succeeded',
+            record: CSV_EXPORT,
+            details: { rows: kept.length, truncated: entries.length > EXPORT_MAX_ROWS },
+          }),
+        )
         const csv = csvRow(CSV_HEADER) + kept.map((e) => csvRow(auditCsvValues(e, names))).join('')
         return { csv, rows: kept.length }
       })

@@ -1,4 +1,4 @@
-import { auditActorOf } from '../../platform/access/actor.ts'
+import { actorEvent } from '../../platform/access/actor.ts'
 import type {
   BreakGlassGrant,
   BreakGlassRepository,
@@ -89,17 +89,16 @@ export function breakGlassReviewService(
           note: note === '' ? null : note,
         })
         if (!done) return 'conflict' as const
-        await audit.write(trx, {
-          action: 'break-glass.reviewed',
-          outcome: 'succeeded',
-          partnershipId: actor.partnershipId,
-          actor: auditActorOf(actor),
-          record: { type: grant.recordType, id: grant.recordId },
-          reason: outcome,
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-          details: { grant: grant.id, holder: grant.userId },
-        })
+        await audit.write(
+          trx,
+          actorEvent(actor, ctx, {
+            action: 'break-glass.reviewed',
+            outcome: 'succeeded',
+            record: { type: grant.recordType, id: grant.recordId },
+            reason: outcome,
+            details: { grant: grant.id, holder: grant.userId },
+          }),
+        )
         return 'done' as const
       })
       if (result === 'not-found') throw new NotFoundError()

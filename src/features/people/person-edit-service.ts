@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely'
 import type { DB } from '../../db/schema.ts'
-import { auditActorOf } from '../../platform/access/actor.ts'
+import { actorEvent } from '../../platform/access/actor.ts'
 import { can, type Actor } from '../../platform/access/policy.ts'
 import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
 import type { AuditWriter } from '../../platform/audit/audit-writer.ts'
@@ -274,26 +274,25 @@ export function personEditService(
               by: actor.userId,
             })
           }
-          await audit.write(trx, {
-            partnershipId: actor.partnershipId,
-            actor: auditActorOf(actor),
-            record: { type: 'person', id },
-            requestId: ctx.requestId,
-            ip: ctx.ip,
-            action: 'record.create',
-            outcome: 'succeeded',
-            details: {
-              via: options.via ?? 'page',
-              kind: checked.person.kind,
-              fields: Object.entries(checked.person)
-                .filter(([, value]) => value !== null)
-                .map(([field]) => field)
-                .join(' '),
-              aliases: aliases.aliases.length,
-              statuses: valid.map((s) => s.status).join(' '),
-              allocatedTo: team === undefined ? 'creator' : 'creator-team',
-            },
-          })
+          await audit.write(
+            trx,
+            actorEvent(actor, ctx, {
+              record: { type: 'person', id },
+              action: 'record.create',
+              outcome: 'succeeded',
+              details: {
+                via: options.via ?? 'page',
+                kind: checked.person.kind,
+                fields: Object.entries(checked.person)
+                  .filter(([, value]) => value !== null)
+                  .map(([field]) => field)
+                  .join(' '),
+                aliases: aliases.aliases.length,
+                statuses: valid.map((s) => s.status).join(' '),
+                allocatedTo: team === undefined ? 'creator' : 'creator-team',
+              },
+            }),
+          )
           return { id }
         })
         .catch(identifierTaken)

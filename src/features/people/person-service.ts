@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
-import { auditActorOf } from '../../platform/access/actor.ts'
+import { actorEvent } from '../../platform/access/actor.ts'
 import type { RecordAccess, RecordKind, Reached } from '../../platform/access/record-access.ts'
 import type { BreakGlassRepository } from '../../platform/access/break-glass-repository.ts'
 import {
@@ -186,25 +186,21 @@ export function personReadDecision(
   details: AuditDetails,
 ): { decision: Decision; event: AuditEvent } {
   const decision = record === undefined ? missingRecord() : decide(actor, 'read', record.facts)
-  const event: AuditEvent = {
+  const event = actorEvent(actor, ctx, {
     action: decision.allowed ? 'record.read' : 'access.denied',
     outcome: decision.allowed ? 'allowed' : 'denied',
-    partnershipId: actor.partnershipId,
-    actor: auditActorOf(actor),
     record: recordId === null ? null : { type: 'person', id: recordId },
     reason: decision.allowed
       ? null
       : record === undefined
         ? 'no such record'
         : `denied: ${decision.denial ?? 'relationship'}`,
-    requestId: ctx.requestId,
-    ip: ctx.ip,
     details: {
       ...details,
       breakGlass: decision.breakGlass,
       relationships: decision.relationships.join(' '),
     },
-  }
+  })
   return { decision, event }
 }
 
@@ -430,38 +426,26 @@ export function personService(
       const outcome = await access.within(actor, undefined, async (trx) => {
         const passwordOk = await confirmPassword(trx, users, actor.userId, input.password)
         const record = await records.load(trx, id, actor, { lock: false, details: false })
-        const base = {
-          partnershipId: actor.partnershipId,
-          actor: auditActorOf(actor),
-          record: { type: 'person', id },
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-        }
+        const breakGlass = (outcome: 'failed' | 'denied' | 'allowed', why: string, details?: AuditDetails) =>
+          audit.write(
+            trx,
+            actorEvent(actor, ctx, {
+              action: 'break-glass',
+              outcome,
+              record: { type: 'person', id },
+              reason: why,
+              ...(details === undefined ? {} : { details }),
+            }),
+          )
         if (!passwordOk) {
-          await audit.write(trx, {
-            ...base,
-            action: 'break-glass',
-            outcome: 'failed',
-            reason: 'password not confirmed',
-          })
+          await breakGlass('failed', 'password not confirmed')
           return 'wrong-password' as const
         }
         if (record === undefined || !canBreakGlass(actor, record.facts)) {
-          await audit.write(trx, {
-            ...base,
-            action: 'break-glass',
-            outcome: 'denied',
-            reason: record === undefined ? 'no such record' : 'role may not break glass',
-          })
+          await breakGlass('denied', record === undefined ? 'no such record' : 'role may not break glass')
           return 'not-found' as const
         }
-        const eventId = await audit.write(trx, {
-          ...base,
-          action: 'break-glass',
-          outcome: 'allowed',
-          reason,
-          details: { hours: options.breakGlassHours },
-        })
+        const eventId = await breakGlass('allowed', reason, { hours: options.breakGlassHours })
         return grants.create(trx, {
           partnershipId: actor.partnershipId,
           userId: actor.userId,
@@ -500,15 +484,11 @@ export function personService(
         ctx,
         async (trx, trail) => {
           await access.writeAtCommit(trx, [
-            {
+            actorEvent(actor, ctx, {
               action: 'record.read-views',
               outcome: 'allowed',
-              partnershipId: actor.partnershipId,
-              actor: auditActorOf(actor),
               record: { type: 'person', id },
-              requestId: ctx.requestId,
-              ip: ctx.ip,
-            },
+            }),
           ])
           const views = await auditTrail.recordViews(trx, actor.partnershipId, { type: 'person', id })
           const readDecision = records.decide(actor, 'read', trail.row)

@@ -1,4 +1,4 @@
-import { auditActorOf } from '../../platform/access/actor.ts'
+import { actorEvent } from '../../platform/access/actor.ts'
 import {
   decideSearchMatch,
   visibleFields,
@@ -125,15 +125,13 @@ export function searchService(repository: SearchRepository, access: RecordAccess
             })
           }
         }
-        events.push({
-          action: 'record.search',
-          outcome: 'allowed',
-          partnershipId: actor.partnershipId,
-          actor: auditActorOf(actor),
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-          details: { criteria: criteriaNames(criteria).join(' '), results: results.length },
-        })
+        events.push(
+          actorEvent(actor, ctx, {
+            action: 'record.search',
+            outcome: 'allowed',
+            details: { criteria: criteriaNames(criteria).join(' '), results: results.length },
+          }),
+        )
         await access.writeAtCommit(trx, events)
         return {
           criteria,

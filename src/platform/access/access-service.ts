@@ -1,4 +1,5 @@
 import { withTransaction, type Database } from '../../db/database.ts'
+import { actorEvent, rlsContextOf } from './actor.ts'
 import type { AuditWriter } from '../audit/audit-writer.ts'
 import type { RequestContext } from '../auth/auth-service.ts'
 import type { Actor } from './policy.ts'
@@ -11,16 +12,15 @@ export function accessService(database: Database, audit: AuditWriter) {
     /** True when allowed; otherwise records the denial and returns false. */
     async check(actor: Actor, capability: Capability, ctx: RequestContext): Promise<boolean> {
       if (can(actor, capability)) return true
-      await withTransaction(database, { actorId: actor.userId, partnershipId: actor.partnershipId }, (trx) =>
-        audit.write(trx, {
-          action: 'access.denied',
-          outcome: 'denied',
-          partnershipId: actor.partnershipId,
-          actor: { id: actor.userId, role: actor.roles.join(' '), agencyId: actor.agencyId },
-          reason: `missing capability ${capability}`,
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-        }),
+      await withTransaction(database, rlsContextOf(actor), (trx) =>
+        audit.write(
+          trx,
+          actorEvent(actor, ctx, {
+            action: 'access.denied',
+            outcome: 'denied',
+            reason: `missing capability ${capability}`,
+          }),
+        ),
       )
       return false
     },

@@ -1,4 +1,6 @@
 import type { FastifyRequest } from 'fastify'
+import type { AuditEvent } from '../audit/audit-writer.ts'
+import type { RequestContext } from '../auth/auth-service.ts'
 import type { CurrentUser } from '../auth/user-repository.ts'
 import type { Actor } from './policy.ts'
 import { isRole } from './roles.ts'
@@ -28,4 +30,24 @@ export function signedInActor(request: FastifyRequest): Actor {
 /** Who did it, as the audit trail records it. */
 export function auditActorOf(actor: Actor): { id: string; role: string; agencyId: string } {
   return { id: actor.userId, role: actor.roles.join(' '), agencyId: actor.agencyId }
+}
+
+/** An audit event for something the actor did in this request: who, their partnership, the request and its IP. */
+export function actorEvent(
+  actor: Actor,
+  ctx: RequestContext,
+  event: Omit<AuditEvent, 'partnershipId' | 'actor' | 'requestId' | 'ip'>,
+): AuditEvent {
+  return {
+    partnershipId: actor.partnershipId,
+    actor: auditActorOf(actor),
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+    ...event,
+  }
+}
+
+/** The row-level security context of the actor's transactions. */
+export function rlsContextOf(actor: Actor): { actorId: string; partnershipId: string } {
+  return { actorId: actor.userId, partnershipId: actor.partnershipId }
 }

@@ -4,7 +4,7 @@ import type { DB } from '../../db/schema.ts'
 import type { AuditDetails, AuditEvent, AuditWriter } from '../audit/audit-writer.ts'
 import type { RequestContext } from '../auth/auth-service.ts'
 import { ForbiddenError, NotFoundError } from '../errors.ts'
-import { auditActorOf } from './actor.ts'
+import { actorEvent, rlsContextOf } from './actor.ts'
 import { isDecisionFor, type Actor, type Decision, type RecordAction } from './policy.ts'
 
 /**
@@ -67,13 +67,6 @@ export class ForgedDecisionError extends ForbiddenError {
 }
 
 export function recordAccess(database: Database, audit: AuditWriter) {
-  const base = (actor: Actor, ctx: RequestContext) => ({
-    partnershipId: actor.partnershipId,
-    actor: auditActorOf(actor),
-    requestId: ctx.requestId,
-    ip: ctx.ip,
-  })
-
   /** The audit row of an allowed read: who, which record, how, and whether through break-glass. */
   function readEvent(
     actor: Actor,
@@ -84,8 +77,7 @@ export function recordAccess(database: Database, audit: AuditWriter) {
     via: string | undefined,
     details: AuditDetails = {},
   ): AuditEvent {
-    return {
-      ...base(actor, ctx),
+    return actorEvent(actor, ctx, {
       action: 'record.read',
       outcome: 'allowed',
       record: { type, id },
@@ -95,7 +87,7 @@ export function recordAccess(database: Database, audit: AuditWriter) {
         breakGlass: decision.breakGlass,
         relationships: decision.relationships.join(' '),
       },
-    }
+    })
   }
 
   function denialEvent(
@@ -106,14 +98,13 @@ export function recordAccess(database: Database, audit: AuditWriter) {
     decision: Decision | undefined,
     via: string | undefined,
   ): AuditEvent {
-    return {
-      ...base(actor, ctx),
+    return actorEvent(actor, ctx, {
       action: 'access.denied',
       outcome: 'denied',
       record: { type, id },
       reason: decision === undefined ? 'no such record' : `denied: ${decision.denial ?? 'relationship'}`,
       details: via === undefined ? {} : { via },
-    }
+    })
   }
 
   /** Refuses a decision the policy did not make for this actor. */
@@ -124,7 +115,7 @@ export function recordAccess(database: Database, audit: AuditWriter) {
     decision: Decision,
   ): Promise<Decision> {
     if (isDecisionFor(decision, actor)) return decision
-    await withTransaction(database, { actorId: actor.userId, partnershipId: actor.partnershipId }, (trx) =>
+    await withTransaction(database, rlsContextOf(actor), (trx) =>
       audit.write(trx, {
         ...denialEvent(actor, ctx, record.type, record.id, undefined, undefined),
         reason: 'forged decision',
@@ -171,7 +162,7 @@ export function recordAccess(database: Database, audit: AuditWriter) {
     work: (trx: Transaction<DB>) => Promise<T>,
   ): Promise<T> {
     if (trx !== undefined) return work(trx)
-    return withTransaction(database, { actorId: actor.userId, partnershipId: actor.partnershipId }, work)
+    return withTransaction(database, rlsContextOf(actor), work)
   }
 
   return {
@@ -266,14 +257,16 @@ export function recordAccess(database: Database, audit: AuditWriter) {
       event: { action: AuditEvent['action']; details?: AuditDetails; reason?: string },
     ): Promise<string> {
       await checked(actor, ctx, record, decision)
-      return audit.write(trx, {
-        ...base(actor, ctx),
-        action: event.action,
-        outcome: 'succeeded',
-        record,
-        ...(event.reason === undefined ? {} : { reason: event.reason }),
-        details: { ...event.details, ...(decision.breakGlass ? { breakGlass: true } : {}) },
-      })
+      return audit.write(
+        trx,
+        actorEvent(actor, ctx, {
+          action: event.action,
+          outcome: 'succeeded',
+          record,
+          ...(event.reason === undefined ? {} : { reason: event.reason }),
+          details: { ...event.details, ...(decision.breakGlass ? { breakGlass: true } : {}) },
+        }),
+      )
     },
 
     /** The audit row of a refusal that is about a record but not a decision on it (e.g. not your own concern). */

@@ -3,7 +3,7 @@ import { withTransaction, type Database } from '../../db/database.ts'
 import { actorOf } from '../access/actor.ts'
 import { capabilitiesOf } from '../access/policy.ts'
 import { CAPABILITIES, type Capability } from '../access/roles.ts'
-import type { AuditEvent, AuditWriter } from '../audit/audit-writer.ts'
+import type { AuditDetails, AuditEvent, AuditWriter } from '../audit/audit-writer.ts'
 import type { RequestContext } from '../auth/auth-service.ts'
 import type { CurrentUser, UserRepository } from '../auth/user-repository.ts'
 import { NotFoundError, ValidationError } from '../errors.ts'
@@ -43,6 +43,25 @@ function auditActor(operator: TokenOperator): AuditEvent['actor'] {
   }
   // The writer's type wants an id with a role; a system event has the role and no account (actor_id NULL).
   return { id: null, role: 'system' } as unknown as AuditEvent['actor']
+}
+
+/** The audit row of a change the operator made to a token (created, revoked), in the change's transaction. */
+function tokenChange(
+  operator: TokenOperator,
+  action: 'token.create' | 'token.revoke',
+  token: { id: string; partnershipId: string },
+  details: AuditDetails,
+): AuditEvent {
+  return {
+    action,
+    outcome: 'succeeded',
+    partnershipId: token.partnershipId,
+    actor: auditActor(operator),
+    record: { type: 'api-token', id: token.id },
+    requestId: operator.requestId,
+    ip: operator.ip,
+    details: { via: operator.via, ...details },
+  }
 }
 
 const isCapability = (s: string): s is Capability => (CAPABILITIES as readonly string[]).includes(s)
@@ -126,16 +145,15 @@ export function tokenService(
           days: input.days,
           createdBy: ctx.by === 'system' ? null : ctx.by.userId,
         })
-        await audit.write(trx, {
-          action: 'token.create',
-          outcome: 'succeeded',
-          partnershipId: user.partnershipId,
-          actor: auditActor(ctx),
-          record: { type: 'api-token', id },
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-          details: { via: ctx.via, scopes: input.scopes.join(' '), days: input.days, userId: user.id },
-        })
+        await audit.write(
+          trx,
+          tokenChange(
+            ctx,
+            'token.create',
+            { id, partnershipId: user.partnershipId },
+            { scopes: input.scopes.join(' '), days: input.days, userId: user.id },
+          ),
+        )
         return { id, token, expiresInDays: input.days }
       })
     },
@@ -156,16 +174,15 @@ export function tokenService(
         const by = ctx.by === 'system' ? null : ctx.by.userId
         const revoked = await tokens.revoke(trx, id, by, partnershipId)
         if (revoked === undefined) throw new NotFoundError('No active token has that id')
-        await audit.write(trx, {
-          action: 'token.revoke',
-          outcome: 'succeeded',
-          partnershipId: revoked.partnershipId,
-          actor: auditActor(ctx),
-          record: { type: 'api-token', id },
-          requestId: ctx.requestId,
-          ip: ctx.ip,
-          details: { via: ctx.via, userId: revoked.userId },
-        })
+        await audit.write(
+          trx,
+          tokenChange(
+            ctx,
+            'token.revoke',
+            { id, partnershipId: revoked.partnershipId },
+            { userId: revoked.userId },
+          ),
+        )
       })
     },
 
