@@ -1,3 +1,4 @@
+import { parseDate as parseFormDate, type DateInput } from '../../platform/dates.ts'
 /**
  * The rules for a concern's answers, as pure functions shared by the three pages and the API: what each page (or
  * the API body) may put in the concern, and the GOV.UK message for each field when it may not. The screening
@@ -8,7 +9,10 @@ import type { FieldError } from '../../platform/errors.ts'
 import { normalisePostcode } from '../../platform/identifiers/postcode.ts'
 
 /** A date as the API sends it ('YYYY-MM-DD') or as a GOV.UK date input does (three parts). */
-export type DateInput = string | { day?: string; month?: string; year?: string }
+export type { DateInput } from '../../platform/dates.ts'
+
+/** A concern's dates are from 1900 on. */
+const parseDate = (input: DateInput, label: string) => parseFormDate(input, label, 1900)
 
 export const RECENCIES: ReadonlyArray<{ value: Recency; text: string }> = [
   { value: 'current', text: 'Current' },
@@ -51,35 +55,6 @@ const LIMITS = {
 
 const trimmed = (value: string | undefined) => (value ?? '').trim()
 const optional = (value: string | undefined) => (trimmed(value) === '' ? null : trimmed(value))
-
-function realDate(year: number, month: number, day: number): string | undefined {
-  if (year < 1900 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31) return undefined
-  const date = new Date(Date.UTC(year, month - 1, day))
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-    return undefined
-  }
-  return date.toISOString().slice(0, 10)
-}
-
-/** A calendar date, null when nothing was given, or the message for what is wrong ("<label> must be …"). */
-export function parseDate(input: DateInput, label: string): { date: string | null } | { error: string } {
-  if (typeof input === 'string') {
-    const value = input.trim()
-    if (value === '') return { date: null }
-    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
-    const date = match && realDate(Number(match[1]), Number(match[2]), Number(match[3]))
-    return date ? { date } : { error: `${label} must be a real date, written as YYYY-MM-DD` }
-  }
-  const parts = { day: trimmed(input.day), month: trimmed(input.month), year: trimmed(input.year) }
-  const missing = (['day', 'month', 'year'] as const).filter((p) => parts[p] === '')
-  if (missing.length === 3) return { date: null }
-  if (missing.length > 0) return { error: `${label} must include a ${missing.join(' and ')}` }
-  if (!/^\d{1,2}$/.test(parts.day) || !/^\d{1,2}$/.test(parts.month) || !/^\d{4}$/.test(parts.year)) {
-    return { error: `${label} must be a real date` }
-  }
-  const date = realDate(Number(parts.year), Number(parts.month), Number(parts.day))
-  return date ? { date } : { error: `${label} must be a real date` }
-}
 
 /** "yes"/"no" (a form) or true/false (the API); undefined when not answered. */
 function yesNo(value: string | boolean | undefined): boolean | undefined {

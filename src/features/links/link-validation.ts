@@ -1,3 +1,4 @@
+import { parseDate as parseFormDate } from '../../platform/dates.ts'
 import type { EntityKind } from '../../db/schema.ts'
 import type { FieldError } from '../../platform/errors.ts'
 import type { LinkTypeRow } from './link-repository.ts'
@@ -62,39 +63,17 @@ export const MESSAGES = {
   endReasonLong: 'Reason must be 500 characters or fewer',
 } as const
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
-
-function realDate(year: number, month: number, day: number): string | undefined {
-  if (year < 1900 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31) return undefined
-  const date = new Date(Date.UTC(year, month - 1, day))
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined
-  return date.toISOString().slice(0, 10)
-}
-
-/** A calendar date, null when nothing was given, or the GOV.UK message for what is wrong with it. */
+/** A calendar date (from 1900) not after `today`, null when nothing was given, or the GOV.UK message. */
 export function parseDate(
   input: DateInput,
   label: string,
   today: string,
 ): { date: string | null } | { error: string } {
-  let date: string | undefined
-  if (typeof input === 'string') {
-    const value = input.trim()
-    if (value === '') return { date: null }
-    const match = ISO_DATE.exec(value)
-    date = match === null ? undefined : realDate(Number(match[1]), Number(match[2]), Number(match[3]))
-    if (date === undefined) return { error: `${label} must be a real date, written as YYYY-MM-DD` }
-  } else {
-    const parts = { day: input.day.trim(), month: input.month.trim(), year: input.year.trim() }
-    const missing = (['day', 'month', 'year'] as const).filter((p) => parts[p] === '')
-    if (missing.length === 3) return { date: null }
-    if (missing.length > 0) return { error: `${label} must include a ${missing.join(' and ')}` }
-    const numeric = /^\d{1,2}$/.test(parts.day) && /^\d{1,2}$/.test(parts.month) && /^\d{4}$/.test(parts.year)
-    date = numeric ? realDate(Number(parts.year), Number(parts.month), Number(parts.day)) : undefined
-    if (date === undefined) return { error: `${label} must be a real date` }
+  const parsed = parseFormDate(input, label, 1900)
+  if ('date' in parsed && parsed.date !== null && parsed.date > today) {
+    return { error: `${label} must be today or in the past` }
   }
-  if (date > today) return { error: `${label} must be today or in the past` }
-  return { date }
+  return parsed
 }
 
 export interface ValidLinkFields {

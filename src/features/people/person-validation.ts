@@ -1,3 +1,4 @@
+import { parseDate as parseFormDate } from '../../platform/dates.ts'
 /**
  * The rules for a person's record, as pure functions: what a form or an API body may put in it, and the message
  * for each field when it may not. Pages and the API share these through the edit service; reference data
@@ -101,41 +102,12 @@ export const aliasField = (index: number, part: 'kind' | 'name') =>
   `alias${String(index)}${part === 'kind' ? 'Kind' : 'Name'}`
 
 const EARLIEST = '1900-01-01'
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
-
-function realDate(year: number, month: number, day: number): string | undefined {
-  if (year < 1000 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31) return undefined
-  const date = new Date(Date.UTC(year, month - 1, day))
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-    return undefined
-  }
-  return date.toISOString().slice(0, 10)
-}
-
 /**
  * A calendar date from either form, null when nothing was given, or the GOV.UK message for what is wrong.
- * `label` starts the message ("Date of birth must be a real date").
+ * `label` starts the message ("Date of birth must be a real date"). Years from 1000: a date before 1900 is real
+ * but too early, which validatePerson says in its own words.
  */
-export function parseDate(input: DateInput, label: string): { date: string | null } | { error: string } {
-  if (typeof input === 'string') {
-    const value = input.trim()
-    if (value === '') return { date: null }
-    const match = ISO_DATE.exec(value)
-    const date = match && realDate(Number(match[1]), Number(match[2]), Number(match[3]))
-    return date ? { date } : { error: `${label} must be a real date, written as YYYY-MM-DD` }
-  }
-  const parts = { day: input.day.trim(), month: input.month.trim(), year: input.year.trim() }
-  const missing = (['day', 'month', 'year'] as const).filter((p) => parts[p] === '')
-  if (missing.length === 3) return { date: null }
-  if (missing.length > 0) {
-    return { error: `${label} must include a ${missing.join(' and ')}` }
-  }
-  if (!/^\d{1,2}$/.test(parts.day) || !/^\d{1,2}$/.test(parts.month) || !/^\d{4}$/.test(parts.year)) {
-    return { error: `${label} must be a real date` }
-  }
-  const date = realDate(Number(parts.year), Number(parts.month), Number(parts.day))
-  return date ? { date } : { error: `${label} must be a real date` }
-}
+export const parseDate = (input: DateInput, label: string) => parseFormDate(input, label, 1000)
 
 const optional = (value: string) => {
   const trimmed = value.trim()

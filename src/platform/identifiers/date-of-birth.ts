@@ -1,4 +1,5 @@
 import { todayInLondon } from '../calendar.ts'
+import { realDate, realIsoDate } from '../dates.ts'
 
 /** The three parts of a GOV.UK date input (as typed), or an ISO date "YYYY-MM-DD" (as the API sends it). */
 export interface DateOfBirthInput {
@@ -6,12 +7,6 @@ export interface DateOfBirthInput {
   dobDay?: string
   dobMonth?: string
   dobYear?: string
-}
-
-function realDate(y: number, m: number, d: number): string | undefined {
-  const date = new Date(Date.UTC(y, m - 1, d))
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return undefined
-  return date.toISOString().slice(0, 10)
 }
 
 /**
@@ -25,8 +20,7 @@ export function parseDateOfBirth(input: DateOfBirthInput): { date?: string; erro
   if (iso === '' && parts.every((p) => p === '')) return {}
   let date: string | undefined
   if (iso !== '') {
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso)
-    date = m === null ? undefined : realDate(Number(m[1]), Number(m[2]), Number(m[3]))
+    date = realIsoDate(iso)
   } else {
     if (parts.some((p) => p === '')) return { error: 'Date of birth must include a day, month and year' }
     const [d, m, y] = parts.map(Number) as [number, number, number]
