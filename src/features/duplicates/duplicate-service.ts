@@ -9,29 +9,25 @@ import { parseDateOfBirth } from '../../platform/identifiers/date-of-birth.ts'
 import { normaliseNhsNumber } from '../../platform/identifiers/nhs-number.ts'
 import { parseUpn } from '../../platform/identifiers/upn.ts'
 import { UUID } from '../../platform/identifiers/uuid.ts'
-import type { PersonService } from '../people/person-service.ts'
+import {
+  summaryOf,
+  SUMMARY_FIELD_GROUPS,
+  type PersonService,
+  type PersonSummary,
+} from '../people/person-service.ts'
 import type { CandidateRow, DuplicateRepository } from './duplicate-repository.ts'
 import { DUPLICATE_THRESHOLD, scoreDuplicate, type DuplicateSubject } from './duplicate-scoring.ts'
 
 /** A possible duplicate the actor may see, with the fields the policy allows and why it was suggested. */
-export interface DuplicateCandidate {
+export interface DuplicateCandidate extends PersonSummary {
   id: string
-  kind?: string
-  kindLabel?: string
-  givenName?: string
-  familyName?: string | null
-  dateOfBirth?: string | null
   version?: number
   score: number
   reasons: string[]
 }
 
 const CANDIDATE_FIELD_GROUPS: Readonly<Record<string, FieldGroup>> = {
-  kind: 'identity',
-  kindLabel: 'identity',
-  givenName: 'identity',
-  familyName: 'identity',
-  dateOfBirth: 'identity',
+  ...SUMMARY_FIELD_GROUPS,
   version: 'details',
 }
 
@@ -167,14 +163,7 @@ export function duplicateService(
         details: () => ({ score }),
       })
       if (reached === undefined) continue
-      const full = {
-        kind: row.kind,
-        kindLabel: row.kindLabel,
-        givenName: row.givenName,
-        familyName: row.familyName,
-        dateOfBirth: row.dateOfBirth,
-        version: row.version,
-      }
+      const full = { ...summaryOf(row), version: row.version }
       out.push({
         ...visibleFields(reached.decision, full, CANDIDATE_FIELD_GROUPS),
         id: row.id,

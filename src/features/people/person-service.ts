@@ -136,25 +136,52 @@ export interface HubFlag {
 const BREAK_GLASS_REASON_MIN = 10
 const BREAK_GLASS_REASON_MAX = 1000
 
-function fullView(
-  row: PersonRow,
-  today: string,
-  more: Pick<PersonView, 'aliases' | 'statuses'> = {},
-): { [K in keyof PersonView]: PersonView[K] } {
-  const estimated = row.dateOfBirth === null && row.estimatedAge !== null && row.estimatedAgeOn !== null
-  const age =
-    row.dateOfBirth !== null
-      ? ageInYears(row.dateOfBirth, today)
-      : estimated
-        ? (row.estimatedAge ?? 0) + ageInYears(row.estimatedAgeOn ?? today, today)
-        : null
+/** Who a person is, as a list of people shows them (search results, possible duplicates). */
+export type PersonSummary = Pick<
+  PersonView,
+  'kind' | 'kindLabel' | 'givenName' | 'familyName' | 'dateOfBirth'
+>
+
+/** The summary's fields are the identity field group. */
+export const SUMMARY_FIELD_GROUPS = {
+  kind: 'identity',
+  kindLabel: 'identity',
+  givenName: 'identity',
+  familyName: 'identity',
+  dateOfBirth: 'identity',
+} as const satisfies Readonly<Record<keyof PersonSummary, FieldGroup>>
+
+export function summaryOf(row: Required<PersonSummary>): Required<PersonSummary> {
   return {
-    id: row.id,
     kind: row.kind,
     kindLabel: row.kindLabel,
     givenName: row.givenName,
     familyName: row.familyName,
     dateOfBirth: row.dateOfBirth,
+  }
+}
+
+/** Whole years today, from the date of birth or else an estimate and when it was made; null when neither. */
+export function ageOf(
+  row: Pick<PersonRow, 'dateOfBirth' | 'estimatedAge' | 'estimatedAgeOn'>,
+  today: string,
+): { age: number | null; estimated: boolean } {
+  if (row.dateOfBirth !== null) return { age: ageInYears(row.dateOfBirth, today), estimated: false }
+  if (row.estimatedAge !== null && row.estimatedAgeOn !== null) {
+    return { age: row.estimatedAge + ageInYears(row.estimatedAgeOn, today), estimated: true }
+  }
+  return { age: null, estimated: false }
+}
+
+function fullView(
+  row: PersonRow,
+  today: string,
+  more: Pick<PersonView, 'aliases' | 'statuses'> = {},
+): { [K in keyof PersonView]: PersonView[K] } {
+  const { age, estimated } = ageOf(row, today)
+  return {
+    id: row.id,
+    ...summaryOf(row),
     age,
     ageIsEstimate: estimated,
     gender: row.gender,

@@ -280,6 +280,25 @@ export function referralService(
     decide: (actor, action, row) => decide(actor, action, referralFacts(row)),
   }
 
+  /** A list's referrals the actor may see, each audited as a read of the referral and of its child. */
+  async function shownReferrals(
+    trx: Transaction<DB>,
+    actor: Actor,
+    rows: readonly ReferralRow[],
+    ctx: RequestContext,
+    via: string,
+  ): Promise<ReferralView[]> {
+    const now = clock()
+    const shown = await access.shown(trx, actor, referralKind, rows, (r) => r.id, ctx, {
+      via,
+      records: (r) => [
+        { type: 'referral', id: r.id },
+        { type: 'person', id: r.personId },
+      ],
+    })
+    return shown.map(({ row, decision }) => referralView(row, decision.fields, now))
+  }
+
   function checkVersion(row: ReferralRow, version: number | undefined): void {
     if (version !== undefined && version !== row.version) throw new ConflictError(CHANGED_MEANWHILE)
   }
@@ -504,16 +523,8 @@ export function referralService(
       return access.within(actor, undefined, async (trx) => {
         const { rows, total: counted } = await referrals.queue(trx, QUEUE_PAGE_SIZE, offset)
         const total = counted ?? (offset === 0 ? 0 : await referrals.countQueue(trx))
-        const now = clock()
-        const shown = await access.shown(trx, actor, referralKind, rows, (r) => r.id, ctx, {
-          via: 'front-door-queue',
-          records: (r) => [
-            { type: 'referral', id: r.id },
-            { type: 'person', id: r.personId },
-          ],
-        })
         return {
-          referrals: shown.map(({ row, decision }) => referralView(row, decision.fields, now)),
+          referrals: await shownReferrals(trx, actor, rows, ctx, 'front-door-queue'),
           total,
           page: offset / QUEUE_PAGE_SIZE + 1,
           pageSize: QUEUE_PAGE_SIZE,
@@ -529,15 +540,7 @@ export function referralService(
       if (!can(actor, 'referral:read-own')) throw new ForbiddenError()
       return access.within(actor, undefined, async (trx) => {
         const rows = await referrals.mine(trx, actor.userId, MINE_LIMIT)
-        const now = clock()
-        const shown = await access.shown(trx, actor, referralKind, rows, (r) => r.id, ctx, {
-          via: 'my-referrals',
-          records: (r) => [
-            { type: 'referral', id: r.id },
-            { type: 'person', id: r.personId },
-          ],
-        })
-        return shown.map(({ row, decision }) => referralView(row, decision.fields, now))
+        return shownReferrals(trx, actor, rows, ctx, 'my-referrals')
       })
     },
 

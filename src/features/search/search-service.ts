@@ -9,31 +9,20 @@ import type { RecordAccess, RecordKind } from '../../platform/access/record-acce
 import type { AuditEvent } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ValidationError } from '../../platform/errors.ts'
-import { ageInYears, todayInLondon } from '../../platform/calendar.ts'
+import { todayInLondon } from '../../platform/calendar.ts'
+import { ageOf, summaryOf, SUMMARY_FIELD_GROUPS, type PersonSummary } from '../people/person-service.ts'
 import { criteriaNames, encodeCursor, parseSearch, type SearchInput } from './search-input.ts'
 import type { SearchCriteria, SearchCursor, SearchRepository, SearchRow } from './search-repository.ts'
 
 /** One match, with only the fields the policy lets the searcher see. */
-export interface SearchResult {
+export interface SearchResult extends PersonSummary {
   id: string
-  kind?: string
-  kindLabel?: string
-  givenName?: string
-  familyName?: string | null
-  dateOfBirth?: string | null
   age?: number | null
   /** What the match was found by: the criteria given, and "alias" when a name matched an alias. */
   matchedOn: string[]
 }
 
-const RESULT_FIELD_GROUPS: Readonly<Record<string, FieldGroup>> = {
-  kind: 'identity',
-  kindLabel: 'identity',
-  givenName: 'identity',
-  familyName: 'identity',
-  dateOfBirth: 'identity',
-  age: 'identity',
-}
+const RESULT_FIELD_GROUPS: Readonly<Record<string, FieldGroup>> = { ...SUMMARY_FIELD_GROUPS, age: 'identity' }
 
 export interface SearchPage {
   criteria: SearchCriteria
@@ -52,14 +41,6 @@ function matchedOn(criteria: SearchCriteria, row: SearchRow): string[] {
 const MATCHES: Pick<RecordKind<SearchRow>, 'type' | 'decide'> = {
   type: 'person',
   decide: (actor, _action, row) => decideSearchMatch(actor, row.facts),
-}
-
-function ageOf(row: SearchRow, today: string): number | null {
-  if (row.dateOfBirth !== null) return ageInYears(row.dateOfBirth, today)
-  if (row.estimatedAge !== null && row.estimatedAgeOn !== null) {
-    return row.estimatedAge + ageInYears(row.estimatedAgeOn, today)
-  }
-  return null
 }
 
 export function searchService(repository: SearchRepository, access: RecordAccess) {
@@ -110,14 +91,7 @@ export function searchService(repository: SearchRepository, access: RecordAccess
               events,
             })
             if (shown === undefined) continue
-            const full = {
-              kind: row.kind,
-              kindLabel: row.kindLabel,
-              givenName: row.givenName,
-              familyName: row.familyName,
-              dateOfBirth: row.dateOfBirth,
-              age: ageOf(row, today),
-            }
+            const full = { ...summaryOf(row), age: ageOf(row, today).age }
             results.push({
               ...visibleFields(shown.decision, full, RESULT_FIELD_GROUPS),
               id: row.id,
