@@ -96,12 +96,12 @@ export function chronologyService(
       withHub?: (trx: Transaction<DB>, reached: Reached<PersonRow>) => Promise<Hub>,
     ): Promise<Chronology & { hub?: Hub }> {
       const auditDetails = { types: filter.types.join(' '), agencies: filter.agencyIds.length }
-      return access.withRecord(
+      return access.read(
         actor,
         people,
         personId,
-        'read',
         ctx,
+        { via, whole: withHub !== undefined, auditDetails },
         async (trx, reached) => {
           const { row: record, decision } = reached
           const raw = await chronology.events(trx, personId, filter)
@@ -171,7 +171,6 @@ export function chronologyService(
             ...(withHub === undefined ? {} : { hub: await withHub(trx, reached) }),
           }
         },
-        { via, whole: withHub !== undefined, auditDetails },
       )
     },
   }

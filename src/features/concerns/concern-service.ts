@@ -383,14 +383,8 @@ export function concernService(
     ctx: RequestContext,
     work: (trx: Transaction<DB>, concern: ConcernRecord, decision: Decision) => Promise<T>,
   ): Promise<T> {
-    return access.withRecord(
-      actor,
-      concernKind,
-      id,
-      'write',
-      ctx,
-      (trx, { row, decision }) => work(trx, row, decision),
-      { via: 'page' },
+    return access.write(actor, concernKind, id, ctx, { via: 'page' }, (trx, { row, decision }) =>
+      work(trx, row, decision),
     )
   }
 
@@ -480,12 +474,12 @@ export function concernService(
 
     /** The recorder's draft (or a concern they may read), with the guide, for a page. */
     async draft(actor: Actor, id: string, ctx: RequestContext, action: 'read' | 'write' = 'write') {
-      return access.withRecord(
+      return access[action](
         actor,
         concernKind,
         id,
-        action,
         ctx,
+        { via: 'page' },
         async (trx, { row: { row, child } }) => {
           const guide = await screening.guide(actor, {
             trx,
@@ -493,7 +487,6 @@ export function concernService(
           })
           return { concern: view(row, child.person, guide), guide }
         },
-        { via: 'page' },
       )
     },
 
@@ -617,21 +610,13 @@ export function concernService(
 
     /** One concern for a reader (the recorder, or someone who may read the child), audited. */
     async read(actor: Actor, id: string, ctx: RequestContext, via = 'api'): Promise<ConcernView> {
-      return access.withRecord(
-        actor,
-        concernKind,
-        id,
-        'read',
-        ctx,
-        async (trx, { row: { row, child } }) => {
-          const guide = await screening.guide(actor, {
-            trx,
-            ...(row.guideId === null ? {} : { id: row.guideId }),
-          })
-          return view(row, child.person, guide)
-        },
-        { via },
-      )
+      return access.read(actor, concernKind, id, ctx, { via }, async (trx, { row: { row, child } }) => {
+        const guide = await screening.guide(actor, {
+          trx,
+          ...(row.guideId === null ? {} : { id: row.guideId }),
+        })
+        return view(row, child.person, guide)
+      })
     },
   }
 }

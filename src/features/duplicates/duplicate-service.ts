@@ -208,12 +208,12 @@ export function duplicateService(
       ctx: RequestContext,
     ): Promise<{ person: StoredPerson; candidates: DuplicateCandidate[] }> {
       const subjectRead: AuditEvent[] = []
-      return access.withRecord(
+      return access.read(
         actor,
         people,
         id,
-        'read',
         ctx,
+        { via: 'duplicates', whole: false, events: subjectRead },
         async (trx, { row }) => {
           const person = row.person
           const rows = await repository.candidates(trx, {
@@ -228,7 +228,6 @@ export function duplicateService(
           await access.writeAtCommit(trx, [...events, ...subjectRead])
           return { person, candidates }
         },
-        { via: 'duplicates', whole: false, events: subjectRead },
       )
     },
 

@@ -97,23 +97,15 @@ export function mergeService(merges: MergeRepository, access: RecordAccess, peop
       ctx: RequestContext,
     ): Promise<{ survivor: StoredPerson; merged: StoredPerson }> {
       return access
-        .withRecord(
-          actor,
-          people,
-          survivorId,
-          'read',
-          ctx,
-          async (trx, survivor) => {
-            const merged = await access.reach(trx, actor, people, mergedId, 'read', ctx, {
-              via: 'merge',
-              whole: false,
-            })
-            return merged === undefined
-              ? undefined
-              : { survivor: survivor.row.person, merged: merged.row.person }
-          },
-          { via: 'merge', whole: false },
-        )
+        .read(actor, people, survivorId, ctx, { via: 'merge', whole: false }, async (trx, survivor) => {
+          const merged = await access.reach(trx, actor, people, mergedId, 'read', ctx, {
+            via: 'merge',
+            whole: false,
+          })
+          return merged === undefined
+            ? undefined
+            : { survivor: survivor.row.person, merged: merged.row.person }
+        })
         .then((pair) => {
           if (pair === undefined) throw new NotFoundError()
           return pair
@@ -196,17 +188,16 @@ export function mergeService(merges: MergeRepository, access: RecordAccess, peop
       survivorId: string,
       ctx: RequestContext,
     ): Promise<{ survivor: StoredPerson; merges: MergeRow[] }> {
-      return access.withRecord(
+      return access.read(
         actor,
         people,
         survivorId,
-        'read',
         ctx,
+        { via: 'merges', whole: false },
         async (trx, { row }) => ({
           survivor: row.person,
           merges: await merges.intoSurvivor(trx, survivorId),
         }),
-        { via: 'merges', whole: false },
       )
     },
 

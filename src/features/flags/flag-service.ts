@@ -172,7 +172,7 @@ export function flagService(
     ctx: RequestContext,
     apply: (trx: Transaction<DB>, row: FlagRow, decision: Decision) => Promise<boolean>,
   ): Promise<{ subjectKind: FlagSubjectKind; subjectId: string }> {
-    return access.withRecord(actor, flagKind, id, 'write', ctx, async (trx, { row: { row }, decision }) => {
+    return access.write(actor, flagKind, id, ctx, async (trx, { row: { row }, decision }) => {
       if (row.removedAt !== null || row.version !== version) throw new ConflictError()
       if (!(await apply(trx, row, decision))) throw new ConflictError()
       return { subjectKind: row.subjectKind, subjectId: row.subjectId }
@@ -238,12 +238,16 @@ export function flagService(
       via: string,
     ): Promise<{ subjectTitle: string; flags: FlagView[]; types: FlagType[] }> {
       const subject = subjects[kind]
-      return access.withRecord(
+      return access.read(
         actor,
         subject.records,
         id,
-        'read',
         ctx,
+        {
+          via,
+          whole: false,
+          decide: (a: Actor, row: object) => decideFlag(a, action, subject.records.decide(a, 'read', row)),
+        },
         async (trx, { row }) => {
           const today = todayInLondon()
           const rows = await flags.onSubject(trx, kind, id)
@@ -252,11 +256,6 @@ export function flagService(
             flags: rows.map((flag) => flagView(flag, today)),
             types: await flags.types(trx, kind),
           }
-        },
-        {
-          via,
-          whole: false,
-          decide: (a: Actor, row: object) => decideFlag(a, action, subject.records.decide(a, 'read', row)),
         },
       )
     },
@@ -298,12 +297,17 @@ export function flagService(
         because === undefined
           ? (a: Actor, row: object) => decideFlag(a, 'write', records.decide(a, 'read', row))
           : (a: Actor) => decideFlagBecause(a, because, `${kind}:${subjectId}`)
-      return access.withRecord(
+      return access.read(
         actor,
         records,
         subjectId,
-        'read',
         ctx,
+        {
+          quiet: true,
+          whole: false,
+          decide: decideSet,
+          ...(options.trx === undefined ? {} : { trx: options.trx }),
+        },
         async (trx, { decision }) => {
           const flagId = await flags.create(trx, {
             partnershipId: actor.partnershipId,
@@ -323,13 +327,6 @@ export function flagService(
           if (row === undefined) throw new Error('flag written but not found')
           return flagView(row, todayInLondon())
         },
-        // The subject is reached to flag it: no read row (the flag's own audit row says what was done).
-        {
-          quiet: true,
-          whole: false,
-          decide: decideSet,
-          ...(options.trx === undefined ? {} : { trx: options.trx }),
-        },
       )
     },
 
@@ -345,12 +342,12 @@ export function flagService(
       via: string,
     ): Promise<{ flag: FlagView; subjectTitle: string }> {
       const events: AuditEvent[] = []
-      return access.withRecord(
+      return access.read(
         actor,
         flagKind,
         id,
-        'read',
         ctx,
+        { via, events, decide: (a: Actor, record: FlagRecord) => flagKind.decide(a, action, record) },
         async (trx, { row: record }) => {
           // The read's audit row also says what the flag is on.
           for (const event of events) {
@@ -363,7 +360,6 @@ export function flagService(
           await access.writeAtCommit(trx, events)
           return { flag: flagView(record.row, todayInLondon()), subjectTitle: titleOf(record) }
         },
-        { via, events, decide: (a: Actor, record: FlagRecord) => flagKind.decide(a, action, record) },
       )
     },
 

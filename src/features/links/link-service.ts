@@ -435,11 +435,18 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
     work: (trx: Transaction<DB>, person: { end: EndView; decision: Decision }) => Promise<T>,
     quiet = false,
   ) =>
-    access.withRecord(actor, people, personId, 'read', ctx, (trx, reached) => work(trx, personEnd(reached)), {
-      via: 'link-form',
-      whole: false,
-      quiet,
-    })
+    access.read(
+      actor,
+      people,
+      personId,
+      ctx,
+      {
+        via: 'link-form',
+        whole: false,
+        quiet,
+      },
+      (trx, reached) => work(trx, personEnd(reached)),
+    )
 
   return {
     /** The person a link is being added to (an audited read; NotFoundError when they may not see them). */
@@ -493,12 +500,12 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
      */
     async read(actor: Actor, id: string, ctx: RequestContext, via: 'page' | 'api'): Promise<LinkRead> {
       const linkRead: AuditEvent[] = []
-      return access.withRecord(
+      return access.read(
         actor,
         linkKind,
         id,
-        'read',
         ctx,
+        { via, events: linkRead },
         async (trx, { row: record }) => {
           const named = [record.from, record.to].flatMap((end) => (end?.kind === 'person' ? [end.row] : []))
           const events: AuditEvent[] = []
@@ -508,7 +515,6 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
           const link = linkOf(record)
           return { link, canEnd: link.current && linkKind.decide(actor, 'write', record).allowed }
         },
-        { via, events: linkRead },
       )
     },
 
@@ -534,21 +540,20 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
           fromHere(trx, actor, here, decision, ctx, options.events),
         )
       }
-      return access.withRecord(
+      return access.read(
         actor,
         people,
         personId,
-        'read',
         ctx,
-        (trx, reached) => {
-          const { end, decision } = personEnd(reached)
-          return fromHere(trx, actor, end, decision, ctx, options.events)
-        },
         {
           via: options.via ?? 'links',
           whole: false,
           ...(options.trx === undefined ? {} : { trx: options.trx }),
           ...(options.events === undefined ? {} : { events: options.events }),
+        },
+        (trx, reached) => {
+          const { end, decision } = personEnd(reached)
+          return fromHere(trx, actor, end, decision, ctx, options.events)
         },
       )
     },
@@ -564,15 +569,14 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
       ctx: RequestContext,
       options: LinksOptions = {},
     ): Promise<LinkFromHere[]> {
-      return access.withRecord(
+      return access.read(
         actor,
         things[kind],
         id,
-        'read',
         ctx,
+        { quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
         (trx, { row, decision }) =>
           fromHere(trx, actor, endView({ kind, row }), decision, ctx, options.events),
-        { quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
       )
     },
 
@@ -587,7 +591,7 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
       input: { version: number; reason: string; endedOn: DateInput },
       ctx: RequestContext,
     ): Promise<LinkView> {
-      return access.withRecord(actor, linkKind, id, 'write', ctx, async (trx, { row: record, decision }) => {
+      return access.write(actor, linkKind, id, ctx, async (trx, { row: record, decision }) => {
         const found = linkOf(record)
         const errors: FieldError[] = []
         const reason = input.reason.trim()

@@ -222,12 +222,12 @@ export function notificationService(
       options: InTransaction = {},
     ): Promise<NotificationView> {
       frontDoorOnly(actor)
-      return access.withRecord(
+      return access.read(
         actor,
         referralKind,
         referralId,
-        'read',
         ctx,
+        { quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
         async (trx, { row: referral, decision }) => {
           const errors = checkNotification(input)
           if (errors.length > 0) throw new ValidationError(errors)
@@ -248,8 +248,6 @@ export function notificationService(
           })
           return viewOf(trx, id)
         },
-        // Reached to record something about it: the notification's own row is the audit.
-        { quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
       )
     },
 
@@ -265,12 +263,12 @@ export function notificationService(
       options: { alreadyRead?: boolean } = {},
     ): Promise<NotificationView[]> {
       frontDoorOnly(actor)
-      return access.withRecord(
+      return access.read(
         actor,
         referralKind,
         referralId,
-        'read',
         ctx,
+        { via: 'notifications', quiet: options.alreadyRead === true },
         async (trx, { row: referral }) => {
           const rows = await notifications.forReferral(trx, referral.id)
           const shown = await access.shown(
@@ -284,20 +282,13 @@ export function notificationService(
           )
           return shown.map(({ row }) => notificationView(row.row))
         },
-        { via: 'notifications', quiet: options.alreadyRead === true },
       )
     },
 
     async read(actor: Actor, id: string, ctx: RequestContext): Promise<NotificationView> {
       frontDoorOnly(actor)
-      return access.withRecord(
-        actor,
-        notificationKind,
-        id,
-        'read',
-        ctx,
-        async (_trx, { row }) => notificationView(row.row),
-        { via: 'notification' },
+      return access.read(actor, notificationKind, id, ctx, { via: 'notification' }, async (_trx, { row }) =>
+        notificationView(row.row),
       )
     },
 
@@ -337,12 +328,12 @@ export function notificationService(
       options: InTransaction = {},
     ): Promise<NotificationView> {
       frontDoorOnly(actor)
-      return access.withRecord(
+      return access.read(
         actor,
         notificationKind,
         id,
-        'read',
         ctx,
+        { quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
         async (trx, { row: { row }, decision }) => {
           if (row.acknowledgedAt !== null) {
             throw new ConflictError('This notification has already been acknowledged')
@@ -361,7 +352,6 @@ export function notificationService(
           })
           return viewOf(trx, id)
         },
-        { quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
       )
     },
   }

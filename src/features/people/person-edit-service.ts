@@ -190,24 +190,16 @@ export function personEditService(
   ): Promise<{ version: number; result?: string }> {
     if (version === undefined || !isRowVersion(version)) throw new ConflictError()
     const outcome = await access
-      .withRecord(
-        actor,
-        records,
-        id,
-        'write',
-        ctx,
-        async (trx, { row, decision }) => {
-          const reference = referenceSets(await people.reference(trx, actor.partnershipId))
-          const applied = await apply(trx, row, reference)
-          if (applied === 'stale' || applied === 'missing' || 'errors' in applied) return applied
-          await access.changed(trx, actor, ctx, { type: 'person', id }, decision, {
-            action: 'record.update',
-            details: { via, changed: applied.changed.join(' '), ...applied.details },
-          })
-          return { version: version + 1, ...(applied.result === undefined ? {} : { result: applied.result }) }
-        },
-        { via: 'edit' },
-      )
+      .write(actor, records, id, ctx, { via: 'edit' }, async (trx, { row, decision }) => {
+        const reference = referenceSets(await people.reference(trx, actor.partnershipId))
+        const applied = await apply(trx, row, reference)
+        if (applied === 'stale' || applied === 'missing' || 'errors' in applied) return applied
+        await access.changed(trx, actor, ctx, { type: 'person', id }, decision, {
+          action: 'record.update',
+          details: { via, changed: applied.changed.join(' '), ...applied.details },
+        })
+        return { version: version + 1, ...(applied.result === undefined ? {} : { result: applied.result }) }
+      })
       .catch(identifierTaken)
     if (outcome === 'missing') throw new NotFoundError()
     if (outcome === 'stale') throw new ConflictError()
@@ -306,19 +298,18 @@ export function personEditService(
      * record.read (via 'edit'), or access.denied.
      */
     async forEdit(actor: Actor, id: string, ctx: RequestContext): Promise<PersonForEdit> {
-      return access.withRecord(
+      return access.read(
         actor,
         records,
         id,
-        'read',
         ctx,
+        { via: 'edit', decide: (a: Actor, row: PersonWithFacts) => records.decide(a, 'write', row) },
         async (trx, { row }) => ({
           person: row.person,
           aliases: aliasesOf(row),
           statuses: statusesOf(row),
           options: await people.reference(trx, actor.partnershipId),
         }),
-        { via: 'edit', decide: (a: Actor, row: PersonWithFacts) => records.decide(a, 'write', row) },
       )
     },
 

@@ -346,14 +346,13 @@ export function personService(
       ctx: RequestContext,
       options: InTransaction & { via?: ReadChannel } = {},
     ): Promise<PersonRead> {
-      return access.withRecord(
+      return access.read(
         actor,
         records,
         id,
-        'read',
         ctx,
-        async (_trx, reached) => personRead(actor, reached),
         { via: options.via ?? 'page', ...(options.trx === undefined ? {} : { trx: options.trx }) },
+        async (_trx, reached) => personRead(actor, reached),
       )
     },
 
@@ -503,12 +502,17 @@ export function personService(
       ctx: RequestContext,
       flagsOf?: (trx: Transaction<DB>, read: PersonRead) => Promise<readonly HubFlag[]>,
     ): Promise<{ person: PersonView; views: RecordView[]; hub?: RecordHub }> {
-      return access.withRecord(
+      return access.read(
         actor,
         records,
         id,
-        'read',
         ctx,
+        {
+          // Reading the trail is its own audited action (above), not a read of the record.
+          via: 'views',
+          quiet: true,
+          decide: (a: Actor, row: PersonWithFacts) => decideRecordViews(a, row.facts),
+        },
         async (trx, trail) => {
           await access.writeAtCommit(trx, [
             actorEvent(actor, ctx, {
@@ -524,12 +528,6 @@ export function personService(
           const read = personRead(actor, reached)
           const flags = flagsOf === undefined ? [] : await flagsOf(trx, read)
           return { person: read.person, views, hub: hub(actor, reached, 'views', flags) }
-        },
-        {
-          // Reading the trail is its own audited action (above), not a read of the record.
-          via: 'views',
-          quiet: true,
-          decide: (a: Actor, row: PersonWithFacts) => decideRecordViews(a, row.facts),
         },
       )
     },

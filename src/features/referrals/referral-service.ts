@@ -319,12 +319,12 @@ export function referralService(
     options: InTransaction = {},
   ): Promise<ReferralView> {
     const refused = () => new ForbiddenError('Only the referrer or the front door can withdraw a referral')
-    const result = await access.withRecord(
+    const result = await access.read(
       actor,
       referralKind,
       id,
-      'read',
       ctx,
+      { lock: true, quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
       async (trx, { row }) => {
         const checked = referralWorkflow.check(actor, name, row)
         if (!checked.decision.allowed) {
@@ -357,8 +357,6 @@ export function referralService(
         const after = await referrals.find(trx, id)
         return referralView(after ?? row, checked.decision.fields, now)
       },
-      // Reached to change it (locked), so no read row: the move writes its own.
-      { lock: true, quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
     )
     if (result === FORBIDDEN) throw refused()
     return result
@@ -493,17 +491,16 @@ export function referralService(
     },
 
     async read(actor: Actor, id: string, ctx: RequestContext): Promise<ReferralRead> {
-      return access.withRecord(
+      return access.read(
         actor,
         referralKind,
         id,
-        'read',
         ctx,
+        { via: 'referral' },
         async (trx, { row, decision }: Reached<ReferralRow>) => {
           const child = await people.records.load(trx, row.personId, actor, { lock: false, details: false })
           return readOf(row, decision, actor, await referrals.transitions(trx, id), child)
         },
-        { via: 'referral' },
       )
     },
 

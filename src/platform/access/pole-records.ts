@@ -134,17 +134,16 @@ export function thingService<Row extends ThingRow, Form, Input extends { kind: s
       via: ThingChannel = 'page',
       options: { trx?: Transaction<DB> } = {},
     ): Promise<ThingRead<View>> {
-      return access.withRecord(
+      return access.read(
         actor,
         records,
         id,
-        'read',
         ctx,
+        { via, ...(options.trx === undefined ? {} : { trx: options.trx }) },
         async (_trx, { row }) => ({
           record: spec.view(row),
           canEdit: records.decide(actor, 'write', row).allowed,
         }),
-        { via, ...(options.trx === undefined ? {} : { trx: options.trx }) },
       )
     },
 
@@ -189,7 +188,7 @@ export function thingService<Row extends ThingRow, Form, Input extends { kind: s
       return refusing(
         () => input,
         () =>
-          access.withRecord(actor, records, id, 'write', ctx, async (trx, { row, decision }) => {
+          access.write(actor, records, id, ctx, async (trx, { row, decision }) => {
             const checked = input ?? spec.parseChange?.(form, row) ?? spec.parse(form)
             input = checked
             if (row.version !== version) throw new ConflictError()

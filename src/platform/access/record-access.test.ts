@@ -32,17 +32,16 @@ async function world(t: Parameters<typeof build>[0]) {
 describe('the record-access kit', () => {
   it('reads an allowed record with its decision and audits the read, with how and the relationships', async (t) => {
     const w = await world(t)
-    const seen = await w.access.withRecord(
+    const seen = await w.access.read(
       w.me,
       w.people,
       w.mine.id,
-      'read',
       CTX,
+      { via: 'test' },
       async (_trx, reached) => ({
         id: reached.row.person.id,
         allowed: reached.decision.allowed,
       }),
-      { via: 'test' },
     )
     assert.deepEqual(seen, { id: w.mine.id, allowed: true })
     const audit = await rows(w.db.ownerUrl, w.mine.id)
@@ -56,18 +55,18 @@ describe('the record-access kit', () => {
     const w = await world(t)
     let ran = false
     await assert.rejects(
-      w.access.withRecord(w.them, w.people, w.mine.id, 'read', CTX, async () => {
+      w.access.read(w.them, w.people, w.mine.id, CTX, async () => {
         ran = true
       }),
       NotFoundError,
     )
     const missing = '00000000-0000-4000-8000-000000000000'
     await assert.rejects(
-      w.access.withRecord(w.them, w.people, missing, 'read', CTX, async () => {}),
+      w.access.read(w.them, w.people, missing, CTX, async () => {}),
       NotFoundError,
     )
     await assert.rejects(
-      w.access.withRecord(w.them, w.people, 'not-a-uuid', 'read', CTX, async () => {}),
+      w.access.read(w.them, w.people, 'not-a-uuid', CTX, async () => {}),
       NotFoundError,
     )
     assert.equal(ran, false)
@@ -91,11 +90,10 @@ describe('the record-access kit', () => {
       userId: w.worker.id,
       personId: theirs.id,
     })
-    const breakGlass = await w.access.withRecord(
+    const breakGlass = await w.access.read(
       w.me,
       w.people,
       theirs.id,
-      'read',
       CTX,
       async (_t, r) => r.decision.breakGlass,
     )
@@ -141,12 +139,12 @@ describe('the record-access kit', () => {
       decide: () => ({ ...real }),
     }
     await assert.rejects(
-      w.access.withRecord(w.me, forging, w.mine.id, 'read', CTX, async () => {}),
+      w.access.read(w.me, forging, w.mine.id, CTX, async () => {}),
       ForgedDecisionError,
     )
     const borrowing: RecordKind<typeof w.mine> = { ...forging, decide: () => decide(w.them, 'read', facts) }
     await assert.rejects(
-      w.access.withRecord(w.me, borrowing, w.mine.id, 'read', CTX, async () => {}),
+      w.access.read(w.me, borrowing, w.mine.id, CTX, async () => {}),
       ForgedDecisionError,
     )
     await assert.rejects(

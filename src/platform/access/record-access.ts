@@ -39,6 +39,12 @@ export interface Reached<Row> {
   decision: Decision
 }
 
+/** What the kit does with a reached record, in the transaction it was reached in. */
+export type RecordWork<Row, T> = (trx: Transaction<DB>, reached: Reached<Row>) => Promise<T>
+
+/** How to reach the record, and the caller's transaction to do it in (else a new one). */
+export type RecordWorkOptions = ReachOptions & { trx?: Transaction<DB> }
+
 export interface ReachOptions {
   /** How the read reached us (page, api, a form, a list…): recorded with the read. */
   via?: string
@@ -165,36 +171,70 @@ export function recordAccess(database: Database, audit: AuditWriter) {
     return withTransaction(database, rlsContextOf(actor), work)
   }
 
+  async function withRecord<Row, T>(
+    actor: Actor,
+    kind: RecordKind<Row>,
+    id: string,
+    action: RecordAction,
+    ctx: RequestContext,
+    options: RecordWorkOptions,
+    work: RecordWork<Row, T>,
+  ): Promise<T> {
+    const MISSING = Symbol('missing')
+    const result = await within(actor, options.trx, async (trx) => {
+      const reached = await reach(trx, actor, kind, id, action, ctx, options)
+      if (reached === undefined) {
+        if (options.trx !== undefined) throw new NotFoundError()
+        return MISSING
+      }
+      return { value: await work(trx, reached) }
+    })
+    if (result === MISSING) throw new NotFoundError()
+    return result.value
+  }
+
+  function recordWork(action: RecordAction) {
+    function run<Row, T>(
+      actor: Actor,
+      kind: RecordKind<Row>,
+      id: string,
+      ctx: RequestContext,
+      work: RecordWork<Row, T>,
+    ): Promise<T>
+    function run<Row, T>(
+      actor: Actor,
+      kind: RecordKind<Row>,
+      id: string,
+      ctx: RequestContext,
+      options: RecordWorkOptions,
+      work: RecordWork<Row, T>,
+    ): Promise<T>
+    function run<Row, T>(
+      actor: Actor,
+      kind: RecordKind<Row>,
+      id: string,
+      ctx: RequestContext,
+      ...rest: [RecordWork<Row, T>] | [RecordWorkOptions, RecordWork<Row, T>]
+    ): Promise<T> {
+      const [options, work] = rest.length === 1 ? [{}, rest[0]] : rest
+      return withRecord(actor, kind, id, action, ctx, options, work)
+    }
+    return run
+  }
+
   return {
     reach,
     within,
 
     /**
-     * One record, then `work` with it in the same transaction. On a denial (or no such record) the denial's audit
-     * row commits and NotFoundError is thrown; inside a caller's transaction (`trx`), NotFoundError is thrown there
-     * and the caller's transaction decides.
+     * One record to read, then `work` with it in the same transaction (`options` before `work`, when given). On a
+     * denial (or no such record) the denial's audit row commits and NotFoundError is thrown; inside a caller's
+     * transaction (`options.trx`), NotFoundError is thrown there and the caller's transaction decides.
      */
-    async withRecord<Row, T>(
-      actor: Actor,
-      kind: RecordKind<Row>,
-      id: string,
-      action: RecordAction,
-      ctx: RequestContext,
-      work: (trx: Transaction<DB>, reached: Reached<Row>) => Promise<T>,
-      options: ReachOptions & { trx?: Transaction<DB> } = {},
-    ): Promise<T> {
-      const MISSING = Symbol('missing')
-      const result = await within(actor, options.trx, async (trx) => {
-        const reached = await reach(trx, actor, kind, id, action, ctx, options)
-        if (reached === undefined) {
-          if (options.trx !== undefined) throw new NotFoundError()
-          return MISSING
-        }
-        return { value: await work(trx, reached) }
-      })
-      if (result === MISSING) throw new NotFoundError()
-      return result.value
-    },
+    read: recordWork('read'),
+
+    /** One record to change (locked), then `work` with it in the same transaction; denials as for `read`. */
+    write: recordWork('write'),
 
     /**
      * The items of a list the actor may read, each audited as a read of its own (one statement for the list, at
