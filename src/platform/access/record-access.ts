@@ -194,22 +194,8 @@ export function recordAccess(database: Database, audit: AuditWriter) {
   }
 
   function recordWork(action: RecordAction) {
-    function run<Row, T>(
-      actor: Actor,
-      kind: RecordKind<Row>,
-      id: string,
-      ctx: RequestContext,
-      work: RecordWork<Row, T>,
-    ): Promise<T>
-    function run<Row, T>(
-      actor: Actor,
-      kind: RecordKind<Row>,
-      id: string,
-      ctx: RequestContext,
-      options: RecordWorkOptions,
-      work: RecordWork<Row, T>,
-    ): Promise<T>
-    function run<Row, T>(
+    // One signature: `work` alone, or `options` then `work` (a rest of either tuple, contextually typed).
+    return function run<Row, T>(
       actor: Actor,
       kind: RecordKind<Row>,
       id: string,
@@ -219,7 +205,6 @@ export function recordAccess(database: Database, audit: AuditWriter) {
       const [options, work] = rest.length === 1 ? [{}, rest[0]] : rest
       return withRecord(actor, kind, id, action, ctx, options, work)
     }
-    return run
   }
 
   return {
