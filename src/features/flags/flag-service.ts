@@ -306,7 +306,7 @@ export function flagService(
           quiet: true,
           whole: false,
           decide: decideSet,
-          ...(options.trx === undefined ? {} : { trx: options.trx }),
+          trx: options.trx,
         },
         async (trx, { decision }) => {
           const flagId = await flags.create(trx, {

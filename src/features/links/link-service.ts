@@ -548,7 +548,7 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
         {
           via: options.via ?? 'links',
           whole: false,
-          ...(options.trx === undefined ? {} : { trx: options.trx }),
+          trx: options.trx,
           ...(options.events === undefined ? {} : { events: options.events }),
         },
         (trx, reached) => {
@@ -574,7 +574,7 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
         things[kind],
         id,
         ctx,
-        { quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
+        { quiet: true, trx: options.trx },
         (trx, { row, decision }) =>
           fromHere(trx, actor, endView({ kind, row }), decision, ctx, options.events),
       )

@@ -227,7 +227,7 @@ export function notificationService(
         referralKind,
         referralId,
         ctx,
-        { quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
+        { quiet: true, trx: options.trx },
         async (trx, { row: referral, decision }) => {
           const errors = checkNotification(input)
           if (errors.length > 0) throw new ValidationError(errors)
@@ -333,7 +333,7 @@ export function notificationService(
         notificationKind,
         id,
         ctx,
-        { quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
+        { quiet: true, trx: options.trx },
         async (trx, { row: { row }, decision }) => {
           if (row.acknowledgedAt !== null) {
             throw new ConflictError('This notification has already been acknowledged')

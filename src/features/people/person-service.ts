@@ -351,7 +351,7 @@ export function personService(
         records,
         id,
         ctx,
-        { via: options.via ?? 'page', ...(options.trx === undefined ? {} : { trx: options.trx }) },
+        { via: options.via ?? 'page', trx: options.trx },
         async (_trx, reached) => personRead(actor, reached),
       )
     },

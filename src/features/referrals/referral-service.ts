@@ -324,7 +324,7 @@ export function referralService(
       referralKind,
       id,
       ctx,
-      { lock: true, quiet: true, ...(options.trx === undefined ? {} : { trx: options.trx }) },
+      { lock: true, quiet: true, trx: options.trx },
       async (trx, { row }) => {
         const checked = referralWorkflow.check(actor, name, row)
         if (!checked.decision.allowed) {

@@ -134,17 +134,10 @@ export function thingService<Row extends ThingRow, Form, Input extends { kind: s
       via: ThingChannel = 'page',
       options: { trx?: Transaction<DB> } = {},
     ): Promise<ThingRead<View>> {
-      return access.read(
-        actor,
-        records,
-        id,
-        ctx,
-        { via, ...(options.trx === undefined ? {} : { trx: options.trx }) },
-        async (_trx, { row }) => ({
-          record: spec.view(row),
-          canEdit: records.decide(actor, 'write', row).allowed,
-        }),
-      )
+      return access.read(actor, records, id, ctx, { via, trx: options.trx }, async (_trx, { row }) => ({
+        record: spec.view(row),
+        canEdit: records.decide(actor, 'write', row).allowed,
+      }))
     },
 
     /** Records a new one with its audit row; bad input: ValidationError, nothing written. */

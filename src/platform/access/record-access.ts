@@ -43,7 +43,7 @@ export interface Reached<Row> {
 export type RecordWork<Row, T> = (trx: Transaction<DB>, reached: Reached<Row>) => Promise<T>
 
 /** How to reach the record, and the caller's transaction to do it in (else a new one). */
-export type RecordWorkOptions = ReachOptions & { trx?: Transaction<DB> }
+export type RecordWorkOptions = ReachOptions & { trx?: Transaction<DB> | undefined }
 
 export interface ReachOptions {
   /** How the read reached us (page, api, a form, a list…): recorded with the read. */
