@@ -315,8 +315,8 @@ export function referralService(
     name: ReferralMove,
     version: number | undefined,
     ctx: RequestContext,
+    options: InTransaction,
     record: (trx: Transaction<DB>, row: ReferralRow, now: Date) => Promise<MoveRecord>,
-    options: InTransaction = {},
   ): Promise<ReferralView> {
     const refused = () => new ForbiddenError('Only the referrer or the front door can withdraw a referral')
     const result = await access.read(
@@ -549,15 +549,9 @@ export function referralService(
       ctx: RequestContext,
       options: InTransaction = {},
     ): Promise<ReferralView> {
-      return move(
-        actor,
-        id,
-        'review',
-        version,
-        ctx,
-        async (_trx, _row, now) => ({ columns: { reviewer_id: actor.userId, review_started_at: now } }),
-        options,
-      )
+      return move(actor, id, 'review', version, ctx, options, async (_trx, _row, now) => ({
+        columns: { reviewer_id: actor.userId, review_started_at: now },
+      }))
     },
 
     async decisionOptions(): Promise<{
@@ -583,50 +577,42 @@ export function referralService(
       ctx: RequestContext,
       options: InTransaction = {},
     ): Promise<ReferralView> {
-      return move(
-        actor,
-        id,
-        'decide',
-        input.version,
-        ctx,
-        async (trx, row, now) => {
-          const [decisionTypes, cinFactors] = await Promise.all([
-            referrals.decisionTypes(trx),
-            referrals.cinFactors(trx),
-          ])
-          const checked = decisionErrors(input, decisionTypes, cinFactors)
-          if (checked.errors.length > 0) throw new ValidationError(checked.errors)
-          return {
-            columns: {
-              decision: checked.decision,
-              decision_reasons: checked.reasons,
-              exploitation_grounds: checked.grounds,
-              cin_factors: checked.factors,
-              decided_by: actor.userId,
-              decided_at: now,
-            },
-            details: {
-              decision: checked.decision,
-              exploitationGrounds: checked.grounds.join(' '),
-              cinFactors: checked.factors.join(' '),
-              flags: checked.grounds.length,
-            },
-            // After the move (so that a refused move is answered first): the flags, through the flag service.
-            after: async () => {
-              const because = decideReferralFlag(actor, referralFacts(row), row.personId)
-              const reviewDate = partsOf(addMonths(todayInLondon(now), 3))
-              for (const ground of checked.grounds) {
-                const flag = { flagType: ground, reason: checked.reasons, reviewDate }
-                await flags.set(actor, 'person', row.personId, flag, ctx, 'referral-decision', {
-                  trx,
-                  because,
-                })
-              }
-            },
-          }
-        },
-        options,
-      )
+      return move(actor, id, 'decide', input.version, ctx, options, async (trx, row, now) => {
+        const [decisionTypes, cinFactors] = await Promise.all([
+          referrals.decisionTypes(trx),
+          referrals.cinFactors(trx),
+        ])
+        const checked = decisionErrors(input, decisionTypes, cinFactors)
+        if (checked.errors.length > 0) throw new ValidationError(checked.errors)
+        return {
+          columns: {
+            decision: checked.decision,
+            decision_reasons: checked.reasons,
+            exploitation_grounds: checked.grounds,
+            cin_factors: checked.factors,
+            decided_by: actor.userId,
+            decided_at: now,
+          },
+          details: {
+            decision: checked.decision,
+            exploitationGrounds: checked.grounds.join(' '),
+            cinFactors: checked.factors.join(' '),
+            flags: checked.grounds.length,
+          },
+          // After the move (so that a refused move is answered first): the flags, through the flag service.
+          after: async () => {
+            const because = decideReferralFlag(actor, referralFacts(row), row.personId)
+            const reviewDate = partsOf(addMonths(todayInLondon(now), 3))
+            for (const ground of checked.grounds) {
+              const flag = { flagType: ground, reason: checked.reasons, reviewDate }
+              await flags.set(actor, 'person', row.personId, flag, ctx, 'referral-decision', {
+                trx,
+                because,
+              })
+            }
+          },
+        }
+      })
     },
 
     /** Withdraws an open referral: its referrer, or the front door, with a reason. */
@@ -637,30 +623,22 @@ export function referralService(
       ctx: RequestContext,
       options: InTransaction = {},
     ): Promise<ReferralView> {
-      return move(
-        actor,
-        id,
-        'withdraw',
-        input.version,
-        ctx,
-        async (_trx, row, now) => {
-          const reason = text(input.reason)
-          if (reason === '')
-            throw new ValidationError([{ field: 'reason', message: 'Enter why the referral is withdrawn' }])
-          if (reason.length > 2000) {
-            throw new ValidationError([
-              { field: 'reason', message: 'The reason must be 2000 characters or fewer' },
-            ])
-          }
-          const frontDoor = decide(actor, 'write', referralFacts(row)).allowed
-          return {
-            columns: { withdrawn_by: actor.userId, withdrawn_at: now, withdrawn_reason: reason },
-            reason,
-            details: { by: frontDoor ? 'front-door' : 'referrer' },
-          }
-        },
-        options,
-      )
+      return move(actor, id, 'withdraw', input.version, ctx, options, async (_trx, row, now) => {
+        const reason = text(input.reason)
+        if (reason === '')
+          throw new ValidationError([{ field: 'reason', message: 'Enter why the referral is withdrawn' }])
+        if (reason.length > 2000) {
+          throw new ValidationError([
+            { field: 'reason', message: 'The reason must be 2000 characters or fewer' },
+          ])
+        }
+        const frontDoor = decide(actor, 'write', referralFacts(row)).allowed
+        return {
+          columns: { withdrawn_by: actor.userId, withdrawn_at: now, withdrawn_reason: reason },
+          reason,
+          details: { by: frontDoor ? 'front-door' : 'referrer' },
+        }
+      })
     },
   }
 }
