@@ -1,9 +1,9 @@
-import { parseDate as parseFormDate, type DateInput } from '../../platform/dates.ts'
 /**
  * The rules for a concern's answers, as pure functions shared by the three pages and the API: what each page (or
  * the API body) may put in the concern, and the GOV.UK message for each field when it may not. The screening
  * guide's items are passed in (reference data), never hard-coded here.
  */
+import { parseDate as parseFormDate, type DateInput } from '../../platform/dates.ts'
 import type { Recency } from '../../db/schema.ts'
 import type { FieldError } from '../../platform/errors.ts'
 import { normalisePostcode } from '../../platform/identifiers/postcode.ts'

@@ -302,12 +302,8 @@ export function flagService(
         records,
         subjectId,
         ctx,
-        {
-          quiet: true,
-          whole: false,
-          decide: decideSet,
-          trx: options.trx,
-        },
+        // The subject is reached to flag it: no read row (the flag's own audit row says what was done).
+        { quiet: true, whole: false, decide: decideSet, trx: options.trx },
         async (trx, { decision }) => {
           const flagId = await flags.create(trx, {
             partnershipId: actor.partnershipId,

@@ -227,6 +227,7 @@ export function notificationService(
         referralKind,
         referralId,
         ctx,
+        // Reached to record something about it: the notification's own row is the audit.
         { quiet: true, trx: options.trx },
         async (trx, { row: referral, decision }) => {
           const errors = checkNotification(input)

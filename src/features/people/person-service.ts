@@ -508,7 +508,7 @@ export function personService(
         id,
         ctx,
         {
-          // Reading the trail is its own audited action (above), not a read of the record.
+          // Reading the trail is its own audited action (in the work below), not a read of the record.
           via: 'views',
           quiet: true,
           decide: (a: Actor, row: PersonWithFacts) => decideRecordViews(a, row.facts),

@@ -1,9 +1,9 @@
-import { parseDate as parseFormDate } from '../../platform/dates.ts'
 /**
  * The rules for a person's record, as pure functions: what a form or an API body may put in it, and the message
  * for each field when it may not. Pages and the API share these through the edit service; reference data
  * (kinds, ethnicities, schools, statuses) is passed in, never hard-coded.
  */
+import { parseDate as parseFormDate } from '../../platform/dates.ts'
 import type { FieldError } from '../../platform/errors.ts'
 import { normaliseNhsNumber } from '../../platform/identifiers/nhs-number.ts'
 import { parseUpn } from '../../platform/identifiers/upn.ts'

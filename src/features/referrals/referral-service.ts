@@ -324,6 +324,7 @@ export function referralService(
       referralKind,
       id,
       ctx,
+      // Reached to change it (locked), so no read row: the move writes its own.
       { lock: true, quiet: true, trx: options.trx },
       async (trx, { row }) => {
         const checked = referralWorkflow.check(actor, name, row)
