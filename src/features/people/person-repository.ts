@@ -6,26 +6,11 @@ import type { RecordFacts } from '../../platform/access/policy.ts'
 import type { ValidPerson } from './person-validation.ts'
 
 /** A person record as stored (before the access policy decides what of it the caller may see). */
-export interface PersonRow {
+export interface PersonRow extends PersonDetails {
   id: string
   partnershipId: string
-  kind: string
   kindLabel: string
-  givenName: string
-  familyName: string | null
-  dateOfBirth: string | null
-  estimatedAge: number | null
-  estimatedAgeOn: string | null
-  gender: string | null
-  nhsNumber: string | null
-  ethnicity: string | null
   ethnicityLabel: string | null
-  language: string | null
-  disability: string | null
-  upn: string | null
-  laChildId: string | null
-  policeId: string | null
-  schoolAgencyId: string | null
   schoolName: string | null
   allocatedWorkerId: string | null
   allocatedWorkerName: string | null
