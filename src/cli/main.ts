@@ -45,6 +45,17 @@ async function withRuntime<T>(fn: (runtime: Runtime, log: Logger) => Promise<T>)
   }
 }
 
+/** Runs `fn` on the database alone (no services, no migrations), attached as withRuntime is. */
+async function withDatabase<T>(fn: (ownerUrl: string) => Promise<T>): Promise<T> {
+  const { config, log } = context()
+  const target = await openDatabase(config, log, { attach: true })
+  try {
+    return await fn(target.ownerUrl)
+  } finally {
+    await target.release()
+  }
+}
+
 const isScale = (value: string): value is Scale => Object.hasOwn(SCALES, value)
 
 /** Fresh planner statistics after a bulk load (as the owner: the runtime role may not ANALYZE). */
@@ -73,32 +84,20 @@ export function buildProgram(io: Io): Command {
   db.command('migrate')
     .description('apply pending migrations (each in one transaction); refuses if an applied one was edited')
     .action(async () => {
-      const { config, log } = context()
-      const target = await openDatabase(config, log, { attach: true })
-      try {
-        const applied = await migrate(target.ownerUrl)
-        io.out(applied.length === 0 ? 'Database schema is up to date.' : `Applied: ${applied.join(', ')}`)
-      } finally {
-        await target.release()
-      }
+      const applied = await withDatabase((ownerUrl) => migrate(ownerUrl))
+      io.out(applied.length === 0 ? 'Database schema is up to date.' : `Applied: ${applied.join(', ')}`)
     })
 
   db.command('status')
     .description('list migrations and whether each is applied, pending or changed')
     .action(async () => {
-      const { config, log } = context()
-      const target = await openDatabase(config, log, { attach: true })
-      try {
-        const statuses = await migrationStatus(target.ownerUrl)
-        for (const s of statuses) {
-          const when = s.appliedAt !== undefined ? `  ${s.appliedAt.toISOString()}` : ''
-          io.out(`${s.state.padEnd(8)} ${s.name}${when}`)
-        }
-        const bad = statuses.filter((s) => s.state === 'changed' || s.state === 'missing')
-        if (bad.length > 0) throw new CliError(`${bad.length} migration(s) differ from the database`)
-      } finally {
-        await target.release()
+      const statuses = await withDatabase((ownerUrl) => migrationStatus(ownerUrl))
+      for (const s of statuses) {
+        const when = s.appliedAt !== undefined ? `  ${s.appliedAt.toISOString()}` : ''
+        io.out(`${s.state.padEnd(8)} ${s.name}${when}`)
       }
+      const bad = statuses.filter((s) => s.state === 'changed' || s.state === 'missing')
+      if (bad.length > 0) throw new CliError(`${bad.length} migration(s) differ from the database`)
     })
 
   db.command('url')

@@ -26,40 +26,43 @@ export class ValidationError extends AppError {
   }
 }
 
-/** Also used for records the caller may not see: 404 never says whether the record exists. */
-export class NotFoundError extends AppError {
-  constructor(message = 'The page or record was not found') {
-    super(404, 'Not found', message)
+/** An error of one HTTP status and title, with a message of its own or the status's usual one. */
+function statusError(status: number, title: string, usualMessage: string) {
+  return class extends AppError {
+    constructor(message = usualMessage) {
+      super(status, title, message)
+    }
   }
 }
+
+/** Also used for records the caller may not see: 404 never says whether the record exists. */
+export class NotFoundError extends statusError(404, 'Not found', 'The page or record was not found') {}
 
 /** No valid credentials (API: a missing, malformed, unknown, expired or revoked token). */
-export class UnauthorizedError extends AppError {
-  constructor(message = 'Send a valid API token: Authorization: Bearer <token>') {
-    super(401, 'Unauthorized', message)
-  }
-}
+export class UnauthorizedError extends statusError(
+  401,
+  'Unauthorized',
+  'Send a valid API token: Authorization: Bearer <token>',
+) {}
 
 /** A function the caller's roles do not allow (records the caller may not see answer 404 instead). */
-export class ForbiddenError extends AppError {
-  constructor(
-    message = 'You do not have permission to do this. Ask your system administrator if you need to.',
-  ) {
-    super(403, 'You do not have permission to see this page', message)
-  }
-}
+export class ForbiddenError extends statusError(
+  403,
+  'You do not have permission to see this page',
+  'You do not have permission to do this. Ask your system administrator if you need to.',
+) {}
 
-export class ConflictError extends AppError {
-  constructor(message = 'Someone else changed this record while you were editing it') {
-    super(409, 'Conflict', message)
-  }
-}
+export class ConflictError extends statusError(
+  409,
+  'Conflict',
+  'Someone else changed this record while you were editing it',
+) {}
 
-export class ServiceUnavailableError extends AppError {
-  constructor(message = 'The service is unavailable') {
-    super(503, 'Service unavailable', message)
-  }
-}
+export class ServiceUnavailableError extends statusError(
+  503,
+  'Service unavailable',
+  'The service is unavailable',
+) {}
 
 /** RFC 9457 problem details, as every API error is sent. */
 export interface Problem {

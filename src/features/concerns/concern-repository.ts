@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
 import type { Recency } from '../../db/schema.ts'
 import type { ConcernFacts } from '../../platform/access/policy.ts'
-import type { Basis, Consent, FamilyAware, ValidTick } from './concern-validation.ts'
+import type { Basis, Consent, ConcernNarrative, FamilyAware, ValidTick } from './concern-validation.ts'
 
 /** A concern as stored (before the policy decides whether the caller may see it). */
 export interface ConcernRow {
@@ -38,16 +38,7 @@ export interface ConcernRow {
   indicators: Array<{ itemCode: string; evidence: string; recency: Recency; basis: Basis }>
 }
 
-export interface ConcernDetails {
-  narrative: string
-  happenedOn: string
-  happenedAt: string | null
-  noticedBy: string | null
-  childWords: string | null
-  consent: Consent
-  consentNote: string | null
-  familyAware: FamilyAware
-  learningDisability: boolean | null
+export interface ConcernDetails extends ConcernNarrative {
   guideId: number
   suggestedLevel: string
   suggestedScore: number

@@ -274,7 +274,8 @@ export interface ValidTick {
   basis: Basis
 }
 
-export interface ValidDetails {
+/** What was seen or heard, as a concern stores it (page 2 of the form). */
+export interface ConcernNarrative {
   narrative: string
   happenedOn: string
   happenedAt: string | null
@@ -284,6 +285,9 @@ export interface ValidDetails {
   consentNote: string | null
   familyAware: FamilyAware
   learningDisability: boolean | null
+}
+
+export interface ValidDetails extends ConcernNarrative {
   ticks: ValidTick[]
 }
 

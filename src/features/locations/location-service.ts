@@ -13,16 +13,9 @@ export type { LocationRow } from './location-repository.ts'
 export type { LocationForm } from './location-validation.ts'
 
 /** A location as pages and the API show it. */
-export interface LocationView extends ThingShown {
+export interface LocationView extends ThingShown, Omit<LocationInput, 'kind' | 'description'> {
   /** What to call it: the premises or place name, else the first line of the address. */
   title: string
-  name: string | null
-  addressLine1: string | null
-  addressLine2: string | null
-  town: string | null
-  postcode: string | null
-  latitude: string | null
-  longitude: string | null
 }
 
 export function locationTitle(row: Pick<LocationRow, 'name' | 'addressLine1' | 'postcode'>): string {
@@ -31,17 +24,9 @@ export function locationTitle(row: Pick<LocationRow, 'name' | 'addressLine1' | '
 }
 
 export function locationView(row: LocationRow): LocationView {
-  return {
-    ...thingShown(row, LOCATION_KIND_LABELS[row.kind]),
-    title: locationTitle(row),
-    name: row.name,
-    addressLine1: row.addressLine1,
-    addressLine2: row.addressLine2,
-    town: row.town,
-    postcode: row.postcode,
-    latitude: row.latitude,
-    longitude: row.longitude,
-  }
+  const { name, addressLine1, addressLine2, town, postcode, latitude, longitude } = row
+  const place = { name, addressLine1, addressLine2, town, postcode, latitude, longitude }
+  return { ...thingShown(row, LOCATION_KIND_LABELS[row.kind]), title: locationTitle(row), ...place }
 }
 
 /**

@@ -43,6 +43,25 @@ export const VALUE_NOUN: Readonly<Record<ObjectKind, string>> = {
 }
 
 /** Checks and normalises an object; throws ValidationError with a message on each field that is wrong. */
+/** The identifiers stored in one canonical form (E.164, a UK registration), and what to say when one is not. */
+const IDENTIFIERS: Readonly<
+  Record<
+    'phone' | 'vehicle',
+    { normalise: (raw: string) => string | undefined; missing: string; invalid: string }
+  >
+> = {
+  phone: {
+    normalise: normalisePhone,
+    missing: 'Enter the phone number',
+    invalid: 'Enter a real phone number, like 0113 496 0000 or +33 6 12 34 56 78 for a number abroad',
+  },
+  vehicle: {
+    normalise: normaliseRegistration,
+    missing: 'Enter the registration',
+    invalid: 'Enter a UK registration, like AB12 CDE; record a foreign plate as another kind of object',
+  },
+}
+
 export function parseObject(form: ObjectForm): ObjectInput {
   const errors: FieldError[] = []
   const kindRaw = (form.kind ?? '').trim()
@@ -64,28 +83,13 @@ export function parseObject(form: ObjectForm): ObjectInput {
   let value = raw
   let platform: string | null = null
   switch (kind) {
-    case 'phone': {
-      const e164 = raw === '' ? undefined : normalisePhone(raw)
-      if (raw === '') errors.push({ field: 'value', message: 'Enter the phone number' })
-      else if (e164 === undefined) {
-        errors.push({
-          field: 'value',
-          message: 'Enter a real phone number, like 0113 496 0000 or +33 6 12 34 56 78 for a number abroad',
-        })
-      }
-      value = e164 ?? raw
-      break
-    }
+    case 'phone':
     case 'vehicle': {
-      const mark = raw === '' ? undefined : normaliseRegistration(raw)
-      if (raw === '') errors.push({ field: 'value', message: 'Enter the registration' })
-      else if (mark === undefined) {
-        errors.push({
-          field: 'value',
-          message: 'Enter a UK registration, like AB12 CDE; record a foreign plate as another kind of object',
-        })
-      }
-      value = mark ?? raw
+      const identifier = IDENTIFIERS[kind]
+      const normalised = raw === '' ? undefined : identifier.normalise(raw)
+      if (raw === '') errors.push({ field: 'value', message: identifier.missing })
+      else if (normalised === undefined) errors.push({ field: 'value', message: identifier.invalid })
+      value = normalised ?? raw
       break
     }
     case 'online-handle': {

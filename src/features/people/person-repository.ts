@@ -3,28 +3,14 @@ import { compiledQueries, queryBuilder, type Executor } from '../../db/database.
 import { changedBy } from '../../db/query-helpers.ts'
 import { personFactSql, personFacts } from '../../platform/access/person-facts.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
+import type { ValidPerson } from './person-validation.ts'
 
 /** A person record as stored (before the access policy decides what of it the caller may see). */
-export interface PersonRow {
+export interface PersonRow extends PersonDetails {
   id: string
   partnershipId: string
-  kind: string
   kindLabel: string
-  givenName: string
-  familyName: string | null
-  dateOfBirth: string | null
-  estimatedAge: number | null
-  estimatedAgeOn: string | null
-  gender: string | null
-  nhsNumber: string | null
-  ethnicity: string | null
   ethnicityLabel: string | null
-  language: string | null
-  disability: string | null
-  upn: string | null
-  laChildId: string | null
-  policeId: string | null
-  schoolAgencyId: string | null
   schoolName: string | null
   allocatedWorkerId: string | null
   allocatedWorkerName: string | null
@@ -34,24 +20,8 @@ export interface PersonRow {
   updatedAt: Date
 }
 
-/** The fields of a person that its edit form changes (allocation and merging are elsewhere). */
-export interface PersonDetails {
-  kind: string
-  givenName: string
-  familyName: string | null
-  dateOfBirth: string | null
-  estimatedAge: number | null
-  estimatedAgeOn: string | null
-  gender: string | null
-  ethnicity: string | null
-  language: string | null
-  disability: string | null
-  nhsNumber: string | null
-  upn: string | null
-  laChildId: string | null
-  policeId: string | null
-  schoolAgencyId: string | null
-}
+/** The fields of a person that its edit form changes (allocation and merging are elsewhere), as validated. */
+export type PersonDetails = ValidPerson
 
 export interface AliasRow {
   id: string

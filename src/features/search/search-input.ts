@@ -50,6 +50,19 @@ export function decodeCursor(token: string): SearchCursor | undefined {
  * Validates and normalises a search: each bad criterion gets a message on its field, and at least one must be
  * given. Phones, vehicles, postcodes and NHS numbers are matched in their stored (normalised) forms.
  */
+/** The search's identifier criteria: each searched for in its canonical form, and what to say when it is not one. */
+const IDENTIFIER_CRITERIA = {
+  phone: {
+    normalise: normalisePhone,
+    invalid: 'Enter a phone number, like 07700 900 982 or +44 7700 900982',
+  },
+  vehicle: { normalise: normaliseRegistration, invalid: 'Enter a vehicle registration, like AB12 CDE' },
+  postcode: { normalise: normalisePostcode, invalid: 'Enter a full UK postcode, like NS1 4AB' },
+} as const satisfies Record<
+  'phone' | 'vehicle' | 'postcode',
+  { normalise: (raw: string) => string | undefined; invalid: string }
+>
+
 export function parseSearch(input: SearchInput): { ok: ParsedSearch } | { errors: FieldError[] } {
   const errors: FieldError[] = []
   const criteria: SearchCriteria = {}
@@ -79,26 +92,13 @@ export function parseSearch(input: SearchInput): { ok: ParsedSearch } | { errors
       }
     }
   }
-  const phone = text(input.phone)
-  if (phone !== '') {
-    const e164 = normalisePhone(phone)
-    if (e164 === undefined) {
-      errors.push({ field: 'phone', message: 'Enter a phone number, like 07700 900 982 or +44 7700 900982' })
-    } else criteria.phone = e164
-  }
-  const vehicle = text(input.vehicle)
-  if (vehicle !== '') {
-    const vrm = normaliseRegistration(vehicle)
-    if (vrm === undefined) {
-      errors.push({ field: 'vehicle', message: 'Enter a vehicle registration, like AB12 CDE' })
-    } else criteria.vehicle = vrm
-  }
-  const postcode = text(input.postcode)
-  if (postcode !== '') {
-    const normalised = normalisePostcode(postcode)
-    if (normalised === undefined) {
-      errors.push({ field: 'postcode', message: 'Enter a full UK postcode, like NS1 4AB' })
-    } else criteria.postcode = normalised
+  for (const field of ['phone', 'vehicle', 'postcode'] as const) {
+    const { normalise, invalid } = IDENTIFIER_CRITERIA[field]
+    const given = text(input[field])
+    if (given === '') continue
+    const normalised = normalise(given)
+    if (normalised === undefined) errors.push({ field, message: invalid })
+    else criteria[field] = normalised
   }
   const kind = text(input.kind)
   if (kind !== '') {

@@ -61,50 +61,34 @@ export const CAPABILITIES = [
 export type Capability = (typeof CAPABILITIES)[number]
 
 const FRONT_LINE: Capability[] = ['concern:create', 'referral:create', 'referral:read-own', 'person:search']
+/** Keeping a child's record: its details, links and flags. */
+const CASE_WORK: Capability[] = ['person:read', 'person:write', 'link:write', 'flag:write']
+/** A social worker's case work: assessments, actions, the MACE, who has viewed a record, break-glass. */
+const SOCIAL_WORK: Capability[] = [
+  ...CASE_WORK,
+  'assessment:write',
+  'action:write',
+  'mace:attend',
+  'record-views:read',
+  'break-glass:use',
+]
 
 /** What each role may do. Record-level visibility is decided separately, from relationships (policy.ts). */
 export const ROLE_CAPABILITIES: Readonly<Record<Role, readonly Capability[]>> = {
   // Policy: "anyone can refer" — every practitioner records concerns and refers, and sees their own referrals.
   practitioner: FRONT_LINE,
   dsl: [...FRONT_LINE, 'person:read'],
-  'front-door': [
-    ...FRONT_LINE,
-    'referral:queue',
-    'referral:decide',
-    'person:read',
-    'person:write',
-    'link:write',
-    'flag:write',
-    'break-glass:use',
-  ],
-  'social-worker': [
-    ...FRONT_LINE,
-    'person:read',
-    'person:write',
-    'link:write',
-    'flag:write',
-    'assessment:write',
-    'action:write',
-    'mace:attend',
-    'record-views:read',
-    'break-glass:use',
-  ],
+  'front-door': [...FRONT_LINE, ...CASE_WORK, 'referral:queue', 'referral:decide', 'break-glass:use'],
+  'social-worker': [...FRONT_LINE, ...SOCIAL_WORK],
+  // A social worker's capabilities, and the front door's decisions, merging duplicates, sign-off and exports.
   'team-manager': [
     ...FRONT_LINE,
+    ...SOCIAL_WORK,
     'referral:queue',
     'referral:decide',
-    'person:read',
-    'person:write',
     'person:merge',
-    'link:write',
-    'flag:write',
-    'assessment:write',
     'assessment:sign-off',
-    'action:write',
-    'mace:attend',
-    'record-views:read',
     'export:csv',
-    'break-glass:use',
   ],
   'mace-chair': [
     ...FRONT_LINE,
@@ -120,10 +104,7 @@ export const ROLE_CAPABILITIES: Readonly<Record<Role, readonly Capability[]>> = 
   ],
   'police-intelligence': [
     ...FRONT_LINE,
-    'person:read',
-    'person:write',
-    'link:write',
-    'flag:write',
+    ...CASE_WORK,
     'intelligence:read',
     'intelligence:write',
     'network:analyse',
