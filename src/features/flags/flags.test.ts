@@ -9,6 +9,7 @@ import { countRows, createBreakGlassGrant, createPerson } from '../../../test/fa
 import { allocatedChildWorld, createTeamOf } from '../../../test/factories/team-factory.ts'
 import { bearer, createFlag, createLocation } from '../../../test/factories/pole-factory.ts'
 import { addDays, partsOf } from './flag-validation.ts'
+import { api, errorFields } from '../../../test/helpers/api.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -367,34 +368,25 @@ describe('the flags API', () => {
     const w = await world(t)
     const auth = await bearer(w.db, w.worker.email, ['person:read', 'flag:write'])
     const url = paths.api.personFlags(w.child.id)
-    const bad = await w.app.inject({
-      method: 'POST',
-      url,
-      headers: auth,
-      payload: { flagType: 'cce', reason: '', reviewDate: addDays(todayInLondon(), -2) },
+    const bad = await api(w.app, auth).post(url, {
+      flagType: 'cce',
+      reason: '',
+      reviewDate: addDays(todayInLondon(), -2),
     })
     assert.equal(bad.statusCode, 400)
-    assert.deepEqual(
-      bad.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field),
-      ['reason', 'reviewDate'],
-    )
+    assert.deepEqual(errorFields(bad), ['reason', 'reviewDate'])
     assert.equal(await countRows(w.db.ownerUrl, 'flag'), 0)
-    const created = await w.app.inject({
-      method: 'POST',
-      url,
-      headers: auth,
-      payload: {
-        flagType: 'cse',
-        reason: 'Gifts and a phone from an older adult met online',
-        reviewDate: addDays(todayInLondon(), 28),
-      },
+    const created = await api(w.app, auth).post(url, {
+      flagType: 'cse',
+      reason: 'Gifts and a phone from an older adult met online',
+      reviewDate: addDays(todayInLondon(), 28),
     })
     assert.equal(created.statusCode, 201, created.body)
     const { flag } = created.json<{
       flag: { id: string; version: number; setByName: string; current: boolean }
     }>()
     assert.equal(flag.setByName, w.worker.displayName)
-    const list = await w.app.inject({ url, headers: auth })
+    const list = await api(w.app, auth).get(url)
     assert.equal(list.statusCode, 200)
     const listed = list.json<{ flags: Array<{ id: string }>; types: Array<{ code: string }> }>()
     assert.deepEqual(
@@ -402,31 +394,25 @@ describe('the flags API', () => {
       [flag.id],
     )
     assert.ok(listed.types.some((type) => type.code === 'cce'))
-    const one = await w.app.inject({ url: paths.api.flag(flag.id), headers: auth })
+    const one = await api(w.app, auth).get(paths.api.flag(flag.id))
     assert.equal(one.statusCode, 200)
     assert.equal(
       one.json<{ flag: { reason: string } }>().flag.reason,
       'Gifts and a phone from an older adult met online',
     )
-    const reviewed = await w.app.inject({
-      method: 'POST',
-      url: paths.api.flagReview(flag.id),
-      headers: auth,
-      payload: { reviewDate: addDays(todayInLondon(), 56), version: 1 },
+    const reviewed = await api(w.app, auth).post(paths.api.flagReview(flag.id), {
+      reviewDate: addDays(todayInLondon(), 56),
+      version: 1,
     })
     assert.equal(reviewed.statusCode, 200)
-    const staleRemove = await w.app.inject({
-      method: 'POST',
-      url: paths.api.flagRemove(flag.id),
-      headers: auth,
-      payload: { reason: 'No longer applies', version: 1 },
+    const staleRemove = await api(w.app, auth).post(paths.api.flagRemove(flag.id), {
+      reason: 'No longer applies',
+      version: 1,
     })
     assert.equal(staleRemove.statusCode, 409)
-    const removed = await w.app.inject({
-      method: 'POST',
-      url: paths.api.flagRemove(flag.id),
-      headers: auth,
-      payload: { reason: 'No longer applies', version: 2 },
+    const removed = await api(w.app, auth).post(paths.api.flagRemove(flag.id), {
+      reason: 'No longer applies',
+      version: 2,
     })
     assert.equal(removed.statusCode, 200)
     assert.equal(removed.json<{ flag: { current: boolean } }>().flag.current, false)
@@ -438,7 +424,7 @@ describe('the flags API', () => {
       teamId: w.teamId,
       reviewInDays: -1,
     })
-    const due = await w.app.inject({ url: paths.api.flagReviewsDue(), headers: auth })
+    const due = await api(w.app, auth).get(paths.api.flagReviewsDue())
     assert.equal(due.statusCode, 200)
     assert.equal(due.json<{ reviews: unknown[] }>().reviews.length, 1)
   })
@@ -446,7 +432,7 @@ describe('the flags API', () => {
   it('a subject the caller may not see: 404 problem+json; a token without flag:write: 403', async (t) => {
     const w = await world(t)
     const strangerAuth = await bearer(w.db, w.stranger.email, ['person:read', 'flag:write'])
-    const hidden = await w.app.inject({ url: paths.api.personFlags(w.child.id), headers: strangerAuth })
+    const hidden = await api(w.app, strangerAuth).get(paths.api.personFlags(w.child.id))
     assert.equal(hidden.statusCode, 404)
     assert.match(String(hidden.headers['content-type']), /problem\+json/)
     const theirs = await createFlag(w.db.database, w.db.ownerUrl, {
@@ -455,15 +441,14 @@ describe('the flags API', () => {
       subjectId: w.child.id,
       setBy: w.worker.id,
     })
-    const hiddenFlag = await w.app.inject({ url: paths.api.flag(theirs), headers: strangerAuth })
+    const hiddenFlag = await api(w.app, strangerAuth).get(paths.api.flag(theirs))
     assert.equal(hiddenFlag.statusCode, 404)
     assert.doesNotMatch(hiddenFlag.body, /packages/)
     const narrow = await bearer(w.db, w.worker.email, ['person:read'])
-    const refused = await w.app.inject({
-      method: 'POST',
-      url: paths.api.personFlags(w.child.id),
-      headers: narrow,
-      payload: { flagType: 'cce', reason: 'x', reviewDate: addDays(todayInLondon(), 5) },
+    const refused = await api(w.app, narrow).post(paths.api.personFlags(w.child.id), {
+      flagType: 'cce',
+      reason: 'x',
+      reviewDate: addDays(todayInLondon(), 5),
     })
     assert.equal(refused.statusCode, 403)
     assert.equal(await countRows(w.db.ownerUrl, 'flag'), 1)

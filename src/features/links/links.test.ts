@@ -9,6 +9,7 @@ import { countRows, createPerson } from '../../../test/factories/person-factory.
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
+import { api } from '../../../test/helpers/api.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -431,36 +432,26 @@ describe('the links API', () => {
   it('POST /api/v1/links creates, GET reads it with provenance, the person’s list shows it, end keeps it; 409 when stale', async (t) => {
     const w = await world(t)
     const auth = await tokenFor(w, w.worker, ['person:read', 'link:write'])
-    const created = await w.app.inject({
-      method: 'POST',
-      url: paths.api.links(),
-      headers: auth,
-      payload: {
-        linkType: 'lives-at',
-        from: { kind: 'person', id: w.child.id },
-        to: { id: w.adult.id },
-        source: 'Police stop 12/3',
-        confidence: 'confirmed',
-      },
+    const created = await api(w.app, auth).post(paths.api.links(), {
+      linkType: 'lives-at',
+      from: { kind: 'person', id: w.child.id },
+      to: { id: w.adult.id },
+      source: 'Police stop 12/3',
+      confidence: 'confirmed',
     })
     // A person is not a place: "lives at" does not reach them, so the end is not found.
     assert.equal(created.statusCode, 400)
     assert.equal(created.json<{ errors: Array<{ field: string }> }>().errors.at(0)?.field, '/body/to/id')
-    const ok = await w.app.inject({
-      method: 'POST',
-      url: paths.api.links(),
-      headers: auth,
-      payload: {
-        linkType: 'exploited-by',
-        from: { kind: 'person', id: w.child.id },
-        to: { id: w.adult.id },
-        fromDate: '2025-02-03',
-        source: 'Police intelligence log 881',
-        sourceType: 'intelligence',
-        sourceEvaluation: '3',
-        intelligenceAssessment: 'D',
-        confidence: 'suspected',
-      },
+    const ok = await api(w.app, auth).post(paths.api.links(), {
+      linkType: 'exploited-by',
+      from: { kind: 'person', id: w.child.id },
+      to: { id: w.adult.id },
+      fromDate: '2025-02-03',
+      source: 'Police intelligence log 881',
+      sourceType: 'intelligence',
+      sourceEvaluation: '3',
+      intelligenceAssessment: 'D',
+      confidence: 'suspected',
     })
     assert.equal(ok.statusCode, 201, ok.body)
     const link = ok.json<{
@@ -468,57 +459,42 @@ describe('the links API', () => {
     }>().link
     assert.equal(link.sourceType, 'intelligence')
     assert.equal(ok.headers.location, paths.api.link(link.id))
-    const got = await w.app.inject({ method: 'GET', url: paths.api.link(link.id), headers: auth })
+    const got = await api(w.app, auth).get(paths.api.link(link.id))
     assert.equal(got.statusCode, 200)
     assert.equal(got.json<{ link: { intelligenceAssessment: string } }>().link.intelligenceAssessment, 'D')
-    const list = await w.app.inject({ method: 'GET', url: paths.api.personLinks(w.child.id), headers: auth })
+    const list = await api(w.app, auth).get(paths.api.personLinks(w.child.id))
     assert.equal(list.statusCode, 200)
     const links = list.json<{ links: Array<{ id: string; relation: string }> }>().links
     assert.deepEqual(
       links.map((l) => [l.id, l.relation]),
       [[link.id, 'exploited by']],
     )
-    const fromAdult = await w.app.inject({
-      method: 'GET',
-      url: paths.api.personLinks(w.adult.id),
-      headers: auth,
-    })
+    const fromAdult = await api(w.app, auth).get(paths.api.personLinks(w.adult.id))
     assert.equal(fromAdult.json<{ links: Array<{ relation: string }> }>().links.at(0)?.relation, 'exploits')
 
-    const end = await w.app.inject({
-      method: 'POST',
-      url: paths.api.linkEnd(link.id),
-      headers: auth,
-      payload: { version: 1, reason: 'Intelligence withdrawn', endedOn: todayInLondon() },
+    const end = await api(w.app, auth).post(paths.api.linkEnd(link.id), {
+      version: 1,
+      reason: 'Intelligence withdrawn',
+      endedOn: todayInLondon(),
     })
     assert.equal(end.statusCode, 200, end.body)
     assert.equal(end.json<{ link: { current: boolean; version: number } }>().link.current, false)
-    const again = await w.app.inject({
-      method: 'POST',
-      url: paths.api.linkEnd(link.id),
-      headers: auth,
-      payload: { version: 1, reason: 'Again' },
-    })
+    const again = await api(w.app, auth).post(paths.api.linkEnd(link.id), { version: 1, reason: 'Again' })
     assert.equal(again.statusCode, 409)
     assert.match(String(again.headers['content-type']), /problem\+json/)
-    const kept = await w.app.inject({ method: 'GET', url: paths.api.personLinks(w.child.id), headers: auth })
+    const kept = await api(w.app, auth).get(paths.api.personLinks(w.child.id))
     assert.equal(kept.json<{ links: Array<{ current: boolean }> }>().links.at(0)?.current, false)
   })
 
   it('links a thing to a place (a phone seen at a flat by its postcode) between two shared entities', async (t) => {
     const w = await world(t)
     const auth = await tokenFor(w, w.worker, ['person:read', 'link:write'])
-    const res = await w.app.inject({
-      method: 'POST',
-      url: paths.api.links(),
-      headers: auth,
-      payload: {
-        linkType: 'object-at',
-        from: { kind: 'object', id: w.phoneId },
-        to: { kind: 'location', id: 'ns1 4ab' },
-        source: 'Cell site report 77',
-        confidence: 'suspected',
-      },
+    const res = await api(w.app, auth).post(paths.api.links(), {
+      linkType: 'object-at',
+      from: { kind: 'object', id: w.phoneId },
+      to: { kind: 'location', id: 'ns1 4ab' },
+      source: 'Cell site report 77',
+      confidence: 'suspected',
     })
     assert.equal(res.statusCode, 201, res.body)
     const link = res.json<{ link: { from: { href: string }; to: { id: string; href: string } } }>().link
@@ -530,8 +506,7 @@ describe('the links API', () => {
   it('bad input on the API: problem+json field errors and nothing written', async (t) => {
     const w = await world(t)
     const auth = await tokenFor(w, w.worker, ['person:read', 'link:write'])
-    const post = (payload: Record<string, unknown>) =>
-      w.app.inject({ method: 'POST', url: paths.api.links(), headers: auth, payload })
+    const post = (payload: Record<string, unknown>) => api(w.app, auth).post(paths.api.links(), payload)
     const base = {
       linkType: 'associate-of',
       from: { kind: 'person', id: w.child.id },
@@ -563,17 +538,12 @@ describe('the links API', () => {
     const w = await world(t)
     const linkId = await aLink(w)
     const readOnly = await tokenFor(w, w.worker, ['person:read'])
-    const refused = await w.app.inject({
-      method: 'POST',
-      url: paths.api.links(),
-      headers: readOnly,
-      payload: {
-        linkType: 'associate-of',
-        from: { kind: 'person', id: w.child.id },
-        to: { id: w.adult.id },
-        source: 'x',
-        confidence: 'confirmed',
-      },
+    const refused = await api(w.app, readOnly).post(paths.api.links(), {
+      linkType: 'associate-of',
+      from: { kind: 'person', id: w.child.id },
+      to: { id: w.adult.id },
+      source: 'x',
+      confidence: 'confirmed',
     })
     assert.equal(refused.statusCode, 403)
     assert.equal(
@@ -586,15 +556,13 @@ describe('the links API', () => {
     )
     const stranger = await tokenFor(w, w.stranger, ['person:read', 'link:write'])
     for (const url of [paths.api.link(linkId), paths.api.personLinks(w.child.id)]) {
-      const res = await w.app.inject({ method: 'GET', url, headers: stranger })
+      const res = await api(w.app, stranger).get(url)
       assert.equal(res.statusCode, 404, url)
       assert.doesNotMatch(res.body, new RegExp(w.child.givenName))
     }
-    const end = await w.app.inject({
-      method: 'POST',
-      url: paths.api.linkEnd(linkId),
-      headers: stranger,
-      payload: { version: 1, reason: 'Not mine to end' },
+    const end = await api(w.app, stranger).post(paths.api.linkEnd(linkId), {
+      version: 1,
+      reason: 'Not mine to end',
     })
     assert.equal(end.statusCode, 404)
     assert.equal(await countRows(w.db.ownerUrl, 'link', 'ended_at IS NOT NULL'), 0)
@@ -606,7 +574,7 @@ describe('the links API', () => {
       [w.worker.partnershipId, w.child.id, w.hidden.id],
     )
     const mine = await tokenFor(w, w.worker, ['person:read'])
-    const list = await w.app.inject({ method: 'GET', url: paths.api.personLinks(w.child.id), headers: mine })
+    const list = await api(w.app, mine).get(paths.api.personLinks(w.child.id))
     assert.equal(list.json<{ links: unknown[] }>().links.length, 1)
     assert.doesNotMatch(list.body, new RegExp(w.hidden.givenName))
   })

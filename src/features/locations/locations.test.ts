@@ -7,6 +7,7 @@ import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer, createLocation } from '../../../test/factories/pole-factory.ts'
 import { parseLocation } from './location-validation.ts'
+import { api, errorFields } from '../../../test/helpers/api.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -175,17 +176,12 @@ describe('the locations API', () => {
   it('creates (201, postcode normalised), reads and updates; stale version 409; bad postcode 400 on the field', async (t) => {
     const w = await world(t)
     const auth = await bearer(w.db, w.worker.email, ['link:write', 'person:read'])
-    const created = await w.app.inject({
-      method: 'POST',
-      url: paths.api.locations(),
-      headers: auth,
-      payload: {
-        kind: 'premises',
-        name: 'Station Road Chicken',
-        postcode: 'ns14ab',
-        latitude: 52.5,
-        longitude: -1.25,
-      },
+    const created = await api(w.app, auth).post(paths.api.locations(), {
+      kind: 'premises',
+      name: 'Station Road Chicken',
+      postcode: 'ns14ab',
+      latitude: 52.5,
+      longitude: -1.25,
     })
     assert.equal(created.statusCode, 201, created.body)
     const { location } = created.json<{
@@ -197,14 +193,14 @@ describe('the locations API', () => {
       (await audits(w.db.ownerUrl, location.id)).map((a) => [a.action, a.details.via]),
       [['record.create', 'api']],
     )
-    const got = await w.app.inject({ url: `${paths.api.locations()}/${location.id}`, headers: auth })
+    const got = await api(w.app, auth).get(`${paths.api.locations()}/${location.id}`)
     assert.equal(got.statusCode, 200)
     const put = (version: number, postcode = 'NS2 5DE') =>
-      w.app.inject({
-        method: 'PUT',
-        url: `${paths.api.locations()}/${location.id}`,
-        headers: auth,
-        payload: { kind: 'premises', name: 'Station Road Chicken', postcode, version },
+      api(w.app, auth).put(`${paths.api.locations()}/${location.id}`, {
+        kind: 'premises',
+        name: 'Station Road Chicken',
+        postcode,
+        version,
       })
     const updated = await put(1)
     assert.equal(updated.statusCode, 200)
@@ -217,10 +213,7 @@ describe('the locations API', () => {
     assert.match(String(stale.headers['content-type']), /problem\+json/)
     const bad = await put(2, 'not a postcode')
     assert.equal(bad.statusCode, 400)
-    assert.deepEqual(
-      bad.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field),
-      ['postcode'],
-    )
+    assert.deepEqual(errorFields(bad), ['postcode'])
     const [row] = await ownerQuery<{ postcode: string; version: number }>(
       w.db.ownerUrl,
       'SELECT postcode, version FROM location WHERE id = $1',
@@ -232,18 +225,15 @@ describe('the locations API', () => {
   it('a token without link:write gets 403 and writes nothing; an unknown id is 404', async (t) => {
     const w = await world(t)
     const auth = await bearer(w.db, w.worker.email, ['person:read'])
-    const res = await w.app.inject({
-      method: 'POST',
-      url: paths.api.locations(),
-      headers: auth,
-      payload: { kind: 'address', addressLine1: '1 High Street' },
+    const res = await api(w.app, auth).post(paths.api.locations(), {
+      kind: 'address',
+      addressLine1: '1 High Street',
     })
     assert.equal(res.statusCode, 403)
     assert.equal(await countRows(w.db.ownerUrl, 'location'), 0)
-    const missing = await w.app.inject({
-      url: `${paths.api.locations()}/00000000-0000-4000-8000-000000000000`,
-      headers: auth,
-    })
+    const missing = await api(w.app, auth).get(
+      `${paths.api.locations()}/00000000-0000-4000-8000-000000000000`,
+    )
     assert.equal(missing.statusCode, 404)
   })
 })

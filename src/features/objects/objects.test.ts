@@ -7,6 +7,7 @@ import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer, createObject } from '../../../test/factories/pole-factory.ts'
 import { displayValue, parseObject } from './object-validation.ts'
+import { api, errorFields } from '../../../test/helpers/api.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -194,8 +195,7 @@ describe('the objects API', () => {
   it('creates a vehicle (201), refuses a duplicate and a malformed phone (400 on value), 409 on a stale edit', async (t) => {
     const w = await world(t)
     const auth = await bearer(w.db, w.officer.email, ['link:write', 'person:read'])
-    const post = (payload: Record<string, unknown>) =>
-      w.app.inject({ method: 'POST', url: paths.api.objects(), headers: auth, payload })
+    const post = (payload: Record<string, unknown>) => api(w.app, auth).post(paths.api.objects(), payload)
     const created = await post({ kind: 'vehicle', value: 'ab12 cde' })
     assert.equal(created.statusCode, 201, created.body)
     const { object } = created.json<{ object: { id: string; value: string; displayValue: string } }>()
@@ -205,22 +205,14 @@ describe('the objects API', () => {
     assert.match(again.body, /already recorded/)
     const badPhone = await post({ kind: 'phone', value: '12345' })
     assert.equal(badPhone.statusCode, 400)
-    assert.deepEqual(
-      badPhone.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field),
-      ['value'],
-    )
+    assert.deepEqual(errorFields(badPhone), ['value'])
     assert.equal(await countRows(w.db.ownerUrl, 'object'), 1)
     const put = (version: number) =>
-      w.app.inject({
-        method: 'PUT',
-        url: `${paths.api.objects()}/${object.id}`,
-        headers: auth,
-        payload: { value: 'AB12 CDF', version },
-      })
+      api(w.app, auth).put(`${paths.api.objects()}/${object.id}`, { value: 'AB12 CDF', version })
     assert.equal((await put(1)).statusCode, 200)
     const stale = await put(1)
     assert.equal(stale.statusCode, 409)
-    const got = await w.app.inject({ url: `${paths.api.objects()}/${object.id}`, headers: auth })
+    const got = await api(w.app, auth).get(`${paths.api.objects()}/${object.id}`)
     assert.equal(got.json<{ object: { version: number } }>().object.version, 2)
   })
 })

@@ -12,6 +12,7 @@ import {
 } from '../../../test/factories/person-factory.ts'
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
+import { api } from '../../../test/helpers/api.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -321,25 +322,17 @@ describe('the people API', () => {
     const w = await world(t)
     const token = await personToken(w.db, w.worker.email, ['person:read'])
     const auth = { authorization: `Bearer ${token.token}` }
-    const ok = await w.app.inject({
-      method: 'GET',
-      url: `${paths.api.people()}/${w.child.id}`,
-      headers: auth,
-    })
+    const ok = await api(w.app, auth).get(`${paths.api.people()}/${w.child.id}`)
     assert.equal(ok.statusCode, 200)
     const body = ok.json<{ person: Record<string, unknown>; access: { relationships: string[] } }>()
     assert.equal(body.person.nhsNumber, w.child.nhsNumber)
     assert.deepEqual(body.access.relationships, ['allocated-worker', 'allocated-team'])
     const other = await createPerson(w.db.database, w.worker.partnershipId)
-    const denied = await w.app.inject({
-      method: 'GET',
-      url: `${paths.api.people()}/${other.id}`,
-      headers: auth,
-    })
+    const denied = await api(w.app, auth).get(`${paths.api.people()}/${other.id}`)
     assert.equal(denied.statusCode, 404)
     assert.match(String(denied.headers['content-type']), /application\/problem\+json/)
     assert.doesNotMatch(denied.body, new RegExp(other.givenName))
-    const list = await w.app.inject({ method: 'GET', url: paths.api.people(), headers: auth })
+    const list = await api(w.app, auth).get(paths.api.people())
     assert.deepEqual(
       list.json<{ people: Array<{ id: string }> }>().people.map((p) => p.id),
       [w.child.id],
