@@ -1,9 +1,11 @@
+import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { fakerEN_GB as faker } from '@faker-js/faker'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse as Response } from 'fastify'
 import { generate } from 'otplib'
 import { withTransaction } from '../../src/db/database.ts'
 import { partnershipRepository } from '../../src/features/partnerships/partnership-repository.ts'
+import { actorOf } from '../../src/platform/access/actor.ts'
 import type { Actor } from '../../src/platform/access/policy.ts'
 import { paths } from '../../src/platform/paths.ts'
 import { SESSION_COOKIE } from '../../src/platform/session/session-plugin.ts'
@@ -153,6 +155,13 @@ export async function signIn(
     if (code.headers.location !== paths.home) throw new Error(`security code refused (${code.statusCode})`)
   }
   return agent
+}
+
+/** The actor the access policy sees for a test user, as their session would load them (for service calls). */
+export async function currentActor(built: { services: Services }, user: { id: string }): Promise<Actor> {
+  const current = await built.services.auth.currentUser(user.id)
+  assert.ok(current !== undefined, `no current user ${user.id}`)
+  return actorOf(current)
 }
 
 /** A system administrator of the test user's partnership, as the access policy sees one (for service calls). */

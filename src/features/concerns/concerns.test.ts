@@ -9,6 +9,7 @@ import { paths } from '../../platform/paths.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
+import { dateInputs } from '../../../test/helpers/forms.ts'
 
 const TODAY = todayInLondon()
 const [YEAR = '', MONTH = '', DAY = ''] = TODAY.split('-')
@@ -23,9 +24,7 @@ const PAGE1_NEW_CHILD = {
   child: 'new',
   givenName: 'Kacey',
   familyName: 'Testchild',
-  'dateOfBirth-day': '4',
-  'dateOfBirth-month': '5',
-  'dateOfBirth-year': String(Number(YEAR) - 14),
+  ...dateInputs('dateOfBirth', '4', '5', String(Number(YEAR) - 14)),
 }
 
 const PAGE2 = {
@@ -176,9 +175,7 @@ describe('concern pages: bad input answers on the field, keeps the input and wri
       ...PAGE1_NEW_CHILD,
       immediateDanger: 'yes',
       policeCalled: 'yes',
-      'policeCalledOn-day': '1',
-      'policeCalledOn-month': '1',
-      'policeCalledOn-year': String(Number(YEAR) + 1),
+      ...dateInputs('policeCalledOn', '1', '1', String(Number(YEAR) + 1)),
     })
     assert.equal(future.statusCode, 400)
     assert.ok(summaryHas(future.body, 'The date the police were called must be today or in the past'))

@@ -10,6 +10,7 @@ import { allocatedChildWorld, createTeamOf } from '../../../test/factories/team-
 import { bearer, createFlag, createLocation } from '../../../test/factories/pole-factory.ts'
 import { addDays, partsOf } from './flag-validation.ts'
 import { api, errorFields } from '../../../test/helpers/api.ts'
+import { dateInputs } from '../../../test/helpers/forms.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -25,11 +26,8 @@ async function world(t: Ctx) {
 }
 
 const future = (days = 90) => partsOf(addDays(todayInLondon(), days))
-const dateFields = (parts: { day?: string; month?: string; year?: string }) => ({
-  'reviewDate-day': parts.day ?? '',
-  'reviewDate-month': parts.month ?? '',
-  'reviewDate-year': parts.year ?? '',
-})
+const dateFields = (parts: { day?: string; month?: string; year?: string }) =>
+  dateInputs('reviewDate', parts.day, parts.month, parts.year)
 
 const flagAudits = (ownerUrl: string) =>
   ownerQuery<{ action: string; record_id: string; actor_id: string; details: Record<string, unknown> }>(

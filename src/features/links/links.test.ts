@@ -10,6 +10,7 @@ import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
+import { dateInputs } from '../../../test/helpers/forms.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -49,12 +50,8 @@ async function world(t: Ctx) {
 const FORM = {
   linkType: 'exploited-by',
   to: '',
-  'fromDate-day': '3',
-  'fromDate-month': '2',
-  'fromDate-year': '2025',
-  'toDate-day': '',
-  'toDate-month': '',
-  'toDate-year': '',
+  ...dateInputs('fromDate', '3', '2', '2025'),
+  ...dateInputs('toDate'),
   source: 'Case note 2025-0042',
   sourceType: 'intelligence',
   sourceAgencyId: '',
@@ -194,17 +191,17 @@ describe('adding a link from a person’s page', () => {
     ['missing type', { linkType: '' }, /Select the type of link/],
     [
       'ending before it starts',
-      { 'toDate-day': '1', 'toDate-month': '1', 'toDate-year': '2025' },
+      dateInputs('toDate', '1', '1', '2025'),
       /must be the same as or after the date it started/,
     ],
     [
       'ending in the future',
-      { 'toDate-day': '1', 'toDate-month': '1', 'toDate-year': '2999' },
+      dateInputs('toDate', '1', '1', '2999'),
       /Date the link ended must be today or in the past/,
     ],
     [
       'an impossible date',
-      { 'fromDate-day': '31', 'fromDate-month': '2', 'fromDate-year': '2025' },
+      dateInputs('fromDate', '31', '2', '2025'),
       /Date the link started must be a real date/,
     ],
     ['no source', { source: '  ' }, /Enter where this came from/],

@@ -7,6 +7,7 @@ import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer } from '../../../test/factories/pole-factory.ts'
 import { actorFor, createReferral, CTX, referralWorld } from '../../../test/factories/referral-factory.ts'
 import { api, errorFields } from '../../../test/helpers/api.ts'
+import { dateInputs } from '../../../test/helpers/forms.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -66,9 +67,7 @@ describe('cross-authority notifications', () => {
     assert.equal(form.statusCode, 200)
     const bad = await agent.post(paths.notifications.acknowledge(id), {
       acknowledgedBy: '',
-      'acknowledgedOn-day': '31',
-      'acknowledgedOn-month': '2',
-      'acknowledgedOn-year': '2026',
+      ...dateInputs('acknowledgedOn', '31', '2', '2026'),
       version: '1',
     })
     assert.equal(bad.statusCode, 400)

@@ -13,6 +13,7 @@ import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts
 import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
+import { dateInputs } from '../../../test/helpers/forms.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -42,9 +43,7 @@ function newForm(overrides: Record<string, string> = {}): Record<string, string>
     kind: 'child',
     givenName: 'Jordan',
     familyName: 'Ashworth',
-    'dateOfBirth-day': '14',
-    'dateOfBirth-month': '3',
-    'dateOfBirth-year': '2011',
+    ...dateInputs('dateOfBirth', '14', '3', '2011'),
     gender: 'Male',
     ethnicity: 'WBRI',
     language: 'English',
@@ -58,9 +57,7 @@ function newForm(overrides: Record<string, string> = {}): Record<string, string>
     alias1Kind: 'alias',
     alias1Name: '',
     statutoryStatus: 'child-in-need',
-    'statusFrom-day': '1',
-    'statusFrom-month': '9',
-    'statusFrom-year': '2025',
+    ...dateInputs('statusFrom', '1', '9', '2025'),
     ...overrides,
   }
 }
@@ -209,7 +206,7 @@ describe('Add a person (page)', () => {
     ],
     [
       'a status ending before it starts',
-      { 'statusTo-day': '1', 'statusTo-month': '8', 'statusTo-year': '2025' },
+      dateInputs('statusTo', '1', '8', '2025'),
       /End date must be the same as or after the start date/,
       'statusTo',
     ],
@@ -223,7 +220,7 @@ describe('Add a person (page)', () => {
     ['no given name', { givenName: '' }, /Enter a given name/, 'givenName'],
     [
       'a child with neither a date of birth nor an age',
-      { 'dateOfBirth-day': '', 'dateOfBirth-month': '', 'dateOfBirth-year': '' },
+      dateInputs('dateOfBirth'),
       /date of birth, or an estimated age/,
       'dateOfBirth',
     ],
@@ -298,9 +295,12 @@ describe('Change a person’s details (page)', () => {
       gender: w.child.gender ?? '',
       ethnicity: '',
       language: '',
-      'dateOfBirth-day': String(Number(w.child.dateOfBirth?.slice(8, 10))),
-      'dateOfBirth-month': String(Number(w.child.dateOfBirth?.slice(5, 7))),
-      'dateOfBirth-year': w.child.dateOfBirth?.slice(0, 4) ?? '',
+      ...dateInputs(
+        'dateOfBirth',
+        String(Number(w.child.dateOfBirth?.slice(8, 10))),
+        String(Number(w.child.dateOfBirth?.slice(5, 7))),
+        w.child.dateOfBirth?.slice(0, 4) ?? '',
+      ),
       version: '1',
     })
     assert.equal(res.statusCode, 303, res.body)
@@ -489,12 +489,8 @@ describe('Other names and statutory statuses (pages)', () => {
     await agent.get(paths.people.statuses(w.child.id))
     const bad = await agent.post(paths.people.statuses(w.child.id), {
       statutoryStatus: 'child-protection',
-      'statusFrom-day': '10',
-      'statusFrom-month': '5',
-      'statusFrom-year': '2025',
-      'statusTo-day': '9',
-      'statusTo-month': '5',
-      'statusTo-year': '2025',
+      ...dateInputs('statusFrom', '10', '5', '2025'),
+      ...dateInputs('statusTo', '9', '5', '2025'),
       version: '1',
     })
     assert.equal(bad.statusCode, 400)
@@ -503,9 +499,7 @@ describe('Other names and statutory statuses (pages)', () => {
     assert.equal(await countRows(w.db.ownerUrl, 'person_statutory_status'), 0)
     const ok = await agent.post(paths.people.statuses(w.child.id), {
       statutoryStatus: 'child-protection',
-      'statusFrom-day': '10',
-      'statusFrom-month': '5',
-      'statusFrom-year': '2025',
+      ...dateInputs('statusFrom', '10', '5', '2025'),
       version: '1',
     })
     assert.equal(ok.statusCode, 303)
@@ -518,17 +512,13 @@ describe('Other names and statutory statuses (pages)', () => {
     const endPage = await agent.get(paths.people.statusEnd(w.child.id, status.id))
     assert.equal(endPage.statusCode, 200)
     const early = await agent.post(paths.people.statusEnd(w.child.id, status.id), {
-      'statusTo-day': '1',
-      'statusTo-month': '1',
-      'statusTo-year': '2025',
+      ...dateInputs('statusTo', '1', '1', '2025'),
       version: '2',
     })
     assert.equal(early.statusCode, 400)
     assert.match(early.body, /End date must be the same as or after the start date/)
     const ended = await agent.post(paths.people.statusEnd(w.child.id, status.id), {
-      'statusTo-day': '1',
-      'statusTo-month': '6',
-      'statusTo-year': '2025',
+      ...dateInputs('statusTo', '1', '6', '2025'),
       version: '2',
     })
     assert.equal(ended.statusCode, 303)
