@@ -12,6 +12,7 @@ import { SESSION_COOKIE } from '../../src/platform/session/session-plugin.ts'
 import type { Services } from '../../src/services.ts'
 import { createPartnership } from '../factories/partnership-factory.ts'
 import type { TestDatabase } from './database.ts'
+import { headingText } from './html.ts'
 
 /** The CSRF token of the (first) form on a page, as a browser would send it back. */
 export function csrfFrom(html: string): string {
@@ -155,6 +156,25 @@ export async function signIn(
     if (code.headers.location !== paths.home) throw new Error(`security code refused (${code.statusCode})`)
   }
   return agent
+}
+
+/**
+ * Asserts that a sign-in's answer (`res`) went home on a new session, not the pre-sign-in one (`before`), and that
+ * home then greets the user by name; returns the home page.
+ */
+export async function assertSignedIn(
+  agent: Agent,
+  res: Response,
+  before: string | undefined,
+  user: { displayName: string },
+): Promise<Response> {
+  assert.equal(res.statusCode, 303)
+  assert.equal(res.headers.location, paths.home)
+  assert.notEqual(agent.cookies.get(SESSION_COOKIE), before, 'a new session id at sign-in')
+  const home = await agent.get(paths.home)
+  assert.equal(home.statusCode, 200)
+  assert.equal(headingText(home.body), user.displayName)
+  return home
 }
 
 /** The actor the access policy sees for a test user, as their session would load them (for service calls). */

@@ -4,7 +4,14 @@ import { generate } from 'otplib'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { headingText } from '../../../test/helpers/html.ts'
-import { adminOf, Agent, createUser, signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
+import {
+  adminOf,
+  Agent,
+  assertSignedIn,
+  createUser,
+  signIn,
+  TEST_REQUEST,
+} from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
 import { SESSION_COOKIE } from '../../platform/session/session-plugin.ts'
 import { LOCKED, WRONG_CREDENTIALS, WRONG_CODE } from './sign-in-routes.ts'
@@ -29,13 +36,7 @@ describe('sign-in with email and password', () => {
     const preAuthCookie = agent.cookies.get(SESSION_COOKIE)
 
     const res = await agent.post(paths.signIn, { email: user.email.toUpperCase(), password: user.password })
-    assert.equal(res.statusCode, 303)
-    assert.equal(res.headers.location, paths.home)
-    assert.notEqual(agent.cookies.get(SESSION_COOKIE), preAuthCookie, 'a new session id at sign-in')
-
-    const home = await agent.get(paths.home)
-    assert.equal(home.statusCode, 200)
-    assert.equal(headingText(home.body), user.displayName)
+    const home = await assertSignedIn(agent, res, preAuthCookie, user)
     assert.match(home.body, /Social worker or lead professional, Team manager/)
     assert.match(home.body, new RegExp(`href="${paths.account.show}"`))
     assert.match(home.body, /Sign out/)
