@@ -141,26 +141,16 @@ describe('object pages', () => {
     const agent = await signIn(w.app, w.officer)
     const form = await agent.get(paths.objects.edit(car.id))
     assert.match(form.body, /value="AB12 CDE"/)
-    const clash = await agent.post(paths.objects.edit(car.id), {
-      kind: 'vehicle',
-      registration: 'xy65 zzz',
-      version: '1',
-    })
+    /** Posts the car's edit form at version 1 (the page last loaded). */
+    const edit = (fields: Record<string, string>) =>
+      agent.post(paths.objects.edit(car.id), { kind: 'vehicle', ...fields, version: '1' })
+    const clash = await edit({ registration: 'xy65 zzz' })
     assert.equal(clash.statusCode, 400)
     assert.match(clash.body, /This registration is already recorded/)
-    const saved = await agent.post(paths.objects.edit(car.id), {
-      kind: 'vehicle',
-      registration: 'AB12 CDF',
-      description: 'Silver hatchback',
-      version: '1',
-    })
+    const saved = await edit({ registration: 'AB12 CDF', description: 'Silver hatchback' })
     assert.equal(saved.statusCode, 303)
     await agent.get(paths.objects.edit(car.id))
-    const stale = await agent.post(paths.objects.edit(car.id), {
-      kind: 'vehicle',
-      registration: 'AB12 CDG',
-      version: '1',
-    })
+    const stale = await edit({ registration: 'AB12 CDG' })
     assert.equal(stale.statusCode, 409)
     assert.match(stale.body, /Someone else changed this record/)
     assert.match(stale.body, /value="AB12 CDG"/)
