@@ -25,6 +25,22 @@ async function world(t: Ctx) {
   return w
 }
 
+/** A flag on a person of the world (the child unless `subjectId` says), set by the worker unless `setBy` says. */
+const flagOnPerson = (
+  w: Awaited<ReturnType<typeof world>>,
+  flag: Omit<Parameters<typeof createFlag>[2], 'partnershipId' | 'subjectKind' | 'subjectId' | 'setBy'> & {
+    subjectId?: string
+    setBy?: string
+  } = {},
+) =>
+  createFlag(w.db.database, w.db.ownerUrl, {
+    partnershipId: w.worker.partnershipId,
+    subjectKind: 'person',
+    subjectId: w.child.id,
+    setBy: w.worker.id,
+    ...flag,
+  })
+
 const future = (days = 90) => partsOf(addDays(todayInLondon(), days))
 const dateFields = (parts: { day?: string; month?: string; year?: string }) =>
   dateInputs('reviewDate', parts.day, parts.month, parts.year)
@@ -128,12 +144,7 @@ describe('setting a flag', () => {
     const dsl = await signIn(w.app, w.dsl)
     assert.equal((await dsl.get(paths.flags.newOnPerson(w.child.id))).statusCode, 403)
     // The DSL sees the child (their agency) and its flags, without the means to change them.
-    await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
-      subjectId: w.child.id,
-      setBy: w.worker.id,
-    })
+    await flagOnPerson(w)
     const page = await dsl.get(paths.people.show(w.child.id))
     assert.match(page.body, /Child criminal exploitation/)
     assert.doesNotMatch(page.body, /Set a flag/)
@@ -179,14 +190,7 @@ describe('setting a flag', () => {
 describe('reviewing and removing a flag', () => {
   async function flagged(t: Ctx) {
     const w = await world(t)
-    const flagId = await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
-      subjectId: w.child.id,
-      setBy: w.worker.id,
-      teamId: w.teamId,
-      reviewInDays: -3,
-    })
+    const flagId = await flagOnPerson(w, { teamId: w.teamId, reviewInDays: -3 })
     return { ...w, flagId }
   }
 
@@ -264,24 +268,9 @@ describe('reviewing and removing a flag', () => {
 describe('the task list', () => {
   it('shows an expired review to the setter and their team, not to others, and only on subjects they may see', async (t) => {
     const w = await world(t)
-    const overdue = await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
-      subjectId: w.child.id,
-      setBy: w.worker.id,
-      teamId: w.teamId,
-      reviewInDays: -1,
-    })
+    const overdue = await flagOnPerson(w, { teamId: w.teamId, reviewInDays: -1 })
     // Not yet due: not a task.
-    await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
-      subjectId: w.child.id,
-      setBy: w.worker.id,
-      teamId: w.teamId,
-      flagType: 'missing',
-      reviewInDays: 10,
-    })
+    await flagOnPerson(w, { teamId: w.teamId, flagType: 'missing', reviewInDays: 10 })
     // Set by the worker through break-glass on a child the team does not work with: the colleague may not see it.
     const elsewhere = await createPerson(w.db.database, w.worker.partnershipId)
     await createBreakGlassGrant(w.db.database, w.db.ownerUrl, {
@@ -289,11 +278,8 @@ describe('the task list', () => {
       userId: w.worker.id,
       personId: elsewhere.id,
     })
-    const hidden = await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
+    const hidden = await flagOnPerson(w, {
       subjectId: elsewhere.id,
-      setBy: w.worker.id,
       teamId: w.teamId,
       flagType: 'trafficked',
       reviewInDays: -5,
@@ -414,14 +400,7 @@ describe('the flags API', () => {
     })
     assert.equal(removed.statusCode, 200)
     assert.equal(removed.json<{ flag: { current: boolean } }>().flag.current, false)
-    await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
-      subjectId: w.child.id,
-      setBy: w.colleague.id,
-      teamId: w.teamId,
-      reviewInDays: -1,
-    })
+    await flagOnPerson(w, { setBy: w.colleague.id, teamId: w.teamId, reviewInDays: -1 })
     const due = await api(w.app, auth).get(paths.api.flagReviewsDue())
     assert.equal(due.statusCode, 200)
     assert.equal(due.json<{ reviews: unknown[] }>().reviews.length, 1)
@@ -433,12 +412,7 @@ describe('the flags API', () => {
     const hidden = await api(w.app, strangerAuth).get(paths.api.personFlags(w.child.id))
     assert.equal(hidden.statusCode, 404)
     assert.match(String(hidden.headers['content-type']), /problem\+json/)
-    const theirs = await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
-      subjectId: w.child.id,
-      setBy: w.worker.id,
-    })
+    const theirs = await flagOnPerson(w)
     const hiddenFlag = await api(w.app, strangerAuth).get(paths.api.flag(theirs))
     assert.equal(hiddenFlag.statusCode, 404)
     assert.doesNotMatch(hiddenFlag.body, /packages/)
