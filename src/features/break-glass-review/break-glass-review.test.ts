@@ -2,14 +2,14 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
+import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'
 import { countRows, createBreakGlassGrant, createPerson } from '../../../test/factories/person-factory.ts'
 
 async function world(t: Parameters<typeof build>[0]) {
-  const built = await build(t)
-  const dpo = await createUser(built.db, built.services, { roles: ['dpo'] })
-  const holder = await createUser(built.db, built.services, { roles: ['social-worker'], partnershipOf: dpo })
+  const built = await staffWorld(t, { dpo: ['dpo'], holder: ['social-worker'] })
+  const { dpo, holder } = built
   const child = await createPerson(built.db.database, dpo.partnershipId)
   const grantId = await createBreakGlassGrant(built.db.database, built.db.ownerUrl, {
     partnershipId: dpo.partnershipId,

@@ -10,9 +10,9 @@ import {
   assertProblemRefusal,
   exhaustRateLimit,
 } from '../../../test/helpers/rate-limit.ts'
-import { createUser, signIn, TEST_REQUEST, currentActor } from '../../../test/helpers/sign-in.ts'
+import { signIn, TEST_REQUEST, currentActor } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
-import { createColleagues, createTeamOf } from '../../../test/factories/team-factory.ts'
+import { createTeamOf } from '../../../test/factories/team-factory.ts'
 import {
   addAlias,
   addFlag,
@@ -26,18 +26,18 @@ import {
 import { scoreDuplicate, transposedDate, type CandidateMeasures } from './duplicate-scoring.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
+import { staffWorld } from '../../../test/helpers/scenario.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
 /** A team manager's team with Kieran Walsh twice (one with a typo and the day and month swapped), and a stranger's child. */
 async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const manager = await createUser(db, services, { roles: ['team-manager'] })
-  const { worker, stranger } = await createColleagues(built, manager, {
+  const built = await staffWorld(t, {
+    manager: ['team-manager'],
     worker: ['social-worker'],
     stranger: ['social-worker'],
   })
+  const { db, manager, worker, stranger } = built
   const teamId = await createTeamOf(db, manager, [worker])
   const pid = manager.partnershipId
   const a = await createPerson(db.database, pid, {
@@ -409,21 +409,19 @@ describe('duplicate and merge pages and API', () => {
     assert.ok(!page.body.includes(w.hidden.id))
     const form = await agent.get(`${paths.people.merge(w.a.id)}?with=${w.b.id}`)
     assert.equal(form.statusCode, 200)
-    const empty = await agent.post(paths.people.merge(w.a.id), {
-      mergedId: w.b.id,
-      reason: '',
-      survivorVersion: String(await version(w.db.ownerUrl, w.a.id)),
-      mergedVersion: String(await version(w.db.ownerUrl, w.b.id)),
-    })
+    /** Posts the form merging b into a, at both records' current versions unless `survivorVersion` is given. */
+    const mergeBIntoA = async (reason: string, survivorVersion?: string) =>
+      agent.post(paths.people.merge(w.a.id), {
+        mergedId: w.b.id,
+        reason,
+        survivorVersion: survivorVersion ?? String(await version(w.db.ownerUrl, w.a.id)),
+        mergedVersion: String(await version(w.db.ownerUrl, w.b.id)),
+      })
+    const empty = await mergeBIntoA('')
     assert.equal(empty.statusCode, 400)
     assert.match(empty.body, /Enter why these are the same person/)
     assert.equal(await countRows(w.db.ownerUrl, 'person_merge'), 0)
-    const stale = await agent.post(paths.people.merge(w.a.id), {
-      mergedId: w.b.id,
-      reason: 'Typed reason kept',
-      survivorVersion: '999',
-      mergedVersion: String(await version(w.db.ownerUrl, w.b.id)),
-    })
+    const stale = await mergeBIntoA('Typed reason kept', '999')
     assert.equal(stale.statusCode, 409)
     assert.match(stale.body, /Someone else changed this record/)
     assert.match(stale.body, /Typed reason kept/)
@@ -436,12 +434,7 @@ describe('duplicate and merge pages and API', () => {
     assert.equal(self.statusCode, 400)
     assert.match(self.body, /cannot be merged into itself/)
     await agent.get(`${paths.people.merge(w.a.id)}?with=${w.b.id}`)
-    const done = await agent.post(paths.people.merge(w.a.id), {
-      mergedId: w.b.id,
-      reason: 'Same child',
-      survivorVersion: String(await version(w.db.ownerUrl, w.a.id)),
-      mergedVersion: String(await version(w.db.ownerUrl, w.b.id)),
-    })
+    const done = await mergeBIntoA('Same child')
     assert.equal(done.statusCode, 303)
     assert.equal(done.headers.location, paths.people.merges(w.a.id))
     const merges = await agent.get(paths.people.merges(w.a.id))

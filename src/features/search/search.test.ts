@@ -14,7 +14,7 @@ import {
 } from '../../../test/helpers/rate-limit.ts'
 import { createUser, csrfFrom, signIn, TEST_REQUEST, currentActor } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
-import { createColleagues, createTeamOf } from '../../../test/factories/team-factory.ts'
+import { createTeamOf } from '../../../test/factories/team-factory.ts'
 import {
   addAlias,
   createLocation,
@@ -24,6 +24,7 @@ import {
 } from '../../../test/factories/pole-links-factory.ts'
 import { parseSearch, type SearchInput } from './search-input.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
+import { staffWorld } from '../../../test/helpers/scenario.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -32,13 +33,12 @@ type Ctx = Parameters<typeof build>[0]
  * Kieran Walsh allocated to someone else, sharing the phone and the postcode, whom the worker may not see.
  */
 async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const worker = await createUser(db, services, { roles: ['social-worker'] })
-  const { stranger, practitioner } = await createColleagues(built, worker, {
+  const built = await staffWorld(t, {
+    worker: ['social-worker'],
     stranger: ['social-worker'],
     practitioner: ['practitioner'],
   })
+  const { db, worker, stranger, practitioner } = built
   const teamId = await createTeamOf(db, worker)
   const kieran = await createPerson(db.database, worker.partnershipId, {
     givenName: 'Kieran',
