@@ -1,5 +1,4 @@
 import type { LightMyRequestResponse as Response } from 'fastify'
-import { ownerQuery } from './database.ts'
 import { csrfFrom, type Agent } from './sign-in.ts'
 
 /** The GOV.UK error summary of a page ('' when there is none). */
@@ -40,14 +39,4 @@ export function postWithoutCsrf(
 /** The value of a hidden or text input on the page. */
 export function inputValue(html: string, name: string): string | undefined {
   return new RegExp(`name="${name}"[^>]*value="([^"]*)"`).exec(html)?.[1]
-}
-
-/** The reasons of the access denials audited for one actor, oldest first. */
-export async function deniedReasons(ownerUrl: string, actorId: string): Promise<string[]> {
-  const rows = await ownerQuery<{ reason: string }>(
-    ownerUrl,
-    "SELECT reason FROM audit_event WHERE action = 'access.denied' AND actor_id = $1 ORDER BY id",
-    [actorId],
-  )
-  return rows.map((row) => row.reason)
 }

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import {
-  errorSummary,
-  fieldError,
-  inputValue,
-  postWithoutCsrf,
-  deniedReasons,
-} from '../../../test/helpers/admin.ts'
+import { errorSummary, fieldError, inputValue, postWithoutCsrf } from '../../../test/helpers/admin.ts'
+import { deniedReasons } from '../../../test/helpers/audit.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'

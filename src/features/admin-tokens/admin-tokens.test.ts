@@ -6,8 +6,8 @@ import {
   inputValue,
   postPairs,
   postWithoutCsrf,
-  deniedReasons,
 } from '../../../test/helpers/admin.ts'
+import { deniedReasons } from '../../../test/helpers/audit.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ownerQuery } from '../../../test/helpers/database.ts'
+import { deniedReasons } from '../../../test/helpers/audit.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { headingText } from '../../../test/helpers/html.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
-import { deniedReasons } from '../../../test/helpers/admin.ts'
 
 const errorSummary = (html: string) => /govuk-error-summary[\s\S]*?<\/ul>/.exec(html)?.[0] ?? ''
 
