@@ -11,6 +11,7 @@ import { bearer, createFlag, createLocation } from '../../../test/factories/pole
 import { addDays, partsOf } from './flag-validation.ts'
 import { api, errorFields } from '../../../test/helpers/api.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -45,11 +46,7 @@ const future = (days = 90) => partsOf(addDays(todayInLondon(), days))
 const dateFields = (parts: { day?: string; month?: string; year?: string }) =>
   dateInputs('reviewDate', parts.day, parts.month, parts.year)
 
-const flagAudits = (ownerUrl: string) =>
-  ownerQuery<{ action: string; record_id: string; actor_id: string; details: Record<string, unknown> }>(
-    ownerUrl,
-    `SELECT action, record_id, actor_id, details FROM audit_event WHERE record_type = 'flag' ORDER BY id`,
-  )
+const flagAudits = (ownerUrl: string) => auditEvents(ownerUrl, { recordType: 'flag' })
 
 describe('setting a flag', () => {
   it('sets a CCE flag on a child on its definition; the child’s page shows it with who set it and when', async (t) => {

@@ -11,6 +11,7 @@ import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -66,17 +67,7 @@ async function tokenFor(w: Awaited<ReturnType<typeof world>>, user: { email: str
 }
 
 const audits = (ownerUrl: string, action: string, type = 'link') =>
-  ownerQuery<{
-    actor_id: string
-    outcome: string
-    record_id: string | null
-    reason: string | null
-    details: Record<string, unknown>
-  }>(
-    ownerUrl,
-    `SELECT actor_id, outcome, record_id, reason, details FROM audit_event WHERE action = $1 AND record_type = $2 ORDER BY id`,
-    [action, type],
-  )
+  auditEvents(ownerUrl, { action, recordType: type })
 
 describe('adding a link from a person’s page', () => {
   it('records a suspected, graded link to an adult found by police id; shown with provenance on both pages', async (t) => {

@@ -2,30 +2,22 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
+import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer, createLocation } from '../../../test/factories/pole-factory.ts'
 import { parseLocation } from './location-validation.ts'
 import { api, errorFields } from '../../../test/helpers/api.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
-async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const worker = await createUser(db, services, { roles: ['social-worker'] })
-  const dsl = await createUser(db, services, { roles: ['dsl'], partnershipOf: worker })
-  const practitioner = await createUser(db, services, { roles: ['practitioner'], partnershipOf: worker })
-  return { ...built, worker, dsl, practitioner }
-}
+const world = (t: Ctx) =>
+  staffWorld(t, { worker: ['social-worker'], dsl: ['dsl'], practitioner: ['practitioner'] })
 
 const audits = (ownerUrl: string, id: string) =>
-  ownerQuery<{ action: string; outcome: string; actor_id: string; details: Record<string, unknown> }>(
-    ownerUrl,
-    `SELECT action, outcome, actor_id, details FROM audit_event WHERE record_type = 'location' AND record_id = $1 ORDER BY id`,
-    [id],
-  )
+  auditEvents(ownerUrl, { recordType: 'location', recordId: id })
 
 const ADDRESS = {
   kind: 'address',

@@ -2,29 +2,21 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
+import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { signIn } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer, createObject } from '../../../test/factories/pole-factory.ts'
 import { displayValue, parseObject } from './object-validation.ts'
 import { api, errorFields } from '../../../test/helpers/api.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
-async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const officer = await createUser(db, services, { roles: ['police-intelligence'] })
-  const dsl = await createUser(db, services, { roles: ['dsl'], partnershipOf: officer })
-  return { ...built, officer, dsl }
-}
+const world = (t: Ctx) => staffWorld(t, { officer: ['police-intelligence'], dsl: ['dsl'] })
 
 const objectAudits = (ownerUrl: string, id: string) =>
-  ownerQuery<{ action: string; details: Record<string, unknown> }>(
-    ownerUrl,
-    `SELECT action, details FROM audit_event WHERE record_type = 'object' AND record_id = $1 ORDER BY id`,
-    [id],
-  )
+  auditEvents(ownerUrl, { recordType: 'object', recordId: id })
 
 describe('object validation', () => {
   it('normalises phones to E.164, registrations to compact upper case, handles without @ in lower case', () => {

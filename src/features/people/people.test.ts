@@ -13,6 +13,7 @@ import {
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -29,12 +30,7 @@ const world = (t: Ctx) =>
   })
 
 const auditRows = (ownerUrl: string, personId: string, action: string) =>
-  ownerQuery<{ actor_id: string; outcome: string; reason: string | null; details: Record<string, unknown> }>(
-    ownerUrl,
-    `SELECT actor_id, outcome, reason, details FROM audit_event
-      WHERE record_type = 'person' AND record_id = $1 AND action = $2 ORDER BY id`,
-    [personId, action],
-  )
+  auditEvents(ownerUrl, { recordType: 'person', recordId: personId, action })
 
 describe('a child’s record page', () => {
   it('shows the allocated worker the whole record, and audits the read', async (t) => {

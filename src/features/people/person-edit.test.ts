@@ -14,6 +14,7 @@ import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -77,15 +78,7 @@ const badCheckLetter = (valid: string) => `${valid.startsWith('A') ? 'B' : 'A'}$
 const people = (ownerUrl: string, partnershipId: string) =>
   countRows(ownerUrl, 'person', 'partnership_id = $1', [partnershipId])
 
-const audits = (ownerUrl: string, action: string) =>
-  ownerQuery<{
-    actor_id: string
-    record_id: string
-    details: Record<string, unknown>
-    reason: string | null
-  }>(ownerUrl, `SELECT actor_id, record_id, details, reason FROM audit_event WHERE action = $1 ORDER BY id`, [
-    action,
-  ])
+const audits = (ownerUrl: string, action: string) => auditEvents(ownerUrl, { action })
 
 async function addPerson(agent: Agent, fields: Record<string, string>) {
   await agent.get(paths.people.new)

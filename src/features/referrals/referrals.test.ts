@@ -17,6 +17,7 @@ import {
 } from '../../../test/factories/referral-factory.ts'
 import { addMonths, isOverdue } from './referral-service.ts'
 import { api, errorFields } from '../../../test/helpers/api.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -27,12 +28,7 @@ async function world(t: Ctx) {
   return { ...w, other, me: actorFor(w.referrer, ['practitioner']) }
 }
 
-const audits = (ownerUrl: string, id: string) =>
-  ownerQuery<{ action: string; outcome: string; actor_id: string }>(
-    ownerUrl,
-    `SELECT action, outcome, actor_id FROM audit_event WHERE record_id = $1 ORDER BY id`,
-    [id],
-  )
+const audits = (ownerUrl: string, id: string) => auditEvents(ownerUrl, { recordId: id })
 
 describe('submitting a referral', () => {
   it('writes the referral, its first transition and the audit; due one working day on; needs nobody’s approval', async (t) => {
