@@ -184,6 +184,18 @@ export async function currentActor(built: { services: Services }, user: { id: st
   return actorOf(current)
 }
 
+/** Signs a user in and opens a first page, which must answer 200: the signed-in agent and that page. */
+export async function signInAt(
+  app: FastifyInstance,
+  user: { email: string; password: string },
+  url: string,
+): Promise<{ agent: Agent; page: Response }> {
+  const agent = await signIn(app, user)
+  const page = await agent.get(url)
+  assert.equal(page.statusCode, 200, `${url} answered ${String(page.statusCode)}`)
+  return { agent, page }
+}
+
 /** A system administrator of the test user's partnership, as the access policy sees one (for service calls). */
 export function adminOf(user: TestUser): Actor {
   return {

@@ -4,7 +4,7 @@ import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, type Agent, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows, createBreakGlassGrant, createPerson } from '../../../test/factories/person-factory.ts'
 
 async function world(t: Parameters<typeof build>[0]) {
@@ -29,9 +29,7 @@ function review(agent: Agent, grantId: string, fields: Record<string, string>, l
 describe('break-glass review (DPO)', () => {
   it('lists pending access with who and why, and records a review once, audited', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.dpo)
-    const queue = await agent.get(paths.audit.breakGlass)
-    assert.equal(queue.statusCode, 200)
+    const { agent, page: queue } = await signInAt(w.app, w.dpo, paths.audit.breakGlass)
     assert.match(queue.body, new RegExp(w.holder.displayName))
     assert.match(queue.body, /child reported missing overnight/)
     assert.doesNotMatch(

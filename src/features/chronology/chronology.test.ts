@@ -4,7 +4,7 @@ import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { auditEvents } from '../../../test/helpers/audit.ts'
 
@@ -103,9 +103,7 @@ const auditRows = (ownerUrl: string, personId: string, action: string) =>
 describe('a child’s chronology', () => {
   it('shows events from every source newest first on the page and in the API, and audits each read', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.worker)
-    const page = await agent.get(paths.people.chronology(w.child.id))
-    assert.equal(page.statusCode, 200)
+    const { agent, page } = await signInAt(w.app, w.worker, paths.people.chronology(w.child.id))
     assert.match(page.body, /class="moj-timeline"/)
     const events = pageEvents(page.body)
     assert.equal(events.length, EXPECTED.length, JSON.stringify(events))
@@ -160,9 +158,11 @@ describe('a child’s chronology', () => {
 
   it('filters by type and by agency (a GET form), keeping the choices', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.worker)
-    const byType = await agent.get(`${paths.people.chronology(w.child.id)}?type=flag&type=alias`)
-    assert.equal(byType.statusCode, 200)
+    const { agent, page: byType } = await signInAt(
+      w.app,
+      w.worker,
+      `${paths.people.chronology(w.child.id)}?type=flag&type=alias`,
+    )
     assert.deepEqual(
       pageEvents(byType.body).map(([type]) => type),
       ['flag', 'alias'],

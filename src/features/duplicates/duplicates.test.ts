@@ -10,7 +10,7 @@ import {
   assertProblemRefusal,
   exhaustRateLimit,
 } from '../../../test/helpers/rate-limit.ts'
-import { signIn, TEST_REQUEST, currentActor } from '../../../test/helpers/sign-in.ts'
+import { signIn, TEST_REQUEST, currentActor, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { createTeamOf } from '../../../test/factories/team-factory.ts'
 import {
@@ -454,9 +454,7 @@ describe('duplicate and merge pages and API', () => {
 
   it('the API gives candidates, merges with 409 on a stale version, and refuses roles without the capability', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.manager)
-    const res = await agent.get(paths.api.personDuplicates(w.a.id))
-    assert.equal(res.statusCode, 200)
+    const { agent, page: res } = await signInAt(w.app, w.manager, paths.api.personDuplicates(w.a.id))
     assert.deepEqual(
       res.json<{ candidates: Array<{ id: string }> }>().candidates.map((c) => c.id),
       [w.b.id],

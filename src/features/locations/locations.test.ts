@@ -4,7 +4,7 @@ import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer, createLocation } from '../../../test/factories/pole-factory.ts'
 import { parseLocation } from './location-validation.ts'
@@ -98,9 +98,7 @@ describe('location pages', () => {
   it('edits with the version it was loaded at; a stale form answers 409 with the input kept and nothing changed', async (t) => {
     const w = await world(t)
     const place = await createLocation(w.db.database, w.worker.partnershipId)
-    const agent = await signIn(w.app, w.worker)
-    const form = await agent.get(paths.locations.edit(place.id))
-    assert.equal(form.statusCode, 200)
+    const { agent, page: form } = await signInAt(w.app, w.worker, paths.locations.edit(place.id))
     assert.match(form.body, /name="version" value="1"/)
     const saved = await agent.post(paths.locations.edit(place.id), {
       ...ADDRESS,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer } from '../../../test/factories/pole-factory.ts'
 import { actorFor, createReferral, CTX, referralWorld } from '../../../test/factories/referral-factory.ts'
@@ -27,9 +27,7 @@ const FORM = {
 describe('cross-authority notifications', () => {
   it('a notification without authority, force or content: field messages, input kept, nothing written', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.frontDoor)
-    const form = await agent.get(paths.referrals.notify(w.referral.id))
-    assert.equal(form.statusCode, 200)
+    const { agent } = await signInAt(w.app, w.frontDoor, paths.referrals.notify(w.referral.id))
     const res = await agent.post(paths.referrals.notify(w.referral.id), {
       reason: 'moved-to',
       localAuthority: ' ',

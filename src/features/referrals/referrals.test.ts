@@ -5,7 +5,7 @@ import { paths } from '../../platform/paths.ts'
 import { services } from '../../services.ts'
 import { build, testConfig } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer } from '../../../test/factories/pole-factory.ts'
 import {
@@ -270,9 +270,7 @@ describe('front-door pages', () => {
         WHERE id = $1`,
       [old.id],
     )
-    const agent = await signIn(w.app, w.frontDoor)
-    const res = await agent.get(paths.frontDoor)
-    assert.equal(res.statusCode, 200)
+    const { page: res } = await signInAt(w.app, w.frontDoor, paths.frontDoor)
     const table = res.body.slice(res.body.indexOf('data-testid="front-door-queue"'))
     assert.equal((table.match(/Overdue/g) ?? []).length, 1)
     assert.match(table, /Immediate danger/)
@@ -384,9 +382,7 @@ describe('feedback to the referrer', () => {
       { decision: 'no-further-action', reasons: 'Signposted to the youth service', cinFactors: ['13A'] },
       CTX,
     )
-    const agent = await signIn(w.app, w.referrer)
-    const list = await agent.get(paths.referrals.mine)
-    assert.equal(list.statusCode, 200)
+    const { agent, page: list } = await signInAt(w.app, w.referrer, paths.referrals.mine)
     assert.match(list.body, /No further action/)
     assert.match(list.body, /Signposted to the youth service/)
     const page = await agent.get(paths.referrals.show(id))

@@ -12,7 +12,14 @@ import {
   assertProblemRefusal,
   exhaustRateLimit,
 } from '../../../test/helpers/rate-limit.ts'
-import { createUser, csrfFrom, signIn, TEST_REQUEST, currentActor } from '../../../test/helpers/sign-in.ts'
+import {
+  createUser,
+  csrfFrom,
+  signIn,
+  TEST_REQUEST,
+  currentActor,
+  signInAt,
+} from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { createTeamOf } from '../../../test/factories/team-factory.ts'
 import {
@@ -258,9 +265,11 @@ describe('the search page and API', () => {
 
   it('GET /api/v1/search answers the same, with problem+json for bad input and 403 without person:search', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.worker)
-    const res = await agent.get(`${paths.api.search()}?phone=${encodeURIComponent('0113 496 0123')}`)
-    assert.equal(res.statusCode, 200)
+    const { agent, page: res } = await signInAt(
+      w.app,
+      w.worker,
+      `${paths.api.search()}?phone=${encodeURIComponent('0113 496 0123')}`,
+    )
     const body = res.json<{ results: Array<{ id: string; matchedOn: string[] }>; next: string | null }>()
     assert.deepEqual(
       body.results.map((r) => r.id),

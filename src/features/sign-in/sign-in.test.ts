@@ -11,6 +11,7 @@ import {
   createUser,
   signIn,
   TEST_REQUEST,
+  signInAt,
 } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
 import { SESSION_COOKIE } from '../../platform/session/session-plugin.ts'
@@ -255,9 +256,7 @@ describe('security code (TOTP)', () => {
   async function enrol(t: Parameters<typeof build>[0], env: Record<string, string> = {}) {
     const built = await build(t, { env })
     const user = await createUser(built.db, built.services)
-    const agent = await signIn(built.app, user)
-    const setUp = await agent.get(paths.account.securityCodeSetUp)
-    assert.equal(setUp.statusCode, 200)
+    const { agent, page: setUp } = await signInAt(built.app, user, paths.account.securityCodeSetUp)
     assert.match(setUp.body, /<img src="data:image\/png;base64,[^"]+"[^>]*alt="QR code/)
     const secret = /data-testid="totp-secret">([A-Z2-7]+)</.exec(setUp.body)?.[1]
     assert.ok(secret)
