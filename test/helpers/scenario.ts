@@ -1,5 +1,7 @@
 import type { TestContext } from 'node:test'
+import { createBreakGlassGrant } from '../factories/person-factory.ts'
 import { build, type Built } from './build.ts'
+import type { TestDatabase } from './database.ts'
 import { createUser, type TestUser } from './sign-in.ts'
 
 /**
@@ -19,4 +21,22 @@ export async function staffWorld<K extends string>(
     lead ??= users[name]
   }
   return { ...built, ...users }
+}
+
+/**
+ * Break-glass access for `user` to a person of the world's partnership (the worker's): a grant of 4 hours from
+ * now unless `timing` says otherwise. Returns the grant's id.
+ */
+export function breakGlassFor(
+  w: { db: TestDatabase; worker: TestUser },
+  user: { id: string },
+  person: { id: string },
+  timing: { hours?: number; hoursAgo?: number } = {},
+): Promise<string> {
+  return createBreakGlassGrant(w.db.database, w.db.ownerUrl, {
+    partnershipId: w.worker.partnershipId,
+    userId: user.id,
+    personId: person.id,
+    ...timing,
+  })
 }

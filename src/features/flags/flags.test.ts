@@ -4,14 +4,15 @@ import { todayInLondon } from '../../platform/calendar.ts'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
-import { countRows, createBreakGlassGrant, createPerson } from '../../../test/factories/person-factory.ts'
+import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
+import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { allocatedChildWorld, createTeamOf } from '../../../test/factories/team-factory.ts'
 import { bearer, createFlag, createLocation } from '../../../test/factories/pole-factory.ts'
 import { addDays, partsOf } from './flag-validation.ts'
 import { api, errorFields } from '../../../test/helpers/api.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
 import { auditEvents } from '../../../test/helpers/audit.ts'
+import { breakGlassFor } from '../../../test/helpers/scenario.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -51,9 +52,7 @@ const flagAudits = (ownerUrl: string) => auditEvents(ownerUrl, { recordType: 'fl
 describe('setting a flag', () => {
   it('sets a CCE flag on a child on its definition; the child’s page shows it with who set it and when', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.worker)
-    const form = await agent.get(paths.flags.newOnPerson(w.child.id))
-    assert.equal(form.statusCode, 200)
+    const { agent, page: form } = await signInAt(w.app, w.worker, paths.flags.newOnPerson(w.child.id))
     assert.match(
       form.body,
       /takes advantage of an imbalance of power to coerce, control/,
@@ -193,9 +192,7 @@ describe('reviewing and removing a flag', () => {
 
   it('a review sets a new future date (audited); a past date is refused; a stale form is 409', async (t) => {
     const w = await flagged(t)
-    const agent = await signIn(w.app, w.colleague)
-    const form = await agent.get(paths.flags.review(w.flagId))
-    assert.equal(form.statusCode, 200)
+    const { agent, page: form } = await signInAt(w.app, w.colleague, paths.flags.review(w.flagId))
     assert.match(form.body, /\(overdue\)/)
     const past = await agent.post(paths.flags.review(w.flagId), {
       ...dateFields(partsOf(todayInLondon())),
@@ -270,11 +267,7 @@ describe('the task list', () => {
     await flagOnPerson(w, { teamId: w.teamId, flagType: 'missing', reviewInDays: 10 })
     // Set by the worker through break-glass on a child the team does not work with: the colleague may not see it.
     const elsewhere = await createPerson(w.db.database, w.worker.partnershipId)
-    await createBreakGlassGrant(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      userId: w.worker.id,
-      personId: elsewhere.id,
-    })
+    await breakGlassFor(w, w.worker, elsewhere)
     const hidden = await flagOnPerson(w, {
       subjectId: elsewhere.id,
       teamId: w.teamId,

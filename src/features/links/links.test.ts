@@ -11,7 +11,7 @@ import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
-import { auditEvents } from '../../../test/helpers/audit.ts'
+import { auditEvents, deniedReasons } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -274,15 +274,7 @@ describe('adding a link from a person’s page', () => {
     assert.equal(denied.at(-1)?.record_id, w.hidden.id)
     const dslAgent = await signIn(w.app, w.dsl)
     assert.equal((await dslAgent.get(paths.links.newForPerson(w.child.id))).statusCode, 403)
-    const reasons = await ownerQuery<{ reason: string }>(
-      w.db.ownerUrl,
-      `SELECT reason FROM audit_event WHERE action = 'access.denied' AND actor_id = $1`,
-      [w.dsl.id],
-    )
-    assert.deepEqual(
-      reasons.map((r) => r.reason),
-      ['missing capability link:write'],
-    )
+    assert.deepEqual(await deniedReasons(w.db.ownerUrl, w.dsl.id), ['missing capability link:write'])
   })
 })
 

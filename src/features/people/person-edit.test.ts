@@ -4,17 +4,18 @@ import { fakerEN_GB as faker } from '@faker-js/faker'
 import { testNhsNumber } from '../../platform/identifiers/nhs-number.ts'
 import { testUpn } from '../../platform/identifiers/upn.ts'
 import { paths } from '../../platform/paths.ts'
-import { countRows, createBreakGlassGrant, createPerson } from '../../../test/factories/person-factory.ts'
+import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { inputValue } from '../../../test/helpers/admin.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, type Agent, signInAt } from '../../../test/helpers/sign-in.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
 import { auditEvents } from '../../../test/helpers/audit.ts'
+import { breakGlassFor } from '../../../test/helpers/scenario.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -277,9 +278,7 @@ describe('Add a person (page)', () => {
 describe('Change a person’s details (page)', () => {
   it('shows the record in the form, saves the change, bumps the version and audits the changed field names', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.worker)
-    const form = await agent.get(paths.people.edit(w.child.id))
-    assert.equal(form.statusCode, 200)
+    const { agent, page: form } = await signInAt(w.app, w.worker, paths.people.edit(w.child.id))
     assert.equal(inputValue(form.body, 'givenName'), w.child.givenName)
     assert.equal(inputValue(form.body, 'version'), '1')
     const res = await agent.post(paths.people.edit(w.child.id), {
@@ -405,11 +404,7 @@ describe('Change a person’s details (page)', () => {
 
   it('a change through break-glass access is allowed and marked in the audit row', async (t) => {
     const w = await world(t)
-    await createBreakGlassGrant(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      userId: w.stranger.id,
-      personId: w.child.id,
-    })
+    await breakGlassFor(w, w.stranger, w.child)
     const agent = await signIn(w.app, w.stranger)
     await agent.get(paths.people.names(w.child.id))
     const res = await agent.post(paths.people.names(w.child.id), {
