@@ -1,15 +1,18 @@
+import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { fakerEN_GB as faker } from '@faker-js/faker'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse as Response } from 'fastify'
 import { generate } from 'otplib'
 import { withTransaction } from '../../src/db/database.ts'
 import { partnershipRepository } from '../../src/features/partnerships/partnership-repository.ts'
+import { actorOf } from '../../src/platform/access/actor.ts'
 import type { Actor } from '../../src/platform/access/policy.ts'
 import { paths } from '../../src/platform/paths.ts'
 import { SESSION_COOKIE } from '../../src/platform/session/session-plugin.ts'
 import type { Services } from '../../src/services.ts'
 import { createPartnership } from '../factories/partnership-factory.ts'
 import type { TestDatabase } from './database.ts'
+import { headingText } from './html.ts'
 
 /** The CSRF token of the (first) form on a page, as a browser would send it back. */
 export function csrfFrom(html: string): string {
@@ -153,6 +156,44 @@ export async function signIn(
     if (code.headers.location !== paths.home) throw new Error(`security code refused (${code.statusCode})`)
   }
   return agent
+}
+
+/**
+ * Asserts that a sign-in's answer (`res`) went home on a new session, not the pre-sign-in one (`before`), and that
+ * home then greets the user by name; returns the home page.
+ */
+export async function assertSignedIn(
+  agent: Agent,
+  res: Response,
+  before: string | undefined,
+  user: { displayName: string },
+): Promise<Response> {
+  assert.equal(res.statusCode, 303)
+  assert.equal(res.headers.location, paths.home)
+  assert.notEqual(agent.cookies.get(SESSION_COOKIE), before, 'a new session id at sign-in')
+  const home = await agent.get(paths.home)
+  assert.equal(home.statusCode, 200)
+  assert.equal(headingText(home.body), user.displayName)
+  return home
+}
+
+/** The actor the access policy sees for a test user, as their session would load them (for service calls). */
+export async function currentActor(built: { services: Services }, user: { id: string }): Promise<Actor> {
+  const current = await built.services.auth.currentUser(user.id)
+  assert.ok(current !== undefined, `no current user ${user.id}`)
+  return actorOf(current)
+}
+
+/** Signs a user in and opens a first page, which must answer 200: the signed-in agent and that page. */
+export async function signInAt(
+  app: FastifyInstance,
+  user: { email: string; password: string },
+  url: string,
+): Promise<{ agent: Agent; page: Response }> {
+  const agent = await signIn(app, user)
+  const page = await agent.get(url)
+  assert.equal(page.statusCode, 200, `${url} answered ${String(page.statusCode)}`)
+  return { agent, page }
 }
 
 /** A system administrator of the test user's partnership, as the access policy sees one (for service calls). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { errorSummary, fieldError, inputValue, postWithoutCsrf } from '../../../test/helpers/admin.ts'
+import { deniedReasons } from '../../../test/helpers/audit.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
@@ -231,12 +232,8 @@ describe('agencies and teams, for the system administrator', () => {
       403,
     )
     assert.equal((await agencyByName(db.ownerUrl, 'Sneaky Agency')).length, 0)
-    const denials = await ownerQuery<{ reason: string }>(
-      db.ownerUrl,
-      "SELECT reason FROM audit_event WHERE action = 'access.denied' AND actor_id = $1",
-      [practitioner.id],
-    )
+    const denials = await deniedReasons(db.ownerUrl, practitioner.id)
     assert.equal(denials.length, 3)
-    assert.ok(denials.every((d) => d.reason === 'missing capability agency:manage'))
+    assert.ok(denials.every((reason) => reason === 'missing capability agency:manage'))
   })
 })

@@ -7,6 +7,7 @@ import {
   postPairs,
   postWithoutCsrf,
 } from '../../../test/helpers/admin.ts'
+import { deniedReasons } from '../../../test/helpers/audit.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'
@@ -156,12 +157,9 @@ describe('API tokens page, for the system administrator', () => {
     const { app, db, services, agent, admin } = await setUp(t)
     const accountId = await serviceAccount(agent, db.ownerUrl, admin.agencyId, ['dpo'])
     await agent.get(`${paths.admin.tokenNew}?user=${accountId}`)
-    const forged = await postWithoutCsrf(agent, paths.admin.tokenNew, {
-      user: accountId,
-      name: 'forged',
-      scopes: 'audit:read',
-      days: '10',
-    })
+    /** The new-token form for the service account, filled in with one scope. */
+    const tokenForm = (name: string) => ({ user: accountId, name, scopes: 'audit:read', days: '10' })
+    const forged = await postWithoutCsrf(agent, paths.admin.tokenNew, tokenForm('forged'))
     assert.equal(forged.statusCode, 403)
     assert.equal((await ownerQuery(db.ownerUrl, 'SELECT 1 FROM api_token')).length, 0)
 
@@ -182,20 +180,11 @@ describe('API tokens page, for the system administrator', () => {
     assert.equal((await other.get(paths.admin.tokens)).statusCode, 403)
     assert.equal((await other.get(paths.admin.tokenNew)).statusCode, 403)
     await other.get(paths.home)
-    const refused = await other.post(paths.admin.tokenNew, {
-      user: accountId,
-      name: 'sneaky',
-      scopes: 'audit:read',
-      days: '10',
-    })
+    const refused = await other.post(paths.admin.tokenNew, tokenForm('sneaky'))
     assert.equal(refused.statusCode, 403)
     assert.equal((await ownerQuery(db.ownerUrl, "SELECT 1 FROM api_token WHERE name = 'sneaky'")).length, 0)
-    const denials = await ownerQuery<{ reason: string }>(
-      db.ownerUrl,
-      "SELECT reason FROM audit_event WHERE action = 'access.denied' AND actor_id = $1",
-      [dpo.id],
-    )
+    const denials = await deniedReasons(db.ownerUrl, dpo.id)
     assert.equal(denials.length, 3)
-    assert.ok(denials.every((d) => d.reason === 'missing capability token:manage'))
+    assert.ok(denials.every((reason) => reason === 'missing capability token:manage'))
   })
 })

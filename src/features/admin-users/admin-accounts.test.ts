@@ -7,6 +7,7 @@ import {
   postPairs,
   postWithoutCsrf,
 } from '../../../test/helpers/admin.ts'
+import { deniedReasons } from '../../../test/helpers/audit.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { Agent, createUser, signIn } from '../../../test/helpers/sign-in.ts'
@@ -375,12 +376,8 @@ describe('editing and re-enabling accounts', () => {
     assert.equal(refused.statusCode, 403)
     assert.equal((await other.post(paths.admin.userEnable(worker.id), {})).statusCode, 403)
     assert.equal((await accountRows(db.ownerUrl, 'sneaky@test.example')).length, 0)
-    const denials = await ownerQuery<{ reason: string }>(
-      db.ownerUrl,
-      "SELECT reason FROM audit_event WHERE action = 'access.denied' AND actor_id = $1",
-      [manager.id],
-    )
+    const denials = await deniedReasons(db.ownerUrl, manager.id)
     assert.equal(denials.length, 3)
-    assert.ok(denials.every((d) => d.reason === 'missing capability user:manage'))
+    assert.ok(denials.every((reason) => reason === 'missing capability user:manage'))
   })
 })

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ownerQuery } from '../../../test/helpers/database.ts'
+import { deniedReasons } from '../../../test/helpers/audit.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { headingText } from '../../../test/helpers/html.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
@@ -103,12 +104,8 @@ describe('accounts, for the system administrator', () => {
     const agent = await signIn(app, manager)
     assert.equal((await agent.get(paths.admin.users)).statusCode, 403)
     assert.equal((await agent.get(paths.admin.user(admin.id))).statusCode, 403)
-    const denied = await ownerQuery<{ reason: string }>(
-      db.ownerUrl,
-      "SELECT reason FROM audit_event WHERE action = 'access.denied' AND actor_id = $1",
-      [manager.id],
-    )
+    const denied = await deniedReasons(db.ownerUrl, manager.id)
     assert.equal(denied.length, 2)
-    assert.equal(denied[0]!.reason, 'missing capability user:manage')
+    assert.equal(denied[0], 'missing capability user:manage')
   })
 })

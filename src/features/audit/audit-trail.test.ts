@@ -4,7 +4,7 @@ import { ownerQuery } from '../../../test/helpers/database.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { headingText } from '../../../test/helpers/html.ts'
 import { assertPageRefusal, exhaustRateLimit } from '../../../test/helpers/rate-limit.ts'
-import { Agent, createUser, csrfFrom, signIn } from '../../../test/helpers/sign-in.ts'
+import { Agent, createUser, csrfFrom, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
 import { RATE_LIMITS } from '../../platform/rate-limits.ts'
 import { parseAuditQuery } from './audit-routes.ts'
@@ -91,9 +91,7 @@ describe('audit trail page for the data protection officer', () => {
       db.ownerUrl,
       "INSERT INTO audit_event (action, outcome, reason) VALUES ('access.denied', 'denied', '=HYPERLINK(\"http://x\")')",
     )
-    const agent = await signIn(app, dpo)
-    const confirm = await agent.get(`${paths.audit.export}?action=access.denied`)
-    assert.equal(confirm.statusCode, 200)
+    const { agent, page: confirm } = await signInAt(app, dpo, `${paths.audit.export}?action=access.denied`)
     assert.match(confirm.body, /Confirm it is you to download/)
     assert.match(
       confirm.body,

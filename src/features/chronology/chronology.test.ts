@@ -2,9 +2,11 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
+import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -14,11 +16,13 @@ type Ctx = Parameters<typeof build>[0]
  * worker may not see, a flag, and a duplicate merged into the record.
  */
 async function world(t: Ctx) {
-  const built = await build(t, { env: { LOG_LEVEL: process.env.TEST_LOG ?? 'silent' } })
-  const { db, services } = built
+  const built = await staffWorld(
+    t,
+    { worker: ['social-worker'], stranger: ['social-worker'] },
+    { env: { LOG_LEVEL: process.env.TEST_LOG ?? 'silent' } },
+  )
+  const { db, worker, stranger } = built
   const q = (text: string, values: unknown[] = []) => ownerQuery(db.ownerUrl, text, values)
-  const worker = await createUser(db, services, { roles: ['social-worker'] })
-  const stranger = await createUser(db, services, { roles: ['social-worker'], partnershipOf: worker })
   const agencies = await ownerQuery<{ id: string }>(
     db.ownerUrl,
     'SELECT id FROM agency WHERE partnership_id = $1 AND id <> $2 ORDER BY name',
@@ -94,19 +98,12 @@ const pageEvents = (html: string) =>
   )
 
 const auditRows = (ownerUrl: string, personId: string, action: string) =>
-  ownerQuery<{ actor_id: string; details: Record<string, unknown> }>(
-    ownerUrl,
-    `SELECT actor_id, details FROM audit_event WHERE record_type = 'person' AND record_id = $1 AND action = $2
-      ORDER BY id`,
-    [personId, action],
-  )
+  auditEvents(ownerUrl, { recordType: 'person', recordId: personId, action })
 
 describe('a child’s chronology', () => {
   it('shows events from every source newest first on the page and in the API, and audits each read', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.worker)
-    const page = await agent.get(paths.people.chronology(w.child.id))
-    assert.equal(page.statusCode, 200)
+    const { agent, page } = await signInAt(w.app, w.worker, paths.people.chronology(w.child.id))
     assert.match(page.body, /class="moj-timeline"/)
     const events = pageEvents(page.body)
     assert.equal(events.length, EXPECTED.length, JSON.stringify(events))
@@ -161,9 +158,11 @@ describe('a child’s chronology', () => {
 
   it('filters by type and by agency (a GET form), keeping the choices', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.worker)
-    const byType = await agent.get(`${paths.people.chronology(w.child.id)}?type=flag&type=alias`)
-    assert.equal(byType.statusCode, 200)
+    const { agent, page: byType } = await signInAt(
+      w.app,
+      w.worker,
+      `${paths.people.chronology(w.child.id)}?type=flag&type=alias`,
+    )
     assert.deepEqual(
       pageEvents(byType.body).map(([type]) => type),
       ['flag', 'alias'],

@@ -8,6 +8,8 @@ import { ROLE_CAPABILITIES } from '../../platform/access/roles.ts'
 import { paths } from '../../platform/paths.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
+import { api } from '../../../test/helpers/api.ts'
+import { dateInputs } from '../../../test/helpers/forms.ts'
 
 const TODAY = todayInLondon()
 const [YEAR = '', MONTH = '', DAY = ''] = TODAY.split('-')
@@ -22,9 +24,7 @@ const PAGE1_NEW_CHILD = {
   child: 'new',
   givenName: 'Kacey',
   familyName: 'Testchild',
-  'dateOfBirth-day': '4',
-  'dateOfBirth-month': '5',
-  'dateOfBirth-year': String(Number(YEAR) - 14),
+  ...dateInputs('dateOfBirth', '4', '5', String(Number(YEAR) - 14)),
 }
 
 const PAGE2 = {
@@ -175,9 +175,7 @@ describe('concern pages: bad input answers on the field, keeps the input and wri
       ...PAGE1_NEW_CHILD,
       immediateDanger: 'yes',
       policeCalled: 'yes',
-      'policeCalledOn-day': '1',
-      'policeCalledOn-month': '1',
-      'policeCalledOn-year': String(Number(YEAR) + 1),
+      ...dateInputs('policeCalledOn', '1', '1', String(Number(YEAR) + 1)),
     })
     assert.equal(future.statusCode, 400)
     assert.ok(summaryHas(future.body, 'The date the police were called must be today or in the past'))
@@ -487,7 +485,7 @@ describe('concern API', () => {
   it('records a whole concern in one body, answers the suggestion and its reasons; reads it back', async (t) => {
     const { app, db, services, teacher } = await setUp(t)
     const headers = await token(db, teacher.email)
-    const res = await app.inject({ method: 'POST', url: paths.api.concerns(), headers, payload: BODY })
+    const res = await api(app, headers).post(paths.api.concerns(), BODY)
     assert.equal(res.statusCode, 201, res.body)
     const { concern } = res.json<{
       concern: {
@@ -502,14 +500,10 @@ describe('concern API', () => {
     assert.equal(concern.suggestion.level, 'medium')
     assert.ok(concern.suggestion.reasons.some((r) => r.includes('under 13')))
     assert.deepEqual(concern.streetTerms.map((s) => s.code).sort(), ['line', 'plugging'])
-    const read = await app.inject({ method: 'GET', url: paths.api.concern(concern.id), headers })
+    const read = await api(app, headers).get(paths.api.concern(concern.id))
     assert.equal(read.statusCode, 200)
     const colleague = await createUser(db, services, { roles: ['practitioner'], partnershipOf: teacher })
-    const other = await app.inject({
-      method: 'GET',
-      url: paths.api.concern(concern.id),
-      headers: await token(db, colleague.email),
-    })
+    const other = await api(app, await token(db, colleague.email)).get(paths.api.concern(concern.id))
     assert.equal(other.statusCode, 404)
     assert.match(String(other.headers['content-type']), /problem\+json/)
   })
@@ -529,7 +523,7 @@ describe('concern API', () => {
       [{ ...BODY, child: { givenName: 'Jo' } }, '/body/child/dateOfBirth'],
     ]
     for (const [payload, field] of cases) {
-      const res = await app.inject({ method: 'POST', url: paths.api.concerns(), headers, payload })
+      const res = await api(app, headers).post(paths.api.concerns(), payload)
       assert.equal(res.statusCode, 400, field)
       const problem = res.json<{ errors: Array<{ field: string }> }>()
       assert.ok(
@@ -539,12 +533,7 @@ describe('concern API', () => {
     }
     const rest: Record<string, unknown> = { ...BODY }
     delete rest.child
-    const denied = await app.inject({
-      method: 'POST',
-      url: paths.api.concerns(),
-      headers,
-      payload: { ...rest, personId: invisible.id },
-    })
+    const denied = await api(app, headers).post(paths.api.concerns(), { ...rest, personId: invisible.id })
     assert.equal(denied.statusCode, 404)
     assert.deepEqual(await written(db.ownerUrl), before)
   })
@@ -552,34 +541,24 @@ describe('concern API', () => {
   it('the guide and a suggestion without storage', async (t) => {
     const { app, db, teacher } = await setUp(t)
     const headers = await token(db, teacher.email)
-    const guide = await app.inject({ method: 'GET', url: paths.api.screeningGuide(), headers })
+    const guide = await api(app, headers).get(paths.api.screeningGuide())
     assert.equal(guide.statusCode, 200)
     const g = guide.json<{ guide: { items: unknown[]; levels: unknown[]; streetTerms: unknown[] } }>().guide
     assert.ok(g.items.length > 10 && g.levels.length === 5 && g.streetTerms.length > 10)
     const before = await written(db.ownerUrl)
-    const res = await app.inject({
-      method: 'POST',
-      url: paths.api.screeningSuggest(),
-      headers,
-      payload: {
-        ticks: [
-          { itemCode: 'carrying-weapons', recency: 'current' },
-          { itemCode: 'missing-out-of-area', recency: 'current' },
-          { itemCode: 'unexplained-money', recency: 'current' },
-        ],
-        child: { ageYears: 15, learningDisability: false },
-      },
+    const res = await api(app, headers).post(paths.api.screeningSuggest(), {
+      ticks: [
+        { itemCode: 'carrying-weapons', recency: 'current' },
+        { itemCode: 'missing-out-of-area', recency: 'current' },
+        { itemCode: 'unexplained-money', recency: 'current' },
+      ],
+      child: { ageYears: 15, learningDisability: false },
     })
     assert.equal(res.statusCode, 200, res.body)
     assert.equal(res.json<{ suggestion: { level: string } }>().suggestion.level, 'medium')
-    const bad = await app.inject({
-      method: 'POST',
-      url: paths.api.screeningSuggest(),
-      headers,
-      payload: {
-        ticks: [{ itemCode: 'nope', recency: 'current' }],
-        child: { ageYears: null, learningDisability: false },
-      },
+    const bad = await api(app, headers).post(paths.api.screeningSuggest(), {
+      ticks: [{ itemCode: 'nope', recency: 'current' }],
+      child: { ageYears: null, learningDisability: false },
     })
     assert.equal(bad.statusCode, 400)
     assert.deepEqual(await written(db.ownerUrl), before)

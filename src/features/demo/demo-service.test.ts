@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { createTestDatabase, ownerQuery } from '../../../test/helpers/database.ts'
 import { createPartnership } from '../../../test/factories/partnership-factory.ts'
 import { build } from '../../../test/helpers/build.ts'
-import { signIn } from '../../../test/helpers/sign-in.ts'
+import { signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { passwordProblem } from '../../platform/auth/password-policy.ts'
 import { paths } from '../../platform/paths.ts'
 import { ROLES } from '../../platform/access/roles.ts'
@@ -17,9 +17,7 @@ describe('demo seed', () => {
     const count = async (role: string) => {
       const user = users.find((u) => u.role === role)
       assert.ok(user !== undefined)
-      const agent = await signIn(app, { email: user.email, password })
-      const res = await agent.get(paths.api.people())
-      assert.equal(res.statusCode, 200)
+      const { page: res } = await signInAt(app, { email: user.email, password }, paths.api.people())
       return res.json<{ people: unknown[] }>().people.length
     }
     assert.equal(await count('social-worker'), 9, 'team caseload (8) and one more on the current MACE agenda')

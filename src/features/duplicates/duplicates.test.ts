@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { actorOf } from '../../platform/access/actor.ts'
-import type { Actor } from '../../platform/access/policy.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import { RATE_LIMITS } from '../../platform/rate-limits.ts'
@@ -12,9 +10,9 @@ import {
   assertProblemRefusal,
   exhaustRateLimit,
 } from '../../../test/helpers/rate-limit.ts'
-import { createUser, signIn, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
+import { signIn, TEST_REQUEST, currentActor, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
-import { createColleagues, createTeamOf } from '../../../test/factories/team-factory.ts'
+import { createTeamOf } from '../../../test/factories/team-factory.ts'
 import {
   addAlias,
   addFlag,
@@ -27,25 +25,19 @@ import {
 } from '../../../test/factories/pole-links-factory.ts'
 import { scoreDuplicate, transposedDate, type CandidateMeasures } from './duplicate-scoring.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
+import { dateInputs } from '../../../test/helpers/forms.ts'
+import { staffWorld } from '../../../test/helpers/scenario.ts'
 
 type Ctx = Parameters<typeof build>[0]
-type Built = Awaited<ReturnType<typeof build>>
-
-async function actorFor(built: Built, user: TestUser): Promise<Actor> {
-  const current = await built.services.auth.currentUser(user.id)
-  assert.ok(current !== undefined)
-  return actorOf(current)
-}
 
 /** A team manager's team with Kieran Walsh twice (one with a typo and the day and month swapped), and a stranger's child. */
 async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const manager = await createUser(db, services, { roles: ['team-manager'] })
-  const { worker, stranger } = await createColleagues(built, manager, {
+  const built = await staffWorld(t, {
+    manager: ['team-manager'],
     worker: ['social-worker'],
     stranger: ['social-worker'],
   })
+  const { db, manager, worker, stranger } = built
   const teamId = await createTeamOf(db, manager, [worker])
   const pid = manager.partnershipId
   const a = await createPerson(db.database, pid, {
@@ -137,7 +129,7 @@ describe('duplicate scoring', () => {
 describe('duplicate candidates', () => {
   it('finds a record with a misspelt name and swapped date of birth, scores it with reasons, and never an invisible one', async (t) => {
     const w = await world(t)
-    const actor = await actorFor(w, w.manager)
+    const actor = await currentActor(w, w.manager)
     const { candidates } = await w.services.duplicates.forPerson(actor, w.a.id, TEST_REQUEST)
     assert.deepEqual(
       candidates.map((c) => c.id),
@@ -167,7 +159,7 @@ describe('duplicate candidates', () => {
     const home = await createLocation(w.db.ownerUrl, w.pid, 'NS1 4AB')
     await livesAt(w.db.ownerUrl, { id: w.a.id, partnershipId: w.pid }, home)
     await livesAt(w.db.ownerUrl, { id: c.id, partnershipId: w.pid }, home)
-    const actor = await actorFor(w, w.manager)
+    const actor = await currentActor(w, w.manager)
     const { candidates } = await w.services.duplicates.forPerson(actor, w.a.id, TEST_REQUEST)
     const found = candidates.find((x) => x.id === c.id)
     assert.ok(found !== undefined)
@@ -181,7 +173,7 @@ describe('duplicate candidates', () => {
 
   it('checks would-be fields before create, and refuses bad ones on the field', async (t) => {
     const w = await world(t)
-    const actor = await actorFor(w, w.manager)
+    const actor = await currentActor(w, w.manager)
     const found = await w.services.duplicates.forNew(
       actor,
       { givenName: 'kieran', familyName: 'walsh', dateOfBirth: '2010-05-04' },
@@ -217,7 +209,7 @@ describe('duplicate candidates', () => {
   it('a person the user may not see answers 404, audited', async (t) => {
     const w = await world(t)
     await assert.rejects(
-      w.services.duplicates.forPerson(await actorFor(w, w.manager), w.hidden.id, TEST_REQUEST),
+      w.services.duplicates.forPerson(await currentActor(w, w.manager), w.hidden.id, TEST_REQUEST),
       NotFoundError,
     )
     assert.equal(
@@ -281,7 +273,7 @@ describe('merge and un-merge', () => {
     await linkPeople(w.db.ownerUrl, A, B.id) // between the two: stays where it is
     await addFlag(w.db.ownerUrl, B, w.manager.id)
     const before = await snapshot(w.db.ownerUrl, [A.id, B.id])
-    const actor = await actorFor(w, w.manager)
+    const actor = await currentActor(w, w.manager)
 
     const { mergeId, moved } = await w.services.merges.merge(
       actor,
@@ -360,7 +352,7 @@ describe('merge and un-merge', () => {
 
   it('refuses a merge into itself on the field, an invisible record with 404, a stale version with 409, and a role without person:merge with 403: nothing written', async (t) => {
     const w = await world(t)
-    const actor = await actorFor(w, w.manager)
+    const actor = await currentActor(w, w.manager)
     const va = await version(w.db.ownerUrl, w.a.id)
     const vb = await version(w.db.ownerUrl, w.b.id)
     const merge = (mergedId: string, versions: [number, number] = [va, vb], who = actor) =>
@@ -379,7 +371,7 @@ describe('merge and un-merge', () => {
     )
     await assert.rejects(merge(w.hidden.id), NotFoundError)
     await assert.rejects(merge(w.b.id, [va, vb + 1]), ConflictError)
-    await assert.rejects(merge(w.b.id, [va, vb], await actorFor(w, w.worker)), ForbiddenError)
+    await assert.rejects(merge(w.b.id, [va, vb], await currentActor(w, w.worker)), ForbiddenError)
     await assert.rejects(
       w.services.merges.merge(
         actor,
@@ -417,21 +409,19 @@ describe('duplicate and merge pages and API', () => {
     assert.ok(!page.body.includes(w.hidden.id))
     const form = await agent.get(`${paths.people.merge(w.a.id)}?with=${w.b.id}`)
     assert.equal(form.statusCode, 200)
-    const empty = await agent.post(paths.people.merge(w.a.id), {
-      mergedId: w.b.id,
-      reason: '',
-      survivorVersion: String(await version(w.db.ownerUrl, w.a.id)),
-      mergedVersion: String(await version(w.db.ownerUrl, w.b.id)),
-    })
+    /** Posts the form merging b into a, at both records' current versions unless `survivorVersion` is given. */
+    const mergeBIntoA = async (reason: string, survivorVersion?: string) =>
+      agent.post(paths.people.merge(w.a.id), {
+        mergedId: w.b.id,
+        reason,
+        survivorVersion: survivorVersion ?? String(await version(w.db.ownerUrl, w.a.id)),
+        mergedVersion: String(await version(w.db.ownerUrl, w.b.id)),
+      })
+    const empty = await mergeBIntoA('')
     assert.equal(empty.statusCode, 400)
     assert.match(empty.body, /Enter why these are the same person/)
     assert.equal(await countRows(w.db.ownerUrl, 'person_merge'), 0)
-    const stale = await agent.post(paths.people.merge(w.a.id), {
-      mergedId: w.b.id,
-      reason: 'Typed reason kept',
-      survivorVersion: '999',
-      mergedVersion: String(await version(w.db.ownerUrl, w.b.id)),
-    })
+    const stale = await mergeBIntoA('Typed reason kept', '999')
     assert.equal(stale.statusCode, 409)
     assert.match(stale.body, /Someone else changed this record/)
     assert.match(stale.body, /Typed reason kept/)
@@ -444,12 +434,7 @@ describe('duplicate and merge pages and API', () => {
     assert.equal(self.statusCode, 400)
     assert.match(self.body, /cannot be merged into itself/)
     await agent.get(`${paths.people.merge(w.a.id)}?with=${w.b.id}`)
-    const done = await agent.post(paths.people.merge(w.a.id), {
-      mergedId: w.b.id,
-      reason: 'Same child',
-      survivorVersion: String(await version(w.db.ownerUrl, w.a.id)),
-      mergedVersion: String(await version(w.db.ownerUrl, w.b.id)),
-    })
+    const done = await mergeBIntoA('Same child')
     assert.equal(done.statusCode, 303)
     assert.equal(done.headers.location, paths.people.merges(w.a.id))
     const merges = await agent.get(paths.people.merges(w.a.id))
@@ -469,9 +454,7 @@ describe('duplicate and merge pages and API', () => {
 
   it('the API gives candidates, merges with 409 on a stale version, and refuses roles without the capability', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.manager)
-    const res = await agent.get(paths.api.personDuplicates(w.a.id))
-    assert.equal(res.statusCode, 200)
+    const { agent, page: res } = await signInAt(w.app, w.manager, paths.api.personDuplicates(w.a.id))
     assert.deepEqual(
       res.json<{ candidates: Array<{ id: string }> }>().candidates.map((c) => c.id),
       [w.b.id],
@@ -527,9 +510,7 @@ describe('the duplicate step of "Add a person"', () => {
       kind: 'child',
       givenName: 'Kieran',
       familyName: 'Walsh',
-      'dateOfBirth-day': '4',
-      'dateOfBirth-month': '5',
-      'dateOfBirth-year': '2010',
+      ...dateInputs('dateOfBirth', '4', '5', '2010'),
     }
     const people = await countRows(w.db.ownerUrl, 'person')
     const check = await agent.post(paths.people.new, form)
@@ -553,9 +534,7 @@ describe('the duplicate step of "Add a person"', () => {
       kind: 'child',
       givenName: 'Zebedee',
       familyName: 'Quarrington',
-      'dateOfBirth-day': '17',
-      'dateOfBirth-month': '11',
-      'dateOfBirth-year': '2012',
+      ...dateInputs('dateOfBirth', '17', '11', '2012'),
     })
     assert.equal(res.statusCode, 303)
   })

@@ -4,11 +4,15 @@ import { todayInLondon } from '../../platform/calendar.ts'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
-import { countRows, createBreakGlassGrant, createPerson } from '../../../test/factories/person-factory.ts'
+import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
+import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { allocatedChildWorld, createTeamOf } from '../../../test/factories/team-factory.ts'
 import { bearer, createFlag, createLocation } from '../../../test/factories/pole-factory.ts'
 import { addDays, partsOf } from './flag-validation.ts'
+import { api, errorFields } from '../../../test/helpers/api.ts'
+import { dateInputs } from '../../../test/helpers/forms.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
+import { breakGlassFor } from '../../../test/helpers/scenario.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -23,25 +27,32 @@ async function world(t: Ctx) {
   return w
 }
 
-const future = (days = 90) => partsOf(addDays(todayInLondon(), days))
-const dateFields = (parts: { day?: string; month?: string; year?: string }) => ({
-  'reviewDate-day': parts.day ?? '',
-  'reviewDate-month': parts.month ?? '',
-  'reviewDate-year': parts.year ?? '',
-})
+/** A flag on a person of the world (the child unless `subjectId` says), set by the worker unless `setBy` says. */
+const flagOnPerson = (
+  w: Awaited<ReturnType<typeof world>>,
+  flag: Omit<Parameters<typeof createFlag>[2], 'partnershipId' | 'subjectKind' | 'subjectId' | 'setBy'> & {
+    subjectId?: string
+    setBy?: string
+  } = {},
+) =>
+  createFlag(w.db.database, w.db.ownerUrl, {
+    partnershipId: w.worker.partnershipId,
+    subjectKind: 'person',
+    subjectId: w.child.id,
+    setBy: w.worker.id,
+    ...flag,
+  })
 
-const flagAudits = (ownerUrl: string) =>
-  ownerQuery<{ action: string; record_id: string; actor_id: string; details: Record<string, unknown> }>(
-    ownerUrl,
-    `SELECT action, record_id, actor_id, details FROM audit_event WHERE record_type = 'flag' ORDER BY id`,
-  )
+const future = (days = 90) => partsOf(addDays(todayInLondon(), days))
+const dateFields = (parts: { day?: string; month?: string; year?: string }) =>
+  dateInputs('reviewDate', parts.day, parts.month, parts.year)
+
+const flagAudits = (ownerUrl: string) => auditEvents(ownerUrl, { recordType: 'flag' })
 
 describe('setting a flag', () => {
   it('sets a CCE flag on a child on its definition; the child’s page shows it with who set it and when', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.worker)
-    const form = await agent.get(paths.flags.newOnPerson(w.child.id))
-    assert.equal(form.statusCode, 200)
+    const { agent, page: form } = await signInAt(w.app, w.worker, paths.flags.newOnPerson(w.child.id))
     assert.match(
       form.body,
       /takes advantage of an imbalance of power to coerce, control/,
@@ -129,12 +140,7 @@ describe('setting a flag', () => {
     const dsl = await signIn(w.app, w.dsl)
     assert.equal((await dsl.get(paths.flags.newOnPerson(w.child.id))).statusCode, 403)
     // The DSL sees the child (their agency) and its flags, without the means to change them.
-    await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
-      subjectId: w.child.id,
-      setBy: w.worker.id,
-    })
+    await flagOnPerson(w)
     const page = await dsl.get(paths.people.show(w.child.id))
     assert.match(page.body, /Child criminal exploitation/)
     assert.doesNotMatch(page.body, /Set a flag/)
@@ -180,22 +186,13 @@ describe('setting a flag', () => {
 describe('reviewing and removing a flag', () => {
   async function flagged(t: Ctx) {
     const w = await world(t)
-    const flagId = await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
-      subjectId: w.child.id,
-      setBy: w.worker.id,
-      teamId: w.teamId,
-      reviewInDays: -3,
-    })
+    const flagId = await flagOnPerson(w, { teamId: w.teamId, reviewInDays: -3 })
     return { ...w, flagId }
   }
 
   it('a review sets a new future date (audited); a past date is refused; a stale form is 409', async (t) => {
     const w = await flagged(t)
-    const agent = await signIn(w.app, w.colleague)
-    const form = await agent.get(paths.flags.review(w.flagId))
-    assert.equal(form.statusCode, 200)
+    const { agent, page: form } = await signInAt(w.app, w.colleague, paths.flags.review(w.flagId))
     assert.match(form.body, /\(overdue\)/)
     const past = await agent.post(paths.flags.review(w.flagId), {
       ...dateFields(partsOf(todayInLondon())),
@@ -265,36 +262,14 @@ describe('reviewing and removing a flag', () => {
 describe('the task list', () => {
   it('shows an expired review to the setter and their team, not to others, and only on subjects they may see', async (t) => {
     const w = await world(t)
-    const overdue = await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
-      subjectId: w.child.id,
-      setBy: w.worker.id,
-      teamId: w.teamId,
-      reviewInDays: -1,
-    })
+    const overdue = await flagOnPerson(w, { teamId: w.teamId, reviewInDays: -1 })
     // Not yet due: not a task.
-    await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
-      subjectId: w.child.id,
-      setBy: w.worker.id,
-      teamId: w.teamId,
-      flagType: 'missing',
-      reviewInDays: 10,
-    })
+    await flagOnPerson(w, { teamId: w.teamId, flagType: 'missing', reviewInDays: 10 })
     // Set by the worker through break-glass on a child the team does not work with: the colleague may not see it.
     const elsewhere = await createPerson(w.db.database, w.worker.partnershipId)
-    await createBreakGlassGrant(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      userId: w.worker.id,
-      personId: elsewhere.id,
-    })
-    const hidden = await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
+    await breakGlassFor(w, w.worker, elsewhere)
+    const hidden = await flagOnPerson(w, {
       subjectId: elsewhere.id,
-      setBy: w.worker.id,
       teamId: w.teamId,
       flagType: 'trafficked',
       reviewInDays: -5,
@@ -367,34 +342,25 @@ describe('the flags API', () => {
     const w = await world(t)
     const auth = await bearer(w.db, w.worker.email, ['person:read', 'flag:write'])
     const url = paths.api.personFlags(w.child.id)
-    const bad = await w.app.inject({
-      method: 'POST',
-      url,
-      headers: auth,
-      payload: { flagType: 'cce', reason: '', reviewDate: addDays(todayInLondon(), -2) },
+    const bad = await api(w.app, auth).post(url, {
+      flagType: 'cce',
+      reason: '',
+      reviewDate: addDays(todayInLondon(), -2),
     })
     assert.equal(bad.statusCode, 400)
-    assert.deepEqual(
-      bad.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field),
-      ['reason', 'reviewDate'],
-    )
+    assert.deepEqual(errorFields(bad), ['reason', 'reviewDate'])
     assert.equal(await countRows(w.db.ownerUrl, 'flag'), 0)
-    const created = await w.app.inject({
-      method: 'POST',
-      url,
-      headers: auth,
-      payload: {
-        flagType: 'cse',
-        reason: 'Gifts and a phone from an older adult met online',
-        reviewDate: addDays(todayInLondon(), 28),
-      },
+    const created = await api(w.app, auth).post(url, {
+      flagType: 'cse',
+      reason: 'Gifts and a phone from an older adult met online',
+      reviewDate: addDays(todayInLondon(), 28),
     })
     assert.equal(created.statusCode, 201, created.body)
     const { flag } = created.json<{
       flag: { id: string; version: number; setByName: string; current: boolean }
     }>()
     assert.equal(flag.setByName, w.worker.displayName)
-    const list = await w.app.inject({ url, headers: auth })
+    const list = await api(w.app, auth).get(url)
     assert.equal(list.statusCode, 200)
     const listed = list.json<{ flags: Array<{ id: string }>; types: Array<{ code: string }> }>()
     assert.deepEqual(
@@ -402,43 +368,30 @@ describe('the flags API', () => {
       [flag.id],
     )
     assert.ok(listed.types.some((type) => type.code === 'cce'))
-    const one = await w.app.inject({ url: paths.api.flag(flag.id), headers: auth })
+    const one = await api(w.app, auth).get(paths.api.flag(flag.id))
     assert.equal(one.statusCode, 200)
     assert.equal(
       one.json<{ flag: { reason: string } }>().flag.reason,
       'Gifts and a phone from an older adult met online',
     )
-    const reviewed = await w.app.inject({
-      method: 'POST',
-      url: paths.api.flagReview(flag.id),
-      headers: auth,
-      payload: { reviewDate: addDays(todayInLondon(), 56), version: 1 },
+    const reviewed = await api(w.app, auth).post(paths.api.flagReview(flag.id), {
+      reviewDate: addDays(todayInLondon(), 56),
+      version: 1,
     })
     assert.equal(reviewed.statusCode, 200)
-    const staleRemove = await w.app.inject({
-      method: 'POST',
-      url: paths.api.flagRemove(flag.id),
-      headers: auth,
-      payload: { reason: 'No longer applies', version: 1 },
+    const staleRemove = await api(w.app, auth).post(paths.api.flagRemove(flag.id), {
+      reason: 'No longer applies',
+      version: 1,
     })
     assert.equal(staleRemove.statusCode, 409)
-    const removed = await w.app.inject({
-      method: 'POST',
-      url: paths.api.flagRemove(flag.id),
-      headers: auth,
-      payload: { reason: 'No longer applies', version: 2 },
+    const removed = await api(w.app, auth).post(paths.api.flagRemove(flag.id), {
+      reason: 'No longer applies',
+      version: 2,
     })
     assert.equal(removed.statusCode, 200)
     assert.equal(removed.json<{ flag: { current: boolean } }>().flag.current, false)
-    await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
-      subjectId: w.child.id,
-      setBy: w.colleague.id,
-      teamId: w.teamId,
-      reviewInDays: -1,
-    })
-    const due = await w.app.inject({ url: paths.api.flagReviewsDue(), headers: auth })
+    await flagOnPerson(w, { setBy: w.colleague.id, teamId: w.teamId, reviewInDays: -1 })
+    const due = await api(w.app, auth).get(paths.api.flagReviewsDue())
     assert.equal(due.statusCode, 200)
     assert.equal(due.json<{ reviews: unknown[] }>().reviews.length, 1)
   })
@@ -446,24 +399,18 @@ describe('the flags API', () => {
   it('a subject the caller may not see: 404 problem+json; a token without flag:write: 403', async (t) => {
     const w = await world(t)
     const strangerAuth = await bearer(w.db, w.stranger.email, ['person:read', 'flag:write'])
-    const hidden = await w.app.inject({ url: paths.api.personFlags(w.child.id), headers: strangerAuth })
+    const hidden = await api(w.app, strangerAuth).get(paths.api.personFlags(w.child.id))
     assert.equal(hidden.statusCode, 404)
     assert.match(String(hidden.headers['content-type']), /problem\+json/)
-    const theirs = await createFlag(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      subjectKind: 'person',
-      subjectId: w.child.id,
-      setBy: w.worker.id,
-    })
-    const hiddenFlag = await w.app.inject({ url: paths.api.flag(theirs), headers: strangerAuth })
+    const theirs = await flagOnPerson(w)
+    const hiddenFlag = await api(w.app, strangerAuth).get(paths.api.flag(theirs))
     assert.equal(hiddenFlag.statusCode, 404)
     assert.doesNotMatch(hiddenFlag.body, /packages/)
     const narrow = await bearer(w.db, w.worker.email, ['person:read'])
-    const refused = await w.app.inject({
-      method: 'POST',
-      url: paths.api.personFlags(w.child.id),
-      headers: narrow,
-      payload: { flagType: 'cce', reason: 'x', reviewDate: addDays(todayInLondon(), 5) },
+    const refused = await api(w.app, narrow).post(paths.api.personFlags(w.child.id), {
+      flagType: 'cce',
+      reason: 'x',
+      reviewDate: addDays(todayInLondon(), 5),
     })
     assert.equal(refused.statusCode, 403)
     assert.equal(await countRows(w.db.ownerUrl, 'flag'), 1)

@@ -9,6 +9,9 @@ import { countRows, createPerson } from '../../../test/factories/person-factory.
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
+import { api } from '../../../test/helpers/api.ts'
+import { dateInputs } from '../../../test/helpers/forms.ts'
+import { auditEvents, deniedReasons } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -48,12 +51,8 @@ async function world(t: Ctx) {
 const FORM = {
   linkType: 'exploited-by',
   to: '',
-  'fromDate-day': '3',
-  'fromDate-month': '2',
-  'fromDate-year': '2025',
-  'toDate-day': '',
-  'toDate-month': '',
-  'toDate-year': '',
+  ...dateInputs('fromDate', '3', '2', '2025'),
+  ...dateInputs('toDate'),
   source: 'Case note 2025-0042',
   sourceType: 'intelligence',
   sourceAgencyId: '',
@@ -68,17 +67,7 @@ async function tokenFor(w: Awaited<ReturnType<typeof world>>, user: { email: str
 }
 
 const audits = (ownerUrl: string, action: string, type = 'link') =>
-  ownerQuery<{
-    actor_id: string
-    outcome: string
-    record_id: string | null
-    reason: string | null
-    details: Record<string, unknown>
-  }>(
-    ownerUrl,
-    `SELECT actor_id, outcome, record_id, reason, details FROM audit_event WHERE action = $1 AND record_type = $2 ORDER BY id`,
-    [action, type],
-  )
+  auditEvents(ownerUrl, { action, recordType: type })
 
 describe('adding a link from a person’s page', () => {
   it('records a suspected, graded link to an adult found by police id; shown with provenance on both pages', async (t) => {
@@ -193,17 +182,17 @@ describe('adding a link from a person’s page', () => {
     ['missing type', { linkType: '' }, /Select the type of link/],
     [
       'ending before it starts',
-      { 'toDate-day': '1', 'toDate-month': '1', 'toDate-year': '2025' },
+      dateInputs('toDate', '1', '1', '2025'),
       /must be the same as or after the date it started/,
     ],
     [
       'ending in the future',
-      { 'toDate-day': '1', 'toDate-month': '1', 'toDate-year': '2999' },
+      dateInputs('toDate', '1', '1', '2999'),
       /Date the link ended must be today or in the past/,
     ],
     [
       'an impossible date',
-      { 'fromDate-day': '31', 'fromDate-month': '2', 'fromDate-year': '2025' },
+      dateInputs('fromDate', '31', '2', '2025'),
       /Date the link started must be a real date/,
     ],
     ['no source', { source: '  ' }, /Enter where this came from/],
@@ -285,15 +274,7 @@ describe('adding a link from a person’s page', () => {
     assert.equal(denied.at(-1)?.record_id, w.hidden.id)
     const dslAgent = await signIn(w.app, w.dsl)
     assert.equal((await dslAgent.get(paths.links.newForPerson(w.child.id))).statusCode, 403)
-    const reasons = await ownerQuery<{ reason: string }>(
-      w.db.ownerUrl,
-      `SELECT reason FROM audit_event WHERE action = 'access.denied' AND actor_id = $1`,
-      [w.dsl.id],
-    )
-    assert.deepEqual(
-      reasons.map((r) => r.reason),
-      ['missing capability link:write'],
-    )
+    assert.deepEqual(await deniedReasons(w.db.ownerUrl, w.dsl.id), ['missing capability link:write'])
   })
 })
 
@@ -431,36 +412,26 @@ describe('the links API', () => {
   it('POST /api/v1/links creates, GET reads it with provenance, the person’s list shows it, end keeps it; 409 when stale', async (t) => {
     const w = await world(t)
     const auth = await tokenFor(w, w.worker, ['person:read', 'link:write'])
-    const created = await w.app.inject({
-      method: 'POST',
-      url: paths.api.links(),
-      headers: auth,
-      payload: {
-        linkType: 'lives-at',
-        from: { kind: 'person', id: w.child.id },
-        to: { id: w.adult.id },
-        source: 'Police stop 12/3',
-        confidence: 'confirmed',
-      },
+    const created = await api(w.app, auth).post(paths.api.links(), {
+      linkType: 'lives-at',
+      from: { kind: 'person', id: w.child.id },
+      to: { id: w.adult.id },
+      source: 'Police stop 12/3',
+      confidence: 'confirmed',
     })
     // A person is not a place: "lives at" does not reach them, so the end is not found.
     assert.equal(created.statusCode, 400)
     assert.equal(created.json<{ errors: Array<{ field: string }> }>().errors.at(0)?.field, '/body/to/id')
-    const ok = await w.app.inject({
-      method: 'POST',
-      url: paths.api.links(),
-      headers: auth,
-      payload: {
-        linkType: 'exploited-by',
-        from: { kind: 'person', id: w.child.id },
-        to: { id: w.adult.id },
-        fromDate: '2025-02-03',
-        source: 'Police intelligence log 881',
-        sourceType: 'intelligence',
-        sourceEvaluation: '3',
-        intelligenceAssessment: 'D',
-        confidence: 'suspected',
-      },
+    const ok = await api(w.app, auth).post(paths.api.links(), {
+      linkType: 'exploited-by',
+      from: { kind: 'person', id: w.child.id },
+      to: { id: w.adult.id },
+      fromDate: '2025-02-03',
+      source: 'Police intelligence log 881',
+      sourceType: 'intelligence',
+      sourceEvaluation: '3',
+      intelligenceAssessment: 'D',
+      confidence: 'suspected',
     })
     assert.equal(ok.statusCode, 201, ok.body)
     const link = ok.json<{
@@ -468,57 +439,42 @@ describe('the links API', () => {
     }>().link
     assert.equal(link.sourceType, 'intelligence')
     assert.equal(ok.headers.location, paths.api.link(link.id))
-    const got = await w.app.inject({ method: 'GET', url: paths.api.link(link.id), headers: auth })
+    const got = await api(w.app, auth).get(paths.api.link(link.id))
     assert.equal(got.statusCode, 200)
     assert.equal(got.json<{ link: { intelligenceAssessment: string } }>().link.intelligenceAssessment, 'D')
-    const list = await w.app.inject({ method: 'GET', url: paths.api.personLinks(w.child.id), headers: auth })
+    const list = await api(w.app, auth).get(paths.api.personLinks(w.child.id))
     assert.equal(list.statusCode, 200)
     const links = list.json<{ links: Array<{ id: string; relation: string }> }>().links
     assert.deepEqual(
       links.map((l) => [l.id, l.relation]),
       [[link.id, 'exploited by']],
     )
-    const fromAdult = await w.app.inject({
-      method: 'GET',
-      url: paths.api.personLinks(w.adult.id),
-      headers: auth,
-    })
+    const fromAdult = await api(w.app, auth).get(paths.api.personLinks(w.adult.id))
     assert.equal(fromAdult.json<{ links: Array<{ relation: string }> }>().links.at(0)?.relation, 'exploits')
 
-    const end = await w.app.inject({
-      method: 'POST',
-      url: paths.api.linkEnd(link.id),
-      headers: auth,
-      payload: { version: 1, reason: 'Intelligence withdrawn', endedOn: todayInLondon() },
+    const end = await api(w.app, auth).post(paths.api.linkEnd(link.id), {
+      version: 1,
+      reason: 'Intelligence withdrawn',
+      endedOn: todayInLondon(),
     })
     assert.equal(end.statusCode, 200, end.body)
     assert.equal(end.json<{ link: { current: boolean; version: number } }>().link.current, false)
-    const again = await w.app.inject({
-      method: 'POST',
-      url: paths.api.linkEnd(link.id),
-      headers: auth,
-      payload: { version: 1, reason: 'Again' },
-    })
+    const again = await api(w.app, auth).post(paths.api.linkEnd(link.id), { version: 1, reason: 'Again' })
     assert.equal(again.statusCode, 409)
     assert.match(String(again.headers['content-type']), /problem\+json/)
-    const kept = await w.app.inject({ method: 'GET', url: paths.api.personLinks(w.child.id), headers: auth })
+    const kept = await api(w.app, auth).get(paths.api.personLinks(w.child.id))
     assert.equal(kept.json<{ links: Array<{ current: boolean }> }>().links.at(0)?.current, false)
   })
 
   it('links a thing to a place (a phone seen at a flat by its postcode) between two shared entities', async (t) => {
     const w = await world(t)
     const auth = await tokenFor(w, w.worker, ['person:read', 'link:write'])
-    const res = await w.app.inject({
-      method: 'POST',
-      url: paths.api.links(),
-      headers: auth,
-      payload: {
-        linkType: 'object-at',
-        from: { kind: 'object', id: w.phoneId },
-        to: { kind: 'location', id: 'ns1 4ab' },
-        source: 'Cell site report 77',
-        confidence: 'suspected',
-      },
+    const res = await api(w.app, auth).post(paths.api.links(), {
+      linkType: 'object-at',
+      from: { kind: 'object', id: w.phoneId },
+      to: { kind: 'location', id: 'ns1 4ab' },
+      source: 'Cell site report 77',
+      confidence: 'suspected',
     })
     assert.equal(res.statusCode, 201, res.body)
     const link = res.json<{ link: { from: { href: string }; to: { id: string; href: string } } }>().link
@@ -530,8 +486,7 @@ describe('the links API', () => {
   it('bad input on the API: problem+json field errors and nothing written', async (t) => {
     const w = await world(t)
     const auth = await tokenFor(w, w.worker, ['person:read', 'link:write'])
-    const post = (payload: Record<string, unknown>) =>
-      w.app.inject({ method: 'POST', url: paths.api.links(), headers: auth, payload })
+    const post = (payload: Record<string, unknown>) => api(w.app, auth).post(paths.api.links(), payload)
     const base = {
       linkType: 'associate-of',
       from: { kind: 'person', id: w.child.id },
@@ -563,17 +518,12 @@ describe('the links API', () => {
     const w = await world(t)
     const linkId = await aLink(w)
     const readOnly = await tokenFor(w, w.worker, ['person:read'])
-    const refused = await w.app.inject({
-      method: 'POST',
-      url: paths.api.links(),
-      headers: readOnly,
-      payload: {
-        linkType: 'associate-of',
-        from: { kind: 'person', id: w.child.id },
-        to: { id: w.adult.id },
-        source: 'x',
-        confidence: 'confirmed',
-      },
+    const refused = await api(w.app, readOnly).post(paths.api.links(), {
+      linkType: 'associate-of',
+      from: { kind: 'person', id: w.child.id },
+      to: { id: w.adult.id },
+      source: 'x',
+      confidence: 'confirmed',
     })
     assert.equal(refused.statusCode, 403)
     assert.equal(
@@ -586,15 +536,13 @@ describe('the links API', () => {
     )
     const stranger = await tokenFor(w, w.stranger, ['person:read', 'link:write'])
     for (const url of [paths.api.link(linkId), paths.api.personLinks(w.child.id)]) {
-      const res = await w.app.inject({ method: 'GET', url, headers: stranger })
+      const res = await api(w.app, stranger).get(url)
       assert.equal(res.statusCode, 404, url)
       assert.doesNotMatch(res.body, new RegExp(w.child.givenName))
     }
-    const end = await w.app.inject({
-      method: 'POST',
-      url: paths.api.linkEnd(linkId),
-      headers: stranger,
-      payload: { version: 1, reason: 'Not mine to end' },
+    const end = await api(w.app, stranger).post(paths.api.linkEnd(linkId), {
+      version: 1,
+      reason: 'Not mine to end',
     })
     assert.equal(end.statusCode, 404)
     assert.equal(await countRows(w.db.ownerUrl, 'link', 'ended_at IS NOT NULL'), 0)
@@ -606,7 +554,7 @@ describe('the links API', () => {
       [w.worker.partnershipId, w.child.id, w.hidden.id],
     )
     const mine = await tokenFor(w, w.worker, ['person:read'])
-    const list = await w.app.inject({ method: 'GET', url: paths.api.personLinks(w.child.id), headers: mine })
+    const list = await api(w.app, mine).get(paths.api.personLinks(w.child.id))
     assert.equal(list.json<{ links: unknown[] }>().links.length, 1)
     assert.doesNotMatch(list.body, new RegExp(w.hidden.givenName))
   })

@@ -2,29 +2,22 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
+import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer, createLocation } from '../../../test/factories/pole-factory.ts'
 import { parseLocation } from './location-validation.ts'
+import { api, errorFields } from '../../../test/helpers/api.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
-async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const worker = await createUser(db, services, { roles: ['social-worker'] })
-  const dsl = await createUser(db, services, { roles: ['dsl'], partnershipOf: worker })
-  const practitioner = await createUser(db, services, { roles: ['practitioner'], partnershipOf: worker })
-  return { ...built, worker, dsl, practitioner }
-}
+const world = (t: Ctx) =>
+  staffWorld(t, { worker: ['social-worker'], dsl: ['dsl'], practitioner: ['practitioner'] })
 
 const audits = (ownerUrl: string, id: string) =>
-  ownerQuery<{ action: string; outcome: string; actor_id: string; details: Record<string, unknown> }>(
-    ownerUrl,
-    `SELECT action, outcome, actor_id, details FROM audit_event WHERE record_type = 'location' AND record_id = $1 ORDER BY id`,
-    [id],
-  )
+  auditEvents(ownerUrl, { recordType: 'location', recordId: id })
 
 const ADDRESS = {
   kind: 'address',
@@ -105,9 +98,7 @@ describe('location pages', () => {
   it('edits with the version it was loaded at; a stale form answers 409 with the input kept and nothing changed', async (t) => {
     const w = await world(t)
     const place = await createLocation(w.db.database, w.worker.partnershipId)
-    const agent = await signIn(w.app, w.worker)
-    const form = await agent.get(paths.locations.edit(place.id))
-    assert.equal(form.statusCode, 200)
+    const { agent, page: form } = await signInAt(w.app, w.worker, paths.locations.edit(place.id))
     assert.match(form.body, /name="version" value="1"/)
     const saved = await agent.post(paths.locations.edit(place.id), {
       ...ADDRESS,
@@ -175,17 +166,12 @@ describe('the locations API', () => {
   it('creates (201, postcode normalised), reads and updates; stale version 409; bad postcode 400 on the field', async (t) => {
     const w = await world(t)
     const auth = await bearer(w.db, w.worker.email, ['link:write', 'person:read'])
-    const created = await w.app.inject({
-      method: 'POST',
-      url: paths.api.locations(),
-      headers: auth,
-      payload: {
-        kind: 'premises',
-        name: 'Station Road Chicken',
-        postcode: 'ns14ab',
-        latitude: 52.5,
-        longitude: -1.25,
-      },
+    const created = await api(w.app, auth).post(paths.api.locations(), {
+      kind: 'premises',
+      name: 'Station Road Chicken',
+      postcode: 'ns14ab',
+      latitude: 52.5,
+      longitude: -1.25,
     })
     assert.equal(created.statusCode, 201, created.body)
     const { location } = created.json<{
@@ -197,14 +183,14 @@ describe('the locations API', () => {
       (await audits(w.db.ownerUrl, location.id)).map((a) => [a.action, a.details.via]),
       [['record.create', 'api']],
     )
-    const got = await w.app.inject({ url: `${paths.api.locations()}/${location.id}`, headers: auth })
+    const got = await api(w.app, auth).get(`${paths.api.locations()}/${location.id}`)
     assert.equal(got.statusCode, 200)
     const put = (version: number, postcode = 'NS2 5DE') =>
-      w.app.inject({
-        method: 'PUT',
-        url: `${paths.api.locations()}/${location.id}`,
-        headers: auth,
-        payload: { kind: 'premises', name: 'Station Road Chicken', postcode, version },
+      api(w.app, auth).put(`${paths.api.locations()}/${location.id}`, {
+        kind: 'premises',
+        name: 'Station Road Chicken',
+        postcode,
+        version,
       })
     const updated = await put(1)
     assert.equal(updated.statusCode, 200)
@@ -217,10 +203,7 @@ describe('the locations API', () => {
     assert.match(String(stale.headers['content-type']), /problem\+json/)
     const bad = await put(2, 'not a postcode')
     assert.equal(bad.statusCode, 400)
-    assert.deepEqual(
-      bad.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field),
-      ['postcode'],
-    )
+    assert.deepEqual(errorFields(bad), ['postcode'])
     const [row] = await ownerQuery<{ postcode: string; version: number }>(
       w.db.ownerUrl,
       'SELECT postcode, version FROM location WHERE id = $1',
@@ -232,18 +215,15 @@ describe('the locations API', () => {
   it('a token without link:write gets 403 and writes nothing; an unknown id is 404', async (t) => {
     const w = await world(t)
     const auth = await bearer(w.db, w.worker.email, ['person:read'])
-    const res = await w.app.inject({
-      method: 'POST',
-      url: paths.api.locations(),
-      headers: auth,
-      payload: { kind: 'address', addressLine1: '1 High Street' },
+    const res = await api(w.app, auth).post(paths.api.locations(), {
+      kind: 'address',
+      addressLine1: '1 High Street',
     })
     assert.equal(res.statusCode, 403)
     assert.equal(await countRows(w.db.ownerUrl, 'location'), 0)
-    const missing = await w.app.inject({
-      url: `${paths.api.locations()}/00000000-0000-4000-8000-000000000000`,
-      headers: auth,
-    })
+    const missing = await api(w.app, auth).get(
+      `${paths.api.locations()}/00000000-0000-4000-8000-000000000000`,
+    )
     assert.equal(missing.statusCode, 404)
   })
 })

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer } from '../../../test/factories/pole-factory.ts'
 import { actorFor, createReferral, CTX, referralWorld } from '../../../test/factories/referral-factory.ts'
+import { api, errorFields } from '../../../test/helpers/api.ts'
+import { dateInputs } from '../../../test/helpers/forms.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -25,9 +27,7 @@ const FORM = {
 describe('cross-authority notifications', () => {
   it('a notification without authority, force or content: field messages, input kept, nothing written', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.frontDoor)
-    const form = await agent.get(paths.referrals.notify(w.referral.id))
-    assert.equal(form.statusCode, 200)
+    const { agent } = await signInAt(w.app, w.frontDoor, paths.referrals.notify(w.referral.id))
     const res = await agent.post(paths.referrals.notify(w.referral.id), {
       reason: 'moved-to',
       localAuthority: ' ',
@@ -65,9 +65,7 @@ describe('cross-authority notifications', () => {
     assert.equal(form.statusCode, 200)
     const bad = await agent.post(paths.notifications.acknowledge(id), {
       acknowledgedBy: '',
-      'acknowledgedOn-day': '31',
-      'acknowledgedOn-month': '2',
-      'acknowledgedOn-year': '2026',
+      ...dateInputs('acknowledgedOn', '31', '2', '2026'),
       version: '1',
     })
     assert.equal(bad.statusCode, 400)
@@ -100,45 +98,28 @@ describe('cross-authority notifications', () => {
   it('the API: record, list outstanding, acknowledge; bad input is problem+json; others cannot', async (t) => {
     const w = await world(t)
     const fd = await bearer(w.db, w.frontDoor.email, ['referral:queue', 'referral:decide'])
-    const bad = await w.app.inject({
-      method: 'POST',
-      url: paths.api.referralNotifications(w.referral.id),
-      headers: fd,
-      payload: { ...FORM, policeForce: ' ' },
+    const bad = await api(w.app, fd).post(paths.api.referralNotifications(w.referral.id), {
+      ...FORM,
+      policeForce: ' ',
     })
     assert.equal(bad.statusCode, 400)
-    assert.deepEqual(
-      bad.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field),
-      ['policeForce'],
-    )
-    const made = await w.app.inject({
-      method: 'POST',
-      url: paths.api.referralNotifications(w.referral.id),
-      headers: fd,
-      payload: FORM,
-    })
+    assert.deepEqual(errorFields(bad), ['policeForce'])
+    const made = await api(w.app, fd).post(paths.api.referralNotifications(w.referral.id), FORM)
     assert.equal(made.statusCode, 201)
     const id = made.json<{ notification: { id: string } }>().notification.id
-    const outstanding = await w.app.inject({ method: 'GET', url: paths.api.notifications(), headers: fd })
+    const outstanding = await api(w.app, fd).get(paths.api.notifications())
     assert.deepEqual(
       outstanding.json<{ notifications: Array<{ id: string }> }>().notifications.map((n) => n.id),
       [id],
     )
-    const ack = await w.app.inject({
-      method: 'POST',
-      url: paths.api.notificationAcknowledge(id),
-      headers: fd,
-      payload: { acknowledgedBy: 'Duty sergeant', version: 1 },
+    const ack = await api(w.app, fd).post(paths.api.notificationAcknowledge(id), {
+      acknowledgedBy: 'Duty sergeant',
+      version: 1,
     })
     assert.equal(ack.statusCode, 200)
     assert.equal(ack.json<{ notification: { acknowledged: boolean } }>().notification.acknowledged, true)
     const practitioner = await bearer(w.db, w.referrer.email, ['referral:create', 'referral:read-own'])
-    const refused = await w.app.inject({
-      method: 'POST',
-      url: paths.api.referralNotifications(w.referral.id),
-      headers: practitioner,
-      payload: FORM,
-    })
+    const refused = await api(w.app, practitioner).post(paths.api.referralNotifications(w.referral.id), FORM)
     assert.equal(refused.statusCode, 403)
     const stranger = await createUser(w.db, w.services, { roles: ['front-door'] })
     await assert.rejects(

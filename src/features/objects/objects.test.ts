@@ -2,28 +2,21 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
+import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { signIn } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer, createObject } from '../../../test/factories/pole-factory.ts'
 import { displayValue, parseObject } from './object-validation.ts'
+import { api, errorFields } from '../../../test/helpers/api.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
-async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const officer = await createUser(db, services, { roles: ['police-intelligence'] })
-  const dsl = await createUser(db, services, { roles: ['dsl'], partnershipOf: officer })
-  return { ...built, officer, dsl }
-}
+const world = (t: Ctx) => staffWorld(t, { officer: ['police-intelligence'], dsl: ['dsl'] })
 
 const objectAudits = (ownerUrl: string, id: string) =>
-  ownerQuery<{ action: string; details: Record<string, unknown> }>(
-    ownerUrl,
-    `SELECT action, details FROM audit_event WHERE record_type = 'object' AND record_id = $1 ORDER BY id`,
-    [id],
-  )
+  auditEvents(ownerUrl, { recordType: 'object', recordId: id })
 
 describe('object validation', () => {
   it('normalises phones to E.164, registrations to compact upper case, handles without @ in lower case', () => {
@@ -140,26 +133,16 @@ describe('object pages', () => {
     const agent = await signIn(w.app, w.officer)
     const form = await agent.get(paths.objects.edit(car.id))
     assert.match(form.body, /value="AB12 CDE"/)
-    const clash = await agent.post(paths.objects.edit(car.id), {
-      kind: 'vehicle',
-      registration: 'xy65 zzz',
-      version: '1',
-    })
+    /** Posts the car's edit form at version 1 (the page last loaded). */
+    const edit = (fields: Record<string, string>) =>
+      agent.post(paths.objects.edit(car.id), { kind: 'vehicle', ...fields, version: '1' })
+    const clash = await edit({ registration: 'xy65 zzz' })
     assert.equal(clash.statusCode, 400)
     assert.match(clash.body, /This registration is already recorded/)
-    const saved = await agent.post(paths.objects.edit(car.id), {
-      kind: 'vehicle',
-      registration: 'AB12 CDF',
-      description: 'Silver hatchback',
-      version: '1',
-    })
+    const saved = await edit({ registration: 'AB12 CDF', description: 'Silver hatchback' })
     assert.equal(saved.statusCode, 303)
     await agent.get(paths.objects.edit(car.id))
-    const stale = await agent.post(paths.objects.edit(car.id), {
-      kind: 'vehicle',
-      registration: 'AB12 CDG',
-      version: '1',
-    })
+    const stale = await edit({ registration: 'AB12 CDG' })
     assert.equal(stale.statusCode, 409)
     assert.match(stale.body, /Someone else changed this record/)
     assert.match(stale.body, /value="AB12 CDG"/)
@@ -194,8 +177,7 @@ describe('the objects API', () => {
   it('creates a vehicle (201), refuses a duplicate and a malformed phone (400 on value), 409 on a stale edit', async (t) => {
     const w = await world(t)
     const auth = await bearer(w.db, w.officer.email, ['link:write', 'person:read'])
-    const post = (payload: Record<string, unknown>) =>
-      w.app.inject({ method: 'POST', url: paths.api.objects(), headers: auth, payload })
+    const post = (payload: Record<string, unknown>) => api(w.app, auth).post(paths.api.objects(), payload)
     const created = await post({ kind: 'vehicle', value: 'ab12 cde' })
     assert.equal(created.statusCode, 201, created.body)
     const { object } = created.json<{ object: { id: string; value: string; displayValue: string } }>()
@@ -205,22 +187,14 @@ describe('the objects API', () => {
     assert.match(again.body, /already recorded/)
     const badPhone = await post({ kind: 'phone', value: '12345' })
     assert.equal(badPhone.statusCode, 400)
-    assert.deepEqual(
-      badPhone.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field),
-      ['value'],
-    )
+    assert.deepEqual(errorFields(badPhone), ['value'])
     assert.equal(await countRows(w.db.ownerUrl, 'object'), 1)
     const put = (version: number) =>
-      w.app.inject({
-        method: 'PUT',
-        url: `${paths.api.objects()}/${object.id}`,
-        headers: auth,
-        payload: { value: 'AB12 CDF', version },
-      })
+      api(w.app, auth).put(`${paths.api.objects()}/${object.id}`, { value: 'AB12 CDF', version })
     assert.equal((await put(1)).statusCode, 200)
     const stale = await put(1)
     assert.equal(stale.statusCode, 409)
-    const got = await w.app.inject({ url: `${paths.api.objects()}/${object.id}`, headers: auth })
+    const got = await api(w.app, auth).get(`${paths.api.objects()}/${object.id}`)
     assert.equal(got.json<{ object: { version: number } }>().object.version, 2)
   })
 })

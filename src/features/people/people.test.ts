@@ -3,15 +3,13 @@ import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
 import type { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn, TEST_PASSWORD } from '../../../test/helpers/sign-in.ts'
-import {
-  countRows,
-  createBreakGlassGrant,
-  createMeeting,
-  createPerson,
-} from '../../../test/factories/person-factory.ts'
+import { createUser, signIn, TEST_PASSWORD, signInAt } from '../../../test/helpers/sign-in.ts'
+import { countRows, createMeeting, createPerson } from '../../../test/factories/person-factory.ts'
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
+import { api } from '../../../test/helpers/api.ts'
+import { auditEvents, deniedReasons } from '../../../test/helpers/audit.ts'
+import { breakGlassFor } from '../../../test/helpers/scenario.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -28,19 +26,12 @@ const world = (t: Ctx) =>
   })
 
 const auditRows = (ownerUrl: string, personId: string, action: string) =>
-  ownerQuery<{ actor_id: string; outcome: string; reason: string | null; details: Record<string, unknown> }>(
-    ownerUrl,
-    `SELECT actor_id, outcome, reason, details FROM audit_event
-      WHERE record_type = 'person' AND record_id = $1 AND action = $2 ORDER BY id`,
-    [personId, action],
-  )
+  auditEvents(ownerUrl, { recordType: 'person', recordId: personId, action })
 
 describe('a child’s record page', () => {
   it('shows the allocated worker the whole record, and audits the read', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.worker)
-    const res = await agent.get(paths.people.show(w.child.id))
-    assert.equal(res.statusCode, 200)
+    const { page: res } = await signInAt(w.app, w.worker, paths.people.show(w.child.id))
     assert.match(res.body, new RegExp(`${w.child.givenName} ${w.child.familyName ?? ''}`))
     assert.match(res.body, new RegExp(w.child.nhsNumber ?? 'no NHS number'))
     assert.equal(res.headers['cache-control'], 'no-store')
@@ -123,15 +114,9 @@ describe('a child’s record page', () => {
     const w = await world(t)
     const res = await (await signIn(w.app, w.practitioner)).get(paths.people.show(w.child.id))
     assert.equal(res.statusCode, 403)
-    const rows = await ownerQuery<{ reason: string }>(
-      w.db.ownerUrl,
-      `SELECT reason FROM audit_event WHERE action = 'access.denied' AND actor_id = $1`,
-      [w.practitioner.id],
-    )
-    assert.deepEqual(
-      rows.map((r) => r.reason),
-      ['missing capability person:read'],
-    )
+    assert.deepEqual(await deniedReasons(w.db.ownerUrl, w.practitioner.id), [
+      'missing capability person:read',
+    ])
   })
 
   it('a malformed id is a 404, not a 500', async (t) => {
@@ -252,13 +237,7 @@ describe('break-glass', () => {
 
   it('an expired grant no longer opens the record', async (t) => {
     const w = await world(t)
-    await createBreakGlassGrant(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      userId: w.stranger.id,
-      personId: w.child.id,
-      hours: 4,
-      hoursAgo: 5,
-    })
+    await breakGlassFor(w, w.stranger, w.child, { hours: 4, hoursAgo: 5 })
     const res = await (await signIn(w.app, w.stranger)).get(paths.people.show(w.child.id))
     assert.equal(res.statusCode, 404)
   })
@@ -284,11 +263,7 @@ describe('who has viewed this record', () => {
   it('lists each read with who, agency and whether it was break-glass, for the allocated worker and the DPO', async (t) => {
     const w = await world(t)
     await (await signIn(w.app, w.colleague)).get(paths.people.show(w.child.id))
-    await createBreakGlassGrant(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      userId: w.stranger.id,
-      personId: w.child.id,
-    })
+    await breakGlassFor(w, w.stranger, w.child)
     await (await signIn(w.app, w.stranger)).get(paths.people.show(w.child.id))
     const page = await (await signIn(w.app, w.worker)).get(paths.people.views(w.child.id))
     assert.equal(page.statusCode, 200)
@@ -321,25 +296,17 @@ describe('the people API', () => {
     const w = await world(t)
     const token = await personToken(w.db, w.worker.email, ['person:read'])
     const auth = { authorization: `Bearer ${token.token}` }
-    const ok = await w.app.inject({
-      method: 'GET',
-      url: `${paths.api.people()}/${w.child.id}`,
-      headers: auth,
-    })
+    const ok = await api(w.app, auth).get(`${paths.api.people()}/${w.child.id}`)
     assert.equal(ok.statusCode, 200)
     const body = ok.json<{ person: Record<string, unknown>; access: { relationships: string[] } }>()
     assert.equal(body.person.nhsNumber, w.child.nhsNumber)
     assert.deepEqual(body.access.relationships, ['allocated-worker', 'allocated-team'])
     const other = await createPerson(w.db.database, w.worker.partnershipId)
-    const denied = await w.app.inject({
-      method: 'GET',
-      url: `${paths.api.people()}/${other.id}`,
-      headers: auth,
-    })
+    const denied = await api(w.app, auth).get(`${paths.api.people()}/${other.id}`)
     assert.equal(denied.statusCode, 404)
     assert.match(String(denied.headers['content-type']), /application\/problem\+json/)
     assert.doesNotMatch(denied.body, new RegExp(other.givenName))
-    const list = await w.app.inject({ method: 'GET', url: paths.api.people(), headers: auth })
+    const list = await api(w.app, auth).get(paths.api.people())
     assert.deepEqual(
       list.json<{ people: Array<{ id: string }> }>().people.map((p) => p.id),
       [w.child.id],

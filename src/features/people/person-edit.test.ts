@@ -4,14 +4,18 @@ import { fakerEN_GB as faker } from '@faker-js/faker'
 import { testNhsNumber } from '../../platform/identifiers/nhs-number.ts'
 import { testUpn } from '../../platform/identifiers/upn.ts'
 import { paths } from '../../platform/paths.ts'
-import { countRows, createBreakGlassGrant, createPerson } from '../../../test/factories/person-factory.ts'
+import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { inputValue } from '../../../test/helpers/admin.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, type Agent, signInAt } from '../../../test/helpers/sign-in.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
+import { api } from '../../../test/helpers/api.ts'
+import { dateInputs } from '../../../test/helpers/forms.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
+import { breakGlassFor } from '../../../test/helpers/scenario.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -41,9 +45,7 @@ function newForm(overrides: Record<string, string> = {}): Record<string, string>
     kind: 'child',
     givenName: 'Jordan',
     familyName: 'Ashworth',
-    'dateOfBirth-day': '14',
-    'dateOfBirth-month': '3',
-    'dateOfBirth-year': '2011',
+    ...dateInputs('dateOfBirth', '14', '3', '2011'),
     gender: 'Male',
     ethnicity: 'WBRI',
     language: 'English',
@@ -57,9 +59,7 @@ function newForm(overrides: Record<string, string> = {}): Record<string, string>
     alias1Kind: 'alias',
     alias1Name: '',
     statutoryStatus: 'child-in-need',
-    'statusFrom-day': '1',
-    'statusFrom-month': '9',
-    'statusFrom-year': '2025',
+    ...dateInputs('statusFrom', '1', '9', '2025'),
     ...overrides,
   }
 }
@@ -79,15 +79,7 @@ const badCheckLetter = (valid: string) => `${valid.startsWith('A') ? 'B' : 'A'}$
 const people = (ownerUrl: string, partnershipId: string) =>
   countRows(ownerUrl, 'person', 'partnership_id = $1', [partnershipId])
 
-const audits = (ownerUrl: string, action: string) =>
-  ownerQuery<{
-    actor_id: string
-    record_id: string
-    details: Record<string, unknown>
-    reason: string | null
-  }>(ownerUrl, `SELECT actor_id, record_id, details, reason FROM audit_event WHERE action = $1 ORDER BY id`, [
-    action,
-  ])
+const audits = (ownerUrl: string, action: string) => auditEvents(ownerUrl, { action })
 
 async function addPerson(agent: Agent, fields: Record<string, string>) {
   await agent.get(paths.people.new)
@@ -208,7 +200,7 @@ describe('Add a person (page)', () => {
     ],
     [
       'a status ending before it starts',
-      { 'statusTo-day': '1', 'statusTo-month': '8', 'statusTo-year': '2025' },
+      dateInputs('statusTo', '1', '8', '2025'),
       /End date must be the same as or after the start date/,
       'statusTo',
     ],
@@ -222,7 +214,7 @@ describe('Add a person (page)', () => {
     ['no given name', { givenName: '' }, /Enter a given name/, 'givenName'],
     [
       'a child with neither a date of birth nor an age',
-      { 'dateOfBirth-day': '', 'dateOfBirth-month': '', 'dateOfBirth-year': '' },
+      dateInputs('dateOfBirth'),
       /date of birth, or an estimated age/,
       'dateOfBirth',
     ],
@@ -286,9 +278,7 @@ describe('Add a person (page)', () => {
 describe('Change a person’s details (page)', () => {
   it('shows the record in the form, saves the change, bumps the version and audits the changed field names', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.worker)
-    const form = await agent.get(paths.people.edit(w.child.id))
-    assert.equal(form.statusCode, 200)
+    const { agent, page: form } = await signInAt(w.app, w.worker, paths.people.edit(w.child.id))
     assert.equal(inputValue(form.body, 'givenName'), w.child.givenName)
     assert.equal(inputValue(form.body, 'version'), '1')
     const res = await agent.post(paths.people.edit(w.child.id), {
@@ -297,9 +287,12 @@ describe('Change a person’s details (page)', () => {
       gender: w.child.gender ?? '',
       ethnicity: '',
       language: '',
-      'dateOfBirth-day': String(Number(w.child.dateOfBirth?.slice(8, 10))),
-      'dateOfBirth-month': String(Number(w.child.dateOfBirth?.slice(5, 7))),
-      'dateOfBirth-year': w.child.dateOfBirth?.slice(0, 4) ?? '',
+      ...dateInputs(
+        'dateOfBirth',
+        String(Number(w.child.dateOfBirth?.slice(8, 10))),
+        String(Number(w.child.dateOfBirth?.slice(5, 7))),
+        w.child.dateOfBirth?.slice(0, 4) ?? '',
+      ),
       version: '1',
     })
     assert.equal(res.statusCode, 303, res.body)
@@ -394,23 +387,16 @@ describe('Change a person’s details (page)', () => {
     }
     const page = await (await signIn(w.app, w.worker)).get(paths.people.edit(w.child.id))
     assert.match(page.body, /Hillside Academy \(no longer in use\)/)
-    const kept = await w.app.inject({
-      method: 'PATCH',
-      url: paths.api.person(w.child.id),
-      headers: auth,
-      payload: { version: 1, language: 'Welsh' },
-    })
+    const kept = await api(w.app, auth).patch(paths.api.person(w.child.id), { version: 1, language: 'Welsh' })
     assert.equal(kept.statusCode, 200, kept.body)
     const [other] = await ownerQuery<{ id: string }>(
       w.db.ownerUrl,
       `INSERT INTO agency (partnership_id, name, agency_type, disabled_at) VALUES ($1, 'Old Grammar', 'education', now()) RETURNING id`,
       [w.worker.partnershipId],
     )
-    const refused = await w.app.inject({
-      method: 'PATCH',
-      url: paths.api.person(w.child.id),
-      headers: auth,
-      payload: { version: 2, schoolId: other?.id },
+    const refused = await api(w.app, auth).patch(paths.api.person(w.child.id), {
+      version: 2,
+      schoolId: other?.id,
     })
     assert.equal(refused.statusCode, 400)
     assert.match(refused.body, /Select a school from the list/)
@@ -418,11 +404,7 @@ describe('Change a person’s details (page)', () => {
 
   it('a change through break-glass access is allowed and marked in the audit row', async (t) => {
     const w = await world(t)
-    await createBreakGlassGrant(w.db.database, w.db.ownerUrl, {
-      partnershipId: w.worker.partnershipId,
-      userId: w.stranger.id,
-      personId: w.child.id,
-    })
+    await breakGlassFor(w, w.stranger, w.child)
     const agent = await signIn(w.app, w.stranger)
     await agent.get(paths.people.names(w.child.id))
     const res = await agent.post(paths.people.names(w.child.id), {
@@ -495,12 +477,8 @@ describe('Other names and statutory statuses (pages)', () => {
     await agent.get(paths.people.statuses(w.child.id))
     const bad = await agent.post(paths.people.statuses(w.child.id), {
       statutoryStatus: 'child-protection',
-      'statusFrom-day': '10',
-      'statusFrom-month': '5',
-      'statusFrom-year': '2025',
-      'statusTo-day': '9',
-      'statusTo-month': '5',
-      'statusTo-year': '2025',
+      ...dateInputs('statusFrom', '10', '5', '2025'),
+      ...dateInputs('statusTo', '9', '5', '2025'),
       version: '1',
     })
     assert.equal(bad.statusCode, 400)
@@ -509,9 +487,7 @@ describe('Other names and statutory statuses (pages)', () => {
     assert.equal(await countRows(w.db.ownerUrl, 'person_statutory_status'), 0)
     const ok = await agent.post(paths.people.statuses(w.child.id), {
       statutoryStatus: 'child-protection',
-      'statusFrom-day': '10',
-      'statusFrom-month': '5',
-      'statusFrom-year': '2025',
+      ...dateInputs('statusFrom', '10', '5', '2025'),
       version: '1',
     })
     assert.equal(ok.statusCode, 303)
@@ -524,17 +500,13 @@ describe('Other names and statutory statuses (pages)', () => {
     const endPage = await agent.get(paths.people.statusEnd(w.child.id, status.id))
     assert.equal(endPage.statusCode, 200)
     const early = await agent.post(paths.people.statusEnd(w.child.id, status.id), {
-      'statusTo-day': '1',
-      'statusTo-month': '1',
-      'statusTo-year': '2025',
+      ...dateInputs('statusTo', '1', '1', '2025'),
       version: '2',
     })
     assert.equal(early.statusCode, 400)
     assert.match(early.body, /End date must be the same as or after the start date/)
     const ended = await agent.post(paths.people.statusEnd(w.child.id, status.id), {
-      'statusTo-day': '1',
-      'statusTo-month': '6',
-      'statusTo-year': '2025',
+      ...dateInputs('statusTo', '1', '6', '2025'),
       version: '2',
     })
     assert.equal(ended.statusCode, 303)
@@ -576,35 +548,29 @@ describe('the people API: create and change', () => {
     const w = await world(t)
     const auth = await tokenFor(w, w.worker.email, ['person:read', 'person:write'])
     const nhsNumber = nhs()
-    const created = await w.app.inject({
-      method: 'POST',
-      url: paths.api.people(),
-      headers: auth,
-      payload: {
-        kind: 'adult-of-concern',
-        givenName: 'Dale',
-        familyName: 'Pemberton',
-        estimatedAge: 24,
-        nhsNumber,
-        policeId: 'PNC/24/000123X',
-        aliases: [{ kind: 'street-name', name: 'D-Man' }],
-        statuses: [],
-      },
+    const created = await api(w.app, auth).post(paths.api.people(), {
+      kind: 'adult-of-concern',
+      givenName: 'Dale',
+      familyName: 'Pemberton',
+      estimatedAge: 24,
+      nhsNumber,
+      policeId: 'PNC/24/000123X',
+      aliases: [{ kind: 'street-name', name: 'D-Man' }],
+      statuses: [],
     })
     assert.equal(created.statusCode, 201, created.body)
     const { id, version } = created.json<{ id: string; version: number }>()
     assert.equal(version, 1)
-    const read = await w.app.inject({ method: 'GET', url: paths.api.person(id), headers: auth })
+    const read = await api(w.app, auth).get(paths.api.person(id))
     const person = read.json<{ person: Record<string, unknown> }>().person
     assert.equal(person.policeId, 'PNC/24/000123X')
     assert.deepEqual(person.aliases, [{ kind: 'street-name', name: 'D-Man' }])
     assert.equal((await audits(w.db.ownerUrl, 'record.create'))[0]?.details.via, 'api')
 
-    const patched = await w.app.inject({
-      method: 'PATCH',
-      url: paths.api.person(id),
-      headers: auth,
-      payload: { version: 1, language: 'Polish', policeId: null },
+    const patched = await api(w.app, auth).patch(paths.api.person(id), {
+      version: 1,
+      language: 'Polish',
+      policeId: null,
     })
     assert.equal(patched.statusCode, 200, patched.body)
     assert.deepEqual(patched.json(), { version: 2 })
@@ -617,49 +583,34 @@ describe('the people API: create and change', () => {
     assert.deepEqual(row, { language: 'Polish', police_id: null, given_name: 'Dale', nhs_number: nhsNumber })
     assert.equal((await audits(w.db.ownerUrl, 'record.update'))[0]?.details.changed, 'language policeId')
 
-    const stale = await w.app.inject({
-      method: 'PATCH',
-      url: paths.api.person(id),
-      headers: auth,
-      payload: { version: 1, language: 'Urdu' },
-    })
+    const stale = await api(w.app, auth).patch(paths.api.person(id), { version: 1, language: 'Urdu' })
     assert.equal(stale.statusCode, 409)
     assert.match(String(stale.headers['content-type']), /problem\+json/)
 
-    const alias = await w.app.inject({
-      method: 'POST',
-      url: paths.api.personAliases(id),
-      headers: auth,
-      payload: { version: 2, kind: 'alias', name: 'Dale P' },
+    const alias = await api(w.app, auth).post(paths.api.personAliases(id), {
+      version: 2,
+      kind: 'alias',
+      name: 'Dale P',
     })
     assert.equal(alias.statusCode, 201, alias.body)
     const aliasId = alias.json<{ id: string }>().id
-    const removed = await w.app.inject({
-      method: 'DELETE',
-      url: `${paths.api.personAlias(id, aliasId)}?version=3`,
-      headers: auth,
-    })
+    const removed = await api(w.app, auth).delete(`${paths.api.personAlias(id, aliasId)}?version=3`)
     assert.equal(removed.statusCode, 200, removed.body)
-    const status = await w.app.inject({
-      method: 'POST',
-      url: paths.api.personStatuses(id),
-      headers: auth,
-      payload: { version: 4, status: 'young-offender', fromDate: '2024-01-10' },
+    const status = await api(w.app, auth).post(paths.api.personStatuses(id), {
+      version: 4,
+      status: 'young-offender',
+      fromDate: '2024-01-10',
     })
     assert.equal(status.statusCode, 201, status.body)
-    const badEnd = await w.app.inject({
-      method: 'PATCH',
-      url: paths.api.personStatus(id, status.json<{ id: string }>().id),
-      headers: auth,
-      payload: { version: 5, toDate: '2023-12-31' },
-    })
+    const badEnd = await api(w.app, auth).patch(
+      paths.api.personStatus(id, status.json<{ id: string }>().id),
+      { version: 5, toDate: '2023-12-31' },
+    )
     assert.equal(badEnd.statusCode, 400)
     assert.match(badEnd.body, /End date must be the same as or after the start date/)
-    const end = await w.app.inject({
-      method: 'PATCH',
-      url: paths.api.personStatus(id, status.json<{ id: string }>().id),
-      headers: auth,
-      payload: { version: 5, toDate: '2024-12-31' },
+    const end = await api(w.app, auth).patch(paths.api.personStatus(id, status.json<{ id: string }>().id), {
+      version: 5,
+      toDate: '2024-12-31',
     })
     assert.equal(end.statusCode, 200, end.body)
   })
@@ -680,11 +631,11 @@ describe('the people API: create and change', () => {
       [{ nhsNumber: w.child.nhsNumber }, '/body/nhsNumber', /A record with this NHS number already exists/],
     ]
     for (const [fields, pointer, message] of cases) {
-      const res = await w.app.inject({
-        method: 'POST',
-        url: paths.api.people(),
-        headers: auth,
-        payload: { kind: 'child', givenName: 'Casey', dateOfBirth: '2012-05-05', ...fields },
+      const res = await api(w.app, auth).post(paths.api.people(), {
+        kind: 'child',
+        givenName: 'Casey',
+        dateOfBirth: '2012-05-05',
+        ...fields,
       })
       assert.equal(res.statusCode, 400, JSON.stringify(fields))
       assert.match(String(res.headers['content-type']), /problem\+json/)
@@ -699,21 +650,18 @@ describe('the people API: create and change', () => {
 
     // Changing a record: an NHS number held by another record, an alias without a name.
     const other = await createPerson(w.db.database, w.worker.partnershipId)
-    const taken = await w.app.inject({
-      method: 'PATCH',
-      url: paths.api.person(w.child.id),
-      headers: auth,
-      payload: { version: 1, nhsNumber: other.nhsNumber },
+    const taken = await api(w.app, auth).patch(paths.api.person(w.child.id), {
+      version: 1,
+      nhsNumber: other.nhsNumber,
     })
     assert.equal(taken.statusCode, 400)
     assert.deepEqual(taken.json<{ errors: unknown[] }>().errors, [
       { field: '/body/nhsNumber', message: 'A record with this NHS number already exists' },
     ])
-    const nameless = await w.app.inject({
-      method: 'POST',
-      url: paths.api.personAliases(w.child.id),
-      headers: auth,
-      payload: { version: 1, kind: 'alias', name: ' ' },
+    const nameless = await api(w.app, auth).post(paths.api.personAliases(w.child.id), {
+      version: 1,
+      kind: 'alias',
+      name: ' ',
     })
     assert.equal(nameless.statusCode, 400)
     assert.equal(nameless.json<{ errors: Array<{ field: string }> }>().errors[0]?.field, '/body/name')
@@ -729,28 +677,23 @@ describe('the people API: create and change', () => {
   it('a record the caller may not change is 404 (audited); a token without person:write is 403', async (t) => {
     const w = await world(t)
     const strangerAuth = await tokenFor(w, w.stranger.email, ['person:write'])
-    const denied = await w.app.inject({
-      method: 'PATCH',
-      url: paths.api.person(w.child.id),
-      headers: strangerAuth,
-      payload: { version: 1, givenName: 'Nope' },
+    const denied = await api(w.app, strangerAuth).patch(paths.api.person(w.child.id), {
+      version: 1,
+      givenName: 'Nope',
     })
     assert.equal(denied.statusCode, 404)
     assert.ok((await audits(w.db.ownerUrl, 'access.denied')).some((d) => d.record_id === w.child.id))
     const narrow = await tokenFor(w, w.worker.email, ['person:read'])
-    const refused = await w.app.inject({
-      method: 'POST',
-      url: paths.api.people(),
-      headers: narrow,
-      payload: { kind: 'child', givenName: 'Casey', dateOfBirth: '2012-05-05' },
+    const refused = await api(w.app, narrow).post(paths.api.people(), {
+      kind: 'child',
+      givenName: 'Casey',
+      dateOfBirth: '2012-05-05',
     })
     assert.equal(refused.statusCode, 403)
     const practitionerAuth = await tokenFor(w, w.practitioner.email, ['person:search'])
-    const practitioner = await w.app.inject({
-      method: 'PATCH',
-      url: paths.api.person(w.child.id),
-      headers: practitionerAuth,
-      payload: { version: 1, givenName: 'Nope' },
+    const practitioner = await api(w.app, practitionerAuth).patch(paths.api.person(w.child.id), {
+      version: 1,
+      givenName: 'Nope',
     })
     assert.equal(practitioner.statusCode, 403)
     const [row] = await ownerQuery<{ given_name: string }>(

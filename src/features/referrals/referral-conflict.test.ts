@@ -7,7 +7,7 @@ import { latestMigration } from '../../runtime.ts'
 import { services } from '../../services.ts'
 import { testConfig } from '../../../test/helpers/build.ts'
 import { createTestDatabase, ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { createUser, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { bearer } from '../../../test/factories/pole-factory.ts'
 import { actorFor, createReferral, CTX } from '../../../test/factories/referral-factory.ts'
@@ -175,9 +175,7 @@ describe('a referral changed in the database between the read and the write', ()
 
     const page = await w.refer()
     await w.built.referrals.startReview(w.fd, page.id, undefined, CTX)
-    const agent = await signIn(w.app, w.frontDoor)
-    const form = await agent.get(paths.referrals.decision(page.id))
-    assert.equal(form.statusCode, 200)
+    const { agent, page: form } = await signInAt(w.app, w.frontDoor, paths.referrals.decision(page.id))
     const version = /name="version" value="(\d+)"/.exec(form.body)?.[1] ?? ''
     w.raceWith(WITHDRAWN_DIRECTLY)
     const posted = await agent.post(paths.referrals.decision(page.id), {

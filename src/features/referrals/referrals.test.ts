@@ -5,7 +5,7 @@ import { paths } from '../../platform/paths.ts'
 import { services } from '../../services.ts'
 import { build, testConfig } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
+import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer } from '../../../test/factories/pole-factory.ts'
 import {
@@ -16,6 +16,8 @@ import {
   referralWorld,
 } from '../../../test/factories/referral-factory.ts'
 import { addMonths, isOverdue } from './referral-service.ts'
+import { api, errorFields } from '../../../test/helpers/api.ts'
+import { auditEvents } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
@@ -26,12 +28,7 @@ async function world(t: Ctx) {
   return { ...w, other, me: actorFor(w.referrer, ['practitioner']) }
 }
 
-const audits = (ownerUrl: string, id: string) =>
-  ownerQuery<{ action: string; outcome: string; actor_id: string }>(
-    ownerUrl,
-    `SELECT action, outcome, actor_id FROM audit_event WHERE record_id = $1 ORDER BY id`,
-    [id],
-  )
+const audits = (ownerUrl: string, id: string) => auditEvents(ownerUrl, { recordId: id })
 
 describe('submitting a referral', () => {
   it('writes the referral, its first transition and the audit; due one working day on; needs nobody’s approval', async (t) => {
@@ -273,9 +270,7 @@ describe('front-door pages', () => {
         WHERE id = $1`,
       [old.id],
     )
-    const agent = await signIn(w.app, w.frontDoor)
-    const res = await agent.get(paths.frontDoor)
-    assert.equal(res.statusCode, 200)
+    const { page: res } = await signInAt(w.app, w.frontDoor, paths.frontDoor)
     const table = res.body.slice(res.body.indexOf('data-testid="front-door-queue"'))
     assert.equal((table.match(/Overdue/g) ?? []).length, 1)
     assert.match(table, /Immediate danger/)
@@ -299,12 +294,11 @@ describe('front-door pages', () => {
     const second = await agent.get(`${paths.frontDoor}?page=2`)
     assert.match(second.body, /51 to 52/)
     assert.ok(second.body.includes(paths.referrals.show(ids[51] ?? '')))
-    const api = await w.app.inject({
-      method: 'GET',
-      url: `${paths.api.referrals()}?queue=front-door&page=2`,
-      headers: await bearer(w.db, w.frontDoor.email, ['referral:queue', 'referral:read-own']),
-    })
-    const body = api.json<{ referrals: Array<{ id: string }>; total: number }>()
+    const queue = await api(
+      w.app,
+      await bearer(w.db, w.frontDoor.email, ['referral:queue', 'referral:read-own']),
+    ).get(`${paths.api.referrals()}?queue=front-door&page=2`)
+    const body = queue.json<{ referrals: Array<{ id: string }>; total: number }>()
     assert.equal(body.total, 52)
     assert.deepEqual(
       body.referrals.map((r) => r.id),
@@ -388,9 +382,7 @@ describe('feedback to the referrer', () => {
       { decision: 'no-further-action', reasons: 'Signposted to the youth service', cinFactors: ['13A'] },
       CTX,
     )
-    const agent = await signIn(w.app, w.referrer)
-    const list = await agent.get(paths.referrals.mine)
-    assert.equal(list.statusCode, 200)
+    const { agent, page: list } = await signInAt(w.app, w.referrer, paths.referrals.mine)
     assert.match(list.body, /No further action/)
     assert.match(list.body, /Signposted to the youth service/)
     const page = await agent.get(paths.referrals.show(id))
@@ -402,13 +394,11 @@ describe('feedback to the referrer', () => {
       assert.ok(!body.includes(w.child.dateOfBirth ?? 'none'))
       assert.ok(!body.includes(w.child.nhsNumber ?? 'none'))
     }
-    const api = await w.app.inject({
-      method: 'GET',
-      url: paths.api.referral(id),
-      headers: await bearer(w.db, w.referrer.email, ['referral:read-own']),
-    })
-    assert.equal(api.statusCode, 200)
-    const referral = api.json<{ referral: Record<string, unknown>; transitions: unknown[] }>()
+    const read = await api(w.app, await bearer(w.db, w.referrer.email, ['referral:read-own'])).get(
+      paths.api.referral(id),
+    )
+    assert.equal(read.statusCode, 200)
+    const referral = read.json<{ referral: Record<string, unknown>; transitions: unknown[] }>()
     assert.equal(referral.referral.decisionLabel, 'No further action')
     assert.equal(referral.referral.decisionReasons, 'Signposted to the youth service')
     for (const hidden of ['dateOfBirth', 'judgedLevel', 'immediateDanger', 'cinFactors', 'discussionNote']) {
@@ -428,88 +418,49 @@ describe('the referrals API', () => {
       'referral:decide',
       'referral:read-own',
     ])
-    const created = await w.app.inject({
-      method: 'POST',
-      url: paths.api.referrals(),
-      headers: mine,
-      payload: { concernId },
-    })
+    const created = await api(w.app, mine).post(paths.api.referrals(), { concernId })
     assert.equal(created.statusCode, 201)
     const id = created.json<{ referral: { id: string } }>().referral.id
-    const listed = await w.app.inject({ method: 'GET', url: paths.api.referrals(), headers: mine })
+    const listed = await api(w.app, mine).get(paths.api.referrals())
     assert.equal(listed.json<{ total: number }>().total, 1)
-    const notQueue = await w.app.inject({
-      method: 'GET',
-      url: `${paths.api.referrals()}?queue=front-door`,
-      headers: mine,
-    })
+    const notQueue = await api(w.app, mine).get(`${paths.api.referrals()}?queue=front-door`)
     assert.equal(notQueue.statusCode, 403)
-    const queue = await w.app.inject({
-      method: 'GET',
-      url: `${paths.api.referrals()}?queue=front-door`,
-      headers: fd,
-    })
+    const queue = await api(w.app, fd).get(`${paths.api.referrals()}?queue=front-door`)
     assert.equal(queue.statusCode, 200)
     assert.equal(queue.json<{ referrals: Array<{ id: string }> }>().referrals[0]?.id, id)
-    const early = await w.app.inject({
-      method: 'POST',
-      url: paths.api.referralDecision(id),
-      headers: fd,
-      payload: { decision: 'early-help', reasons: 'x' },
+    const early = await api(w.app, fd).post(paths.api.referralDecision(id), {
+      decision: 'early-help',
+      reasons: 'x',
     })
     assert.equal(early.statusCode, 409)
     assert.match(early.headers['content-type'] as string, /problem\+json/)
-    const review = await w.app.inject({
-      method: 'POST',
-      url: paths.api.referralReview(id),
-      headers: fd,
-      payload: {},
-    })
+    const review = await api(w.app, fd).post(paths.api.referralReview(id), {})
     assert.equal(review.statusCode, 200)
-    const noReasons = await w.app.inject({
-      method: 'POST',
-      url: paths.api.referralDecision(id),
-      headers: fd,
-      payload: { decision: 'early-help', reasons: '  ' },
+    const noReasons = await api(w.app, fd).post(paths.api.referralDecision(id), {
+      decision: 'early-help',
+      reasons: '  ',
     })
     assert.equal(noReasons.statusCode, 400)
-    assert.deepEqual(
-      noReasons.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field),
-      ['reasons'],
-    )
-    const byPractitioner = await w.app.inject({
-      method: 'POST',
-      url: paths.api.referralDecision(id),
-      headers: mine,
-      payload: { decision: 'early-help', reasons: 'mine' },
+    assert.deepEqual(errorFields(noReasons), ['reasons'])
+    const byPractitioner = await api(w.app, mine).post(paths.api.referralDecision(id), {
+      decision: 'early-help',
+      reasons: 'mine',
     })
     assert.equal(byPractitioner.statusCode, 403)
-    const decided = await w.app.inject({
-      method: 'POST',
-      url: paths.api.referralDecision(id),
-      headers: fd,
-      payload: {
-        decision: 'early-help',
-        reasons: 'Early help',
-        exploitationGrounds: ['cce'],
-        cinFactors: ['24A'],
-      },
+    const decided = await api(w.app, fd).post(paths.api.referralDecision(id), {
+      decision: 'early-help',
+      reasons: 'Early help',
+      exploitationGrounds: ['cce'],
+      cinFactors: ['24A'],
     })
     assert.equal(decided.statusCode, 200)
-    const twice = await w.app.inject({
-      method: 'POST',
-      url: paths.api.referralDecision(id),
-      headers: fd,
-      payload: { decision: 'early-help', reasons: 'Again' },
+    const twice = await api(w.app, fd).post(paths.api.referralDecision(id), {
+      decision: 'early-help',
+      reasons: 'Again',
     })
     assert.equal(twice.statusCode, 409)
     assert.match(twice.json<{ detail: string }>().detail, /already been decided/)
-    const withdraw = await w.app.inject({
-      method: 'POST',
-      url: paths.api.referralWithdraw(id),
-      headers: mine,
-      payload: { reason: 'late' },
-    })
+    const withdraw = await api(w.app, mine).post(paths.api.referralWithdraw(id), { reason: 'late' })
     assert.equal(withdraw.statusCode, 409)
   })
 
@@ -517,16 +468,11 @@ describe('the referrals API', () => {
     const w = await world(t)
     const concernId = await createConcern(w.db.database, w.other, w.child.id)
     const mine = await bearer(w.db, w.referrer.email, ['referral:create', 'referral:read-own'])
-    const res = await w.app.inject({
-      method: 'POST',
-      url: paths.api.referrals(),
-      headers: mine,
-      payload: { concernId },
-    })
+    const res = await api(w.app, mine).post(paths.api.referrals(), { concernId })
     assert.equal(res.statusCode, 404)
     assert.equal(await countRows(w.db.ownerUrl, 'referral'), 0)
     const { id } = await createReferral(w.services, w.db.database, w.other, w.child.id)
-    const read = await w.app.inject({ method: 'GET', url: paths.api.referral(id), headers: mine })
+    const read = await api(w.app, mine).get(paths.api.referral(id))
     assert.equal(read.statusCode, 404)
   })
 })

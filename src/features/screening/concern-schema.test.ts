@@ -1,10 +1,29 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { sql } from 'kysely'
-import { withTransaction } from '../../db/database.ts'
+import { withTransaction, type Executor } from '../../db/database.ts'
 import { createPerson } from '../../../test/factories/person-factory.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { createUser } from '../../../test/helpers/sign-in.ts'
+
+/** Ticks one item of guide 1 on a concern, as screening does: a concern_indicator row. */
+const tickItem = (
+  trx: Executor,
+  concern: { id: string; partnershipId: string },
+  item: { code: string; evidence: string; basis: 'evidenced' | 'concern' },
+) =>
+  trx
+    .insertInto('concern_indicator')
+    .values({
+      concern_id: concern.id,
+      partnership_id: concern.partnershipId,
+      guide_id: 1,
+      item_code: item.code,
+      evidence: item.evidence,
+      recency: 'current',
+      basis: item.basis,
+    })
+    .execute()
 
 /** The database's own guards on concerns and referrals (migration 0010), beneath the services. */
 describe('concern and referral tables', () => {
@@ -25,18 +44,11 @@ describe('concern and referral tables', () => {
         })
         .returning('id')
         .executeTakeFirstOrThrow()
-      await trx
-        .insertInto('concern_indicator')
-        .values({
-          concern_id: id,
-          partnership_id: user.partnershipId,
-          guide_id: 1,
-          item_code: 'unexplained-money',
-          evidence: 'New trainers and two phones',
-          recency: 'current',
-          basis: 'evidenced',
-        })
-        .execute()
+      await tickItem(
+        trx,
+        { id, partnershipId: user.partnershipId },
+        { code: 'unexplained-money', evidence: 'New trainers and two phones', basis: 'evidenced' },
+      )
       return id
     })
     return { db, user, child, ctx, concernId }
@@ -74,18 +86,11 @@ describe('concern and referral tables', () => {
     )
     await assert.rejects(
       withTransaction(db.database, ctx, (trx) =>
-        trx
-          .insertInto('concern_indicator')
-          .values({
-            concern_id: concernId,
-            partnership_id: user.partnershipId,
-            guide_id: 1,
-            item_code: 'parental-concerns',
-            evidence: 'Added later',
-            recency: 'current',
-            basis: 'concern',
-          })
-          .execute(),
+        tickItem(
+          trx,
+          { id: concernId, partnershipId: user.partnershipId },
+          { code: 'parental-concerns', evidence: 'Added later', basis: 'concern' },
+        ),
       ),
       /cannot change/,
     )
@@ -95,18 +100,11 @@ describe('concern and referral tables', () => {
     const { db, user, ctx, concernId } = await setUp(t)
     const tick = (itemCode: string, evidence: string) =>
       withTransaction(db.database, ctx, (trx) =>
-        trx
-          .insertInto('concern_indicator')
-          .values({
-            concern_id: concernId,
-            partnership_id: user.partnershipId,
-            guide_id: 1,
-            item_code: itemCode,
-            evidence,
-            recency: 'current',
-            basis: 'concern',
-          })
-          .execute(),
+        tickItem(
+          trx,
+          { id: concernId, partnershipId: user.partnershipId },
+          { code: itemCode, evidence, basis: 'concern' },
+        ),
       )
     await assert.rejects(tick('not-an-item', 'Something'), /foreign key/)
     await assert.rejects(tick('parental-concerns', '   '), /check constraint/)

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { actorOf } from '../../platform/access/actor.ts'
 import { decideSearchMatch, type Actor } from '../../platform/access/policy.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import { redactUrl } from '../../platform/logger.ts'
@@ -13,9 +12,16 @@ import {
   assertProblemRefusal,
   exhaustRateLimit,
 } from '../../../test/helpers/rate-limit.ts'
-import { createUser, csrfFrom, signIn, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
+import {
+  createUser,
+  csrfFrom,
+  signIn,
+  TEST_REQUEST,
+  currentActor,
+  signInAt,
+} from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
-import { createColleagues, createTeamOf } from '../../../test/factories/team-factory.ts'
+import { createTeamOf } from '../../../test/factories/team-factory.ts'
 import {
   addAlias,
   createLocation,
@@ -24,27 +30,22 @@ import {
   setIdentifiers,
 } from '../../../test/factories/pole-links-factory.ts'
 import { parseSearch, type SearchInput } from './search-input.ts'
+import { dateInputs } from '../../../test/helpers/forms.ts'
+import { staffWorld } from '../../../test/helpers/scenario.ts'
 
 type Ctx = Parameters<typeof build>[0]
-
-async function actorFor(built: Awaited<ReturnType<typeof build>>, user: TestUser): Promise<Actor> {
-  const current = await built.services.auth.currentUser(user.id)
-  assert.ok(current !== undefined)
-  return actorOf(current)
-}
 
 /**
  * Kieran Walsh (allocated to the worker's team) with a street name, a phone, a vehicle and a home; a second
  * Kieran Walsh allocated to someone else, sharing the phone and the postcode, whom the worker may not see.
  */
 async function world(t: Ctx) {
-  const built = await build(t)
-  const { db, services } = built
-  const worker = await createUser(db, services, { roles: ['social-worker'] })
-  const { stranger, practitioner } = await createColleagues(built, worker, {
+  const built = await staffWorld(t, {
+    worker: ['social-worker'],
     stranger: ['social-worker'],
     practitioner: ['practitioner'],
   })
+  const { db, worker, stranger, practitioner } = built
   const teamId = await createTeamOf(db, worker)
   const kieran = await createPerson(db.database, worker.partnershipId, {
     givenName: 'Kieran',
@@ -146,7 +147,7 @@ describe('the policy on search matches', () => {
 describe('search', () => {
   it('finds by fuzzy name, alias, identifier, phone, vehicle and postcode, and never a person the user may not see', async (t) => {
     const w = await world(t)
-    const actor = await actorFor(w, w.worker)
+    const actor = await currentActor(w, w.worker)
     const search = async (input: SearchInput) =>
       (await w.services.search.search(actor, input, TEST_REQUEST)).results
     for (const input of [
@@ -177,7 +178,7 @@ describe('search', () => {
 
   it('audits each match shown as a read, and the search by its criteria only', async (t) => {
     const w = await world(t)
-    const actor = await actorFor(w, w.worker)
+    const actor = await currentActor(w, w.worker)
     await w.services.search.search(actor, { name: 'kieran walsh' }, TEST_REQUEST)
     const rows = await ownerQuery<{
       action: string
@@ -199,7 +200,7 @@ describe('search', () => {
   it('a practitioner, who may search but not read records, sees no one they did not refer', async (t) => {
     const w = await world(t)
     const page = await w.services.search.search(
-      await actorFor(w, w.practitioner),
+      await currentActor(w, w.practitioner),
       { name: 'kieran walsh' },
       TEST_REQUEST,
     )
@@ -215,7 +216,7 @@ describe('search', () => {
         allocatedTeamId: w.teamId,
       })
     }
-    const actor = await actorFor(w, w.worker)
+    const actor = await currentActor(w, w.worker)
     const first = await w.services.search.search(actor, { name: 'kieran walsh', limit: '4' }, TEST_REQUEST)
     assert.equal(first.results.length, 4)
     assert.ok(first.next !== null)
@@ -245,9 +246,7 @@ describe('the search page and API', () => {
     assert.equal(form.statusCode, 200)
     const res = await agent.post(paths.search.page, {
       name: 'keiran walsh',
-      'dob-day': '4',
-      'dob-month': '5',
-      'dob-year': '2010',
+      ...dateInputs('dob', '4', '5', '2010'),
     })
     assert.equal(res.statusCode, 200)
     assert.match(res.body, /Kieran/)
@@ -266,9 +265,11 @@ describe('the search page and API', () => {
 
   it('GET /api/v1/search answers the same, with problem+json for bad input and 403 without person:search', async (t) => {
     const w = await world(t)
-    const agent = await signIn(w.app, w.worker)
-    const res = await agent.get(`${paths.api.search()}?phone=${encodeURIComponent('0113 496 0123')}`)
-    assert.equal(res.statusCode, 200)
+    const { agent, page: res } = await signInAt(
+      w.app,
+      w.worker,
+      `${paths.api.search()}?phone=${encodeURIComponent('0113 496 0123')}`,
+    )
     const body = res.json<{ results: Array<{ id: string; matchedOn: string[] }>; next: string | null }>()
     assert.deepEqual(
       body.results.map((r) => r.id),

@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, it, type TestContext } from 'node:test'
+import { auditTrail } from '../../../test/helpers/audit.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { headingText } from '../../../test/helpers/html.ts'
 import { loginAtProvider, startTestIdp, type TestIdp } from '../../../test/helpers/oidc-provider.ts'
-import { Agent, createUser } from '../../../test/helpers/sign-in.ts'
+import { Agent, assertSignedIn, createUser } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
 import { SESSION_COOKIE } from '../../platform/session/session-plugin.ts'
 import { SSO_MESSAGES } from './sign-in-routes.ts'
@@ -17,18 +17,6 @@ const errorSummary = (html: string) => /govuk-error-summary[\s\S]*?<\/ul>/.exec(
 /** A message as a pattern (the messages hold full stops). */
 const plain = (message: string) => message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
-interface AuditRow {
-  action: string
-  outcome: string
-  actor_id: string | null
-  reason: string | null
-  details: Record<string, unknown>
-}
-const auditRows = (ownerUrl: string) =>
-  ownerQuery<AuditRow>(
-    ownerUrl,
-    'SELECT action, outcome, actor_id, reason, details FROM audit_event ORDER BY id',
-  )
 const linkOf = async (ownerUrl: string, userId: string) =>
   (
     await ownerQuery<{ oidc_issuer: string | null; oidc_subject: string | null }>(
@@ -117,12 +105,7 @@ describe('single sign-on with OpenID Connect', () => {
     const back = await loginAtProvider(authorisation.href, { login: account.sub })
     assert.ok(back.searchParams.get('code'))
     const res = await agent.get(`${back.pathname}${back.search}`)
-    assert.equal(res.statusCode, 303)
-    assert.equal(res.headers.location, paths.home)
-    assert.notEqual(agent.cookies.get(SESSION_COOKIE), preAuth, 'a new session id at sign-in')
-    const home = await agent.get(paths.home)
-    assert.equal(home.statusCode, 200)
-    assert.equal(headingText(home.body), user.displayName)
+    await assertSignedIn(agent, res, preAuth, user)
 
     assert.deepEqual(await linkOf(db.ownerUrl, user.id), {
       oidc_issuer: idp.issuer,
@@ -135,7 +118,7 @@ describe('single sign-on with OpenID Connect', () => {
     )
     assert.equal(session!.data.oidc, undefined, 'no login state kept after sign-in')
     assert.equal(session!.data.stage, 'signed-in')
-    const rows = await auditRows(db.ownerUrl)
+    const rows = await auditTrail(db.ownerUrl)
     assert.deepEqual(
       rows.map((r) => [r.action, r.outcome, r.actor_id]),
       [
@@ -149,7 +132,7 @@ describe('single sign-on with OpenID Connect', () => {
     // The next sign-in finds the recorded subject: no new link.
     const again = await signInThroughProvider(new Agent(app), account.sub)
     assert.equal(again.headers.location, paths.home)
-    const last = (await auditRows(db.ownerUrl)).at(-1)!
+    const last = (await auditTrail(db.ownerUrl)).at(-1)!
     assert.deepEqual([last.action, last.details.linked], ['auth.sign-in', false])
   })
 
@@ -182,7 +165,7 @@ describe('single sign-on with OpenID Connect', () => {
     assert.equal((await linkOf(db.ownerUrl, disabled.id))!.oidc_subject, null)
     assert.equal((await linkOf(db.ownerUrl, service.id))!.oidc_subject, null)
 
-    const rows = await auditRows(db.ownerUrl)
+    const rows = await auditTrail(db.ownerUrl)
     assert.deepEqual(
       rows.map((r) => [r.action, r.reason, r.actor_id, r.details.step, r.details.knownAccount]),
       [
@@ -211,7 +194,7 @@ describe('single sign-on with OpenID Connect', () => {
       'an unverified address links nothing',
     )
     assert.deepEqual(
-      (await auditRows(db.ownerUrl)).map((r) => [r.reason, r.actor_id]),
+      (await auditTrail(db.ownerUrl)).map((r) => [r.reason, r.actor_id]),
       [
         ['email-not-verified', null],
         ['claim-missing', null],
@@ -251,7 +234,7 @@ describe('single sign-on with OpenID Connect', () => {
       oidc_subject: 'subject-a',
     })
     assert.equal((await linkOf(db.ownerUrl, other.id))!.oidc_subject, null)
-    const refusals = (await auditRows(db.ownerUrl)).filter((r) => r.action === 'auth.sign-in-failed')
+    const refusals = (await auditTrail(db.ownerUrl)).filter((r) => r.action === 'auth.sign-in-failed')
     assert.deepEqual(
       refusals.map((r) => [r.reason, r.actor_id]),
       [
@@ -311,7 +294,7 @@ describe('single sign-on with OpenID Connect', () => {
     )
     assert.match(await refusalShown(late, await late.get(`${back5.pathname}${back5.search}`)), interrupted)
 
-    const failures = (await auditRows(db.ownerUrl)).filter((r) => r.action === 'auth.sign-in-failed')
+    const failures = (await auditTrail(db.ownerUrl)).filter((r) => r.action === 'auth.sign-in-failed')
     assert.deepEqual(
       failures.map((r) => [r.reason, r.details.step]),
       [
@@ -331,7 +314,7 @@ describe('single sign-on with OpenID Connect', () => {
     assert.equal(back.searchParams.get('error'), 'access_denied')
     const summary = await refusalShown(agent, await agent.get(`${back.pathname}${back.search}`))
     assert.match(summary, new RegExp(plain(SSO_MESSAGES['sso-cancelled'])))
-    const [row] = await auditRows(db.ownerUrl)
+    const [row] = await auditTrail(db.ownerUrl)
     assert.deepEqual(
       [row!.action, row!.reason, row!.details.providerError],
       ['auth.sign-in-failed', 'provider-error', 'access_denied'],
@@ -344,7 +327,7 @@ describe('single sign-on with OpenID Connect', () => {
     )
     const forged = new URLSearchParams({ error: 'Robert); DROP', state: pending[0]!.state, iss: idp.issuer })
     await refusalShown(agent, await agent.get(`${paths.signInOidcCallback}?${forged}`))
-    assert.equal((await auditRows(db.ownerUrl)).at(-1)!.details.providerError, 'other')
+    assert.equal((await auditTrail(db.ownerUrl)).at(-1)!.details.providerError, 'other')
   })
 
   it('when the provider cannot be reached: a clear message at the start (logged only) and at the callback (audited), never a 500', async (t) => {
@@ -364,7 +347,7 @@ describe('single sign-on with OpenID Connect', () => {
     const agent = new Agent(down.app)
     const res = await agent.get(paths.signInOidc)
     assert.match(await refusalShown(agent, res), new RegExp(plain(SSO_MESSAGES['sso-unavailable'])))
-    assert.equal((await auditRows(down.db.ownerUrl)).length, 0)
+    assert.equal((await auditTrail(down.db.ownerUrl)).length, 0)
 
     // The provider goes away between the login and the code exchange.
     const { app, db, services, idp } = await setUp(t)
@@ -376,7 +359,7 @@ describe('single sign-on with OpenID Connect', () => {
     const summary = await refusalShown(later, await later.get(`${back.pathname}${back.search}`))
     assert.match(summary, new RegExp(plain(SSO_MESSAGES['sso-unavailable'])))
     assert.deepEqual(
-      (await auditRows(db.ownerUrl)).map((r) => [r.action, r.reason]),
+      (await auditTrail(db.ownerUrl)).map((r) => [r.action, r.reason]),
       [['auth.sign-in-failed', 'provider-unavailable']],
     )
   })
@@ -390,7 +373,7 @@ describe('single sign-on with OpenID Connect', () => {
 
     const res = await signInThroughProvider(new Agent(app), withMfa.sub)
     assert.equal(res.headers.location, paths.home)
-    const signIn = (await auditRows(db.ownerUrl)).find((r) => r.action === 'auth.sign-in')
+    const signIn = (await auditTrail(db.ownerUrl)).find((r) => r.action === 'auth.sign-in')
     assert.equal(signIn?.details.providerMfa, true)
 
     const agent = new Agent(app)
@@ -398,7 +381,7 @@ describe('single sign-on with OpenID Connect', () => {
     assert.equal(second.headers.location, paths.account.securityCodeSetUp)
     assert.equal((await agent.get(paths.home)).statusCode, 303, 'not signed in until the code is set up')
     assert.equal((await agent.get(paths.account.securityCodeSetUp)).statusCode, 200)
-    const signIns = (await auditRows(db.ownerUrl)).filter((r) => r.action === 'auth.sign-in')
+    const signIns = (await auditTrail(db.ownerUrl)).filter((r) => r.action === 'auth.sign-in')
     assert.equal(signIns.length, 1, 'no sign-in recorded before the second step')
   })
 })

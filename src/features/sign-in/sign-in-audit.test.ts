@@ -2,26 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { generate } from 'otplib'
 import { ownerQuery } from '../../../test/helpers/database.ts'
+import { auditTrail } from '../../../test/helpers/audit.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { adminOf, Agent, createUser, signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
-
-interface AuditRow {
-  action: string
-  outcome: string
-  actor_id: string | null
-  partnership_id: string | null
-  reason: string | null
-  request_id: string | null
-  ip: string | null
-  details: Record<string, unknown>
-}
-
-const auditRows = (ownerUrl: string) =>
-  ownerQuery<AuditRow>(
-    ownerUrl,
-    'SELECT action, outcome, actor_id, partnership_id, reason, request_id, ip::text AS ip, details FROM audit_event ORDER BY id',
-  )
 
 describe('sign-in security events are in the audit trail', () => {
   it('records failed sign-ins (known and unknown emails alike), a lockout, a sign-in and a sign-out', async (t) => {
@@ -37,7 +21,7 @@ describe('sign-in security events are in the audit trail', () => {
       await agent.get(paths.signIn)
       await agent.post(paths.signIn, { email: user.email, password: 'not the password at all' })
     }
-    const rows = await auditRows(db.ownerUrl)
+    const rows = await auditTrail(db.ownerUrl)
     assert.equal(rows.length, 6)
     assert.deepEqual(
       rows.map((r) => [r.action, r.outcome, r.reason]),
@@ -61,7 +45,7 @@ describe('sign-in security events are in the audit trail', () => {
     const signedIn = await signIn(app, other)
     await signedIn.get(paths.home) // the sign-out form's CSRF token
     assert.equal((await signedIn.post(paths.signOut, {})).statusCode, 303)
-    const latest = (await auditRows(db.ownerUrl)).slice(-2)
+    const latest = (await auditTrail(db.ownerUrl)).slice(-2)
     assert.deepEqual(
       latest.map((r) => [r.action, r.outcome, r.actor_id, r.details.method ?? null]),
       [
@@ -87,7 +71,7 @@ describe('sign-in security events are in the audit trail', () => {
     })
     const ended = await services.adminUsers.disable(adminOf(user), user.id, TEST_REQUEST)
     assert.ok(ended >= 1)
-    const rows = await auditRows(db.ownerUrl)
+    const rows = await auditTrail(db.ownerUrl)
     assert.deepEqual(
       rows.map((r) => [r.action, r.details.method ?? r.details.change ?? null]),
       [
@@ -117,6 +101,6 @@ describe('sign-in security events are in the audit trail', () => {
       [user.id],
     )
     assert.equal(row!.failed_attempts, 0, 'the failure count rolled back with the audit row')
-    assert.equal((await auditRows(db.ownerUrl)).length, 0)
+    assert.equal((await auditTrail(db.ownerUrl)).length, 0)
   })
 })

@@ -4,7 +4,15 @@ import { generate } from 'otplib'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { headingText } from '../../../test/helpers/html.ts'
-import { adminOf, Agent, createUser, signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
+import {
+  adminOf,
+  Agent,
+  assertSignedIn,
+  createUser,
+  signIn,
+  TEST_REQUEST,
+  signInAt,
+} from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
 import { SESSION_COOKIE } from '../../platform/session/session-plugin.ts'
 import { LOCKED, WRONG_CREDENTIALS, WRONG_CODE } from './sign-in-routes.ts'
@@ -29,13 +37,7 @@ describe('sign-in with email and password', () => {
     const preAuthCookie = agent.cookies.get(SESSION_COOKIE)
 
     const res = await agent.post(paths.signIn, { email: user.email.toUpperCase(), password: user.password })
-    assert.equal(res.statusCode, 303)
-    assert.equal(res.headers.location, paths.home)
-    assert.notEqual(agent.cookies.get(SESSION_COOKIE), preAuthCookie, 'a new session id at sign-in')
-
-    const home = await agent.get(paths.home)
-    assert.equal(home.statusCode, 200)
-    assert.equal(headingText(home.body), user.displayName)
+    const home = await assertSignedIn(agent, res, preAuthCookie, user)
     assert.match(home.body, /Social worker or lead professional, Team manager/)
     assert.match(home.body, new RegExp(`href="${paths.account.show}"`))
     assert.match(home.body, /Sign out/)
@@ -254,9 +256,7 @@ describe('security code (TOTP)', () => {
   async function enrol(t: Parameters<typeof build>[0], env: Record<string, string> = {}) {
     const built = await build(t, { env })
     const user = await createUser(built.db, built.services)
-    const agent = await signIn(built.app, user)
-    const setUp = await agent.get(paths.account.securityCodeSetUp)
-    assert.equal(setUp.statusCode, 200)
+    const { agent, page: setUp } = await signInAt(built.app, user, paths.account.securityCodeSetUp)
     assert.match(setUp.body, /<img src="data:image\/png;base64,[^"]+"[^>]*alt="QR code/)
     const secret = /data-testid="totp-secret">([A-Z2-7]+)</.exec(setUp.body)?.[1]
     assert.ok(secret)

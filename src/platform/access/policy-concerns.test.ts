@@ -12,24 +12,14 @@ import {
   type RecordFacts,
 } from './policy.ts'
 import { ROLES } from './roles.ts'
-import { actor, child, ME, MY_AGENCY, MY_TEAM, P1 } from './policy-fixtures.ts'
+import { actor, child, ME, MY_AGENCY, P1 } from './policy-fixtures.ts'
+import { RELATIONS } from '../../../test/helpers/policy.ts'
 
 const referral = (facts: Partial<RecordFacts> = {}): RecordFacts => ({
   kind: 'referral',
   partnershipId: P1,
   ...facts,
 })
-
-const RELATIONS: Record<string, Partial<RecordFacts>> = {
-  none: {},
-  worker: { allocatedWorkerId: ME },
-  team: { allocatedTeamId: MY_TEAM },
-  mace: { currentMaceMemberIds: [ME] },
-  referrer: { referrerIds: [ME] },
-  'own-agency': { involvedAgencyIds: [MY_AGENCY] },
-  'break-glass': { breakGlassUserIds: [ME] },
-  'other-partnership': { partnershipId: 'partnership-2', allocatedWorkerId: ME },
-}
 
 describe('decideConcernChild: may this actor name this child in a concern', () => {
   it('is the read decision where the actor may read the child, else what search shows them, for every role and relation', () => {

@@ -26,15 +26,9 @@ const referral = (extra: Partial<RecordFacts> = {}): RecordFacts => ({
 })
 
 const FRONT_DOOR: readonly Role[] = ['front-door', 'team-manager']
-const REFER: readonly Role[] = [
-  'practitioner',
-  'dsl',
-  'front-door',
-  'social-worker',
-  'team-manager',
-  'mace-chair',
-  'police-intelligence',
-]
+/** Who may refer: every role but the oversight ones. */
+const OVERSIGHT: readonly Role[] = ['strategic-leader', 'dpo', 'system-admin']
+const REFER: readonly Role[] = ROLES.filter((role) => !OVERSIGHT.includes(role))
 
 describe('the policy on referrals (named decisions moved out of the referral service)', () => {
   it('decideReferralWithdraw: the front door on any referral, its referrer on their own, nobody else', () => {

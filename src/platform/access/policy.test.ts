@@ -14,20 +14,9 @@ import {
   type RecordKind,
 } from './policy.ts'
 import { CAPABILITIES, ROLE_CAPABILITIES, ROLES, type Role } from './roles.ts'
-import { actor, ME, MY_AGENCY, MY_TEAM, P1, P2 } from './policy-fixtures.ts'
+import { actor, ME, MY_AGENCY, P1, P2 } from './policy-fixtures.ts'
+import { RELATIONS, type Relation } from '../../../test/helpers/policy.ts'
 
-/** How the actor relates to the record in each column of the matrix. */
-const RELATIONS = {
-  none: {},
-  worker: { allocatedWorkerId: ME },
-  team: { allocatedTeamId: MY_TEAM },
-  mace: { currentMaceMemberIds: [ME] },
-  referrer: { referrerIds: [ME] },
-  'own-agency': { involvedAgencyIds: [MY_AGENCY] },
-  'break-glass': { breakGlassUserIds: [ME] },
-  'other-partnership': { partnershipId: P2, allocatedWorkerId: ME },
-} satisfies Record<string, Partial<RecordFacts>>
-type Relation = keyof typeof RELATIONS
 const COLUMNS = Object.keys(RELATIONS) as Relation[]
 
 /**
