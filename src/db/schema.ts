@@ -2,6 +2,7 @@ import type { ColumnType, Generated } from 'kysely'
 
 /** Kysely's view of the tables (kept beside the SQL migrations that define them). */
 
+/** A timestamp column: read as a Date; written as a Date or text, or left to its default. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 
 export interface PartnershipTable {
@@ -10,9 +11,9 @@ export interface PartnershipTable {
   name: string
   la_code: string | null
   is_demo: Generated<boolean>
-  created_at: Generated<Timestamp>
+  created_at: Timestamp
   created_by: string | null
-  updated_at: Generated<Timestamp>
+  updated_at: Timestamp
   updated_by: string | null
   version: Generated<number>
 }
@@ -163,7 +164,7 @@ export interface ApiTokenTable {
   revoked_at: Timestamp | null
   revoked_by: string | null
   last_used_at: Timestamp | null
-  created_at: Generated<Timestamp>
+  created_at: Timestamp
   created_by: string | null
 }
 
@@ -268,7 +269,7 @@ export interface AccountSetUpTable {
   token_hash: string
   expires_at: Timestamp
   used_at: Timestamp | null
-  created_at: Generated<Timestamp>
+  created_at: Timestamp
   created_by: string | null
 }
 
@@ -495,8 +496,8 @@ export interface ConcernTable {
   judgement_reason: Optional<string>
   learning_disability: Optional<boolean>
   recorded_at: Optional<Date>
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
   version: Generated<number>
 }
 
@@ -520,7 +521,7 @@ export interface ReferralTable {
   referrer_id: string
   referrer_agency_id: Optional<string>
   status: Generated<ReferralStatus>
-  submitted_at: Generated<Timestamp>
+  submitted_at: Timestamp
   decision_due_at: Timestamp
   discussed_with: Optional<string>
   discussion_note: Optional<string>
@@ -535,8 +536,8 @@ export interface ReferralTable {
   withdrawn_by: Optional<string>
   withdrawn_at: Optional<Date>
   withdrawn_reason: Optional<string>
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
   version: Generated<number>
 }
 
@@ -547,7 +548,7 @@ export interface ReferralTransitionTable {
   from_status: ReferralStatus | null
   to_status: ReferralStatus
   by_user: string
-  at: Generated<Timestamp>
+  at: Timestamp
   reason: Optional<string>
 }
 
@@ -561,7 +562,7 @@ export interface CrossAuthorityNotificationTable {
   police_force: string
   content: string
   sent_by: string
-  sent_at: Generated<Timestamp>
+  sent_at: Timestamp
   acknowledged_at: Optional<Date>
   acknowledged_by: Optional<string>
   recorded_by: Optional<string>
