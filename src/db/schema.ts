@@ -5,17 +5,25 @@ import type { ColumnType, Generated } from 'kysely'
 /** A timestamp column: read as a Date; written as a Date or text, or left to its default. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 
-export interface PartnershipTable {
-  id: Generated<string>
-  code: string
-  name: string
-  la_code: string | null
-  is_demo: Generated<boolean>
+/** The bookkeeping columns of a versioned row: when and by whom it was made and last changed, and its version. */
+interface VersionedRow {
   created_at: Timestamp
   created_by: string | null
   updated_at: Timestamp
   updated_by: string | null
   version: Generated<number>
+}
+
+/** A versioned row that demo data may make (is_demo marks it, so that the demo can be cleared). */
+interface DemoVersionedRow extends VersionedRow {
+  is_demo: Generated<boolean>
+}
+
+export interface PartnershipTable extends DemoVersionedRow {
+  id: Generated<string>
+  code: string
+  name: string
+  la_code: string | null
 }
 
 export interface AgencyTypeTable {
@@ -24,17 +32,12 @@ export interface AgencyTypeTable {
   sort_order: number
 }
 
-export interface AgencyTable {
+export interface AgencyTable extends VersionedRow {
   id: Generated<string>
   partnership_id: string
   name: string
   agency_type: string
   disabled_at: Timestamp | null
-  created_at: Timestamp
-  created_by: string | null
-  updated_at: Timestamp
-  updated_by: string | null
-  version: Generated<number>
 }
 
 export interface SchemaMigrationTable {
@@ -50,20 +53,15 @@ export interface RoleTable {
   sort_order: number
 }
 
-export interface TeamTable {
+export interface TeamTable extends VersionedRow {
   id: Generated<string>
   partnership_id: string
   agency_id: string
   name: string
   disabled_at: Timestamp | null
-  created_at: Timestamp
-  created_by: string | null
-  updated_at: Timestamp
-  updated_by: string | null
-  version: Generated<number>
 }
 
-export interface AppUserTable {
+export interface AppUserTable extends DemoVersionedRow {
   id: Generated<string>
   partnership_id: string
   agency_id: string
@@ -77,12 +75,6 @@ export interface AppUserTable {
   failed_attempts: Generated<number>
   locked_until: Timestamp | null
   disabled_at: Timestamp | null
-  is_demo: Generated<boolean>
-  created_at: Timestamp
-  created_by: string | null
-  updated_at: Timestamp
-  updated_by: string | null
-  version: Generated<number>
   /** API tokens only: never a password, never a page (0007). */
   service_account: Generated<boolean>
   /** Single sign-on (0005): the provider and subject recorded at the account's first sign-on; all or none. */
@@ -174,7 +166,7 @@ export interface PersonKindTable {
   sort_order: number
 }
 
-export interface PersonTable {
+export interface PersonTable extends DemoVersionedRow {
   id: Generated<string>
   partnership_id: string
   kind: string
@@ -196,12 +188,6 @@ export interface PersonTable {
   allocated_worker_id: string | null
   allocated_team_id: string | null
   merged_into_id: string | null
-  is_demo: Generated<boolean>
-  created_at: Timestamp
-  created_by: string | null
-  updated_at: Timestamp
-  updated_by: string | null
-  version: Generated<number>
 }
 
 export interface PersonAgencyTable {
@@ -213,7 +199,7 @@ export interface PersonAgencyTable {
   created_by: string | null
 }
 
-export interface MeetingTable {
+export interface MeetingTable extends DemoVersionedRow {
   id: Generated<string>
   partnership_id: string
   kind: 'triage' | 'mace' | 'strategy'
@@ -221,12 +207,6 @@ export interface MeetingTable {
   held_on: ColumnType<string, string, string>
   status: Generated<'planned' | 'held' | 'closed'>
   chair_id: string | null
-  is_demo: Generated<boolean>
-  created_at: Timestamp
-  created_by: string | null
-  updated_at: Timestamp
-  updated_by: string | null
-  version: Generated<number>
 }
 
 export interface MeetingMemberTable {
@@ -323,7 +303,7 @@ export interface PersonStatutoryStatusTable {
   created_by: Optional<string>
 }
 
-export interface LocationTable {
+export interface LocationTable extends DemoVersionedRow {
   id: Generated<string>
   partnership_id: string
   kind: 'address' | 'premises' | 'public-place'
@@ -335,30 +315,18 @@ export interface LocationTable {
   latitude: Optional<string>
   longitude: Optional<string>
   description: Optional<string>
-  is_demo: Generated<boolean>
-  created_at: Timestamp
-  created_by: Optional<string>
-  updated_at: Timestamp
-  updated_by: Optional<string>
-  version: Generated<number>
 }
 
-export interface ObjectTable {
+export interface ObjectTable extends DemoVersionedRow {
   id: Generated<string>
   partnership_id: string
   kind: 'phone' | 'vehicle' | 'online-handle' | 'other'
   value: string
   platform: Optional<string>
   description: Optional<string>
-  is_demo: Generated<boolean>
-  created_at: Timestamp
-  created_by: Optional<string>
-  updated_at: Timestamp
-  updated_by: Optional<string>
-  version: Generated<number>
 }
 
-export interface LinkTable {
+export interface LinkTable extends DemoVersionedRow {
   id: Generated<string>
   partnership_id: string
   link_type: string
@@ -376,12 +344,6 @@ export interface LinkTable {
   ended_at: Optional<Date>
   ended_by: Optional<string>
   end_reason: Optional<string>
-  is_demo: Generated<boolean>
-  created_at: Timestamp
-  created_by: Optional<string>
-  updated_at: Timestamp
-  updated_by: Optional<string>
-  version: Generated<number>
 }
 
 export interface FlagTable {
