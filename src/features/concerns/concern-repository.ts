@@ -1,5 +1,6 @@
 import { sql, type UpdateObject } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { partnershipSchools } from '../../db/agency-lists.ts'
 import type { DB, Recency } from '../../db/schema.ts'
 import type { ConcernFacts } from '../../platform/access/policy.ts'
 import type { Basis, Consent, FamilyAware, ValidTick } from './concern-validation.ts'
@@ -298,14 +299,7 @@ export function concernRepository() {
 
     /** The partnership's schools (education agencies), for a new child's school. */
     async schools(db: Executor, partnershipId: string): Promise<Array<{ id: string; name: string }>> {
-      return db
-        .selectFrom('agency')
-        .select(['id', 'name'])
-        .where('partnership_id', '=', partnershipId)
-        .where('agency_type', '=', 'education')
-        .where('disabled_at', 'is', null)
-        .orderBy('name')
-        .execute()
+      return partnershipSchools(db, partnershipId)
     },
   }
 }

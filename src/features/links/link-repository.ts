@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
+import { partnershipAgencies } from '../../db/agency-lists.ts'
 import type { EntityKind } from '../../db/schema.ts'
 import { camelRow } from '../../db/rows.ts'
 import { formatPhone } from '../../platform/identifiers/phone.ts'
@@ -169,12 +170,7 @@ export function linkRepository() {
     },
 
     async agencies(db: Executor, partnershipId: string): Promise<Array<{ id: string; name: string }>> {
-      return db
-        .selectFrom('agency')
-        .select(['id', 'name'])
-        .where('partnership_id', '=', partnershipId)
-        .orderBy('name')
-        .execute()
+      return partnershipAgencies(db, partnershipId)
     },
 
     /** One link (row-level security limits it to the transaction's partnership); `forUpdate` locks it. */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
+import { partnershipSchools } from '../../db/agency-lists.ts'
 import { changedBy } from '../../db/query-helpers.ts'
 import { camelRow, pickCamelRow, selectedColumns } from '../../db/rows.ts'
 import { personFactSql, personFacts } from '../../platform/access/person-facts.ts'
@@ -334,14 +335,7 @@ export function personRepository() {
           .orderBy('sort_order')
           .execute(),
         db.selectFrom('statutory_status_type').select(['code', 'label']).orderBy('sort_order').execute(),
-        db
-          .selectFrom('agency')
-          .select(['id', 'name'])
-          .where('partnership_id', '=', partnershipId)
-          .where('agency_type', '=', 'education')
-          .where('disabled_at', 'is', null)
-          .orderBy('name')
-          .execute(),
+        partnershipSchools(db, partnershipId),
       ])
       return { kinds, ethnicities, statuses, schools }
     },
