@@ -2,19 +2,28 @@ import type { ColumnType, Generated } from 'kysely'
 
 /** Kysely's view of the tables (kept beside the SQL migrations that define them). */
 
+/** A timestamp column: read as a Date; written as a Date or text, or left to its default. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 
-export interface PartnershipTable {
+/** The bookkeeping columns of a versioned row: when and by whom it was made and last changed, and its version. */
+interface VersionedRow {
+  created_at: Timestamp
+  created_by: string | null
+  updated_at: Timestamp
+  updated_by: string | null
+  version: Generated<number>
+}
+
+/** A versioned row that demo data may make (is_demo marks it, so that the demo can be cleared). */
+interface DemoVersionedRow extends VersionedRow {
+  is_demo: Generated<boolean>
+}
+
+export interface PartnershipTable extends DemoVersionedRow {
   id: Generated<string>
   code: string
   name: string
   la_code: string | null
-  is_demo: Generated<boolean>
-  created_at: Generated<Timestamp>
-  created_by: string | null
-  updated_at: Generated<Timestamp>
-  updated_by: string | null
-  version: Generated<number>
 }
 
 export interface AgencyTypeTable {
@@ -23,17 +32,12 @@ export interface AgencyTypeTable {
   sort_order: number
 }
 
-export interface AgencyTable {
+export interface AgencyTable extends VersionedRow {
   id: Generated<string>
   partnership_id: string
   name: string
   agency_type: string
   disabled_at: Timestamp | null
-  created_at: Timestamp
-  created_by: string | null
-  updated_at: Timestamp
-  updated_by: string | null
-  version: Generated<number>
 }
 
 export interface SchemaMigrationTable {
@@ -49,20 +53,15 @@ export interface RoleTable {
   sort_order: number
 }
 
-export interface TeamTable {
+export interface TeamTable extends VersionedRow {
   id: Generated<string>
   partnership_id: string
   agency_id: string
   name: string
   disabled_at: Timestamp | null
-  created_at: Timestamp
-  created_by: string | null
-  updated_at: Timestamp
-  updated_by: string | null
-  version: Generated<number>
 }
 
-export interface AppUserTable {
+export interface AppUserTable extends DemoVersionedRow {
   id: Generated<string>
   partnership_id: string
   agency_id: string
@@ -76,12 +75,6 @@ export interface AppUserTable {
   failed_attempts: Generated<number>
   locked_until: Timestamp | null
   disabled_at: Timestamp | null
-  is_demo: Generated<boolean>
-  created_at: Timestamp
-  created_by: string | null
-  updated_at: Timestamp
-  updated_by: string | null
-  version: Generated<number>
   /** API tokens only: never a password, never a page (0007). */
   service_account: Generated<boolean>
   /** Single sign-on (0005): the provider and subject recorded at the account's first sign-on; all or none. */
@@ -163,7 +156,7 @@ export interface ApiTokenTable {
   revoked_at: Timestamp | null
   revoked_by: string | null
   last_used_at: Timestamp | null
-  created_at: Generated<Timestamp>
+  created_at: Timestamp
   created_by: string | null
 }
 
@@ -173,7 +166,7 @@ export interface PersonKindTable {
   sort_order: number
 }
 
-export interface PersonTable {
+export interface PersonTable extends DemoVersionedRow {
   id: Generated<string>
   partnership_id: string
   kind: string
@@ -195,12 +188,6 @@ export interface PersonTable {
   allocated_worker_id: string | null
   allocated_team_id: string | null
   merged_into_id: string | null
-  is_demo: Generated<boolean>
-  created_at: Timestamp
-  created_by: string | null
-  updated_at: Timestamp
-  updated_by: string | null
-  version: Generated<number>
 }
 
 export interface PersonAgencyTable {
@@ -212,7 +199,7 @@ export interface PersonAgencyTable {
   created_by: string | null
 }
 
-export interface MeetingTable {
+export interface MeetingTable extends DemoVersionedRow {
   id: Generated<string>
   partnership_id: string
   kind: 'triage' | 'mace' | 'strategy'
@@ -220,12 +207,6 @@ export interface MeetingTable {
   held_on: ColumnType<string, string, string>
   status: Generated<'planned' | 'held' | 'closed'>
   chair_id: string | null
-  is_demo: Generated<boolean>
-  created_at: Timestamp
-  created_by: string | null
-  updated_at: Timestamp
-  updated_by: string | null
-  version: Generated<number>
 }
 
 export interface MeetingMemberTable {
@@ -268,7 +249,7 @@ export interface AccountSetUpTable {
   token_hash: string
   expires_at: Timestamp
   used_at: Timestamp | null
-  created_at: Generated<Timestamp>
+  created_at: Timestamp
   created_by: string | null
 }
 
@@ -322,7 +303,7 @@ export interface PersonStatutoryStatusTable {
   created_by: Optional<string>
 }
 
-export interface LocationTable {
+export interface LocationTable extends DemoVersionedRow {
   id: Generated<string>
   partnership_id: string
   kind: 'address' | 'premises' | 'public-place'
@@ -334,30 +315,18 @@ export interface LocationTable {
   latitude: Optional<string>
   longitude: Optional<string>
   description: Optional<string>
-  is_demo: Generated<boolean>
-  created_at: Timestamp
-  created_by: Optional<string>
-  updated_at: Timestamp
-  updated_by: Optional<string>
-  version: Generated<number>
 }
 
-export interface ObjectTable {
+export interface ObjectTable extends DemoVersionedRow {
   id: Generated<string>
   partnership_id: string
   kind: 'phone' | 'vehicle' | 'online-handle' | 'other'
   value: string
   platform: Optional<string>
   description: Optional<string>
-  is_demo: Generated<boolean>
-  created_at: Timestamp
-  created_by: Optional<string>
-  updated_at: Timestamp
-  updated_by: Optional<string>
-  version: Generated<number>
 }
 
-export interface LinkTable {
+export interface LinkTable extends DemoVersionedRow {
   id: Generated<string>
   partnership_id: string
   link_type: string
@@ -375,12 +344,6 @@ export interface LinkTable {
   ended_at: Optional<Date>
   ended_by: Optional<string>
   end_reason: Optional<string>
-  is_demo: Generated<boolean>
-  created_at: Timestamp
-  created_by: Optional<string>
-  updated_at: Timestamp
-  updated_by: Optional<string>
-  version: Generated<number>
 }
 
 export interface FlagTable {
@@ -495,8 +458,8 @@ export interface ConcernTable {
   judgement_reason: Optional<string>
   learning_disability: Optional<boolean>
   recorded_at: Optional<Date>
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
   version: Generated<number>
 }
 
@@ -520,7 +483,7 @@ export interface ReferralTable {
   referrer_id: string
   referrer_agency_id: Optional<string>
   status: Generated<ReferralStatus>
-  submitted_at: Generated<Timestamp>
+  submitted_at: Timestamp
   decision_due_at: Timestamp
   discussed_with: Optional<string>
   discussion_note: Optional<string>
@@ -535,8 +498,8 @@ export interface ReferralTable {
   withdrawn_by: Optional<string>
   withdrawn_at: Optional<Date>
   withdrawn_reason: Optional<string>
-  created_at: Generated<Timestamp>
-  updated_at: Generated<Timestamp>
+  created_at: Timestamp
+  updated_at: Timestamp
   version: Generated<number>
 }
 
@@ -547,7 +510,7 @@ export interface ReferralTransitionTable {
   from_status: ReferralStatus | null
   to_status: ReferralStatus
   by_user: string
-  at: Generated<Timestamp>
+  at: Timestamp
   reason: Optional<string>
 }
 
@@ -561,7 +524,7 @@ export interface CrossAuthorityNotificationTable {
   police_force: string
   content: string
   sent_by: string
-  sent_at: Generated<Timestamp>
+  sent_at: Timestamp
   acknowledged_at: Optional<Date>
   acknowledged_by: Optional<string>
   recorded_by: Optional<string>

@@ -1,5 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { changedBy } from '../../db/query-helpers.ts'
+import { camelRow } from '../../db/rows.ts'
 
 /** A set-up link as found by its hash, with what decides whether it still works. */
 export interface SetUpLink {
@@ -33,17 +35,7 @@ export function accountSetUpRepository() {
         ])
         .where('s.token_hash', '=', tokenHash)
         .executeTakeFirst()
-      return (
-        row && {
-          id: row.id,
-          userId: row.user_id,
-          partnershipId: row.partnership_id,
-          agencyId: row.agency_id,
-          email: row.email,
-          displayName: row.display_name,
-          usable: row.usable,
-        }
-      )
+      return row && camelRow(row)
     },
 
     /** Marks the link used; false if it was used or expired meanwhile (two tabs, one link: only one wins). */
@@ -66,9 +58,7 @@ export function accountSetUpRepository() {
           password_hash: passwordHash,
           failed_attempts: 0,
           locked_until: null,
-          updated_at: sql<Date>`now()`,
-          updated_by: userId,
-          version: sql<number>`version + 1`,
+          ...changedBy(userId),
         })
         .where('id', '=', userId)
         .where('service_account', '=', false)

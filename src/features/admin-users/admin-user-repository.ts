@@ -1,5 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { changedBy } from '../../db/query-helpers.ts'
+import { camelRow } from '../../db/rows.ts'
 import { isRowVersion } from '../../platform/integer-bounds.ts'
 
 export interface AdminUserSummary {
@@ -50,8 +52,7 @@ export function adminUserRepository() {
         'u.service_account',
         sql<boolean>`a.disabled_at IS NOT NULL`.as('agency_disabled'),
         sql<boolean>`u.password_hash IS NOT NULL`.as('has_password'),
-        'u.disabled_at',
-        'u.locked_until',
+        sql<boolean>`u.disabled_at IS NOT NULL`.as('disabled'),
         'u.version',
         sql<
           string[]
@@ -62,44 +63,6 @@ export function adminUserRepository() {
       ])
       .where('u.partnership_id', '=', partnershipId)
 
-  const toSummary = (row: {
-    id: string
-    display_name: string
-    email: string
-    agency_id: string
-    agency_name: string
-    agency_disabled: boolean
-    team_id: string | null
-    team_name: string | null
-    service_account: boolean
-    has_password: boolean
-    disabled_at: Date | null
-    version: number
-    roles: string[]
-    locked: boolean
-  }): AdminUserSummary => ({
-    id: row.id,
-    displayName: row.display_name,
-    email: row.email,
-    agencyId: row.agency_id,
-    agencyName: row.agency_name,
-    agencyDisabled: row.agency_disabled,
-    teamId: row.team_id,
-    teamName: row.team_name,
-    roles: row.roles,
-    disabled: row.disabled_at !== null,
-    locked: row.locked,
-    serviceAccount: row.service_account,
-    hasPassword: row.has_password,
-    version: row.version,
-  })
-
-  const bump = (by: string) => ({
-    version: sql<number>`version + 1`,
-    updated_at: sql<Date>`now()`,
-    updated_by: by,
-  })
-
   return {
     /** Role reference data: code → label, in the table's order. */
     async roleLabels(db: Executor): Promise<Record<string, string>> {
@@ -109,12 +72,12 @@ export function adminUserRepository() {
 
     async list(db: Executor, partnershipId: string): Promise<AdminUserSummary[]> {
       const rows = await base(db, partnershipId).orderBy('u.display_name').execute()
-      return rows.map(toSummary)
+      return rows.map((row) => camelRow(row))
     },
 
     async find(db: Executor, partnershipId: string, id: string): Promise<AdminUserSummary | undefined> {
       const row = await base(db, partnershipId).where('u.id', '=', id).executeTakeFirst()
-      return row && toSummary(row)
+      return row && camelRow(row)
     },
 
     /** The partnership's active agencies and their active teams, for the account forms. */
@@ -207,7 +170,7 @@ export function adminUserRepository() {
           email: details.email,
           agency_id: details.agencyId,
           team_id: details.teamId,
-          ...bump(by),
+          ...changedBy(by),
         })
         .where('id', '=', id)
         .where('version', '=', version)
@@ -218,7 +181,7 @@ export function adminUserRepository() {
     async enable(db: Executor, id: string, by: string): Promise<void> {
       await db
         .updateTable('app_user')
-        .set({ disabled_at: null, failed_attempts: 0, locked_until: null, ...bump(by) })
+        .set({ disabled_at: null, failed_attempts: 0, locked_until: null, ...changedBy(by) })
         .where('id', '=', id)
         .execute()
     },
@@ -261,7 +224,7 @@ export function adminUserRepository() {
       if (!isRowVersion(version)) return false // no row has it: stale, not a query the database refuses
       const bumped = await db
         .updateTable('app_user')
-        .set(bump(by))
+        .set(changedBy(by))
         .where('id', '=', id)
         .where('version', '=', version)
         .executeTakeFirst()

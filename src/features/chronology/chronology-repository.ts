@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { partnershipAgencies } from '../../db/agency-lists.ts'
 
 /**
  * A child's chronology is a query-time union over the tables that hold dated facts about them: there is no
@@ -311,12 +312,7 @@ export function chronologyRepository(sources: readonly ChronologySource[] = CHRO
 
     /** The partnership's agencies, for the agency filter. */
     async agencies(db: Executor, partnershipId: string): Promise<Array<{ id: string; name: string }>> {
-      return db
-        .selectFrom('agency')
-        .select(['id', 'name'])
-        .where('partnership_id', '=', partnershipId)
-        .orderBy('name')
-        .execute()
+      return partnershipAgencies(db, partnershipId)
     },
   }
 }

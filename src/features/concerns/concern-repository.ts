@@ -1,6 +1,7 @@
-import { sql } from 'kysely'
+import { sql, type UpdateObject } from 'kysely'
 import type { Executor } from '../../db/database.ts'
-import type { Recency } from '../../db/schema.ts'
+import { partnershipSchools } from '../../db/agency-lists.ts'
+import type { DB, Recency } from '../../db/schema.ts'
 import type { ConcernFacts } from '../../platform/access/policy.ts'
 import type { Basis, Consent, ConcernNarrative, FamilyAware, ValidTick } from './concern-validation.ts'
 
@@ -43,6 +44,25 @@ export interface ConcernDetails extends ConcernNarrative {
   suggestedLevel: string
   suggestedScore: number
   suggestedReasons: string[]
+}
+
+/**
+ * Changes the columns of a draft still at `version`, bumping it; false when it is stale or no longer a draft.
+ * Every page of the concern form saves through this.
+ */
+async function changeDraft(
+  db: Executor,
+  concern: { id: string; version: number },
+  columns: UpdateObject<DB, 'concern'>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('concern')
+    .set({ ...columns, updated_at: sql`now()`, version: sql<number>`version + 1` })
+    .where('id', '=', concern.id)
+    .where('version', '=', concern.version)
+    .where('status', '=', 'draft')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
 }
 
 export function concernRepository() {
@@ -168,7 +188,7 @@ export function concernRepository() {
         judgedLevel: r.judged_level,
         judgementReason: r.judgement_reason,
         recordedAt: r.recorded_at,
-        createdAt: new Date(r.created_at as unknown as string),
+        createdAt: r.created_at,
         version: r.version,
         indicators: indicators.map((i) => ({
           itemCode: i.item_code,
@@ -190,30 +210,22 @@ export function concernRepository() {
       details: ConcernDetails,
       ticks: readonly ValidTick[],
     ): Promise<boolean> {
-      const result = await db
-        .updateTable('concern')
-        .set({
-          narrative: details.narrative,
-          happened_on: details.happenedOn,
-          happened_at: details.happenedAt,
-          noticed_by: details.noticedBy,
-          child_words: details.childWords,
-          consent: details.consent,
-          consent_note: details.consentNote,
-          family_aware: details.familyAware,
-          learning_disability: details.learningDisability,
-          guide_id: details.guideId,
-          suggested_level: details.suggestedLevel,
-          suggested_score: details.suggestedScore,
-          suggested_reasons: JSON.stringify(details.suggestedReasons),
-          updated_at: sql`now()`,
-          version: sql<number>`version + 1`,
-        })
-        .where('id', '=', concern.id)
-        .where('version', '=', concern.version)
-        .where('status', '=', 'draft')
-        .executeTakeFirst()
-      if (Number(result.numUpdatedRows) !== 1) return false
+      const changed = await changeDraft(db, concern, {
+        narrative: details.narrative,
+        happened_on: details.happenedOn,
+        happened_at: details.happenedAt,
+        noticed_by: details.noticedBy,
+        child_words: details.childWords,
+        consent: details.consent,
+        consent_note: details.consentNote,
+        family_aware: details.familyAware,
+        learning_disability: details.learningDisability,
+        guide_id: details.guideId,
+        suggested_level: details.suggestedLevel,
+        suggested_score: details.suggestedScore,
+        suggested_reasons: JSON.stringify(details.suggestedReasons),
+      })
+      if (!changed) return false
       await db.deleteFrom('concern_indicator').where('concern_id', '=', concern.id).execute()
       if (ticks.length > 0) {
         await db
@@ -245,21 +257,12 @@ export function concernRepository() {
         policeReference: string | null
       },
     ): Promise<boolean> {
-      const result = await db
-        .updateTable('concern')
-        .set({
-          immediate_danger: danger.immediateDanger,
-          police_called: danger.policeCalled,
-          police_called_at: danger.policeCalledAt,
-          police_reference: danger.policeReference,
-          updated_at: sql`now()`,
-          version: sql<number>`version + 1`,
-        })
-        .where('id', '=', concern.id)
-        .where('version', '=', concern.version)
-        .where('status', '=', 'draft')
-        .executeTakeFirst()
-      return Number(result.numUpdatedRows) === 1
+      return changeDraft(db, concern, {
+        immediate_danger: danger.immediateDanger,
+        police_called: danger.policeCalled,
+        police_called_at: danger.policeCalledAt,
+        police_reference: danger.policeReference,
+      })
     },
 
     /** Records a draft still at `version`: the practitioner's judgement and the suggestion it was made beside. */
@@ -274,36 +277,20 @@ export function concernRepository() {
         suggestedReasons: string[]
       },
     ): Promise<boolean> {
-      const result = await db
-        .updateTable('concern')
-        .set({
-          status: 'recorded',
-          judged_level: judgement.judgedLevel,
-          judgement_reason: judgement.judgementReason,
-          suggested_level: judgement.suggestedLevel,
-          suggested_score: judgement.suggestedScore,
-          suggested_reasons: JSON.stringify(judgement.suggestedReasons),
-          recorded_at: sql<Date>`now()`,
-          updated_at: sql`now()`,
-          version: sql<number>`version + 1`,
-        })
-        .where('id', '=', concern.id)
-        .where('version', '=', concern.version)
-        .where('status', '=', 'draft')
-        .executeTakeFirst()
-      return Number(result.numUpdatedRows) === 1
+      return changeDraft(db, concern, {
+        status: 'recorded',
+        judged_level: judgement.judgedLevel,
+        judgement_reason: judgement.judgementReason,
+        suggested_level: judgement.suggestedLevel,
+        suggested_score: judgement.suggestedScore,
+        suggested_reasons: JSON.stringify(judgement.suggestedReasons),
+        recorded_at: sql<Date>`now()`,
+      })
     },
 
     /** The partnership's schools (education agencies), for a new child's school. */
     async schools(db: Executor, partnershipId: string): Promise<Array<{ id: string; name: string }>> {
-      return db
-        .selectFrom('agency')
-        .select(['id', 'name'])
-        .where('partnership_id', '=', partnershipId)
-        .where('agency_type', '=', 'education')
-        .where('disabled_at', 'is', null)
-        .orderBy('name')
-        .execute()
+      return partnershipSchools(db, partnershipId)
     },
   }
 }

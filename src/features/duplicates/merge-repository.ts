@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
 import { changedBy } from '../../db/query-helpers.ts'
+import { camelRow } from '../../db/rows.ts'
 import { UUID } from '../../platform/identifiers/uuid.ts'
 
 /**
@@ -50,6 +51,24 @@ export function movedOf(value: Record<string, string[]>): Moved {
 }
 
 const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id)
+
+const mergeColumns = (db: Executor) =>
+  db
+    .selectFrom('person_merge as m')
+    .leftJoin('app_user as u', 'u.id', 'm.merged_by')
+    .select([
+      'm.id',
+      'm.survivor_id',
+      'm.merged_id',
+      'm.reason',
+      'm.moved',
+      'm.merged_at',
+      'u.display_name as merged_by_name',
+      'm.unmerged_at',
+      'm.version',
+    ])
+
+type MergeSelection = Awaited<ReturnType<ReturnType<typeof mergeColumns>['executeTakeFirstOrThrow']>>
 
 export function mergeRepository() {
   return {
@@ -268,21 +287,7 @@ export function mergeRepository() {
       id: string,
       options: { forUpdate?: boolean } = {},
     ): Promise<MergeRow | undefined> {
-      let query = db
-        .selectFrom('person_merge as m')
-        .leftJoin('app_user as u', 'u.id', 'm.merged_by')
-        .select([
-          'm.id',
-          'm.survivor_id',
-          'm.merged_id',
-          'm.reason',
-          'm.moved',
-          'm.merged_at',
-          'u.display_name',
-          'm.unmerged_at',
-          'm.version',
-        ])
-        .where('m.id', '=', id)
+      let query = mergeColumns(db).where('m.id', '=', id)
       if (options.forUpdate === true) query = query.forUpdate('m')
       const row = await query.executeTakeFirst()
       return row === undefined ? undefined : toMerge(row)
@@ -290,20 +295,7 @@ export function mergeRepository() {
 
     /** Merges into this survivor, newest first (including reversed ones, which stay as history). */
     async intoSurvivor(db: Executor, survivorId: string): Promise<MergeRow[]> {
-      const rows = await db
-        .selectFrom('person_merge as m')
-        .leftJoin('app_user as u', 'u.id', 'm.merged_by')
-        .select([
-          'm.id',
-          'm.survivor_id',
-          'm.merged_id',
-          'm.reason',
-          'm.moved',
-          'm.merged_at',
-          'u.display_name',
-          'm.unmerged_at',
-          'm.version',
-        ])
+      const rows = await mergeColumns(db)
         .where('m.survivor_id', '=', survivorId)
         .orderBy('m.merged_at', 'desc')
         .limit(100)
@@ -332,28 +324,8 @@ export function mergeRepository() {
   }
 }
 
-function toMerge(row: {
-  id: string
-  survivor_id: string
-  merged_id: string
-  reason: string
-  moved: Record<string, string[]>
-  merged_at: Date
-  display_name: string | null
-  unmerged_at: Date | null
-  version: number
-}): MergeRow {
-  return {
-    id: row.id,
-    survivorId: row.survivor_id,
-    mergedId: row.merged_id,
-    reason: row.reason,
-    moved: movedOf(row.moved),
-    mergedAt: row.merged_at,
-    mergedByName: row.display_name,
-    unmergedAt: row.unmerged_at,
-    version: row.version,
-  }
+function toMerge({ moved, ...row }: MergeSelection): MergeRow {
+  return { ...camelRow(row), moved: movedOf(moved) }
 }
 
 export type MergeRepository = ReturnType<typeof mergeRepository>

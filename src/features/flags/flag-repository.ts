@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
 import { changedBy } from '../../db/query-helpers.ts'
+import { camelRow } from '../../db/rows.ts'
 
 export type FlagSubjectKind = 'person' | 'location'
 
@@ -62,25 +63,7 @@ const flagColumns = (db: Executor) =>
 type FlagSelection = Awaited<ReturnType<ReturnType<typeof flagColumns>['executeTakeFirstOrThrow']>>
 
 function toRow(r: FlagSelection): FlagRow {
-  return {
-    id: r.id,
-    partnershipId: r.partnership_id,
-    flagType: r.flag_type,
-    flagTypeLabel: r.flag_type_label,
-    subjectKind: r.subject_kind,
-    subjectId: r.subject_id,
-    reason: r.reason,
-    setBy: r.set_by,
-    setByName: r.set_by_name,
-    setByTeamId: r.set_by_team_id,
-    setByTeamName: r.set_by_team_name,
-    setAt: r.set_at,
-    reviewDate: r.review_date,
-    removedAt: r.removed_at,
-    removedByName: r.removed_by_name,
-    removedReason: r.removed_reason,
-    version: r.version,
-  }
+  return camelRow(r)
 }
 
 /** A subject's flags, current first (see onSubject): compiled once, run with the subject as values. */

@@ -1,6 +1,8 @@
 import { sql } from 'kysely'
 import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
+import { partnershipAgencies } from '../../db/agency-lists.ts'
 import type { EntityKind } from '../../db/schema.ts'
+import { camelRow } from '../../db/rows.ts'
 import { formatPhone } from '../../platform/identifiers/phone.ts'
 import { formatRegistration } from '../../platform/identifiers/vehicle.ts'
 
@@ -93,31 +95,7 @@ const linkColumns = (db: Executor) =>
 type LinkSelection = Awaited<ReturnType<ReturnType<typeof linkColumns>['executeTakeFirstOrThrow']>>
 
 function toRow(r: LinkSelection): LinkRow {
-  return {
-    id: r.id,
-    partnershipId: r.partnership_id,
-    linkType: r.link_type,
-    label: r.label,
-    inverseLabel: r.inverse_label,
-    fromKind: r.from_kind,
-    fromId: r.from_id,
-    toKind: r.to_kind,
-    toId: r.to_id,
-    fromDate: r.from_date,
-    toDate: r.to_date,
-    source: r.source,
-    sourceAgencyId: r.source_agency_id,
-    sourceAgencyName: r.source_agency_name,
-    sourceEvaluation: r.source_evaluation,
-    intelligenceAssessment: r.intelligence_assessment,
-    confidence: r.confidence,
-    endedAt: r.ended_at,
-    endedByName: r.ended_by_name,
-    endReason: r.end_reason,
-    createdAt: r.created_at,
-    createdByName: r.created_by_name,
-    version: r.version,
-  }
+  return camelRow(r)
 }
 
 function locationName(r: {
@@ -192,12 +170,7 @@ export function linkRepository() {
     },
 
     async agencies(db: Executor, partnershipId: string): Promise<Array<{ id: string; name: string }>> {
-      return db
-        .selectFrom('agency')
-        .select(['id', 'name'])
-        .where('partnership_id', '=', partnershipId)
-        .orderBy('name')
-        .execute()
+      return partnershipAgencies(db, partnershipId)
     },
 
     /** One link (row-level security limits it to the transaction's partnership); `forUpdate` locks it. */

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
-import { changedBy, thingFields } from '../../db/query-helpers.ts'
+import { changedBy } from '../../db/query-helpers.ts'
+import { camelRow } from '../../db/rows.ts'
 import type { ThingStored } from '../../platform/access/pole-records.ts'
 import type { LocationInput } from './location-validation.ts'
 
@@ -52,17 +53,7 @@ export function locationRepository() {
         .where('l.id', '=', id)
       if (options.forUpdate === true) query = query.forUpdate('l')
       const r = await query.executeTakeFirst()
-      if (r === undefined) return undefined
-      return {
-        ...thingFields(r),
-        name: r.name,
-        addressLine1: r.address_line_1,
-        addressLine2: r.address_line_2,
-        town: r.town,
-        postcode: r.postcode,
-        latitude: r.latitude,
-        longitude: r.longitude,
-      }
+      return r === undefined ? undefined : camelRow(r)
     },
 
     async create(

@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/database.ts'
+import { camelRow } from '../../db/rows.ts'
 
 export type NotificationReason = 'lives-in' | 'moved-from' | 'moved-to' | 'found-in'
 export const NOTIFICATION_REASONS: ReadonlyArray<{ code: NotificationReason; label: string }> = [
@@ -68,24 +69,10 @@ const columns = (db: Executor) =>
 
 type Selection = Awaited<ReturnType<ReturnType<typeof columns>['executeTakeFirstOrThrow']>>
 
-function toRow(r: Selection): NotificationRow {
+function toRow({ given_name, family_name, ...r }: Selection): NotificationRow {
   return {
-    id: r.id,
-    partnershipId: r.partnership_id,
-    personId: r.person_id,
-    referralId: r.referral_id,
-    reason: r.reason,
-    localAuthority: r.local_authority,
-    policeForce: r.police_force,
-    content: r.content,
-    sentBy: r.sent_by,
-    sentByName: r.sent_by_name,
-    sentAt: r.sent_at as unknown as Date,
-    acknowledgedAt: r.acknowledged_at,
-    acknowledgedBy: r.acknowledged_by,
-    recordedByName: r.recorded_by_name,
-    childName: [r.given_name, r.family_name].filter((n) => n !== null && n !== '').join(' '),
-    version: r.version,
+    ...camelRow(r),
+    childName: [given_name, family_name].filter((n) => n !== null && n !== '').join(' '),
   }
 }
 
@@ -103,7 +90,7 @@ export function notificationRepository() {
           police_force: n.policeForce,
           content: n.content,
           sent_by: n.sentBy,
-          sent_at: n.sentAt as never,
+          sent_at: n.sentAt,
         })
         .returning('id')
         .executeTakeFirstOrThrow()

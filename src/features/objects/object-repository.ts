@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
-import { changedBy, thingFields } from '../../db/query-helpers.ts'
+import { changedBy } from '../../db/query-helpers.ts'
+import { camelRow } from '../../db/rows.ts'
 import type { ThingStored } from '../../platform/access/pole-records.ts'
 import type { ObjectInput } from './object-validation.ts'
 
@@ -40,12 +41,7 @@ export function objectRepository() {
         .where('o.id', '=', id)
       if (options.forUpdate === true) query = query.forUpdate('o')
       const r = await query.executeTakeFirst()
-      if (r === undefined) return undefined
-      return {
-        ...thingFields(r),
-        value: r.value,
-        platform: r.platform,
-      }
+      return r === undefined ? undefined : camelRow(r)
     },
 
     /**

@@ -1,6 +1,8 @@
 import { sql } from 'kysely'
 import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
+import { partnershipSchools } from '../../db/agency-lists.ts'
 import { changedBy } from '../../db/query-helpers.ts'
+import { camelRow, pickCamelRow, selectedColumns } from '../../db/rows.ts'
 import { personFactSql, personFacts } from '../../platform/access/person-facts.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
 import type { ValidPerson } from './person-validation.ts'
@@ -78,6 +80,37 @@ export interface NewPerson {
   createdBy?: string | null
 }
 
+/** The columns of a person record (PersonRow), as selected. */
+const personFields = [
+  'p.id',
+  'p.partnership_id',
+  'p.kind',
+  'k.label as kind_label',
+  'p.given_name',
+  'p.family_name',
+  'p.date_of_birth',
+  'p.estimated_age',
+  'p.estimated_age_on',
+  'p.gender',
+  'p.nhs_number',
+  'p.ethnicity',
+  'e.label as ethnicity_label',
+  'p.language',
+  'p.disability',
+  'p.upn',
+  'p.la_child_id',
+  'p.police_id',
+  'p.school_agency_id',
+  's.name as school_name',
+  'p.allocated_worker_id',
+  'w.display_name as allocated_worker_name',
+  'p.allocated_team_id',
+  't.name as allocated_team_name',
+  'p.version',
+  'p.updated_at',
+] as const
+const personRowColumns = selectedColumns(personFields)
+
 const personColumns = (db: Executor) =>
   db
     .selectFrom('person as p')
@@ -86,67 +119,13 @@ const personColumns = (db: Executor) =>
     .leftJoin('team as t', 't.id', 'p.allocated_team_id')
     .leftJoin('ethnicity as e', 'e.code', 'p.ethnicity')
     .leftJoin('agency as s', 's.id', 'p.school_agency_id')
-    .select([
-      'p.id',
-      'p.partnership_id',
-      'p.kind',
-      'k.label as kind_label',
-      'p.given_name',
-      'p.family_name',
-      'p.date_of_birth',
-      'p.estimated_age',
-      'p.estimated_age_on',
-      'p.gender',
-      'p.nhs_number',
-      'p.ethnicity',
-      'e.label as ethnicity_label',
-      'p.language',
-      'p.disability',
-      'p.upn',
-      'p.la_child_id',
-      'p.police_id',
-      'p.school_agency_id',
-      's.name as school_name',
-      'p.allocated_worker_id',
-      'w.display_name as allocated_worker_name',
-      'p.allocated_team_id',
-      't.name as allocated_team_name',
-      'p.version',
-      'p.updated_at',
-      'p.merged_into_id',
-    ])
+    .select([...personFields, 'p.merged_into_id'])
 
 type PersonSelection = Awaited<ReturnType<ReturnType<typeof personColumns>['executeTakeFirstOrThrow']>>
 
+/** The person record of a row (which may carry facts and details besides). */
 function toRow(r: PersonSelection): PersonRow {
-  return {
-    id: r.id,
-    partnershipId: r.partnership_id,
-    kind: r.kind,
-    kindLabel: r.kind_label,
-    givenName: r.given_name,
-    familyName: r.family_name,
-    dateOfBirth: r.date_of_birth,
-    estimatedAge: r.estimated_age,
-    estimatedAgeOn: r.estimated_age_on,
-    gender: r.gender,
-    nhsNumber: r.nhs_number,
-    ethnicity: r.ethnicity,
-    ethnicityLabel: r.ethnicity_label,
-    language: r.language,
-    disability: r.disability,
-    upn: r.upn,
-    laChildId: r.la_child_id,
-    policeId: r.police_id,
-    schoolAgencyId: r.school_agency_id,
-    schoolName: r.school_name,
-    allocatedWorkerId: r.allocated_worker_id,
-    allocatedWorkerName: r.allocated_worker_name,
-    allocatedTeamId: r.allocated_team_id,
-    allocatedTeamName: r.allocated_team_name,
-    version: r.version,
-    updatedAt: r.updated_at,
-  }
+  return pickCamelRow(r, personRowColumns)
 }
 
 /**
@@ -326,14 +305,7 @@ export function personRepository() {
           .orderBy('sort_order')
           .execute(),
         db.selectFrom('statutory_status_type').select(['code', 'label']).orderBy('sort_order').execute(),
-        db
-          .selectFrom('agency')
-          .select(['id', 'name'])
-          .where('partnership_id', '=', partnershipId)
-          .where('agency_type', '=', 'education')
-          .where('disabled_at', 'is', null)
-          .orderBy('name')
-          .execute(),
+        partnershipSchools(db, partnershipId),
       ])
       return { kinds, ethnicities, statuses, schools }
     },
@@ -360,13 +332,7 @@ export function personRepository() {
         .orderBy('s.from_date', 'desc')
         .orderBy('s.created_at', 'desc')
         .execute()
-      return rows.map((r) => ({
-        id: r.id,
-        status: r.status,
-        label: r.label,
-        fromDate: r.from_date,
-        toDate: r.to_date,
-      }))
+      return rows.map((r) => camelRow(r))
     },
 
     /**

@@ -1,5 +1,6 @@
 import { sql, type Updateable } from 'kysely'
 import { fixedQueries, queryBuilder, type Executor } from '../../db/database.ts'
+import { camelRow } from '../../db/rows.ts'
 import type { DB, ReferralStatus } from '../../db/schema.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
 
@@ -202,47 +203,8 @@ const queueQuery = fixedQueries((key) => {
     .offset(sql.lit(offset))
 })
 
-function toRow(r: ReferralSelection): ReferralRow {
-  return {
-    id: r.id,
-    partnershipId: r.partnership_id,
-    personId: r.person_id,
-    concernId: r.concern_id,
-    referrerId: r.referrer_id,
-    referrerName: r.referrer_name,
-    referrerAgencyId: r.referrer_agency_id,
-    referrerAgencyName: r.referrer_agency_name,
-    status: r.status,
-    submittedAt: r.submitted_at as unknown as Date,
-    decisionDueAt: r.decision_due_at,
-    discussedWith: r.discussed_with,
-    discussionNote: r.discussion_note,
-    reviewerId: r.reviewer_id,
-    reviewerName: r.reviewer_name,
-    reviewStartedAt: r.review_started_at,
-    decision: r.decision,
-    decisionLabel: r.decision_label,
-    decisionReasons: r.decision_reasons,
-    exploitationGrounds: r.exploitation_grounds,
-    cinFactors: r.cin_factors,
-    decidedBy: r.decided_by,
-    decidedByName: r.decided_by_name,
-    decidedAt: r.decided_at,
-    withdrawnBy: r.withdrawn_by,
-    withdrawnAt: r.withdrawn_at,
-    withdrawnReason: r.withdrawn_reason,
-    immediateDanger: r.immediate_danger,
-    suggestedLevel: r.suggested_level,
-    suggestedLevelLabel: r.suggested_level_label,
-    judgedLevel: r.judged_level,
-    judgedLevelLabel: r.judged_level_label,
-    givenName: r.given_name,
-    familyName: r.family_name,
-    dateOfBirth: r.date_of_birth,
-    allocatedWorkerId: r.allocated_worker_id,
-    allocatedTeamId: r.allocated_team_id,
-    version: r.version,
-  }
+function toRow(r: ReferralSelection & { queue_total?: string | null }): ReferralRow {
+  return camelRow(r, ['queue_total'])
 }
 
 /** What the access policy needs to decide on a referral (decideReferral). */
@@ -260,9 +222,6 @@ export function referralFacts(row: ReferralRow): RecordFacts {
 
 const OPEN_STATUSES = [sql.lit<ReferralStatus>('submitted'), sql.lit<ReferralStatus>('in-review')]
 
-/** A time for a column typed Generated<Timestamp> (0010's types nest two ColumnTypes). */
-const ts = (at: Date) => at as never
-
 export function referralRepository() {
   return {
     async concernForReferral(db: Executor, concernId: string): Promise<ConcernForReferral | undefined> {
@@ -278,15 +237,7 @@ export function referralRepository() {
         ])
         .where('c.id', '=', concernId)
         .executeTakeFirst()
-      if (row === undefined) return undefined
-      return {
-        id: row.id,
-        partnershipId: row.partnership_id,
-        personId: row.person_id,
-        status: row.status,
-        recordedBy: row.recorded_by,
-        hasReferral: row.has_referral,
-      }
+      return row === undefined ? undefined : camelRow(row)
     },
 
     async insert(db: Executor, referral: NewReferral): Promise<string> {
@@ -298,7 +249,7 @@ export function referralRepository() {
           concern_id: referral.concernId,
           referrer_id: referral.referrerId,
           referrer_agency_id: referral.referrerAgencyId,
-          submitted_at: ts(referral.submittedAt),
+          submitted_at: referral.submittedAt,
           decision_due_at: referral.decisionDueAt,
           discussed_with: referral.discussedWith,
           discussion_note: referral.discussionNote,
@@ -328,7 +279,7 @@ export function referralRepository() {
           from_status: t.from,
           to_status: t.to,
           by_user: t.by,
-          at: ts(t.at),
+          at: t.at,
           reason: t.reason ?? null,
         })
         .execute()
@@ -385,17 +336,11 @@ export function referralRepository() {
       const rows = await db
         .selectFrom('referral_transition as t')
         .leftJoin('app_user as u', 'u.id', 't.by_user')
-        .select(['t.from_status', 't.to_status', 'u.display_name', 't.at', 't.reason'])
+        .select(['t.from_status', 't.to_status', 'u.display_name as by_name', 't.at', 't.reason'])
         .where('t.referral_id', '=', referralId)
         .orderBy('t.id')
         .execute()
-      return rows.map((r) => ({
-        fromStatus: r.from_status,
-        toStatus: r.to_status,
-        byName: r.display_name,
-        at: r.at as unknown as Date,
-        reason: r.reason,
-      }))
+      return rows.map((r) => camelRow(r))
     },
 
     /**
@@ -411,7 +356,7 @@ export function referralRepository() {
     ): Promise<void> {
       await db
         .updateTable('referral')
-        .set({ ...columns, status, updated_at: ts(at), version: sql<number>`version + 1` })
+        .set({ ...columns, status, updated_at: at, version: sql<number>`version + 1` })
         .where('id', '=', id)
         .execute()
     },

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { camelRow } from '../../db/rows.ts'
 import { isRowVersion } from '../integer-bounds.ts'
 
 export interface BreakGlassGrant {
@@ -31,7 +32,7 @@ const grants = (db: Executor) =>
       'g.id',
       'g.user_id',
       'u.display_name as user_name',
-      'a.name as agency_name',
+      'a.name as user_agency_name',
       'g.record_type',
       'g.record_id',
       'g.reason',
@@ -47,22 +48,7 @@ const grants = (db: Executor) =>
 type GrantSelection = Awaited<ReturnType<ReturnType<typeof grants>['executeTakeFirstOrThrow']>>
 
 function toGrant(r: GrantSelection): BreakGlassGrant {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    userName: r.user_name,
-    userAgencyName: r.agency_name,
-    recordType: r.record_type,
-    recordId: r.record_id,
-    reason: r.reason,
-    grantedAt: r.granted_at,
-    expiresAt: r.expires_at,
-    reviewedAt: r.reviewed_at,
-    reviewerName: r.reviewer_name,
-    reviewOutcome: r.review_outcome,
-    reviewNote: r.review_note,
-    version: r.version,
-  }
+  return camelRow(r)
 }
 
 /** Break-glass grants: time-limited access to one record outside the holder's relationships. */

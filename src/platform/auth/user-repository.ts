@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { camelRow } from '../../db/rows.ts'
 
 /** The signed-in person, as re-read from the database on every request (ASVS 8.3.2). */
 export interface CurrentUser {
@@ -71,12 +72,12 @@ const credentialsQuery = (db: Executor) =>
     'agency_id',
     'email',
     'password_hash',
-    'totp_enabled_at',
+    sql<boolean>`totp_enabled_at IS NOT NULL`.as('totp_enabled'),
     'locked_until',
     'service_account',
     // An account is disabled with its agency (the system administrator's agencies page).
-    sql<Date | null>`coalesce(app_user.disabled_at,
-        (SELECT a.disabled_at FROM agency a WHERE a.id = app_user.agency_id))`.as('disabled_at'),
+    sql<boolean>`coalesce(app_user.disabled_at,
+        (SELECT a.disabled_at FROM agency a WHERE a.id = app_user.agency_id)) IS NOT NULL`.as('disabled'),
   ])
 
 /**
@@ -171,7 +172,7 @@ export function userRepository() {
       const row = await credentialsQuery(db)
         .where(sql<string>`lower(email)`, '=', email.toLowerCase())
         .executeTakeFirst()
-      return row && toCredentials(row)
+      return row && camelRow(row)
     },
 
     async ssoAccountByEmail(db: Executor, email: string): Promise<SsoAccount | undefined> {
@@ -182,29 +183,18 @@ export function userRepository() {
           'partnership_id',
           'agency_id',
           // Disabled with its agency, as for password sign-in.
-          sql<Date | null>`coalesce(app_user.disabled_at,
-            (SELECT a.disabled_at FROM agency a WHERE a.id = app_user.agency_id))`.as('disabled_at'),
+          sql<boolean>`coalesce(app_user.disabled_at,
+            (SELECT a.disabled_at FROM agency a WHERE a.id = app_user.agency_id)) IS NOT NULL`.as('disabled'),
           'service_account',
-          'totp_enabled_at',
+          sql<boolean>`totp_enabled_at IS NOT NULL`.as('totp_enabled'),
           'oidc_issuer',
           'oidc_subject',
         ])
         .where(sql<string>`lower(email)`, '=', email.toLowerCase())
         .executeTakeFirst()
-      return (
-        row && {
-          id: row.id,
-          partnershipId: row.partnership_id,
-          agencyId: row.agency_id,
-          disabled: row.disabled_at !== null,
-          serviceAccount: row.service_account,
-          totpEnabled: row.totp_enabled_at !== null,
-          link:
-            row.oidc_issuer !== null && row.oidc_subject !== null
-              ? { issuer: row.oidc_issuer, subject: row.oidc_subject }
-              : null,
-        }
-      )
+      if (row === undefined) return undefined
+      const { oidc_issuer: issuer, oidc_subject: subject, ...account } = row
+      return { ...camelRow(account), link: issuer !== null && subject !== null ? { issuer, subject } : null }
     },
 
     /** A transaction-scoped lock on one provider identity, held until commit. */
@@ -242,7 +232,7 @@ export function userRepository() {
 
     async credentialsById(db: Executor, id: string): Promise<Credentials | undefined> {
       const row = await credentialsQuery(db).where('id', '=', id).executeTakeFirst()
-      return row && toCredentials(row)
+      return row && camelRow(row)
     },
 
     /** Counts a failure; the fifth in a row locks the account for 15 minutes. Returns whether it is now locked. */
@@ -412,30 +402,6 @@ export function userRepository() {
         .where('id', '=', id)
         .execute()
     },
-  }
-}
-
-function toCredentials(row: {
-  id: string
-  partnership_id: string
-  agency_id: string
-  email: string
-  password_hash: string | null
-  totp_enabled_at: Date | null
-  locked_until: Date | null
-  disabled_at: Date | null
-  service_account: boolean
-}): Credentials {
-  return {
-    id: row.id,
-    partnershipId: row.partnership_id,
-    agencyId: row.agency_id,
-    email: row.email,
-    passwordHash: row.password_hash,
-    totpEnabled: row.totp_enabled_at !== null,
-    lockedUntil: row.locked_until,
-    disabled: row.disabled_at !== null,
-    serviceAccount: row.service_account,
   }
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
+import { camelRow } from '../../db/rows.ts'
 
 export interface TokenRow {
   id: string
@@ -32,33 +33,12 @@ export function tokenRepository() {
     'partnership_id',
     'user_id',
     'name',
-    'token_prefix',
+    'token_prefix as prefix',
     'scopes',
     'expires_at',
     'revoked_at',
     'last_used_at',
   ] as const
-  const toRow = (r: {
-    id: string
-    partnership_id: string
-    user_id: string
-    name: string
-    token_prefix: string
-    scopes: string[]
-    expires_at: Date
-    revoked_at: Date | null
-    last_used_at: Date | null
-  }): TokenRow => ({
-    id: r.id,
-    partnershipId: r.partnership_id,
-    userId: r.user_id,
-    name: r.name,
-    prefix: r.token_prefix,
-    scopes: r.scopes,
-    expiresAt: r.expires_at,
-    revokedAt: r.revoked_at,
-    lastUsedAt: r.last_used_at,
-  })
   return {
     async create(
       db: Executor,
@@ -96,7 +76,7 @@ export function tokenRepository() {
         .select(columns)
         .where('token_hash', '=', hash)
         .executeTakeFirst()
-      return row && toRow(row)
+      return row && camelRow(row)
     },
 
     /** Every token (the CLI, on the server), or one partnership's (the administrator's page). */
@@ -105,10 +85,10 @@ export function tokenRepository() {
         .selectFrom('api_token')
         .innerJoin('app_user', 'app_user.id', 'api_token.user_id')
         .select(columns.map((c) => `api_token.${c}` as const))
-        .select('app_user.email')
+        .select('app_user.email as user_email')
       if (partnershipId !== undefined) query = query.where('api_token.partnership_id', '=', partnershipId)
       const rows = await query.orderBy('api_token.created_at', 'desc').orderBy('api_token.id').execute()
-      return rows.map((r) => ({ ...toRow(r), userEmail: r.email }))
+      return rows.map((r) => camelRow(r))
     },
 
     async identity(db: Executor, userId: string): Promise<Identity | undefined> {
@@ -150,7 +130,7 @@ export function tokenRepository() {
         .where('revoked_at', 'is', null)
       if (partnershipId !== undefined) query = query.where('partnership_id', '=', partnershipId)
       const row = await query.returning(columns).executeTakeFirst()
-      return row && toRow(row)
+      return row && camelRow(row)
     },
 
     async touch(db: Executor, id: string): Promise<void> {
