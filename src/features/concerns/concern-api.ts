@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
+import { IdParams } from '../../platform/route-kit.ts'
 import type { SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
@@ -87,7 +88,7 @@ export function concernApi(services: Services) {
           tags: ['concerns'],
           summary:
             'One concern: for the practitioner who recorded it, and for those who may read the child; 404 otherwise',
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+          params: IdParams,
           response: { 200: Type.Object({ concern: ConcernSchema }), ...problems },
         },
       },

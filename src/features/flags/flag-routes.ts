@@ -4,6 +4,7 @@ import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ConflictError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
+import { IdParams as apiParams, readProblems as problems } from '../../platform/route-kit.ts'
 import type { FeatureRoutes, SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import { dateOf, formDate, formText, formVersion, versionOf } from '../../platform/views/form-fields.ts'
@@ -81,8 +82,6 @@ const DueSchema = Type.Object(
   },
   { additionalProperties: false },
 )
-const problems = { 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' } }
-const apiParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
 /** Where a subject's page is. */
 export const subjectHref = (kind: FlagSubjectKind, id: string) =>

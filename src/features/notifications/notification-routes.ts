@@ -3,6 +3,7 @@ import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
+import { IdParams as apiParams, changeProblems, readProblems as problems } from '../../platform/route-kit.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
@@ -15,7 +16,6 @@ const VIEWS = {
   outstanding: 'features/notifications/views/outstanding.njk',
   acknowledge: 'features/notifications/views/acknowledge.njk',
 }
-const apiParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 const NotifyBody = {
   reason: formText(40),
   localAuthority: formText(1000),
@@ -78,8 +78,6 @@ const ApiAcknowledge = Type.Object(
   },
   { additionalProperties: false },
 )
-const problems = { 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' } }
-const changeProblems = { ...problems, 400: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' } }
 
 const pad = (value: string, width: number) => value.trim().padStart(width, '0')
 const access = { capability: 'referral:queue' } as const

@@ -7,6 +7,7 @@ import type { RequestContext } from '../auth/auth-service.ts'
 import { requestContext } from '../auth/request-context.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../errors.ts'
 import type { PathEntry } from '../paths.ts'
+import { IdParams as Params, readProblems as problems } from '../route-kit.ts'
 import type { FeatureRoutes } from '../surfaces.ts'
 import { apiActor } from '../tokens/api-auth.ts'
 import { formText, formVersion, UUID, versionOf } from './form-fields.ts'
@@ -99,9 +100,6 @@ export function thingSchema<P extends TProperties>(own: P) {
     { additionalProperties: false },
   )
 }
-
-const problems = { 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' } }
-const Params = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
 export function thingRoutes<
   Name extends string,
