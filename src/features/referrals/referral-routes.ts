@@ -1,9 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Static, TObject } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
-import { can } from '../../platform/access/policy.ts'
+import { can, type Actor } from '../../platform/access/policy.ts'
+import type { Capability } from '../../platform/access/roles.ts'
+import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ConflictError, NotFoundError, type FieldError } from '../../platform/errors.ts'
-import { paths } from '../../platform/paths.ts'
+import { paths, type PathEntry } from '../../platform/paths.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import { formErrors } from '../../platform/views/form-errors.ts'
@@ -25,7 +28,7 @@ import {
   ReadResponse,
   ReferralResponse,
 } from './referral-schema.ts'
-import type { ReferralRead } from './referral-service.ts'
+import type { ReferralRead, ReferralView } from './referral-service.ts'
 
 const VIEWS = {
   queue: 'features/referrals/views/front-door.njk',
@@ -273,79 +276,66 @@ export function referralRoutes(services: Services): FeatureRoutes {
         },
       )
 
-      app.post(
-        paths.api.referralReview.pattern,
-        {
-          config: { access: { capability: 'referral:decide' } },
-          schema: {
-            tags: ['referrals'],
-            summary: 'Start the front door’s review (submitted → in review); 409 when it is not submitted',
-            security: [{ bearer: [] }],
-            params: apiParams,
-            body: ApiVersion,
-            response: { 200: ReferralResponse, ...changeProblems },
+      /**
+       * A move of a referral on its own API route: the same call for each (the caller's version or input,
+       * then the referral as it is after the move), so one registration serves the table below.
+       */
+      const move = <Body extends TObject>(spec: {
+        path: PathEntry<`/${string}/:id/${string}`>
+        capability: Capability
+        operationId: string
+        summary: string
+        body: Body
+        apply: (actor: Actor, id: string, body: Static<Body>, ctx: RequestContext) => Promise<ReferralView>
+      }) =>
+        app.post(
+          spec.path.pattern,
+          {
+            config: { access: { capability: spec.capability } },
+            schema: {
+              tags: ['referrals'],
+              operationId: spec.operationId,
+              summary: spec.summary,
+              security: [{ bearer: [] }],
+              params: apiParams,
+              body: spec.body,
+              response: { 200: ReferralResponse, ...changeProblems },
+            },
           },
-        },
-        async function referralReviewApiPost(request) {
-          const referral = await referrals.startReview(
-            apiActor(request),
-            request.params.id,
-            request.body.version,
-            requestContext(request),
-          )
-          return { referral }
-        },
-      )
+          async function referralMoveApiPost(request) {
+            const body = request.body as Static<Body>
+            return {
+              referral: await spec.apply(apiActor(request), request.params.id, body, requestContext(request)),
+            }
+          },
+        )
 
-      app.post(
-        paths.api.referralDecision.pattern,
-        {
-          config: { access: { capability: 'referral:decide' } },
-          schema: {
-            tags: ['referrals'],
-            summary:
-              'Record the front door’s decision with reasons; on exploitation grounds the CCE/CSE flag is set on the child. 409 unless in review',
-            security: [{ bearer: [] }],
-            params: apiParams,
-            body: ApiDecision,
-            response: { 200: ReferralResponse, ...changeProblems },
-          },
-        },
-        async function referralDecisionApiPost(request) {
-          const referral = await referrals.decide(
-            apiActor(request),
-            request.params.id,
-            request.body,
-            requestContext(request),
-          )
-          return { referral }
-        },
-      )
-
-      app.post(
-        paths.api.referralWithdraw.pattern,
-        {
-          config: { access: { capability: 'referral:create' } },
-          schema: {
-            tags: ['referrals'],
-            summary:
-              'Withdraw an open referral, with a reason (its referrer or the front door); 409 once decided',
-            security: [{ bearer: [] }],
-            params: apiParams,
-            body: ApiWithdraw,
-            response: { 200: ReferralResponse, ...changeProblems },
-          },
-        },
-        async function referralWithdrawApiPost(request) {
-          const referral = await referrals.withdraw(
-            apiActor(request),
-            request.params.id,
-            request.body,
-            requestContext(request),
-          )
-          return { referral }
-        },
-      )
+      move({
+        path: paths.api.referralReview,
+        capability: 'referral:decide',
+        operationId: 'referralReviewApiPost',
+        summary: 'Start the front door’s review (submitted → in review); 409 when it is not submitted',
+        body: ApiVersion,
+        apply: (actor, id, body, ctx) => referrals.startReview(actor, id, body.version, ctx),
+      })
+      move({
+        path: paths.api.referralDecision,
+        capability: 'referral:decide',
+        operationId: 'referralDecisionApiPost',
+        summary:
+          'Record the front door’s decision with reasons; on exploitation grounds the CCE/CSE flag is set on the child. 409 unless in review',
+        body: ApiDecision,
+        apply: (actor, id, body, ctx) => referrals.decide(actor, id, body, ctx),
+      })
+      move({
+        path: paths.api.referralWithdraw,
+        capability: 'referral:create',
+        operationId: 'referralWithdrawApiPost',
+        summary:
+          'Withdraw an open referral, with a reason (its referrer or the front door); 409 once decided',
+        body: ApiWithdraw,
+        apply: (actor, id, body, ctx) => referrals.withdraw(actor, id, body, ctx),
+      })
     },
   }
 }
