@@ -1,10 +1,21 @@
+import type { FastifySchema } from 'fastify'
 import { Type, type TSchema } from 'typebox'
+import type { Capability } from './access/roles.ts'
 
 /**
  * The pieces every feature's API schemas are built of, declared once: the `:id` parameter, the problem+json
  * responses by status, a nullable field, and the fields of a person as any API shows one (people, search,
  * duplicates). A feature's own schemas say only what is its own.
  */
+
+/**
+ * An API route's options: the capability a caller needs (the route guard's `access`) and the tag the OpenAPI
+ * document lists it under, with its own schema (summary, params, body, responses). The bearer security, the 4XX
+ * problem and the operationId are added centrally (src/platform/openapi.ts).
+ */
+export function apiRoute<const S extends FastifySchema>(capability: Capability, tag: string, schema: S) {
+  return { config: { access: { capability } }, schema: { tags: [tag], ...schema } }
+}
 
 /** A route's `:id` path parameter: a record's UUID. */
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })

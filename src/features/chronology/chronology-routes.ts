@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { IdParams, inputProblems, nullable } from '../../platform/route-kit.ts'
+import { apiRoute, IdParams, inputProblems, nullable } from '../../platform/route-kit.ts'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { NotFoundError, ValidationError } from '../../platform/errors.ts'
@@ -129,18 +129,14 @@ export function chronologyRoutes(services: Services): FeatureRoutes {
     api: async (app) => {
       app.get(
         paths.api.chronology.pattern,
-        {
-          config: { access: { capability: 'person:read' } },
-          schema: {
-            tags: ['chronology'],
-            summary: 'A child’s chronology, newest first: the same events as the chronology page',
-            description:
-              'Filter with repeated `type` (record, statutory-status, alias, link, flag, merge, …) and `agency` (agency ids). A read of the child’s record: audited, and 404 for a record the caller may not see.',
-            params: IdParams,
-            querystring: Query,
-            response: { 200: ChronologyResponse, ...problems },
-          },
-        },
+        apiRoute('person:read', 'chronology', {
+          summary: 'A child’s chronology, newest first: the same events as the chronology page',
+          description:
+            'Filter with repeated `type` (record, statutory-status, alias, link, flag, merge, …) and `agency` (agency ids). A read of the child’s record: audited, and 404 for a record the caller may not see.',
+          params: IdParams,
+          querystring: Query,
+          response: { 200: ChronologyResponse, ...problems },
+        }),
         async function chronologyApiGet(request) {
           const actor = apiActor(request)
           const filter = await chronology.parseFilter(actor, request.query)

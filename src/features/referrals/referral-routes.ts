@@ -7,6 +7,7 @@ import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ConflictError, NotFoundError, type FieldError } from '../../platform/errors.ts'
 import { paths, type PathEntry } from '../../platform/paths.ts'
+import { apiRoute } from '../../platform/route-kit.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import { formErrors } from '../../platform/views/form-errors.ts'
@@ -212,17 +213,13 @@ export function referralRoutes(services: Services): FeatureRoutes {
     api: async (app) => {
       app.post(
         paths.api.referrals.pattern,
-        {
-          config: { access: { capability: 'referral:create' } },
-          schema: {
-            tags: ['referrals'],
-            summary:
-              'Refer your recorded concern to the front door: never waits for anyone’s approval; a decision is due one working day on',
-            security: [{ bearer: [] }],
-            body: ApiSubmit,
-            response: { 201: ReferralResponse, ...changeProblems },
-          },
-        },
+        apiRoute('referral:create', 'referrals', {
+          summary:
+            'Refer your recorded concern to the front door: never waits for anyone’s approval; a decision is due one working day on',
+          security: [{ bearer: [] }],
+          body: ApiSubmit,
+          response: { 201: ReferralResponse, ...changeProblems },
+        }),
         async function referralsApiPost(request, reply) {
           const actor = apiActor(request)
           const ctx = requestContext(request)
@@ -234,17 +231,13 @@ export function referralRoutes(services: Services): FeatureRoutes {
 
       app.get(
         paths.api.referrals.pattern,
-        {
-          config: { access: { capability: 'referral:read-own' } },
-          schema: {
-            tags: ['referrals'],
-            summary:
-              'Your referrals with their status and outcome; or, with ?queue=front-door, the front door’s queue (oldest first, overdue marked)',
-            security: [{ bearer: [] }],
-            querystring: ListQuery,
-            response: { 200: ListResponse, 400: { $ref: 'Problem#' }, ...problems },
-          },
-        },
+        apiRoute('referral:read-own', 'referrals', {
+          summary:
+            'Your referrals with their status and outcome; or, with ?queue=front-door, the front door’s queue (oldest first, overdue marked)',
+          security: [{ bearer: [] }],
+          querystring: ListQuery,
+          response: { 200: ListResponse, 400: { $ref: 'Problem#' }, ...problems },
+        }),
         async function referralsApiGet(request) {
           const actor = apiActor(request)
           const ctx = requestContext(request)
@@ -259,17 +252,13 @@ export function referralRoutes(services: Services): FeatureRoutes {
 
       app.get(
         paths.api.referral.pattern,
-        {
-          config: { access: { capability: 'referral:read-own' } },
-          schema: {
-            tags: ['referrals'],
-            summary:
-              'A referral: the referrer sees its status and outcome only; the front door and the child’s case workers see it all',
-            security: [{ bearer: [] }],
-            params: apiParams,
-            response: { 200: ReadResponse, ...problems },
-          },
-        },
+        apiRoute('referral:read-own', 'referrals', {
+          summary:
+            'A referral: the referrer sees its status and outcome only; the front door and the child’s case workers see it all',
+          security: [{ bearer: [] }],
+          params: apiParams,
+          response: { 200: ReadResponse, ...problems },
+        }),
         async function referralApiGet(request) {
           const read = await referrals.read(apiActor(request), request.params.id, requestContext(request))
           return { referral: read.referral, transitions: read.transitions }
@@ -290,18 +279,14 @@ export function referralRoutes(services: Services): FeatureRoutes {
       }) =>
         app.post(
           spec.path.pattern,
-          {
-            config: { access: { capability: spec.capability } },
-            schema: {
-              tags: ['referrals'],
-              operationId: spec.operationId,
-              summary: spec.summary,
-              security: [{ bearer: [] }],
-              params: apiParams,
-              body: spec.body,
-              response: { 200: ReferralResponse, ...changeProblems },
-            },
-          },
+          apiRoute(spec.capability, 'referrals', {
+            operationId: spec.operationId,
+            summary: spec.summary,
+            security: [{ bearer: [] }],
+            params: apiParams,
+            body: spec.body,
+            response: { 200: ReferralResponse, ...changeProblems },
+          }),
           async function referralMoveApiPost(request) {
             const body = request.body as Static<Body>
             return {

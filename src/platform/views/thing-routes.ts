@@ -7,7 +7,7 @@ import type { RequestContext } from '../auth/auth-service.ts'
 import { requestContext } from '../auth/request-context.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../errors.ts'
 import type { PathEntry } from '../paths.ts'
-import { IdParams as Params, readProblems as problems } from '../route-kit.ts'
+import { apiRoute, IdParams as Params, readProblems as problems } from '../route-kit.ts'
 import type { FeatureRoutes } from '../surfaces.ts'
 import { apiActor } from '../tokens/api-auth.ts'
 import { formText, formVersion, UUID, versionOf } from './form-fields.ts'
@@ -196,17 +196,13 @@ export function thingRoutes<
     api: async (app) => {
       app.post(
         spec.paths.api.pattern,
-        {
-          config: { access: { capability: 'link:write' } },
-          schema: {
-            tags: [spec.api.tag],
-            operationId: `${name}ApiPost`,
-            summary: spec.api.summaries.create,
-            ...(spec.api.createDescription === undefined ? {} : { description: spec.api.createDescription }),
-            body: spec.api.create,
-            response: { 201: Response, 400: { $ref: 'Problem#' }, ...problems },
-          },
-        },
+        apiRoute('link:write', spec.api.tag, {
+          operationId: `${name}ApiPost`,
+          summary: spec.api.summaries.create,
+          ...(spec.api.createDescription === undefined ? {} : { description: spec.api.createDescription }),
+          body: spec.api.create,
+          response: { 201: Response, 400: { $ref: 'Problem#' }, ...problems },
+        }),
         async function thingApiPost(request, reply) {
           const created = await service.create(
             apiActor(request),
@@ -220,16 +216,12 @@ export function thingRoutes<
 
       app.get(
         spec.paths.apiItem.pattern,
-        {
-          config: { access: { capability: 'person:read' } },
-          schema: {
-            tags: [spec.api.tag],
-            operationId: `${name}ApiGet`,
-            summary: spec.api.summaries.read,
-            params: Params,
-            response: { 200: Response, ...problems },
-          },
-        },
+        apiRoute('person:read', spec.api.tag, {
+          operationId: `${name}ApiGet`,
+          summary: spec.api.summaries.read,
+          params: Params,
+          response: { 200: Response, ...problems },
+        }),
         async function thingApiGet(request) {
           const read = await service.read(
             apiActor(request),
@@ -243,17 +235,13 @@ export function thingRoutes<
 
       app.put(
         spec.paths.apiItem.pattern,
-        {
-          config: { access: { capability: 'link:write' } },
-          schema: {
-            tags: [spec.api.tag],
-            operationId: `${name}ApiPut`,
-            summary: spec.api.summaries.update,
-            params: Params,
-            body: spec.api.update,
-            response: { 200: Response, 400: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' }, ...problems },
-          },
-        },
+        apiRoute('link:write', spec.api.tag, {
+          operationId: `${name}ApiPut`,
+          summary: spec.api.summaries.update,
+          params: Params,
+          body: spec.api.update,
+          response: { 200: Response, 400: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' }, ...problems },
+        }),
         async function thingApiPut(request) {
           const { version, form } = spec.api.updateForm(request.body as Static<Update>)
           const updated = await service.update(
