@@ -1,6 +1,7 @@
 import type { FastifySchema } from 'fastify'
 import { Type, type TSchema } from 'typebox'
 import type { Capability } from './access/roles.ts'
+import type { RouteAccess } from './route-access.ts'
 
 /**
  * The pieces every feature's API schemas are built of, declared once: the `:id` parameter, the problem+json
@@ -9,12 +10,18 @@ import type { Capability } from './access/roles.ts'
  */
 
 /**
- * An API route's options: the capability a caller needs (the route guard's `access`) and the tag the OpenAPI
+ * An API route's options: the capability a caller needs, or 'public' or 'signed-in' (the route guard's `access`), and the tag the OpenAPI
  * document lists it under, with its own schema (summary, params, body, responses). The bearer security, the 4XX
  * problem and the operationId are added centrally (src/platform/openapi.ts).
  */
-export function apiRoute<const S extends FastifySchema>(capability: Capability, tag: string, schema: S) {
-  return { config: { access: { capability } }, schema: { tags: [tag], ...schema } }
+export function apiRoute<const S extends FastifySchema>(
+  access: Capability | 'public' | 'signed-in',
+  tag: string,
+  schema: S,
+) {
+  const declared: RouteAccess =
+    access === 'public' || access === 'signed-in' ? access : { capability: access }
+  return { config: { access: declared }, schema: { tags: [tag], ...schema } }
 }
 
 /** A route's `:id` path parameter: a record's UUID. */

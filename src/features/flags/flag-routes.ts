@@ -6,12 +6,7 @@ import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ConflictError } from '../../platform/errors.ts'
 import { paths, type PathEntry } from '../../platform/paths.ts'
-import {
-  apiRoute,
-  IdParams as apiParams,
-  changeProblems,
-  readProblems as problems,
-} from '../../platform/route-kit.ts'
+import { apiRoute, changeProblems, IdParams, readProblems } from '../../platform/route-kit.ts'
 import type { FeatureRoutes, SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import { dateOf, formDate, formText, formVersion, versionOf } from '../../platform/views/form-fields.ts'
@@ -156,8 +151,8 @@ export function flagRoutes(services: Services): FeatureRoutes {
       route.pattern,
       apiRoute('person:read', 'flags', {
         summary: `The flags on a ${kind} (current and removed), and the flag types that apply`,
-        params: apiParams,
-        response: { 200: SubjectFlags, ...problems },
+        params: IdParams,
+        response: { 200: SubjectFlags, ...readProblems },
       }),
       async function subjectFlagsApiGet(request) {
         const result = await flags.forSubject(
@@ -176,9 +171,9 @@ export function flagRoutes(services: Services): FeatureRoutes {
       route.pattern,
       apiRoute('flag:write', 'flags', {
         summary: `Set a flag on a ${kind}: a type on its policy definition, a reason and a review date in the future`,
-        params: apiParams,
+        params: IdParams,
         body: ApiNew,
-        response: { 201: FlagResponse, 400: { $ref: 'Problem#' }, ...problems },
+        response: { 201: FlagResponse, 400: { $ref: 'Problem#' }, ...readProblems },
       }),
       async function subjectFlagsApiPost(request, reply) {
         const actor = apiActor(request)
@@ -264,8 +259,8 @@ export function flagRoutes(services: Services): FeatureRoutes {
         paths.api.flag.pattern,
         apiRoute('person:read', 'flags', {
           summary: 'One flag (current or removed); 404 unless the caller may see its subject',
-          params: apiParams,
-          response: { 200: FlagResponse, ...problems },
+          params: IdParams,
+          response: { 200: FlagResponse, ...readProblems },
         }),
         async function flagApiGet(request) {
           const read = await flags.read(
@@ -292,7 +287,7 @@ export function flagRoutes(services: Services): FeatureRoutes {
           apiRoute('flag:write', 'flags', {
             operationId: spec.operationId,
             summary: spec.summary,
-            params: apiParams,
+            params: IdParams,
             body: spec.body,
             response: { 200: FlagResponse, ...changeProblems },
           }),

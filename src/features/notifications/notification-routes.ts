@@ -3,12 +3,7 @@ import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
-import {
-  apiRoute,
-  IdParams as apiParams,
-  changeProblems,
-  readProblems as problems,
-} from '../../platform/route-kit.ts'
+import { apiRoute, changeProblems, IdParams, readProblems } from '../../platform/route-kit.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
@@ -151,7 +146,7 @@ export function notificationRoutes(services: Services): FeatureRoutes {
         apiRoute('referral:queue', 'notifications', {
           summary:
             'Record a notification sent about a referred child to another local authority and its police force',
-          params: apiParams,
+          params: IdParams,
           body: ApiNotify,
           response: { 201: NotificationResponse, ...changeProblems },
         }),
@@ -170,8 +165,8 @@ export function notificationRoutes(services: Services): FeatureRoutes {
         paths.api.referralNotifications.pattern,
         apiRoute('referral:queue', 'notifications', {
           summary: 'The notifications recorded for a referral',
-          params: apiParams,
-          response: { 200: NotificationList, ...problems },
+          params: IdParams,
+          response: { 200: NotificationList, ...readProblems },
         }),
         async function referralNotificationsApiGet(request) {
           return {
@@ -202,7 +197,7 @@ export function notificationRoutes(services: Services): FeatureRoutes {
         apiRoute('referral:queue', 'notifications', {
           summary:
             'Record the other authority’s acknowledgement (who, and on which day); 409 if already recorded',
-          params: apiParams,
+          params: IdParams,
           body: ApiAcknowledge,
           response: { 200: NotificationResponse, ...changeProblems },
         }),

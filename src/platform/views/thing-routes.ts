@@ -7,7 +7,7 @@ import type { RequestContext } from '../auth/auth-service.ts'
 import { requestContext } from '../auth/request-context.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../errors.ts'
 import type { PathEntry } from '../paths.ts'
-import { apiRoute, IdParams as Params, readProblems as problems } from '../route-kit.ts'
+import { apiRoute, IdParams, readProblems } from '../route-kit.ts'
 import type { FeatureRoutes } from '../surfaces.ts'
 import { apiActor } from '../tokens/api-auth.ts'
 import { formText, formVersion, UUID, versionOf } from './form-fields.ts'
@@ -201,7 +201,7 @@ export function thingRoutes<
           summary: spec.api.summaries.create,
           ...(spec.api.createDescription === undefined ? {} : { description: spec.api.createDescription }),
           body: spec.api.create,
-          response: { 201: Response, 400: { $ref: 'Problem#' }, ...problems },
+          response: { 201: Response, 400: { $ref: 'Problem#' }, ...readProblems },
         }),
         async function thingApiPost(request, reply) {
           const created = await service.create(
@@ -219,8 +219,8 @@ export function thingRoutes<
         apiRoute('person:read', spec.api.tag, {
           operationId: `${name}ApiGet`,
           summary: spec.api.summaries.read,
-          params: Params,
-          response: { 200: Response, ...problems },
+          params: IdParams,
+          response: { 200: Response, ...readProblems },
         }),
         async function thingApiGet(request) {
           const read = await service.read(
@@ -238,9 +238,9 @@ export function thingRoutes<
         apiRoute('link:write', spec.api.tag, {
           operationId: `${name}ApiPut`,
           summary: spec.api.summaries.update,
-          params: Params,
+          params: IdParams,
           body: spec.api.update,
-          response: { 200: Response, 400: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' }, ...problems },
+          response: { 200: Response, 400: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' }, ...readProblems },
         }),
         async function thingApiPut(request) {
           const { version, form } = spec.api.updateForm(request.body as Static<Update>)
