@@ -45,6 +45,17 @@ async function withRuntime<T>(fn: (runtime: Runtime, log: Logger) => Promise<T>)
   }
 }
 
+/** Runs `fn` with the database owner's URL, attached to a running embedded server or starting one for the command. */
+async function withDatabase<T>(fn: (ownerUrl: string) => Promise<T>): Promise<T> {
+  const { config, log } = context()
+  const target = await openDatabase(config, log, { attach: true })
+  try {
+    return await fn(target.ownerUrl)
+  } finally {
+    await target.release()
+  }
+}
+
 const isScale = (value: string): value is Scale => Object.hasOwn(SCALES, value)
 
 /** Fresh planner statistics after a bulk load (as the owner: the runtime role may not ANALYZE). */
@@ -72,34 +83,26 @@ export function buildProgram(io: Io): Command {
 
   db.command('migrate')
     .description('apply pending migrations (each in one transaction); refuses if an applied one was edited')
-    .action(async () => {
-      const { config, log } = context()
-      const target = await openDatabase(config, log, { attach: true })
-      try {
-        const applied = await migrate(target.ownerUrl)
+    .action(() =>
+      withDatabase(async (ownerUrl) => {
+        const applied = await migrate(ownerUrl)
         io.out(applied.length === 0 ? 'Database schema is up to date.' : `Applied: ${applied.join(', ')}`)
-      } finally {
-        await target.release()
-      }
-    })
+      }),
+    )
 
   db.command('status')
     .description('list migrations and whether each is applied, pending or changed')
-    .action(async () => {
-      const { config, log } = context()
-      const target = await openDatabase(config, log, { attach: true })
-      try {
-        const statuses = await migrationStatus(target.ownerUrl)
+    .action(() =>
+      withDatabase(async (ownerUrl) => {
+        const statuses = await migrationStatus(ownerUrl)
         for (const s of statuses) {
           const when = s.appliedAt !== undefined ? `  ${s.appliedAt.toISOString()}` : ''
           io.out(`${s.state.padEnd(8)} ${s.name}${when}`)
         }
         const bad = statuses.filter((s) => s.state === 'changed' || s.state === 'missing')
         if (bad.length > 0) throw new CliError(`${bad.length} migration(s) differ from the database`)
-      } finally {
-        await target.release()
-      }
-    })
+      }),
+    )
 
   db.command('url')
     .description(
