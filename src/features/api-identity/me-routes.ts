@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { capabilitiesOf } from '../../platform/access/policy.ts'
 import { paths } from '../../platform/paths.ts'
+import { apiRoute } from '../../platform/route-kit.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
@@ -33,14 +34,10 @@ export function meRoutes(services: Services): FeatureRoutes {
     api: async (app) => {
       app.get(
         paths.api.me.pattern,
-        {
-          config: { access: 'signed-in' },
-          schema: {
-            tags: ['identity'],
-            summary: 'Who the caller is: identity, roles, effective capabilities and the token’s scopes',
-            response: { 200: Me, 401: { $ref: 'Problem#' } },
-          },
-        },
+        apiRoute('signed-in', 'identity', {
+          summary: 'Who the caller is: identity, roles, effective capabilities and the token’s scopes',
+          response: { 200: Me, 401: { $ref: 'Problem#' } },
+        }),
         async function meGet(request) {
           const caller = request.apiCaller
           if (caller === undefined) throw new Error('API auth missing for a signed-in route')

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { apiRoute, IdParams, inputProblems, nullable } from '../../platform/route-kit.ts'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { NotFoundError, ValidationError } from '../../platform/errors.ts'
@@ -23,7 +24,6 @@ const Query = Type.Object(
   { additionalProperties: false },
 )
 
-const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
 const EventSchema = Type.Object(
   {
     id: Type.String({ description: 'Unique within the chronology, stable between reads' }),
@@ -59,12 +59,7 @@ const ChronologyResponse = Type.Object(
   },
   { additionalProperties: false },
 )
-const problems = {
-  400: { $ref: 'Problem#' },
-  401: { $ref: 'Problem#' },
-  403: { $ref: 'Problem#' },
-  404: { $ref: 'Problem#' },
-}
+const problems = inputProblems
 
 /** The selected values of a multi-value query field, for keeping the user's choices on the form. */
 const chosen = (value: string[] | undefined) => value ?? []
@@ -134,18 +129,14 @@ export function chronologyRoutes(services: Services): FeatureRoutes {
     api: async (app) => {
       app.get(
         paths.api.chronology.pattern,
-        {
-          config: { access: { capability: 'person:read' } },
-          schema: {
-            tags: ['chronology'],
-            summary: 'A child’s chronology, newest first: the same events as the chronology page',
-            description:
-              'Filter with repeated `type` (record, statutory-status, alias, link, flag, merge, …) and `agency` (agency ids). A read of the child’s record: audited, and 404 for a record the caller may not see.',
-            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-            querystring: Query,
-            response: { 200: ChronologyResponse, ...problems },
-          },
-        },
+        apiRoute('person:read', 'chronology', {
+          summary: 'A child’s chronology, newest first: the same events as the chronology page',
+          description:
+            'Filter with repeated `type` (record, statutory-status, alias, link, flag, merge, …) and `agency` (agency ids). A read of the child’s record: audited, and 404 for a record the caller may not see.',
+          params: IdParams,
+          querystring: Query,
+          response: { 200: ChronologyResponse, ...problems },
+        }),
         async function chronologyApiGet(request) {
           const actor = apiActor(request)
           const filter = await chronology.parseFilter(actor, request.query)

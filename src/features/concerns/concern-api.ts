@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
+import { apiRoute, IdParams } from '../../platform/route-kit.ts'
 import type { SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
@@ -23,16 +24,12 @@ export function concernApi(services: Services) {
   return async (app: SurfaceApp) => {
     app.post(
       paths.api.concerns.pattern,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: {
-          tags: ['concerns'],
-          summary:
-            'Record a whole concern in one body (the child, immediate danger, what was seen or heard, the screening ticks and the practitioner’s judgement); answers the suggested level with its reasons. Nothing is written on bad input',
-          body: CreateConcernBody,
-          response: { 201: Type.Object({ concern: ConcernSchema }), ...problems },
-        },
-      },
+      apiRoute('concern:create', 'concerns', {
+        summary:
+          'Record a whole concern in one body (the child, immediate danger, what was seen or heard, the screening ticks and the practitioner’s judgement); answers the suggested level with its reasons. Nothing is written on bad input',
+        body: CreateConcernBody,
+        response: { 201: Type.Object({ concern: ConcernSchema }), ...problems },
+      }),
       async function concernApiPost(request, reply) {
         const body: Static<typeof CreateConcernBody> = request.body
         const actor = apiActor(request)
@@ -81,16 +78,12 @@ export function concernApi(services: Services) {
 
     app.get(
       paths.api.concern.pattern,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: {
-          tags: ['concerns'],
-          summary:
-            'One concern: for the practitioner who recorded it, and for those who may read the child; 404 otherwise',
-          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-          response: { 200: Type.Object({ concern: ConcernSchema }), ...problems },
-        },
-      },
+      apiRoute('concern:create', 'concerns', {
+        summary:
+          'One concern: for the practitioner who recorded it, and for those who may read the child; 404 otherwise',
+        params: IdParams,
+        response: { 200: Type.Object({ concern: ConcernSchema }), ...problems },
+      }),
       async function concernApiGet(request) {
         const concern = await concerns.read(
           apiActor(request),
@@ -104,14 +97,10 @@ export function concernApi(services: Services) {
 
     app.get(
       paths.api.screeningGuide.pattern,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: {
-          tags: ['screening'],
-          summary: 'The screening guide in force: its items, the risk levels and the street terms',
-          response: { 200: Type.Object({ guide: GuideSchema }), ...problems },
-        },
-      },
+      apiRoute('concern:create', 'screening', {
+        summary: 'The screening guide in force: its items, the risk levels and the street terms',
+        response: { 200: Type.Object({ guide: GuideSchema }), ...problems },
+      }),
       async function screeningGuideGet(request) {
         const guide = await concerns.guide(apiActor(request))
         return {
@@ -134,16 +123,12 @@ export function concernApi(services: Services) {
 
     app.post(
       paths.api.screeningSuggest.pattern,
-      {
-        config: { access: { capability: 'concern:create' } },
-        schema: {
-          tags: ['screening'],
-          summary:
-            'The suggested level and its reasons for these ticks and facts about the child; nothing is stored',
-          body: SuggestBody,
-          response: { 200: Type.Object({ suggestion: SuggestionSchema }), ...problems },
-        },
-      },
+      apiRoute('concern:create', 'screening', {
+        summary:
+          'The suggested level and its reasons for these ticks and facts about the child; nothing is stored',
+        body: SuggestBody,
+        response: { 200: Type.Object({ suggestion: SuggestionSchema }), ...problems },
+      }),
       async function screeningSuggestPost(request) {
         const body: Static<typeof SuggestBody> = request.body
         const suggestion = await concerns.suggest(apiActor(request), body.ticks, body.child)

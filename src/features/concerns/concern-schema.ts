@@ -1,11 +1,11 @@
 import { Type } from 'typebox'
+import { inputProblems, nullable } from '../../platform/route-kit.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import type { ConcernView } from './concern-service.ts'
 import { RECENCIES } from './concern-validation.ts'
 
 /** The concern API's schemas (OpenAPI), and how a concern and its field errors are answered. */
 
-const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
 const RecencySchema = Type.Union(RECENCIES.map((r) => Type.Literal(r.value)))
 export const TickSchema = Type.Object(
   {
@@ -151,12 +151,7 @@ export const SuggestBody = Type.Object(
   },
   { additionalProperties: false },
 )
-export const problems = {
-  400: { $ref: 'Problem#' },
-  401: { $ref: 'Problem#' },
-  403: { $ref: 'Problem#' },
-  404: { $ref: 'Problem#' },
-}
+export const problems = inputProblems
 
 export const apiConcern = (c: ConcernView) => ({
   id: c.id,

@@ -1,6 +1,7 @@
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { paths } from '../../platform/paths.ts'
 import { RATE_LIMITS } from '../../platform/rate-limits.ts'
+import { apiRoute } from '../../platform/route-kit.ts'
 import type { SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
@@ -66,20 +67,16 @@ export function duplicateApi(services: Services) {
 
     app.post(
       paths.api.personMerge.pattern,
-      {
-        config: { access: { capability: 'person:merge' } },
-        schema: {
-          tags: ['people'],
-          summary:
-            'Merge another record (mergedId) into this one; both versions must be current (409 otherwise)',
-          params: ApiParams,
-          body: ApiMerge,
-          response: {
-            200: Type.Object({ mergeId: Type.String({ format: 'uuid' }), moved: MovedSchema }),
-            ...changeProblems,
-          },
+      apiRoute('person:merge', 'people', {
+        summary:
+          'Merge another record (mergedId) into this one; both versions must be current (409 otherwise)',
+        params: ApiParams,
+        body: ApiMerge,
+        response: {
+          200: Type.Object({ mergeId: Type.String({ format: 'uuid' }), moved: MovedSchema }),
+          ...changeProblems,
         },
-      },
+      }),
       async function mergeApiPost(request) {
         return merges.merge(apiActor(request), request.params.id, request.body, requestContext(request))
       },
@@ -87,15 +84,11 @@ export function duplicateApi(services: Services) {
 
     app.get(
       paths.api.personMerges.pattern,
-      {
-        config: { access: { capability: 'person:merge' } },
-        schema: {
-          tags: ['people'],
-          summary: 'Merges into this person (with what moved), newest first, including reversed ones',
-          params: ApiParams,
-          response: { 200: Type.Object({ merges: Type.Array(MergeSchema) }), ...problems },
-        },
-      },
+      apiRoute('person:merge', 'people', {
+        summary: 'Merges into this person (with what moved), newest first, including reversed ones',
+        params: ApiParams,
+        response: { 200: Type.Object({ merges: Type.Array(MergeSchema) }), ...problems },
+      }),
       async function mergesApiGet(request) {
         const result = await merges.mergesInto(apiActor(request), request.params.id, requestContext(request))
         return {
@@ -110,17 +103,13 @@ export function duplicateApi(services: Services) {
 
     app.post(
       paths.api.personUnmerge.pattern,
-      {
-        config: { access: { capability: 'person:merge' } },
-        schema: {
-          tags: ['people'],
-          summary:
-            'Reverse a merge into this person: exactly what moved goes back; the merge version must be current',
-          params: ApiParams,
-          body: ApiUnmerge,
-          response: { 200: Type.Object({ mergedId: Type.String({ format: 'uuid' }) }), ...changeProblems },
-        },
-      },
+      apiRoute('person:merge', 'people', {
+        summary:
+          'Reverse a merge into this person: exactly what moved goes back; the merge version must be current',
+        params: ApiParams,
+        body: ApiUnmerge,
+        response: { 200: Type.Object({ mergedId: Type.String({ format: 'uuid' }) }), ...changeProblems },
+      }),
       async function unmergeApiPost(request) {
         return merges.unmerge(apiActor(request), request.params.id, request.body, requestContext(request))
       },

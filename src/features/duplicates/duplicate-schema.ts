@@ -1,19 +1,20 @@
 import { Type } from 'typebox'
+import {
+  changeProblems,
+  IdParams,
+  inputProblems,
+  nullable,
+  personFields,
+  problemsOf,
+} from '../../platform/route-kit.ts'
 
 /** The duplicates and merges API's request and response schemas (tag `people`). */
 
-export const ApiParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
-
-const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
+export const ApiParams = IdParams
 
 const CandidateSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
-    kind: Type.Optional(Type.String()),
-    kindLabel: Type.Optional(Type.String()),
-    givenName: Type.Optional(Type.String()),
-    familyName: Type.Optional(nullable(Type.String())),
-    dateOfBirth: Type.Optional(nullable(Type.String({ format: 'date' }))),
+    ...personFields,
     version: Type.Optional(Type.Integer()),
     score: Type.Integer({ minimum: 0, maximum: 100 }),
     reasons: Type.Array(Type.String()),
@@ -85,15 +86,10 @@ export const ApiUnmerge = Type.Object(
   { additionalProperties: false },
 )
 
-export const problems = {
-  400: { $ref: 'Problem#' },
-  401: { $ref: 'Problem#' },
-  403: { $ref: 'Problem#' },
-  404: { $ref: 'Problem#' },
-}
+export const problems = inputProblems
 
 /** A change that can be stale (409). */
-export const changeProblems = { ...problems, 409: { $ref: 'Problem#' } }
+export { changeProblems }
 
 /** A duplicate check, which may be refused for too many in a short time (429). */
-export const checkProblems = { ...problems, 429: { $ref: 'Problem#' } }
+export const checkProblems = problemsOf(400, 401, 403, 404, 429)

@@ -1,9 +1,12 @@
 import type { FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
+import { Type, type Static, type TObject } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
+import type { Actor } from '../../platform/access/policy.ts'
+import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ConflictError } from '../../platform/errors.ts'
-import { paths } from '../../platform/paths.ts'
+import { paths, type PathEntry } from '../../platform/paths.ts'
+import { apiRoute, changeProblems, IdParams, readProblems } from '../../platform/route-kit.ts'
 import type { FeatureRoutes, SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import { dateOf, formDate, formText, formVersion, versionOf } from '../../platform/views/form-fields.ts'
@@ -81,8 +84,6 @@ const DueSchema = Type.Object(
   },
   { additionalProperties: false },
 )
-const problems = { 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' } }
-const apiParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
 /** Where a subject's page is. */
 export const subjectHref = (kind: FlagSubjectKind, id: string) =>
@@ -148,15 +149,11 @@ export function flagRoutes(services: Services): FeatureRoutes {
     const route = kind === 'person' ? paths.api.personFlags : paths.api.locationFlags
     app.get(
       route.pattern,
-      {
-        config: { access: { capability: 'person:read' } },
-        schema: {
-          tags: ['flags'],
-          summary: `The flags on a ${kind} (current and removed), and the flag types that apply`,
-          params: apiParams,
-          response: { 200: SubjectFlags, ...problems },
-        },
-      },
+      apiRoute('person:read', 'flags', {
+        summary: `The flags on a ${kind} (current and removed), and the flag types that apply`,
+        params: IdParams,
+        response: { 200: SubjectFlags, ...readProblems },
+      }),
       async function subjectFlagsApiGet(request) {
         const result = await flags.forSubject(
           apiActor(request),
@@ -172,16 +169,12 @@ export function flagRoutes(services: Services): FeatureRoutes {
 
     app.post(
       route.pattern,
-      {
-        config: { access: { capability: 'flag:write' } },
-        schema: {
-          tags: ['flags'],
-          summary: `Set a flag on a ${kind}: a type on its policy definition, a reason and a review date in the future`,
-          params: apiParams,
-          body: ApiNew,
-          response: { 201: FlagResponse, 400: { $ref: 'Problem#' }, ...problems },
-        },
-      },
+      apiRoute('flag:write', 'flags', {
+        summary: `Set a flag on a ${kind}: a type on its policy definition, a reason and a review date in the future`,
+        params: IdParams,
+        body: ApiNew,
+        response: { 201: FlagResponse, 400: { $ref: 'Problem#' }, ...readProblems },
+      }),
       async function subjectFlagsApiPost(request, reply) {
         const actor = apiActor(request)
         const ctx = requestContext(request)
@@ -264,15 +257,11 @@ export function flagRoutes(services: Services): FeatureRoutes {
 
       app.get(
         paths.api.flag.pattern,
-        {
-          config: { access: { capability: 'person:read' } },
-          schema: {
-            tags: ['flags'],
-            summary: 'One flag (current or removed); 404 unless the caller may see its subject',
-            params: apiParams,
-            response: { 200: FlagResponse, ...problems },
-          },
-        },
+        apiRoute('person:read', 'flags', {
+          summary: 'One flag (current or removed); 404 unless the caller may see its subject',
+          params: IdParams,
+          response: { 200: FlagResponse, ...readProblems },
+        }),
         async function flagApiGet(request) {
           const read = await flags.read(
             apiActor(request),
@@ -285,70 +274,56 @@ export function flagRoutes(services: Services): FeatureRoutes {
         },
       )
 
-      app.post(
-        paths.api.flagReview.pattern,
-        {
-          config: { access: { capability: 'flag:write' } },
-          schema: {
-            tags: ['flags'],
-            summary:
-              'Review a flag: a new review date in the future; 409 when `version` is stale or it was removed',
-            params: apiParams,
-            body: ApiReview,
-            response: {
-              200: FlagResponse,
-              400: { $ref: 'Problem#' },
-              409: { $ref: 'Problem#' },
-              ...problems,
-            },
+      /** A change of a flag on its own API route: the change, then the flag as it is after it (one registration). */
+      const change = <Body extends TObject>(spec: {
+        path: PathEntry<`/${string}/:id/${string}`>
+        operationId: string
+        summary: string
+        body: Body
+        apply: (actor: Actor, id: string, body: Static<Body>, ctx: RequestContext) => Promise<unknown>
+      }) =>
+        app.post(
+          spec.path.pattern,
+          apiRoute('flag:write', 'flags', {
+            operationId: spec.operationId,
+            summary: spec.summary,
+            params: IdParams,
+            body: spec.body,
+            response: { 200: FlagResponse, ...changeProblems },
+          }),
+          async function flagChangeApiPost(request) {
+            const actor = apiActor(request)
+            const ctx = requestContext(request)
+            const { id } = request.params
+            await spec.apply(actor, id, request.body as Static<Body>, ctx)
+            return { flag: (await flags.read(actor, id, ctx, 'read', 'api')).flag }
           },
-        },
-        async function flagReviewApiPost(request) {
-          const actor = apiActor(request)
-          const ctx = requestContext(request)
-          const { id } = request.params
-          await flags.review(actor, id, request.body.version, partsOf(request.body.reviewDate), ctx, 'api')
-          return { flag: (await flags.read(actor, id, ctx, 'read', 'api')).flag }
-        },
-      )
+        )
 
-      app.post(
-        paths.api.flagRemove.pattern,
-        {
-          config: { access: { capability: 'flag:write' } },
-          schema: {
-            tags: ['flags'],
-            summary: 'Remove a flag, with a reason: it stays in the history; 409 when `version` is stale',
-            params: apiParams,
-            body: ApiRemove,
-            response: {
-              200: FlagResponse,
-              400: { $ref: 'Problem#' },
-              409: { $ref: 'Problem#' },
-              ...problems,
-            },
-          },
-        },
-        async function flagRemoveApiPost(request) {
-          const actor = apiActor(request)
-          const ctx = requestContext(request)
-          const { id } = request.params
-          await flags.remove(actor, id, request.body.version, request.body.reason, ctx, 'api')
-          return { flag: (await flags.read(actor, id, ctx, 'read', 'api')).flag }
-        },
-      )
+      change({
+        path: paths.api.flagReview,
+        operationId: 'flagReviewApiPost',
+        summary:
+          'Review a flag: a new review date in the future; 409 when `version` is stale or it was removed',
+        body: ApiReview,
+        apply: (actor, id, body, ctx) =>
+          flags.review(actor, id, body.version, partsOf(body.reviewDate), ctx, 'api'),
+      })
+      change({
+        path: paths.api.flagRemove,
+        operationId: 'flagRemoveApiPost',
+        summary: 'Remove a flag, with a reason: it stays in the history; 409 when `version` is stale',
+        body: ApiRemove,
+        apply: (actor, id, body, ctx) => flags.remove(actor, id, body.version, body.reason, ctx, 'api'),
+      })
 
       app.get(
         paths.api.flagReviewsDue.pattern,
-        {
-          config: { access: { capability: 'person:read' } },
-          schema: {
-            tags: ['flags'],
-            summary:
-              'Flag reviews that are due: current flags past their review date, set by the caller or their team, on subjects the caller may see',
-            response: { 200: DueSchema, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
-          },
-        },
+        apiRoute('person:read', 'flags', {
+          summary:
+            'Flag reviews that are due: current flags past their review date, set by the caller or their team, on subjects the caller may see',
+          response: { 200: DueSchema, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+        }),
         async function flagReviewsDueApiGet(request) {
           return { reviews: await flags.reviewsDue(apiActor(request), requestContext(request), 'api') }
         },

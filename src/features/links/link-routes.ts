@@ -3,6 +3,7 @@ import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ConflictError, NotFoundError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
+import { apiRoute } from '../../platform/route-kit.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import {
@@ -147,16 +148,12 @@ export function linkRoutes(services: Services): FeatureRoutes {
     api: async (app) => {
       app.post(
         paths.api.links.pattern,
-        {
-          config: { access: { capability: 'link:write' } },
-          schema: {
-            tags: ['links'],
-            summary:
-              'Record a typed, dated link between two entities with its source, reliability and confidence; an end the caller may not see is a field error, never a hint that it exists',
-            body: CreateLinkBody,
-            response: { 201: Type.Object({ link: LinkSchema }), ...problems },
-          },
-        },
+        apiRoute('link:write', 'links', {
+          summary:
+            'Record a typed, dated link between two entities with its source, reliability and confidence; an end the caller may not see is a field error, never a hint that it exists',
+          body: CreateLinkBody,
+          response: { 201: Type.Object({ link: LinkSchema }), ...problems },
+        }),
         async function linkApiPost(request, reply) {
           const body = request.body
           const actor = apiActor(request)
@@ -192,15 +189,11 @@ export function linkRoutes(services: Services): FeatureRoutes {
 
       app.get(
         paths.api.link.pattern,
-        {
-          config: { access: { capability: 'person:read' } },
-          schema: {
-            tags: ['links'],
-            summary: 'One link with its provenance; 404 when it does not exist or either end is not visible',
-            params: apiParams,
-            response: { 200: Type.Object({ link: LinkSchema }), ...problems },
-          },
-        },
+        apiRoute('person:read', 'links', {
+          summary: 'One link with its provenance; 404 when it does not exist or either end is not visible',
+          params: apiParams,
+          response: { 200: Type.Object({ link: LinkSchema }), ...problems },
+        }),
         async function linkApiGet(request) {
           const { link } = await links.read(
             apiActor(request),
@@ -214,15 +207,11 @@ export function linkRoutes(services: Services): FeatureRoutes {
 
       app.get(
         paths.api.personLinks.pattern,
-        {
-          config: { access: { capability: 'person:read' } },
-          schema: {
-            tags: ['links'],
-            summary: 'The links of a person, current and ended, whose other end the caller may see',
-            params: apiParams,
-            response: { 200: Type.Object({ links: Type.Array(PersonLinkSchema) }), ...problems },
-          },
-        },
+        apiRoute('person:read', 'links', {
+          summary: 'The links of a person, current and ended, whose other end the caller may see',
+          params: apiParams,
+          response: { 200: Type.Object({ links: Type.Array(PersonLinkSchema) }), ...problems },
+        }),
         async function personLinksApiGet(request) {
           const found = await links.forPerson(apiActor(request), request.params.id, requestContext(request), {
             via: 'api-links',
@@ -233,17 +222,13 @@ export function linkRoutes(services: Services): FeatureRoutes {
 
       app.post(
         paths.api.linkEnd.pattern,
-        {
-          config: { access: { capability: 'link:write' } },
-          schema: {
-            tags: ['links'],
-            summary:
-              'End a current link, keeping its history (when, who, why); 409 when the version is stale or it has already ended',
-            params: apiParams,
-            body: EndLinkBody,
-            response: { 200: Type.Object({ link: LinkSchema }), 409: { $ref: 'Problem#' }, ...problems },
-          },
-        },
+        apiRoute('link:write', 'links', {
+          summary:
+            'End a current link, keeping its history (when, who, why); 409 when the version is stale or it has already ended',
+          params: apiParams,
+          body: EndLinkBody,
+          response: { 200: Type.Object({ link: LinkSchema }), 409: { $ref: 'Problem#' }, ...problems },
+        }),
         async function linkEndApiPost(request) {
           const body = request.body
           const link = await apiFields(() =>

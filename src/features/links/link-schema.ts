@@ -1,12 +1,12 @@
 import { Type } from 'typebox'
+import { IdParams, inputProblems, nullable } from '../../platform/route-kit.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import type { LinkFromHere, LinkView } from './link-service.ts'
 
 /** The links API's request and response schemas (tag `links`). */
 
-export const apiParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+export const apiParams = IdParams
 
-const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
 const Kind = Type.Union([Type.Literal('person'), Type.Literal('location'), Type.Literal('object')])
 const EndSchema = Type.Object(
   {
@@ -90,12 +90,7 @@ export const EndLinkBody = Type.Object(
   },
   { additionalProperties: false },
 )
-export const problems = {
-  400: { $ref: 'Problem#' },
-  401: { $ref: 'Problem#' },
-  403: { $ref: 'Problem#' },
-  404: { $ref: 'Problem#' },
-}
+export const problems = inputProblems
 
 /** A link as the API sends it (dates as ISO text). */
 export const apiLink = (link: LinkView) => ({

@@ -3,6 +3,7 @@ import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
+import { apiRoute, changeProblems, IdParams, readProblems } from '../../platform/route-kit.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
@@ -15,7 +16,6 @@ const VIEWS = {
   outstanding: 'features/notifications/views/outstanding.njk',
   acknowledge: 'features/notifications/views/acknowledge.njk',
 }
-const apiParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 const NotifyBody = {
   reason: formText(40),
   localAuthority: formText(1000),
@@ -78,8 +78,6 @@ const ApiAcknowledge = Type.Object(
   },
   { additionalProperties: false },
 )
-const problems = { 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' } }
-const changeProblems = { ...problems, 400: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' } }
 
 const pad = (value: string, width: number) => value.trim().padStart(width, '0')
 const access = { capability: 'referral:queue' } as const
@@ -145,17 +143,13 @@ export function notificationRoutes(services: Services): FeatureRoutes {
     api: async (app) => {
       app.post(
         paths.api.referralNotifications.pattern,
-        {
-          config: { access: { capability: 'referral:queue' } },
-          schema: {
-            tags: ['notifications'],
-            summary:
-              'Record a notification sent about a referred child to another local authority and its police force',
-            params: apiParams,
-            body: ApiNotify,
-            response: { 201: NotificationResponse, ...changeProblems },
-          },
-        },
+        apiRoute('referral:queue', 'notifications', {
+          summary:
+            'Record a notification sent about a referred child to another local authority and its police force',
+          params: IdParams,
+          body: ApiNotify,
+          response: { 201: NotificationResponse, ...changeProblems },
+        }),
         async function notifyApiPost(request, reply) {
           const notification = await notifications.send(
             apiActor(request),
@@ -169,15 +163,11 @@ export function notificationRoutes(services: Services): FeatureRoutes {
 
       app.get(
         paths.api.referralNotifications.pattern,
-        {
-          config: { access: { capability: 'referral:queue' } },
-          schema: {
-            tags: ['notifications'],
-            summary: 'The notifications recorded for a referral',
-            params: apiParams,
-            response: { 200: NotificationList, ...problems },
-          },
-        },
+        apiRoute('referral:queue', 'notifications', {
+          summary: 'The notifications recorded for a referral',
+          params: IdParams,
+          response: { 200: NotificationList, ...readProblems },
+        }),
         async function referralNotificationsApiGet(request) {
           return {
             notifications: await notifications.forReferral(
@@ -191,14 +181,10 @@ export function notificationRoutes(services: Services): FeatureRoutes {
 
       app.get(
         paths.api.notifications.pattern,
-        {
-          config: { access: { capability: 'referral:queue' } },
-          schema: {
-            tags: ['notifications'],
-            summary: 'Outstanding notifications: not yet acknowledged, oldest first',
-            response: { 200: NotificationList, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
-          },
-        },
+        apiRoute('referral:queue', 'notifications', {
+          summary: 'Outstanding notifications: not yet acknowledged, oldest first',
+          response: { 200: NotificationList, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+        }),
         async function notificationsApiGet(request) {
           return {
             notifications: await notifications.outstanding(apiActor(request), requestContext(request)),
@@ -208,17 +194,13 @@ export function notificationRoutes(services: Services): FeatureRoutes {
 
       app.post(
         paths.api.notificationAcknowledge.pattern,
-        {
-          config: { access: { capability: 'referral:queue' } },
-          schema: {
-            tags: ['notifications'],
-            summary:
-              'Record the other authority’s acknowledgement (who, and on which day); 409 if already recorded',
-            params: apiParams,
-            body: ApiAcknowledge,
-            response: { 200: NotificationResponse, ...changeProblems },
-          },
-        },
+        apiRoute('referral:queue', 'notifications', {
+          summary:
+            'Record the other authority’s acknowledgement (who, and on which day); 409 if already recorded',
+          params: IdParams,
+          body: ApiAcknowledge,
+          response: { 200: NotificationResponse, ...changeProblems },
+        }),
         async function acknowledgeApiPost(request) {
           const notification = await notifications.acknowledge(
             apiActor(request),

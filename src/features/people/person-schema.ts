@@ -1,18 +1,12 @@
 import { Type } from 'typebox'
+import { changeProblems, IdParams, nullable, personFields, readProblems } from '../../platform/route-kit.ts'
 
 /** The people API's schemas (tag `people`): a person as returned, and the bodies that create and change one. */
-
-const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
 
 /** A person as the API returns it: fields the caller may not see are absent, not null. */
 export const PersonSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
-    kind: Type.Optional(Type.String()),
-    kindLabel: Type.Optional(Type.String()),
-    givenName: Type.Optional(Type.String()),
-    familyName: Type.Optional(nullable(Type.String())),
-    dateOfBirth: Type.Optional(nullable(Type.String({ format: 'date' }))),
+    ...personFields,
     age: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
     ageIsEstimate: Type.Optional(Type.Boolean()),
     gender: Type.Optional(nullable(Type.String())),
@@ -55,14 +49,9 @@ export const PersonReadResponse = Type.Object(
   { additionalProperties: false },
 )
 
-export const readProblems = {
-  401: { $ref: 'Problem#' },
-  403: { $ref: 'Problem#' },
-  404: { $ref: 'Problem#' },
-}
-export const changeProblems = { 400: { $ref: 'Problem#' }, ...readProblems, 409: { $ref: 'Problem#' } }
+export { changeProblems, readProblems }
 
-export const PersonParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+export const PersonParams = IdParams
 
 const optionalText = (max: number) =>
   Type.Optional(Type.Union([Type.String({ maxLength: max }), Type.Null()]))

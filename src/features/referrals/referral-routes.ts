@@ -1,9 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Static, TObject } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
-import { can } from '../../platform/access/policy.ts'
+import { can, type Actor } from '../../platform/access/policy.ts'
+import type { Capability } from '../../platform/access/roles.ts'
+import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ConflictError, NotFoundError, type FieldError } from '../../platform/errors.ts'
-import { paths } from '../../platform/paths.ts'
+import { paths, type PathEntry } from '../../platform/paths.ts'
+import { apiRoute } from '../../platform/route-kit.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import { formErrors } from '../../platform/views/form-errors.ts'
@@ -25,7 +29,7 @@ import {
   ReadResponse,
   ReferralResponse,
 } from './referral-schema.ts'
-import type { ReferralRead } from './referral-service.ts'
+import type { ReferralRead, ReferralView } from './referral-service.ts'
 
 const VIEWS = {
   queue: 'features/referrals/views/front-door.njk',
@@ -209,17 +213,13 @@ export function referralRoutes(services: Services): FeatureRoutes {
     api: async (app) => {
       app.post(
         paths.api.referrals.pattern,
-        {
-          config: { access: { capability: 'referral:create' } },
-          schema: {
-            tags: ['referrals'],
-            summary:
-              'Refer your recorded concern to the front door: never waits for anyone’s approval; a decision is due one working day on',
-            security: [{ bearer: [] }],
-            body: ApiSubmit,
-            response: { 201: ReferralResponse, ...changeProblems },
-          },
-        },
+        apiRoute('referral:create', 'referrals', {
+          summary:
+            'Refer your recorded concern to the front door: never waits for anyone’s approval; a decision is due one working day on',
+          security: [{ bearer: [] }],
+          body: ApiSubmit,
+          response: { 201: ReferralResponse, ...changeProblems },
+        }),
         async function referralsApiPost(request, reply) {
           const actor = apiActor(request)
           const ctx = requestContext(request)
@@ -231,17 +231,13 @@ export function referralRoutes(services: Services): FeatureRoutes {
 
       app.get(
         paths.api.referrals.pattern,
-        {
-          config: { access: { capability: 'referral:read-own' } },
-          schema: {
-            tags: ['referrals'],
-            summary:
-              'Your referrals with their status and outcome; or, with ?queue=front-door, the front door’s queue (oldest first, overdue marked)',
-            security: [{ bearer: [] }],
-            querystring: ListQuery,
-            response: { 200: ListResponse, 400: { $ref: 'Problem#' }, ...problems },
-          },
-        },
+        apiRoute('referral:read-own', 'referrals', {
+          summary:
+            'Your referrals with their status and outcome; or, with ?queue=front-door, the front door’s queue (oldest first, overdue marked)',
+          security: [{ bearer: [] }],
+          querystring: ListQuery,
+          response: { 200: ListResponse, 400: { $ref: 'Problem#' }, ...problems },
+        }),
         async function referralsApiGet(request) {
           const actor = apiActor(request)
           const ctx = requestContext(request)
@@ -256,96 +252,75 @@ export function referralRoutes(services: Services): FeatureRoutes {
 
       app.get(
         paths.api.referral.pattern,
-        {
-          config: { access: { capability: 'referral:read-own' } },
-          schema: {
-            tags: ['referrals'],
-            summary:
-              'A referral: the referrer sees its status and outcome only; the front door and the child’s case workers see it all',
-            security: [{ bearer: [] }],
-            params: apiParams,
-            response: { 200: ReadResponse, ...problems },
-          },
-        },
+        apiRoute('referral:read-own', 'referrals', {
+          summary:
+            'A referral: the referrer sees its status and outcome only; the front door and the child’s case workers see it all',
+          security: [{ bearer: [] }],
+          params: apiParams,
+          response: { 200: ReadResponse, ...problems },
+        }),
         async function referralApiGet(request) {
           const read = await referrals.read(apiActor(request), request.params.id, requestContext(request))
           return { referral: read.referral, transitions: read.transitions }
         },
       )
 
-      app.post(
-        paths.api.referralReview.pattern,
-        {
-          config: { access: { capability: 'referral:decide' } },
-          schema: {
-            tags: ['referrals'],
-            summary: 'Start the front door’s review (submitted → in review); 409 when it is not submitted',
+      /**
+       * A move of a referral on its own API route: the same call for each (the caller's version or input,
+       * then the referral as it is after the move), so one registration serves the table below.
+       */
+      const move = <Body extends TObject>(spec: {
+        path: PathEntry<`/${string}/:id/${string}`>
+        capability: Capability
+        operationId: string
+        summary: string
+        body: Body
+        apply: (actor: Actor, id: string, body: Static<Body>, ctx: RequestContext) => Promise<ReferralView>
+      }) =>
+        app.post(
+          spec.path.pattern,
+          apiRoute(spec.capability, 'referrals', {
+            operationId: spec.operationId,
+            summary: spec.summary,
             security: [{ bearer: [] }],
             params: apiParams,
-            body: ApiVersion,
+            body: spec.body,
             response: { 200: ReferralResponse, ...changeProblems },
+          }),
+          async function referralMoveApiPost(request) {
+            const body = request.body as Static<Body>
+            return {
+              referral: await spec.apply(apiActor(request), request.params.id, body, requestContext(request)),
+            }
           },
-        },
-        async function referralReviewApiPost(request) {
-          const referral = await referrals.startReview(
-            apiActor(request),
-            request.params.id,
-            request.body.version,
-            requestContext(request),
-          )
-          return { referral }
-        },
-      )
+        )
 
-      app.post(
-        paths.api.referralDecision.pattern,
-        {
-          config: { access: { capability: 'referral:decide' } },
-          schema: {
-            tags: ['referrals'],
-            summary:
-              'Record the front door’s decision with reasons; on exploitation grounds the CCE/CSE flag is set on the child. 409 unless in review',
-            security: [{ bearer: [] }],
-            params: apiParams,
-            body: ApiDecision,
-            response: { 200: ReferralResponse, ...changeProblems },
-          },
-        },
-        async function referralDecisionApiPost(request) {
-          const referral = await referrals.decide(
-            apiActor(request),
-            request.params.id,
-            request.body,
-            requestContext(request),
-          )
-          return { referral }
-        },
-      )
-
-      app.post(
-        paths.api.referralWithdraw.pattern,
-        {
-          config: { access: { capability: 'referral:create' } },
-          schema: {
-            tags: ['referrals'],
-            summary:
-              'Withdraw an open referral, with a reason (its referrer or the front door); 409 once decided',
-            security: [{ bearer: [] }],
-            params: apiParams,
-            body: ApiWithdraw,
-            response: { 200: ReferralResponse, ...changeProblems },
-          },
-        },
-        async function referralWithdrawApiPost(request) {
-          const referral = await referrals.withdraw(
-            apiActor(request),
-            request.params.id,
-            request.body,
-            requestContext(request),
-          )
-          return { referral }
-        },
-      )
+      move({
+        path: paths.api.referralReview,
+        capability: 'referral:decide',
+        operationId: 'referralReviewApiPost',
+        summary: 'Start the front door’s review (submitted → in review); 409 when it is not submitted',
+        body: ApiVersion,
+        apply: (actor, id, body, ctx) => referrals.startReview(actor, id, body.version, ctx),
+      })
+      move({
+        path: paths.api.referralDecision,
+        capability: 'referral:decide',
+        operationId: 'referralDecisionApiPost',
+        summary:
+          'Record the front door’s decision with reasons; on exploitation grounds the CCE/CSE flag is set on the child. 409 unless in review',
+        body: ApiDecision,
+        apply: (actor, id, body, ctx) => referrals.decide(actor, id, body, ctx),
+      })
+      move({
+        path: paths.api.referralWithdraw,
+        capability: 'referral:create',
+        operationId: 'referralWithdrawApiPost',
+        summary:
+          'Withdraw an open referral, with a reason (its referrer or the front door); 409 once decided',
+        body: ApiWithdraw,
+        apply: (actor, id, body, ctx) => referrals.withdraw(actor, id, body, ctx),
+      })
     },
   }
 }

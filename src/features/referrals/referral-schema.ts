@@ -1,11 +1,11 @@
 import { Type } from 'typebox'
+import { changeProblems, IdParams, nullable, readProblems } from '../../platform/route-kit.ts'
 import { EXPLOITATION_GROUNDS } from './referral-service.ts'
 
 /** The referrals API's request and response schemas (tag `referrals`). */
 
-export const apiParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+export const apiParams = IdParams
 
-const nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()])
 const dateTime = Type.String({ format: 'date-time' })
 const opt = Type.Optional
 export const ReferralSchema = Type.Object(
@@ -121,5 +121,4 @@ export const ApiWithdraw = Type.Object(
   { reason: Type.String({ maxLength: 10_000 }), version: Type.Optional(Type.Integer({ minimum: 1 })) },
   { additionalProperties: false },
 )
-export const problems = { 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' } }
-export const changeProblems = { ...problems, 400: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' } }
+export { changeProblems, readProblems as problems }

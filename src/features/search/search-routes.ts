@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
+import { personFields, problemsOf } from '../../platform/route-kit.ts'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ValidationError } from '../../platform/errors.ts'
@@ -50,26 +51,15 @@ const SearchQuery = Type.Object(
   { additionalProperties: false },
 )
 
-const nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
 const SearchResultSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
-    kind: Type.Optional(Type.String()),
-    kindLabel: Type.Optional(Type.String()),
-    givenName: Type.Optional(Type.String()),
-    familyName: Type.Optional(nullable(Type.String())),
-    dateOfBirth: Type.Optional(nullable(Type.String({ format: 'date' }))),
+    ...personFields,
     age: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
     matchedOn: Type.Array(Type.String()),
   },
   { additionalProperties: false, description: 'Only the fields the access policy lets the caller see' },
 )
-const problems = {
-  400: { $ref: 'Problem#' },
-  401: { $ref: 'Problem#' },
-  403: { $ref: 'Problem#' },
-  429: { $ref: 'Problem#' },
-}
+const problems = problemsOf(400, 401, 403, 429)
 
 export function searchRoutes(services: Services): FeatureRoutes {
   const page = (reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>

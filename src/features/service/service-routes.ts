@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { paths } from '../../platform/paths.ts'
+import { apiRoute } from '../../platform/route-kit.ts'
 import type { Services } from '../../services.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { version } from '../../version.ts'
@@ -16,14 +17,10 @@ export function serviceRoutes(services: Services): FeatureRoutes {
     api: async (app) => {
       app.get(
         paths.api.service.pattern,
-        {
-          config: { access: 'public' },
-          schema: {
-            tags: ['service'],
-            summary: 'What this deployment is: software version and the partnerships it serves',
-            response: { 200: ServiceInfo, 503: { $ref: 'Problem#' } },
-          },
-        },
+        apiRoute('public', 'service', {
+          summary: 'What this deployment is: software version and the partnerships it serves',
+          response: { 200: ServiceInfo, 503: { $ref: 'Problem#' } },
+        }),
         async function serviceGet() {
           const partnerships = await services.partnerships.list()
           return {

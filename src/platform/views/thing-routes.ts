@@ -7,6 +7,7 @@ import type { RequestContext } from '../auth/auth-service.ts'
 import { requestContext } from '../auth/request-context.ts'
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../errors.ts'
 import type { PathEntry } from '../paths.ts'
+import { apiRoute, IdParams, readProblems } from '../route-kit.ts'
 import type { FeatureRoutes } from '../surfaces.ts'
 import { apiActor } from '../tokens/api-auth.ts'
 import { formText, formVersion, UUID, versionOf } from './form-fields.ts'
@@ -99,9 +100,6 @@ export function thingSchema<P extends TProperties>(own: P) {
     { additionalProperties: false },
   )
 }
-
-const problems = { 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' }, 404: { $ref: 'Problem#' } }
-const Params = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
 export function thingRoutes<
   Name extends string,
@@ -198,17 +196,13 @@ export function thingRoutes<
     api: async (app) => {
       app.post(
         spec.paths.api.pattern,
-        {
-          config: { access: { capability: 'link:write' } },
-          schema: {
-            tags: [spec.api.tag],
-            operationId: `${name}ApiPost`,
-            summary: spec.api.summaries.create,
-            ...(spec.api.createDescription === undefined ? {} : { description: spec.api.createDescription }),
-            body: spec.api.create,
-            response: { 201: Response, 400: { $ref: 'Problem#' }, ...problems },
-          },
-        },
+        apiRoute('link:write', spec.api.tag, {
+          operationId: `${name}ApiPost`,
+          summary: spec.api.summaries.create,
+          ...(spec.api.createDescription === undefined ? {} : { description: spec.api.createDescription }),
+          body: spec.api.create,
+          response: { 201: Response, 400: { $ref: 'Problem#' }, ...readProblems },
+        }),
         async function thingApiPost(request, reply) {
           const created = await service.create(
             apiActor(request),
@@ -222,16 +216,12 @@ export function thingRoutes<
 
       app.get(
         spec.paths.apiItem.pattern,
-        {
-          config: { access: { capability: 'person:read' } },
-          schema: {
-            tags: [spec.api.tag],
-            operationId: `${name}ApiGet`,
-            summary: spec.api.summaries.read,
-            params: Params,
-            response: { 200: Response, ...problems },
-          },
-        },
+        apiRoute('person:read', spec.api.tag, {
+          operationId: `${name}ApiGet`,
+          summary: spec.api.summaries.read,
+          params: IdParams,
+          response: { 200: Response, ...readProblems },
+        }),
         async function thingApiGet(request) {
           const read = await service.read(
             apiActor(request),
@@ -245,17 +235,13 @@ export function thingRoutes<
 
       app.put(
         spec.paths.apiItem.pattern,
-        {
-          config: { access: { capability: 'link:write' } },
-          schema: {
-            tags: [spec.api.tag],
-            operationId: `${name}ApiPut`,
-            summary: spec.api.summaries.update,
-            params: Params,
-            body: spec.api.update,
-            response: { 200: Response, 400: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' }, ...problems },
-          },
-        },
+        apiRoute('link:write', spec.api.tag, {
+          operationId: `${name}ApiPut`,
+          summary: spec.api.summaries.update,
+          params: IdParams,
+          body: spec.api.update,
+          response: { 200: Response, 400: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' }, ...readProblems },
+        }),
         async function thingApiPut(request) {
           const { version, form } = spec.api.updateForm(request.body as Static<Update>)
           const updated = await service.update(
