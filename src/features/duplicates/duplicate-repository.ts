@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
-import { personFactColumns, personFacts, type PersonFactRow } from '../../platform/access/person-facts.ts'
+import { personFactColumns, personFacts, type PersonIdentityRow } from '../../platform/access/person-facts.ts'
 import { transposedDate, type CandidateMeasures, type DuplicateSubject } from './duplicate-scoring.ts'
 
 /** The record to find duplicates of: an existing person (excluded from its own candidates) or a would-be one. */
@@ -22,13 +22,7 @@ export interface CandidateRow extends CandidateMeasures {
   facts: RecordFacts
 }
 
-interface RawCandidate extends PersonFactRow {
-  id: string
-  kind: string
-  kind_label: string
-  given_name: string
-  family_name: string | null
-  date_of_birth: string | null
+interface RawCandidate extends PersonIdentityRow {
   nhs_number: string | null
   upn: string | null
   la_child_id: string | null

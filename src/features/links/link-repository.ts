@@ -33,18 +33,22 @@ interface LinkFacts {
   confidence: 'confirmed' | 'suspected'
 }
 
-/** A link as stored, with the names of the people who recorded and ended it. */
-export interface LinkRow extends LinkFacts {
-  id: string
-  label: string
-  inverseLabel: string
-  sourceAgencyName: string | null
+/** Who recorded a link and when, whether and why it ended, and its version: as stored and as shown. */
+export interface LinkHistory {
   endedAt: Date | null
   endedByName: string | null
   endReason: string | null
   createdAt: Date
   createdByName: string | null
   version: number
+}
+
+/** A link as stored, with the names of the people who recorded and ended it. */
+export interface LinkRow extends LinkFacts, LinkHistory {
+  id: string
+  label: string
+  inverseLabel: string
+  sourceAgencyName: string | null
 }
 
 export interface NewLink extends LinkFacts {

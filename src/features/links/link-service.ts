@@ -20,7 +20,7 @@ import { normalisePostcode } from '../../platform/identifiers/postcode.ts'
 import { normaliseRegistration } from '../../platform/identifiers/vehicle.ts'
 import { paths } from '../../platform/paths.ts'
 import type { PersonService } from '../people/person-service.ts'
-import type { LinkRepository, LinkRow, LinkTypeRow, ThingRow } from './link-repository.ts'
+import type { LinkHistory, LinkRepository, LinkRow, LinkTypeRow, ThingRow } from './link-repository.ts'
 import {
   INTELLIGENCE_ASSESSMENTS,
   MESSAGES,
@@ -40,7 +40,7 @@ export interface EndView {
 }
 
 /** A link with its provenance: type, dates, source, reliability and confidence, who recorded and ended it. */
-export interface LinkView {
+export interface LinkView extends LinkHistory {
   id: string
   linkType: string
   label: string
@@ -58,12 +58,6 @@ export interface LinkView {
   intelligenceAssessmentLabel: string | null
   confidence: 'confirmed' | 'suspected'
   current: boolean
-  endedAt: Date | null
-  endedByName: string | null
-  endReason: string | null
-  createdAt: Date
-  createdByName: string | null
-  version: number
 }
 
 /** A link seen from one end: how it reads from there ("exploited by", or "exploits" from the other end). */

@@ -9,26 +9,7 @@ export const NOTIFICATION_REASONS: ReadonlyArray<{ code: NotificationReason; lab
   { code: 'found-in', label: 'The child was found in their area' },
 ]
 
-/** A notification to another local authority and its police force, with who sent it and its acknowledgement. */
-export interface NotificationRow {
-  id: string
-  partnershipId: string
-  personId: string
-  referralId: string | null
-  reason: NotificationReason
-  localAuthority: string
-  policeForce: string
-  content: string
-  sentBy: string
-  sentByName: string | null
-  sentAt: Date
-  acknowledgedAt: Date | null
-  acknowledgedBy: string | null
-  recordedByName: string | null
-  childName: string
-  version: number
-}
-
+/** A notification as it is recorded: about whom, to which authority and force, what it said, who sent it and when. */
 export interface NewNotification {
   partnershipId: string
   personId: string
@@ -39,6 +20,17 @@ export interface NewNotification {
   content: string
   sentBy: string
   sentAt: Date
+}
+
+/** A notification to another local authority and its police force, with who sent it and its acknowledgement. */
+export interface NotificationRow extends NewNotification {
+  id: string
+  sentByName: string | null
+  acknowledgedAt: Date | null
+  acknowledgedBy: string | null
+  recordedByName: string | null
+  childName: string
+  version: number
 }
 
 const columns = (db: Executor) =>

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Executor } from '../../db/database.ts'
-import { personFactColumns, personFacts, type PersonFactRow } from '../../platform/access/person-facts.ts'
+import { personFactColumns, personFacts, type PersonIdentityRow } from '../../platform/access/person-facts.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
 
 /** What to look for; every criterion given must match (values already normalised by the service). */
@@ -68,13 +68,7 @@ export function scopeCondition(scope: SearchScope): RawBuilder<boolean> {
                   AND g.user_id = ${scope.userId} AND g.expires_at > now()))`
 }
 
-interface RawSearchRow extends PersonFactRow {
-  id: string
-  kind: string
-  kind_label: string
-  given_name: string
-  family_name: string | null
-  date_of_birth: string | null
+interface RawSearchRow extends PersonIdentityRow {
   estimated_age: number | null
   estimated_age_on: string | null
   score: number

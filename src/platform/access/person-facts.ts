@@ -40,6 +40,16 @@ export interface PersonFactRow {
   open_referral: boolean
 }
 
+/** A person's identity columns as a raw list query selects them, beside the facts the policy decides on. */
+export interface PersonIdentityRow extends PersonFactRow {
+  id: string
+  kind: string
+  kind_label: string
+  given_name: string
+  family_name: string | null
+  date_of_birth: string | null
+}
+
 export function personFacts(row: PersonFactRow, actorId: string): RecordFacts {
   return {
     kind: 'person',
