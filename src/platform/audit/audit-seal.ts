@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { sql, type Transaction } from 'kysely'
+import { sql, type Selectable, type Transaction } from 'kysely'
 import type { Database, Executor } from '../../db/database.ts'
-import type { DB } from '../../db/schema.ts'
+import type { AuditEventTable, DB } from '../../db/schema.ts'
 import type { Logger } from '../logger.ts'
 import { AuditError } from './audit-writer.ts'
 
@@ -61,20 +61,13 @@ export const CANONICAL_COLUMNS = [
   'details',
 ] as const
 
-interface CanonicalRow {
-  id: string
-  partnership_id: string | null
+/**
+ * An audit event as the seal hashes it: the table's columns as text, the time and the details in the canonical
+ * form the sealing query prints (so the hash does not depend on how a driver parses them).
+ */
+type CanonicalRow = Omit<Selectable<AuditEventTable>, 'occurred_at' | 'outcome' | 'details'> & {
   occurred_at: string
-  actor_id: string | null
-  actor_role: string | null
-  actor_agency_id: string | null
-  action: string
-  record_type: string | null
-  record_id: string | null
   outcome: string
-  reason: string | null
-  request_id: string | null
-  ip: string | null
   details: string
 }
 
