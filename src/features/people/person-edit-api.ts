@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifySchema } from 'fastify'
 import type { Static } from 'typebox'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
+import { apiRoute } from '../../platform/route-kit.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import type { Services } from '../../services.ts'
 import {
@@ -24,8 +26,9 @@ import type { DateInput, PersonInput } from './person-validation.ts'
 
 /** Creating and changing people's records through the API (tag `people`): the edit service, as the pages use it. */
 
-const write = { access: { capability: 'person:write' as const } }
-const apiSchema = (summary: string) => ({ tags: ['people'], summary })
+/** A change route: who may make it (person:write), its tag and summary, then its own schema. */
+const write = <const S extends FastifySchema>(summary: string, schema: S) =>
+  apiRoute('person:write', 'people', { summary, ...schema })
 
 type PatchFields = Omit<Static<typeof PatchBody>, 'version'>
 const str = (value: string | number | null | undefined) =>
@@ -102,16 +105,13 @@ export function personEditApi(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       paths.api.people.pattern,
-      {
-        config: write,
-        schema: {
-          ...apiSchema(
-            'Create a person’s record (with aliases and statutory statuses); allocated to the caller’s team, or the caller',
-          ),
+      write(
+        'Create a person’s record (with aliases and statutory statuses); allocated to the caller’s team, or the caller',
+        {
           body: CreateBody,
           response: { 201: Created, ...changeProblems },
         },
-      },
+      ),
       async function personApiPost(request, reply) {
         const { aliases = [], statuses = [], ...person } = request.body
         const input = {
@@ -128,17 +128,11 @@ export function personEditApi(services: Services): FastifyPluginAsyncTypebox {
 
     app.patch(
       paths.api.person.pattern,
-      {
-        config: write,
-        schema: {
-          ...apiSchema(
-            'Change a person’s details: only the fields sent change (null clears); 409 on a stale version',
-          ),
-          params: PersonParams,
-          body: PatchBody,
-          response: { 200: VersionOnly, ...changeProblems },
-        },
-      },
+      write('Change a person’s details: only the fields sent change (null clears); 409 on a stale version', {
+        params: PersonParams,
+        body: PatchBody,
+        response: { 200: VersionOnly, ...changeProblems },
+      }),
       async function personApiPatch(request) {
         const { version, ...fields } = request.body
         const ctx = requestContext(request)
@@ -149,15 +143,11 @@ export function personEditApi(services: Services): FastifyPluginAsyncTypebox {
 
     app.post(
       paths.api.personAliases.pattern,
-      {
-        config: write,
-        schema: {
-          ...apiSchema('Add an alias, street name or previous name'),
-          params: PersonParams,
-          body: AliasAddBody,
-          response: { 201: Created, ...changeProblems },
-        },
-      },
+      write('Add an alias, street name or previous name', {
+        params: PersonParams,
+        body: AliasAddBody,
+        response: { 201: Created, ...changeProblems },
+      }),
       async function personAliasApiPost(request, reply) {
         const { version, kind, name } = request.body
         const ctx = requestContext(request)
@@ -170,15 +160,11 @@ export function personEditApi(services: Services): FastifyPluginAsyncTypebox {
 
     app.delete(
       paths.api.personAlias.pattern,
-      {
-        config: write,
-        schema: {
-          ...apiSchema('Remove an alias (kept in the record’s history)'),
-          params: AliasParams,
-          querystring: Versioned,
-          response: { 200: VersionOnly, ...changeProblems },
-        },
-      },
+      write('Remove an alias (kept in the record’s history)', {
+        params: AliasParams,
+        querystring: Versioned,
+        response: { 200: VersionOnly, ...changeProblems },
+      }),
       async function personAliasApiDelete(request) {
         const { id, aliasId } = request.params
         const ctx = requestContext(request)
@@ -188,15 +174,11 @@ export function personEditApi(services: Services): FastifyPluginAsyncTypebox {
 
     app.post(
       paths.api.personStatuses.pattern,
-      {
-        config: write,
-        schema: {
-          ...apiSchema('Record a statutory status with its dates'),
-          params: PersonParams,
-          body: StatusAddBody,
-          response: { 201: Created, ...changeProblems },
-        },
-      },
+      write('Record a statutory status with its dates', {
+        params: PersonParams,
+        body: StatusAddBody,
+        response: { 201: Created, ...changeProblems },
+      }),
       async function personStatusApiPost(request, reply) {
         const { version, status, fromDate, toDate } = request.body
         const input = { status, fromDate, toDate: toDate ?? '' }
@@ -210,15 +192,11 @@ export function personEditApi(services: Services): FastifyPluginAsyncTypebox {
 
     app.patch(
       paths.api.personStatus.pattern,
-      {
-        config: write,
-        schema: {
-          ...apiSchema('Set or clear the end date of a statutory status'),
-          params: StatusParams,
-          body: StatusEndBody,
-          response: { 200: VersionOnly, ...changeProblems },
-        },
-      },
+      write('Set or clear the end date of a statutory status', {
+        params: StatusParams,
+        body: StatusEndBody,
+        response: { 200: VersionOnly, ...changeProblems },
+      }),
       async function personStatusApiPatch(request) {
         const { id, statusId } = request.params
         const { version, toDate } = request.body
