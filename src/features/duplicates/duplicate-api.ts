@@ -1,3 +1,5 @@
+import type { FastifySchema } from 'fastify'
+import type { Capability } from '../../platform/access/roles.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { paths } from '../../platform/paths.ts'
 import { RATE_LIMITS } from '../../platform/rate-limits.ts'
@@ -19,6 +21,12 @@ import {
 } from './duplicate-schema.ts'
 import { Type } from 'typebox'
 
+/** A duplicate check: declared as the route kit declares any route, and limited per caller. */
+function duplicateCheck<const S extends FastifySchema>(capability: Capability, schema: S) {
+  const route = apiRoute(capability, 'people', schema)
+  return { ...route, config: { ...route.config, rateLimit: RATE_LIMITS.duplicateCheck } }
+}
+
 /** The duplicates and merges API: possible duplicates (limited per caller, RATE_LIMITS.duplicateCheck), merges. */
 export function duplicateApi(services: Services) {
   const { duplicates, merges } = services
@@ -26,16 +34,11 @@ export function duplicateApi(services: Services) {
   return async (app: SurfaceApp) => {
     app.get(
       paths.api.personDuplicates.pattern,
-      {
-        config: { access: { capability: 'person:read' }, rateLimit: RATE_LIMITS.duplicateCheck },
-        schema: {
-          tags: ['people'],
-          summary:
-            'Possible duplicates of a person, scored with the reasons; only records the caller may see',
-          params: ApiParams,
-          response: { 200: Candidates, ...checkProblems },
-        },
-      },
+      duplicateCheck('person:read', {
+        summary: 'Possible duplicates of a person, scored with the reasons; only records the caller may see',
+        params: ApiParams,
+        response: { 200: Candidates, ...checkProblems },
+      }),
       async function duplicatesApiGet(request) {
         const { candidates } = await duplicates.forPerson(
           apiActor(request),
@@ -48,16 +51,12 @@ export function duplicateApi(services: Services) {
 
     app.post(
       paths.api.duplicateCandidates.pattern,
-      {
-        config: { access: { capability: 'person:write' }, rateLimit: RATE_LIMITS.duplicateCheck },
-        schema: {
-          tags: ['people'],
-          summary:
-            'Before creating a person: possible duplicates of the would-be record among those the caller may see',
-          body: WouldBe,
-          response: { 200: Candidates, ...checkProblems },
-        },
-      },
+      duplicateCheck('person:write', {
+        summary:
+          'Before creating a person: possible duplicates of the would-be record among those the caller may see',
+        body: WouldBe,
+        response: { 200: Candidates, ...checkProblems },
+      }),
       async function duplicatesNewApiPost(request) {
         return {
           candidates: await duplicates.forNew(apiActor(request), request.body, requestContext(request)),
