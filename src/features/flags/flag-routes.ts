@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { Type, type Static, type TObject } from 'typebox'
+import { Type, type Static, type TObject, type TProperties } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
@@ -10,7 +10,7 @@ import { apiRoute, changeProblems, IdParams, readProblems } from '../../platform
 import type { FeatureRoutes, SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import { dateOf, formDate, formText, formVersion, versionOf } from '../../platform/views/form-fields.ts'
-import { formPage } from '../../platform/views/form-page.ts'
+import { formPage, type FormPageSpec } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
 import type { FlagSubjectKind } from './flag-repository.ts'
 import { partsOf } from './flag-validation.ts'
@@ -106,6 +106,7 @@ export function flagRoutes(services: Services): FeatureRoutes {
     const read = await flags.read(signedInActor(request), id, requestContext(request), 'write', 'flag-form')
     return { ...read, subjectHref: subjectHref(read.flag.subjectKind, read.flag.subjectId) }
   }
+  type FlagPage = Awaited<ReturnType<typeof flagPage>>
 
   // Setting a flag, on a person or a location: the same page under each subject.
   const subjectPage = (app: SurfaceApp, kind: FlagSubjectKind) => {
@@ -196,45 +197,51 @@ export function flagRoutes(services: Services): FeatureRoutes {
     pages: async (app) => {
       for (const kind of ['person', 'location'] as const) subjectPage(app, kind)
 
-      formPage(app, {
+      /** A change to a flag (review, remove): a form on the flag at its version, then back to its subject. */
+      const flagChange = <Body extends TProperties & typeof formVersion>(
+        spec: Pick<FormPageSpec<Body, FlagPage>, 'path' | 'view' | 'body' | 'keep' | 'conflictField'> & {
+          change: (
+            actor: Actor,
+            id: string,
+            version: number,
+            body: Static<TObject<Body>>,
+            ctx: RequestContext,
+          ) => Promise<{ subjectKind: FlagSubjectKind; subjectId: string }>
+        },
+      ) => {
+        const { change, ...form } = spec
+        formPage(app, {
+          ...form,
+          access: { capability: 'flag:write' },
+          load: (request, { id = '' }) => flagPage(request, id),
+          values: (loaded) => ({ version: String(loaded.flag.version) }),
+          submit: async (request, body, { id = '' }) => {
+            // Every flag form posts the version it was shown at (formVersion).
+            const posted: { version?: string } = body
+            const version = versionOf(posted.version) ?? 0
+            const subject = await fromPage(() =>
+              change(signedInActor(request), id, version, body, requestContext(request)),
+            )
+            return subjectHref(subject.subjectKind, subject.subjectId)
+          },
+        })
+      }
+
+      flagChange({
         path: paths.flags.review,
-        access: { capability: 'flag:write' },
         view: VIEWS.review,
         body: ReviewBody,
-        load: (request, { id = '' }) => flagPage(request, id),
-        values: (loaded) => ({ version: String(loaded.flag.version) }),
         keep: (body) => ({ reviewDate: dateOf(body, 'reviewDate'), version: body.version }),
         conflictField: 'reviewDate',
-        submit: async (request, body, { id = '' }) => {
-          const version = versionOf(body.version) ?? 0
-          const subject = await fromPage(() =>
-            flags.review(
-              signedInActor(request),
-              id,
-              version,
-              dateOf(body, 'reviewDate'),
-              requestContext(request),
-            ),
-          )
-          return subjectHref(subject.subjectKind, subject.subjectId)
-        },
+        change: (actor, id, version, body, ctx) =>
+          flags.review(actor, id, version, dateOf(body, 'reviewDate'), ctx),
       })
-
-      formPage(app, {
+      flagChange({
         path: paths.flags.remove,
-        access: { capability: 'flag:write' },
         view: VIEWS.remove,
         body: RemoveBody,
-        load: (request, { id = '' }) => flagPage(request, id),
-        values: (loaded) => ({ version: String(loaded.flag.version) }),
         conflictField: 'reason',
-        submit: async (request, body, { id = '' }) => {
-          const version = versionOf(body.version) ?? 0
-          const subject = await fromPage(() =>
-            flags.remove(signedInActor(request), id, version, body.reason, requestContext(request)),
-          )
-          return subjectHref(subject.subjectKind, subject.subjectId)
-        },
+        change: (actor, id, version, body, ctx) => flags.remove(actor, id, version, body.reason, ctx),
       })
 
       // The task list: flag reviews that are due, for the setter and their team.
