@@ -121,7 +121,7 @@ function nhsNumbers(rng: Rng, needed: number, taken: ReadonlySet<string>): strin
 /** Every number of the fictional drama ranges testPhoneNumber draws from, in E.164, shuffled. */
 function phoneNumbers(rng: Rng): string[] {
   const numbers = new Set<string>()
-  for (let area = 0; area < 11; area++) {
+  for (let area = 0; area < 12; area++) {
     for (let n = 0; n <= 999; n++) {
       const written = testPhoneNumber((max) => (max === 999 ? n : Math.min(area, max)))
       const e164 = normalisePhone(written)

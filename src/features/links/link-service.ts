@@ -7,8 +7,10 @@ import {
   type Actor,
   type Decision,
   type RecordAction,
+  type ThingFacts,
 } from '../../platform/access/policy.ts'
 import type { RecordAccess, RecordKind, Reached } from '../../platform/access/record-access.ts'
+import { thingFacts, thingFactsOf } from '../../platform/access/thing-facts.ts'
 import type { AuditEvent } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
@@ -83,8 +85,11 @@ export type PersonRecords = PersonService['records']
 /** A person as the person service's record kind loads them, with the policy facts of the actor's relationships. */
 export type PersonRecord = Parameters<PersonRecords['decide']>[2]
 
+/** A place or thing at an end, with the policy's facts about it (who recorded it, who it is linked to). */
+type ThingEnd = ThingRow & { facts: ThingFacts }
+
 /** An end's record as loaded: a person (with policy facts) or a place or thing (with its display name). */
-type EndRow = { kind: 'person'; row: PersonRecord } | { kind: 'location' | 'object'; row: ThingRow }
+type EndRow = { kind: 'person'; row: PersonRecord } | { kind: 'location' | 'object'; row: ThingEnd }
 
 /** A link with the records at its two ends (undefined: no such record, in the actor's partnership). */
 interface LinkRecord {
@@ -181,11 +186,24 @@ function endView(end: EndRow): EndView {
  */
 export function linkService(links: LinkRepository, people: PersonRecords, access: RecordAccess) {
   /** A place or thing at the end of a link: its name for the link's pages, decided by the place/thing rule. */
-  const thingKind = (kind: 'location' | 'object'): RecordKind<ThingRow> => ({
+  const thingKind = (kind: 'location' | 'object'): RecordKind<ThingEnd> => ({
     type: kind,
-    load: (trx, id) => links.thing(trx, kind, id),
-    decide: (actor, action, row) => decideThing(actor, action, { kind, partnershipId: row.partnershipId }),
+    load: (trx, id, actor) => loadThing(trx, actor, kind, id),
+    decide: (actor, action, row) => decideThing(actor, action, row.facts),
   })
+
+  /** A place or thing with the policy's facts about it. */
+  async function loadThing(
+    trx: Transaction<DB>,
+    actor: Actor,
+    kind: 'location' | 'object',
+    id: string,
+  ): Promise<ThingEnd | undefined> {
+    const row = await links.thing(trx, kind, id)
+    if (row === undefined) return undefined
+    const facts = await thingFacts(trx, kind, id, actor.userId)
+    return { ...row, facts: facts ?? { kind, partnershipId: row.partnershipId } }
+  }
   const things = { location: thingKind('location'), object: thingKind('object') }
 
   /** The policy's read decision on an end (an end that is not there: as for any record that does not exist). */
@@ -206,7 +224,7 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
       const row = await people.load(trx, id, actor, { lock: false, details: false })
       return row === undefined ? undefined : { kind, row }
     }
-    const row = await links.thing(trx, kind, id)
+    const row = await loadThing(trx, actor, kind, id)
     return row === undefined ? undefined : { kind, row }
   }
 
@@ -240,7 +258,7 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
     const end =
       kind === 'person'
         ? endView({ kind, row: reached.row as PersonRecord })
-        : endView({ kind, row: reached.row as ThingRow })
+        : endView({ kind, row: reached.row as ThingEnd })
     return { end, decision: reached.decision }
   }
 
@@ -287,7 +305,18 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
     ctx: RequestContext,
     events: AuditEvent[] | undefined,
   ): Promise<LinkFromHere[]> {
-    const { links: rows, things: ends } = await links.forEntity(trx, here.kind, here.id)
+    const { links: rows, things: namedThings } = await links.forEntity(trx, here.kind, here.id)
+    // The places and things at the other ends, with the policy's facts about each (one query a kind).
+    const ends = new Map<string, ThingEnd>()
+    for (const kind of ['location', 'object'] as const) {
+      const ids = [...namedThings.values()].filter((t) => t.kind === kind).map((t) => t.id)
+      const facts = await thingFactsOf(trx, kind, ids, actor.userId)
+      for (const id of ids) {
+        const thing = namedThings.get(`${kind}:${id}`)
+        const known = facts.get(id)
+        if (thing !== undefined && known !== undefined) ends.set(`${kind}:${id}`, { ...thing, facts: known })
+      }
+    }
     const otherOf = (row: LinkRow) => {
       const atFrom = row.fromKind === here.kind && row.fromId === here.id
       return { atFrom, kind: atFrom ? row.toKind : row.fromKind, id: atFrom ? row.toId : row.fromId }

@@ -90,6 +90,39 @@ const NAME_MATCHES_MAX = 1000
 export function searchRepository() {
   return {
     /**
+     * The places and things the search's identifier criteria name exactly (a phone or vehicle object by its value,
+     * locations by postcode), for the bare identifier answer (slice i12-relations): their kinds and ids only.
+     */
+    async thingsNamed(
+      db: Executor,
+      criteria: SearchCriteria,
+    ): Promise<Array<{ kind: 'location' | 'object'; id: string }>> {
+      const found: Array<{ kind: 'location' | 'object'; id: string }> = []
+      const objects: Array<['phone' | 'vehicle', string]> = []
+      if (criteria.phone !== undefined) objects.push(['phone', criteria.phone])
+      if (criteria.vehicle !== undefined) objects.push(['vehicle', criteria.vehicle])
+      for (const [kind, value] of objects) {
+        const rows = await db
+          .selectFrom('object')
+          .select('id')
+          .where('kind', '=', kind)
+          .where('value', '=', value)
+          .execute()
+        found.push(...rows.map((r) => ({ kind: 'object' as const, id: r.id })))
+      }
+      if (criteria.postcode !== undefined) {
+        const rows = await db
+          .selectFrom('location')
+          .select('id')
+          .where('postcode', '=', criteria.postcode)
+          .limit(100)
+          .execute()
+        found.push(...rows.map((r) => ({ kind: 'location' as const, id: r.id })))
+      }
+      return found
+    },
+
+    /**
      * Live people of the partnership matching every criterion, best name match first. With `scope`, only rows
      * the actor has some relationship to (the policy then decides on each); without it, everyone (used only by
      * the benchmark, to show what the access checks cost).

@@ -122,18 +122,22 @@ export function searchRoutes(services: Services): FeatureRoutes {
               200: Type.Object({
                 results: Type.Array(SearchResultSchema),
                 next: Type.Union([Type.String(), Type.Null()]),
+                knownToPartnership: Type.Union([Type.String(), Type.Null()], {
+                  description:
+                    'A phone, vehicle or postcode the partnership holds as a place or thing the caller may not see: "Known to the partnership — ask the police intelligence unit", and nothing of the record; null otherwise',
+                }),
               }),
               ...problems,
             },
           },
         },
         async function searchApiGet(request) {
-          const { results, next } = await services.search.search(
+          const { results, next, knownToPartnership } = await services.search.search(
             apiActor(request),
             request.query,
             requestContext(request),
           )
-          return { results, next }
+          return { results, next, knownToPartnership }
         },
       )
     },

@@ -1,11 +1,15 @@
 import { actorEvent } from '../../platform/access/actor.ts'
 import {
   decideSearchMatch,
+  decideThing,
+  decideThingKnown,
+  isIntelligenceUnit,
   visibleFields,
   type Actor,
   type FieldGroup,
 } from '../../platform/access/policy.ts'
 import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
+import { thingFactsOf } from '../../platform/access/thing-facts.ts'
 import type { AuditEvent } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ValidationError } from '../../platform/errors.ts'
@@ -24,9 +28,17 @@ export interface SearchResult extends PersonSummary {
 
 const RESULT_FIELD_GROUPS: Readonly<Record<string, FieldGroup>> = { ...SUMMARY_FIELD_GROUPS, age: 'identity' }
 
+/** The bare identifier answer: what someone who may not see a place or thing is told about it. */
+export const KNOWN_TO_PARTNERSHIP = 'Known to the partnership — ask the police intelligence unit'
+
 export interface SearchPage {
   criteria: SearchCriteria
   results: SearchResult[]
+  /**
+   * A phone, vehicle or postcode searched for that the partnership holds as a place or thing the searcher may
+   * not see: KNOWN_TO_PARTNERSHIP, and nothing of the record (null otherwise).
+   */
+  knownToPartnership: string | null
   /** Give as `after` for the next page; null when there are no more. */
   next: string | null
 }
@@ -37,10 +49,23 @@ function matchedOn(criteria: SearchCriteria, row: SearchRow): string[] {
     .map((c) => (c === 'name' && row.nameMatch === 'alias' ? 'alias' : c))
 }
 
-/** How search reaches a match: the policy's search decision (a practitioner sees only children they referred). */
-const MATCHES: Pick<RecordKind<SearchRow>, 'type' | 'decide'> = {
+/**
+ * How search reaches a match: the policy's search decision (a practitioner sees only children they referred; the
+ * police intelligence unit finds anyone by identifiers).
+ */
+const matches = (byIdentifier: boolean): Pick<RecordKind<SearchRow>, 'type' | 'decide'> => ({
   type: 'person',
-  decide: (actor, _action, row) => decideSearchMatch(actor, row.facts),
+  decide: (actor, _action, row) => decideSearchMatch(actor, row.facts, { byIdentifier }),
+})
+
+/** Does the search name a person by an identifier (their own, or a phone, vehicle or address linked to them)? */
+function byIdentifier(criteria: SearchCriteria): boolean {
+  return (
+    criteria.identifier !== undefined ||
+    criteria.phone !== undefined ||
+    criteria.vehicle !== undefined ||
+    criteria.postcode !== undefined
+  )
 }
 
 export function searchService(repository: SearchRepository, access: RecordAccess) {
@@ -55,6 +80,8 @@ export function searchService(repository: SearchRepository, access: RecordAccess
       const parsed = parseSearch(input)
       if ('errors' in parsed) throw new ValidationError(parsed.errors)
       const { criteria, limit } = parsed.ok
+      const MATCHES = matches(byIdentifier(criteria))
+      const unitLookup = byIdentifier(criteria) && isIntelligenceUnit(actor)
       return access.within(actor, undefined, async (trx) => {
         const results: SearchResult[] = []
         const events: AuditEvent[] = []
@@ -69,12 +96,15 @@ export function searchService(repository: SearchRepository, access: RecordAccess
             partnershipId: actor.partnershipId,
             actorId: actor.userId,
             criteria,
-            scope: {
-              userId: actor.userId,
-              agencyId: actor.agencyId,
-              teamIds: [...new Set([...actor.teamIds, ...actor.managedTeamIds])],
-              byAgency: actor.roles.includes('dsl'),
-            },
+            // The intelligence unit may find anyone by identifiers: the policy decides on every row it looks at.
+            scope: unitLookup
+              ? null
+              : {
+                  userId: actor.userId,
+                  agencyId: actor.agencyId,
+                  teamIds: [...new Set([...actor.teamIds, ...actor.managedTeamIds])],
+                  byAgency: actor.roles.includes('dsl'),
+                },
             after,
             limit: batch,
           })
@@ -99,17 +129,33 @@ export function searchService(repository: SearchRepository, access: RecordAccess
             })
           }
         }
+        // A phone, vehicle or postcode the partnership knows as a place or thing this searcher may not see: they are
+        // told only that it is known (decideThingKnown), never the record.
+        let known = false
+        const named = await repository.thingsNamed(trx, criteria)
+        for (const kind of ['location', 'object'] as const) {
+          const ids = named.filter((t) => t.kind === kind).map((t) => t.id)
+          for (const facts of (await thingFactsOf(trx, kind, ids, actor.userId)).values()) {
+            if (!decideThing(actor, 'read', facts).allowed && decideThingKnown(actor, facts).allowed)
+              known = true
+          }
+        }
         events.push(
           actorEvent(actor, ctx, {
             action: 'record.search',
             outcome: 'allowed',
-            details: { criteria: criteriaNames(criteria).join(' '), results: results.length },
+            details: {
+              criteria: criteriaNames(criteria).join(' '),
+              results: results.length,
+              ...(known ? { knownToPartnership: true } : {}),
+            },
           }),
         )
         await access.writeAtCommit(trx, events)
         return {
           criteria,
           results,
+          knownToPartnership: known ? KNOWN_TO_PARTNERSHIP : null,
           next: more && after !== null ? encodeCursor(after) : null,
         }
       })

@@ -5,6 +5,7 @@ import type { RequestContext } from '../auth/auth-service.ts'
 import { ConflictError, NotFoundError } from '../errors.ts'
 import { decideNewThing, decideThing, type Actor, type ThingFacts } from './policy.ts'
 import type { RecordAccess, RecordKind } from './record-access.ts'
+import { thingFacts } from './thing-facts.ts'
 
 /**
  * Places and things (locations and objects): the shared POLE entities of a partnership, each kept the same way
@@ -20,6 +21,9 @@ export interface ThingRow {
   partnershipId: string
   version: number
 }
+
+/** A place or thing as the record-access kit reaches it: its row and the policy's facts about it (decideThing). */
+export type ThingReached<Row> = Row & { facts: ThingFacts }
 
 /** What every stored place or thing has besides its own fields (row-level security limits it to a partnership). */
 export interface ThingStored extends ThingRow {
@@ -97,12 +101,19 @@ export function thingService<Row extends ThingRow, Form, Input extends { kind: s
   access: RecordAccess,
   spec: ThingSpec<Row, Form, Input, View>,
 ) {
-  /** How the record-access kit reaches one: locked for a change, decided by the policy's place/thing rule. */
-  const records: RecordKind<Row> = {
+  /**
+   * How the record-access kit reaches one: locked for a change, with the facts of who recorded it and who it is
+   * linked to, decided by the policy's place/thing rule.
+   */
+  const records: RecordKind<ThingReached<Row>> = {
     type: spec.kind,
-    load: (trx, id, _actor, { lock }) => spec.store.find(trx, id, { forUpdate: lock }),
-    decide: (actor, action, row) =>
-      decideThing(actor, action, { kind: spec.kind, partnershipId: row.partnershipId }),
+    load: async (trx, id, actor, { lock }) => {
+      const row = await spec.store.find(trx, id, { forUpdate: lock })
+      if (row === undefined) return undefined
+      const facts = await thingFacts(trx, spec.kind, id, actor.userId)
+      return { ...row, facts: facts ?? { kind: spec.kind, partnershipId: row.partnershipId } }
+    },
+    decide: (actor, action, row) => decideThing(actor, action, row.facts),
   }
 
   /** The row just written (the change's own transaction sees it). */

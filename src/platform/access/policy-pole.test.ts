@@ -30,13 +30,19 @@ function actor(role: Role, extra: Partial<Actor> = {}): Actor {
 }
 
 const KINDS = ['location', 'object'] as const
+/** The actors' agency: the places and things here are their agency's records (decideThing's own-agency rule). */
+const MINE = 'agency-1'
 
 describe('places and things (decideThing, decideNewThing)', () => {
-  it('any role that may read people may read a place or thing of its partnership; nobody another’s', () => {
+  it('any role that may read people may read a place or thing its agency recorded; nobody another partnership’s', () => {
     for (const role of ROLES) {
       for (const kind of KINDS) {
-        const mine = decideThing(actor(role), 'read', { kind, partnershipId: P1 })
-        const readsPeople = decide(actor(role), 'read', { kind, partnershipId: P1 }).allowed
+        const mine = decideThing(actor(role), 'read', { kind, partnershipId: P1, createdByAgencyId: MINE })
+        const readsPeople = decide(actor(role), 'read', {
+          kind: 'person',
+          partnershipId: P1,
+          allocatedWorkerId: `user-${role}`,
+        }).allowed
         assert.equal(mine.allowed, readsPeople, `${role} reads a ${kind}`)
         assert.equal(
           decideThing(actor(role), 'read', { kind, partnershipId: P2 }).allowed,
@@ -45,15 +51,23 @@ describe('places and things (decideThing, decideNewThing)', () => {
         )
       }
     }
-    assert.equal(decideThing(actor('dsl'), 'read', { kind: 'location', partnershipId: P1 }).allowed, true)
     assert.equal(
-      decideThing(actor('practitioner'), 'read', { kind: 'object', partnershipId: P1 }).allowed,
+      decideThing(actor('dsl'), 'read', { kind: 'location', partnershipId: P1, createdByAgencyId: MINE })
+        .allowed,
+      true,
+    )
+    assert.equal(
+      decideThing(actor('practitioner'), 'read', {
+        kind: 'object',
+        partnershipId: P1,
+        createdByAgencyId: MINE,
+      }).allowed,
       false,
     )
   })
 
-  it('changing one needs person:write or link:write; a token’s scopes narrow it', () => {
-    const facts = { kind: 'object', partnershipId: P1 } as const
+  it('changing one needs sight of it and person:write or link:write; a token’s scopes narrow it', () => {
+    const facts = { kind: 'object', partnershipId: P1, createdByAgencyId: MINE } as const
     assert.equal(decideThing(actor('social-worker'), 'write', facts).allowed, true)
     assert.equal(decideThing(actor('mace-chair'), 'write', facts).allowed, true, 'link:write alone')
     assert.equal(decideThing(actor('dsl'), 'write', facts).allowed, false)
@@ -69,7 +83,7 @@ describe('places and things (decideThing, decideNewThing)', () => {
 
   it('a decision on a place or thing is made for its actor, never through break-glass', () => {
     const sw = actor('social-worker')
-    const made = decideThing(sw, 'read', { kind: 'location', partnershipId: P1 })
+    const made = decideThing(sw, 'read', { kind: 'location', partnershipId: P1, createdByAgencyId: MINE })
     assert.equal(isDecisionFor(made, sw), true)
     assert.equal(isDecisionFor(made, actor('dsl')), false)
     assert.equal(made.breakGlass, false)
@@ -80,7 +94,7 @@ describe('places and things (decideThing, decideNewThing)', () => {
       for (const kind of KINDS) {
         assert.equal(
           decideNewThing(actor(role), kind).allowed,
-          decideThing(actor(role), 'write', { kind, partnershipId: P1 }).allowed,
+          decideThing(actor(role), 'write', { kind, partnershipId: P1, createdByAgencyId: MINE }).allowed,
           `${role} records a ${kind}`,
         )
       }
@@ -99,8 +113,8 @@ describe('links and flags on places and things', () => {
   const sw = actor('social-worker')
   const child = decide(sw, 'read', { kind: 'person', partnershipId: P1, allocatedWorkerId: sw.userId })
   const stranger = decide(sw, 'read', { kind: 'person', partnershipId: P1 })
-  const flat = decideThing(sw, 'read', { kind: 'location', partnershipId: P1 })
-  const phone = decideThing(sw, 'read', { kind: 'object', partnershipId: P1 })
+  const flat = decideThing(sw, 'read', { kind: 'location', partnershipId: P1, createdByAgencyId: MINE })
+  const phone = decideThing(sw, 'read', { kind: 'object', partnershipId: P1, createdByAgencyId: MINE })
 
   it('a link between a child and a place is visible with both; with a hidden person, never', () => {
     assert.equal(decideLink(sw, 'read', [child, flat]).allowed, true)
@@ -109,7 +123,7 @@ describe('links and flags on places and things', () => {
     assert.equal(decideLink(sw, 'read', [flat, missingRecord()]).allowed, false, 'an end that is not there')
     assert.equal(decideLink(sw, 'write', [child, phone]).allowed, true)
     const dsl = actor('dsl')
-    const dslFlat = decideThing(dsl, 'read', { kind: 'location', partnershipId: P1 })
+    const dslFlat = decideThing(dsl, 'read', { kind: 'location', partnershipId: P1, createdByAgencyId: MINE })
     assert.equal(decideLink(dsl, 'read', [dslFlat, dslFlat]).allowed, true)
     assert.equal(decideLink(dsl, 'write', [dslFlat, dslFlat]).allowed, false, 'no link:write')
   })
@@ -119,7 +133,11 @@ describe('links and flags on places and things', () => {
     assert.equal(decideFlag(sw, 'write', flat).allowed, true)
     const dsl = actor('dsl')
     assert.equal(
-      decideFlag(dsl, 'write', decideThing(dsl, 'read', { kind: 'location', partnershipId: P1 })).allowed,
+      decideFlag(
+        dsl,
+        'write',
+        decideThing(dsl, 'read', { kind: 'location', partnershipId: P1, createdByAgencyId: MINE }),
+      ).allowed,
       false,
     )
     assert.equal(

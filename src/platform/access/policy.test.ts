@@ -8,6 +8,7 @@ import {
   decideConcern,
   decideFlag,
   decideLink,
+  decideThing,
   visibleFields,
   type FieldGroup,
   type RecordFacts,
@@ -21,7 +22,8 @@ const COLUMNS = Object.keys(RELATIONS) as Relation[]
 
 /**
  * The declarative matrix: one letter per relation column above.
- *   F full record · P identity and details · O identity and referral outcome · B full, through break-glass · - denied
+ *   F full record · P identity and details · O identity and referral outcome · B full, through break-glass ·
+ *   I identity only · - denied
  * Team column: a team manager manages the allocated team, everyone else works in it.
  */
 const READ_MATRIX: Record<'person' | 'referral', Record<Role, string>> = {
@@ -33,7 +35,8 @@ const READ_MATRIX: Record<'person' | 'referral', Record<Role, string>> = {
     'social-worker': '-FFF--B-',
     'team-manager': '-FFF--B-',
     'mace-chair': '-FFF--B-',
-    'police-intelligence': '-FFF--B-',
+    // The intelligence unit sees who anyone of its partnership is (policy-relations.test.ts).
+    'police-intelligence': 'IFFFIIB-',
     'strategic-leader': '--------',
     dpo: '--------',
     'system-admin': '--------',
@@ -56,6 +59,7 @@ const EXPECT: Record<string, { allowed: boolean; fields: FieldGroup[]; breakGlas
   F: { allowed: true, fields: ['identity', 'details', 'sensitive'], breakGlass: false },
   P: { allowed: true, fields: ['identity', 'details'], breakGlass: false },
   O: { allowed: true, fields: ['identity', 'referral-outcome'], breakGlass: false },
+  I: { allowed: true, fields: ['identity'], breakGlass: false },
   B: { allowed: true, fields: ['identity', 'details', 'sensitive'], breakGlass: true },
   '-': { allowed: false, fields: [], breakGlass: false },
 }
@@ -191,21 +195,26 @@ describe('access policy: capabilities', () => {
 })
 
 describe('access policy: locations, objects, links and flags', () => {
-  const place = { kind: 'location', partnershipId: P1 } as const
   const worker = { kind: 'person', partnershipId: P1, allocatedWorkerId: ME } as const
   const stranger = { kind: 'person', partnershipId: P1 } as const
+  // A place recorded by the actor's agency (decideThing: own agency's records; policy-relations.test.ts).
+  const place = { kind: 'location', partnershipId: P1, createdByAgencyId: MY_AGENCY } as const
 
-  it('places and things: read with person:read, recorded by those who record people or links, never across partnerships', () => {
+  it('places and things: their own agency’s read with person:read, recorded by those who record people or links, never across partnerships', () => {
     for (const role of ROLES) {
       const a = actor(role)
       const caps = ROLE_CAPABILITIES[role]
-      assert.equal(decide(a, 'read', place).allowed, caps.includes('person:read'), `${role} reads a place`)
       assert.equal(
-        decide(a, 'write', { ...place, kind: 'object' }).allowed,
-        caps.includes('person:write') || caps.includes('link:write'),
+        decideThing(a, 'read', place).allowed,
+        caps.includes('person:read'),
+        `${role} reads a place`,
+      )
+      assert.equal(
+        decideThing(a, 'write', { ...place, kind: 'object' }).allowed,
+        caps.includes('person:read') && (caps.includes('person:write') || caps.includes('link:write')),
         `${role} records a thing`,
       )
-      assert.equal(decide(a, 'read', { ...place, partnershipId: P2 }).allowed, false)
+      assert.equal(decideThing(a, 'read', { ...place, partnershipId: P2 }).allowed, false)
     }
   })
 
@@ -213,7 +222,7 @@ describe('access policy: locations, objects, links and flags', () => {
     const sw = actor('social-worker')
     const seen = decide(sw, 'read', worker)
     const hidden = decide(sw, 'read', stranger)
-    const where = decide(sw, 'read', place)
+    const where = decideThing(sw, 'read', place)
     assert.equal(decideLink(sw, 'read', [seen, where]).allowed, true)
     assert.equal(decideLink(sw, 'read', [seen, hidden]).allowed, false, 'an associate the worker may not see')
     assert.equal(decideLink(sw, 'write', [seen, hidden]).allowed, false, 'no link to a record you cannot see')
@@ -222,7 +231,7 @@ describe('access policy: locations, objects, links and flags', () => {
     const pupil = decide(dsl, 'read', { ...worker, allocatedWorkerId: null, involvedAgencyIds: [MY_AGENCY] })
     assert.equal(pupil.allowed, true)
     assert.equal(
-      decideLink(dsl, 'write', [pupil, decide(dsl, 'read', place)]).allowed,
+      decideLink(dsl, 'write', [pupil, decideThing(dsl, 'read', place)]).allowed,
       false,
       'no link:write',
     )

@@ -55,6 +55,9 @@ export type Relationship =
   | 'mace-member'
   | 'intelligence-handler'
   | 'break-glass'
+  // Slice i12-relations: working relationships and places and things.
+  | 'intelligence-unit'
+  | 'linked-record'
 
 /** Groups of fields a decision may reveal; each record type maps its fields onto these. */
 export type FieldGroup =
@@ -183,6 +186,29 @@ export function relationshipsOf(actor: Actor, record: RecordFacts): Relationship
 
 const CASE_RELATIONSHIPS: Relationship[] = ['allocated-worker', 'allocated-team', 'team-manager']
 
+// --- Slice i12-relations: working relationships the policy lacked ---
+
+/**
+ * The front door's child (relationship 'front-door'): a front-door worker (`referral:queue`) reads the child of a
+ * referral in their queue while it is open (submitted or in review): who the child is, their details and their
+ * identifiers, and the flags on them (decideFlag follows this decision) — never intelligence (no intelligence
+ * field group). Once the referral is decided or withdrawn the relationship ends with it.
+ */
+export const FRONT_DOOR_CHILD: readonly FieldGroup[] = ['identity', 'details', 'sensitive']
+
+/**
+ * The police intelligence unit's relationship ('intelligence-unit'): a police intelligence role
+ * (`intelligence:write`) finds a person of their partnership by identifiers and attaches what they know to them
+ * (links, through decideLink) without break-glass; they see who the person is and nothing more (no details, no
+ * flags), and every read is audited as any other.
+ */
+export const INTELLIGENCE_UNIT_PERSON: readonly FieldGroup[] = ['identity']
+
+/** Is this actor one of the police intelligence unit (who handle and record intelligence)? */
+export function isIntelligenceUnit(actor: Actor): boolean {
+  return can(actor, 'intelligence:write') && can(actor, 'intelligence:read')
+}
+
 function decidePerson(actor: Actor, action: RecordAction, rel: Relationship[]): Decision {
   const caps = capabilitiesOf(actor)
   const has = (r: Relationship) => rel.includes(r)
@@ -193,9 +219,11 @@ function decidePerson(actor: Actor, action: RecordAction, rel: Relationship[]): 
     return deny(actor, 'relationship', rel)
   }
   if (!caps.has('person:read')) return deny(actor, 'capability', rel)
-  if (CASE_RELATIONSHIPS.some(has) || has('mace-member') || has('front-door')) return allow(actor, rel, FULL)
+  if (CASE_RELATIONSHIPS.some(has) || has('mace-member')) return allow(actor, rel, FULL)
+  if (has('front-door')) return allow(actor, rel, FRONT_DOOR_CHILD)
   if (has('own-agency')) return allow(actor, rel, ['identity', 'details'])
   if (has('break-glass')) return allow(actor, rel, FULL, true)
+  if (isIntelligenceUnit(actor)) return allow(actor, [...rel, 'intelligence-unit'], INTELLIGENCE_UNIT_PERSON)
   return deny(actor, 'relationship', rel)
 }
 
@@ -289,21 +317,6 @@ function decideIntelligence(
   return deny(actor, 'relationship', rel)
 }
 
-/**
- * Locations (addresses, premises, places) and objects (phones, vehicles, handles) are shared POLE entities of the
- * partnership, not a child's record: anyone who may read people may read them; those who record people or links
- * may record them. What connects them to a child is a link, which is only visible with the child (decideLink).
- */
-function decidePlaceOrThing(actor: Actor, action: RecordAction, rel: Relationship[]): Decision {
-  const caps = capabilitiesOf(actor)
-  if (action === 'write') {
-    return caps.has('person:write') || caps.has('link:write')
-      ? allow(actor, rel, FULL)
-      : deny(actor, 'capability', rel)
-  }
-  return caps.has('person:read') ? allow(actor, rel, FULL) : deny(actor, 'capability', rel)
-}
-
 /** May this actor do this to this record, and which field groups may they see? */
 export function decide(actor: Actor, action: RecordAction, record: RecordFacts): Decision {
   if (actor.partnershipId !== record.partnershipId) return deny(actor, 'partnership')
@@ -311,7 +324,8 @@ export function decide(actor: Actor, action: RecordAction, record: RecordFacts):
   switch (record.kind) {
     case 'location':
     case 'object':
-      return decidePlaceOrThing(actor, action, rel)
+      // Facts of a place or thing beyond its partnership are ThingFacts: decided by decideThing.
+      return decideThing(actor, action, { kind: record.kind, partnershipId: record.partnershipId })
     case 'person':
       return decidePerson(actor, action, rel)
     case 'referral':
@@ -350,11 +364,36 @@ export function decideFlagBecause(actor: Actor, because: Decision, about: string
     : deny(actor, 'relationship')
 }
 
-/** A flag is read with its subject; setting, reviewing or removing one needs `flag:write` and sight of it. */
+/**
+ * A flag is read with its subject, by someone who may see the subject's details (a sight of who someone is only,
+ * such as the intelligence unit's, shows no flags); setting, reviewing or removing one needs `flag:write` and
+ * sight of it.
+ */
 export function decideFlag(actor: Actor, action: RecordAction, subject: Decision): Decision {
   if (!subject.allowed || !isDecisionFor(subject, actor)) return deny(actor, 'relationship')
+  if (!subject.fields.includes('details')) return deny(actor, 'relationship', subject.relationships)
   if (action === 'write' && !can(actor, 'flag:write')) return deny(actor, 'capability')
-  return allow(actor, subject.relationships, FULL, subject.breakGlass)
+  return allow(actor, subject.relationships, subject.fields, subject.breakGlass)
+}
+
+/** What the policy needs to know about one flag to show its reason: the agency of whoever set it. */
+export interface FlagFacts {
+  setByAgencyId: string | null
+}
+
+/**
+ * A flag's reason (slice i12-relations): shown to a reader with full sight of the subject, and otherwise (a DSL who
+ * sees their organisation's children, identity and details) only for flags their own agency set. A reason written
+ * by another agency is hidden from them: they see that the flag is there, its type and review date, not why.
+ * `flag` is the reader's decision on the flag itself (decideFlag).
+ */
+export function decideFlagReason(actor: Actor, flag: Decision, facts: FlagFacts): Decision {
+  if (!flag.allowed || !isDecisionFor(flag, actor)) return deny(actor, 'relationship')
+  if (flag.fields.includes('sensitive')) return allow(actor, flag.relationships, FULL, flag.breakGlass)
+  if (facts.setByAgencyId !== null && facts.setByAgencyId === actor.agencyId) {
+    return allow(actor, [...flag.relationships, 'own-agency'], FULL, flag.breakGlass)
+  }
+  return deny(actor, 'relationship', flag.relationships)
 }
 
 /** What the policy needs to know about a concern: who recorded it and whether it is still a draft. */
@@ -395,12 +434,21 @@ export function decideConcern(
  * Search needs `person:search`; a match the actor may read shows its read decision's fields. Someone who may
  * search but not read records (a practitioner) sees only children they referred, and only who they are, so that
  * they can tell the front door which child they mean; everyone else is left out of the results, as if absent.
+ * The police intelligence unit (INTELLIGENCE_UNIT_PERSON) finds people by identifiers (`how.byIdentifier`).
  */
-export function decideSearchMatch(actor: Actor, record: RecordFacts): Decision {
+export function decideSearchMatch(
+  actor: Actor,
+  record: RecordFacts,
+  how: { byIdentifier?: boolean } = {},
+): Decision {
   if (actor.partnershipId !== record.partnershipId) return deny(actor, 'partnership')
   if (!can(actor, 'person:search') || record.kind !== 'person') return deny(actor, 'capability')
   const read = decide(actor, 'read', record)
-  if (read.allowed) return read
+  // The police intelligence unit finds a person it has no other relationship with by identifiers only (an
+  // identifier of theirs, or a phone, vehicle or postcode linked to them), never by browsing names.
+  const unitOnly = read.allowed && read.relationships.every((r) => r === 'intelligence-unit')
+  if (read.allowed && (!unitOnly || how.byIdentifier === true)) return read
+  if (unitOnly) return deny(actor, 'relationship', read.relationships)
   const rel = relationshipsOf(actor, record)
   if (rel.includes('referrer')) return allow(actor, rel, ['identity'])
   return read
@@ -514,24 +562,77 @@ export function decideNotification(actor: Actor, referral: Decision): Decision {
 
 // --- Places, things, links and flags ---
 
-/** What the policy needs to know about a place or thing (a location or an object): its kind and partnership. */
+/**
+ * What the policy needs to know about a place or thing (a location or an object): its kind and partnership, and
+ * (slice i12-relations) the agency that recorded it and the people linked to it, each with the facts of the actor's
+ * relationships to them, as the repositories gather them.
+ */
 export interface ThingFacts {
   kind: 'location' | 'object'
   partnershipId: string
+  /** The agency of the user who recorded it (null: recorded by the system, such as an import). */
+  createdByAgencyId?: string | null
+  /** The people at the other end of its links (current or ended). */
+  linkedPeople?: readonly RecordFacts[]
 }
 
 /**
- * Reading or changing a place or thing: in the actor's partnership only, on the place/thing rule (anyone who may
- * read people may read it; those who record people or links may change it). The record-access kit's rule for the
- * location and object kinds, and for the place or thing at one end of a link.
+ * Places and things are not free for all (slice i12-relations). A reader with `person:read` may read a location's
+ * or object's details and flags when
+ * - their own agency recorded it ('own-agency'),
+ * - it is linked to a person they may read ('linked-record': the link is one they may see, decideLink), marked as
+ *   break-glass when every such person is one they read only through break-glass, or
+ * - they are the police intelligence unit ('intelligence-unit'), who hold the partnership's places and things.
+ * Anyone else is refused, as for a place or thing that does not exist; a bare identifier lookup tells them only
+ * that it is known to the partnership (decideThingKnown). Changing one needs sight of it and `person:write` or
+ * `link:write`.
  */
 export function decideThing(actor: Actor, action: RecordAction, thing: ThingFacts): Decision {
-  return decide(actor, action, { kind: thing.kind, partnershipId: thing.partnershipId })
+  if (actor.partnershipId !== thing.partnershipId) return deny(actor, 'partnership')
+  const read = decideThingRead(actor, thing)
+  if (action === 'read' || !read.allowed) return read
+  return can(actor, 'person:write') || can(actor, 'link:write')
+    ? read
+    : deny(actor, 'capability', read.relationships)
 }
 
-/** Recording a new place or thing: it is made in the actor's own partnership, on the place/thing write rule. */
+function decideThingRead(actor: Actor, thing: ThingFacts): Decision {
+  if (!can(actor, 'person:read')) return deny(actor, 'capability')
+  const rel: Relationship[] = []
+  if (thing.createdByAgencyId != null && thing.createdByAgencyId === actor.agencyId) rel.push('own-agency')
+  if (isIntelligenceUnit(actor)) rel.push('intelligence-unit')
+  if (rel.length > 0) return allow(actor, rel, FULL)
+  const reads = (thing.linkedPeople ?? [])
+    .filter((person) => person.kind === 'person')
+    .map((person) => decide(actor, 'read', person))
+    .filter((read) => read.allowed)
+  if (reads.length === 0) return deny(actor, 'relationship')
+  return allow(
+    actor,
+    ['linked-record'],
+    FULL,
+    reads.every((read) => read.breakGlass),
+  )
+}
+
+/**
+ * A bare identifier lookup (is this phone, vehicle or postcode known?) by someone who may search: when the place
+ * or thing is one they may not read (decideThing), the answer is only that it is known to the partnership ("ask
+ * the police intelligence unit"), never the record; this decision allows that answer and no field of it.
+ */
+export function decideThingKnown(actor: Actor, thing: ThingFacts): Decision {
+  if (actor.partnershipId !== thing.partnershipId) return deny(actor, 'partnership')
+  if (!can(actor, 'person:search')) return deny(actor, 'capability')
+  return allow(actor, [], [])
+}
+
+/** Recording a new place or thing: it is made in the actor's own partnership, by their agency, on the write rule. */
 export function decideNewThing(actor: Actor, kind: ThingFacts['kind']): Decision {
-  return decideThing(actor, 'write', { kind, partnershipId: actor.partnershipId })
+  return decideThing(actor, 'write', {
+    kind,
+    partnershipId: actor.partnershipId,
+    createdByAgencyId: actor.agencyId,
+  })
 }
 
 // --- Search, duplicates, chronology and administration ---
