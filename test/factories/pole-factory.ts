@@ -20,7 +20,12 @@ export const testPostcode = () =>
 export async function createLocation(
   database: Database,
   partnershipId: string,
-  overrides: { kind?: 'address' | 'premises' | 'public-place'; name?: string | null } = {},
+  overrides: {
+    kind?: 'address' | 'premises' | 'public-place'
+    name?: string | null
+    /** Who recorded it: their agency's readers may read it (decideThing); null, nobody's agency. */
+    createdBy?: string | null
+  } = {},
 ): Promise<{ id: string; addressLine1: string; postcode: string }> {
   const addressLine1 = faker.location.streetAddress().replace(/[^A-Za-z0-9 ]/g, '')
   const postcode = testPostcode()
@@ -36,7 +41,7 @@ export async function createLocation(
       longitude: null,
       description: null,
       partnershipId,
-      createdBy: null,
+      createdBy: overrides.createdBy ?? null,
     }),
   )
   return { id, addressLine1, postcode }
@@ -45,12 +50,16 @@ export async function createLocation(
 export async function createObject(
   database: Database,
   partnershipId: string,
-  overrides: Partial<ObjectInput> = {},
+  overrides: Partial<ObjectInput> & {
+    /** Who recorded it: their agency's readers may read it (decideThing); null, nobody's agency. */
+    createdBy?: string | null
+  } = {},
 ): Promise<{ id: string } & ObjectInput> {
   const value = normalisePhone(testPhoneNumber((max) => faker.number.int({ min: 0, max }))) ?? '+441134960000'
-  const object: ObjectInput = { kind: 'phone', value, platform: null, description: null, ...overrides }
+  const { createdBy = null, ...given } = overrides
+  const object: ObjectInput = { kind: 'phone', value, platform: null, description: null, ...given }
   const id = await withTransaction(database, { partnershipId }, (trx) =>
-    objectRepository().create(trx, { ...object, partnershipId, createdBy: null }),
+    objectRepository().create(trx, { ...object, partnershipId, createdBy }),
   )
   return { id, ...object }
 }

@@ -22,6 +22,8 @@ export interface FlagRow {
   subjectId: string
   reason: string
   setBy: string
+  /** The agency of whoever set it (a reason is shown on decideFlagReason). */
+  setByAgencyId: string | null
   setByName: string | null
   setByTeamId: string | null
   setByTeamName: string | null
@@ -49,6 +51,7 @@ const flagColumns = (db: Executor) =>
       'f.subject_id',
       'f.reason',
       'f.set_by',
+      's.agency_id as set_by_agency_id',
       's.display_name as set_by_name',
       'f.set_by_team_id',
       't.name as set_by_team_name',

@@ -34,7 +34,9 @@ const FlagSchema = Type.Object(
     flagTypeLabel: Type.String(),
     subjectKind: Type.String({ enum: ['person', 'location'] }),
     subjectId: Type.String({ format: 'uuid' }),
-    reason: Type.String(),
+    reason: Type.Union([Type.String(), Type.Null()], {
+      description: 'Null when another agency wrote it and the access policy hides it from the caller',
+    }),
     setByName: nullableString,
     setByTeamName: nullableString,
     setAt: Type.String({ format: 'date-time' }),

@@ -4,6 +4,7 @@ import type { DB } from '../../db/schema.ts'
 import {
   decideFlag,
   decideFlagBecause,
+  decideFlagReason,
   missingRecord,
   type Actor,
   type Decision,
@@ -35,7 +36,8 @@ export interface FlagView {
   flagTypeLabel: string
   subjectKind: FlagSubjectKind
   subjectId: string
-  reason: string
+  /** Why it was set: null when another agency wrote it and the policy hides it from this reader (decideFlagReason). */
+  reason: string | null
   setByName: string | null
   setByTeamName: string | null
   setAt: string
@@ -73,15 +75,20 @@ export interface Subjects {
   location: LocationRow
 }
 
-export function flagView(row: FlagRow, today: string): FlagView {
+/**
+ * A flag as its reader may see it: `flag` is the reader's decision on it (decideFlag); the reasons (why it was set,
+ * why it was removed) only where decideFlagReason allows them.
+ */
+export function flagView(actor: Actor, flag: Decision, row: FlagRow, today: string): FlagView {
   const current = row.removedAt === null
+  const reasons = decideFlagReason(actor, flag, { setByAgencyId: row.setByAgencyId }).allowed
   return {
     id: row.id,
     flagType: row.flagType,
     flagTypeLabel: row.flagTypeLabel,
     subjectKind: row.subjectKind,
     subjectId: row.subjectId,
-    reason: row.reason,
+    reason: reasons ? row.reason : null,
     setByName: row.setByName,
     setByTeamName: row.setByTeamName,
     setAt: row.setAt.toISOString(),
@@ -90,7 +97,7 @@ export function flagView(row: FlagRow, today: string): FlagView {
     current,
     removedAt: row.removedAt?.toISOString() ?? null,
     removedByName: row.removedByName,
-    removedReason: row.removedReason,
+    removedReason: reasons ? row.removedReason : null,
     version: row.version,
   }
 }
@@ -214,12 +221,13 @@ export function flagService(
                   whole: false,
                 })
               )?.decision
-        if (decision === undefined || !decideFlag(actor, 'read', decision).allowed) {
+        const seen = decision === undefined ? undefined : decideFlag(actor, 'read', decision)
+        if (decision === undefined || seen === undefined || !seen.allowed) {
           return { flags: [], canWrite: false }
         }
         const today = todayInLondon()
         return {
-          flags: (await flags.onSubject(trx, kind, id)).map((row) => flagView(row, today)),
+          flags: (await flags.onSubject(trx, kind, id)).map((row) => flagView(actor, seen, row, today)),
           canWrite: decideFlag(actor, 'write', decision).allowed,
         }
       })
@@ -248,12 +256,12 @@ export function flagService(
           whole: false,
           decide: (a: Actor, row: object) => decideFlag(a, action, subject.records.decide(a, 'read', row)),
         },
-        async (trx, { row }) => {
+        async (trx, { row, decision }) => {
           const today = todayInLondon()
           const rows = await flags.onSubject(trx, kind, id)
           return {
             subjectTitle: subject.title(row),
-            flags: rows.map((flag) => flagView(flag, today)),
+            flags: rows.map((flag) => flagView(actor, decision, flag, today)),
             types: await flags.types(trx, kind),
           }
         },
@@ -321,7 +329,8 @@ export function flagService(
           })
           const row = await flags.find(trx, flagId)
           if (row === undefined) throw new Error('flag written but not found')
-          return flagView(row, todayInLondon())
+          // Set by the actor: its reason is their agency's (decideFlagReason).
+          return flagView(actor, decideFlag(actor, 'read', decision), row, todayInLondon())
         },
       )
     },
@@ -344,7 +353,7 @@ export function flagService(
         id,
         ctx,
         { via, events, decide: (a: Actor, record: FlagRecord) => flagKind.decide(a, action, record) },
-        async (trx, { row: record }) => {
+        async (trx, { row: record, decision }) => {
           // The read's audit row also says what the flag is on.
           for (const event of events) {
             event.details = {
@@ -354,7 +363,10 @@ export function flagService(
             }
           }
           await access.writeAtCommit(trx, events)
-          return { flag: flagView(record.row, todayInLondon()), subjectTitle: titleOf(record) }
+          return {
+            flag: flagView(actor, decision, record.row, todayInLondon()),
+            subjectTitle: titleOf(record),
+          }
         },
       )
     },
@@ -436,8 +448,8 @@ export function flagService(
           via,
           records: ({ row }) => [{ type: row.subjectKind, id: row.subjectId }],
         })
-        return shown.map(({ row: record }) => ({
-          flag: flagView(record.row, today),
+        return shown.map(({ row: record, decision }) => ({
+          flag: flagView(actor, decision, record.row, today),
           subjectTitle: titleOf(record),
         }))
       })

@@ -148,7 +148,7 @@ describe('setting a flag', () => {
 
   it('flags a location as cuckooed; a person-only type is refused on a location', async (t) => {
     const w = await world(t)
-    const flat = await createLocation(w.db.database, w.worker.partnershipId)
+    const flat = await createLocation(w.db.database, w.worker.partnershipId, { createdBy: w.worker.id })
     const agent = await signIn(w.app, w.worker)
     await agent.get(paths.flags.newOnLocation(flat.id))
     const wrong = await agent.post(paths.flags.newOnLocation(flat.id), {

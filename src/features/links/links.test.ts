@@ -15,7 +15,10 @@ import { auditEvents, deniedReasons } from '../../../test/helpers/audit.ts'
 
 type Ctx = Parameters<typeof build>[0]
 
-/** A child and an adult of concern allocated to a social worker's team, a stranger's child, a phone, a flat. */
+/**
+ * A child and an adult of concern allocated to a social worker's team, a stranger's child, a phone and a flat the
+ * worker's agency recorded (theirs to read: decideThing).
+ */
 async function world(t: Ctx) {
   const built = await allocatedChildWorld(t, { others: { stranger: ['social-worker'], dsl: ['dsl'] } })
   const { db, worker, stranger, teamId } = built
@@ -29,14 +32,15 @@ async function world(t: Ctx) {
   const hidden = await createPerson(db.database, worker.partnershipId, { allocatedWorkerId: stranger.id })
   const [phone] = await ownerQuery<{ id: string }>(
     db.ownerUrl,
-    `INSERT INTO object (partnership_id, kind, value) VALUES ($1, 'phone', '+441134960123') RETURNING id`,
-    [worker.partnershipId],
+    `INSERT INTO object (partnership_id, kind, value, created_by)
+     VALUES ($1, 'phone', '+441134960123', $2) RETURNING id`,
+    [worker.partnershipId, worker.id],
   )
   const [flat] = await ownerQuery<{ id: string }>(
     db.ownerUrl,
-    `INSERT INTO location (partnership_id, kind, address_line_1, town, postcode)
-     VALUES ($1, 'address', '4 Test Court', 'Testford', 'NS1 4AB') RETURNING id`,
-    [worker.partnershipId],
+    `INSERT INTO location (partnership_id, kind, address_line_1, town, postcode, created_by)
+     VALUES ($1, 'address', '4 Test Court', 'Testford', 'NS1 4AB', $2) RETURNING id`,
+    [worker.partnershipId, worker.id],
   )
   return {
     ...built,

@@ -32,7 +32,7 @@ async function world(t: Ctx) {
   })
   const { db, services, worker, teamId, child } = built
   const other = await createPerson(db.database, worker.partnershipId, { allocatedWorkerId: worker.id })
-  const flat = await createLocation(db.database, worker.partnershipId)
+  const flat = await createLocation(db.database, worker.partnershipId, { createdBy: worker.id })
   const workerActor = actorOf(worker, ['social-worker'], [teamId])
   const linkId = await services.links.create(
     workerActor,

@@ -97,7 +97,8 @@ describe('location pages', () => {
 
   it('edits with the version it was loaded at; a stale form answers 409 with the input kept and nothing changed', async (t) => {
     const w = await world(t)
-    const place = await createLocation(w.db.database, w.worker.partnershipId)
+    // Recorded by the worker's agency: theirs to read and change (decideThing).
+    const place = await createLocation(w.db.database, w.worker.partnershipId, { createdBy: w.worker.id })
     const { agent, page: form } = await signInAt(w.app, w.worker, paths.locations.edit(place.id))
     assert.match(form.body, /name="version" value="1"/)
     const saved = await agent.post(paths.locations.edit(place.id), {
@@ -128,11 +129,15 @@ describe('location pages', () => {
 
   it('a role without link:write gets 403 on the forms; without person:read 403 on the page; audited', async (t) => {
     const w = await world(t)
-    const place = await createLocation(w.db.database, w.worker.partnershipId)
+    const place = await createLocation(w.db.database, w.worker.partnershipId, { createdBy: w.worker.id })
     const dsl = await signIn(w.app, w.dsl)
     assert.equal((await dsl.get(paths.locations.new)).statusCode, 403)
     assert.equal((await dsl.get(paths.locations.edit(place.id))).statusCode, 403)
-    assert.equal((await dsl.get(paths.locations.show(place.id))).statusCode, 200, 'a reader may read it')
+    assert.equal(
+      (await dsl.get(paths.locations.show(place.id))).statusCode,
+      200,
+      'a reader may read their agency’s',
+    )
     const practitioner = await signIn(w.app, w.practitioner)
     assert.equal((await practitioner.get(paths.locations.show(place.id))).statusCode, 403)
     assert.equal(

@@ -154,9 +154,9 @@ describe('object pages', () => {
     assert.deepEqual(row, { value: 'AB12CDF', version: 2 })
   })
 
-  it('a DSL may read an object but not record one (403, audited)', async (t) => {
+  it('a DSL may read an object their agency recorded but not record one (403, audited)', async (t) => {
     const w = await world(t)
-    const phone = await createObject(w.db.database, w.officer.partnershipId)
+    const phone = await createObject(w.db.database, w.officer.partnershipId, { createdBy: w.officer.id })
     const agent = await signIn(w.app, w.dsl)
     assert.equal((await agent.get(paths.objects.show(phone.id))).statusCode, 200)
     assert.equal((await agent.get(paths.objects.new)).statusCode, 403)
