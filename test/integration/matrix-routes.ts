@@ -11,6 +11,8 @@ import {
   ADMIN,
   BREAK_GLASS,
   FLAG_READ,
+  // Slice i12-relations.
+  PERSON_IDENTITY,
   MERGE_READ,
   MERGE_WRITE,
   NOTIFICATIONS,
@@ -268,9 +270,9 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   // People: the caseload, the record (and its sections), search, duplicates, merges.
   'GET /people': { capability: 'person:read', plain: plain(200, 'reads') },
   'GET /api/v1/people': { capability: 'person:read', plain: plain(200, 'reads') },
-  'GET /people/:id': { capability: 'person:read', target: read('person', PERSON_READ) },
-  'GET /api/v1/people/:id': { capability: 'person:read', target: read('person', PERSON_READ) },
-  'GET /people/:id/links': { capability: 'person:read', target: read('person', PERSON_READ) },
+  'GET /people/:id': { capability: 'person:read', target: read('person', PERSON_IDENTITY) },
+  'GET /api/v1/people/:id': { capability: 'person:read', target: read('person', PERSON_IDENTITY) },
+  'GET /people/:id/links': { capability: 'person:read', target: read('person', PERSON_IDENTITY) },
   'GET /people/:id/chronology': { capability: 'person:read', target: read('person', PERSON_READ) },
   'GET /api/v1/people/:id/chronology': { capability: 'person:read', target: read('person', PERSON_READ) },
   'GET /search': { capability: 'person:search', plain: plain(200) },
@@ -372,29 +374,29 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   },
 
   // Links: as visible as both ends (here, the child and a place every reader sees).
-  'GET /people/:id/links/new': { capability: 'link:write', target: read('person', PERSON_READ) },
+  'GET /people/:id/links/new': { capability: 'link:write', target: read('person', PERSON_IDENTITY) },
   'POST /people/:id/links/new': {
     capability: 'link:write',
     // Nothing chosen: the form again with field messages (the person read again, audited).
-    target: { kind: 'person', allowed: PERSON_READ, ok: { status: 400, audit: [READ] } },
+    target: { kind: 'person', allowed: PERSON_IDENTITY, ok: { status: 400, audit: [READ] } },
   },
-  'GET /links/:id': { capability: 'person:read', target: read('link', PERSON_READ) },
+  'GET /links/:id': { capability: 'person:read', target: read('link', PERSON_IDENTITY) },
   'POST /links/:id/end': {
     capability: 'link:write',
     // No reason given: the link's page again with the field message (the link read again, audited).
     target: {
       kind: 'link',
-      allowed: PERSON_READ,
+      allowed: PERSON_IDENTITY,
       ok: { status: 400, audit: [READ] },
       body: { version: '1', endReason: '' },
     },
   },
   'POST /api/v1/links': { capability: 'link:write', plain: plain(400, 'none', {}) },
-  'GET /api/v1/links/:id': { capability: 'person:read', target: read('link', PERSON_READ) },
-  'GET /api/v1/people/:id/links': { capability: 'person:read', target: read('person', PERSON_READ) },
+  'GET /api/v1/links/:id': { capability: 'person:read', target: read('link', PERSON_IDENTITY) },
+  'GET /api/v1/people/:id/links': { capability: 'person:read', target: read('person', PERSON_IDENTITY) },
   'POST /api/v1/links/:id/end': {
     capability: 'link:write',
-    target: refusedChange('link', PERSON_READ, 409, { ...STALE, reason: 'Matrix: no longer in contact' }),
+    target: refusedChange('link', PERSON_IDENTITY, 409, { ...STALE, reason: 'Matrix: no longer in contact' }),
   },
 
   // Places and things: shared records every reader of their partnership may see.

@@ -33,6 +33,11 @@ export const RELATIONS = {
   notification: ['own', 'other', 'other-partnership', 'missing'],
   /** Shared records of the partnership (places, things, administration). */
   shared: ['here', 'other-partnership', 'missing'],
+  /**
+   * A place or thing (slice i12-relations): linked to a child the user works with, recorded by their agency,
+   * recorded by another agency and linked to nobody they may see.
+   */
+  thing: ['linked', 'own-agency', 'unlinked', 'other-partnership', 'missing'],
   /** A flag: on a place every reader sees, on a child nobody here works with. */
   flag: ['on-place', 'on-hidden-child', 'other-partnership', 'missing'],
 } as const
@@ -47,8 +52,8 @@ export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>>
   referral: RELATIONS.referral,
   concern: RELATIONS.concern,
   notification: RELATIONS.notification,
-  location: RELATIONS.shared,
-  object: RELATIONS.shared,
+  location: RELATIONS.thing,
+  object: RELATIONS.thing,
   flag: RELATIONS.flag,
   user: RELATIONS.shared,
   agency: RELATIONS.shared,
@@ -75,6 +80,21 @@ export const PERSON_READ: Allowed = {
   'strategic-leader': [],
   dpo: [],
   'system-admin': [],
+}
+
+/**
+ * Slice i12-relations: who may see who a child is and attach links to them — PERSON_READ, and the police
+ * intelligence unit anyone of its partnership (identity only, no break-glass). Their chronology, duplicates and
+ * flags stay PERSON_READ's.
+ */
+export const PERSON_IDENTITY: Allowed = {
+  ...PERSON_READ,
+  'police-intelligence': [
+    ...PERSON_READ['police-intelligence'],
+    'own-agency',
+    'other-agency',
+    'open-referral',
+  ],
 }
 
 /** Who may change a person's record: person:write, and an allocation to them or their team, or break-glass. */
@@ -160,11 +180,14 @@ export const OWN_DRAFT: Allowed = only(
 /** Notifications: the front door, on referrals of their partnership. */
 export const NOTIFICATIONS: Allowed = only(['front-door', 'team-manager'], ['own', 'other'])
 
-/** Places and things: anyone who may read people, in their partnership. */
-export const SHARED_READ: Allowed = only(
-  ['dsl', 'front-door', 'social-worker', 'team-manager', 'mace-chair', 'police-intelligence'],
-  ['here'],
-)
+/**
+ * Places and things (slice i12-relations): a reader of people sees one linked to a child they may read, or one
+ * their agency recorded; the police intelligence unit every one of its partnership.
+ */
+export const SHARED_READ: Allowed = {
+  ...only(['dsl', 'front-door', 'social-worker', 'team-manager', 'mace-chair'], ['linked', 'own-agency']),
+  'police-intelligence': ['linked', 'own-agency', 'unlinked'],
+}
 
 /** A flag follows its subject: the place is every reader's; the hidden child nobody's. */
 export const FLAG_READ: Allowed = only(

@@ -95,6 +95,21 @@ async function fixture(t: Parameters<typeof build>[0]) {
       [partnership],
     )
   const places = { here: await place(partnershipId), away: await place(elsewhere.id) }
+  // Slice i12-relations: places and things recorded by the users' agency, and by another agency linked to nobody.
+  const recordedBy = async (table: 'location' | 'object', by: string) =>
+    table === 'location'
+      ? insert(
+          "INSERT INTO location (partnership_id, kind, name, created_by) VALUES ($1, 'public-place', 'Matrix square', $2) RETURNING id",
+          [partnershipId, by],
+        )
+      : (await createObject(database, partnershipId, { createdBy: by })).id
+  const things = {
+    location: {
+      own: await recordedBy('location', first.id),
+      unlinked: await recordedBy('location', outsider.id),
+    },
+    object: { own: await recordedBy('object', first.id), unlinked: await recordedBy('object', outsider.id) },
+  }
   const linkTo = (partnership: string, personId: string, placeId: string) =>
     insert(
       `INSERT INTO link (partnership_id, link_type, from_kind, from_id, to_kind, to_id, source, confidence)
@@ -218,6 +233,12 @@ async function fixture(t: Parameters<typeof build>[0]) {
       'other-partnership': (await createPerson(database, elsewhere.id)).id,
       missing: missing(),
     }
+    // The shared phone is linked to each user's own child (a place or thing they may see through the link).
+    await insert(
+      `INSERT INTO link (partnership_id, link_type, from_kind, from_id, to_kind, to_id, source, confidence)
+       VALUES ($1, 'uses-phone', 'person', $2, 'object', $3, 'Matrix', 'confirmed') RETURNING id`,
+      [partnershipId, own, shared.object],
+    )
     const links: Ids = {}
     for (const [relation, personId] of Object.entries(people)) {
       links[relation] =
@@ -257,8 +278,20 @@ async function fixture(t: Parameters<typeof build>[0]) {
       referral: referrals,
       concern: concerns,
       notification: notifications,
-      location: { here: places.here, 'other-partnership': far.location, missing: missing() },
-      object: { here: shared.object, 'other-partnership': far.object, missing: missing() },
+      location: {
+        linked: places.here,
+        'own-agency': things.location.own,
+        unlinked: things.location.unlinked,
+        'other-partnership': far.location,
+        missing: missing(),
+      },
+      object: {
+        linked: shared.object,
+        'own-agency': things.object.own,
+        unlinked: things.object.unlinked,
+        'other-partnership': far.object,
+        missing: missing(),
+      },
       flag: {
         'on-place': shared.flagOnPlace,
         'on-hidden-child': shared.flagOnChild,

@@ -1,4 +1,13 @@
-import { decide, decideLink, missingRecord, type Actor, type Decision } from '../../platform/access/policy.ts'
+import {
+  decideLink,
+  decidePersonDetail,
+  decideThing,
+  missingRecord,
+  type Actor,
+  type Decision,
+  type ThingFacts,
+} from '../../platform/access/policy.ts'
+import { thingFactsOf } from '../../platform/access/thing-facts.ts'
 import type { Transaction } from 'kysely'
 import type { DB } from '../../db/schema.ts'
 import type { Reached, RecordAccess } from '../../platform/access/record-access.ts'
@@ -101,7 +110,13 @@ export function chronologyService(
         people,
         personId,
         ctx,
-        { via, whole: withHub !== undefined, auditDetails },
+        {
+          via,
+          whole: withHub !== undefined,
+          auditDetails,
+          // More than who the person is: not the intelligence unit's identity-only sight.
+          decide: (a: Actor, row: PersonRow) => decidePersonDetail(a, people.decide(a, 'read', row)),
+        },
         async (trx, reached) => {
           const { row: record, decision } = reached
           const raw = await chronology.events(trx, personId, filter)
@@ -125,11 +140,19 @@ export function chronologyService(
             locations: otherIds('location'),
             objects: otherIds('object'),
           })
+          // Places and things on the place/thing rule, with the facts of who recorded them and who they are linked to.
+          const thingFacts = new Map<string, ThingFacts>()
+          for (const kind of ['location', 'object'] as const) {
+            const ids = kind === 'location' ? otherIds('location') : otherIds('object')
+            for (const [id, facts] of await thingFactsOf(trx, kind, ids, actor.userId))
+              thingFacts.set(id, facts)
+          }
           for (const [id, entity] of entities) {
-            const entityDecision = decide(actor, 'read', {
-              kind: entity.kind,
-              partnershipId: entity.partnershipId,
-            })
+            const entityDecision = decideThing(
+              actor,
+              'read',
+              thingFacts.get(id) ?? { kind: entity.kind, partnershipId: entity.partnershipId },
+            )
             ends.set(id, {
               decision: entityDecision,
               end: entityDecision.allowed ? { name: entity.name, href: null } : null,

@@ -1,6 +1,12 @@
 import type { Transaction } from 'kysely'
 import type { DB } from '../../db/schema.ts'
-import { decide, visibleFields, type Actor, type FieldGroup } from '../../platform/access/policy.ts'
+import {
+  decide,
+  decidePersonDetail,
+  visibleFields,
+  type Actor,
+  type FieldGroup,
+} from '../../platform/access/policy.ts'
 import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
 import type { AuditEvent } from '../../platform/audit/audit-writer.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
@@ -213,7 +219,13 @@ export function duplicateService(
         people,
         id,
         ctx,
-        { via: 'duplicates', whole: false, events: subjectRead },
+        {
+          via: 'duplicates',
+          whole: false,
+          events: subjectRead,
+          // More than who the person is: not the intelligence unit's identity-only sight.
+          decide: (a: Actor, row: PersonRecord) => decidePersonDetail(a, people.decide(a, 'read', row)),
+        },
         async (trx, { row }) => {
           const person = row.person
           const rows = await repository.candidates(trx, {

@@ -3,6 +3,7 @@ import type { DB, EntityKind } from '../../db/schema.ts'
 import {
   decideLink,
   decideThing,
+  KNOWN_TO_PARTNERSHIP,
   missingRecord,
   type Actor,
   type Decision,
@@ -391,8 +392,11 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
       if (found === undefined && UUID.test(typed)) {
         await access.denied(trx, actor, ctx, kinds[0] ?? 'person', typed, 'no such record')
       }
-      if (toEnd === undefined) errors.push({ field: 'to', message: MESSAGES.notVisible })
-      else if (
+      // A phone, vehicle or postcode the partnership holds as a place or thing this user may not see: known, no more.
+      const known = found !== undefined && found.kind !== 'person' && !UUID.test(typed)
+      if (toEnd === undefined) {
+        errors.push({ field: 'to', message: known ? KNOWN_TO_PARTNERSHIP : MESSAGES.notVisible })
+      } else if (
         fromEnd !== undefined &&
         toEnd.end.kind === fromEnd.end.kind &&
         toEnd.end.id === fromEnd.end.id

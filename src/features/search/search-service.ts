@@ -4,6 +4,7 @@ import {
   decideThing,
   decideThingKnown,
   isIntelligenceUnit,
+  KNOWN_TO_PARTNERSHIP,
   visibleFields,
   type Actor,
   type FieldGroup,
@@ -29,7 +30,7 @@ export interface SearchResult extends PersonSummary {
 const RESULT_FIELD_GROUPS: Readonly<Record<string, FieldGroup>> = { ...SUMMARY_FIELD_GROUPS, age: 'identity' }
 
 /** The bare identifier answer: what someone who may not see a place or thing is told about it. */
-export const KNOWN_TO_PARTNERSHIP = 'Known to the partnership — ask the police intelligence unit'
+export { KNOWN_TO_PARTNERSHIP }
 
 export interface SearchPage {
   criteria: SearchCriteria

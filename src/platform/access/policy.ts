@@ -204,6 +204,18 @@ export const FRONT_DOOR_CHILD: readonly FieldGroup[] = ['identity', 'details', '
  */
 export const INTELLIGENCE_UNIT_PERSON: readonly FieldGroup[] = ['identity']
 
+/**
+ * A record's case detail beyond who the person is (its chronology, its possible duplicates): whoever's read decision
+ * (`read`, made for this actor) shows the record's details. The intelligence unit's sight of who someone is
+ * (INTELLIGENCE_UNIT_PERSON) shows none of it; a denial answers as for a record that does not exist.
+ */
+export function decidePersonDetail(actor: Actor, read: Decision): Decision {
+  if (!read.allowed || !isDecisionFor(read, actor) || !read.fields.includes('details')) {
+    return deny(actor, 'relationship', read.relationships)
+  }
+  return allow(actor, read.relationships, read.fields, read.breakGlass)
+}
+
 /** Is this actor one of the police intelligence unit (who handle and record intelligence)? */
 export function isIntelligenceUnit(actor: Actor): boolean {
   return can(actor, 'intelligence:write') && can(actor, 'intelligence:read')
@@ -618,8 +630,11 @@ function decideThingRead(actor: Actor, thing: ThingFacts): Decision {
 /**
  * A bare identifier lookup (is this phone, vehicle or postcode known?) by someone who may search: when the place
  * or thing is one they may not read (decideThing), the answer is only that it is known to the partnership ("ask
- * the police intelligence unit"), never the record; this decision allows that answer and no field of it.
+ * the police intelligence unit", KNOWN_TO_PARTNERSHIP), never the record; this decision allows that answer and
+ * no field of it.
  */
+export const KNOWN_TO_PARTNERSHIP = 'Known to the partnership — ask the police intelligence unit'
+
 export function decideThingKnown(actor: Actor, thing: ThingFacts): Decision {
   if (actor.partnershipId !== thing.partnershipId) return deny(actor, 'partnership')
   if (!can(actor, 'person:search')) return deny(actor, 'capability')
