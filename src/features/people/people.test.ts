@@ -85,14 +85,15 @@ describe('a child’s record page', () => {
 
   it('a MACE member sees a child on a current agenda, and not once the meeting is closed', async (t) => {
     const w = await world(t)
-    const police = await createUser(w.db, w.services, {
-      roles: ['police-intelligence'],
+    // A social worker of another team (the police intelligence unit sees who anyone is, so is not the example).
+    const member = await createUser(w.db, w.services, {
+      roles: ['social-worker'],
       partnershipOf: w.worker,
     })
-    const agent = await signIn(w.app, police)
+    const agent = await signIn(w.app, member)
     assert.equal((await agent.get(paths.people.show(w.child.id))).statusCode, 404)
     const meetingId = await createMeeting(w.db.database, w.worker.partnershipId, {
-      memberIds: [police.id],
+      memberIds: [member.id],
       personIds: [w.child.id],
     })
     assert.equal((await agent.get(paths.people.show(w.child.id))).statusCode, 200)

@@ -8,12 +8,14 @@ import {
   can,
   canBreakGlass,
   decide,
+  decidePersonDetail,
   decideRecordViews,
   missingRecord,
   visibleFields,
   type Actor,
   type Decision,
   type FieldGroup,
+  type RecordAction,
 } from '../../platform/access/policy.ts'
 import type {
   AuditDetails,
@@ -409,7 +411,13 @@ export function personService(
       return access.within(actor, options.trx, async (trx) => {
         const candidates = await people.caseload(trx, actor, options.limit ?? 100)
         // Only the policy's allowed reads are returned; each is audited like any other read (in one insert).
-        const shown = await access.shown(trx, actor, records, candidates, (c) => c.person.id, ctx, {
+        // People they work with: not those the intelligence unit sees only who they are (decidePersonDetail).
+        const worksWith = {
+          type: records.type,
+          decide: (a: Actor, action: RecordAction, row: PersonWithFacts) =>
+            decidePersonDetail(a, records.decide(a, action, row)),
+        }
+        const shown = await access.shown(trx, actor, worksWith, candidates, (c) => c.person.id, ctx, {
           via: 'list',
         })
         return shown.map((reached) => personRead(actor, reached))
