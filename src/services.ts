@@ -24,6 +24,8 @@ import { tokenRepository } from './platform/tokens/token-repository.ts'
 import { tokenService } from './platform/tokens/token-service.ts'
 import { sessionService } from './platform/session/session-service.ts'
 import { breakGlassRepository } from './platform/access/break-glass-repository.ts'
+import { intelligenceRepository } from './features/intelligence/intelligence-repository.ts'
+import { intelligenceService } from './features/intelligence/intelligence-service.ts'
 import { personRepository } from './features/people/person-repository.ts'
 import { personEditService } from './features/people/person-edit-service.ts'
 import { personService } from './features/people/person-service.ts'
@@ -78,6 +80,7 @@ export function repositories() {
     screening: screeningRepository(),
     referrals: referralRepository(),
     notifications: notificationRepository(),
+    intelligence: intelligenceRepository(),
   }
 }
 
@@ -102,6 +105,7 @@ export function services(config: Config, database: Database, options: ServicesOp
     { breakGlassHours: config.breakGlassHours },
   )
   const locations = locationService(repos.locations, access)
+  const intelligence = intelligenceService(repos.intelligence, access)
   const flags = flagService(database, repos.flags, people.records, locations.records, access)
   const auth = authService(database, repos.users, repos.sessions, audit, {
     issuer: config.serviceName,
@@ -145,6 +149,7 @@ export function services(config: Config, database: Database, options: ServicesOp
     concerns,
     referrals,
     notifications,
+    intelligence,
     demo: demoService(
       database,
       partnerships,

@@ -340,6 +340,8 @@ export interface LinkTable extends DemoVersionedRow {
   source_agency_id: Optional<string>
   source_evaluation: Optional<'1' | '2' | '3'>
   intelligence_assessment: Optional<'A' | 'B' | 'C' | 'D' | 'E'>
+  /** The intelligence entry the link derives from (visible only where the entry is). */
+  intelligence_id: Optional<string>
   confidence: 'confirmed' | 'suspected'
   ended_at: Optional<Date>
   ended_by: Optional<string>
@@ -360,6 +362,8 @@ export interface FlagTable {
   removed_at: Optional<Date>
   removed_by: Optional<string>
   removed_reason: Optional<string>
+  /** The intelligence entry the flag derives from (visible only where the entry is). */
+  intelligence_id: Optional<string>
   is_demo: Generated<boolean>
   updated_at: Timestamp
   updated_by: Optional<string>
@@ -531,6 +535,37 @@ export interface CrossAuthorityNotificationTable {
   version: Generated<number>
 }
 
+export interface IntelligenceTable extends DemoVersionedRow {
+  id: Generated<string>
+  partnership_id: string
+  reported_on: DateColumn
+  reporting_agency_id: string
+  sanitised_text: string
+  full_text: string
+  source_reference: Optional<string>
+  source_evaluation: '1' | '2' | '3'
+  intelligence_assessment: 'A' | 'B' | 'C' | 'D' | 'E'
+  handling_code: 'P' | 'C'
+  restriction: Optional<string>
+  recorded_by: Optional<string>
+}
+
+export interface IntelligenceConditionTable {
+  id: Generated<string>
+  intelligence_id: string
+  partnership_id: string
+  effect: 'allow' | 'deny'
+  agency_id: Optional<string>
+  agency_type: Optional<string>
+}
+
+export interface IntelligenceSubjectTable {
+  intelligence_id: string
+  partnership_id: string
+  entity_kind: EntityKind
+  entity_id: string
+}
+
 export interface DB {
   partnership: PartnershipTable
   agency_type: AgencyTypeTable
@@ -576,4 +611,7 @@ export interface DB {
   referral: ReferralTable
   referral_transition: ReferralTransitionTable
   cross_authority_notification: CrossAuthorityNotificationTable
+  intelligence: IntelligenceTable
+  intelligence_condition: IntelligenceConditionTable
+  intelligence_subject: IntelligenceSubjectTable
 }

@@ -153,6 +153,12 @@ export const paths = {
     outstanding: '/notifications',
     acknowledge: path('/notifications/:id/acknowledge'),
   },
+  // Intelligence (issue 12): entries with 3x5x2 grading and handling conditions.
+  intelligence: {
+    list: '/intelligence',
+    new: '/intelligence/new',
+    show: path('/intelligence/:id'),
+  },
   accessibility: '/accessibility',
   health: {
     liveness: '/health',
@@ -202,5 +208,8 @@ export const paths = {
     referralNotifications: apiPath('/referrals/:id/notifications'),
     notifications: apiPath('/notifications'),
     notificationAcknowledge: apiPath('/notifications/:id/acknowledge'),
+    // Intelligence (issue 12).
+    intelligence: apiPath('/intelligence'),
+    intelligenceEntry: apiPath('/intelligence/:id'),
   },
 } as const

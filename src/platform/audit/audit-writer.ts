@@ -41,6 +41,7 @@ export const AUDIT_ACTIONS = [
   'record.search',
   'record.merge',
   'record.unmerge',
+  'intelligence.attach',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 
