@@ -136,7 +136,7 @@ export function services(config: Config, database: Database, options: ServicesOp
     accountSetUp: accountSetUpService(database, repos.accountSetUp, audit),
     breakGlassHours: config.breakGlassHours,
     people,
-    links: linkService(repos.links, people.records, access),
+    links: linkService(repos.links, people.records, access, intelligence),
     personEdit: personEditService(repos.people, people.records, audit, access),
     breakGlassReview: breakGlassReviewService(repos.breakGlass, audit, access),
     locations,

@@ -4,6 +4,7 @@ import type { DB, EntityKind } from '../../db/schema.ts'
 import {
   decide,
   decideIntelligenceSubject,
+  decideLinkIntelligence,
   type Actor,
   type Decision,
   type RecordFacts,
@@ -172,6 +173,51 @@ export function intelligenceService(entries: IntelligenceRepository, access: Rec
         }
         return id
       })
+    },
+
+    /**
+     * The entry of a graded link, recorded with the link in its transaction (`link` is the policy's decision to
+     * record the link): handling P, the link's source as both texts, about both its ends.
+     */
+    async recordForLink(
+      trx: Transaction<DB>,
+      actor: Actor,
+      link: Decision,
+      graded: {
+        source: string
+        sourceAgencyId: string | null
+        sourceEvaluation: '1' | '2' | '3'
+        intelligenceAssessment: 'A' | 'B' | 'C' | 'D' | 'E'
+        ends: Array<{ kind: EntityKind; id: string }>
+      },
+      ctx: RequestContext,
+    ): Promise<string> {
+      const decision = decideLinkIntelligence(actor, link)
+      if (!decision.allowed) throw new NotFoundError()
+      const id = await entries.insert(trx, {
+        reportedOn: todayInLondon(),
+        reportingAgencyId: graded.sourceAgencyId ?? actor.agencyId,
+        sanitisedText: graded.source,
+        fullText: graded.source,
+        sourceReference: null,
+        sourceEvaluation: graded.sourceEvaluation,
+        intelligenceAssessment: graded.intelligenceAssessment,
+        handlingCode: 'P',
+        restriction: null,
+        conditions: [],
+        subjects: graded.ends,
+        partnershipId: actor.partnershipId,
+        recordedBy: actor.userId,
+      })
+      await access.changed(trx, actor, ctx, { type: 'intelligence', id }, decision, {
+        action: 'record.create',
+        details: {
+          via: 'link',
+          grading: `${graded.sourceEvaluation}/${graded.intelligenceAssessment}/P`,
+          subjects: graded.ends.length,
+        },
+      })
+      return id
     },
 
     /** One entry as the reader may see it (404 for anyone else). */

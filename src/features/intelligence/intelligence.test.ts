@@ -10,7 +10,8 @@ import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
-import { signIn, type TestUser } from '../../../test/helpers/sign-in.ts'
+import { currentActor, signIn, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
+import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { countRows, createMeeting, createPerson } from '../../../test/factories/person-factory.ts'
 import { bearer, createObject } from '../../../test/factories/pole-factory.ts'
 import { subjectReference } from './intelligence-routes.ts'
@@ -332,5 +333,94 @@ describe('subjectReference', () => {
     })
     assert.deepEqual(subjectReference(`/objects/${id}`), { kind: 'object', id })
     assert.equal(subjectReference('Dean Voss'), undefined)
+  })
+})
+
+describe('links derived from intelligence', () => {
+  /** The child's social worker records "travels in" the car graded 3/C; a teammate, a MACE member and a DSL look. */
+  async function gradedWorld(t: Ctx) {
+    const w = await allocatedChildWorld(t, {
+      others: { colleague: ['social-worker'], mace: ['social-worker'], dsl: ['dsl'] },
+      teamMates: ['colleague'],
+      child: (worker) => ({ involvedAgencyIds: [worker.agencyId] }),
+    })
+    const car = await createObject(w.db.database, w.worker.partnershipId, {
+      kind: 'vehicle',
+      value: 'LK21XYZ',
+    })
+    await createMeeting(w.db.database, w.worker.partnershipId, {
+      memberIds: [w.mace.id],
+      personIds: [w.child.id],
+    })
+    const scopes = ['person:read', 'person:search', 'link:write', 'mace:attend']
+    const as = async (user: TestUser) => api(w.app, await bearer(w.db, user.email, scopes))
+    const created = await (
+      await as(w.worker)
+    ).post(paths.api.links(), {
+      linkType: 'seen-in-vehicle',
+      from: { kind: 'person', id: w.child.id },
+      to: { id: car.id },
+      source: 'Seen getting into the car outside school, not to be shared with education',
+      sourceType: 'intelligence',
+      sourceEvaluation: '3',
+      intelligenceAssessment: 'C',
+      confidence: 'suspected',
+    })
+    assert.equal(created.statusCode, 201, created.body)
+    const linkId = created.json<{ link: { id: string } }>().link.id
+    return { ...w, car, as, linkId }
+  }
+
+  it('records the link’s entry; the link is seen only by those who may see the entry, on every surface', async (t) => {
+    const w = await gradedWorld(t)
+    const [row] = await ownerQuery<{ intelligence_id: string | null }>(
+      w.db.ownerUrl,
+      'SELECT intelligence_id FROM link WHERE id = $1',
+      [w.linkId],
+    )
+    assert.ok(row?.intelligence_id, 'the link derives from an entry')
+    const [entryRow] = await ownerQuery<{ grading: string; recorded_by: string }>(
+      w.db.ownerUrl,
+      'SELECT source_evaluation || intelligence_assessment || handling_code AS grading, recorded_by FROM intelligence WHERE id = $1',
+      [row.intelligence_id],
+    )
+    assert.deepEqual(entryRow, { grading: '3CP', recorded_by: w.worker.id })
+
+    const linkIds = async (user: TestUser, url: string) => {
+      const res = await (await w.as(user)).get(url)
+      assert.equal(res.statusCode, 200, `${url}: ${res.body}`)
+      return res.json<{ links: Array<{ id: string }> }>().links.map((l) => l.id)
+    }
+    // The author (who may see their own entry) and the MACE member see it; the teammate and the DSL do not.
+    assert.deepEqual(await linkIds(w.worker, paths.api.personLinks(w.child.id)), [w.linkId])
+    assert.deepEqual(await linkIds(w.mace, paths.api.personLinks(w.child.id)), [w.linkId])
+    for (const user of [w.colleague, w.dsl]) {
+      assert.deepEqual(await linkIds(user, paths.api.personLinks(w.child.id)), [], user.displayName)
+      assert.equal((await (await w.as(user)).get(paths.api.link(w.linkId))).statusCode, 404)
+      // The child's page and the car's page say nothing of it.
+      const agent = await signIn(w.app, user)
+      const page = await agent.get(paths.people.show(w.child.id))
+      assert.equal(page.statusCode, 200)
+      assert.doesNotMatch(page.body, /LK21|outside school|Graded|3C/)
+      const carPage = await agent.get(paths.objects.show(w.car.id))
+      assert.doesNotMatch(carPage.body, new RegExp(w.child.givenName))
+      const chronology = await agent.get(paths.people.chronology(w.child.id))
+      assert.equal(chronology.statusCode, 200)
+      assert.doesNotMatch(chronology.body, /LK21|outside school|Graded/)
+    }
+    // A vehicle search finds the child only for those who may see the link.
+    const byCar = async (user: TestUser) =>
+      (
+        await w.services.search.search(await currentActor(w, user), { vehicle: 'LK21 XYZ' }, TEST_REQUEST)
+      ).results.map((r) => r.id)
+    assert.deepEqual(await byCar(w.worker), [w.child.id])
+    assert.deepEqual(await byCar(w.colleague), [])
+    // As the runtime role, the teammate's SQL finds no such link.
+    const links = await withTransaction(
+      w.db.database,
+      { actorId: w.colleague.id, partnershipId: w.colleague.partnershipId },
+      async (trx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM link`.execute(trx)).rows[0]?.n,
+    )
+    assert.equal(links, 0)
   })
 })

@@ -178,7 +178,8 @@ export function relationshipsOf(actor: Actor, record: RecordFacts): Relationship
     if (record.currentMaceMemberIds?.includes(actor.userId) === true) found.push('mace-member')
   }
   if (record.kind === 'intelligence' && caps.has('intelligence:read')) found.push('intelligence-handler')
-  if (record.kind === 'intelligence' && record.recordedById === actor.userId) found.push('intelligence-author')
+  if (record.kind === 'intelligence' && record.recordedById === actor.userId)
+    found.push('intelligence-author')
   if (caps.has('break-glass:use') && record.breakGlassUserIds?.includes(actor.userId) === true) {
     found.push('break-glass')
   }
@@ -291,7 +292,8 @@ function decideIntelligence(
   }
   if (handler) return allow(actor, rel, ['intelligence-full'])
   // Handling code C: only agencies its conditions allow.
-  const handlingAllows = record.handlingCode !== 'C' || record.handlingAgencyIds?.includes(actor.agencyId) === true
+  const handlingAllows =
+    record.handlingCode !== 'C' || record.handlingAgencyIds?.includes(actor.agencyId) === true
   if (!handlingAllows) return deny(actor, 'handling', rel)
   // Shared at MACE: the sanitised text (no source-identifying detail).
   if (rel.includes('mace-member')) return allow(actor, rel, ['intelligence-sanitised'])
@@ -307,6 +309,16 @@ export function decideDerived(actor: Actor, item: Decision, entry: Decision): De
   if (!item.allowed || !isDecisionFor(item, actor)) return deny(actor, 'relationship')
   if (!entry.allowed || !isDecisionFor(entry, actor)) return deny(actor, 'handling')
   return allow(actor, item.relationships, [...item.fields, ...entry.fields], item.breakGlass)
+}
+
+/**
+ * A link recorded with a 3x5x2 grading is intelligence: recording it records its entry (handling P, about both
+ * ends), whose author is whoever the policy lets record the link (`link`: decideLink's write decision). From then
+ * on the link is seen only with its entry.
+ */
+export function decideLinkIntelligence(actor: Actor, link: Decision): Decision {
+  if (!link.allowed || !isDecisionFor(link, actor)) return deny(actor, 'relationship')
+  return allow(actor, ['intelligence-author'], ['intelligence-full'])
 }
 
 /**
