@@ -11,6 +11,7 @@ import {
   ADMIN,
   BREAK_GLASS,
   FLAG_READ,
+  INTELLIGENCE_READ,
   MERGE_READ,
   MERGE_WRITE,
   NOTIFICATIONS,
@@ -414,6 +415,17 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   },
   'GET /objects/new': { capability: 'link:write', plain: plain(200) },
   'POST /objects/new': { capability: 'link:write', plain: plain(400, 'none', {}) },
+  // Intelligence (issue 12): the handlers' list, a new entry, one entry as the reader may see it.
+  'GET /intelligence': { capability: 'intelligence:read', plain: plain(200, 'reads') },
+  'GET /intelligence/new': { capability: 'intelligence:write', plain: plain(200) },
+  'POST /intelligence/new': { capability: 'intelligence:write', plain: plain(400, 'none', {}) },
+  'GET /intelligence/:id': { capability: 'person:read', target: read('intelligence', INTELLIGENCE_READ) },
+  'GET /api/v1/intelligence': { capability: 'intelligence:read', plain: plain(200, 'reads') },
+  'POST /api/v1/intelligence': { capability: 'intelligence:write', plain: plain(400, 'none', {}) },
+  'GET /api/v1/intelligence/:id': {
+    capability: 'person:read',
+    target: read('intelligence', INTELLIGENCE_READ),
+  },
   'GET /objects/:id': { capability: 'person:read', target: read('object', SHARED_READ) },
   'GET /objects/:id/edit': { capability: 'link:write', target: read('object', SHARED_READ) },
   'POST /objects/:id/edit': {

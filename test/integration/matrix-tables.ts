@@ -35,10 +35,27 @@ export const RELATIONS = {
   shared: ['here', 'other-partnership', 'missing'],
   /** A flag: on a place every reader sees, on a child nobody here works with. */
   flag: ['on-place', 'on-hidden-child', 'other-partnership', 'missing'],
+  /** An intelligence entry (issue 12). */
+  intelligence: [
+    'own', // they recorded it
+    'mace', // handling P, about a child on the agenda of a current meeting they attend
+    'mace-excluded', // handling C whose conditions refuse their agency, about that child
+    'other', // handling P, about a child nobody here works with
+    'other-partnership',
+    'missing',
+  ],
 } as const
 
 export type Kind =
-  'person' | 'link' | 'referral' | 'concern' | 'notification' | 'location' | 'object' | 'flag'
+  | 'person'
+  | 'link'
+  | 'referral'
+  | 'concern'
+  | 'notification'
+  | 'location'
+  | 'object'
+  | 'flag'
+  | 'intelligence'
 export type AdminKind = 'user' | 'agency' | 'token' | 'grant'
 
 export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>> = {
@@ -50,6 +67,7 @@ export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>>
   location: RELATIONS.shared,
   object: RELATIONS.shared,
   flag: RELATIONS.flag,
+  intelligence: RELATIONS.intelligence,
   user: RELATIONS.shared,
   agency: RELATIONS.shared,
   token: RELATIONS.shared,
@@ -174,3 +192,20 @@ export const FLAG_READ: Allowed = only(
 
 /** Administration: their own partnership's users, agencies, tokens; the DPO's break-glass grants. */
 export const ADMIN: Allowed = only(['system-admin', 'dpo'], ['here'])
+
+/**
+ * Who may read an intelligence entry: its author (any role that reads records), a MACE member for a child on
+ * their agenda unless the conditions refuse their agency, and police intelligence (its handlers) every one here.
+ */
+export const INTELLIGENCE_READ: Allowed = {
+  practitioner: [], // no person:read: the route refuses (403)
+  dsl: ['own'],
+  'front-door': ['own'],
+  'social-worker': ['own', 'mace'],
+  'team-manager': ['own', 'mace'],
+  'mace-chair': ['own', 'mace'],
+  'police-intelligence': ['own', 'mace', 'mace-excluded', 'other'],
+  'strategic-leader': [],
+  dpo: [],
+  'system-admin': [],
+}

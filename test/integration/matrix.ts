@@ -113,6 +113,31 @@ async function fixture(t: Parameters<typeof build>[0]) {
        VALUES ($1, $2, $3, 'moved-to', 'Matrix council', 'Matrix police', 'Matrix', $4) RETURNING id`,
       [partnership, personId, referralId, by],
     )
+  /** An intelligence entry about a person, by `by`: handling P, or C refusing `deniedAgency`. */
+  const intelligence = async (partnership: string, personId: string, by: string, deniedAgency?: string) => {
+    const id = await insert(
+      `INSERT INTO intelligence (partnership_id, reported_on, reporting_agency_id, sanitised_text, full_text,
+                                 source_evaluation, intelligence_assessment, handling_code, recorded_by)
+       VALUES ($1, current_date, (SELECT id FROM agency WHERE partnership_id = $1 ORDER BY name LIMIT 1),
+               'Matrix sanitised', 'Matrix full', '2', 'B', $3, $2) RETURNING id`,
+      [partnership, by, deniedAgency === undefined ? 'P' : 'C'],
+    )
+    await ownerQuery(
+      db.ownerUrl,
+      `INSERT INTO intelligence_subject (intelligence_id, partnership_id, entity_kind, entity_id)
+       VALUES ($1, $2, 'person', $3)`,
+      [id, partnership, personId],
+    )
+    if (deniedAgency !== undefined) {
+      await ownerQuery(
+        db.ownerUrl,
+        `INSERT INTO intelligence_condition (intelligence_id, partnership_id, effect, agency_id)
+         VALUES ($1, $2, 'deny', $3)`,
+        [id, partnership, deniedAgency],
+      )
+    }
+    return id
+  }
   const draft = (partnership: string, personId: string, by: string) =>
     insert(
       `INSERT INTO concern (partnership_id, person_id, recorded_by, immediate_danger)
@@ -139,6 +164,7 @@ async function fixture(t: Parameters<typeof build>[0]) {
     }),
     user: farUser.id,
     agency: farAgency,
+    intelligence: await intelligence(elsewhere.id, farChild, farUser.id),
   }
   const farToken = await personToken(
     db,
@@ -245,6 +271,16 @@ async function fixture(t: Parameters<typeof build>[0]) {
       'other-partnership': far.concern,
       missing: missing(),
     }
+    const entry = (about: string, by: string, conditions: 'P' | 'not-my-agency' = 'P') =>
+      intelligence(partnershipId, about, by, conditions === 'P' ? undefined : ownAgency)
+    const intelligenceEntries: Ids = {
+      own: await entry(own, user.id),
+      mace: await entry(mace, outsider.id),
+      'mace-excluded': await entry(mace, outsider.id, 'not-my-agency'),
+      other: await entry(hiddenChild, outsider.id),
+      'other-partnership': far.intelligence,
+      missing: missing(),
+    }
     const notifications: Ids = {
       own: await notify(partnershipId, own, ownReferral, user.id),
       other: otherNotification,
@@ -257,6 +293,7 @@ async function fixture(t: Parameters<typeof build>[0]) {
       referral: referrals,
       concern: concerns,
       notification: notifications,
+      intelligence: intelligenceEntries,
       location: { here: places.here, 'other-partnership': far.location, missing: missing() },
       object: { here: shared.object, 'other-partnership': far.object, missing: missing() },
       flag: {
