@@ -154,7 +154,7 @@ export function services(config: Config, database: Database, options: ServicesOp
       database,
       partnerships,
       auth,
-      { concerns, referrals, notifications },
+      { concerns, referrals, notifications, intelligence },
       { enabled: config.demo },
     ),
   }

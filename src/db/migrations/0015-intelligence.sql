@@ -150,30 +150,38 @@ CREATE POLICY intelligence_handling ON link AS RESTRICTIVE FOR SELECT
 CREATE POLICY intelligence_handling ON flag AS RESTRICTIVE FOR SELECT
   USING (intelligence_id IS NULL OR EXISTS (SELECT 1 FROM intelligence i WHERE i.id = flag.intelligence_id));
 
--- Graded links recorded before entries existed become entries of their own (handling P, the link's source as
--- both texts, its agency or its author's), concerning both ends; the link then derives from its entry.
-WITH graded AS (
-  SELECT l.id AS link_id, gen_random_uuid() AS entry_id, l.partnership_id, l.created_at, l.created_by,
-         l.source, l.source_evaluation, l.intelligence_assessment, l.is_demo, l.from_kind, l.from_id, l.to_kind,
-         l.to_id, coalesce(l.source_agency_id, u.agency_id,
-                           (SELECT a.id FROM agency a WHERE a.partnership_id = l.partnership_id
-                             ORDER BY a.created_at LIMIT 1)) AS agency_id
-    FROM link l LEFT JOIN app_user u ON u.id = l.created_by
-   WHERE l.source_evaluation IS NOT NULL AND l.intelligence_assessment IS NOT NULL
-), entries AS (
-  INSERT INTO intelligence (id, partnership_id, reported_on, reporting_agency_id, sanitised_text, full_text,
-                            source_evaluation, intelligence_assessment, handling_code, recorded_by, is_demo,
-                            created_at, created_by, updated_at, updated_by)
-  SELECT entry_id, partnership_id, (created_at AT TIME ZONE 'Europe/London')::date, agency_id, source, source,
-         source_evaluation, intelligence_assessment, 'P', created_by, is_demo, created_at, created_by, created_at,
-         created_by
-    FROM graded
-  RETURNING id
-), subjects AS (
-  INSERT INTO intelligence_subject (intelligence_id, partnership_id, entity_kind, entity_id)
-  SELECT entry_id, partnership_id, from_kind, from_id FROM graded
-  UNION
-  SELECT entry_id, partnership_id, to_kind, to_id FROM graded
-  RETURNING intelligence_id
-)
-UPDATE link SET intelligence_id = graded.entry_id FROM graded WHERE link.id = graded.link_id;
+-- Graded links without an entry (recorded before entries existed, or loaded in bulk by the demo's scale seed)
+-- become entries of their own, each with its link's id: handling P, the link's source as both texts, its agency
+-- or its author's (or the partnership's first), about both ends; the link then derives from its entry. Separate
+-- statements, so that each sees the rows the one before wrote (a link's new row must see its entry). Returns how
+-- many links it converted.
+CREATE FUNCTION intelligence_from_graded_links() RETURNS integer
+  LANGUAGE sql
+  AS $$
+    INSERT INTO intelligence (id, partnership_id, reported_on, reporting_agency_id, sanitised_text, full_text,
+                              source_evaluation, intelligence_assessment, handling_code, recorded_by, is_demo,
+                              created_at, created_by, updated_at, updated_by)
+    SELECT l.id, l.partnership_id, (l.created_at AT TIME ZONE 'Europe/London')::date,
+           coalesce(l.source_agency_id, u.agency_id,
+                    (SELECT a.id FROM agency a WHERE a.partnership_id = l.partnership_id
+                      ORDER BY a.created_at, a.id LIMIT 1)),
+           l.source, l.source, l.source_evaluation, l.intelligence_assessment, 'P', l.created_by, l.is_demo,
+           l.created_at, l.created_by, l.created_at, l.created_by
+      FROM link l LEFT JOIN app_user u ON u.id = l.created_by
+     WHERE l.source_evaluation IS NOT NULL AND l.intelligence_assessment IS NOT NULL AND l.intelligence_id IS NULL;
+
+    INSERT INTO intelligence_subject (intelligence_id, partnership_id, entity_kind, entity_id)
+    SELECT l.id, l.partnership_id, l.from_kind, l.from_id FROM link l
+     WHERE l.source_evaluation IS NOT NULL AND l.intelligence_assessment IS NOT NULL AND l.intelligence_id IS NULL
+    UNION
+    SELECT l.id, l.partnership_id, l.to_kind, l.to_id FROM link l
+     WHERE l.source_evaluation IS NOT NULL AND l.intelligence_assessment IS NOT NULL AND l.intelligence_id IS NULL;
+
+    WITH linked AS (
+      UPDATE link SET intelligence_id = id
+       WHERE source_evaluation IS NOT NULL AND intelligence_assessment IS NOT NULL AND intelligence_id IS NULL
+      RETURNING 1
+    )
+    SELECT count(*)::integer FROM linked;
+  $$;
+SELECT intelligence_from_graded_links();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
 import type { EntityKind } from '../../db/schema.ts'
@@ -159,9 +160,13 @@ export function intelligenceRepository() {
       db: Executor,
       entry: ValidIntelligence & { partnershipId: string; recordedBy: string; isDemo?: boolean },
     ): Promise<string> {
-      const { id } = await db
+      // The id is made here, not returned: RETURNING would need the new row to be visible to the transaction's
+      // actor, and a seed (or a system job) records as an author who is not the transaction's actor.
+      const id = randomUUID()
+      await db
         .insertInto('intelligence')
         .values({
+          id,
           partnership_id: entry.partnershipId,
           reported_on: entry.reportedOn,
           reporting_agency_id: entry.reportingAgencyId,
@@ -177,8 +182,7 @@ export function intelligenceRepository() {
           created_by: entry.recordedBy,
           updated_by: entry.recordedBy,
         })
-        .returning('id')
-        .executeTakeFirstOrThrow()
+        .execute()
       if (entry.conditions.length > 0) {
         await db
           .insertInto('intelligence_condition')

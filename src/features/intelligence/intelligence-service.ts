@@ -129,10 +129,16 @@ export function intelligenceService(entries: IntelligenceRepository, access: Rec
     },
 
     /** Records an entry; nothing is written on any error (each on its field). */
-    async record(actor: Actor, input: IntelligenceInput, ctx: RequestContext, via: 'page' | 'api' = 'page') {
+    async record(
+      actor: Actor,
+      input: IntelligenceInput,
+      ctx: RequestContext,
+      via: 'page' | 'api' | 'demo' = 'page',
+      options: { trx?: Transaction<DB> } = {},
+    ) {
       const decision = decide(actor, 'write', { kind: 'intelligence', partnershipId: actor.partnershipId })
       if (!decision.allowed) throw new NotFoundError()
-      return access.within(actor, undefined, async (trx) => {
+      return access.within(actor, options.trx, async (trx) => {
         const choices = await form(trx, actor)
         const valid = parseIntelligence(input, {
           agencyIds: new Set(choices.agencies.map((a) => a.id)),
