@@ -10,7 +10,7 @@ import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
-import { currentActor, signIn, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
+import { currentActor, signIn, signInAt, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { countRows, createMeeting, createPerson } from '../../../test/factories/person-factory.ts'
 import { bearer, createObject } from '../../../test/factories/pole-factory.ts'
@@ -422,5 +422,28 @@ describe('links derived from intelligence', () => {
       async (trx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM link`.execute(trx)).rows[0]?.n,
     )
     assert.equal(links, 0)
+  })
+})
+
+describe('intelligence on the child’s record page', () => {
+  it('lists the entries the reader may see (sanitised for MACE), and nothing at all for anyone else', async (t) => {
+    const w = await world(t)
+    const ids = await recordBoth(w)
+    const { page: social } = await signInAt(w.app, w.maceSocial, paths.people.show(w.child.id))
+    assert.match(social.body, /id="intelligence"/)
+    assert.match(social.body, new RegExp(`href="${paths.intelligence.show(ids.p)}"`))
+    assert.match(social.body, new RegExp(`href="${paths.intelligence.show(ids.c)}"`))
+    assert.match(social.body, /graded 3\/C\/C<\/a> \(sanitised for MACE\)/)
+    assert.doesNotMatch(social.body, /CHIS|Dean Voss/)
+    const { page: school } = await signInAt(w.app, w.maceSchool, paths.people.show(w.child.id))
+    assert.match(school.body, new RegExp(`href="${paths.intelligence.show(ids.p)}"`))
+    assert.doesNotMatch(school.body, new RegExp(ids.c))
+    const { page: dsl } = await signInAt(w.app, w.dsl, paths.people.show(w.child.id))
+    assert.doesNotMatch(dsl.body, /id="intelligence"|graded|sanitised/)
+    const reads = await auditEvents(w.db.ownerUrl, { recordType: 'intelligence', action: 'record.read' })
+    assert.deepEqual(
+      reads.filter((r) => r.details.via === 'page').map((r) => r.actor_id),
+      [w.maceSocial.id, w.maceSocial.id, w.maceSchool.id],
+    )
   })
 })
