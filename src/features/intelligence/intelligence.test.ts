@@ -276,7 +276,8 @@ describe('intelligence entries: bad input', () => {
     const form = await agent.get(`${paths.intelligence.new}?subject=person:${w.child.id}`)
     assert.equal(form.statusCode, 200)
     assert.match(form.body, new RegExp(`value="person:${w.child.id}" checked`))
-    const res = await agent.post(paths.intelligence.new, {
+    // Handling code C, but no condition ticked.
+    const typed = {
       ...dateInputs('reportedOn', '1', '2', '2026'),
       reportingAgencyId: w.agencies.police,
       sanitisedText: 'Seen with older males at the bus station',
@@ -285,7 +286,8 @@ describe('intelligence entries: bad input', () => {
       intelligenceAssessment: 'A',
       handlingCode: 'C',
       subject: `person:${w.child.id}`,
-    })
+    }
+    const res = await agent.post(paths.intelligence.new, typed)
     assert.equal(res.statusCode, 400)
     assert.match(res.body, /govuk-error-summary/)
     assert.match(res.body, /Handling code C needs conditions/)
@@ -294,15 +296,8 @@ describe('intelligence entries: bad input', () => {
     assert.equal(await countRows(w.db.ownerUrl, 'intelligence'), 0)
 
     const ok = await agent.post(paths.intelligence.new, {
-      ...dateInputs('reportedOn', '1', '2', '2026'),
-      reportingAgencyId: w.agencies.police,
-      sanitisedText: 'Seen with older males at the bus station',
-      fullText: 'Officer saw the child with two males',
-      sourceEvaluation: '1',
-      intelligenceAssessment: 'A',
-      handlingCode: 'C',
+      ...typed,
       denyType: 'education',
-      subject: `person:${w.child.id}`,
       otherSubject: `http://localhost${paths.objects.show(w.car.id)}`,
     })
     assert.equal(ok.statusCode, 303, ok.body)
