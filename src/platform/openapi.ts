@@ -177,6 +177,12 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
           name: 'screening',
           description: 'The CSE/CCE vulnerabilities and risk indicators guide and its suggested level',
         },
+        // Street terms (issue 12, slice i12-terms)
+        {
+          name: 'street-terms',
+          description:
+            'The partnership’s street-terms glossary (term, variants, meaning) that screening finds in words',
+        },
       ],
     },
     refResolver: {

@@ -80,6 +80,10 @@ export const paths = {
     tokens: '/admin/tokens',
     tokenNew: '/admin/tokens/new',
     tokenRevoke: path('/admin/tokens/:id/revoke'),
+    // Street terms (issue 12, slice i12-terms)
+    streetTerms: '/admin/street-terms',
+    streetTermNew: '/admin/street-terms/new',
+    streetTerm: path('/admin/street-terms/:id'),
   },
   audit: {
     trail: '/audit',
@@ -202,5 +206,8 @@ export const paths = {
     referralNotifications: apiPath('/referrals/:id/notifications'),
     notifications: apiPath('/notifications'),
     notificationAcknowledge: apiPath('/notifications/:id/acknowledge'),
+    // Street terms (issue 12, slice i12-terms)
+    streetTerms: apiPath('/street-terms'),
+    streetTerm: apiPath('/street-terms/:id'),
   },
 } as const
