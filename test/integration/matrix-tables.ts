@@ -39,7 +39,7 @@ export const RELATIONS = {
 
 export type Kind =
   'person' | 'link' | 'referral' | 'concern' | 'notification' | 'location' | 'object' | 'flag'
-export type AdminKind = 'user' | 'agency' | 'token' | 'grant'
+export type AdminKind = 'user' | 'agency' | 'token' | 'grant' | 'street-term'
 
 export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>> = {
   person: RELATIONS.person,
@@ -54,6 +54,8 @@ export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>>
   agency: RELATIONS.shared,
   token: RELATIONS.shared,
   grant: RELATIONS.shared,
+  // Street terms (issue 12, slice i12-terms)
+  'street-term': RELATIONS.shared,
 }
 
 export type Allowed = Readonly<Record<Role, readonly string[]>>
@@ -174,3 +176,7 @@ export const FLAG_READ: Allowed = only(
 
 /** Administration: their own partnership's users, agencies, tokens; the DPO's break-glass grants. */
 export const ADMIN: Allowed = only(['system-admin', 'dpo'], ['here'])
+
+// Street terms (issue 12, slice i12-terms)
+/** The street-terms glossary: the system administrator (reference:manage), their own partnership's terms. */
+export const STREET_TERMS: Allowed = only(['system-admin'], ['here'])

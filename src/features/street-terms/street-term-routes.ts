@@ -1,7 +1,6 @@
 import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
-import { ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import { apiRoute, changeProblems, IdParams, problemsOf } from '../../platform/route-kit.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
@@ -40,11 +39,9 @@ const formValues = (row: StreetTermRow) => ({
   version: String(row.version),
 })
 
-/** Whether the form says the term is retired: "current" or "retired", nothing else. */
-function retiredOf(status: string | undefined): boolean {
-  if (status === 'current' || status === 'retired') return status === 'retired'
-  throw new ValidationError([{ field: 'status', message: 'Choose whether the term is in use or retired' }])
-}
+/** Whether the form says the term is retired: "current" or "retired"; anything else is not said (a field error). */
+const retiredOf = (status: string | undefined): boolean | undefined =>
+  status === 'retired' ? true : status === 'current' ? false : undefined
 
 /**
  * The partnership administrator's street-terms glossary (issue 12): the list, "Add a street term" and a term's

@@ -25,9 +25,9 @@ export interface StreetTermInput {
   meaning: string
 }
 
-/** A change of a term at the version it was read: the same fields, and whether it is retired. */
+/** A change of a term at the version it was read: the same fields, and whether it is retired (undefined: not said). */
 export interface StreetTermChange extends StreetTermInput {
-  retired: boolean
+  retired: boolean | undefined
 }
 
 /** A term found in a text: what it means, and the words that matched it (where, for highlighting). */
@@ -91,6 +91,18 @@ const linesOf = (variants: string | readonly string[]) =>
 export function streetTermService(database: Database, repository: StreetTermRepository, audit: AuditWriter) {
   const recordChange = adminChangeRecorder(audit, 'admin.reference-change', 'street-term')
 
+  /** The database's own refusal of a second current term of the same name, answered as the service's. */
+  const unique = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work
+    } catch (error) {
+      if (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505') {
+        throw new ValidationError([{ field: 'term', message: 'Your partnership already has this term' }])
+      }
+      throw error
+    }
+  }
+
   const run = <T>(actor: Actor, options: InTransaction, work: (trx: Transaction<DB>) => Promise<T>) =>
     options.trx !== undefined ? work(options.trx) : withTransaction(database, rlsContextOf(actor), work)
 
@@ -117,7 +129,7 @@ export function streetTermService(database: Database, repository: StreetTermRepo
     trx: Transaction<DB>,
     actor: Actor,
     input: StreetTermInput,
-    options: { exceptId?: string; retired?: boolean } = {},
+    options: { exceptId?: string; retired?: boolean | undefined; askedRetired?: boolean } = {},
   ): Promise<{ term: string; variants: string[]; meaning: string }> {
     const errors: FieldError[] = []
     const term = input.term.trim().replace(/\s+/g, ' ')
@@ -148,6 +160,9 @@ export function streetTermService(database: Database, repository: StreetTermRepo
         field: 'meaning',
         message: `The meaning must be ${String(MEANING_MAX)} characters or fewer`,
       })
+    if (options.askedRetired === true && options.retired === undefined) {
+      errors.push({ field: 'status', message: 'Choose whether the term is in use or retired' })
+    }
     if (errors.length > 0) throw new ValidationError(errors)
 
     if (options.retired !== true) {
@@ -211,22 +226,24 @@ export function streetTermService(database: Database, repository: StreetTermRepo
       options: InTransaction = {},
     ): Promise<StreetTermRow> {
       mayManage(actor)
-      return run(actor, options, async (trx) => {
-        const valid = await checked(trx, actor, input)
-        const code = await newCode(trx, actor.partnershipId, valid.term)
-        const id = await repository.create(trx, {
-          partnershipId: actor.partnershipId,
-          code,
-          ...valid,
-          by: actor.userId,
-        })
-        await recordChange(trx, actor, id, ctx, {
-          change: 'created',
-          code,
-          variants: valid.variants.length,
-        })
-        return found(trx, actor, id)
-      })
+      return unique(
+        run(actor, options, async (trx) => {
+          const valid = await checked(trx, actor, input)
+          const code = await newCode(trx, actor.partnershipId, valid.term)
+          const id = await repository.create(trx, {
+            partnershipId: actor.partnershipId,
+            code,
+            ...valid,
+            by: actor.userId,
+          })
+          await recordChange(trx, actor, id, ctx, {
+            change: 'created',
+            code,
+            variants: valid.variants.length,
+          })
+          return found(trx, actor, id)
+        }),
+      )
     },
 
     /** Changes a term (or retires or reinstates it) if nobody changed it since `version`; audited. */
@@ -238,27 +255,32 @@ export function streetTermService(database: Database, repository: StreetTermRepo
       ctx: RequestContext,
       options: InTransaction = {},
     ): Promise<StreetTermRow> {
-      return run(actor, options, async (trx) => {
-        const before = await found(trx, actor, id, true)
-        const valid = await checked(trx, actor, input, { exceptId: id, retired: input.retired })
-        if (
-          !(await repository.update(trx, id, version, { ...valid, retired: input.retired }, actor.userId))
-        ) {
-          throw new ConflictError(STALE_TERM)
-        }
-        const wasRetired = before.retiredAt !== null
-        const fields = [
-          before.term === valid.term ? '' : 'term',
-          before.variants.join('\n') === valid.variants.join('\n') ? '' : 'variants',
-          before.meaning === valid.meaning ? '' : 'meaning',
-        ].filter((f) => f !== '')
-        await recordChange(trx, actor, id, ctx, {
-          change: wasRetired === input.retired ? 'changed' : input.retired ? 'retired' : 'reinstated',
-          code: before.code,
-          fields: fields.join(' '),
-        })
-        return found(trx, actor, id)
-      })
+      return unique(
+        run(actor, options, async (trx) => {
+          const before = await found(trx, actor, id, true)
+          const valid = await checked(trx, actor, input, {
+            exceptId: id,
+            retired: input.retired,
+            askedRetired: true,
+          })
+          const retired = input.retired === true
+          if (!(await repository.update(trx, id, version, { ...valid, retired }, actor.userId))) {
+            throw new ConflictError(STALE_TERM)
+          }
+          const wasRetired = before.retiredAt !== null
+          const fields = [
+            before.term === valid.term ? '' : 'term',
+            before.variants.join('\n') === valid.variants.join('\n') ? '' : 'variants',
+            before.meaning === valid.meaning ? '' : 'meaning',
+          ].filter((f) => f !== '')
+          await recordChange(trx, actor, id, ctx, {
+            change: wasRetired === retired ? 'changed' : retired ? 'retired' : 'reinstated',
+            code: before.code,
+            fields: fields.join(' '),
+          })
+          return found(trx, actor, id)
+        }),
+      )
     },
 
     /** The partnership's current terms as screening finds them (in the caller's transaction, or a new one). */
