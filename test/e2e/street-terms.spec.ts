@@ -27,9 +27,8 @@ describe('the street-terms glossary in a browser (issue 12)', () => {
     const signIn = new SignInPage(await context.newPage(), running.baseUrl)
     await signIn.visit()
     await signIn.signIn(adminEmail, password)
-    await signIn.page.getByRole('link', { name: 'Agencies and teams' }).click()
     const terms = new StreetTermPages(signIn.page, running.baseUrl)
-    await terms.openFromNavigation()
+    await terms.openFromHome()
     assert.match(await terms.row('Trap house'), /bando[\s\S]*In use/)
 
     await terms.add({ term: '', variants: 'running packs', meaning: '' })

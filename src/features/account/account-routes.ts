@@ -56,6 +56,8 @@ export function accountRoutes(services: Services): FeatureRoutes {
           canManageUsers: can(actorOf(user), 'user:manage'),
           canManageAgencies: can(actorOf(user), 'agency:manage'),
           canManageTokens: can(actorOf(user), 'token:manage'),
+          // Street terms (issue 12, slice i12-terms)
+          canManageStreetTerms: can(actorOf(user), 'reference:manage'),
         })
       })
 

@@ -3,7 +3,12 @@ import { BasePage } from './base-page.ts'
 
 /** The administrator's street-terms pages (issue 12): the list, "Add a street term" and a term's page; axe after each step. */
 export class StreetTermPages extends BasePage {
-  async openFromNavigation(): Promise<void> {
+  /** From the home page's link, then back through the administration sub-navigation. */
+  async openFromHome(): Promise<void> {
+    await this.page.getByRole('link', { name: 'Street terms' }).click()
+    await this.page.waitForURL(`**${paths.admin.streetTerms}`)
+    await this.page.getByRole('link', { name: 'Agencies and teams' }).click()
+    await this.page.waitForURL(`**${paths.admin.agencies}`)
     await this.page.getByTestId('admin-navigation').getByRole('link', { name: 'Street terms' }).click()
     await this.page.waitForURL(`**${paths.admin.streetTerms}`)
     await this.checkAccessibility()
