@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { api, errorFields } from '../../../test/helpers/api.ts'
 import { errorSummary, fieldError } from '../../../test/helpers/admin.ts'
 import { build } from '../../../test/helpers/build.ts'
-import { ownerQuery } from '../../../test/helpers/database.ts'
+import { createEmptyDatabase, ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, currentActor, signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { withTransaction } from '../../db/database.ts'
+import { migrate, MIGRATIONS_DIR } from '../../db/migrate.ts'
 import { ROLE_CAPABILITIES } from '../../platform/access/roles.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { paths } from '../../platform/paths.ts'
@@ -67,6 +71,36 @@ describe('street terms: the partnership’s glossary', () => {
     assert.ok(byCode.get('trap-house')?.variants.includes('bando'))
     assert.ok(byCode.get('shotting')?.variants.includes('shotter'))
     assert.ok(terms.every((r) => r.retired_at === null && r.version === 1))
+  })
+
+  it('on upgrade, every existing partnership gets its copy of the standard glossary (migration 0016)', async (t) => {
+    const url = await createEmptyDatabase(t)
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'openmace-street-terms-'))
+    t.after(() => fs.rm(dir, { recursive: true, force: true }))
+    const files = (await fs.readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort()
+    for (const file of files.filter((f) => f < '0016'))
+      await fs.copyFile(path.join(MIGRATIONS_DIR, file), path.join(dir, file))
+    await migrate(url, { dir })
+    const [before] = await ownerQuery<{ id: string }>(
+      url,
+      "INSERT INTO partnership (code, name) VALUES ('upgraded', 'Upgraded Safeguarding Partnership') RETURNING id",
+    )
+    for (const file of files) await fs.copyFile(path.join(MIGRATIONS_DIR, file), path.join(dir, file))
+    await migrate(url, { dir })
+    const copied = await ownerQuery<{ code: string; variants: string[] }>(
+      url,
+      'SELECT code, variants FROM partnership_street_term WHERE partnership_id = $1 ORDER BY sort_order',
+      [before!.id],
+    )
+    const standard = await ownerQuery<{ code: string }>(
+      url,
+      'SELECT code FROM street_term ORDER BY sort_order',
+    )
+    assert.deepEqual(
+      copied.map((r) => r.code),
+      standard.map((r) => r.code),
+    )
+    assert.ok(copied.find((r) => r.code === 'going-country')?.variants.includes('going ot'))
   })
 
   it('lists the terms for the administrator; adds one with its variants (audited)', async (t) => {
