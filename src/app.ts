@@ -28,6 +28,8 @@ import { breakGlassReviewRoutes } from './features/break-glass-review/break-glas
 import { chronologyRoutes } from './features/chronology/chronology-routes.ts'
 import { concernRoutes } from './features/concerns/concern-routes.ts'
 import { intelligenceRoutes } from './features/intelligence/intelligence-routes.ts'
+// Street terms (issue 12, slice i12-terms)
+import { streetTermRoutes } from './features/street-terms/street-term-routes.ts'
 import { frameworkErrorHandler, setUpErrorHandling } from './platform/error-handler.ts'
 import { httpEdgeOptions, setUpHttpEdges } from './platform/http-edges.ts'
 import { setUpIntegerBounds } from './platform/integer-bounds.ts'
@@ -125,6 +127,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     notificationRoutes(services),
     concernRoutes(services),
     intelligenceRoutes(services),
+    // Street terms (issue 12, slice i12-terms)
+    streetTermRoutes(services),
     ...(deps.extraRoutes ?? []),
   ])
 

@@ -54,6 +54,9 @@ import { referralRepository } from './features/referrals/referral-repository.ts'
 import { referralService } from './features/referrals/referral-service.ts'
 import { notificationRepository } from './features/notifications/notification-repository.ts'
 import { notificationService } from './features/notifications/notification-service.ts'
+// Street terms (issue 12, slice i12-terms)
+import { streetTermRepository } from './features/street-terms/street-term-repository.ts'
+import { streetTermService } from './features/street-terms/street-term-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
 export function repositories() {
@@ -81,6 +84,8 @@ export function repositories() {
     referrals: referralRepository(),
     notifications: notificationRepository(),
     intelligence: intelligenceRepository(),
+    // Street terms (issue 12, slice i12-terms)
+    streetTerms: streetTermRepository(),
   }
 }
 
@@ -111,7 +116,8 @@ export function services(config: Config, database: Database, options: ServicesOp
     issuer: config.serviceName,
   })
   const tokens = tokenService(database, repos.tokens, repos.users, audit)
-  const screening = screeningService(database, repos.screening)
+  const streetTerms = streetTermService(database, repos.streetTerms, audit)
+  const screening = screeningService(database, repos.screening, streetTerms)
   // The front door's clock: the tests' (options.now) or the system's, and the demo seed's time while it seeds.
   const clockOption = { now: seedableClock(options.now) }
   const referrals = referralService(database, repos.referrals, flags, people, access, clockOption)
@@ -157,6 +163,8 @@ export function services(config: Config, database: Database, options: ServicesOp
       { concerns, referrals, notifications, intelligence },
       { enabled: config.demo },
     ),
+    // Street terms (issue 12, slice i12-terms)
+    streetTerms,
   }
 }
 

@@ -425,6 +425,20 @@ export interface StreetTermTable {
   sort_order: number
 }
 
+/** A partnership's own street terms (issue 12, migration 0016): what screening finds in a concern's words. */
+export interface PartnershipStreetTermTable extends VersionedRow {
+  id: Generated<string>
+  partnership_id: string
+  code: string
+  term: string
+  variants: string[]
+  meaning: string
+  indicator_codes: Generated<string[]>
+  sort_order: number
+  retired_at: Optional<Date>
+  retired_by: Optional<string>
+}
+
 export interface ReferralDecisionTypeTable extends ReferenceTable {
   hint: string | null
 }
@@ -614,4 +628,6 @@ export interface DB {
   intelligence: IntelligenceTable
   intelligence_condition: IntelligenceConditionTable
   intelligence_subject: IntelligenceSubjectTable
+  // Street terms (issue 12, slice i12-terms)
+  partnership_street_term: PartnershipStreetTermTable
 }

@@ -80,6 +80,10 @@ export const paths = {
     tokens: '/admin/tokens',
     tokenNew: '/admin/tokens/new',
     tokenRevoke: path('/admin/tokens/:id/revoke'),
+    // Street terms (issue 12, slice i12-terms)
+    streetTerms: '/admin/street-terms',
+    streetTermNew: '/admin/street-terms/new',
+    streetTerm: path('/admin/street-terms/:id'),
   },
   audit: {
     trail: '/audit',
@@ -211,5 +215,8 @@ export const paths = {
     // Intelligence (issue 12).
     intelligence: apiPath('/intelligence'),
     intelligenceEntry: apiPath('/intelligence/:id'),
+    // Street terms (issue 12, slice i12-terms)
+    streetTerms: apiPath('/street-terms'),
+    streetTerm: apiPath('/street-terms/:id'),
   },
 } as const

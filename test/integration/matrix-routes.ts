@@ -23,6 +23,7 @@ import {
   REFERRAL_READ,
   REFERRAL_WITHDRAW,
   SHARED_READ,
+  STREET_TERMS,
   type AdminKind,
   type Allowed,
   type Kind,
@@ -618,6 +619,30 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'POST /api/v1/notifications/:id/acknowledge': {
     capability: 'referral:queue',
     target: refusedChange('notification', NOTIFICATIONS, 400, {}, BODY_FIRST),
+  },
+
+  // Street terms (issue 12, slice i12-terms): reference data, no reads or denials audited (as agencies).
+  'GET /admin/street-terms': { capability: 'reference:manage', plain: plain(200) },
+  'GET /admin/street-terms/new': { capability: 'reference:manage', plain: plain(200) },
+  'POST /admin/street-terms/new': { capability: 'reference:manage', plain: plain(400, 'none', {}) },
+  'GET /admin/street-terms/:id': {
+    capability: 'reference:manage',
+    target: {
+      kind: 'street-term',
+      allowed: STREET_TERMS,
+      ok: { status: 200, audit: [] },
+      denied: { status: 404, audit: [] },
+    },
+  },
+  'POST /admin/street-terms/:id': {
+    capability: 'reference:manage',
+    target: refusedChange('street-term', STREET_TERMS, 400, {}, { denied: { status: 404, audit: [] } }),
+  },
+  'GET /api/v1/street-terms': { capability: 'reference:manage', plain: plain(200) },
+  'POST /api/v1/street-terms': { capability: 'reference:manage', plain: plain(400, 'none', {}) },
+  'PATCH /api/v1/street-terms/:id': {
+    capability: 'reference:manage',
+    target: refusedChange('street-term', STREET_TERMS, 409, STALE, { denied: { status: 404, audit: [] } }),
   },
 
   // Break-glass last: a grant it gives would change every later route's relation to that record.

@@ -56,7 +56,7 @@ export type Kind =
   | 'object'
   | 'flag'
   | 'intelligence'
-export type AdminKind = 'user' | 'agency' | 'token' | 'grant'
+export type AdminKind = 'user' | 'agency' | 'token' | 'grant' | 'street-term'
 
 export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>> = {
   person: RELATIONS.person,
@@ -72,6 +72,8 @@ export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>>
   agency: RELATIONS.shared,
   token: RELATIONS.shared,
   grant: RELATIONS.shared,
+  // Street terms (issue 12, slice i12-terms)
+  'street-term': RELATIONS.shared,
 }
 
 export type Allowed = Readonly<Record<Role, readonly string[]>>
@@ -209,3 +211,7 @@ export const INTELLIGENCE_READ: Allowed = {
   dpo: [],
   'system-admin': [],
 }
+
+// Street terms (issue 12, slice i12-terms)
+/** The street-terms glossary: the system administrator (reference:manage), their own partnership's terms. */
+export const STREET_TERMS: Allowed = only(['system-admin'], ['here'])

@@ -199,6 +199,16 @@ async function fixture(t: Parameters<typeof build>[0]) {
     [partnershipId],
   )
   const hereToken = await personToken(db, target.email, ['referral:create'])
+  // Street terms (issue 12, slice i12-terms): a term of each partnership's glossary (seeded with it).
+  const termOf = async (partnership: string) =>
+    (
+      await ownerQuery<{ id: string }>(
+        db.ownerUrl,
+        "SELECT id FROM partnership_street_term WHERE partnership_id = $1 AND code = 'cuckooing'",
+        [partnership],
+      )
+    )[0]!.id
+  const streetTerms = { here: await termOf(partnershipId), far: await termOf(elsewhere.id) }
   const hereGrant = await createBreakGlassGrant(database, db.ownerUrl, {
     partnershipId,
     userId: outsider.id,
@@ -306,6 +316,8 @@ async function fixture(t: Parameters<typeof build>[0]) {
       agency: { here: spareAgency, 'other-partnership': far.agency, missing: missing() },
       token: { here: hereToken.id, 'other-partnership': farToken.id, missing: missing() },
       grant: { here: hereGrant, 'other-partnership': farGrant, missing: missing() },
+      // Street terms (issue 12, slice i12-terms)
+      'street-term': { here: streetTerms.here, 'other-partnership': streetTerms.far, missing: missing() },
     })
     users.set(role, user)
     agents.set(role, await signIn(built.app, user))

@@ -58,6 +58,8 @@ export function accountRoutes(services: Services): FeatureRoutes {
           canManageTokens: can(actorOf(user), 'token:manage'),
           canReadIntelligence: can(actorOf(user), 'intelligence:read'),
           canRecordIntelligence: can(actorOf(user), 'intelligence:write'),
+          // Street terms (issue 12, slice i12-terms)
+          canManageStreetTerms: can(actorOf(user), 'reference:manage'),
         })
       })
 

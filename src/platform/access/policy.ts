@@ -591,3 +591,21 @@ export function decidePersonMerge(actor: Actor, record: RecordFacts): Decision {
   if (!read.allowed) return read
   return decide(actor, 'write', record)
 }
+
+// --- Street terms (issue 12, slice i12-terms) ---
+
+/** What the policy needs to know about a street term: the partnership whose glossary holds it. */
+export interface StreetTermFacts {
+  partnershipId: string
+}
+
+/**
+ * Listing, adding to and changing a partnership's street-terms glossary (reference data, no case data): its
+ * administrator (`reference:manage`), in their own partnership only. Another partnership's term answers as one
+ * that does not exist. Finding the terms in a concern's words is part of the concern's own decision, not this one.
+ */
+export function decideStreetTerms(actor: Actor, glossary: StreetTermFacts): Decision {
+  if (actor.partnershipId !== glossary.partnershipId) return deny(actor, 'partnership')
+  if (!can(actor, 'reference:manage')) return deny(actor, 'capability')
+  return allow(actor, [], FULL)
+}
