@@ -23,6 +23,7 @@ import { openRuntime } from '../src/runtime.ts'
 import { personToken } from '../test/helpers/tokens.ts'
 import { people } from './people.ts'
 import { frontDoorBenchRows } from './front-door.ts'
+import { intelligenceBenchRows } from './intelligence.ts'
 import { loadWithSessions, signInCookie } from './load.ts'
 
 interface Row {
@@ -289,6 +290,7 @@ const SUITES: Record<string, (seconds: number, options: { scale?: string }) => P
   auth,
   people,
   'front-door': (seconds) => frontDoorBenchRows(seconds),
+  intelligence: (seconds) => intelligenceBenchRows(seconds),
 }
 
 const program = new Command('bench')

@@ -27,6 +27,9 @@ import { linkRoutes } from './features/links/link-routes.ts'
 import { breakGlassReviewRoutes } from './features/break-glass-review/break-glass-review-routes.ts'
 import { chronologyRoutes } from './features/chronology/chronology-routes.ts'
 import { concernRoutes } from './features/concerns/concern-routes.ts'
+import { intelligenceRoutes } from './features/intelligence/intelligence-routes.ts'
+// Street terms (issue 12, slice i12-terms)
+import { streetTermRoutes } from './features/street-terms/street-term-routes.ts'
 import { frameworkErrorHandler, setUpErrorHandling } from './platform/error-handler.ts'
 import { httpEdgeOptions, setUpHttpEdges } from './platform/http-edges.ts'
 import { setUpIntegerBounds } from './platform/integer-bounds.ts'
@@ -123,6 +126,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     referralRoutes(services),
     notificationRoutes(services),
     concernRoutes(services),
+    intelligenceRoutes(services),
+    // Street terms (issue 12, slice i12-terms)
+    streetTermRoutes(services),
     ...(deps.extraRoutes ?? []),
   ])
 

@@ -24,6 +24,8 @@ import { tokenRepository } from './platform/tokens/token-repository.ts'
 import { tokenService } from './platform/tokens/token-service.ts'
 import { sessionService } from './platform/session/session-service.ts'
 import { breakGlassRepository } from './platform/access/break-glass-repository.ts'
+import { intelligenceRepository } from './features/intelligence/intelligence-repository.ts'
+import { intelligenceService } from './features/intelligence/intelligence-service.ts'
 import { personRepository } from './features/people/person-repository.ts'
 import { personEditService } from './features/people/person-edit-service.ts'
 import { personService } from './features/people/person-service.ts'
@@ -52,6 +54,9 @@ import { referralRepository } from './features/referrals/referral-repository.ts'
 import { referralService } from './features/referrals/referral-service.ts'
 import { notificationRepository } from './features/notifications/notification-repository.ts'
 import { notificationService } from './features/notifications/notification-service.ts'
+// Street terms (issue 12, slice i12-terms)
+import { streetTermRepository } from './features/street-terms/street-term-repository.ts'
+import { streetTermService } from './features/street-terms/street-term-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
 export function repositories() {
@@ -78,6 +83,9 @@ export function repositories() {
     screening: screeningRepository(),
     referrals: referralRepository(),
     notifications: notificationRepository(),
+    intelligence: intelligenceRepository(),
+    // Street terms (issue 12, slice i12-terms)
+    streetTerms: streetTermRepository(),
   }
 }
 
@@ -102,12 +110,14 @@ export function services(config: Config, database: Database, options: ServicesOp
     { breakGlassHours: config.breakGlassHours },
   )
   const locations = locationService(repos.locations, access)
+  const intelligence = intelligenceService(repos.intelligence, access)
   const flags = flagService(database, repos.flags, people.records, locations.records, access)
   const auth = authService(database, repos.users, repos.sessions, audit, {
     issuer: config.serviceName,
   })
   const tokens = tokenService(database, repos.tokens, repos.users, audit)
-  const screening = screeningService(database, repos.screening)
+  const streetTerms = streetTermService(database, repos.streetTerms, audit)
+  const screening = screeningService(database, repos.screening, streetTerms)
   // The front door's clock: the tests' (options.now) or the system's, and the demo seed's time while it seeds.
   const clockOption = { now: seedableClock(options.now) }
   const referrals = referralService(database, repos.referrals, flags, people, access, clockOption)
@@ -132,7 +142,7 @@ export function services(config: Config, database: Database, options: ServicesOp
     accountSetUp: accountSetUpService(database, repos.accountSetUp, audit),
     breakGlassHours: config.breakGlassHours,
     people,
-    links: linkService(repos.links, people.records, access),
+    links: linkService(repos.links, people.records, access, intelligence),
     personEdit: personEditService(repos.people, people.records, audit, access),
     breakGlassReview: breakGlassReviewService(repos.breakGlass, audit, access),
     locations,
@@ -145,13 +155,16 @@ export function services(config: Config, database: Database, options: ServicesOp
     concerns,
     referrals,
     notifications,
+    intelligence,
     demo: demoService(
       database,
       partnerships,
       auth,
-      { concerns, referrals, notifications },
+      { concerns, referrals, notifications, intelligence },
       { enabled: config.demo },
     ),
+    // Street terms (issue 12, slice i12-terms)
+    streetTerms,
   }
 }
 

@@ -340,6 +340,8 @@ export interface LinkTable extends DemoVersionedRow {
   source_agency_id: Optional<string>
   source_evaluation: Optional<'1' | '2' | '3'>
   intelligence_assessment: Optional<'A' | 'B' | 'C' | 'D' | 'E'>
+  /** The intelligence entry the link derives from (visible only where the entry is). */
+  intelligence_id: Optional<string>
   confidence: 'confirmed' | 'suspected'
   ended_at: Optional<Date>
   ended_by: Optional<string>
@@ -360,6 +362,8 @@ export interface FlagTable {
   removed_at: Optional<Date>
   removed_by: Optional<string>
   removed_reason: Optional<string>
+  /** The intelligence entry the flag derives from (visible only where the entry is). */
+  intelligence_id: Optional<string>
   is_demo: Generated<boolean>
   updated_at: Timestamp
   updated_by: Optional<string>
@@ -419,6 +423,20 @@ export interface StreetTermTable {
   patterns: string[]
   indicator_codes: string[]
   sort_order: number
+}
+
+/** A partnership's own street terms (issue 12, migration 0016): what screening finds in a concern's words. */
+export interface PartnershipStreetTermTable extends VersionedRow {
+  id: Generated<string>
+  partnership_id: string
+  code: string
+  term: string
+  variants: string[]
+  meaning: string
+  indicator_codes: Generated<string[]>
+  sort_order: number
+  retired_at: Optional<Date>
+  retired_by: Optional<string>
 }
 
 export interface ReferralDecisionTypeTable extends ReferenceTable {
@@ -531,6 +549,37 @@ export interface CrossAuthorityNotificationTable {
   version: Generated<number>
 }
 
+export interface IntelligenceTable extends DemoVersionedRow {
+  id: Generated<string>
+  partnership_id: string
+  reported_on: DateColumn
+  reporting_agency_id: string
+  sanitised_text: string
+  full_text: string
+  source_reference: Optional<string>
+  source_evaluation: '1' | '2' | '3'
+  intelligence_assessment: 'A' | 'B' | 'C' | 'D' | 'E'
+  handling_code: 'P' | 'C'
+  restriction: Optional<string>
+  recorded_by: Optional<string>
+}
+
+export interface IntelligenceConditionTable {
+  id: Generated<string>
+  intelligence_id: string
+  partnership_id: string
+  effect: 'allow' | 'deny'
+  agency_id: Optional<string>
+  agency_type: Optional<string>
+}
+
+export interface IntelligenceSubjectTable {
+  intelligence_id: string
+  partnership_id: string
+  entity_kind: EntityKind
+  entity_id: string
+}
+
 export interface DB {
   partnership: PartnershipTable
   agency_type: AgencyTypeTable
@@ -576,4 +625,9 @@ export interface DB {
   referral: ReferralTable
   referral_transition: ReferralTransitionTable
   cross_authority_notification: CrossAuthorityNotificationTable
+  intelligence: IntelligenceTable
+  intelligence_condition: IntelligenceConditionTable
+  intelligence_subject: IntelligenceSubjectTable
+  // Street terms (issue 12, slice i12-terms)
+  partnership_street_term: PartnershipStreetTermTable
 }

@@ -177,6 +177,18 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
           name: 'screening',
           description: 'The CSE/CCE vulnerabilities and risk indicators guide and its suggested level',
         },
+        // Intelligence (issue 12).
+        {
+          name: 'intelligence',
+          description:
+            'Police intelligence with 3x5x2 grading and handling conditions: in full for handlers, sanitised for MACE members',
+        },
+        // Street terms (issue 12, slice i12-terms)
+        {
+          name: 'street-terms',
+          description:
+            'The partnership’s street-terms glossary (term, variants, meaning) that screening finds in words',
+        },
       ],
     },
     refResolver: {

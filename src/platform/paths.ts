@@ -80,6 +80,10 @@ export const paths = {
     tokens: '/admin/tokens',
     tokenNew: '/admin/tokens/new',
     tokenRevoke: path('/admin/tokens/:id/revoke'),
+    // Street terms (issue 12, slice i12-terms)
+    streetTerms: '/admin/street-terms',
+    streetTermNew: '/admin/street-terms/new',
+    streetTerm: path('/admin/street-terms/:id'),
   },
   audit: {
     trail: '/audit',
@@ -153,6 +157,12 @@ export const paths = {
     outstanding: '/notifications',
     acknowledge: path('/notifications/:id/acknowledge'),
   },
+  // Intelligence (issue 12): entries with 3x5x2 grading and handling conditions.
+  intelligence: {
+    list: '/intelligence',
+    new: '/intelligence/new',
+    show: path('/intelligence/:id'),
+  },
   accessibility: '/accessibility',
   health: {
     liveness: '/health',
@@ -202,5 +212,11 @@ export const paths = {
     referralNotifications: apiPath('/referrals/:id/notifications'),
     notifications: apiPath('/notifications'),
     notificationAcknowledge: apiPath('/notifications/:id/acknowledge'),
+    // Intelligence (issue 12).
+    intelligence: apiPath('/intelligence'),
+    intelligenceEntry: apiPath('/intelligence/:id'),
+    // Street terms (issue 12, slice i12-terms)
+    streetTerms: apiPath('/street-terms'),
+    streetTerm: apiPath('/street-terms/:id'),
   },
 } as const

@@ -11,6 +11,7 @@ import {
   ADMIN,
   BREAK_GLASS,
   FLAG_READ,
+  INTELLIGENCE_READ,
   // Slice i12-relations.
   PERSON_IDENTITY,
   MERGE_READ,
@@ -24,6 +25,7 @@ import {
   REFERRAL_READ,
   REFERRAL_WITHDRAW,
   SHARED_READ,
+  STREET_TERMS,
   type AdminKind,
   type Allowed,
   type Kind,
@@ -416,6 +418,17 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   },
   'GET /objects/new': { capability: 'link:write', plain: plain(200) },
   'POST /objects/new': { capability: 'link:write', plain: plain(400, 'none', {}) },
+  // Intelligence (issue 12): the handlers' list, a new entry, one entry as the reader may see it.
+  'GET /intelligence': { capability: 'intelligence:read', plain: plain(200, 'reads') },
+  'GET /intelligence/new': { capability: 'intelligence:write', plain: plain(200) },
+  'POST /intelligence/new': { capability: 'intelligence:write', plain: plain(400, 'none', {}) },
+  'GET /intelligence/:id': { capability: 'person:read', target: read('intelligence', INTELLIGENCE_READ) },
+  'GET /api/v1/intelligence': { capability: 'intelligence:read', plain: plain(200, 'reads') },
+  'POST /api/v1/intelligence': { capability: 'intelligence:write', plain: plain(400, 'none', {}) },
+  'GET /api/v1/intelligence/:id': {
+    capability: 'person:read',
+    target: read('intelligence', INTELLIGENCE_READ),
+  },
   'GET /objects/:id': { capability: 'person:read', target: read('object', SHARED_READ) },
   'GET /objects/:id/edit': { capability: 'link:write', target: read('object', SHARED_READ) },
   'POST /objects/:id/edit': {
@@ -608,6 +621,30 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'POST /api/v1/notifications/:id/acknowledge': {
     capability: 'referral:queue',
     target: refusedChange('notification', NOTIFICATIONS, 400, {}, BODY_FIRST),
+  },
+
+  // Street terms (issue 12, slice i12-terms): reference data, no reads or denials audited (as agencies).
+  'GET /admin/street-terms': { capability: 'reference:manage', plain: plain(200) },
+  'GET /admin/street-terms/new': { capability: 'reference:manage', plain: plain(200) },
+  'POST /admin/street-terms/new': { capability: 'reference:manage', plain: plain(400, 'none', {}) },
+  'GET /admin/street-terms/:id': {
+    capability: 'reference:manage',
+    target: {
+      kind: 'street-term',
+      allowed: STREET_TERMS,
+      ok: { status: 200, audit: [] },
+      denied: { status: 404, audit: [] },
+    },
+  },
+  'POST /admin/street-terms/:id': {
+    capability: 'reference:manage',
+    target: refusedChange('street-term', STREET_TERMS, 400, {}, { denied: { status: 404, audit: [] } }),
+  },
+  'GET /api/v1/street-terms': { capability: 'reference:manage', plain: plain(200) },
+  'POST /api/v1/street-terms': { capability: 'reference:manage', plain: plain(400, 'none', {}) },
+  'PATCH /api/v1/street-terms/:id': {
+    capability: 'reference:manage',
+    target: refusedChange('street-term', STREET_TERMS, 409, STALE, { denied: { status: 404, audit: [] } }),
   },
 
   // Break-glass last: a grant it gives would change every later route's relation to that record.

@@ -40,11 +40,28 @@ export const RELATIONS = {
   thing: ['linked', 'own-agency', 'unlinked', 'other-partnership', 'missing'],
   /** A flag: on a place every reader sees, on a child nobody here works with. */
   flag: ['on-place', 'on-hidden-child', 'other-partnership', 'missing'],
+  /** An intelligence entry (issue 12). */
+  intelligence: [
+    'own', // they recorded it
+    'mace', // handling P, about a child on the agenda of a current meeting they attend
+    'mace-excluded', // handling C whose conditions refuse their agency, about that child
+    'other', // handling P, about a child nobody here works with
+    'other-partnership',
+    'missing',
+  ],
 } as const
 
 export type Kind =
-  'person' | 'link' | 'referral' | 'concern' | 'notification' | 'location' | 'object' | 'flag'
-export type AdminKind = 'user' | 'agency' | 'token' | 'grant'
+  | 'person'
+  | 'link'
+  | 'referral'
+  | 'concern'
+  | 'notification'
+  | 'location'
+  | 'object'
+  | 'flag'
+  | 'intelligence'
+export type AdminKind = 'user' | 'agency' | 'token' | 'grant' | 'street-term'
 
 export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>> = {
   person: RELATIONS.person,
@@ -55,10 +72,13 @@ export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>>
   location: RELATIONS.thing,
   object: RELATIONS.thing,
   flag: RELATIONS.flag,
+  intelligence: RELATIONS.intelligence,
   user: RELATIONS.shared,
   agency: RELATIONS.shared,
   token: RELATIONS.shared,
   grant: RELATIONS.shared,
+  // Street terms (issue 12, slice i12-terms)
+  'street-term': RELATIONS.shared,
 }
 
 export type Allowed = Readonly<Record<Role, readonly string[]>>
@@ -197,3 +217,24 @@ export const FLAG_READ: Allowed = only(
 
 /** Administration: their own partnership's users, agencies, tokens; the DPO's break-glass grants. */
 export const ADMIN: Allowed = only(['system-admin', 'dpo'], ['here'])
+
+/**
+ * Who may read an intelligence entry: its author (any role that reads records), a MACE member for a child on
+ * their agenda unless the conditions refuse their agency, and police intelligence (its handlers) every one here.
+ */
+export const INTELLIGENCE_READ: Allowed = {
+  practitioner: [], // no person:read: the route refuses (403)
+  dsl: ['own'],
+  'front-door': ['own'],
+  'social-worker': ['own', 'mace'],
+  'team-manager': ['own', 'mace'],
+  'mace-chair': ['own', 'mace'],
+  'police-intelligence': ['own', 'mace', 'mace-excluded', 'other'],
+  'strategic-leader': [],
+  dpo: [],
+  'system-admin': [],
+}
+
+// Street terms (issue 12, slice i12-terms)
+/** The street-terms glossary: the system administrator (reference:manage), their own partnership's terms. */
+export const STREET_TERMS: Allowed = only(['system-admin'], ['here'])

@@ -128,6 +128,31 @@ async function fixture(t: Parameters<typeof build>[0]) {
        VALUES ($1, $2, $3, 'moved-to', 'Matrix council', 'Matrix police', 'Matrix', $4) RETURNING id`,
       [partnership, personId, referralId, by],
     )
+  /** An intelligence entry about a person, by `by`: handling P, or C refusing `deniedAgency`. */
+  const intelligence = async (partnership: string, personId: string, by: string, deniedAgency?: string) => {
+    const id = await insert(
+      `INSERT INTO intelligence (partnership_id, reported_on, reporting_agency_id, sanitised_text, full_text,
+                                 source_evaluation, intelligence_assessment, handling_code, recorded_by)
+       VALUES ($1, current_date, (SELECT id FROM agency WHERE partnership_id = $1 ORDER BY name LIMIT 1),
+               'Matrix sanitised', 'Matrix full', '2', 'B', $3, $2) RETURNING id`,
+      [partnership, by, deniedAgency === undefined ? 'P' : 'C'],
+    )
+    await ownerQuery(
+      db.ownerUrl,
+      `INSERT INTO intelligence_subject (intelligence_id, partnership_id, entity_kind, entity_id)
+       VALUES ($1, $2, 'person', $3)`,
+      [id, partnership, personId],
+    )
+    if (deniedAgency !== undefined) {
+      await ownerQuery(
+        db.ownerUrl,
+        `INSERT INTO intelligence_condition (intelligence_id, partnership_id, effect, agency_id)
+         VALUES ($1, $2, 'deny', $3)`,
+        [id, partnership, deniedAgency],
+      )
+    }
+    return id
+  }
   const draft = (partnership: string, personId: string, by: string) =>
     insert(
       `INSERT INTO concern (partnership_id, person_id, recorded_by, immediate_danger)
@@ -154,6 +179,7 @@ async function fixture(t: Parameters<typeof build>[0]) {
     }),
     user: farUser.id,
     agency: farAgency,
+    intelligence: await intelligence(elsewhere.id, farChild, farUser.id),
   }
   const farToken = await personToken(
     db,
@@ -188,6 +214,16 @@ async function fixture(t: Parameters<typeof build>[0]) {
     [partnershipId],
   )
   const hereToken = await personToken(db, target.email, ['referral:create'])
+  // Street terms (issue 12, slice i12-terms): a term of each partnership's glossary (seeded with it).
+  const termOf = async (partnership: string) =>
+    (
+      await ownerQuery<{ id: string }>(
+        db.ownerUrl,
+        "SELECT id FROM partnership_street_term WHERE partnership_id = $1 AND code = 'cuckooing'",
+        [partnership],
+      )
+    )[0]!.id
+  const streetTerms = { here: await termOf(partnershipId), far: await termOf(elsewhere.id) }
   const hereGrant = await createBreakGlassGrant(database, db.ownerUrl, {
     partnershipId,
     userId: outsider.id,
@@ -266,6 +302,16 @@ async function fixture(t: Parameters<typeof build>[0]) {
       'other-partnership': far.concern,
       missing: missing(),
     }
+    const entry = (about: string, by: string, conditions: 'P' | 'not-my-agency' = 'P') =>
+      intelligence(partnershipId, about, by, conditions === 'P' ? undefined : ownAgency)
+    const intelligenceEntries: Ids = {
+      own: await entry(own, user.id),
+      mace: await entry(mace, outsider.id),
+      'mace-excluded': await entry(mace, outsider.id, 'not-my-agency'),
+      other: await entry(hiddenChild, outsider.id),
+      'other-partnership': far.intelligence,
+      missing: missing(),
+    }
     const notifications: Ids = {
       own: await notify(partnershipId, own, ownReferral, user.id),
       other: otherNotification,
@@ -278,6 +324,7 @@ async function fixture(t: Parameters<typeof build>[0]) {
       referral: referrals,
       concern: concerns,
       notification: notifications,
+      intelligence: intelligenceEntries,
       location: {
         linked: places.here,
         'own-agency': things.location.own,
@@ -302,6 +349,8 @@ async function fixture(t: Parameters<typeof build>[0]) {
       agency: { here: spareAgency, 'other-partnership': far.agency, missing: missing() },
       token: { here: hereToken.id, 'other-partnership': farToken.id, missing: missing() },
       grant: { here: hereGrant, 'other-partnership': farGrant, missing: missing() },
+      // Street terms (issue 12, slice i12-terms)
+      'street-term': { here: streetTerms.here, 'other-partnership': streetTerms.far, missing: missing() },
     })
     users.set(role, user)
     agents.set(role, await signIn(built.app, user))

@@ -56,6 +56,10 @@ export function accountRoutes(services: Services): FeatureRoutes {
           canManageUsers: can(actorOf(user), 'user:manage'),
           canManageAgencies: can(actorOf(user), 'agency:manage'),
           canManageTokens: can(actorOf(user), 'token:manage'),
+          canReadIntelligence: can(actorOf(user), 'intelligence:read'),
+          canRecordIntelligence: can(actorOf(user), 'intelligence:write'),
+          // Street terms (issue 12, slice i12-terms)
+          canManageStreetTerms: can(actorOf(user), 'reference:manage'),
         })
       })
 

@@ -1,5 +1,6 @@
 import { fakerEN_GB as faker } from '@faker-js/faker'
 import { sql, type Transaction } from 'kysely'
+import type { IntelligenceService } from '../intelligence/intelligence-service.ts'
 import type { DB } from '../../db/schema.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
@@ -44,6 +45,7 @@ export interface DemoSeedServices {
   concerns: Pick<ConcernService, 'create' | 'start'>
   referrals: Pick<ReferralService, 'submit' | 'startReview' | 'decide' | 'withdraw'>
   notifications: Pick<NotificationService, 'send' | 'acknowledge'>
+  intelligence: Pick<IntelligenceService, 'record'>
 }
 
 export interface DemoReferralCounts {

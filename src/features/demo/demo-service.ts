@@ -10,6 +10,7 @@ import type { PartnershipService } from '../partnerships/partnership-service.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import { isRole } from '../../platform/access/roles.ts'
 import { seedDemoPeople } from './demo-people.ts'
+import { seedDemoIntelligence } from './demo-intelligence.ts'
 import { seedDemoReferrals, type DemoReferralCast, type DemoSeedServices } from './demo-referrals.ts'
 import {
   checkLinkEnds,
@@ -163,6 +164,11 @@ export function demoService(
           },
         }
         const cases = await seedDemoReferrals(trx, services, referralCast)
+        await seedDemoIntelligence(trx, services.intelligence, {
+          police: referralCast.actors.police,
+          policeAgencyId: referralCast.actors.police.agencyId,
+          children: cast.children,
+        })
         const people = cast.people + cases.newChildren
         return {
           created: true,
@@ -237,6 +243,12 @@ export function demoService(
           await client.query('ALTER TABLE link ENABLE TRIGGER link_check_ends')
           counts.seconds['link checks'] = (performance.now() - checkStarted) / 1000
         }
+        // Graded links are intelligence: each becomes an entry (migration 0015), seen only where it may be.
+        const entriesStarted = performance.now()
+        // As the demo's police intelligence officer, who may see every entry (the links' new rows must be visible).
+        await client.query("SELECT set_config('app.actor_id', $1, true)", [cast.policeUserId])
+        await client.query('SELECT intelligence_from_graded_links()')
+        counts.seconds['intelligence entries'] = (performance.now() - entriesStarted) / 1000
         await client.query('COMMIT')
         return {
           base,

@@ -30,6 +30,8 @@ interface LinkFacts {
   sourceAgencyId: string | null
   sourceEvaluation: '1' | '2' | '3' | null
   intelligenceAssessment: 'A' | 'B' | 'C' | 'D' | 'E' | null
+  /** The intelligence entry the link derives from (its grading is the entry's). */
+  intelligenceId: string | null
   confidence: 'confirmed' | 'suspected'
 }
 
@@ -87,6 +89,7 @@ const linkColumns = (db: Executor) =>
       'a.name as source_agency_name',
       'l.source_evaluation',
       'l.intelligence_assessment',
+      'l.intelligence_id',
       'l.confidence',
       'l.ended_at',
       'e.display_name as ended_by_name',
@@ -308,6 +311,7 @@ export function linkRepository() {
           source_agency_id: link.sourceAgencyId,
           source_evaluation: link.sourceEvaluation,
           intelligence_assessment: link.intelligenceAssessment,
+          intelligence_id: link.intelligenceId,
           confidence: link.confidence,
           created_by: link.createdBy,
           updated_by: link.createdBy,

@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely'
 import type { DB, EntityKind } from '../../db/schema.ts'
 import {
+  decideDerived,
   decideLink,
   decideThing,
   KNOWN_TO_PARTNERSHIP,
@@ -22,6 +23,7 @@ import { normalisePhone } from '../../platform/identifiers/phone.ts'
 import { normalisePostcode } from '../../platform/identifiers/postcode.ts'
 import { normaliseRegistration } from '../../platform/identifiers/vehicle.ts'
 import { paths } from '../../platform/paths.ts'
+import type { IntelligenceService, IntelligenceView } from '../intelligence/intelligence-service.ts'
 import type { PersonService } from '../people/person-service.ts'
 import type { LinkHistory, LinkRepository, LinkRow, LinkTypeRow, ThingRow } from './link-repository.ts'
 import {
@@ -97,6 +99,8 @@ interface LinkRecord {
   row: LinkRow
   from: EndRow | undefined
   to: EndRow | undefined
+  /** The link's intelligence entry as the reader may see it; undefined when the reader may not (or none). */
+  entry: { decision: Decision; entry: IntelligenceView } | undefined
 }
 
 /** Options of a record's list of links: the caller's transaction, and its page's audit events. */
@@ -134,7 +138,12 @@ export function typeOptions(types: readonly LinkTypeRow[]): Array<{ value: strin
   return options
 }
 
-function view(row: LinkRow, from: EndView, to: EndView): LinkView {
+/**
+ * A link as the reader sees it. One derived from intelligence shows its entry's sanitised text as its source to a
+ * reader who sees only that (a MACE member), never the handlers' source.
+ */
+function view(row: LinkRow, from: EndView, to: EndView, entry?: IntelligenceView): LinkView {
+  const sanitised = entry !== undefined && !entry.full
   return {
     id: row.id,
     linkType: row.linkType,
@@ -144,9 +153,9 @@ function view(row: LinkRow, from: EndView, to: EndView): LinkView {
     to,
     fromDate: row.fromDate,
     toDate: row.toDate,
-    source: row.source,
-    sourceType: row.sourceEvaluation === null ? 'record' : 'intelligence',
-    sourceAgencyName: row.sourceAgencyName,
+    source: sanitised ? entry.sanitisedText : row.source,
+    sourceType: row.sourceEvaluation === null && row.intelligenceId === null ? 'record' : 'intelligence',
+    sourceAgencyName: sanitised ? entry.reportingAgencyName : row.sourceAgencyName,
     sourceEvaluation: row.sourceEvaluation,
     sourceEvaluationLabel: row.sourceEvaluation === null ? null : SOURCE_EVALUATIONS[row.sourceEvaluation],
     intelligenceAssessment: row.intelligenceAssessment,
@@ -185,7 +194,12 @@ function endView(end: EndRow): EndView {
  * on both ends: people through the person service's record kind, places and things on the place/thing rule.
  * Every read (the link, and each person a page names) and every denial is audited.
  */
-export function linkService(links: LinkRepository, people: PersonRecords, access: RecordAccess) {
+export function linkService(
+  links: LinkRepository,
+  people: PersonRecords,
+  access: RecordAccess,
+  intelligence: IntelligenceService,
+) {
   /** A place or thing at the end of a link: its name for the link's pages, decided by the place/thing rule. */
   const thingKind = (kind: 'location' | 'object'): RecordKind<ThingEnd> => ({
     type: kind,
@@ -237,10 +251,17 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
       if (row === undefined) return undefined
       const from = await loadEnd(trx, actor, row.fromKind, row.fromId)
       const to = await loadEnd(trx, actor, row.toKind, row.toId)
-      return { row, from, to }
+      const entry =
+        row.intelligenceId === null
+          ? undefined
+          : (await intelligence.derivedDecisions(trx, actor, [row.intelligenceId])).get(row.intelligenceId)
+      return { row, from, to, entry }
     },
-    decide: (actor: Actor, action: RecordAction, record: LinkRecord) =>
-      decideLink(actor, action, [endDecision(actor, record.from), endDecision(actor, record.to)]),
+    decide: (actor: Actor, action: RecordAction, record: LinkRecord) => {
+      const link = decideLink(actor, action, [endDecision(actor, record.from), endDecision(actor, record.to)])
+      if (record.row.intelligenceId === null) return link
+      return record.entry === undefined ? missingRecord() : decideDerived(actor, link, record.entry.decision)
+    },
   }
 
   /** An end the caller names, reached through the kit (no read row: a denial is audited). */
@@ -335,9 +356,17 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
       ],
       actor,
     )
+    // Links derived from intelligence: only those whose entry the reader may see, as far as they may see it.
+    const entries = await intelligence.derivedDecisions(
+      trx,
+      actor,
+      rows.flatMap((r) => (r.intelligenceId === null ? [] : [r.intelligenceId])),
+    )
     const shown: LinkFromHere[] = []
     const named: PersonRecord[] = []
     for (const row of rows) {
+      const entry = row.intelligenceId === null ? undefined : entries.get(row.intelligenceId)
+      if (row.intelligenceId !== null && entry === undefined) continue
       const other = otherOf(row)
       const found =
         other.kind === 'person' ? otherPeople.get(other.id) : ends.get(`${other.kind}:${other.id}`)
@@ -345,10 +374,13 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
       const end = (
         other.kind === 'person' ? { kind: 'person', row: found } : { kind: other.kind, row: found }
       ) as EndRow
-      if (!decideLink(actor, 'read', [hereDecision, endDecision(actor, end)]).allowed) continue
+      const link = decideLink(actor, 'read', [hereDecision, endDecision(actor, end)])
+      if (!(entry === undefined ? link : decideDerived(actor, link, entry.decision)).allowed) continue
       if (end.kind === 'person') named.push(end.row)
       const there = endView(end)
-      const linkView = other.atFrom ? view(row, here, there) : view(row, there, here)
+      const linkView = other.atFrom
+        ? view(row, here, there, entry?.entry)
+        : view(row, there, here, entry?.entry)
       shown.push({ ...linkView, relation: other.atFrom ? row.label : row.inverseLabel, other: there })
     }
     await access.shown(trx, actor, people, named, (p) => p.person.id, ctx, {
@@ -411,6 +443,26 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
     if (!decision.allowed) return { errors: [{ field: 'to', message: MESSAGES.notVisible }] }
     const value = checked.value
     const [start, finish] = input.reverse === true ? [toEnd.end, fromEnd.end] : [fromEnd.end, toEnd.end]
+    // A graded link is intelligence: its entry is recorded with it, and the link is seen only with the entry.
+    const intelligenceId =
+      value.sourceEvaluation === null || value.intelligenceAssessment === null
+        ? null
+        : await intelligence.recordForLink(
+            trx,
+            actor,
+            decision,
+            {
+              source: value.source,
+              sourceAgencyId: value.sourceAgencyId,
+              sourceEvaluation: value.sourceEvaluation,
+              intelligenceAssessment: value.intelligenceAssessment,
+              ends: [
+                { kind: start.kind, id: start.id },
+                { kind: finish.kind, id: finish.id },
+              ],
+            },
+            ctx,
+          )
     const id = await links.create(trx, {
       partnershipId: actor.partnershipId,
       linkType: value.type.code,
@@ -424,6 +476,7 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
       sourceAgencyId: value.sourceAgencyId,
       sourceEvaluation: value.sourceEvaluation,
       intelligenceAssessment: value.intelligenceAssessment,
+      intelligenceId,
       confidence: value.confidence,
       createdBy: actor.userId,
     })
@@ -441,9 +494,9 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
   }
 
   /** A link's view from its reached record (both ends are there: the kit allowed it). */
-  function linkOf({ row, from, to }: LinkRecord): LinkView {
+  function linkOf({ row, from, to, entry }: LinkRecord): LinkView {
     if (from === undefined || to === undefined) throw new Error('a link allowed without both ends')
-    return view(row, endView(from), endView(to))
+    return view(row, endView(from), endView(to), entry?.entry)
   }
 
   const personEnd = (reached: Reached<PersonRecord>) => ({
@@ -648,7 +701,7 @@ export function linkService(links: LinkRepository, people: PersonRecords, access
           details: { change: 'end', linkType: found.linkType },
         })
         const after = await links.find(trx, id)
-        return after === undefined ? found : view(after, found.from, found.to)
+        return after === undefined ? found : view(after, found.from, found.to, record.entry?.entry)
       })
     },
   }

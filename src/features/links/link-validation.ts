@@ -29,20 +29,14 @@ export interface LinkInput {
   confidence: string
 }
 
-export const SOURCE_EVALUATIONS = {
-  '1': 'Reliable',
-  '2': 'Untested',
-  '3': 'Not reliable',
-} as const
-export const INTELLIGENCE_ASSESSMENTS = {
-  A: 'Known directly',
-  B: 'Known indirectly, corroborated',
-  C: 'Known indirectly',
-  D: 'Not known',
-  E: 'Suspected false or malicious',
-} as const
-export type SourceEvaluation = keyof typeof SOURCE_EVALUATIONS
-export type IntelligenceAssessment = keyof typeof INTELLIGENCE_ASSESSMENTS
+import {
+  INTELLIGENCE_ASSESSMENTS,
+  SOURCE_EVALUATIONS,
+  type IntelligenceAssessment,
+  type SourceEvaluation,
+} from '../../platform/intelligence-grading.ts'
+
+export { INTELLIGENCE_ASSESSMENTS, SOURCE_EVALUATIONS, type IntelligenceAssessment, type SourceEvaluation }
 
 export const MESSAGES = {
   type: 'Select the type of link',

@@ -56,6 +56,8 @@ export function personRoutes(services: Services): FeatureRoutes {
         personLinks: await services.links.forPerson(actor, id, ctx, { trx, events, person: found }),
         flags: flags.flags,
         canWriteFlags: flags.canWrite,
+        // Entries about the child that the reader may see (each audited): none for most readers.
+        intelligence: await services.intelligence.concerning(trx, actor, { kind: 'person', id }, ctx, 'page'),
       }
     }
 
@@ -68,7 +70,7 @@ export function personRoutes(services: Services): FeatureRoutes {
       const ctx = requestContext(request)
       try {
         const page = await people.readWith(actor, id, ctx, linksAndFlags(actor, ctx), { via })
-        const { personLinks, flags, canWriteFlags } = page.more
+        const { personLinks, flags, canWriteFlags, intelligence } = page.more
         return await reply.view(view, {
           person: page.read.person,
           hub: page.hub(section, flags),
@@ -77,6 +79,8 @@ export function personRoutes(services: Services): FeatureRoutes {
           canAddLink: can(actor, 'link:write'),
           flags,
           canWriteFlags,
+          intelligence,
+          canRecordIntelligence: can(actor, 'intelligence:write'),
           canEdit: page.read.mayWrite,
         })
       } catch (error) {

@@ -1,7 +1,10 @@
 import type { Executor } from '../../db/database.ts'
 import type { GuideItem, GuideRules, Level, StreetTerm } from './screening-rules.ts'
 
-/** The screening guide in force (or a given version), its items, the risk scale and the street terms. */
+/**
+ * The screening guide in force (or a given version), its items, the risk scale and the street terms: the
+ * partnership's current glossary (the street-terms feature's, issue 12).
+ */
 export interface Guide {
   id: number
   title: string
@@ -14,11 +17,12 @@ export interface Guide {
 
 export function screeningRepository() {
   return {
-    async guide(db: Executor, id?: number): Promise<Guide> {
+    /** The guide without its street terms (the service adds the partnership's). */
+    async guide(db: Executor, id?: number): Promise<Omit<Guide, 'streetTerms'>> {
       let query = db.selectFrom('screening_guide').selectAll()
       query = id === undefined ? query.where('is_current', '=', true) : query.where('id', '=', id)
       const guide = await query.executeTakeFirstOrThrow()
-      const [items, levels, terms] = await Promise.all([
+      const [items, levels] = await Promise.all([
         db
           .selectFrom('screening_item')
           .select(['code', 'kind', 'label', 'hint'])
@@ -26,7 +30,6 @@ export function screeningRepository() {
           .orderBy('sort_order')
           .execute(),
         db.selectFrom('risk_level').selectAll().orderBy('sort_order').execute(),
-        db.selectFrom('street_term').selectAll().orderBy('sort_order').execute(),
       ])
       return {
         id: guide.id,
@@ -46,13 +49,6 @@ export function screeningRepository() {
           label: l.label,
           minScore: l.min_score,
           sortOrder: l.sort_order,
-        })),
-        streetTerms: terms.map((t) => ({
-          code: t.code,
-          term: t.term,
-          meaning: t.meaning,
-          patterns: t.patterns,
-          indicatorCodes: t.indicator_codes,
         })),
       }
     },

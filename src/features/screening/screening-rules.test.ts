@@ -9,11 +9,11 @@ const RECENCIES = ['current', 'within-6-months', '6-to-12-months', 'older'] as c
 const adult15 = { ageYears: 15, learningDisability: false }
 
 describe('screening: the suggested level from the seeded guide', () => {
-  let guide: Guide
+  let guide: Omit<Guide, 'streetTerms'>
   const suggest = (ticks: Tick[], child: ChildFacts = adult15) =>
     suggestLevel(guide.rules, guide.items, guide.levels, ticks, child)
 
-  it('loads the current guide with its items, the five-level scale and the street terms', async (t) => {
+  it('loads the current guide with its items and the five-level scale (street terms: the partnership’s)', async (t) => {
     const { database } = await createTestDatabase(t)
     guide = await screeningRepository().guide(database.db)
     assert.equal(guide.version, 1)
@@ -23,7 +23,6 @@ describe('screening: the suggested level from the seeded guide', () => {
     )
     assert.ok(guide.items.some((i) => i.code === 'missing-out-of-area' && i.kind === 'significant'))
     assert.ok(guide.items.filter((i) => i.kind === 'vulnerability').length >= 9)
-    assert.ok(guide.streetTerms.some((term) => term.code === 'cuckooing'))
   })
 
   it('nothing ticked suggests no significant risk, and says so', () => {

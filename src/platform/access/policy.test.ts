@@ -152,7 +152,7 @@ describe('access policy: capabilities', () => {
     const admin = actor('system-admin')
     assert.equal(can(admin, 'user:manage'), true)
     const caseCapabilities = CAPABILITIES.filter(
-      (c) => !['user:manage', 'agency:manage', 'token:manage'].includes(c),
+      (c) => !['user:manage', 'agency:manage', 'token:manage', 'reference:manage'].includes(c),
     )
     assert.deepEqual(
       caseCapabilities.filter((c) => can(admin, c)),

@@ -39,6 +39,8 @@ export interface RecordFacts {
   /** Intelligence only: 3x5x2 handling code, and for C the agencies its conditions allow. */
   handlingCode?: HandlingCode
   handlingAgencyIds?: readonly string[]
+  /** Intelligence only: who recorded the entry (they may read it back in full). */
+  recordedById?: string | null
   /** Users with an unexpired break-glass grant on this record. */
   breakGlassUserIds?: readonly string[]
   /** Person only: a referral about this child is open at the front door (submitted or in review). */
@@ -54,6 +56,7 @@ export type Relationship =
   | 'front-door'
   | 'mace-member'
   | 'intelligence-handler'
+  | 'intelligence-author'
   | 'break-glass'
   // Slice i12-relations: working relationships and places and things.
   | 'intelligence-unit'
@@ -178,6 +181,8 @@ export function relationshipsOf(actor: Actor, record: RecordFacts): Relationship
     if (record.currentMaceMemberIds?.includes(actor.userId) === true) found.push('mace-member')
   }
   if (record.kind === 'intelligence' && caps.has('intelligence:read')) found.push('intelligence-handler')
+  if (record.kind === 'intelligence' && record.recordedById === actor.userId)
+    found.push('intelligence-author')
   if (caps.has('break-glass:use') && record.breakGlassUserIds?.includes(actor.userId) === true) {
     found.push('break-glass')
   }
@@ -306,6 +311,12 @@ export function decideReferralSubmit(actor: Actor, concern: ReferralSourceFacts)
   return allow(actor, ['referrer'], FULL)
 }
 
+/**
+ * An intelligence entry (3x5x2). Its handlers (police intelligence) and its author read it in full; a member of a
+ * current MACE agenda with a child the entry concerns reads its sanitised form, unless handling code C's
+ * conditions leave their agency out; nobody else, never through break-glass. Recording one needs
+ * `intelligence:write`; an entry is never changed once recorded (a correction is a new entry).
+ */
 function decideIntelligence(
   actor: Actor,
   action: RecordAction,
@@ -313,20 +324,52 @@ function decideIntelligence(
   record: RecordFacts,
 ): Decision {
   const caps = capabilitiesOf(actor)
-  const handler = rel.includes('intelligence-handler')
-  // Handling code C: only agencies its conditions name (and police intelligence, who set them).
-  const handlingAllows =
-    record.handlingCode !== 'C' || handler || record.handlingAgencyIds?.includes(actor.agencyId) === true
+  const handler = rel.includes('intelligence-handler') || rel.includes('intelligence-author')
   if (action === 'write') {
     return caps.has('intelligence:write')
       ? allow(actor, rel, ['intelligence-full'])
       : deny(actor, 'capability', rel)
   }
-  if (!handlingAllows) return deny(actor, 'handling', rel)
   if (handler) return allow(actor, rel, ['intelligence-full'])
-  // Shared at MACE: the sanitised text (no source-identifying detail). Never through break-glass.
+  // Handling code C: only agencies its conditions allow.
+  const handlingAllows =
+    record.handlingCode !== 'C' || record.handlingAgencyIds?.includes(actor.agencyId) === true
+  if (!handlingAllows) return deny(actor, 'handling', rel)
+  // Shared at MACE: the sanitised text (no source-identifying detail).
   if (rel.includes('mace-member')) return allow(actor, rel, ['intelligence-sanitised'])
   return deny(actor, 'relationship', rel)
+}
+
+/**
+ * Something derived from an intelligence entry (a link, a flag): shown only with the entry, and only as far as the
+ * entry is (in full, or its sanitised form). `entry` is the actor's read decision on the entry; `item` the decision
+ * the item would have without it. Anyone the entry is denied to is told nothing: as for a record that is not there.
+ */
+export function decideDerived(actor: Actor, item: Decision, entry: Decision): Decision {
+  if (!item.allowed || !isDecisionFor(item, actor)) return deny(actor, 'relationship')
+  if (!entry.allowed || !isDecisionFor(entry, actor)) return deny(actor, 'handling')
+  return allow(actor, item.relationships, [...item.fields, ...entry.fields], item.breakGlass)
+}
+
+/**
+ * A link recorded with a 3x5x2 grading is intelligence: recording it records its entry (handling P, about both
+ * ends), whose author is whoever the policy lets record the link (`link`: decideLink's write decision). From then
+ * on the link is seen only with its entry.
+ */
+export function decideLinkIntelligence(actor: Actor, link: Decision): Decision {
+  if (!link.allowed || !isDecisionFor(link, actor)) return deny(actor, 'relationship')
+  return allow(actor, ['intelligence-author'], ['intelligence-full'])
+}
+
+/**
+ * Attaching an intelligence entry to a person, location or object: whoever may record intelligence may attach it
+ * to any record of their partnership that they can find, seeing only its identity (policy: police intelligence
+ * needs no break-glass to attach what they know). The reach is audited as any other.
+ */
+export function decideIntelligenceSubject(actor: Actor, subject: RecordFacts): Decision {
+  if (actor.partnershipId !== subject.partnershipId) return deny(actor, 'partnership')
+  if (!can(actor, 'intelligence:write')) return deny(actor, 'capability')
+  return allow(actor, ['intelligence-handler'], ['identity'])
 }
 
 /** May this actor do this to this record, and which field groups may they see? */
@@ -663,4 +706,22 @@ export function decidePersonMerge(actor: Actor, record: RecordFacts): Decision {
   const read = decide(actor, 'read', record)
   if (!read.allowed) return read
   return decide(actor, 'write', record)
+}
+
+// --- Street terms (issue 12, slice i12-terms) ---
+
+/** What the policy needs to know about a street term: the partnership whose glossary holds it. */
+export interface StreetTermFacts {
+  partnershipId: string
+}
+
+/**
+ * Listing, adding to and changing a partnership's street-terms glossary (reference data, no case data): its
+ * administrator (`reference:manage`), in their own partnership only. Another partnership's term answers as one
+ * that does not exist. Finding the terms in a concern's words is part of the concern's own decision, not this one.
+ */
+export function decideStreetTerms(actor: Actor, glossary: StreetTermFacts): Decision {
+  if (actor.partnershipId !== glossary.partnershipId) return deny(actor, 'partnership')
+  if (!can(actor, 'reference:manage')) return deny(actor, 'capability')
+  return allow(actor, [], FULL)
 }

@@ -57,6 +57,8 @@ export const CAPABILITIES = [
   'token:manage',
   // Exceptional access outside a relationship (C2)
   'break-glass:use',
+  // Partnership reference data: the street-terms glossary (issue 12, slice i12-terms)
+  'reference:manage',
 ] as const
 export type Capability = (typeof CAPABILITIES)[number]
 
@@ -115,7 +117,7 @@ export const ROLE_CAPABILITIES: Readonly<Record<Role, readonly Capability[]>> = 
   'strategic-leader': ['insight:aggregate'],
   dpo: ['audit:read', 'audit:export', 'record-views:read', 'break-glass:review', 'subject-access:export'],
   // Users and agencies, and no case data.
-  'system-admin': ['user:manage', 'agency:manage', 'token:manage'],
+  'system-admin': ['user:manage', 'agency:manage', 'token:manage', 'reference:manage'],
 }
 
 export function isRole(value: string): value is Role {

@@ -7,7 +7,8 @@ import type { ThingFacts } from './policy.ts'
  * The facts the policy needs about places and things (decideThing, slice i12-relations), gathered in one query for
  * any number of them: the agency of whoever recorded each, and the people at the other end of its links (current
  * or ended), each with the facts of the actor's relationships to them (person-facts.ts, so that the two cannot
- * drift apart). Row-level security limits every table read to the transaction's partnership.
+ * drift apart). Row-level security limits every table read to the transaction's partnership, and hides a link
+ * derived from intelligence the actor may not see (link.intelligence_handling): such a link counts for nothing.
  */
 export async function thingFactsOf(
   db: Executor,

@@ -41,6 +41,9 @@ export const AUDIT_ACTIONS = [
   'record.search',
   'record.merge',
   'record.unmerge',
+  'intelligence.attach',
+  // Street terms (issue 12, slice i12-terms)
+  'admin.reference-change',
 ] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 
