@@ -339,9 +339,11 @@ describe('links derived from intelligence', () => {
       teamMates: ['colleague'],
       child: (worker) => ({ involvedAgencyIds: [worker.agencyId] }),
     })
+    // Recorded by the worker's agency, so theirs to link (decideThing: own agency's records).
     const car = await createObject(w.db.database, w.worker.partnershipId, {
       kind: 'vehicle',
       value: 'LK21XYZ',
+      createdBy: w.worker.id,
     })
     await createMeeting(w.db.database, w.worker.partnershipId, {
       memberIds: [w.mace.id],
