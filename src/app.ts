@@ -27,6 +27,8 @@ import { linkRoutes } from './features/links/link-routes.ts'
 import { breakGlassReviewRoutes } from './features/break-glass-review/break-glass-review-routes.ts'
 import { chronologyRoutes } from './features/chronology/chronology-routes.ts'
 import { concernRoutes } from './features/concerns/concern-routes.ts'
+// Suggested links (issue 12, i12-suggest).
+import { suggestionRoutes } from './features/suggestions/suggestion-routes.ts'
 import { frameworkErrorHandler, setUpErrorHandling } from './platform/error-handler.ts'
 import { httpEdgeOptions, setUpHttpEdges } from './platform/http-edges.ts'
 import { setUpIntegerBounds } from './platform/integer-bounds.ts'
@@ -123,6 +125,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     referralRoutes(services),
     notificationRoutes(services),
     concernRoutes(services),
+    // Suggested links (issue 12, i12-suggest).
+    suggestionRoutes(services),
     ...(deps.extraRoutes ?? []),
   ])
 

@@ -52,6 +52,9 @@ import { referralRepository } from './features/referrals/referral-repository.ts'
 import { referralService } from './features/referrals/referral-service.ts'
 import { notificationRepository } from './features/notifications/notification-repository.ts'
 import { notificationService } from './features/notifications/notification-service.ts'
+// Suggested links (issue 12, i12-suggest).
+import { suggestionRepository } from './features/suggestions/suggestion-repository.ts'
+import { suggestionRefresh, suggestionService } from './features/suggestions/suggestion-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
 export function repositories() {
@@ -78,6 +81,8 @@ export function repositories() {
     screening: screeningRepository(),
     referrals: referralRepository(),
     notifications: notificationRepository(),
+    // Suggested links (issue 12, i12-suggest).
+    suggestions: suggestionRepository(),
   }
 }
 
@@ -115,6 +120,22 @@ export function services(config: Config, database: Database, options: ServicesOp
   const notifications = notificationService(repos.notifications, referrals, access, clockOption)
   const partnerships = partnershipService(database, repos.partnerships)
   const adminUsers = adminUserService(database, repos.adminUsers, repos.users, repos.sessions, audit)
+  // Suggested links (issue 12, i12-suggest): a person, location or object recorded or changed through these
+  // services has its suggestions worked out again (refreshFor) once written.
+  const suggestions = suggestionService(
+    database,
+    repos.suggestions,
+    people.records,
+    locations,
+    objectService(repos.objects, access),
+    linkService(repos.links, people.records, access),
+    access,
+  )
+  const refreshing = suggestionRefresh(suggestions, {
+    locations,
+    objects: objectService(repos.objects, access),
+    personEdit: personEditService(repos.people, people.records, audit, access),
+  })
   return {
     serviceName: config.serviceName,
     /** Single sign-on, when configured (OPENMACE_OIDC_ISSUER). */
@@ -133,10 +154,10 @@ export function services(config: Config, database: Database, options: ServicesOp
     breakGlassHours: config.breakGlassHours,
     people,
     links: linkService(repos.links, people.records, access),
-    personEdit: personEditService(repos.people, people.records, audit, access),
+    personEdit: refreshing.personEdit,
     breakGlassReview: breakGlassReviewService(repos.breakGlass, audit, access),
-    locations,
-    objects: objectService(repos.objects, access),
+    locations: refreshing.locations,
+    objects: refreshing.objects,
     flags,
     search: searchService(repos.search, access),
     duplicates: duplicateService(repos.duplicates, access, people.records),
@@ -152,6 +173,8 @@ export function services(config: Config, database: Database, options: ServicesOp
       { concerns, referrals, notifications },
       { enabled: config.demo },
     ),
+    // Suggested links (issue 12, i12-suggest).
+    suggestions,
   }
 }
 

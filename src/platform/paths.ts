@@ -153,6 +153,13 @@ export const paths = {
     outstanding: '/notifications',
     acknowledge: path('/notifications/:id/acknowledge'),
   },
+  // Suggested links (issue 12, i12-suggest).
+  suggestions: {
+    queue: '/suggestions',
+    show: path('/suggestions/:id'),
+    accept: path('/suggestions/:id/accept'),
+    reject: path('/suggestions/:id/reject'),
+  },
   accessibility: '/accessibility',
   health: {
     liveness: '/health',
@@ -202,5 +209,10 @@ export const paths = {
     referralNotifications: apiPath('/referrals/:id/notifications'),
     notifications: apiPath('/notifications'),
     notificationAcknowledge: apiPath('/notifications/:id/acknowledge'),
+    // Suggested links (issue 12, i12-suggest).
+    suggestions: apiPath('/suggestions'),
+    suggestion: apiPath('/suggestions/:id'),
+    suggestionAccept: apiPath('/suggestions/:id/accept'),
+    suggestionReject: apiPath('/suggestions/:id/reject'),
   },
 } as const
