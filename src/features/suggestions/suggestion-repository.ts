@@ -203,7 +203,7 @@ export function suggestionRepository() {
         ? Promise.resolve([])
         : objects(
             db,
-            sql`o.partnership_id = ${partnershipId} AND ${sql.raw('upper(regexp_replace(o.value, \'[^0-9A-Za-z]\', \'\', \'g\'))')}
+            sql`o.partnership_id = ${partnershipId} AND ${sql.raw("upper(regexp_replace(o.value, '[^0-9A-Za-z]', '', 'g'))")}
                   = ANY(${[...forms]}::text[]) AND o.id <> ${exceptId} LIMIT ${PER_LOOKUP}`,
           ),
 
@@ -270,7 +270,9 @@ export function suggestionRepository() {
       const { rows } = await sql<RawSuggestion>`
         SELECT ${SUGGESTION_COLUMNS} FROM link_suggestion WHERE status = 'pending' AND a_id = ${id}
         UNION ALL
-        SELECT ${SUGGESTION_COLUMNS} FROM link_suggestion WHERE status = 'pending' AND b_id = ${id}`.execute(db)
+        SELECT ${SUGGESTION_COLUMNS} FROM link_suggestion WHERE status = 'pending' AND b_id = ${id}`.execute(
+        db,
+      )
       return rows.map(toRow)
     },
 

@@ -56,7 +56,10 @@ const SuggestionSchema = Type.Object(
   { additionalProperties: false },
 )
 const SuggestionResponse = Type.Object({ suggestion: SuggestionSchema }, { additionalProperties: false })
-const QueueResponse = Type.Object({ suggestions: Type.Array(SuggestionSchema) }, { additionalProperties: false })
+const QueueResponse = Type.Object(
+  { suggestions: Type.Array(SuggestionSchema) },
+  { additionalProperties: false },
+)
 const AcceptBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
 const RejectBody = Type.Object(
   { version: Type.Integer({ minimum: 1 }), reason: Type.String({ maxLength: 2000 }) },
@@ -76,10 +79,14 @@ export function suggestionRoutes(services: Services): FeatureRoutes {
 
   return {
     pages: async (app) => {
-      app.get(paths.suggestions.queue, { config: { access } }, async function suggestionQueueGet(request, reply) {
-        const queue = await suggestions.queue(signedInActor(request), requestContext(request), 'page')
-        return reply.view(VIEWS.queue, { suggestions: queue })
-      })
+      app.get(
+        paths.suggestions.queue,
+        { config: { access } },
+        async function suggestionQueueGet(request, reply) {
+          const queue = await suggestions.queue(signedInActor(request), requestContext(request), 'page')
+          return reply.view(VIEWS.queue, { suggestions: queue })
+        },
+      )
 
       app.get(
         paths.suggestions.show.pattern,
@@ -157,7 +164,12 @@ export function suggestionRoutes(services: Services): FeatureRoutes {
           response: { 200: SuggestionResponse, ...readProblems },
         }),
         async function suggestionApiGet(request) {
-          const read = await suggestions.read(apiActor(request), request.params.id, requestContext(request), 'api')
+          const read = await suggestions.read(
+            apiActor(request),
+            request.params.id,
+            requestContext(request),
+            'api',
+          )
           return { suggestion: read.suggestion }
         },
       )

@@ -22,16 +22,27 @@ export const FIELDS = {
   phone: { agree: 'same phone number', disagree: 'different phone number', m: 0.95, u: 0.001 },
   vehicle: { agree: 'same vehicle registration', disagree: 'different registration', m: 0.95, u: 0.001 },
   handle: { agree: 'same online handle', disagree: 'different online handle', m: 0.9, u: 0.002 },
-  objectKind: { agree: 'recorded as the same kind of thing', disagree: 'recorded as different kinds of thing', m: 0.9, u: 0.5 },
+  objectKind: {
+    agree: 'recorded as the same kind of thing',
+    disagree: 'recorded as different kinds of thing',
+    m: 0.9,
+    u: 0.5,
+  },
   postcode: { agree: 'same postcode', disagree: 'different postcode', m: 0.95, u: 0.01 },
-  premise: { agree: 'same house or flat number', disagree: 'different house or flat number', m: 0.9, u: 0.05 },
-  street: { agree: 'same street', disagree: 'different street', m: 0.9, u: 0.1 },
-  town: { agree: 'same town', disagree: 'different town', m: 0.9, u: 0.3 },
+  // At one postcode: most places are on one street in one town, so those two say little; the number says much.
+  premise: {
+    agree: 'same house or flat number',
+    disagree: 'different house or flat number',
+    m: 0.95,
+    u: 0.02,
+  },
+  street: { agree: 'same street', disagree: 'different street', m: 0.9, u: 0.6 },
+  town: { agree: 'same town', disagree: 'different town', m: 0.95, u: 0.9 },
   name: { agree: 'same name', disagree: 'different name', m: 0.8, u: 0.001 },
   similarName: { agree: 'similar name', disagree: 'different name', m: 0.15, u: 0.01 },
   otherName: { agree: 'name matches an alias', disagree: 'different name', m: 0.7, u: 0.002 },
   streetName: { agree: 'name matches a street name', disagree: 'different name', m: 0.7, u: 0.002 },
-  dateOfBirth: { agree: 'same date of birth', disagree: 'different date of birth', m: 0.955, u: 0.01 },
+  dateOfBirth: { agree: 'same date of birth', disagree: 'different date of birth', m: 0.98, u: 0.01 },
   gender: { agree: 'same gender', disagree: 'different gender', m: 0.98, u: 0.5 },
 } as const satisfies Record<string, FieldModel>
 
@@ -65,7 +76,13 @@ export function inWords(c: Pick<Contribution, 'words' | 'weight'>): string {
 
 function contribution(field: FieldName, agrees: boolean, evidence: string): Contribution {
   const model = FIELDS[field]
-  return { field, agrees, weight: weightOf(field, agrees), words: agrees ? model.agree : model.disagree, evidence }
+  return {
+    field,
+    agrees,
+    weight: weightOf(field, agrees),
+    words: agrees ? model.agree : model.disagree,
+    evidence,
+  }
 }
 
 /** A comparison of two values that either record may lack: nothing when one is missing. */
@@ -145,7 +162,18 @@ export interface LocationFacts {
   postcode: string | null
 }
 
-const NOT_STREET = new Set(['flat', 'apartment', 'apt', 'unit', 'room', 'floor', 'ground', 'first', 'second', 'top'])
+const NOT_STREET = new Set([
+  'flat',
+  'apartment',
+  'apt',
+  'unit',
+  'room',
+  'floor',
+  'ground',
+  'first',
+  'second',
+  'top',
+])
 const ABBREVIATIONS: Record<string, string> = {
   rd: 'road',
   st: 'street',
@@ -239,7 +267,13 @@ function nameContribution(a: PersonFacts, b: PersonFacts): Contribution[] {
     for (const alias of x.aliases) {
       const aliasName = words(alias.name).join(' ')
       if (aliasName === yName || similarity(aliasName, yName) >= 0.8) {
-        return [contribution(alias.kind === 'street-name' ? 'streetName' : 'otherName', true, `${aliasName}|${yName}`)]
+        return [
+          contribution(
+            alias.kind === 'street-name' ? 'streetName' : 'otherName',
+            true,
+            `${aliasName}|${yName}`,
+          ),
+        ]
       }
     }
   }
@@ -261,5 +295,7 @@ export function scorePeople(a: PersonFacts, b: PersonFacts): Scored {
  */
 export function fingerprint(kind: string, aId: string, bId: string, contributions: readonly Contribution[]) {
   const parts = contributions.map((c) => `${c.field}=${c.agrees ? 'agree' : 'disagree'}:${c.evidence}`).sort()
-  return createHash('sha256').update([kind, aId, bId, ...parts].join('\n')).digest('hex')
+  return createHash('sha256')
+    .update([kind, aId, bId, ...parts].join('\n'))
+    .digest('hex')
 }

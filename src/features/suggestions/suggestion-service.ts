@@ -129,7 +129,11 @@ export function suggestionService(
     load: async (trx, id, actor, { lock }) => {
       const row = await suggestions.find(trx, id, { forUpdate: lock })
       if (row === undefined) return undefined
-      return { row, a: await loadEnd(trx, actor, row.kind, row.aId), b: await loadEnd(trx, actor, row.kind, row.bId) }
+      return {
+        row,
+        a: await loadEnd(trx, actor, row.kind, row.aId),
+        b: await loadEnd(trx, actor, row.kind, row.bId),
+      }
     },
     decide: decideOn,
   }
@@ -278,7 +282,9 @@ export function suggestionService(
   const shownRecords = (record: SuggestionRecord) => [
     { type: 'suggestion', id: record.row.id },
     ...[record.a, record.b].flatMap((end) =>
-      end === undefined ? [] : [{ type: end.kind, id: end.kind === 'person' ? end.row.person.id : end.row.id }],
+      end === undefined
+        ? []
+        : [{ type: end.kind, id: end.kind === 'person' ? end.row.person.id : end.row.id }],
     ),
   ]
 
@@ -394,7 +400,8 @@ export function suggestionService(
         if (row.version !== version) throw new ConflictError(MESSAGES.stale)
         const shown = await viewOf(trx, record)
         const [a, b] = shown.ends
-        if (a.version !== row.aVersion || b.version !== row.bVersion) throw new ConflictError(MESSAGES.changed)
+        if (a.version !== row.aVersion || b.version !== row.bVersion)
+          throw new ConflictError(MESSAGES.changed)
         if (await suggestions.linked(trx, row.aId, row.bId)) throw new ConflictError(MESSAGES.linked)
         const describe = (end: EndShown) => `${end.name} (recorded by ${end.source ?? 'unknown'})`
         const source = `Suggested link, score ${row.score.toFixed(1)}: ${describe(a)} and ${describe(b)}`
@@ -444,11 +451,14 @@ export function suggestionService(
       return access.write(actor, suggestionKind, id, ctx, async (trx, { row: record, decision }) => {
         const given = reason.trim()
         if (given === '') throw new ValidationError([{ field: 'reason', message: MESSAGES.reason }])
-        if (given.length > 1000) throw new ValidationError([{ field: 'reason', message: MESSAGES.reasonLong }])
+        if (given.length > 1000)
+          throw new ValidationError([{ field: 'reason', message: MESSAGES.reasonLong }])
         if (record.row.status !== 'pending') throw new ConflictError(MESSAGES.decided)
         if (record.row.version !== version) throw new ConflictError(MESSAGES.stale)
         const shown = await viewOf(trx, record)
-        if (!(await suggestions.decide(trx, id, version, { status: 'rejected', reason: given }, actor.userId))) {
+        if (
+          !(await suggestions.decide(trx, id, version, { status: 'rejected', reason: given }, actor.userId))
+        ) {
           throw new ConflictError(MESSAGES.stale)
         }
         await access.changed(trx, actor, ctx, { type: 'suggestion', id }, decision, {
@@ -471,14 +481,21 @@ export function suggestionRefresh<
   L extends Pick<LocationService, 'create' | 'update'>,
   O extends Pick<ObjectService, 'create' | 'update'>,
   P extends {
-    create(actor: Actor, input: never, ctx: RequestContext, options?: { trx?: Transaction<DB> }): Promise<string>
+    create(
+      actor: Actor,
+      input: never,
+      ctx: RequestContext,
+      options?: { trx?: Transaction<DB> },
+    ): Promise<string>
     update(actor: Actor, id: string, ...rest: never[]): Promise<unknown>
     addAliases(actor: Actor, id: string, ...rest: never[]): Promise<unknown>
     removeAlias(actor: Actor, id: string, ...rest: never[]): Promise<unknown>
   },
 >(service: SuggestionService, wrapped: { locations: L; objects: O; personEdit: P }) {
   const { locations, objects, personEdit } = wrapped
-  const thing = <S extends Pick<LocationService, 'create' | 'update'> | Pick<ObjectService, 'create' | 'update'>>(
+  const thing = <
+    S extends Pick<LocationService, 'create' | 'update'> | Pick<ObjectService, 'create' | 'update'>,
+  >(
     kind: 'location' | 'object',
     s: S,
   ): S => ({
