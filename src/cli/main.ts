@@ -309,13 +309,15 @@ export function buildProgram(io: Io): Command {
   const suggestions = program.command('suggestions').description('suggested links between records')
   suggestions
     .command('rebuild')
-    .description('work out every record\'s suggested links again (each partnership, or one by its code)')
+    .description("work out every record's suggested links again (each partnership, or one by its code)")
     .option('--partnership <code>', 'only this partnership')
     .action(async (options: { partnership?: string }) => {
       await withRuntime(async (runtime) => {
         const all = await runtime.services.partnerships.list()
-        const chosen = options.partnership === undefined ? all : all.filter((p) => p.code === options.partnership)
-        if (chosen.length === 0) throw new CliError(`no partnership with the code ${options.partnership ?? ''}`)
+        const chosen =
+          options.partnership === undefined ? all : all.filter((p) => p.code === options.partnership)
+        if (chosen.length === 0)
+          throw new CliError(`no partnership with the code ${options.partnership ?? ''}`)
         for (const partnership of chosen) {
           const bar = new SingleBar(
             { format: `${partnership.name} [{bar}] {percentage}% | {value}/{total} records | {duration}s` },
@@ -328,7 +330,7 @@ export function buildProgram(io: Io): Command {
             shown = true
             bar.update(done)
           })
-          if (shown) bar.stop()
+          bar.stop()
           const seconds = ((Date.now() - started) / 1000).toFixed(1)
           io.out(
             `${partnership.name}: ${result.records} records checked in ${seconds} s; ${result.pending} suggested links pending review.`,

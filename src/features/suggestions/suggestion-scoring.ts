@@ -294,7 +294,10 @@ export function scorePeople(a: PersonFacts, b: PersonFacts): Scored {
  * evidence; the same two records with different evidence (a date of birth recorded since) may be proposed again.
  */
 export function fingerprint(kind: string, aId: string, bId: string, contributions: readonly Contribution[]) {
-  const parts = contributions.map((c) => `${c.field}=${c.agrees ? 'agree' : 'disagree'}:${c.evidence}`).sort()
+  // Either record may be the one that changed: the values compared are taken in one order.
+  const parts = contributions
+    .map((c) => `${c.field}=${c.agrees ? 'agree' : 'disagree'}:${c.evidence.split('|').sort().join('|')}`)
+    .sort()
   return createHash('sha256')
     .update([kind, aId, bId, ...parts].join('\n'))
     .digest('hex')

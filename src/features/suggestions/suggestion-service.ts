@@ -514,17 +514,17 @@ export function suggestionRefresh<
   const afterPersonChange = <K extends 'update' | 'addAliases' | 'removeAlias'>(method: K) =>
     (async (...args: Parameters<P[K]>) => {
       const result = await (personEdit[method] as (...a: typeof args) => Promise<unknown>)(...args)
-      await service.refreshFor(args[0], 'person', args[1] as string)
+      await service.refreshFor(args[0], 'person', args[1])
       return result
     }) as P[K]
   const person: P = {
     ...personEdit,
     create: (async (...args: Parameters<P['create']>) => {
       const id = await (personEdit.create as (...a: typeof args) => Promise<string>)(...args)
-      const options = args[3] as { trx?: Transaction<DB> } | undefined
+      const options = args[3]
       await service.refreshFor(args[0], 'person', id, options?.trx === undefined ? {} : { trx: options.trx })
       return id
-    }) as P['create'],
+    }),
     update: afterPersonChange('update'),
     addAliases: afterPersonChange('addAliases'),
     removeAlias: afterPersonChange('removeAlias'),
