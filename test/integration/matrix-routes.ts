@@ -22,6 +22,7 @@ import {
   REFERRAL_READ,
   REFERRAL_WITHDRAW,
   SHARED_READ,
+  SUGGESTION_REVIEW,
   type AdminKind,
   type Allowed,
   type Kind,
@@ -606,6 +607,29 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'POST /api/v1/notifications/:id/acknowledge': {
     capability: 'referral:queue',
     target: refusedChange('notification', NOTIFICATIONS, 400, {}, BODY_FIRST),
+  },
+
+  // Suggested links (issue 12, i12-suggest): the queue, one suggestion, accepting and rejecting it. The changes
+  // cannot succeed (a stale version, no reason), so every role and relation meets the same pending suggestion.
+  'GET /suggestions': { capability: 'link:review', plain: plain(200, 'reads') },
+  'GET /suggestions/:id': { capability: 'link:review', target: read('suggestion', SUGGESTION_REVIEW) },
+  'POST /suggestions/:id/accept': {
+    capability: 'link:review',
+    target: refusedChange('suggestion', SUGGESTION_REVIEW, 409, STALE, REREAD),
+  },
+  'POST /suggestions/:id/reject': {
+    capability: 'link:review',
+    target: refusedChange('suggestion', SUGGESTION_REVIEW, 400, { version: '1', reason: '' }, REREAD),
+  },
+  'GET /api/v1/suggestions': { capability: 'link:review', plain: plain(200, 'reads') },
+  'GET /api/v1/suggestions/:id': { capability: 'link:review', target: read('suggestion', SUGGESTION_REVIEW) },
+  'POST /api/v1/suggestions/:id/accept': {
+    capability: 'link:review',
+    target: refusedChange('suggestion', SUGGESTION_REVIEW, 409, STALE),
+  },
+  'POST /api/v1/suggestions/:id/reject': {
+    capability: 'link:review',
+    target: refusedChange('suggestion', SUGGESTION_REVIEW, 400, { version: '1', reason: '' }),
   },
 
   // Break-glass last: a grant it gives would change every later route's relation to that record.

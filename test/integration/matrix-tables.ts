@@ -35,10 +35,21 @@ export const RELATIONS = {
   shared: ['here', 'other-partnership', 'missing'],
   /** A flag: on a place every reader sees, on a child nobody here works with. */
   flag: ['on-place', 'on-hidden-child', 'other-partnership', 'missing'],
+  // Suggested links (issue 12, i12-suggest): between two things every reader sees, or two hidden children.
+  suggestion: ['between-things', 'hidden-ends', 'other-partnership', 'missing'],
 } as const
 
 export type Kind =
-  'person' | 'link' | 'referral' | 'concern' | 'notification' | 'location' | 'object' | 'flag'
+  | 'person'
+  | 'link'
+  | 'referral'
+  | 'concern'
+  | 'notification'
+  | 'location'
+  | 'object'
+  | 'flag'
+  // Suggested links (i12-suggest).
+  | 'suggestion'
 export type AdminKind = 'user' | 'agency' | 'token' | 'grant'
 
 export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>> = {
@@ -50,6 +61,8 @@ export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>>
   location: RELATIONS.shared,
   object: RELATIONS.shared,
   flag: RELATIONS.flag,
+  // Suggested links (i12-suggest).
+  suggestion: RELATIONS.suggestion,
   user: RELATIONS.shared,
   agency: RELATIONS.shared,
   token: RELATIONS.shared,
@@ -174,3 +187,10 @@ export const FLAG_READ: Allowed = only(
 
 /** Administration: their own partnership's users, agencies, tokens; the DPO's break-glass grants. */
 export const ADMIN: Allowed = only(['system-admin', 'dpo'], ['here'])
+
+// Suggested links (issue 12, i12-suggest).
+/** Reviewers (link:review): the front door, team managers and police intelligence, when they may see both ends. */
+export const SUGGESTION_REVIEW: Allowed = only(
+  ['front-door', 'team-manager', 'police-intelligence'],
+  ['between-things'],
+)

@@ -193,11 +193,14 @@ const ABBREVIATIONS: Record<string, string> = {
 
 const words = (text: string) => text.toLowerCase().match(/[a-z0-9]+/g) ?? []
 
-/** The house, flat and unit numbers of an address ("Flat 3, 12 Mill Lane" and "12 Mill Lane, flat 3": "12 3"). */
+/**
+ * The house, flat and unit numbers of an address ("Flat 3, 12 Mill Lane" and "12 Mill Lane, flat 3": "12 3"), or
+ * for a place without numbers its name ("The Old Mill").
+ */
 export function premiseKey(l: LocationFacts): string {
   const all = [l.name, l.addressLine1, l.addressLine2].filter((p): p is string => p !== null).join(' ')
   const numbers = (all.toLowerCase().match(/\d+[a-z]?\b/g) ?? []).sort()
-  return numbers.join(' ')
+  return numbers.length > 0 ? numbers.join(' ') : words(l.name ?? '').join(' ')
 }
 
 /** The street's words, abbreviations written out ("Mill Ln" and "Mill Lane": "mill lane"). */

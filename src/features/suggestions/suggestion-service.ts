@@ -519,12 +519,12 @@ export function suggestionRefresh<
     }) as P[K]
   const person: P = {
     ...personEdit,
-    create: (async (...args: Parameters<P['create']>) => {
+    create: async (...args: Parameters<P['create']>) => {
       const id = await (personEdit.create as (...a: typeof args) => Promise<string>)(...args)
       const options = args[3]
       await service.refreshFor(args[0], 'person', id, options?.trx === undefined ? {} : { trx: options.trx })
       return id
-    }),
+    },
     update: afterPersonChange('update'),
     addAliases: afterPersonChange('addAliases'),
     removeAlias: afterPersonChange('removeAlias'),
