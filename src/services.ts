@@ -170,7 +170,7 @@ export function services(config: Config, database: Database, options: ServicesOp
       database,
       partnerships,
       auth,
-      { concerns, referrals, notifications },
+      { concerns, referrals, notifications, suggestions },
       { enabled: config.demo },
     ),
     // Suggested links (issue 12, i12-suggest).

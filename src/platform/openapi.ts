@@ -177,6 +177,12 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
           name: 'screening',
           description: 'The CSE/CCE vulnerabilities and risk indicators guide and its suggested level',
         },
+        // Suggested links (issue 12, i12-suggest).
+        {
+          name: 'suggestions',
+          description:
+            'Suggested links between records of different sources (the same phone, place or person), with explained scores, for review',
+        },
       ],
     },
     refResolver: {

@@ -4,7 +4,7 @@ import { paths } from '../../platform/paths.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { signIn, type TestUser } from '../../../test/helpers/sign-in.ts'
+import { currentActor, signIn, type TestUser } from '../../../test/helpers/sign-in.ts'
 import { cli, cliEnvironment } from '../../../test/helpers/cli.ts'
 import { api } from '../../../test/helpers/api.ts'
 import { auditEvents } from '../../../test/helpers/audit.ts'
@@ -283,6 +283,29 @@ describe('suggested links: accept and reject', () => {
     assert.equal((await reader.get(paths.api.suggestions())).statusCode, 403)
     const missing = await caller.get(paths.api.suggestion('00000000-0000-4000-8000-000000000000'))
     assert.equal(missing.statusCode, 404)
+  })
+})
+
+describe('the demo', () => {
+  it('plants duplicates from different agencies that are pending review: a phone, a flat, a street name', async (t) => {
+    const { services, db } = await build(t)
+    const { users = [] } = await services.demo.seed()
+    const police = users.find((u) => u.role === 'police-intelligence')
+    const [row] = await ownerQuery<{ id: string }>(db.ownerUrl, 'SELECT id FROM app_user WHERE email = $1', [
+      police?.email ?? '',
+    ])
+    const actor = await currentActor({ services }, { id: row?.id ?? '' })
+    const queue = await services.suggestions.queue(actor, CTX, 'api')
+    assert.deepEqual(queue.map((s) => [s.proposal, s.explanation.map((c) => c.text)]).sort(), [
+      ['the same person', ['name matches a street name +5.9', 'same gender +0.7']],
+      [
+        'the same place',
+        ['same postcode +4.6', 'same house or flat number +3.9', 'same street +0.4', 'same town +0.1'],
+      ],
+      ['the same thing', ['same phone number +6.9', 'recorded as different kinds of thing \u22121.6']],
+    ])
+    // Each from two different agencies.
+    for (const s of queue) assert.notEqual(s.ends[0].source, s.ends[1].source, s.proposal)
   })
 })
 
