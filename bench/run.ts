@@ -23,6 +23,7 @@ import { openRuntime } from '../src/runtime.ts'
 import { personToken } from '../test/helpers/tokens.ts'
 import { people } from './people.ts'
 import { frontDoorBenchRows } from './front-door.ts'
+import { suggestionBenchRows } from './suggestions.ts'
 import { loadWithSessions, signInCookie } from './load.ts'
 
 interface Row {
@@ -289,6 +290,8 @@ const SUITES: Record<string, (seconds: number, options: { scale?: string }) => P
   auth,
   people,
   'front-door': (seconds) => frontDoorBenchRows(seconds),
+  // Suggested links (issue 12, i12-suggest).
+  suggestions: (_seconds, options) => suggestionBenchRows(options),
 }
 
 const program = new Command('bench')
