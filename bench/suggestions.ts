@@ -95,6 +95,7 @@ export async function suggestionBenchRows(options: { scale?: string } = {}): Pro
       rows.push(row(`refreshFor(${kind}) one changed record`, times))
     }
     rows.push(row('refreshFor, all kinds', all))
+    console.log(`refreshFor: ${String(all.length)} records sampled`)
     const started = performance.now()
     const rebuilt = await services.suggestions.rebuild(actor.partnershipId)
     const seconds = (performance.now() - started) / 1000
