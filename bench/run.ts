@@ -24,6 +24,7 @@ import { personToken } from '../test/helpers/tokens.ts'
 import { people } from './people.ts'
 import { frontDoorBenchRows } from './front-door.ts'
 import { intelligenceBenchRows } from './intelligence.ts'
+import { suggestionBenchRows } from './suggestions.ts'
 import { loadWithSessions, signInCookie } from './load.ts'
 
 interface Row {
@@ -291,6 +292,8 @@ const SUITES: Record<string, (seconds: number, options: { scale?: string }) => P
   people,
   'front-door': (seconds) => frontDoorBenchRows(seconds),
   intelligence: (seconds) => intelligenceBenchRows(seconds),
+  // Suggested links (issue 12, i12-suggest).
+  suggestions: (_seconds, options) => suggestionBenchRows(options),
 }
 
 const program = new Command('bench')

@@ -30,6 +30,8 @@ import { concernRoutes } from './features/concerns/concern-routes.ts'
 import { intelligenceRoutes } from './features/intelligence/intelligence-routes.ts'
 // Street terms (issue 12, slice i12-terms)
 import { streetTermRoutes } from './features/street-terms/street-term-routes.ts'
+// Suggested links (issue 12, i12-suggest).
+import { suggestionRoutes } from './features/suggestions/suggestion-routes.ts'
 import { frameworkErrorHandler, setUpErrorHandling } from './platform/error-handler.ts'
 import { httpEdgeOptions, setUpHttpEdges } from './platform/http-edges.ts'
 import { setUpIntegerBounds } from './platform/integer-bounds.ts'
@@ -129,6 +131,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     intelligenceRoutes(services),
     // Street terms (issue 12, slice i12-terms)
     streetTermRoutes(services),
+    // Suggested links (issue 12, i12-suggest).
+    suggestionRoutes(services),
     ...(deps.extraRoutes ?? []),
   ])
 

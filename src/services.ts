@@ -57,6 +57,9 @@ import { notificationService } from './features/notifications/notification-servi
 // Street terms (issue 12, slice i12-terms)
 import { streetTermRepository } from './features/street-terms/street-term-repository.ts'
 import { streetTermService } from './features/street-terms/street-term-service.ts'
+// Suggested links (issue 12, i12-suggest).
+import { suggestionRepository } from './features/suggestions/suggestion-repository.ts'
+import { suggestionRefresh, suggestionService } from './features/suggestions/suggestion-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
 export function repositories() {
@@ -86,6 +89,8 @@ export function repositories() {
     intelligence: intelligenceRepository(),
     // Street terms (issue 12, slice i12-terms)
     streetTerms: streetTermRepository(),
+    // Suggested links (issue 12, i12-suggest).
+    suggestions: suggestionRepository(),
   }
 }
 
@@ -125,6 +130,23 @@ export function services(config: Config, database: Database, options: ServicesOp
   const notifications = notificationService(repos.notifications, referrals, access, clockOption)
   const partnerships = partnershipService(database, repos.partnerships)
   const adminUsers = adminUserService(database, repos.adminUsers, repos.users, repos.sessions, audit)
+  const links = linkService(repos.links, people.records, access, intelligence)
+  // Suggested links (issue 12, i12-suggest): a person, location or object recorded or changed through these
+  // services has its suggestions worked out again (refreshFor) once written.
+  const suggestions = suggestionService(
+    database,
+    repos.suggestions,
+    people.records,
+    locations,
+    objectService(repos.objects, access),
+    links,
+    access,
+  )
+  const refreshing = suggestionRefresh(suggestions, {
+    locations,
+    objects: objectService(repos.objects, access),
+    personEdit: personEditService(repos.people, people.records, audit, access),
+  })
   return {
     serviceName: config.serviceName,
     /** Single sign-on, when configured (OPENMACE_OIDC_ISSUER). */
@@ -142,11 +164,11 @@ export function services(config: Config, database: Database, options: ServicesOp
     accountSetUp: accountSetUpService(database, repos.accountSetUp, audit),
     breakGlassHours: config.breakGlassHours,
     people,
-    links: linkService(repos.links, people.records, access, intelligence),
-    personEdit: personEditService(repos.people, people.records, audit, access),
+    links,
+    personEdit: refreshing.personEdit,
     breakGlassReview: breakGlassReviewService(repos.breakGlass, audit, access),
-    locations,
-    objects: objectService(repos.objects, access),
+    locations: refreshing.locations,
+    objects: refreshing.objects,
     flags,
     search: searchService(repos.search, access),
     duplicates: duplicateService(repos.duplicates, access, people.records),
@@ -160,11 +182,13 @@ export function services(config: Config, database: Database, options: ServicesOp
       database,
       partnerships,
       auth,
-      { concerns, referrals, notifications, intelligence },
+      { concerns, referrals, notifications, intelligence, suggestions },
       { enabled: config.demo },
     ),
     // Street terms (issue 12, slice i12-terms)
     streetTerms,
+    // Suggested links (issue 12, i12-suggest).
+    suggestions,
   }
 }
 

@@ -305,6 +305,40 @@ export function buildProgram(io: Io): Command {
       })
     })
 
+  // Suggested links (issue 12, i12-suggest): the full rebuild, with a progress bar.
+  const suggestions = program.command('suggestions').description('suggested links between records')
+  suggestions
+    .command('rebuild')
+    .description("work out every record's suggested links again (each partnership, or one by its code)")
+    .option('--partnership <code>', 'only this partnership')
+    .action(async (options: { partnership?: string }) => {
+      await withRuntime(async (runtime) => {
+        const all = await runtime.services.partnerships.list()
+        const chosen =
+          options.partnership === undefined ? all : all.filter((p) => p.code === options.partnership)
+        if (chosen.length === 0)
+          throw new CliError(`no partnership with the code ${options.partnership ?? ''}`)
+        for (const partnership of chosen) {
+          const bar = new SingleBar(
+            { format: `${partnership.name} [{bar}] {percentage}% | {value}/{total} records | {duration}s` },
+            Presets.shades_classic,
+          )
+          const started = Date.now()
+          let shown = false
+          const result = await runtime.services.suggestions.rebuild(partnership.id, (done, total) => {
+            if (!shown) bar.start(total, 0)
+            shown = true
+            bar.update(done)
+          })
+          bar.stop()
+          const seconds = ((Date.now() - started) / 1000).toFixed(1)
+          io.out(
+            `${partnership.name}: ${result.records} records checked in ${seconds} s; ${result.pending} suggested links pending review.`,
+          )
+        }
+      })
+    })
+
   return program
 }
 

@@ -580,6 +580,29 @@ export interface IntelligenceSubjectTable {
   entity_id: string
 }
 
+/** A suggested link between two records of one kind (migration 0017, i12-suggest). */
+export interface LinkSuggestionTable {
+  id: Generated<string>
+  partnership_id: string
+  kind: EntityKind
+  a_id: string
+  b_id: string
+  a_version: number
+  b_version: number
+  score: ColumnType<string, number | string, number | string>
+  explanation: ColumnType<unknown, string, string>
+  fingerprint: string
+  status: Generated<'pending' | 'accepted' | 'rejected' | 'superseded'>
+  decided_at: Optional<Date>
+  decided_by: Optional<string>
+  reject_reason: Optional<string>
+  link_id: Optional<string>
+  is_demo: Generated<boolean>
+  created_at: Timestamp
+  updated_at: Timestamp
+  version: Generated<number>
+}
+
 export interface DB {
   partnership: PartnershipTable
   agency_type: AgencyTypeTable
@@ -630,4 +653,6 @@ export interface DB {
   intelligence_subject: IntelligenceSubjectTable
   // Street terms (issue 12, slice i12-terms)
   partnership_street_term: PartnershipStreetTermTable
+  // Suggested links (issue 12, i12-suggest).
+  link_suggestion: LinkSuggestionTable
 }

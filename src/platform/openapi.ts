@@ -189,6 +189,12 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
           description:
             'The partnership’s street-terms glossary (term, variants, meaning) that screening finds in words',
         },
+        // Suggested links (issue 12, i12-suggest).
+        {
+          name: 'suggestions',
+          description:
+            'Suggested links between records of different sources (the same phone, place or person), with explained scores, for review',
+        },
       ],
     },
     refResolver: {

@@ -163,6 +163,13 @@ export const paths = {
     new: '/intelligence/new',
     show: path('/intelligence/:id'),
   },
+  // Suggested links (issue 12, i12-suggest).
+  suggestions: {
+    queue: '/suggestions',
+    show: path('/suggestions/:id'),
+    accept: path('/suggestions/:id/accept'),
+    reject: path('/suggestions/:id/reject'),
+  },
   accessibility: '/accessibility',
   health: {
     liveness: '/health',
@@ -218,5 +225,10 @@ export const paths = {
     // Street terms (issue 12, slice i12-terms)
     streetTerms: apiPath('/street-terms'),
     streetTerm: apiPath('/street-terms/:id'),
+    // Suggested links (issue 12, i12-suggest).
+    suggestions: apiPath('/suggestions'),
+    suggestion: apiPath('/suggestions/:id'),
+    suggestionAccept: apiPath('/suggestions/:id/accept'),
+    suggestionReject: apiPath('/suggestions/:id/reject'),
   },
 } as const

@@ -26,6 +26,7 @@ import {
   REFERRAL_WITHDRAW,
   SHARED_READ,
   STREET_TERMS,
+  SUGGESTION_REVIEW,
   type AdminKind,
   type Allowed,
   type Kind,
@@ -645,6 +646,28 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'PATCH /api/v1/street-terms/:id': {
     capability: 'reference:manage',
     target: refusedChange('street-term', STREET_TERMS, 409, STALE, { denied: { status: 404, audit: [] } }),
+  },
+  // Suggested links (issue 12, i12-suggest): the queue, one suggestion, accepting and rejecting it. The changes
+  // cannot succeed (a stale version, no reason), so every role and relation meets the same pending suggestion.
+  'GET /suggestions': { capability: 'link:review', plain: plain(200, 'reads') },
+  'GET /suggestions/:id': { capability: 'link:review', target: read('suggestion', SUGGESTION_REVIEW) },
+  'POST /suggestions/:id/accept': {
+    capability: 'link:review',
+    target: refusedChange('suggestion', SUGGESTION_REVIEW, 409, STALE, REREAD),
+  },
+  'POST /suggestions/:id/reject': {
+    capability: 'link:review',
+    target: refusedChange('suggestion', SUGGESTION_REVIEW, 400, { version: '1', reason: '' }, REREAD),
+  },
+  'GET /api/v1/suggestions': { capability: 'link:review', plain: plain(200, 'reads') },
+  'GET /api/v1/suggestions/:id': { capability: 'link:review', target: read('suggestion', SUGGESTION_REVIEW) },
+  'POST /api/v1/suggestions/:id/accept': {
+    capability: 'link:review',
+    target: refusedChange('suggestion', SUGGESTION_REVIEW, 409, STALE),
+  },
+  'POST /api/v1/suggestions/:id/reject': {
+    capability: 'link:review',
+    target: refusedChange('suggestion', SUGGESTION_REVIEW, 400, { version: '1', reason: '' }),
   },
 
   // Break-glass last: a grant it gives would change every later route's relation to that record.

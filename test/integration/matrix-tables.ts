@@ -49,6 +49,8 @@ export const RELATIONS = {
     'other-partnership',
     'missing',
   ],
+  // Suggested links (issue 12, i12-suggest): between two things every reader sees, or two hidden children.
+  suggestion: ['between-things', 'hidden-ends', 'other-partnership', 'missing'],
 } as const
 
 export type Kind =
@@ -61,6 +63,8 @@ export type Kind =
   | 'object'
   | 'flag'
   | 'intelligence'
+  // Suggested links (i12-suggest).
+  | 'suggestion'
 export type AdminKind = 'user' | 'agency' | 'token' | 'grant' | 'street-term'
 
 export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>> = {
@@ -73,6 +77,8 @@ export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>>
   object: RELATIONS.thing,
   flag: RELATIONS.flag,
   intelligence: RELATIONS.intelligence,
+  // Suggested links (i12-suggest).
+  suggestion: RELATIONS.suggestion,
   user: RELATIONS.shared,
   agency: RELATIONS.shared,
   token: RELATIONS.shared,
@@ -238,3 +244,10 @@ export const INTELLIGENCE_READ: Allowed = {
 // Street terms (issue 12, slice i12-terms)
 /** The street-terms glossary: the system administrator (reference:manage), their own partnership's terms. */
 export const STREET_TERMS: Allowed = only(['system-admin'], ['here'])
+
+// Suggested links (issue 12, i12-suggest).
+/** Reviewers (link:review): the front door, team managers and police intelligence, when they may see both ends. */
+export const SUGGESTION_REVIEW: Allowed = only(
+  ['front-door', 'team-manager', 'police-intelligence'],
+  ['between-things'],
+)

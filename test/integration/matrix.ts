@@ -208,6 +208,32 @@ async function fixture(t: Parameters<typeof build>[0]) {
       setBy: outsider.id,
     }),
   }
+  // Suggested links (issue 12, i12-suggest): pending suggestions between two things of the partnership, two
+  // children nobody here works with, and two things of the other partnership.
+  const suggest = (partnership: string, kind: string, one: string, two: string) => {
+    const [a, b] = one < two ? [one, two] : [two, one]
+    return insert(
+      `INSERT INTO link_suggestion (partnership_id, kind, a_id, b_id, a_version, b_version, score, explanation,
+               fingerprint)
+       VALUES ($1, $2, $3, $4, 1, 1, 6.9, '[]', $5) RETURNING id`,
+      [partnership, kind, a, b, 'a'.repeat(64)],
+    )
+  }
+  const suggestions = {
+    'between-things': await suggest(
+      partnershipId,
+      'object',
+      shared.object,
+      (await createObject(database, partnershipId)).id,
+    ),
+    'hidden-ends': await suggest(partnershipId, 'person', hiddenChild, await freshChild()),
+    'other-partnership': await suggest(
+      elsewhere.id,
+      'object',
+      far.object,
+      (await createObject(database, elsewhere.id)).id,
+    ),
+  }
   const target = await createUser(db, services, { roles: ['practitioner'], partnershipOf: first })
   const spareAgency = await insert(
     "INSERT INTO agency (partnership_id, name, agency_type) VALUES ($1, 'Matrix spare agency', 'housing') RETURNING id",
@@ -351,6 +377,8 @@ async function fixture(t: Parameters<typeof build>[0]) {
       grant: { here: hereGrant, 'other-partnership': farGrant, missing: missing() },
       // Street terms (issue 12, slice i12-terms)
       'street-term': { here: streetTerms.here, 'other-partnership': streetTerms.far, missing: missing() },
+      // Suggested links (i12-suggest).
+      suggestion: { ...suggestions, missing: missing() },
     })
     users.set(role, user)
     agents.set(role, await signIn(built.app, user))

@@ -53,6 +53,8 @@ export function accountRoutes(services: Services): FeatureRoutes {
           canWorkFrontDoor: can(actorOf(user), 'referral:queue'),
           canRecordPlaces: can(actorOf(user), 'link:write'),
           canReviewBreakGlass: can(actorOf(user), 'break-glass:review'),
+          // Suggested links (i12-suggest).
+          canReviewSuggestions: can(actorOf(user), 'link:review'),
           canManageUsers: can(actorOf(user), 'user:manage'),
           canManageAgencies: can(actorOf(user), 'agency:manage'),
           canManageTokens: can(actorOf(user), 'token:manage'),

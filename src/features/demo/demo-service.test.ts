@@ -22,7 +22,11 @@ describe('demo seed', () => {
     }
     assert.equal(await count('social-worker'), 9, 'team caseload (8) and one more on the current MACE agenda')
     assert.equal(await count('dsl'), 4, 'Castlegate Academy pupils')
-    assert.equal(await count('police-intelligence'), 5, 'children on the current MACE agenda')
+    assert.equal(
+      await count('police-intelligence'),
+      7,
+      'children on the current MACE agenda, and the two records of a man known by a street name (suggested links)',
+    )
     const nhs = await ownerQuery<{ nhs_number: string }>(
       db.ownerUrl,
       'SELECT nhs_number FROM person WHERE nhs_number IS NOT NULL',
@@ -156,7 +160,7 @@ describe('demo seed', () => {
       created: true,
       partnershipName: 'Northshire Safeguarding Partnership',
       agencies: DEMO_AGENCIES.length,
-      people: 17,
+      people: 19,
     })
     assert.equal(users?.length, 11)
     assert.match(password ?? '', /^northshire-demo-.{12}$/)

@@ -21,6 +21,9 @@ import {
   type ScaleCounts,
 } from './demo-scale.ts'
 import { DEMO_AGENCIES, DEMO_EMAIL_DOMAIN, DEMO_PARTNERSHIP, DEMO_USERS } from './demo-data.ts'
+// Suggested links (issue 12, i12-suggest).
+import type { SuggestionService } from '../suggestions/suggestion-service.ts'
+import { seedDemoSuggestions } from './demo-suggestions.ts'
 
 export class DemoRefusedError extends AppError {
   constructor(message: string) {
@@ -74,7 +77,7 @@ export function demoService(
   partnerships: PartnershipService,
   auth: AuthService,
   /** The app's services the seed's cases go through (src/services.ts builds the demo service last). */
-  services: DemoSeedServices,
+  services: DemoSeedServices & { suggestions: Pick<SuggestionService, 'refreshFor'> },
   options: { enabled: boolean },
 ) {
   return {
@@ -169,7 +172,15 @@ export function demoService(
           policeAgencyId: referralCast.actors.police.agencyId,
           children: cast.children,
         })
-        const people = cast.people + cases.newChildren
+        // Suggested links (i12-suggest): planted duplicates from different agencies, pending review.
+        const planted = await seedDemoSuggestions(trx, services.suggestions, {
+          partnershipId: id,
+          police: referralCast.actors.police,
+          dsl: referralCast.actors.dsl,
+          socialWorker: referralCast.actors.socialWorker,
+          youthJustice: referralCast.actors.youthJustice,
+        })
+        const people = cast.people + cases.newChildren + planted.people
         return {
           created: true,
           partnershipName: DEMO_PARTNERSHIP.name,

@@ -565,9 +565,17 @@ export function linkService(
       return outcome.id
     },
 
-    /** Records a link between any two entities (API); an end the caller may not see is a field error. */
-    async create(actor: Actor, input: LinkInput, ctx: RequestContext): Promise<string> {
-      const outcome = await access.within(actor, undefined, (trx) =>
+    /**
+     * Records a link between any two entities (API, and an accepted suggestion in its own transaction, `trx`);
+     * an end the caller may not see is a field error.
+     */
+    async create(
+      actor: Actor,
+      input: LinkInput,
+      ctx: RequestContext,
+      options: { trx?: Transaction<DB> } = {},
+    ): Promise<string> {
+      const outcome = await access.within(actor, options.trx, (trx) =>
         createIn(trx, actor, input, ctx, undefined),
       )
       if ('errors' in outcome) throw new ValidationError(outcome.errors)

@@ -725,3 +725,27 @@ export function decideStreetTerms(actor: Actor, glossary: StreetTermFacts): Deci
   if (!can(actor, 'reference:manage')) return deny(actor, 'capability')
   return allow(actor, [], FULL)
 }
+
+// --- Suggested links (issue 12, i12-suggest) ---
+
+/**
+ * A suggested link between two records (the same phone, place or person recorded twice): seen and decided by a
+ * reviewer (`link:review`: the front door, team managers, police intelligence) who may read both records
+ * (`ends` are the actor's read decisions on them, made by this module for this actor). A suggestion with an end
+ * the reviewer may not see is refused as if it did not exist, so it never reveals that end. Accepting or
+ * rejecting one records (or refuses) a link, so it needs `link:write` too.
+ */
+export function decideSuggestion(
+  actor: Actor,
+  action: RecordAction,
+  partnershipId: string,
+  ends: readonly [Decision, Decision],
+): Decision {
+  if (actor.partnershipId !== partnershipId) return deny(actor, 'partnership')
+  if (!can(actor, 'link:review')) return deny(actor, 'capability')
+  const visible = ends.every((end) => end.allowed && isDecisionFor(end, actor))
+  // Never through break-glass: a reviewer's queue is not an emergency.
+  if (!visible || ends.some((end) => end.breakGlass)) return deny(actor, 'relationship')
+  if (action === 'write' && !can(actor, 'link:write')) return deny(actor, 'capability')
+  return allow(actor, [], FULL)
+}

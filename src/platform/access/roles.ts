@@ -59,6 +59,8 @@ export const CAPABILITIES = [
   'break-glass:use',
   // Partnership reference data: the street-terms glossary (issue 12, slice i12-terms)
   'reference:manage',
+  // Suggested links (issue 12, i12-suggest): reviewing the links proposed between records of several sources.
+  'link:review',
 ] as const
 export type Capability = (typeof CAPABILITIES)[number]
 
@@ -80,7 +82,15 @@ export const ROLE_CAPABILITIES: Readonly<Record<Role, readonly Capability[]>> = 
   // Policy: "anyone can refer" — every practitioner records concerns and refers, and sees their own referrals.
   practitioner: FRONT_LINE,
   dsl: [...FRONT_LINE, 'person:read'],
-  'front-door': [...FRONT_LINE, ...CASE_WORK, 'referral:queue', 'referral:decide', 'break-glass:use'],
+  'front-door': [
+    ...FRONT_LINE,
+    ...CASE_WORK,
+    'referral:queue',
+    'referral:decide',
+    'break-glass:use',
+    // Suggested links (i12-suggest): the front door, team managers and police intelligence review them.
+    'link:review',
+  ],
   'social-worker': [...FRONT_LINE, ...SOCIAL_WORK],
   // A social worker's capabilities, and the front door's decisions, merging duplicates, sign-off and exports.
   'team-manager': [
@@ -91,6 +101,8 @@ export const ROLE_CAPABILITIES: Readonly<Record<Role, readonly Capability[]>> = 
     'person:merge',
     'assessment:sign-off',
     'export:csv',
+    // Suggested links (i12-suggest).
+    'link:review',
   ],
   'mace-chair': [
     ...FRONT_LINE,
@@ -112,6 +124,8 @@ export const ROLE_CAPABILITIES: Readonly<Record<Role, readonly Capability[]>> = 
     'network:analyse',
     'mace:attend',
     'break-glass:use',
+    // Suggested links (i12-suggest).
+    'link:review',
   ],
   // Aggregates only, never an identifiable child.
   'strategic-leader': ['insight:aggregate'],

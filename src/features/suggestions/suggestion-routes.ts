@@ -1,0 +1,219 @@
+import { Type } from 'typebox'
+import { signedInActor } from '../../platform/access/actor.ts'
+import { requestContext } from '../../platform/auth/request-context.ts'
+import { NotFoundError } from '../../platform/errors.ts'
+import { paths } from '../../platform/paths.ts'
+import { apiRoute, changeProblems, IdParams, nullable, readProblems } from '../../platform/route-kit.ts'
+import type { FeatureRoutes } from '../../platform/surfaces.ts'
+import { apiActor } from '../../platform/tokens/api-auth.ts'
+import { formText, formVersion, UUID, versionOf } from '../../platform/views/form-fields.ts'
+import { formPage } from '../../platform/views/form-page.ts'
+import type { Services } from '../../services.ts'
+
+const VIEWS = {
+  queue: 'features/suggestions/views/queue.njk',
+  show: 'features/suggestions/views/suggestion.njk',
+}
+
+const KINDS = ['person', 'location', 'object']
+const EndSchema = Type.Object(
+  {
+    kind: Type.String({ enum: KINDS }),
+    id: Type.String({ format: 'uuid' }),
+    name: Type.String(),
+    description: Type.String(),
+    href: Type.String(),
+    source: nullable(Type.String()),
+    version: Type.Integer(),
+  },
+  { additionalProperties: false },
+)
+const SuggestionSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    kind: Type.String({ enum: KINDS }),
+    proposal: Type.String(),
+    score: Type.Number(),
+    explanation: Type.Array(
+      Type.Object(
+        {
+          field: Type.String(),
+          agrees: Type.Boolean(),
+          weight: Type.Number(),
+          words: Type.String(),
+          text: Type.String({ description: 'The contribution in words, e.g. "same phone number +6.9"' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    ends: Type.Array(EndSchema, { minItems: 2, maxItems: 2 }),
+    status: Type.String({ enum: ['pending', 'accepted', 'rejected', 'superseded'] }),
+    rejectReason: nullable(Type.String()),
+    linkId: nullable(Type.String({ format: 'uuid' })),
+    createdAt: Type.String({ format: 'date-time' }),
+    version: Type.Integer(),
+  },
+  { additionalProperties: false },
+)
+const SuggestionResponse = Type.Object({ suggestion: SuggestionSchema }, { additionalProperties: false })
+const QueueResponse = Type.Object(
+  { suggestions: Type.Array(SuggestionSchema) },
+  { additionalProperties: false },
+)
+const AcceptBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
+const RejectBody = Type.Object(
+  { version: Type.Integer({ minimum: 1 }), reason: Type.String({ maxLength: 2000 }) },
+  { additionalProperties: false },
+)
+
+const AcceptForm = { ...formVersion }
+const RejectForm = { ...formVersion, reason: formText(2000) }
+
+/**
+ * Suggested links (issue 12): the reviewer's queue and one suggestion with its explanation, accepted (the link is
+ * recorded) or rejected with a reason on its page; the same under /api/v1/suggestions.
+ */
+export function suggestionRoutes(services: Services): FeatureRoutes {
+  const suggestions = services.suggestions
+  const access = { capability: 'link:review' } as const
+
+  return {
+    pages: async (app) => {
+      app.get(
+        paths.suggestions.queue,
+        { config: { access } },
+        async function suggestionQueueGet(request, reply) {
+          const queue = await suggestions.queue(signedInActor(request), requestContext(request), 'page')
+          return reply.view(VIEWS.queue, { suggestions: queue })
+        },
+      )
+
+      app.get(
+        paths.suggestions.show.pattern,
+        { config: { access }, schema: { params: Type.Object({ id: formText(64) }) } },
+        async function suggestionGet(request, reply) {
+          const { id = '' } = request.params
+          if (!UUID.test(id)) throw new NotFoundError()
+          const read = await suggestions.read(signedInActor(request), id, requestContext(request), 'page')
+          return reply.view(VIEWS.show, { ...read, values: {}, csrfToken: reply.csrfToken() })
+        },
+      )
+
+      // Accepting and rejecting are forms on the suggestion's page: a refusal is shown there, the input kept.
+      const load = (request: Parameters<typeof signedInActor>[0], id: string) =>
+        suggestions.read(signedInActor(request), id, requestContext(request), 'form')
+      formPage(app, {
+        path: paths.suggestions.accept,
+        postOnly: true,
+        access,
+        view: VIEWS.show,
+        body: AcceptForm,
+        load: (request, { id = '' }) => load(request, id),
+        values: (loaded) => ({ version: String(loaded.suggestion.version) }),
+        conflictField: 'accept',
+        submit: async (request, body, { id = '' }) => {
+          const accepted = await suggestions.accept(
+            signedInActor(request),
+            id,
+            versionOf(body.version) ?? 0,
+            requestContext(request),
+          )
+          return accepted.linkId === null ? paths.suggestions.queue : paths.links.show(accepted.linkId)
+        },
+      })
+      formPage(app, {
+        path: paths.suggestions.reject,
+        postOnly: true,
+        access,
+        view: VIEWS.show,
+        body: RejectForm,
+        load: (request, { id = '' }) => load(request, id),
+        values: (loaded) => ({ version: String(loaded.suggestion.version) }),
+        conflictField: 'reason',
+        submit: async (request, body, { id = '' }) => {
+          await suggestions.reject(
+            signedInActor(request),
+            id,
+            versionOf(body.version) ?? 0,
+            body.reason ?? '',
+            requestContext(request),
+          )
+          return paths.suggestions.queue
+        },
+      })
+    },
+
+    api: async (app) => {
+      app.get(
+        paths.api.suggestions.pattern,
+        apiRoute('link:review', 'suggestions', {
+          summary:
+            'Pending suggested links, best first: only those between two records the caller may see, each with its explained score',
+          response: { 200: QueueResponse, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+        }),
+        async function suggestionsApiGet(request) {
+          return { suggestions: await suggestions.queue(apiActor(request), requestContext(request), 'api') }
+        },
+      )
+
+      app.get(
+        paths.api.suggestion.pattern,
+        apiRoute('link:review', 'suggestions', {
+          summary: 'One suggested link with its explanation; 404 unless the caller may see both records',
+          params: IdParams,
+          response: { 200: SuggestionResponse, ...readProblems },
+        }),
+        async function suggestionApiGet(request) {
+          const read = await suggestions.read(
+            apiActor(request),
+            request.params.id,
+            requestContext(request),
+            'api',
+          )
+          return { suggestion: read.suggestion }
+        },
+      )
+
+      app.post(
+        paths.api.suggestionAccept.pattern,
+        apiRoute('link:review', 'suggestions', {
+          summary:
+            'Accept a suggested link: the link is recorded with provenance naming both records; 409 when decided already, `version` is stale or either record changed since',
+          params: IdParams,
+          body: AcceptBody,
+          response: { 200: SuggestionResponse, ...changeProblems },
+        }),
+        async function suggestionAcceptApiPost(request) {
+          const suggestion = await suggestions.accept(
+            apiActor(request),
+            request.params.id,
+            request.body.version,
+            requestContext(request),
+          )
+          return { suggestion }
+        },
+      )
+
+      app.post(
+        paths.api.suggestionReject.pattern,
+        apiRoute('link:review', 'suggestions', {
+          summary:
+            'Reject a suggested link with a reason: never proposed again on the same evidence; 409 when decided already or `version` is stale',
+          params: IdParams,
+          body: RejectBody,
+          response: { 200: SuggestionResponse, ...changeProblems },
+        }),
+        async function suggestionRejectApiPost(request) {
+          const suggestion = await suggestions.reject(
+            apiActor(request),
+            request.params.id,
+            request.body.version,
+            request.body.reason,
+            requestContext(request),
+          )
+          return { suggestion }
+        },
+      )
+    },
+  }
+}

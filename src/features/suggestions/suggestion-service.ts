@@ -1,0 +1,533 @@
+import type { Transaction } from 'kysely'
+import { withTransaction, type Database } from '../../db/database.ts'
+import type { DB, EntityKind } from '../../db/schema.ts'
+import { decideSuggestion, missingRecord, type Actor, type Decision } from '../../platform/access/policy.ts'
+import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
+import type { RequestContext } from '../../platform/auth/auth-service.ts'
+import { ConflictError, ValidationError } from '../../platform/errors.ts'
+import { paths } from '../../platform/paths.ts'
+import type { LinkService } from '../links/link-service.ts'
+import { locationView, type LocationRow, type LocationService } from '../locations/location-service.ts'
+import { objectView, type ObjectService } from '../objects/object-service.ts'
+import type { PersonService } from '../people/person-service.ts'
+import type { Entity, SuggestionRepository, SuggestionRow } from './suggestion-repository.ts'
+import {
+  compactForms,
+  fingerprint,
+  inWords,
+  scoreLocations,
+  scoreObjects,
+  scorePeople,
+  THRESHOLD,
+  type Contribution,
+  type Scored,
+} from './suggestion-scoring.ts'
+
+type PersonRecords = PersonService['records']
+type PersonRecord = Parameters<PersonRecords['decide']>[2]
+type ObjectRow = Parameters<ObjectService['records']['decide']>[2]
+
+/** One end of a suggestion as loaded: a person (with the policy facts of the reader) or a place or thing. */
+type End =
+  | { kind: 'person'; row: PersonRecord }
+  | { kind: 'location'; row: Parameters<LocationService['records']['decide']>[2] }
+  | { kind: 'object'; row: ObjectRow }
+
+interface SuggestionRecord {
+  row: SuggestionRow
+  a: End | undefined
+  b: End | undefined
+}
+
+/** An end as a reviewer sees it: what it is, its page, who recorded it, and its version. */
+export interface EndShown {
+  kind: EntityKind
+  id: string
+  name: string
+  description: string
+  href: string
+  source: string | null
+  version: number
+}
+
+export interface SuggestionView {
+  id: string
+  kind: EntityKind
+  /** "the same person", "the same place", "the same thing". */
+  proposal: string
+  score: number
+  explanation: Array<{ field: string; agrees: boolean; weight: number; words: string; text: string }>
+  ends: [EndShown, EndShown]
+  status: SuggestionRow['status']
+  rejectReason: string | null
+  linkId: string | null
+  createdAt: string
+  version: number
+}
+
+const PROPOSALS: Record<EntityKind, string> = {
+  person: 'the same person',
+  location: 'the same place',
+  object: 'the same thing',
+}
+export const LINK_TYPES: Record<EntityKind, string> = {
+  person: 'same-person-as',
+  location: 'same-place-as',
+  object: 'same-thing-as',
+}
+
+export const MESSAGES = {
+  reason: 'Enter why these records are not the same',
+  reasonLong: 'Reason must be 1000 characters or fewer',
+  decided: 'This suggestion has already been decided',
+  stale: 'Someone else changed this suggestion while you were looking at it. Check it and try again.',
+  changed:
+    'One of the two records has changed since this link was suggested. Check both records: the suggestion is worked out again when a record changes.',
+  linked: 'These two records are already linked',
+} as const
+
+/** How many pending suggestions the queue shows (best first). */
+const QUEUE_SIZE = 50
+
+export function suggestionService(
+  database: Database,
+  suggestions: SuggestionRepository,
+  people: PersonRecords,
+  locations: LocationService,
+  objects: ObjectService,
+  links: LinkService,
+  access: RecordAccess,
+) {
+  const things = { location: locations.records, object: objects.records }
+
+  async function loadEnd(trx: Transaction<DB>, actor: Actor, kind: EntityKind, id: string) {
+    if (kind === 'person') {
+      const row = await people.load(trx, id, actor, { lock: false, details: false })
+      return row === undefined ? undefined : ({ kind, row } as End)
+    }
+    const row = await things[kind].load(trx, id, actor, { lock: false, details: false })
+    return row === undefined ? undefined : ({ kind, row } as End)
+  }
+
+  /** The reader's read decision on an end (a missing end: as any record that does not exist). */
+  function endDecision(actor: Actor, end: End | undefined): Decision {
+    if (end === undefined) return missingRecord()
+    if (end.kind === 'person') return people.decide(actor, 'read', end.row)
+    if (end.kind === 'location') return things.location.decide(actor, 'read', end.row)
+    return things.object.decide(actor, 'read', end.row)
+  }
+
+  const decideOn = (actor: Actor, action: 'read' | 'write', record: SuggestionRecord) =>
+    decideSuggestion(actor, action, record.row.partnershipId, [
+      endDecision(actor, record.a),
+      endDecision(actor, record.b),
+    ])
+
+  /** How the kit reaches a suggestion: with both its ends, decided on the reader's sight of both. */
+  const suggestionKind: RecordKind<SuggestionRecord> = {
+    type: 'suggestion',
+    load: async (trx, id, actor, { lock }) => {
+      const row = await suggestions.find(trx, id, { forUpdate: lock })
+      if (row === undefined) return undefined
+      return {
+        row,
+        a: await loadEnd(trx, actor, row.kind, row.aId),
+        b: await loadEnd(trx, actor, row.kind, row.bId),
+      }
+    },
+    decide: decideOn,
+  }
+
+  function shownEnd(end: End, source: string | null): EndShown {
+    if (end.kind === 'person') {
+      const p = end.row.person
+      const name = [p.givenName, p.familyName].filter((n) => n !== null).join(' ')
+      return {
+        kind: 'person',
+        id: p.id,
+        name,
+        description: p.dateOfBirth === null ? 'Date of birth not known' : `Born ${p.dateOfBirth}`,
+        href: paths.people.show(p.id),
+        source,
+        version: p.version,
+      }
+    }
+    if (end.kind === 'location') {
+      const view = locationView(end.row)
+      return {
+        kind: 'location',
+        id: view.id,
+        name: view.title,
+        description: [view.addressLine1, view.addressLine2, view.town].filter((p) => p !== null).join(', '),
+        href: paths.locations.show(view.id),
+        source,
+        version: view.version,
+      }
+    }
+    const view = objectView(end.row)
+    return {
+      kind: 'object',
+      id: view.id,
+      name: view.displayValue,
+      description: view.platform === null ? view.kindLabel : `${view.kindLabel} on ${view.platform}`,
+      href: paths.objects.show(view.id),
+      source,
+      version: view.version,
+    }
+  }
+
+  async function viewOf(trx: Transaction<DB>, record: SuggestionRecord): Promise<SuggestionView> {
+    const { row, a, b } = record
+    if (a === undefined || b === undefined) throw new Error('a suggestion allowed without both ends')
+    const sources = await suggestions.sources(trx, row.kind, [row.aId, row.bId])
+    return {
+      id: row.id,
+      kind: row.kind,
+      proposal: PROPOSALS[row.kind],
+      score: row.score,
+      explanation: row.explanation.map((c) => ({
+        field: c.field,
+        agrees: c.agrees,
+        weight: c.weight,
+        words: c.words,
+        text: inWords(c),
+      })),
+      ends: [shownEnd(a, sources.get(row.aId) ?? null), shownEnd(b, sources.get(row.bId) ?? null)],
+      status: row.status,
+      rejectReason: row.rejectReason,
+      linkId: row.linkId,
+      createdAt: row.createdAt.toISOString(),
+      version: row.version,
+    }
+  }
+
+  // --- Working suggestions out ---
+
+  /** The records like this one, each scored (indexed lookups only). */
+  async function candidates(
+    trx: Transaction<DB>,
+    partnershipId: string,
+    kind: EntityKind,
+    id: string,
+  ): Promise<{ me: Entity<unknown>; found: Array<{ other: Entity<unknown>; scored: Scored }> } | undefined> {
+    if (kind === 'object') {
+      const me = await suggestions.object(trx, id)
+      if (me === undefined) return undefined
+      const others = await suggestions.objectCandidates(trx, partnershipId, compactForms(me.facts), id)
+      return { me, found: others.map((other) => ({ other, scored: scoreObjects(me.facts, other.facts) })) }
+    }
+    if (kind === 'location') {
+      const me = await suggestions.location(trx, id)
+      if (me === undefined) return undefined
+      const postcode = me.facts.postcode
+      const others =
+        postcode === null ? [] : await suggestions.locationCandidates(trx, partnershipId, postcode, id)
+      return { me, found: others.map((other) => ({ other, scored: scoreLocations(me.facts, other.facts) })) }
+    }
+    const me = await suggestions.person(trx, id)
+    if (me === undefined) return undefined
+    const others = await suggestions.personCandidates(trx, partnershipId, me.facts, id)
+    return { me, found: others.map((other) => ({ other, scored: scorePeople(me.facts, other.facts) })) }
+  }
+
+  const withoutEvidence = (c: Contribution) => ({
+    field: c.field,
+    agrees: c.agrees,
+    weight: c.weight,
+    words: c.words,
+  })
+
+  /**
+   * Works out one record's suggestions again: each record like it that scores at least the threshold, is not
+   * linked to it already and was not rejected on the same evidence, is proposed (or its pending suggestion
+   * brought up to date); its pending suggestions that no longer hold are superseded. Returns how many are pending.
+   */
+  async function refresh(
+    trx: Transaction<DB>,
+    partnershipId: string,
+    kind: EntityKind,
+    id: string,
+  ): Promise<number> {
+    const result = await candidates(trx, partnershipId, kind, id)
+    const kept = new Set<string>()
+    for (const { other, scored } of result?.found ?? []) {
+      if (result === undefined || scored.score < THRESHOLD) continue
+      const [a, b] = result.me.id < other.id ? [result.me, other] : [other, result.me]
+      if (await suggestions.linked(trx, a.id, b.id)) continue
+      const print = fingerprint(kind, a.id, b.id, scored.contributions)
+      const proposal = {
+        partnershipId,
+        kind,
+        aId: a.id,
+        bId: b.id,
+        aVersion: a.version,
+        bVersion: b.version,
+        score: scored.score,
+        explanation: scored.contributions.map(withoutEvidence),
+        fingerprint: print,
+      }
+      if (await suggestions.rejected(trx, proposal)) continue
+      await suggestions.propose(trx, proposal)
+      kept.add(`${a.id}:${b.id}`)
+    }
+    const pending = await suggestions.pendingFor(trx, id)
+    await suggestions.supersede(
+      trx,
+      pending.filter((s) => !kept.has(`${s.aId}:${s.bId}`)).map((s) => s.id),
+    )
+    return kept.size
+  }
+
+  /** The end records shown by a list of suggestions: the people among them are audited as reads. */
+  const shownRecords = (record: SuggestionRecord) => [
+    { type: 'suggestion', id: record.row.id },
+    ...[record.a, record.b].flatMap((end) =>
+      end === undefined
+        ? []
+        : [{ type: end.kind, id: end.kind === 'person' ? end.row.person.id : end.row.id }],
+    ),
+  ]
+
+  return {
+    /**
+     * Works out the suggestions of a record just recorded or changed (by `actor`, in their partnership), in the
+     * caller's transaction or a new one. Nothing is shown to anyone, so nothing is audited: the queue is.
+     */
+    async refreshFor(
+      actor: Actor,
+      kind: EntityKind,
+      id: string,
+      options: { trx?: Transaction<DB> } = {},
+    ): Promise<number> {
+      return access.within(actor, options.trx, (trx) => refresh(trx, actor.partnershipId, kind, id))
+    },
+
+    /**
+     * Works out every record's suggestions again in one partnership (`openmace suggestions rebuild`), in batches
+     * of one transaction each; `progress` hears how far it is.
+     */
+    async rebuild(
+      partnershipId: string,
+      progress: (done: number, total: number) => void = () => undefined,
+      batchSize = 500,
+    ): Promise<{ records: number; pending: number }> {
+      const kinds: EntityKind[] = ['object', 'location', 'person']
+      const context = { partnershipId }
+      const total = await withTransaction(database, context, async (trx) => {
+        let n = 0
+        for (const kind of kinds) n += await suggestions.count(trx, kind)
+        return n
+      })
+      let done = 0
+      progress(done, total)
+      for (const kind of kinds) {
+        let after: string | null = null
+        for (;;) {
+          const last: string | null = after
+          const ids = await withTransaction(database, context, async (trx) => {
+            const batch = await suggestions.idsAfter(trx, kind, last, batchSize)
+            for (const id of batch) await refresh(trx, partnershipId, kind, id)
+            return batch
+          })
+          if (ids.length === 0) break
+          done += ids.length
+          progress(Math.min(done, total), total)
+          after = ids[ids.length - 1] ?? null
+        }
+      }
+      progress(total, total)
+      const pending = await withTransaction(
+        database,
+        context,
+        async (trx) => (await suggestions.pending(trx, partnershipId, 1_000_000)).length,
+      )
+      return { records: done, pending }
+    },
+
+    /**
+     * The reviewer's queue: pending suggestions best first, only those between two records the reviewer may see
+     * (the others are left out, as if absent); each shown is audited as a read, with each person it names.
+     */
+    async queue(actor: Actor, ctx: RequestContext, via: 'page' | 'api'): Promise<SuggestionView[]> {
+      return access.within(actor, undefined, async (trx) => {
+        const rows = await suggestions.pending(trx, actor.partnershipId, QUEUE_SIZE)
+        const records: SuggestionRecord[] = []
+        for (const row of rows) {
+          records.push({
+            row,
+            a: await loadEnd(trx, actor, row.kind, row.aId),
+            b: await loadEnd(trx, actor, row.kind, row.bId),
+          })
+        }
+        const shown = await access.shown(trx, actor, suggestionKind, records, (r) => r.row.id, ctx, {
+          via,
+          records: shownRecords,
+        })
+        const views: SuggestionView[] = []
+        for (const { row } of shown) views.push(await viewOf(trx, row))
+        return views
+      })
+    },
+
+    /** One suggestion with its explanation, audited (and each person it names); NotFoundError unless both ends show. */
+    async read(
+      actor: Actor,
+      id: string,
+      ctx: RequestContext,
+      via: 'page' | 'api' | 'form',
+    ): Promise<{ suggestion: SuggestionView; canDecide: boolean }> {
+      return access.read(actor, suggestionKind, id, ctx, { via }, async (trx, { row: record }) => {
+        const named = [record.a, record.b].flatMap((end) => (end?.kind === 'person' ? [end.row] : []))
+        await access.shown(trx, actor, people, named, (p) => p.person.id, ctx, { via: 'suggestion' })
+        const suggestion = await viewOf(trx, record)
+        return {
+          suggestion,
+          canDecide: suggestion.status === 'pending' && decideOn(actor, 'write', record).allowed,
+        }
+      })
+    },
+
+    /**
+     * Accepts a pending suggestion at `version`: the link is made through the link service (possibly the same
+     * person, place or thing; suspected; its provenance names both records and who recorded each), in the same
+     * transaction. ConflictError (nothing written) when it was decided already, the suggestion is stale, either
+     * record changed since it was made, or the two are linked meanwhile.
+     */
+    async accept(actor: Actor, id: string, version: number, ctx: RequestContext): Promise<SuggestionView> {
+      return access.write(actor, suggestionKind, id, ctx, async (trx, { row: record, decision }) => {
+        const { row } = record
+        if (row.status !== 'pending') throw new ConflictError(MESSAGES.decided)
+        if (row.version !== version) throw new ConflictError(MESSAGES.stale)
+        const shown = await viewOf(trx, record)
+        const [a, b] = shown.ends
+        if (a.version !== row.aVersion || b.version !== row.bVersion)
+          throw new ConflictError(MESSAGES.changed)
+        if (await suggestions.linked(trx, row.aId, row.bId)) throw new ConflictError(MESSAGES.linked)
+        const describe = (end: EndShown) => `${end.name} (recorded by ${end.source ?? 'unknown'})`
+        const source = `Suggested link, score ${row.score.toFixed(1)}: ${describe(a)} and ${describe(b)}`
+        const linkId = await links.create(
+          actor,
+          {
+            linkType: LINK_TYPES[row.kind],
+            fromKind: row.kind,
+            fromId: row.aId,
+            toKind: row.kind,
+            to: row.bId,
+            fromDate: '',
+            toDate: '',
+            source: source.length > 300 ? `${source.slice(0, 299)}…` : source,
+            sourceType: 'record',
+            sourceAgencyId: '',
+            sourceEvaluation: '',
+            intelligenceAssessment: '',
+            confidence: 'suspected',
+          },
+          ctx,
+          { trx },
+        )
+        if (!(await suggestions.decide(trx, id, version, { status: 'accepted', linkId }, actor.userId))) {
+          throw new ConflictError(MESSAGES.stale)
+        }
+        await access.changed(trx, actor, ctx, { type: 'suggestion', id }, decision, {
+          action: 'record.update',
+          details: { change: 'accept', kind: row.kind, score: row.score },
+        })
+        return { ...shown, status: 'accepted', linkId, version: version + 1 }
+      })
+    },
+
+    /**
+     * Rejects a pending suggestion at `version`, with a reason: the pair is never proposed again on the same
+     * evidence. ValidationError without a reason; ConflictError when decided already or stale. Nothing is
+     * written on any error.
+     */
+    async reject(
+      actor: Actor,
+      id: string,
+      version: number,
+      reason: string,
+      ctx: RequestContext,
+    ): Promise<SuggestionView> {
+      return access.write(actor, suggestionKind, id, ctx, async (trx, { row: record, decision }) => {
+        const given = reason.trim()
+        if (given === '') throw new ValidationError([{ field: 'reason', message: MESSAGES.reason }])
+        if (given.length > 1000)
+          throw new ValidationError([{ field: 'reason', message: MESSAGES.reasonLong }])
+        if (record.row.status !== 'pending') throw new ConflictError(MESSAGES.decided)
+        if (record.row.version !== version) throw new ConflictError(MESSAGES.stale)
+        const shown = await viewOf(trx, record)
+        if (
+          !(await suggestions.decide(trx, id, version, { status: 'rejected', reason: given }, actor.userId))
+        ) {
+          throw new ConflictError(MESSAGES.stale)
+        }
+        await access.changed(trx, actor, ctx, { type: 'suggestion', id }, decision, {
+          action: 'record.update',
+          details: { change: 'reject', kind: record.row.kind },
+        })
+        return { ...shown, status: 'rejected', rejectReason: given, version: version + 1 }
+      })
+    },
+  }
+}
+
+export type SuggestionService = ReturnType<typeof suggestionService>
+
+/**
+ * The services whose creations and changes of a person, location or object work out that record's suggestions
+ * again once written (services.ts wires them): the same services, with refreshFor after each change.
+ */
+export function suggestionRefresh<
+  L extends Pick<LocationService, 'create' | 'update'>,
+  O extends Pick<ObjectService, 'create' | 'update'>,
+  P extends {
+    create(
+      actor: Actor,
+      input: never,
+      ctx: RequestContext,
+      options?: { trx?: Transaction<DB> },
+    ): Promise<string>
+    update(actor: Actor, id: string, ...rest: never[]): Promise<unknown>
+    addAliases(actor: Actor, id: string, ...rest: never[]): Promise<unknown>
+    removeAlias(actor: Actor, id: string, ...rest: never[]): Promise<unknown>
+  },
+>(service: SuggestionService, wrapped: { locations: L; objects: O; personEdit: P }) {
+  const { locations, objects, personEdit } = wrapped
+  const thing = <
+    S extends Pick<LocationService, 'create' | 'update'> | Pick<ObjectService, 'create' | 'update'>,
+  >(
+    kind: 'location' | 'object',
+    s: S,
+  ): S => ({
+    ...s,
+    create: async (...args: Parameters<S['create']>) => {
+      const created = await (s.create as (...a: typeof args) => Promise<{ id: string }>)(...args)
+      await service.refreshFor(args[0], kind, created.id)
+      return created
+    },
+    update: async (...args: Parameters<S['update']>) => {
+      const updated = await (s.update as (...a: typeof args) => Promise<{ id: string }>)(...args)
+      await service.refreshFor(args[0], kind, args[1])
+      return updated
+    },
+  })
+  const afterPersonChange = <K extends 'update' | 'addAliases' | 'removeAlias'>(method: K) =>
+    (async (...args: Parameters<P[K]>) => {
+      const result = await (personEdit[method] as (...a: typeof args) => Promise<unknown>)(...args)
+      await service.refreshFor(args[0], 'person', args[1])
+      return result
+    }) as P[K]
+  const person: P = {
+    ...personEdit,
+    create: async (...args: Parameters<P['create']>) => {
+      const id = await (personEdit.create as (...a: typeof args) => Promise<string>)(...args)
+      const options = args[3]
+      await service.refreshFor(args[0], 'person', id, options?.trx === undefined ? {} : { trx: options.trx })
+      return id
+    },
+    update: afterPersonChange('update'),
+    addAliases: afterPersonChange('addAliases'),
+    removeAlias: afterPersonChange('removeAlias'),
+  }
+  return { locations: thing('location', locations), objects: thing('object', objects), personEdit: person }
+}
