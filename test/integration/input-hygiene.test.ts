@@ -144,7 +144,8 @@ describe('numbers past a PostgreSQL integer', () => {
     const admin = await createUser(db, services, { roles: ['system-admin', 'social-worker', 'dpo'] })
     const holder = await createUser(db, services, { roles: ['social-worker'], partnershipOf: admin })
     const child = await createPerson(db.database, admin.partnershipId, { allocatedWorkerId: admin.id })
-    const location = await createLocation(db.database, admin.partnershipId)
+    // Recorded by the admin's agency, so theirs to read and change (places follow their readers' agency).
+    const location = await createLocation(db.database, admin.partnershipId, { createdBy: admin.id })
     const grantId = await createBreakGlassGrant(db.database, db.ownerUrl, {
       partnershipId: admin.partnershipId,
       userId: holder.id,

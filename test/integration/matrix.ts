@@ -220,11 +220,12 @@ async function fixture(t: Parameters<typeof build>[0]) {
     )
   }
   const suggestions = {
+    // Two things the roles' own agency recorded, so each reviewer may read both.
     'between-things': await suggest(
       partnershipId,
       'object',
-      shared.object,
-      (await createObject(database, partnershipId)).id,
+      (await createObject(database, partnershipId, { createdBy: first.id })).id,
+      (await createObject(database, partnershipId, { createdBy: first.id })).id,
     ),
     'hidden-ends': await suggest(partnershipId, 'person', hiddenChild, await freshChild()),
     'other-partnership': await suggest(

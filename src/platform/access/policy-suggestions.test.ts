@@ -10,7 +10,12 @@ describe('suggested links (decideSuggestion)', () => {
   it('the front door, team managers and police intelligence review suggestions between two things they may read', () => {
     for (const role of ROLES) {
       const a = actor(role)
-      const thing = decideThing(a, 'read', { kind: 'object', partnershipId: P1 })
+      // A thing their own agency recorded: every reader may read it (places and things follow agency and links).
+      const thing = decideThing(a, 'read', {
+        kind: 'object',
+        partnershipId: P1,
+        createdByAgencyId: a.agencyId,
+      })
       const read = decideSuggestion(a, 'read', P1, [thing, thing])
       const write = decideSuggestion(a, 'write', P1, [thing, thing])
       assert.equal(read.allowed, REVIEWERS.includes(role), `${role} reads`)
@@ -20,7 +25,7 @@ describe('suggested links (decideSuggestion)', () => {
   })
 
   it('is refused when the reviewer may not see either end: a hidden child is never revealed', () => {
-    const a = actor('police-intelligence')
+    const a = actor('team-manager')
     const seen = decide(a, 'read', child({ allocatedWorkerId: ME }))
     const hidden = decide(a, 'read', child({ allocatedWorkerId: 'someone-else' }))
     assert.equal(seen.allowed, true)
@@ -29,6 +34,13 @@ describe('suggested links (decideSuggestion)', () => {
     assert.equal(decideSuggestion(a, 'read', P1, [seen, hidden]).allowed, false)
     assert.equal(decideSuggestion(a, 'read', P1, [hidden, seen]).denial, 'relationship')
     assert.equal(decideSuggestion(a, 'read', P1, [seen, missingRecord()]).allowed, false)
+    // Police intelligence find anyone by identifier (identity only): that is not sight of the record.
+    const unit = actor('police-intelligence')
+    const identityOnly = decide(unit, 'read', child({ allocatedWorkerId: 'someone-else' }))
+    assert.deepEqual([identityOnly.allowed, identityOnly.fields], [true, ['identity']])
+    const own = decide(unit, 'read', child({ allocatedWorkerId: ME }))
+    assert.equal(decideSuggestion(unit, 'read', P1, [own, own]).allowed, true)
+    assert.equal(decideSuggestion(unit, 'read', P1, [own, identityOnly]).denial, 'relationship')
   })
 
   it('never through break-glass, never in another partnership, never on a decision made for someone else', () => {

@@ -743,7 +743,11 @@ export function decideSuggestion(
 ): Decision {
   if (actor.partnershipId !== partnershipId) return deny(actor, 'partnership')
   if (!can(actor, 'link:review')) return deny(actor, 'capability')
-  const visible = ends.every((end) => end.allowed && isDecisionFor(end, actor))
+  // Sight of each whole record (its details, not only who it is: the intelligence unit's identity-only reach
+  // does not count), made for this actor.
+  const visible = ends.every(
+    (end) => end.allowed && end.fields.includes('details') && isDecisionFor(end, actor),
+  )
   // Never through break-glass: a reviewer's queue is not an emergency.
   if (!visible || ends.some((end) => end.breakGlass)) return deny(actor, 'relationship')
   if (action === 'write' && !can(actor, 'link:write')) return deny(actor, 'capability')
