@@ -1,6 +1,7 @@
 import type { FastifySchema } from 'fastify'
 import { Type, type TSchema } from 'typebox'
 import type { Capability } from './access/roles.ts'
+import { ValidationError } from './errors.ts'
 import type { RouteAccess } from './route-access.ts'
 
 /**
@@ -57,4 +58,22 @@ export const personFields = {
   givenName: Type.Optional(Type.String()),
   familyName: Type.Optional(nullable(Type.String())),
   dateOfBirth: Type.Optional(nullable(Type.String({ format: 'date' }))),
+}
+
+/**
+ * Runs an API call with its field errors named as JSON pointers into the body: `/body/<field>`, or the pointer
+ * `names` gives for a service field that the body spells differently.
+ */
+export async function apiFields<T>(
+  work: () => Promise<T>,
+  names: Readonly<Record<string, string>> = {},
+): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error
+    throw new ValidationError(
+      error.fieldErrors.map((e) => ({ field: names[e.field] ?? `/body/${e.field}`, message: e.message })),
+    )
+  }
 }

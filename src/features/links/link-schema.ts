@@ -1,6 +1,5 @@
 import { Type } from 'typebox'
-import { IdParams, inputProblems, nullable } from '../../platform/route-kit.ts'
-import { ValidationError } from '../../platform/errors.ts'
+import { apiFields as apiFieldsOf, IdParams, inputProblems, nullable } from '../../platform/route-kit.ts'
 import type { LinkFromHere, LinkView } from './link-service.ts'
 
 /** The links API's request and response schemas (tag `links`). */
@@ -104,7 +103,7 @@ export const apiFromHere = (link: LinkFromHere) => ({
   other: link.other,
 })
 
-/** API field errors name the JSON fields. */
+/** The service's fields the link body spells differently. */
 const API_FIELDS: Record<string, string> = {
   fromId: '/body/from/id',
   to: '/body/to/id',
@@ -114,17 +113,5 @@ const API_FIELDS: Record<string, string> = {
   endedOn: '/body/endedOn',
 }
 
-/** Runs an API call, its field errors named as the JSON fields. */
-export async function apiFields<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error
-    throw new ValidationError(
-      error.fieldErrors.map((e) => ({
-        field: API_FIELDS[e.field] ?? `/body/${e.field}`,
-        message: e.message,
-      })),
-    )
-  }
-}
+/** Runs an API call, its field errors named as the link body's fields. */
+export const apiFields = <T>(work: () => Promise<T>): Promise<T> => apiFieldsOf(work, API_FIELDS)

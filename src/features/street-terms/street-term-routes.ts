@@ -2,14 +2,13 @@ import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { paths } from '../../platform/paths.ts'
-import { apiRoute, changeProblems, IdParams, problemsOf } from '../../platform/route-kit.ts'
+import { apiFields, apiRoute, changeProblems, IdParams, problemsOf } from '../../platform/route-kit.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import { formText, formVersion, versionOf } from '../../platform/views/form-fields.ts'
 import { formPage } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
 import {
-  apiFields,
   apiStreetTerm,
   CreateStreetTermBody,
   StreetTermSchema,

@@ -1,6 +1,5 @@
 import { Type } from 'typebox'
 import { nullable } from '../../platform/route-kit.ts'
-import { ValidationError } from '../../platform/errors.ts'
 import type { StreetTermRow } from './street-term-service.ts'
 
 /** The street-terms API's request and response schemas (issue 12). */
@@ -53,15 +52,3 @@ export const apiStreetTerm = (row: StreetTermRow) => ({
   retiredAt: row.retiredAt === null ? null : row.retiredAt.toISOString(),
   version: row.version,
 })
-
-/** Runs an API call, its field errors named as the JSON fields. */
-export async function apiFields<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work()
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error
-    throw new ValidationError(
-      error.fieldErrors.map((e) => ({ field: `/body/${e.field}`, message: e.message })),
-    )
-  }
-}

@@ -18,26 +18,7 @@ export interface Entity<F> {
   facts: F
 }
 
-export interface SuggestionRow {
-  id: string
-  partnershipId: string
-  kind: EntityKind
-  aId: string
-  bId: string
-  aVersion: number
-  bVersion: number
-  score: number
-  explanation: Array<Omit<Contribution, 'evidence'>>
-  fingerprint: string
-  status: 'pending' | 'accepted' | 'rejected' | 'superseded'
-  decidedAt: Date | null
-  decidedBy: string | null
-  rejectReason: string | null
-  linkId: string | null
-  createdAt: Date
-  version: number
-}
-
+/** A suggestion as it is proposed: the two records (at their versions), its score explained, its evidence. */
 export interface NewSuggestion {
   partnershipId: string
   kind: EntityKind
@@ -49,6 +30,18 @@ export interface NewSuggestion {
   explanation: Array<Omit<Contribution, 'evidence'>>
   fingerprint: string
   isDemo?: boolean
+}
+
+/** A suggestion as stored: as proposed, with how it was decided. */
+export interface SuggestionRow extends Omit<NewSuggestion, 'isDemo'> {
+  id: string
+  status: 'pending' | 'accepted' | 'rejected' | 'superseded'
+  decidedAt: Date | null
+  decidedBy: string | null
+  rejectReason: string | null
+  linkId: string | null
+  createdAt: Date
+  version: number
 }
 
 /** How many candidates one lookup may bring (the scoring keeps the likely ones). */
