@@ -18,6 +18,7 @@ describe('openmace CLI', () => {
     const status = await cli(['db', 'status'])
     assert.equal(status.code, 0, status.err)
     assert.match(status.out, /^applied\s+0001-foundation\s+\d{4}-/m)
+    assert.match(status.out, /^owner bypasses row-level security: yes$/m)
     const migrate = await cli(['db', 'migrate'])
     assert.equal(migrate.code, 0, migrate.err)
     assert.equal(migrate.out, 'Database schema is up to date.')

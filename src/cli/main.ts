@@ -4,7 +4,8 @@ import pg from 'pg'
 import { ConfigError, loadConfig, type Config } from '../config.ts'
 import { findRunningServer, loadCredentials, OWNER_ROLE, EMBEDDED_DATABASE } from '../db/embedded.ts'
 import { createDatabase } from '../db/database.ts'
-import { migrate, migrationStatus } from '../db/migrate.ts'
+import { migrate, migrationStatus, ownerBypassesRowSecurity } from '../db/migrate.ts'
+import { withClient } from '../db/client.ts'
 import { connectionUrl } from '../db/urls.ts'
 import { sealPending, verifyAudit, type SealInfo } from '../platform/audit/audit-seal.ts'
 import { createLogger, type Logger } from '../platform/logger.ts'
@@ -91,13 +92,18 @@ export function buildProgram(io: Io): Command {
   db.command('status')
     .description('list migrations and whether each is applied, pending or changed')
     .action(async () => {
-      const statuses = await withDatabase((ownerUrl) => migrationStatus(ownerUrl))
+      const { statuses, bypass } = await withDatabase(async (ownerUrl) => ({
+        statuses: await migrationStatus(ownerUrl),
+        bypass: await withClient(ownerUrl, ownerBypassesRowSecurity),
+      }))
       for (const s of statuses) {
         const when = s.appliedAt !== undefined ? `  ${s.appliedAt.toISOString()}` : ''
         io.out(`${s.state.padEnd(8)} ${s.name}${when}`)
       }
+      io.out(`owner bypasses row-level security: ${bypass ? 'yes' : 'NO (it must: see docs/adr/0015)'}`)
       const bad = statuses.filter((s) => s.state === 'changed' || s.state === 'missing')
       if (bad.length > 0) throw new CliError(`${bad.length} migration(s) differ from the database`)
+      if (!bypass) throw new CliError('the database owner role must bypass row-level security')
     })
 
   db.command('url')

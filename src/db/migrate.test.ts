@@ -4,6 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import { createEmptyDatabase, ownerQuery } from '../../test/helpers/database.ts'
+import { randomBytes } from 'node:crypto'
+import { withUrlParts } from './urls.ts'
 import { MIGRATIONS_DIR, MigrationError, migrate, migrationStatus, readMigrations } from './migrate.ts'
 
 async function migrationsDir(t: TestContext, files: Record<string, string>): Promise<string> {
@@ -32,6 +34,28 @@ describe('migrations', () => {
     )
     assert.deepEqual(await migrate(url), [], 'a second run applies nothing')
     assert.ok((await migrationStatus(url)).every((s) => s.state === 'applied'))
+  })
+
+  it('refuses to run as an owner that does not bypass row-level security, and creates nothing', async (t) => {
+    const url = await createEmptyDatabase(t)
+    const role = `openmace_t_norls_${randomBytes(4).toString('hex')}`
+    const password = randomBytes(12).toString('hex')
+    await ownerQuery(url, `CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '${password}'`)
+    // After the database is dropped (hooks run in order), so from the server's maintenance database.
+    t.after(() => ownerQuery(withUrlParts(url, { database: 'postgres' }), `DROP ROLE IF EXISTS ${role}`))
+    await assert.rejects(
+      migrate(withUrlParts(url, { user: role, password })),
+      (error: unknown) =>
+        error instanceof MigrationError &&
+        new RegExp(`owner role ${role} must bypass row-level security`).test(error.message),
+    )
+    const table = await ownerQuery(url, "SELECT to_regclass('schema_migration') AS t")
+    assert.deepEqual(table, [{ t: null }], 'nothing was created')
+    await ownerQuery(url, `ALTER ROLE ${role} BYPASSRLS`)
+    await ownerQuery(url, `GRANT CREATE ON SCHEMA public TO ${role}`)
+    const dir = await migrationsDir(t, { '0001-first.sql': 'CREATE TABLE first_table (id int);' })
+    assert.deepEqual(await migrate(withUrlParts(url, { user: role, password }), { dir }), ['0001-first'])
+    await ownerQuery(url, 'DROP TABLE first_table, schema_migration')
   })
 
   it('refuses to run when an applied migration has been edited, naming it', async (t) => {

@@ -103,6 +103,27 @@ function compare(files: Migration[], done: Map<number, AppliedRow>): MigrationSt
   return statuses.sort((a, b) => a.id - b.id)
 }
 
+/**
+ * The migrations' owner must bypass row-level security (a superuser or BYPASSRLS): the tables FORCE it, and the
+ * SECURITY DEFINER helpers that the intelligence policies ask (ADR 0015) run as the owner. An owner without it
+ * would see those helpers filtered by the very policies they serve, and handlers would lose their own entries.
+ */
+export async function ownerBypassesRowSecurity(client: pg.ClientBase): Promise<boolean> {
+  const result = await client.query<{ bypass: boolean }>(
+    'SELECT rolsuper OR rolbypassrls AS bypass FROM pg_roles WHERE rolname = current_user',
+  )
+  return result.rows[0]?.bypass === true
+}
+
+async function refuseOwnerUnderRowSecurity(client: pg.ClientBase): Promise<void> {
+  if (await ownerBypassesRowSecurity(client)) return
+  const { rows } = await client.query<{ name: string }>('SELECT current_user AS name')
+  throw new MigrationError(
+    `the database owner role ${rows[0]?.name ?? ''} must bypass row-level security: make it a superuser or ` +
+      `ALTER ROLE … BYPASSRLS (docs/adr/0015-intelligence-handling-in-row-level-security.md)`,
+  )
+}
+
 function refuseDrift(statuses: MigrationStatus[]): void {
   const changed = statuses.find((s) => s.state === 'changed')
   if (changed !== undefined) {
@@ -147,6 +168,7 @@ export async function migrate(
     async (client) => {
       await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY])
       try {
+        await refuseOwnerUnderRowSecurity(client)
         await ensureTable(client)
         const statuses = compare(files, await applied(client))
         refuseDrift(statuses)
