@@ -16,11 +16,15 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
+import { loadConfig } from '../src/config.ts'
+import { createDatabase } from '../src/db/database.ts'
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts'
 import { migrate } from '../src/db/migrate.ts'
 import { provisionRoles } from '../src/db/provision.ts'
 import { withUrlParts } from '../src/db/urls.ts'
 import { createLogger } from '../src/platform/logger.ts'
+import { latestMigration } from '../src/runtime.ts'
+import { services, type Services } from '../src/services.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const suite = process.argv[2] ?? 'unit'
@@ -46,6 +50,49 @@ async function files(dirs: string[], suffix: string): Promise<string[]> {
     for (const entry of entries) if (entry.endsWith(suffix)) found.push(path.join(dir, entry))
   }
   return found.sort()
+}
+
+/**
+ * Clones the migrated template into `<template>_demo`, seeds the demo partnership into it as the runtime role
+ * would, and returns the environment a spec needs to clone it and sign in (the seed's users and password).
+ */
+async function demoTemplate(
+  admin: pg.Client,
+  template: string,
+  adminUrl: string,
+  appUser: string,
+  appPassword: string,
+): Promise<Record<string, string>> {
+  const name = `${template}_demo`
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template} STRATEGY FILE_COPY`)
+  const database = createDatabase(
+    withUrlParts(adminUrl, { database: name, user: appUser, password: appPassword }),
+    { poolSize: 2 },
+  )
+  let seeded: Awaited<ReturnType<Services['demo']['seed']>>
+  try {
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' })
+    seeded = await services(config, database, { latestMigration: await latestMigration() }).demo.seed()
+  } finally {
+    await database.close()
+  }
+  if (seeded.password === undefined || seeded.users === undefined)
+    throw new Error('the demo seed created nothing in the browser suite’s template')
+  // A template must have no sessions when cloned. The seed has committed; a pooled connection the pool's end
+  // left open (seen: one idle after its COMMIT) is ended here.
+  for (let tries = 0; ; tries++) {
+    const { rows } = await admin.query<{ sessions: number }>(
+      'SELECT count(pg_terminate_backend(pid))::int AS sessions FROM pg_stat_activity WHERE datname = $1',
+      [name],
+    )
+    if (rows[0]?.sessions === 0) break
+    if (tries === 50) throw new Error(`the demo template ${name} still has sessions after seeding`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return {
+    TEST_DEMO_TEMPLATE_DB: name,
+    TEST_DEMO_SEED: JSON.stringify({ password: seeded.password, users: seeded.users }),
+  }
 }
 
 async function main(): Promise<number> {
@@ -88,6 +135,10 @@ async function main(): Promise<number> {
     const templateUrl = withUrlParts(adminUrl, { database: template })
     await provisionRoles(templateUrl, { user: appUser, password: appPassword })
     await migrate(templateUrl)
+    // The browser suite's specs all start from the demo partnership: seeded once, through the services, into a
+    // second template that each spec clones (instead of seeding it again in every file).
+    const demo =
+      suite === 'browser' ? await demoTemplate(admin, template, adminUrl, appUser, appPassword) : {}
 
     const child = spawn(
       process.execPath,
@@ -113,6 +164,7 @@ async function main(): Promise<number> {
           TEST_APP_USER: appUser,
           TEST_APP_PASSWORD: appPassword,
           TEST_SUITE: suite,
+          ...demo,
         },
       },
     )
@@ -122,8 +174,8 @@ async function main(): Promise<number> {
   } finally {
     // Drop the template and any database a crashed test file left behind.
     const leftovers = await admin.query<{ datname: string }>(
-      'SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2',
-      [`openmace_t_${runId}_%`, template],
+      'SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2 OR datname = $3',
+      [`openmace_t_${runId}_%`, template, `${template}_demo`],
     )
     for (const { datname } of leftovers.rows) {
       await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(datname)} WITH (FORCE)`)

@@ -15,8 +15,8 @@ describe('the system administrator’s pages in a browser', () => {
   let adminEmail: string
   let password: string
   before(async () => {
-    running = await startApp(hooks)
-    const seeded = await running.services.demo.seed()
+    running = await startApp(hooks, { demo: true })
+    const seeded = running.seeded
     const admin = seeded.users?.find((u) => u.role === 'system-admin')
     assert.ok(admin && seeded.password)
     adminEmail = admin.email

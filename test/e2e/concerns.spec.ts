@@ -14,8 +14,8 @@ describe('a practitioner raises a concern in a browser', () => {
   let password: string
   let email: string
   before(async () => {
-    running = await startApp(suite.hooks)
-    const seeded = await running.services.demo.seed()
+    running = await startApp(suite.hooks, { demo: true })
+    const seeded = running.seeded
     assert.ok(seeded.password && seeded.users)
     password = seeded.password
     email = seeded.users.find((u) => u.role === 'practitioner')?.email ?? ''

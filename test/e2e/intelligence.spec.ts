@@ -17,8 +17,8 @@ describe('intelligence in a browser', () => {
   let police: string
   let childId: string
   before(async () => {
-    running = await startApp(suite.hooks)
-    const seeded = await running.services.demo.seed()
+    running = await startApp(suite.hooks, { demo: true })
+    const seeded = running.seeded
     assert.ok(seeded.password && seeded.users)
     password = seeded.password
     police = seeded.users.find((u) => u.role === 'police-intelligence')?.email ?? ''

@@ -20,8 +20,8 @@ describe('from a school’s concern to the front door’s decision and back to t
   let password: string
   const emails = new Map<string, string>()
   before(async () => {
-    running = await startApp(suite.hooks)
-    const seeded = await running.services.demo.seed()
+    running = await startApp(suite.hooks, { demo: true })
+    const seeded = running.seeded
     assert.ok(seeded.password && seeded.users)
     password = seeded.password
     for (const user of seeded.users) if (!emails.has(user.role)) emails.set(user.role, user.email)

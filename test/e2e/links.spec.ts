@@ -17,8 +17,8 @@ describe('links between people, places and things in a browser', () => {
   let childId: string
   let otherId: string
   before(async () => {
-    running = await startApp(suite.hooks)
-    const seeded = await running.services.demo.seed()
+    running = await startApp(suite.hooks, { demo: true })
+    const seeded = running.seeded
     assert.ok(seeded.password && seeded.users)
     password = seeded.password
     email = seeded.users.find((u) => u.role === 'social-worker')?.email ?? ''

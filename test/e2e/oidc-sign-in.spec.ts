@@ -19,8 +19,8 @@ describe('single sign-on in a browser', () => {
   before(async () => {
     const port = await freePort()
     idp = await startTestIdp(hooks, { redirectUrl: `http://127.0.0.1:${port}${paths.signInOidcCallback}` })
-    running = await startApp(hooks, { env: { ...idp.env, OPENMACE_OIDC_LABEL: LABEL }, port })
-    const seeded = await running.services.demo.seed()
+    running = await startApp(hooks, { env: { ...idp.env, OPENMACE_OIDC_LABEL: LABEL }, port, demo: true })
+    const seeded = running.seeded
     const user = seeded.users?.find((u) => u.role === 'social-worker')
     assert.ok(user)
     displayName = user.displayName

@@ -20,8 +20,8 @@ describe('platform pages in a browser', () => {
           throw new Error('deliberate fault for the 500 page')
         })
       },
+      demo: true,
     })
-    await running.services.demo.seed()
   })
 
   it('start page: GOV.UK layout, the demo partnership, Start now leads to sign-in; axe clean', async () => {

@@ -18,8 +18,8 @@ describe('locations, objects and flags in a browser', () => {
   let email: string
   let childId: string
   before(async () => {
-    running = await startApp(suite.hooks)
-    const seeded = await running.services.demo.seed()
+    running = await startApp(suite.hooks, { demo: true })
+    const seeded = running.seeded
     assert.ok(seeded.password && seeded.users)
     password = seeded.password
     email = seeded.users.find((u) => u.role === 'social-worker')?.email ?? ''

@@ -19,9 +19,9 @@ describe('the front door and the referrer in a browser', () => {
   const emails = new Map<string, string>()
   let referralId: string
   before(async () => {
-    db = await createTestDatabase(suite.hooks)
-    running = await startApp(suite.hooks, { databaseUrl: db.appUrl })
-    const seeded = await running.services.demo.seed()
+    db = await createTestDatabase(suite.hooks, { demo: true })
+    running = await startApp(suite.hooks, { databaseUrl: db.appUrl, demo: true })
+    const seeded = running.seeded
     assert.ok(seeded.password && seeded.users)
     password = seeded.password
     for (const user of seeded.users) if (!emails.has(user.role)) emails.set(user.role, user.email)

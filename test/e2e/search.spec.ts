@@ -16,8 +16,8 @@ describe('search and duplicates in a browser', () => {
   const emails = new Map<string, string>()
   let child: { id: string; givenName: string; familyName: string }
   before(async () => {
-    running = await startApp(suite.hooks)
-    const seeded = await running.services.demo.seed()
+    running = await startApp(suite.hooks, { demo: true })
+    const seeded = running.seeded
     assert.ok(seeded.password && seeded.users)
     password = seeded.password
     for (const user of seeded.users) if (!emails.has(user.role)) emails.set(user.role, user.email)

@@ -18,8 +18,8 @@ describe('sign-in in a browser', () => {
   let dpoEmail: string
   let adminEmail: string
   before(async () => {
-    running = await startApp(hooks)
-    const seeded = await running.services.demo.seed()
+    running = await startApp(hooks, { demo: true })
+    const seeded = running.seeded
     const user = seeded.users?.find((u) => u.role === 'social-worker')
     const dpo = seeded.users?.find((u) => u.role === 'dpo')
     const admin = seeded.users?.find((u) => u.role === 'system-admin')

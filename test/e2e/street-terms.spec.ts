@@ -14,8 +14,8 @@ describe('the street-terms glossary in a browser (issue 12)', () => {
   let adminEmail: string
   let password: string
   before(async () => {
-    running = await startApp(hooks)
-    const seeded = await running.services.demo.seed()
+    running = await startApp(hooks, { demo: true })
+    const seeded = running.seeded
     const admin = seeded.users?.find((u) => u.role === 'system-admin')
     assert.ok(admin && seeded.password)
     adminEmail = admin.email

@@ -15,8 +15,8 @@ describe('suggested links in a browser', () => {
   let password: string
   let email: string
   before(async () => {
-    running = await startApp(suite.hooks)
-    const seeded = await running.services.demo.seed()
+    running = await startApp(suite.hooks, { demo: true })
+    const seeded = running.seeded
     assert.ok(seeded.password && seeded.users)
     password = seeded.password
     email = seeded.users.find((u) => u.role === 'police-intelligence')?.email ?? ''

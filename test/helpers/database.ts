@@ -3,6 +3,7 @@ import pg from 'pg'
 import { withClient } from '../../src/db/client.ts'
 import { createDatabase, type Database } from '../../src/db/database.ts'
 import { withUrlParts } from '../../src/db/urls.ts'
+import type { DemoUser } from '../../src/features/demo/demo-service.ts'
 
 /**
  * Each test file (or test) gets its own database cloned from the run's migrated template: real PostgreSQL,
@@ -31,21 +32,26 @@ type Hooks = { after: (fn: () => unknown) => void }
 
 /** Creates a database on the test server (from the migrated template or empty); returns how to drop it. */
 async function scratchDatabase(
-  template: boolean,
+  template: boolean | 'demo',
 ): Promise<{ name: string; ownerUrl: string; drop: () => Promise<unknown> }> {
   const adminUrl = env('TEST_ADMIN_URL')
   const name = `openmace_t_${env('TEST_RUN_ID')}_${process.pid}_${counter++}_${randomBytes(2).toString('hex')}`
   // FILE_COPY copies the template's files (a few hundred ms) instead of logging every block to WAL (about four
   // times longer); the test clusters run without fsync, so its checkpoint is cheap. PostgreSQL 15 or later.
-  const from = template ? ` TEMPLATE ${env('TEST_TEMPLATE_DB')} STRATEGY FILE_COPY` : ''
+  const source = template === 'demo' ? env('TEST_DEMO_TEMPLATE_DB') : env('TEST_TEMPLATE_DB')
+  const from = template === false ? '' : ` TEMPLATE ${source} STRATEGY FILE_COPY`
   await withClient(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name}${from}`))
   const drop = () =>
     withClient(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
   return { name, ownerUrl: withUrlParts(adminUrl, { database: name }), drop }
 }
 
-export async function createTestDatabase(t: Hooks): Promise<TestDatabase> {
-  const { name, ownerUrl, drop } = await scratchDatabase(true)
+/**
+ * A migrated database; with `{ demo: true }` one that already holds the demo partnership (the browser suite's
+ * runner seeds it once: see `demoSeedOfRun`).
+ */
+export async function createTestDatabase(t: Hooks, options: { demo?: boolean } = {}): Promise<TestDatabase> {
+  const { name, ownerUrl, drop } = await scratchDatabase(options.demo === true ? 'demo' : true)
   const appUrl = withUrlParts(ownerUrl, { user: env('TEST_APP_USER'), password: env('TEST_APP_PASSWORD') })
   const database = createDatabase(appUrl, { poolSize: 5 })
   t.after(async () => {
@@ -69,4 +75,9 @@ export async function ownerQuery<T extends pg.QueryResultRow>(
   values: unknown[] = [],
 ): Promise<T[]> {
   return withClient(url, async (client) => (await client.query<T>(text, values)).rows)
+}
+
+/** The demo seed's users and password in a database cloned with `{ demo: true }` (browser suite only). */
+export function demoSeedOfRun(): { password: string; users: DemoUser[] } {
+  return JSON.parse(env('TEST_DEMO_SEED')) as { password: string; users: DemoUser[] }
 }

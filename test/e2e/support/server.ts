@@ -5,12 +5,15 @@ import { createDatabase } from '../../../src/db/database.ts'
 import { latestMigration } from '../../../src/runtime.ts'
 import { services, type Services } from '../../../src/services.ts'
 import { testConfig } from '../../helpers/build.ts'
-import { createTestDatabase } from '../../helpers/database.ts'
+import type { DemoUser } from '../../../src/features/demo/demo-service.ts'
+import { createTestDatabase, demoSeedOfRun } from '../../helpers/database.ts'
 
 export interface RunningApp {
   app: FastifyInstance
   baseUrl: string
   services: Services
+  /** With `demo: true`: the demo partnership's users and their password (the database holds the demo). */
+  seeded: { password?: string; users?: DemoUser[] }
 }
 
 type Hooks = { after: (fn: () => unknown) => void }
@@ -34,13 +37,19 @@ export async function startApp(
     env?: Record<string, string>
     /** A port chosen beforehand (see freePort), when the configuration must name the app's own address. */
     port?: number
+    /**
+     * Start from the demo partnership, cloned from the run's seeded template (with `databaseUrl`, that database
+     * must have been made with `createTestDatabase(t, { demo: true })`).
+     */
+    demo?: boolean
   } = {},
 ): Promise<RunningApp> {
   const config = testConfig(options.env)
+  const demo = options.demo === true
   const database =
     options.databaseUrl !== undefined
       ? createDatabase(options.databaseUrl, { poolSize: 2 })
-      : (await createTestDatabase(t)).database
+      : (await createTestDatabase(t, { demo })).database
   if (options.databaseUrl !== undefined) t.after(() => database.close())
   const built = services(config, database, { latestMigration: await latestMigration() })
   const app = await buildApp({ config, services: built })
@@ -49,5 +58,6 @@ export async function startApp(
   t.after(() => app.close())
   const address = app.server.address()
   if (address === null || typeof address !== 'object') throw new Error('app is not listening')
-  return { app, baseUrl: `http://127.0.0.1:${address.port}`, services: built }
+  const seeded = demo ? demoSeedOfRun() : {}
+  return { app, baseUrl: `http://127.0.0.1:${address.port}`, services: built, seeded }
 }
