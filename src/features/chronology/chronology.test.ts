@@ -1,21 +1,19 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { auditEvents } from '../../../test/helpers/audit.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
 /**
  * A child with something from every source, at known times: the record's creation, an agency's involvement, a
  * statutory status that started and ended, a street name, links to a flat, a visible friend and an adult the
  * worker may not see, a flag, and a duplicate merged into the record.
  */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const built = await staffWorld(
     t,
     { worker: ['social-worker'], stranger: ['social-worker'] },

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import { RATE_LIMITS } from '../../platform/rate-limits.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import {
   assertPageRefusal,
@@ -28,10 +28,8 @@ import { personToken } from '../../../test/helpers/tokens.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
 /** A team manager's team with Kieran Walsh twice (one with a typo and the day and month swapped), and a stranger's child. */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const built = await staffWorld(t, {
     manager: ['team-manager'],
     worker: ['social-worker'],

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import { build, type TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
@@ -14,10 +14,8 @@ import { dateInputs } from '../../../test/helpers/forms.ts'
 import { auditEvents } from '../../../test/helpers/audit.ts'
 import { breakGlassFor } from '../../../test/helpers/scenario.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
 /** A child allocated to a social worker's team; a colleague in the team; a worker in another team. */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const w = await allocatedChildWorld(t, {
     others: { colleague: ['social-worker'], stranger: ['social-worker'], dsl: ['dsl'] },
     teamMates: ['colleague'],
@@ -184,7 +182,7 @@ describe('setting a flag', () => {
 })
 
 describe('reviewing and removing a flag', () => {
-  async function flagged(t: Ctx) {
+  async function flagged(t: TestCtx) {
     const w = await world(t)
     const flagId = await flagOnPerson(w, { teamId: w.teamId, reviewInDays: -3 })
     return { ...w, flagId }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Capability } from '../../platform/access/roles.ts'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import { build, type TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { signIn } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
@@ -13,13 +13,11 @@ import { api } from '../../../test/helpers/api.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
 import { auditEvents, deniedReasons } from '../../../test/helpers/audit.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
 /**
  * A child and an adult of concern allocated to a social worker's team, a stranger's child, a phone and a flat the
  * worker's agency recorded (theirs to read: decideThing).
  */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const built = await allocatedChildWorld(t, { others: { stranger: ['social-worker'], dsl: ['dsl'] } })
   const { db, worker, stranger, teamId } = built
   const adult = await createPerson(db.database, worker.partnershipId, {

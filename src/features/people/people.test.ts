@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
-import type { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, TEST_PASSWORD, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows, createMeeting, createPerson } from '../../../test/factories/person-factory.ts'
@@ -11,10 +11,8 @@ import { api } from '../../../test/helpers/api.ts'
 import { auditEvents, deniedReasons } from '../../../test/helpers/audit.ts'
 import { breakGlassFor } from '../../../test/helpers/scenario.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
 /** A partnership with a child allocated to a social worker's team, and people around them. */
-const world = (t: Ctx) =>
+const world = (t: TestCtx) =>
   allocatedChildWorld(t, {
     others: {
       colleague: ['social-worker'],

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { KNOWN_TO_PARTNERSHIP } from '../../platform/access/policy.ts'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
@@ -16,8 +16,6 @@ import { actorFor, createReferral } from '../../../test/factories/referral-facto
  * Slice i12-relations: the working relationships the policy lacked (the front door's child, the police
  * intelligence unit, a DSL's flags) and places and things that are not free for all, on the pages and the API.
  */
-
-type Ctx = Parameters<typeof build>[0]
 
 /** Moves a user to another agency of their partnership (the police force, for these tests). */
 async function toOtherAgency(
@@ -94,7 +92,7 @@ describe('the front door’s child (FRONT_DOOR_CHILD)', () => {
 })
 
 describe('the police intelligence unit (INTELLIGENCE_UNIT_PERSON)', () => {
-  async function world(t: Ctx) {
+  async function world(t: TestCtx) {
     const w = await staffWorld(t, { worker: ['social-worker'], police: ['police-intelligence'] })
     const child = await createPerson(w.db.database, w.worker.partnershipId, {
       givenName: 'Tyrese',
@@ -256,7 +254,7 @@ describe('a DSL’s flags (decideFlagReason)', () => {
 })
 
 describe('places and things are not free for all (decideThing)', () => {
-  async function world(t: Ctx) {
+  async function world(t: TestCtx) {
     const w = await staffWorld(t, { worker: ['social-worker'], police: ['police-intelligence'] })
     await toOtherAgency(w.db.ownerUrl, w.police)
     const child = await createPerson(w.db.database, w.worker.partnershipId, {
