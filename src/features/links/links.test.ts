@@ -10,7 +10,7 @@ import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
-import { dateInputs } from '../../../test/helpers/forms.ts'
+import { dateInputs, linkForm } from '../../../test/helpers/forms.ts'
 import { auditEvents, deniedReasons } from '../../../test/helpers/audit.ts'
 
 /**
@@ -50,18 +50,15 @@ async function world(t: TestCtx) {
   }
 }
 
-const FORM = {
+/** An intelligence-graded suspicion: exploited by someone, from a case note (2/C). */
+const FORM = linkForm({
   linkType: 'exploited-by',
-  to: '',
-  ...dateInputs('fromDate', '3', '2', '2025'),
-  ...dateInputs('toDate'),
   source: 'Case note 2025-0042',
   sourceType: 'intelligence',
-  sourceAgencyId: '',
   sourceEvaluation: '2',
   intelligenceAssessment: 'C',
   confidence: 'suspected',
-}
+})
 
 async function tokenFor(w: Awaited<ReturnType<typeof world>>, user: { email: string }, scopes: Capability[]) {
   const token = await personToken(w.db, user.email, scopes, { name: 'links test' })

@@ -6,7 +6,7 @@ import type { TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
-import { dateInputs } from '../../../test/helpers/forms.ts'
+import { linkForm } from '../../../test/helpers/forms.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { bearer, createFlag, createObject } from '../../../test/factories/pole-factory.ts'
 import { linkObject } from '../../../test/factories/pole-links-factory.ts'
@@ -31,18 +31,7 @@ async function toOtherAgency(
   return other!.id
 }
 
-const LINK_FORM = {
-  linkType: 'uses-phone',
-  to: '',
-  ...dateInputs('fromDate', '3', '2', '2025'),
-  ...dateInputs('toDate'),
-  source: 'Stop check 2025-0042',
-  sourceType: 'record',
-  sourceAgencyId: '',
-  sourceEvaluation: '',
-  intelligenceAssessment: '',
-  confidence: 'confirmed',
-}
+const LINK_FORM = linkForm()
 
 describe('the front door’s child (FRONT_DOOR_CHILD)', () => {
   it('opens from the queue and the referral while it is open, with its flags; 404 once it is withdrawn', async (t) => {
