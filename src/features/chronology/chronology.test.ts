@@ -6,7 +6,7 @@ import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
-import { auditEvents } from '../../../test/helpers/audit.ts'
+import { personAudit, readsVia } from '../../../test/helpers/audit.ts'
 
 /**
  * A child with something from every source, at known times: the record's creation, an agency's involvement, a
@@ -95,9 +95,6 @@ const pageEvents = (html: string) =>
     (m) => [m[1], m[2]!.trim().replace(/&#39;/g, "'")] as const,
   )
 
-const auditRows = (ownerUrl: string, personId: string, action: string) =>
-  auditEvents(ownerUrl, { recordType: 'person', recordId: personId, action })
-
 describe('a child’s chronology', () => {
   it('shows events from every source newest first on the page and in the API, and audits each read', async (t) => {
     const w = await world(t)
@@ -129,11 +126,7 @@ describe('a child’s chronology', () => {
     assert.equal(started.dateOnly, true)
     assert.equal(started.occurredAt, '2025-03-01')
 
-    const reads = await auditRows(w.db.ownerUrl, w.child.id, 'record.read')
-    assert.deepEqual(
-      reads.map((r) => r.details.via),
-      ['chronology', 'chronology-api'],
-    )
+    assert.deepEqual(await readsVia(w.db.ownerUrl, w.child.id), ['chronology', 'chronology-api'])
   })
 
   it('never names, links or shows a link to a record the reader may not see', async (t) => {
@@ -218,7 +211,7 @@ describe('a child’s chronology', () => {
     assert.equal(api.statusCode, 404)
     assert.match(String(api.headers['content-type']), /application\/problem\+json/)
     assert.doesNotMatch(api.body, /Smokey/)
-    const denials = await auditRows(w.db.ownerUrl, w.child.id, 'access.denied')
+    const denials = await personAudit(w.db.ownerUrl, w.child.id, 'access.denied')
     assert.deepEqual(
       denials.map((d) => [d.actor_id, d.details.via]),
       [

@@ -11,7 +11,7 @@ import { bearer, createFlag, createLocation } from '../../../test/factories/pole
 import { addDays, partsOf } from './flag-validation.ts'
 import { api, errorFields } from '../../../test/helpers/api.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
-import { auditEvents } from '../../../test/helpers/audit.ts'
+import { auditEvents, readsCounted } from '../../../test/helpers/audit.ts'
 import { breakGlassFor } from '../../../test/helpers/scenario.ts'
 
 /** A child allocated to a social worker's team; a colleague in the team; a worker in another team. */
@@ -287,15 +287,7 @@ describe('the task list', () => {
     assert.match(other.body, /No flag reviews are due/)
     assert.doesNotMatch(other.body, new RegExp(w.child.givenName))
     // Each subject shown is an audited read.
-    assert.equal(
-      await countRows(
-        w.db.ownerUrl,
-        'audit_event',
-        `action = 'record.read' AND actor_id = $1 AND details->>'via' = 'tasks'`,
-        [w.colleague.id],
-      ),
-      1,
-    )
+    assert.equal(await readsCounted(w.db.ownerUrl, 'tasks', { actorId: w.colleague.id }), 1)
   })
 })
 

@@ -11,7 +11,7 @@ import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
 import { dateInputs, linkForm } from '../../../test/helpers/forms.ts'
-import { auditEvents, deniedReasons } from '../../../test/helpers/audit.ts'
+import { auditEvents, deniedReasons, readsCounted } from '../../../test/helpers/audit.ts'
 
 /**
  * A child and an adult of concern allocated to a social worker's team, a stranger's child, a phone and a flat the
@@ -111,12 +111,7 @@ describe('adding a link from a person’s page', () => {
     assert.match(page.body, new RegExp(w.worker.displayName))
     assert.match(page.body, new RegExp(w.adult.givenName))
     assert.equal(
-      await countRows(
-        w.db.ownerUrl,
-        'audit_event',
-        `action = 'record.read' AND record_id = $1 AND details->>'via' = 'link'`,
-        [w.adult.id],
-      ),
+      await readsCounted(w.db.ownerUrl, 'link', { recordId: w.adult.id }),
       1,
       'the link page names the adult: a read of their record',
     )

@@ -8,7 +8,7 @@ import { countRows, createMeeting, createPerson } from '../../../test/factories/
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
-import { auditEvents, deniedReasons } from '../../../test/helpers/audit.ts'
+import { deniedReasons, personAudit, readsVia } from '../../../test/helpers/audit.ts'
 import { breakGlassFor } from '../../../test/helpers/scenario.ts'
 
 /** A partnership with a child allocated to a social worker's team, and people around them. */
@@ -23,9 +23,6 @@ const world = (t: TestCtx) =>
     teamMates: ['colleague'],
   })
 
-const auditRows = (ownerUrl: string, personId: string, action: string) =>
-  auditEvents(ownerUrl, { recordType: 'person', recordId: personId, action })
-
 describe('a child’s record page', () => {
   it('shows the allocated worker the whole record, and audits the read', async (t) => {
     const w = await world(t)
@@ -33,7 +30,7 @@ describe('a child’s record page', () => {
     assert.match(res.body, new RegExp(`${w.child.givenName} ${w.child.familyName ?? ''}`))
     assert.match(res.body, new RegExp(w.child.nhsNumber ?? 'no NHS number'))
     assert.equal(res.headers['cache-control'], 'no-store')
-    const reads = await auditRows(w.db.ownerUrl, w.child.id, 'record.read')
+    const reads = await personAudit(w.db.ownerUrl, w.child.id, 'record.read')
     assert.equal(reads.length, 1)
     assert.equal(reads[0]?.actor_id, w.worker.id)
     assert.equal(reads.at(0)?.details.via, 'page')
@@ -44,7 +41,7 @@ describe('a child’s record page', () => {
     const w = await world(t)
     const res = await (await signIn(w.app, w.colleague)).get(paths.people.show(w.child.id))
     assert.equal(res.statusCode, 200)
-    const reads = await auditRows(w.db.ownerUrl, w.child.id, 'record.read')
+    const reads = await personAudit(w.db.ownerUrl, w.child.id, 'record.read')
     assert.equal(reads[0]?.details.relationships, 'allocated-team')
   })
 
@@ -62,7 +59,7 @@ describe('a child’s record page', () => {
         .replace(/value="[^"]+"/g, '')
         .replace(/[0-9a-f-]{36}/g, 'ID')
     assert.equal(strip(denied.body), strip(missing.body), 'a denial must look exactly like a missing record')
-    const denials = await auditRows(w.db.ownerUrl, w.child.id, 'access.denied')
+    const denials = await personAudit(w.db.ownerUrl, w.child.id, 'access.denied')
     assert.equal(denials.length, 1)
     assert.equal(denials[0]?.actor_id, w.stranger.id)
     assert.equal(await countRows(w.db.ownerUrl, 'audit_event', `action = 'record.read'`), 0)
@@ -171,11 +168,11 @@ describe('break-glass', () => {
     assert.equal(grants.length, 1)
     assert.equal(Number(grants[0]?.hours), 4)
     assert.ok(grants[0]?.audit_event_id !== null)
-    const glass = await auditRows(w.db.ownerUrl, w.child.id, 'break-glass')
+    const glass = await personAudit(w.db.ownerUrl, w.child.id, 'break-glass')
     assert.equal(glass.length, 1)
     assert.equal(glass[0]?.outcome, 'allowed')
     assert.match(glass.at(0)?.reason ?? '', /missing tonight/)
-    const reads = await auditRows(w.db.ownerUrl, w.child.id, 'record.read')
+    const reads = await personAudit(w.db.ownerUrl, w.child.id, 'record.read')
     assert.equal(reads.at(-1)?.details.breakGlass, true)
   })
 
@@ -203,7 +200,7 @@ describe('break-glass', () => {
     assert.match(wrong.body, /Child seen with an adult of concern today/)
     assert.doesNotMatch(wrong.body, /not the password at all/)
     assert.equal(await countRows(w.db.ownerUrl, 'break_glass_grant'), 0)
-    const failed = await auditRows(w.db.ownerUrl, w.child.id, 'break-glass')
+    const failed = await personAudit(w.db.ownerUrl, w.child.id, 'break-glass')
     assert.deepEqual(
       failed.map((r) => r.outcome),
       ['failed'],
@@ -221,7 +218,7 @@ describe('break-glass', () => {
     })
     assert.equal(res.statusCode, 404)
     assert.equal(await countRows(w.db.ownerUrl, 'break_glass_grant'), 0)
-    assert.equal((await auditRows(w.db.ownerUrl, ghost, 'break-glass'))[0]?.outcome, 'denied')
+    assert.equal((await personAudit(w.db.ownerUrl, ghost, 'break-glass'))[0]?.outcome, 'denied')
   })
 
   it('a role that may not break glass gets 403, and no offer on the 404 page', async (t) => {
@@ -310,11 +307,7 @@ describe('the people API', () => {
       list.json<{ people: Array<{ id: string }> }>().people.map((p) => p.id),
       [w.child.id],
     )
-    const reads = await auditRows(w.db.ownerUrl, w.child.id, 'record.read')
-    assert.deepEqual(
-      reads.map((r) => r.details.via),
-      ['api', 'list'],
-    )
+    assert.deepEqual(await readsVia(w.db.ownerUrl, w.child.id), ['api', 'list'])
   })
 
   it('a token without the person:read scope gets 403; no token 401; a malformed id 400', async (t) => {
