@@ -79,6 +79,25 @@ export class Agent {
   }
 }
 
+/** An id no record has. */
+export const MISSING_ID = '00000000-0000-4000-8000-000000000000'
+
+/**
+ * A record's page (`page` of its id) for an agent who may not see it, asserted the same 404 as the page of a
+ * record that does not exist: both responses, for the test to compare further.
+ */
+export async function deniedAsMissing(
+  agent: Agent,
+  page: (id: string) => string,
+  id: string,
+): Promise<{ denied: Response; missing: Response }> {
+  const denied = await agent.get(page(id))
+  const missing = await agent.get(page(MISSING_ID))
+  assert.equal(denied.statusCode, 404)
+  assert.equal(missing.statusCode, 404)
+  return { denied, missing }
+}
+
 export const TEST_PASSWORD = 'a long test passphrase for openmace'
 
 export interface TestUser {

@@ -3,7 +3,13 @@ import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
 import type { TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn, TEST_PASSWORD, signInAt } from '../../../test/helpers/sign-in.ts'
+import {
+  createUser,
+  deniedAsMissing,
+  signIn,
+  TEST_PASSWORD,
+  signInAt,
+} from '../../../test/helpers/sign-in.ts'
 import { countRows, createMeeting, createPerson } from '../../../test/factories/person-factory.ts'
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
@@ -48,10 +54,7 @@ describe('a child’s record page', () => {
   it('someone without a relationship gets the same 404 as for a record that does not exist, and the denial is audited', async (t) => {
     const w = await world(t)
     const agent = await signIn(w.app, w.stranger)
-    const denied = await agent.get(paths.people.show(w.child.id))
-    const missing = await agent.get(paths.people.show('00000000-0000-4000-8000-000000000000'))
-    assert.equal(denied.statusCode, 404)
-    assert.equal(missing.statusCode, 404)
+    const { denied, missing } = await deniedAsMissing(agent, (id) => paths.people.show(id), w.child.id)
     assert.doesNotMatch(denied.body, new RegExp(w.child.givenName))
     const strip = (html: string) =>
       html
