@@ -469,27 +469,15 @@ describe('duplicate and merge pages and API', () => {
     })
     assert.equal(check.statusCode, 200)
     assert.equal(check.json<{ candidates: Array<{ id: string }> }>().candidates[0]?.id, w.a.id)
-    const stale = await call(paths.api.personMerge(w.a.id), {
-      mergedId: w.b.id,
-      reason: 'Same',
-      survivorVersion: 99,
-      mergedVersion: 1,
-    })
+    /** Merges `mergedId` into Kieran (w.a) at the versions given. */
+    const merge = (mergedId: string, survivorVersion: number, mergedVersion: number) =>
+      call(paths.api.personMerge(w.a.id), { mergedId, reason: 'Same', survivorVersion, mergedVersion })
+    const stale = await merge(w.b.id, 99, 1)
     assert.equal(stale.statusCode, 409)
     assert.match(String(stale.headers['content-type']), /problem\+json/)
-    const self = await call(paths.api.personMerge(w.a.id), {
-      mergedId: w.a.id,
-      reason: 'Same',
-      survivorVersion: 1,
-      mergedVersion: 1,
-    })
+    const self = await merge(w.a.id, 1, 1)
     assert.equal(self.statusCode, 400)
-    const ok = await call(paths.api.personMerge(w.a.id), {
-      mergedId: w.b.id,
-      reason: 'Same',
-      survivorVersion: await version(w.db.ownerUrl, w.a.id),
-      mergedVersion: await version(w.db.ownerUrl, w.b.id),
-    })
+    const ok = await merge(w.b.id, await version(w.db.ownerUrl, w.a.id), await version(w.db.ownerUrl, w.b.id))
     assert.equal(ok.statusCode, 200)
     const list = await agent.get(paths.api.personMerges(w.a.id))
     assert.equal(list.json<{ merges: unknown[] }>().merges.length, 1)
