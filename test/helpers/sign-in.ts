@@ -11,6 +11,7 @@ import { paths } from '../../src/platform/paths.ts'
 import { SESSION_COOKIE } from '../../src/platform/session/session-plugin.ts'
 import type { Services } from '../../src/services.ts'
 import { createPartnership } from '../factories/partnership-factory.ts'
+import { build, type TestCtx } from './build.ts'
 import type { TestDatabase } from './database.ts'
 import { headingText } from './html.ts'
 
@@ -228,3 +229,10 @@ export function adminOf(user: TestUser): Actor {
 }
 
 export const TEST_REQUEST = { requestId: 'test-request', ip: '127.0.0.1' } as const
+
+/** The app on its own database with one user (a social worker unless `options` say), not yet signed in. */
+export async function appWithUser(t: TestCtx, options: Parameters<typeof createUser>[2] = {}) {
+  const built = await build(t)
+  const user = await createUser(built.db, built.services, options)
+  return { ...built, user }
+}
