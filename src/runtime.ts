@@ -27,6 +27,11 @@ export interface DatabaseTarget {
   release(): Promise<void>
 }
 
+/** How the database is opened: `attach` (for the CLI) to the embedded server a running OpenMACE owns. */
+export interface OpenOptions {
+  attach?: boolean
+}
+
 /**
  * With DATABASE_URL: that server (nothing started). Without: the embedded server in the data folder, started
  * here, or (`attach`, for the CLI) the one a running OpenMACE already owns.
@@ -34,7 +39,7 @@ export interface DatabaseTarget {
 export async function openDatabase(
   config: Config,
   log: Logger,
-  options: { attach?: boolean } = {},
+  options: OpenOptions = {},
 ): Promise<DatabaseTarget> {
   if (config.databaseUrl !== undefined) {
     const ownerUrl = config.databaseUrl
@@ -77,11 +82,7 @@ export interface Runtime {
 }
 
 /** Opens the database, applies migrations and builds the services on the runtime role. */
-export async function openRuntime(
-  config: Config,
-  log: Logger,
-  options: { attach?: boolean } = {},
-): Promise<Runtime> {
+export async function openRuntime(config: Config, log: Logger, options: OpenOptions = {}): Promise<Runtime> {
   const target = await openDatabase(config, log, options)
   try {
     const applied = await migrate(target.ownerUrl, {

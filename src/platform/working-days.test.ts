@@ -25,26 +25,19 @@ describe('working days in England', () => {
   })
 
   it('is due the same time on the next working day', () => {
-    // Monday 10:15 GMT → Tuesday 10:15
-    assert.equal(
-      addWorkingDays(new Date('2026-11-30T10:15:00Z'), 1).toISOString(),
-      '2026-12-01T10:15:00.000Z',
-    )
-    // Friday 16:00 → Monday 16:00
-    assert.equal(
-      addWorkingDays(new Date('2026-12-04T16:00:00Z'), 1).toISOString(),
-      '2026-12-07T16:00:00.000Z',
-    )
-    // Thursday 24 December 11:00 → Tuesday 29 December 11:00 (Christmas, Boxing Day substitute, weekend)
-    assert.equal(
-      addWorkingDays(new Date('2026-12-24T11:00:00Z'), 1).toISOString(),
-      '2026-12-29T11:00:00.000Z',
-    )
-    // Thursday before Easter, 09:30 BST → Tuesday after Easter Monday 09:30 BST
-    assert.equal(
-      addWorkingDays(new Date('2026-04-02T08:30:00Z'), 1).toISOString(),
-      '2026-04-07T08:30:00.000Z',
-    )
+    // From → due, one working day later.
+    for (const [from, due] of <Array<[string, string]>>[
+      // Monday 10:15 GMT → Tuesday 10:15
+      ['2026-11-30T10:15:00Z', '2026-12-01T10:15:00.000Z'],
+      // Friday 16:00 → Monday 16:00
+      ['2026-12-04T16:00:00Z', '2026-12-07T16:00:00.000Z'],
+      // Thursday 24 December 11:00 → Tuesday 29 December 11:00 (Christmas, Boxing Day substitute, weekend)
+      ['2026-12-24T11:00:00Z', '2026-12-29T11:00:00.000Z'],
+      // Thursday before Easter, 09:30 BST → Tuesday after Easter Monday 09:30 BST
+      ['2026-04-02T08:30:00Z', '2026-04-07T08:30:00.000Z'],
+    ]) {
+      assert.equal(addWorkingDays(new Date(from), 1).toISOString(), due, from)
+    }
   })
 
   it('counts a receipt at the weekend from the start of the next working day', () => {
@@ -56,16 +49,15 @@ describe('working days in England', () => {
   })
 
   it('keeps the time on the clock across the change to summer time', () => {
-    // Friday 27 March 2026 09:00 GMT → Monday 30 March 09:00 BST (08:00 UTC)
-    assert.equal(
-      addWorkingDays(new Date('2026-03-27T09:00:00Z'), 1).toISOString(),
-      '2026-03-30T08:00:00.000Z',
-    )
-    // Friday 23 October 2026 09:00 BST → Monday 26 October 09:00 GMT
-    assert.equal(
-      addWorkingDays(new Date('2026-10-23T08:00:00Z'), 1).toISOString(),
-      '2026-10-26T09:00:00.000Z',
-    )
+    // From → due, one working day later.
+    for (const [from, due] of <Array<[string, string]>>[
+      // Friday 27 March 2026 09:00 GMT → Monday 30 March 09:00 BST (08:00 UTC)
+      ['2026-03-27T09:00:00Z', '2026-03-30T08:00:00.000Z'],
+      // Friday 23 October 2026 09:00 BST → Monday 26 October 09:00 GMT
+      ['2026-10-23T08:00:00Z', '2026-10-26T09:00:00.000Z'],
+    ]) {
+      assert.equal(addWorkingDays(new Date(from), 1).toISOString(), due, from)
+    }
   })
 
   it('refuses a negative or fractional number of days', () => {

@@ -1,5 +1,6 @@
 import type { LightMyRequestResponse as Response } from 'fastify'
-import { csrfFrom, type Agent } from './sign-in.ts'
+import type { TestCtx } from './build.ts'
+import { appWithUser, csrfFrom, signIn, type Agent } from './sign-in.ts'
 
 /** The GOV.UK error summary of a page ('' when there is none). */
 export const errorSummary = (html: string): string =>
@@ -39,4 +40,11 @@ export function postWithoutCsrf(
 /** The value of a hidden or text input on the page. */
 export function inputValue(html: string, name: string): string | undefined {
   return new RegExp(`name="${name}"[^>]*value="([^"]*)"`).exec(html)?.[1]
+}
+
+/** The app with a system administrator (`admin`) signed in on `agent`. */
+export async function adminSignedIn(t: TestCtx) {
+  const { user: admin, ...built } = await appWithUser(t, { roles: ['system-admin'] })
+  const agent = await signIn(built.app, admin)
+  return { ...built, admin, agent }
 }

@@ -50,3 +50,27 @@ export function auditEvents(
     given.map(([, value]) => value),
   )
 }
+
+/** The audit events of one action about one person's record, oldest first. */
+export const personAudit = (ownerUrl: string, personId: string, action: string): Promise<AuditEvent[]> =>
+  auditEvents(ownerUrl, { recordType: 'person', recordId: personId, action })
+
+/** How each audited read of a person's record came (its `details.via`: 'api', 'list', 'chronology'…), oldest first. */
+export async function readsVia(ownerUrl: string, personId: string): Promise<unknown[]> {
+  return (await personAudit(ownerUrl, personId, 'record.read')).map((row) => row.details.via)
+}
+
+/** How many audited reads came by `via` (a page or list's name), by one actor or of one record. */
+export async function readsCounted(
+  ownerUrl: string,
+  via: string,
+  by: { actorId: string } | { recordId: string },
+): Promise<number> {
+  const [column, id] = 'actorId' in by ? ['actor_id', by.actorId] : ['record_id', by.recordId]
+  const [row] = await ownerQuery<{ n: string }>(
+    ownerUrl,
+    `SELECT count(*) AS n FROM audit_event WHERE action = 'record.read' AND ${column} = $1 AND details->>'via' = $2`,
+    [id, via],
+  )
+  return Number(row!.n)
+}

@@ -11,6 +11,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides })
 }
 
+/** What a test gives build() and the test worlds built on it: the hook that closes what they open. */
+export type TestCtx = Pick<TestContext, 'after'>
+
 export interface Built {
   app: FastifyInstance
   db: TestDatabase
@@ -23,7 +26,7 @@ export interface Built {
  * for `app.inject()`. `routes` adds routes to the surfaces (e.g. one that fails on purpose).
  */
 export async function build(
-  t: Pick<TestContext, 'after'>,
+  t: TestCtx,
   options: { env?: Record<string, string>; db?: TestDatabase; routes?: FeatureRoutes[] } = {},
 ): Promise<Built> {
   const config = testConfig(options.env)

@@ -11,6 +11,7 @@ import { paths } from '../../src/platform/paths.ts'
 import { SESSION_COOKIE } from '../../src/platform/session/session-plugin.ts'
 import type { Services } from '../../src/services.ts'
 import { createPartnership } from '../factories/partnership-factory.ts'
+import { build, type TestCtx } from './build.ts'
 import type { TestDatabase } from './database.ts'
 import { headingText } from './html.ts'
 
@@ -77,6 +78,25 @@ export class Agent {
     await this.get(formUrl)
     return this.post(postUrl, fields)
   }
+}
+
+/** An id no record has. */
+export const MISSING_ID = '00000000-0000-4000-8000-000000000000'
+
+/**
+ * A record's page (`page` of its id) for an agent who may not see it, asserted the same 404 as the page of a
+ * record that does not exist: both responses, for the test to compare further.
+ */
+export async function deniedAsMissing(
+  agent: Agent,
+  page: (id: string) => string,
+  id: string,
+): Promise<{ denied: Response; missing: Response }> {
+  const denied = await agent.get(page(id))
+  const missing = await agent.get(page(MISSING_ID))
+  assert.equal(denied.statusCode, 404)
+  assert.equal(missing.statusCode, 404)
+  return { denied, missing }
 }
 
 export const TEST_PASSWORD = 'a long test passphrase for openmace'
@@ -209,3 +229,10 @@ export function adminOf(user: TestUser): Actor {
 }
 
 export const TEST_REQUEST = { requestId: 'test-request', ip: '127.0.0.1' } as const
+
+/** The app on its own database with one user (a social worker unless `options` say), not yet signed in. */
+export async function appWithUser(t: TestCtx, options: Parameters<typeof createUser>[2] = {}) {
+  const built = await build(t)
+  const user = await createUser(built.db, built.services, options)
+  return { ...built, user }
+}

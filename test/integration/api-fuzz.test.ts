@@ -15,7 +15,7 @@ import { createFlag, createLocation, createObject } from '../factories/pole-fact
 import { createConcern, createReferral } from '../factories/referral-factory.ts'
 import { addAlias, addStatus, linkPeople } from '../factories/pole-links-factory.ts'
 import { build } from '../helpers/build.ts'
-import { createUser, signIn } from '../helpers/sign-in.ts'
+import { createUser, signIn, appWithUser } from '../helpers/sign-in.ts'
 import { personToken } from '../helpers/tokens.ts'
 
 const SEED = 20_260_512
@@ -793,8 +793,7 @@ it('answers malformed API requests with 4xx problem+json, never a 5xx', async (t
  * credentials are 401 problem+json. Anything that matches no route is a 404 in the format the client asks for.
  */
 it('answers odd spellings of API URLs by the route they match, never with a 5xx', async (t) => {
-  const { app, db, services } = await build(t)
-  const user = await createUser(db, services, { roles: ['social-worker'] })
+  const { app, db, user } = await appWithUser(t, { roles: ['social-worker'] })
   const person = await createPerson(db.database, user.partnershipId, { allocatedWorkerId: user.id })
   const { token } = await personToken(db, user.email, ['person:read'], { name: 'odd urls' })
   const agent = await signIn(app, user)

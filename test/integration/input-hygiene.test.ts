@@ -9,13 +9,11 @@ import { paths } from '../../src/platform/paths.ts'
 import { countRows, createBreakGlassGrant, createPerson } from '../factories/person-factory.ts'
 import { bearer, createLocation } from '../factories/pole-factory.ts'
 import { inputValue } from '../helpers/admin.ts'
-import { build } from '../helpers/build.ts'
+import { build, type TestCtx } from '../helpers/build.ts'
 import { headingText } from '../helpers/html.ts'
 import { createUser, signIn } from '../helpers/sign-in.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const built = await build(t)
   const worker = await createUser(built.db, built.services, { roles: ['social-worker', 'front-door'] })
   const child = await createPerson(built.db.database, worker.partnershipId, { allocatedWorkerId: worker.id })

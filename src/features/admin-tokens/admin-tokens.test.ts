@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
+  adminSignedIn,
   errorSummary,
   fieldError,
   inputValue,
@@ -8,18 +9,12 @@ import {
   postWithoutCsrf,
 } from '../../../test/helpers/admin.ts'
 import { deniedReasons } from '../../../test/helpers/audit.ts'
-import { build } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, type Agent } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
 import { PERSON_ACCOUNT_REFUSAL } from '../../platform/tokens/token-service.ts'
 
-async function setUp(t: Parameters<typeof build>[0]) {
-  const built = await build(t)
-  const admin = await createUser(built.db, built.services, { roles: ['system-admin'] })
-  const agent = await signIn(built.app, admin)
-  return { ...built, admin, agent }
-}
+const setUp = adminSignedIn
 
 /** A service account made through the accounts page; returns its id. */
 async function serviceAccount(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
+  adminSignedIn,
   errorSummary,
   fieldError,
   inputValue,
@@ -8,17 +9,16 @@ import {
   postWithoutCsrf,
 } from '../../../test/helpers/admin.ts'
 import { deniedReasons } from '../../../test/helpers/audit.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { Agent, createUser, signIn } from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
 
 const NEW_PASSWORD = 'violet harbour lantern seventeen'
 
-async function setUp(t: Parameters<typeof build>[0]) {
-  const built = await build(t)
-  const admin = await createUser(built.db, built.services, { roles: ['system-admin'] })
-  const agent = await signIn(built.app, admin)
+async function setUp(t: TestCtx) {
+  const built = await adminSignedIn(t)
+  const { admin } = built
   const agencies = await ownerQuery<{ id: string; name: string }>(
     built.db.ownerUrl,
     'SELECT id, name FROM agency WHERE partnership_id = $1 ORDER BY name',
@@ -29,7 +29,7 @@ async function setUp(t: Parameters<typeof build>[0]) {
     "INSERT INTO team (partnership_id, agency_id, name) VALUES ($1, $2, 'Exploitation team') RETURNING id",
     [admin.partnershipId, agencies[1]!.id],
   )
-  return { ...built, admin, agent, agencies, teamId: team!.id }
+  return { ...built, agencies, teamId: team!.id }
 }
 
 const accountRows = (ownerUrl: string, email: string) =>

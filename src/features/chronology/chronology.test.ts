@@ -1,21 +1,19 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
+import { createUser, deniedAsMissing, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
-import { auditEvents } from '../../../test/helpers/audit.ts'
-
-type Ctx = Parameters<typeof build>[0]
+import { personAudit, readsVia } from '../../../test/helpers/audit.ts'
 
 /**
  * A child with something from every source, at known times: the record's creation, an agency's involvement, a
  * statutory status that started and ended, a street name, links to a flat, a visible friend and an adult the
  * worker may not see, a flag, and a duplicate merged into the record.
  */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const built = await staffWorld(
     t,
     { worker: ['social-worker'], stranger: ['social-worker'] },
@@ -97,9 +95,6 @@ const pageEvents = (html: string) =>
     (m) => [m[1], m[2]!.trim().replace(/&#39;/g, "'")] as const,
   )
 
-const auditRows = (ownerUrl: string, personId: string, action: string) =>
-  auditEvents(ownerUrl, { recordType: 'person', recordId: personId, action })
-
 describe('a child’s chronology', () => {
   it('shows events from every source newest first on the page and in the API, and audits each read', async (t) => {
     const w = await world(t)
@@ -131,11 +126,7 @@ describe('a child’s chronology', () => {
     assert.equal(started.dateOnly, true)
     assert.equal(started.occurredAt, '2025-03-01')
 
-    const reads = await auditRows(w.db.ownerUrl, w.child.id, 'record.read')
-    assert.deepEqual(
-      reads.map((r) => r.details.via),
-      ['chronology', 'chronology-api'],
-    )
+    assert.deepEqual(await readsVia(w.db.ownerUrl, w.child.id), ['chronology', 'chronology-api'])
   })
 
   it('never names, links or shows a link to a record the reader may not see', async (t) => {
@@ -211,16 +202,13 @@ describe('a child’s chronology', () => {
   it('is 404 for a reader without a relationship (page and API), the same as a missing record, and audited', async (t) => {
     const w = await world(t)
     const agent = await signIn(w.app, w.stranger)
-    const denied = await agent.get(paths.people.chronology(w.child.id))
-    const missing = await agent.get(paths.people.chronology('00000000-0000-4000-8000-000000000000'))
-    assert.equal(denied.statusCode, 404)
-    assert.equal(missing.statusCode, 404)
+    const { denied } = await deniedAsMissing(agent, (id) => paths.people.chronology(id), w.child.id)
     assert.doesNotMatch(denied.body, new RegExp(w.child.givenName))
     const api = await agent.get(paths.api.chronology(w.child.id))
     assert.equal(api.statusCode, 404)
     assert.match(String(api.headers['content-type']), /application\/problem\+json/)
     assert.doesNotMatch(api.body, /Smokey/)
-    const denials = await auditRows(w.db.ownerUrl, w.child.id, 'access.denied')
+    const denials = await personAudit(w.db.ownerUrl, w.child.id, 'access.denied')
     assert.deepEqual(
       denials.map((d) => [d.actor_id, d.details.via]),
       [

@@ -59,12 +59,19 @@ export function parseWouldBe(input: WouldBePerson): { subject: DuplicateSubject;
     const t = (v ?? '').trim()
     return t === '' ? null : t
   }
-  const givenName = text(input.givenName)
-  const familyName = text(input.familyName)
-  if ((givenName?.length ?? 0) > 100)
-    errors.push({ field: 'givenName', message: 'Given name must be 100 characters or fewer' })
-  if ((familyName?.length ?? 0) > 100)
-    errors.push({ field: 'familyName', message: 'Family name must be 100 characters or fewer' })
+  /** The trimmed text of `field` (null when empty), with a message when it is longer than `max`. */
+  const bounded = (
+    field: 'givenName' | 'familyName' | 'laChildId' | 'policeId',
+    label: string,
+    max: number,
+  ) => {
+    const value = text(input[field])
+    if ((value?.length ?? 0) > max)
+      errors.push({ field, message: `${label} must be ${String(max)} characters or fewer` })
+    return value
+  }
+  const givenName = bounded('givenName', 'Given name', 100)
+  const familyName = bounded('familyName', 'Family name', 100)
   const dob = parseDateOfBirth({ dateOfBirth: input.dateOfBirth ?? '' })
   if (dob.error !== undefined) errors.push({ field: 'dateOfBirth', message: dob.error })
   let nhsNumber: string | null = null
@@ -85,12 +92,8 @@ export function parseWouldBe(input: WouldBePerson): { subject: DuplicateSubject;
     if ('upn' in parsed) upn = parsed.upn
     else errors.push({ field: 'upn', message: 'Enter a valid unique pupil number, like A123456789012' })
   }
-  const laChildId = text(input.laChildId)
-  const policeId = text(input.policeId)
-  if ((laChildId?.length ?? 0) > 50)
-    errors.push({ field: 'laChildId', message: 'Local authority ID must be 50 characters or fewer' })
-  if ((policeId?.length ?? 0) > 50)
-    errors.push({ field: 'policeId', message: 'Police ID must be 50 characters or fewer' })
+  const laChildId = bounded('laChildId', 'Local authority ID', 50)
+  const policeId = bounded('policeId', 'Police ID', 50)
   const locationIds = input.locationIds ?? []
   if (locationIds.length > 10 || locationIds.some((id) => !UUID.test(id))) {
     errors.push({ field: 'locationIds', message: 'Give up to 10 location ids' })

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import { RATE_LIMITS } from '../../platform/rate-limits.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import {
   assertPageRefusal,
@@ -28,10 +28,8 @@ import { personToken } from '../../../test/helpers/tokens.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
 /** A team manager's team with Kieran Walsh twice (one with a typo and the day and month swapped), and a stranger's child. */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const built = await staffWorld(t, {
     manager: ['team-manager'],
     worker: ['social-worker'],
@@ -471,27 +469,15 @@ describe('duplicate and merge pages and API', () => {
     })
     assert.equal(check.statusCode, 200)
     assert.equal(check.json<{ candidates: Array<{ id: string }> }>().candidates[0]?.id, w.a.id)
-    const stale = await call(paths.api.personMerge(w.a.id), {
-      mergedId: w.b.id,
-      reason: 'Same',
-      survivorVersion: 99,
-      mergedVersion: 1,
-    })
+    /** Merges `mergedId` into Kieran (w.a) at the versions given. */
+    const merge = (mergedId: string, survivorVersion: number, mergedVersion: number) =>
+      call(paths.api.personMerge(w.a.id), { mergedId, reason: 'Same', survivorVersion, mergedVersion })
+    const stale = await merge(w.b.id, 99, 1)
     assert.equal(stale.statusCode, 409)
     assert.match(String(stale.headers['content-type']), /problem\+json/)
-    const self = await call(paths.api.personMerge(w.a.id), {
-      mergedId: w.a.id,
-      reason: 'Same',
-      survivorVersion: 1,
-      mergedVersion: 1,
-    })
+    const self = await merge(w.a.id, 1, 1)
     assert.equal(self.statusCode, 400)
-    const ok = await call(paths.api.personMerge(w.a.id), {
-      mergedId: w.b.id,
-      reason: 'Same',
-      survivorVersion: await version(w.db.ownerUrl, w.a.id),
-      mergedVersion: await version(w.db.ownerUrl, w.b.id),
-    })
+    const ok = await merge(w.b.id, await version(w.db.ownerUrl, w.a.id), await version(w.db.ownerUrl, w.b.id))
     assert.equal(ok.statusCode, 200)
     const list = await agent.get(paths.api.personMerges(w.a.id))
     assert.equal(list.json<{ merges: unknown[] }>().merges.length, 1)

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
-import { changedBy } from '../../db/query-helpers.ts'
+import { changedBy, findOne, type FindOptions } from '../../db/query-helpers.ts'
 import { camelRow } from '../../db/rows.ts'
 import { UUID } from '../../platform/identifiers/uuid.ts'
 
@@ -282,15 +282,8 @@ export function mergeRepository() {
     },
 
     /** One merge (locked with `forUpdate`), if it exists in the partnership (row-level security). */
-    async find(
-      db: Executor,
-      id: string,
-      options: { forUpdate?: boolean } = {},
-    ): Promise<MergeRow | undefined> {
-      let query = mergeColumns(db).where('m.id', '=', id)
-      if (options.forUpdate === true) query = query.forUpdate('m')
-      const row = await query.executeTakeFirst()
-      return row === undefined ? undefined : toMerge(row)
+    async find(db: Executor, id: string, options: FindOptions = {}): Promise<MergeRow | undefined> {
+      return findOne(mergeColumns(db).where('m.id', '=', id), 'm', options, toMerge)
     },
 
     /** Merges into this survivor, newest first (including reversed ones, which stay as history). */

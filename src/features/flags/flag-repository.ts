@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
-import { changedBy } from '../../db/query-helpers.ts'
+import { changedBy, findOne, type FindOptions } from '../../db/query-helpers.ts'
 import { camelRow } from '../../db/rows.ts'
 
 export type FlagSubjectKind = 'person' | 'location'
@@ -93,14 +93,8 @@ export function flagRepository() {
     },
 
     /** One flag; `forUpdate` locks it for a change. */
-    async find(
-      db: Executor,
-      id: string,
-      options: { forUpdate?: boolean } = {},
-    ): Promise<FlagRow | undefined> {
-      const query = flagColumns(db).where('f.id', '=', id)
-      const row = await (options.forUpdate === true ? query.forUpdate('f') : query).executeTakeFirst()
-      return row === undefined ? undefined : toRow(row)
+    async find(db: Executor, id: string, options: FindOptions = {}): Promise<FlagRow | undefined> {
+      return findOne(flagColumns(db).where('f.id', '=', id), 'f', options, toRow)
     },
 
     /** Current flags first (by review date), then removed ones (most recent first): history is never lost. */

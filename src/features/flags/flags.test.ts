@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import { build, type TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
@@ -11,13 +11,11 @@ import { bearer, createFlag, createLocation } from '../../../test/factories/pole
 import { addDays, partsOf } from './flag-validation.ts'
 import { api, errorFields } from '../../../test/helpers/api.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
-import { auditEvents } from '../../../test/helpers/audit.ts'
+import { auditEvents, readsCounted } from '../../../test/helpers/audit.ts'
 import { breakGlassFor } from '../../../test/helpers/scenario.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
 /** A child allocated to a social worker's team; a colleague in the team; a worker in another team. */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const w = await allocatedChildWorld(t, {
     others: { colleague: ['social-worker'], stranger: ['social-worker'], dsl: ['dsl'] },
     teamMates: ['colleague'],
@@ -184,7 +182,7 @@ describe('setting a flag', () => {
 })
 
 describe('reviewing and removing a flag', () => {
-  async function flagged(t: Ctx) {
+  async function flagged(t: TestCtx) {
     const w = await world(t)
     const flagId = await flagOnPerson(w, { teamId: w.teamId, reviewInDays: -3 })
     return { ...w, flagId }
@@ -289,15 +287,7 @@ describe('the task list', () => {
     assert.match(other.body, /No flag reviews are due/)
     assert.doesNotMatch(other.body, new RegExp(w.child.givenName))
     // Each subject shown is an audited read.
-    assert.equal(
-      await countRows(
-        w.db.ownerUrl,
-        'audit_event',
-        `action = 'record.read' AND actor_id = $1 AND details->>'via' = 'tasks'`,
-        [w.colleague.id],
-      ),
-      1,
-    )
+    assert.equal(await readsCounted(w.db.ownerUrl, 'tasks', { actorId: w.colleague.id }), 1)
   })
 })
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
 import { partnershipAgencies } from '../../db/agency-lists.ts'
 import type { EntityKind } from '../../db/schema.ts'
+import { findOne, type FindOptions } from '../../db/query-helpers.ts'
 import { camelRow } from '../../db/rows.ts'
 import { formatPhone } from '../../platform/identifiers/phone.ts'
 import { formatRegistration } from '../../platform/identifiers/vehicle.ts'
@@ -181,14 +182,8 @@ export function linkRepository() {
     },
 
     /** One link (row-level security limits it to the transaction's partnership); `forUpdate` locks it. */
-    async find(
-      db: Executor,
-      id: string,
-      options: { forUpdate?: boolean } = {},
-    ): Promise<LinkRow | undefined> {
-      const query = linkColumns(db).where('l.id', '=', id)
-      const row = await (options.forUpdate === true ? query.forUpdate('l') : query).executeTakeFirst()
-      return row === undefined ? undefined : toRow(row)
+    async find(db: Executor, id: string, options: FindOptions = {}): Promise<LinkRow | undefined> {
+      return findOne(linkColumns(db).where('l.id', '=', id), 'l', options, toRow)
     },
 
     /**

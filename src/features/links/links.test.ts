@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { Capability } from '../../platform/access/roles.ts'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import { build, type TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { signIn } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
@@ -10,16 +10,14 @@ import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
-import { dateInputs } from '../../../test/helpers/forms.ts'
-import { auditEvents, deniedReasons } from '../../../test/helpers/audit.ts'
-
-type Ctx = Parameters<typeof build>[0]
+import { dateInputs, linkForm } from '../../../test/helpers/forms.ts'
+import { auditEvents, deniedReasons, readsCounted } from '../../../test/helpers/audit.ts'
 
 /**
  * A child and an adult of concern allocated to a social worker's team, a stranger's child, a phone and a flat the
  * worker's agency recorded (theirs to read: decideThing).
  */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const built = await allocatedChildWorld(t, { others: { stranger: ['social-worker'], dsl: ['dsl'] } })
   const { db, worker, stranger, teamId } = built
   const adult = await createPerson(db.database, worker.partnershipId, {
@@ -52,18 +50,15 @@ async function world(t: Ctx) {
   }
 }
 
-const FORM = {
+/** An intelligence-graded suspicion: exploited by someone, from a case note (2/C). */
+const FORM = linkForm({
   linkType: 'exploited-by',
-  to: '',
-  ...dateInputs('fromDate', '3', '2', '2025'),
-  ...dateInputs('toDate'),
   source: 'Case note 2025-0042',
   sourceType: 'intelligence',
-  sourceAgencyId: '',
   sourceEvaluation: '2',
   intelligenceAssessment: 'C',
   confidence: 'suspected',
-}
+})
 
 async function tokenFor(w: Awaited<ReturnType<typeof world>>, user: { email: string }, scopes: Capability[]) {
   const token = await personToken(w.db, user.email, scopes, { name: 'links test' })
@@ -116,12 +111,7 @@ describe('adding a link from a person’s page', () => {
     assert.match(page.body, new RegExp(w.worker.displayName))
     assert.match(page.body, new RegExp(w.adult.givenName))
     assert.equal(
-      await countRows(
-        w.db.ownerUrl,
-        'audit_event',
-        `action = 'record.read' AND record_id = $1 AND details->>'via' = 'link'`,
-        [w.adult.id],
-      ),
+      await readsCounted(w.db.ownerUrl, 'link', { recordId: w.adult.id }),
       1,
       'the link page names the adult: a read of their record',
     )

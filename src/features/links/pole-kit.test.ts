@@ -5,15 +5,13 @@ import { decideReferralFlag, type Actor } from '../../platform/access/policy.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
-import type { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { signIn, TEST_REQUEST, type TestUser } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { createLocation } from '../../../test/factories/pole-factory.ts'
 import { addDays, partsOf } from '../flags/flag-validation.ts'
-
-type Ctx = Parameters<typeof build>[0]
 
 const actorOf = (user: TestUser, roles: Actor['roles'], teamIds: string[] = []): Actor => ({
   userId: user.id,
@@ -25,7 +23,7 @@ const actorOf = (user: TestUser, roles: Actor['roles'], teamIds: string[] = []):
 })
 
 /** A worker's child linked to a flat; a DSL of the child's agency (reads, may not change); another child. */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const built = await allocatedChildWorld(t, {
     others: { dsl: ['dsl'], frontDoor: ['front-door'] },
     child: (worker) => ({ involvedAgencyIds: [worker.agencyId] }),

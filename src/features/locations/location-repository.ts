@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
-import { changedBy } from '../../db/query-helpers.ts'
+import { findOne, type FindOptions } from '../../db/query-helpers.ts'
+import { insertThing, newThingColumns, updateThing, type NewThing } from '../../db/thing-store.ts'
 import { camelRow } from '../../db/rows.ts'
 import type { ThingStored } from '../../platform/access/pole-records.ts'
 import type { LocationInput } from './location-validation.ts'
@@ -24,12 +25,8 @@ const columns = (location: LocationInput) => ({
 export function locationRepository() {
   return {
     /** One location; `forUpdate` locks its row for a change. */
-    async find(
-      db: Executor,
-      id: string,
-      options: { forUpdate?: boolean } = {},
-    ): Promise<LocationRow | undefined> {
-      let query = db
+    async find(db: Executor, id: string, options: FindOptions = {}): Promise<LocationRow | undefined> {
+      const query = db
         .selectFrom('location as l')
         .leftJoin('app_user as u', 'u.id', 'l.created_by')
         .select([
@@ -51,27 +48,14 @@ export function locationRepository() {
           'l.version',
         ])
         .where('l.id', '=', id)
-      if (options.forUpdate === true) query = query.forUpdate('l')
-      const r = await query.executeTakeFirst()
-      return r === undefined ? undefined : camelRow(r)
+      return findOne(query, 'l', options, (r) => camelRow(r))
     },
 
-    async create(
-      db: Executor,
-      location: LocationInput & { partnershipId: string; createdBy: string | null; isDemo?: boolean },
-    ): Promise<string> {
-      const { id } = await db
-        .insertInto('location')
-        .values({
-          partnership_id: location.partnershipId,
-          ...columns(location),
-          is_demo: location.isDemo ?? false,
-          created_by: location.createdBy,
-          updated_by: location.createdBy,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      return id
+    async create(db: Executor, location: LocationInput & NewThing): Promise<string> {
+      return insertThing(db, 'location', {
+        ...newThingColumns(location),
+        ...columns(location),
+      })
     },
 
     /** Changes a location if it is still at `version`; false when someone else changed it first. */
@@ -82,16 +66,7 @@ export function locationRepository() {
       location: LocationInput,
       updatedBy: string,
     ): Promise<boolean> {
-      const result = await db
-        .updateTable('location')
-        .set({
-          ...columns(location),
-          ...changedBy(updatedBy),
-        })
-        .where('id', '=', id)
-        .where('version', '=', version)
-        .executeTakeFirst()
-      return result.numUpdatedRows === 1n
+      return updateThing(db, 'location', { id, version }, columns(location), updatedBy)
     },
   }
 }

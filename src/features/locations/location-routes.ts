@@ -8,8 +8,6 @@ import type { Services } from '../../services.ts'
 import type { LocationForm, LocationView } from './location-service.ts'
 import { LOCATION_KINDS, LOCATION_KIND_LABELS } from './location-validation.ts'
 
-const STALE = 'Someone else changed this record while you were editing it. Check your changes and save again.'
-
 /** The page's form: the location's fields as typed. */
 const FORM_FIELDS = {
   kind: formText(40),
@@ -106,7 +104,6 @@ export function locationRoutes(services: Services): FeatureRoutes {
       show: 'features/locations/views/location.njk',
       form: 'features/locations/views/location-form.njk',
     },
-    stale: STALE,
     page: {
       body: FORM_FIELDS,
       form: formOf,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
@@ -11,9 +11,7 @@ import { parseLocation } from './location-validation.ts'
 import { api, errorFields } from '../../../test/helpers/api.ts'
 import { auditEvents } from '../../../test/helpers/audit.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
-const world = (t: Ctx) =>
+const world = (t: TestCtx) =>
   staffWorld(t, { worker: ['social-worker'], dsl: ['dsl'], practitioner: ['practitioner'] })
 
 const audits = (ownerUrl: string, id: string) =>

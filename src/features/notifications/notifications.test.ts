@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
 import { bearer } from '../../../test/factories/pole-factory.ts'
@@ -9,9 +9,7 @@ import { actorFor, createReferral, CTX, referralWorld } from '../../../test/fact
 import { api, errorFields } from '../../../test/helpers/api.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const w = await referralWorld(t)
   const referral = await createReferral(w.services, w.db.database, w.referrer, w.child.id)
   return { ...w, referral }

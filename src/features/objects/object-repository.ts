@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
-import { changedBy } from '../../db/query-helpers.ts'
+import { findOne, type FindOptions } from '../../db/query-helpers.ts'
+import { insertThing, newThingColumns, updateThing, type NewThing } from '../../db/thing-store.ts'
 import { camelRow } from '../../db/rows.ts'
 import type { ThingStored } from '../../platform/access/pole-records.ts'
 import type { ObjectInput } from './object-validation.ts'
@@ -18,12 +19,8 @@ const columns = (object: ObjectInput) => ({
 export function objectRepository() {
   return {
     /** One object; `forUpdate` locks its row for a change. */
-    async find(
-      db: Executor,
-      id: string,
-      options: { forUpdate?: boolean } = {},
-    ): Promise<ObjectRow | undefined> {
-      let query = db
+    async find(db: Executor, id: string, options: FindOptions = {}): Promise<ObjectRow | undefined> {
+      const query = db
         .selectFrom('object as o')
         .leftJoin('app_user as u', 'u.id', 'o.created_by')
         .select([
@@ -39,9 +36,7 @@ export function objectRepository() {
           'o.version',
         ])
         .where('o.id', '=', id)
-      if (options.forUpdate === true) query = query.forUpdate('o')
-      const r = await query.executeTakeFirst()
-      return r === undefined ? undefined : camelRow(r)
+      return findOne(query, 'o', options, (r) => camelRow(r))
     },
 
     /**
@@ -63,23 +58,12 @@ export function objectRepository() {
       return (await query.executeTakeFirst())?.id
     },
 
-    async create(
-      db: Executor,
-      object: ObjectInput & { partnershipId: string; createdBy: string | null; isDemo?: boolean },
-    ): Promise<string> {
-      const { id } = await db
-        .insertInto('object')
-        .values({
-          partnership_id: object.partnershipId,
-          kind: object.kind,
-          ...columns(object),
-          is_demo: object.isDemo ?? false,
-          created_by: object.createdBy,
-          updated_by: object.createdBy,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      return id
+    async create(db: Executor, object: ObjectInput & NewThing): Promise<string> {
+      return insertThing(db, 'object', {
+        ...newThingColumns(object),
+        kind: object.kind,
+        ...columns(object),
+      })
     },
 
     /** Changes an object if it is still at `version`; false when someone else changed it first. */
@@ -90,17 +74,7 @@ export function objectRepository() {
       object: ObjectInput,
       updatedBy: string,
     ): Promise<boolean> {
-      const result = await db
-        .updateTable('object')
-        .set({
-          ...columns(object),
-          ...changedBy(updatedBy),
-        })
-        .where('id', '=', id)
-        .where('version', '=', version)
-        .where('kind', '=', object.kind)
-        .executeTakeFirst()
-      return result.numUpdatedRows === 1n
+      return updateThing(db, 'object', { id, version, kind: object.kind }, columns(object), updatedBy)
     },
   }
 }

@@ -15,8 +15,6 @@ import {
   type ObjectKind,
 } from './object-validation.ts'
 
-const STALE = 'Someone else changed this record while you were editing it. Check your changes and save again.'
-
 /** The page's form: one input per kind (revealed under its radio), so each keeps its own value and message. */
 const FORM_FIELDS = {
   kind: formText(40),
@@ -103,7 +101,6 @@ export function objectRoutes(services: Services): FeatureRoutes {
       apiItem: paths.api.object,
     },
     views: { show: 'features/objects/views/object.njk', form: 'features/objects/views/object-form.njk' },
-    stale: STALE,
     page: {
       body: FORM_FIELDS,
       form: fromPage,

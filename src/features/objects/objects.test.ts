@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { signIn } from '../../../test/helpers/sign-in.ts'
@@ -11,9 +11,7 @@ import { displayValue, parseObject } from './object-validation.ts'
 import { api, errorFields } from '../../../test/helpers/api.ts'
 import { auditEvents } from '../../../test/helpers/audit.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
-const world = (t: Ctx) => staffWorld(t, { officer: ['police-intelligence'], dsl: ['dsl'] })
+const world = (t: TestCtx) => staffWorld(t, { officer: ['police-intelligence'], dsl: ['dsl'] })
 
 const objectAudits = (ownerUrl: string, id: string) =>
   auditEvents(ownerUrl, { recordType: 'object', recordId: id })

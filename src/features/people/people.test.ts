@@ -1,20 +1,24 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
-import type { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
-import { createUser, signIn, TEST_PASSWORD, signInAt } from '../../../test/helpers/sign-in.ts'
+import {
+  createUser,
+  deniedAsMissing,
+  signIn,
+  TEST_PASSWORD,
+  signInAt,
+} from '../../../test/helpers/sign-in.ts'
 import { countRows, createMeeting, createPerson } from '../../../test/factories/person-factory.ts'
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { personToken } from '../../../test/helpers/tokens.ts'
 import { api } from '../../../test/helpers/api.ts'
-import { auditEvents, deniedReasons } from '../../../test/helpers/audit.ts'
+import { deniedReasons, personAudit, readsVia } from '../../../test/helpers/audit.ts'
 import { breakGlassFor } from '../../../test/helpers/scenario.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
 /** A partnership with a child allocated to a social worker's team, and people around them. */
-const world = (t: Ctx) =>
+const world = (t: TestCtx) =>
   allocatedChildWorld(t, {
     others: {
       colleague: ['social-worker'],
@@ -25,9 +29,6 @@ const world = (t: Ctx) =>
     teamMates: ['colleague'],
   })
 
-const auditRows = (ownerUrl: string, personId: string, action: string) =>
-  auditEvents(ownerUrl, { recordType: 'person', recordId: personId, action })
-
 describe('a child’s record page', () => {
   it('shows the allocated worker the whole record, and audits the read', async (t) => {
     const w = await world(t)
@@ -35,7 +36,7 @@ describe('a child’s record page', () => {
     assert.match(res.body, new RegExp(`${w.child.givenName} ${w.child.familyName ?? ''}`))
     assert.match(res.body, new RegExp(w.child.nhsNumber ?? 'no NHS number'))
     assert.equal(res.headers['cache-control'], 'no-store')
-    const reads = await auditRows(w.db.ownerUrl, w.child.id, 'record.read')
+    const reads = await personAudit(w.db.ownerUrl, w.child.id, 'record.read')
     assert.equal(reads.length, 1)
     assert.equal(reads[0]?.actor_id, w.worker.id)
     assert.equal(reads.at(0)?.details.via, 'page')
@@ -46,17 +47,14 @@ describe('a child’s record page', () => {
     const w = await world(t)
     const res = await (await signIn(w.app, w.colleague)).get(paths.people.show(w.child.id))
     assert.equal(res.statusCode, 200)
-    const reads = await auditRows(w.db.ownerUrl, w.child.id, 'record.read')
+    const reads = await personAudit(w.db.ownerUrl, w.child.id, 'record.read')
     assert.equal(reads[0]?.details.relationships, 'allocated-team')
   })
 
   it('someone without a relationship gets the same 404 as for a record that does not exist, and the denial is audited', async (t) => {
     const w = await world(t)
     const agent = await signIn(w.app, w.stranger)
-    const denied = await agent.get(paths.people.show(w.child.id))
-    const missing = await agent.get(paths.people.show('00000000-0000-4000-8000-000000000000'))
-    assert.equal(denied.statusCode, 404)
-    assert.equal(missing.statusCode, 404)
+    const { denied, missing } = await deniedAsMissing(agent, (id) => paths.people.show(id), w.child.id)
     assert.doesNotMatch(denied.body, new RegExp(w.child.givenName))
     const strip = (html: string) =>
       html
@@ -64,7 +62,7 @@ describe('a child’s record page', () => {
         .replace(/value="[^"]+"/g, '')
         .replace(/[0-9a-f-]{36}/g, 'ID')
     assert.equal(strip(denied.body), strip(missing.body), 'a denial must look exactly like a missing record')
-    const denials = await auditRows(w.db.ownerUrl, w.child.id, 'access.denied')
+    const denials = await personAudit(w.db.ownerUrl, w.child.id, 'access.denied')
     assert.equal(denials.length, 1)
     assert.equal(denials[0]?.actor_id, w.stranger.id)
     assert.equal(await countRows(w.db.ownerUrl, 'audit_event', `action = 'record.read'`), 0)
@@ -173,11 +171,11 @@ describe('break-glass', () => {
     assert.equal(grants.length, 1)
     assert.equal(Number(grants[0]?.hours), 4)
     assert.ok(grants[0]?.audit_event_id !== null)
-    const glass = await auditRows(w.db.ownerUrl, w.child.id, 'break-glass')
+    const glass = await personAudit(w.db.ownerUrl, w.child.id, 'break-glass')
     assert.equal(glass.length, 1)
     assert.equal(glass[0]?.outcome, 'allowed')
     assert.match(glass.at(0)?.reason ?? '', /missing tonight/)
-    const reads = await auditRows(w.db.ownerUrl, w.child.id, 'record.read')
+    const reads = await personAudit(w.db.ownerUrl, w.child.id, 'record.read')
     assert.equal(reads.at(-1)?.details.breakGlass, true)
   })
 
@@ -205,7 +203,7 @@ describe('break-glass', () => {
     assert.match(wrong.body, /Child seen with an adult of concern today/)
     assert.doesNotMatch(wrong.body, /not the password at all/)
     assert.equal(await countRows(w.db.ownerUrl, 'break_glass_grant'), 0)
-    const failed = await auditRows(w.db.ownerUrl, w.child.id, 'break-glass')
+    const failed = await personAudit(w.db.ownerUrl, w.child.id, 'break-glass')
     assert.deepEqual(
       failed.map((r) => r.outcome),
       ['failed'],
@@ -223,7 +221,7 @@ describe('break-glass', () => {
     })
     assert.equal(res.statusCode, 404)
     assert.equal(await countRows(w.db.ownerUrl, 'break_glass_grant'), 0)
-    assert.equal((await auditRows(w.db.ownerUrl, ghost, 'break-glass'))[0]?.outcome, 'denied')
+    assert.equal((await personAudit(w.db.ownerUrl, ghost, 'break-glass'))[0]?.outcome, 'denied')
   })
 
   it('a role that may not break glass gets 403, and no offer on the 404 page', async (t) => {
@@ -312,11 +310,7 @@ describe('the people API', () => {
       list.json<{ people: Array<{ id: string }> }>().people.map((p) => p.id),
       [w.child.id],
     )
-    const reads = await auditRows(w.db.ownerUrl, w.child.id, 'record.read')
-    assert.deepEqual(
-      reads.map((r) => r.details.via),
-      ['api', 'list'],
-    )
+    assert.deepEqual(await readsVia(w.db.ownerUrl, w.child.id), ['api', 'list'])
   })
 
   it('a token without the person:read scope gets 403; no token 401; a malformed id 400', async (t) => {

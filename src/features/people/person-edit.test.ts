@@ -7,7 +7,7 @@ import { paths } from '../../platform/paths.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { inputValue } from '../../../test/helpers/admin.ts'
-import { build } from '../../../test/helpers/build.ts'
+import { build, type TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, type Agent, signInAt } from '../../../test/helpers/sign-in.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
@@ -17,15 +17,13 @@ import { dateInputs } from '../../../test/helpers/forms.ts'
 import { auditEvents } from '../../../test/helpers/audit.ts'
 import { breakGlassFor } from '../../../test/helpers/scenario.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
 const nhs = () => testNhsNumber((max) => faker.number.int({ min: 0, max }))
 const upn = () => testUpn((max) => faker.number.int({ min: 0, max }))
 /** A valid NHS number with its last digit changed: the check digit no longer matches. */
 const badCheckDigit = (valid: string) => `${valid.slice(0, 9)}${String((Number(valid[9]) + 1) % 10)}`
 
 /** A social worker in a team, a colleague in it, a stranger outside it, a practitioner, and a school. */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const w = await allocatedChildWorld(t, {
     others: { colleague: ['social-worker'], stranger: ['social-worker'], practitioner: ['practitioner'] },
     teamMates: ['colleague'],

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { paths } from '../../platform/paths.ts'
-import type { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn } from '../../../test/helpers/sign-in.ts'
 import { countRows, createPerson, joinTeam } from '../../../test/factories/person-factory.ts'
 import { allocatedChildWorld } from '../../../test/factories/team-factory.ts'
 import { addFlag, addStatus, linkPeople } from '../../../test/factories/pole-links-factory.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
 /** A child allocated to a social worker, with a status, a flag and a link to another child. */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const w = await allocatedChildWorld(t, { others: { stranger: ['social-worker'], dpo: ['dpo'] } })
   const { db, worker, teamId, child } = w
   const friend = await createPerson(db.database, worker.partnershipId, { allocatedTeamId: teamId })

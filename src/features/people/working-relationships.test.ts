@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { KNOWN_TO_PARTNERSHIP } from '../../platform/access/policy.ts'
 import { paths } from '../../platform/paths.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
-import { dateInputs } from '../../../test/helpers/forms.ts'
+import { linkForm } from '../../../test/helpers/forms.ts'
 import { countRows, createPerson } from '../../../test/factories/person-factory.ts'
 import { bearer, createFlag, createObject } from '../../../test/factories/pole-factory.ts'
 import { linkObject } from '../../../test/factories/pole-links-factory.ts'
@@ -16,8 +16,6 @@ import { actorFor, createReferral } from '../../../test/factories/referral-facto
  * Slice i12-relations: the working relationships the policy lacked (the front door's child, the police
  * intelligence unit, a DSL's flags) and places and things that are not free for all, on the pages and the API.
  */
-
-type Ctx = Parameters<typeof build>[0]
 
 /** Moves a user to another agency of their partnership (the police force, for these tests). */
 async function toOtherAgency(
@@ -33,18 +31,7 @@ async function toOtherAgency(
   return other!.id
 }
 
-const LINK_FORM = {
-  linkType: 'uses-phone',
-  to: '',
-  ...dateInputs('fromDate', '3', '2', '2025'),
-  ...dateInputs('toDate'),
-  source: 'Stop check 2025-0042',
-  sourceType: 'record',
-  sourceAgencyId: '',
-  sourceEvaluation: '',
-  intelligenceAssessment: '',
-  confidence: 'confirmed',
-}
+const LINK_FORM = linkForm()
 
 describe('the front door’s child (FRONT_DOOR_CHILD)', () => {
   it('opens from the queue and the referral while it is open, with its flags; 404 once it is withdrawn', async (t) => {
@@ -94,7 +81,7 @@ describe('the front door’s child (FRONT_DOOR_CHILD)', () => {
 })
 
 describe('the police intelligence unit (INTELLIGENCE_UNIT_PERSON)', () => {
-  async function world(t: Ctx) {
+  async function world(t: TestCtx) {
     const w = await staffWorld(t, { worker: ['social-worker'], police: ['police-intelligence'] })
     const child = await createPerson(w.db.database, w.worker.partnershipId, {
       givenName: 'Tyrese',
@@ -256,7 +243,7 @@ describe('a DSL’s flags (decideFlagReason)', () => {
 })
 
 describe('places and things are not free for all (decideThing)', () => {
-  async function world(t: Ctx) {
+  async function world(t: TestCtx) {
     const w = await staffWorld(t, { worker: ['social-worker'], police: ['police-intelligence'] })
     await toOtherAgency(w.db.ownerUrl, w.police)
     const child = await createPerson(w.db.database, w.worker.partnershipId, {
@@ -271,22 +258,27 @@ describe('places and things are not free for all (decideThing)', () => {
     return { ...w, child, phone }
   }
 
-  it('another agency’s phone linked to nobody the reader sees: 404 on page and API, “known” on a lookup', async (t) => {
-    const w = await world(t)
+  /** The worker's reads of the phone, its page and the API (both `status`), and their API lookup of its number. */
+  async function workerReads(w: Awaited<ReturnType<typeof world>>, status: 200 | 404) {
     const agent = await signIn(w.app, w.worker)
     const page = await agent.get(paths.objects.show(w.phone.id))
-    assert.equal(page.statusCode, 404)
-    assert.doesNotMatch(page.body, /Dale Whitmore/)
+    assert.equal(page.statusCode, status)
     const auth = await bearer(w.db, w.worker.email, ['person:read', 'person:search'])
     const api = await w.app.inject({ method: 'GET', url: paths.api.object(w.phone.id), headers: auth })
-    assert.equal(api.statusCode, 404)
-    assert.doesNotMatch(api.body, /Dale Whitmore/)
-
+    assert.equal(api.statusCode, status)
     const lookup = await w.app.inject({
       method: 'GET',
       url: `${paths.api.search()}?phone=${encodeURIComponent('07700 900555')}`,
       headers: auth,
     })
+    return { agent, page, api, lookup }
+  }
+
+  it('another agency’s phone linked to nobody the reader sees: 404 on page and API, “known” on a lookup', async (t) => {
+    const w = await world(t)
+    const { agent, page, api, lookup } = await workerReads(w, 404)
+    assert.doesNotMatch(page.body, /Dale Whitmore/)
+    assert.doesNotMatch(api.body, /Dale Whitmore/)
     assert.equal(lookup.statusCode, 200)
     assert.deepEqual(lookup.json(), { results: [], next: null, knownToPartnership: KNOWN_TO_PARTNERSHIP })
     await agent.get(paths.search.page)
@@ -318,18 +310,8 @@ describe('places and things are not free for all (decideThing)', () => {
       'phone',
       w.phone.value,
     )
-    const agent = await signIn(w.app, w.worker)
-    const page = await agent.get(paths.objects.show(w.phone.id))
-    assert.equal(page.statusCode, 200)
+    const { page, lookup } = await workerReads(w, 200)
     assert.match(page.body, /Dale Whitmore/)
-    const auth = await bearer(w.db, w.worker.email, ['person:read', 'person:search'])
-    const api = await w.app.inject({ method: 'GET', url: paths.api.object(w.phone.id), headers: auth })
-    assert.equal(api.statusCode, 200)
-    const lookup = await w.app.inject({
-      method: 'GET',
-      url: `${paths.api.search()}?phone=${encodeURIComponent('07700 900555')}`,
-      headers: auth,
-    })
     const body = lookup.json<{ results: Array<{ id: string }>; knownToPartnership: string | null }>()
     assert.deepEqual(
       body.results.map((r) => r.id),

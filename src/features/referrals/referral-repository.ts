@@ -1,5 +1,6 @@
 import { sql, type Updateable } from 'kysely'
 import { fixedQueries, queryBuilder, type Executor } from '../../db/database.ts'
+import { findOne, type FindOptions } from '../../db/query-helpers.ts'
 import { camelRow } from '../../db/rows.ts'
 import type { DB, ReferralStatus } from '../../db/schema.ts'
 import type { RecordFacts } from '../../platform/access/policy.ts'
@@ -285,15 +286,8 @@ export function referralRepository() {
         .execute()
     },
 
-    async find(
-      db: Executor,
-      id: string,
-      options: { forUpdate?: boolean } = {},
-    ): Promise<ReferralRow | undefined> {
-      let query = referralColumns(db).where('r.id', '=', id)
-      if (options.forUpdate === true) query = query.forUpdate('r')
-      const row = await query.executeTakeFirst()
-      return row === undefined ? undefined : toRow(row)
+    async find(db: Executor, id: string, options: FindOptions = {}): Promise<ReferralRow | undefined> {
+      return findOne(referralColumns(db).where('r.id', '=', id), 'r', options, toRow)
     },
 
     /**

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { withTransaction } from '../../db/database.ts'
 import { paths } from '../../platform/paths.ts'
 import { services } from '../../services.ts'
-import { build, testConfig } from '../../../test/helpers/build.ts'
+import { testConfig, type TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { createUser, signIn, signInAt } from '../../../test/helpers/sign-in.ts'
 import { countRows } from '../../../test/factories/person-factory.ts'
@@ -19,10 +19,8 @@ import { addMonths, isOverdue } from './referral-service.ts'
 import { api, errorFields } from '../../../test/helpers/api.ts'
 import { auditEvents } from '../../../test/helpers/audit.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
 /** A practitioner who refers, the front door, another practitioner, and a child. */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const w = await referralWorld(t)
   const other = await createUser(w.db, w.services, { roles: ['practitioner'], partnershipOf: w.referrer })
   return { ...w, other, me: actorFor(w.referrer, ['practitioner']) }

@@ -5,7 +5,7 @@ import { ValidationError } from '../../platform/errors.ts'
 import { redactUrl } from '../../platform/logger.ts'
 import { paths } from '../../platform/paths.ts'
 import { RATE_LIMITS } from '../../platform/rate-limits.ts'
-import { build } from '../../../test/helpers/build.ts'
+import type { TestCtx } from '../../../test/helpers/build.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import {
   assertPageRefusal,
@@ -33,13 +33,11 @@ import { parseSearch, type SearchInput } from './search-input.ts'
 import { dateInputs } from '../../../test/helpers/forms.ts'
 import { staffWorld } from '../../../test/helpers/scenario.ts'
 
-type Ctx = Parameters<typeof build>[0]
-
 /**
  * Kieran Walsh (allocated to the worker's team) with a street name, a phone, a vehicle and a home; a second
  * Kieran Walsh allocated to someone else, sharing the phone and the postcode, whom the worker may not see.
  */
-async function world(t: Ctx) {
+async function world(t: TestCtx) {
   const built = await staffWorld(t, {
     worker: ['social-worker'],
     stranger: ['social-worker'],

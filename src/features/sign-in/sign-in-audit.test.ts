@@ -4,13 +4,19 @@ import { generate } from 'otplib'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { auditTrail } from '../../../test/helpers/audit.ts'
 import { build } from '../../../test/helpers/build.ts'
-import { adminOf, Agent, createUser, signIn, TEST_REQUEST } from '../../../test/helpers/sign-in.ts'
+import {
+  adminOf,
+  Agent,
+  createUser,
+  signIn,
+  TEST_REQUEST,
+  appWithUser,
+} from '../../../test/helpers/sign-in.ts'
 import { paths } from '../../platform/paths.ts'
 
 describe('sign-in security events are in the audit trail', () => {
   it('records failed sign-ins (known and unknown emails alike), a lockout, a sign-in and a sign-out', async (t) => {
-    const { app, db, services } = await build(t)
-    const user = await createUser(db, services)
+    const { app, db, services, user } = await appWithUser(t)
     const agent = new Agent(app)
     await agent.get(paths.signIn)
     await agent.post(paths.signIn, {
@@ -57,8 +63,7 @@ describe('sign-in security events are in the audit trail', () => {
   })
 
   it('records enrolment of a security code and sign-in with one; disabling a user records the sessions ended', async (t) => {
-    const { app, db, services } = await build(t)
-    const user = await createUser(db, services)
+    const { app, db, services, user } = await appWithUser(t)
     const agent = await signIn(app, user)
     const setUp = await agent.get(paths.account.securityCodeSetUp)
     const secret = /data-testid="totp-secret">([A-Z2-7]+)</.exec(setUp.body)?.[1]

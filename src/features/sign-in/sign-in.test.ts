@@ -5,6 +5,7 @@ import { ownerQuery } from '../../../test/helpers/database.ts'
 import { build } from '../../../test/helpers/build.ts'
 import { headingText } from '../../../test/helpers/html.ts'
 import {
+  appWithUser,
   adminOf,
   Agent,
   assertSignedIn,
@@ -21,8 +22,7 @@ const errorSummary = (html: string) => /govuk-error-summary[\s\S]*?<\/ul>/.exec(
 
 describe('sign-in with email and password', () => {
   it('shows the form with a CSRF token, signs in, shows home with name, agency and roles, and signs out', async (t) => {
-    const { app, db, services } = await build(t)
-    const user = await createUser(db, services, { roles: ['social-worker', 'team-manager'] })
+    const { app, db, user } = await appWithUser(t, { roles: ['social-worker', 'team-manager'] })
     const agent = new Agent(app)
     const form = await agent.get(paths.signIn)
     assert.equal(form.statusCode, 200)
@@ -60,8 +60,7 @@ describe('sign-in with email and password', () => {
   })
 
   it('gives the same message for a wrong password and an unknown email, keeping the email typed', async (t) => {
-    const { app, db, services } = await build(t)
-    const user = await createUser(db, services)
+    const { app, user } = await appWithUser(t)
     const agent = new Agent(app)
     const wrong = await agent.submit(paths.signIn, { email: user.email, password: 'not the right password' })
     const unknown = await agent.submit(paths.signIn, {
@@ -90,8 +89,7 @@ describe('sign-in with email and password', () => {
   })
 
   it('locks an account for 15 minutes after 5 failures, with the same message for an unknown email', async (t) => {
-    const { app, db, services } = await build(t)
-    const user = await createUser(db, services)
+    const { app, db, user } = await appWithUser(t)
     const agent = new Agent(app)
     for (const email of [user.email, 'nobody@test.example']) {
       for (let i = 1; i <= 5; i++) {
@@ -118,8 +116,7 @@ describe('sign-in with email and password', () => {
   })
 
   it('refuses a disabled user at sign-in and ends their existing sessions at once', async (t) => {
-    const { app, db, services } = await build(t)
-    const user = await createUser(db, services)
+    const { app, services, user } = await appWithUser(t)
     const agent = await signIn(app, user)
     const other = await signIn(app, user)
     assert.equal((await agent.get(paths.home)).statusCode, 200)
@@ -138,8 +135,7 @@ describe('sign-in with email and password', () => {
   })
 
   it('refuses a session whose user is disabled directly in the database on the next request', async (t) => {
-    const { app, db, services } = await build(t)
-    const user = await createUser(db, services)
+    const { app, db, user } = await appWithUser(t)
     const agent = await signIn(app, user)
     await ownerQuery(db.ownerUrl, 'UPDATE app_user SET disabled_at = now() WHERE id = $1', [user.id])
     const res = await agent.get(paths.home)
@@ -165,8 +161,7 @@ describe('sign-in with email and password', () => {
 
 describe('sessions', () => {
   it('ends a session idle for 30 minutes and says so on the sign-in page', async (t) => {
-    const { app, db, services } = await build(t)
-    const user = await createUser(db, services)
+    const { app, db, user } = await appWithUser(t)
     const agent = await signIn(app, user)
     await ownerQuery(db.ownerUrl, `UPDATE session SET last_seen_at = now() - interval '31 minutes'`)
     const res = await agent.get(paths.home)
@@ -177,8 +172,7 @@ describe('sessions', () => {
   })
 
   it('ends a session 12 hours after it began, however active', async (t) => {
-    const { app, db, services } = await build(t)
-    const user = await createUser(db, services)
+    const { app, db, user } = await appWithUser(t)
     const agent = await signIn(app, user)
     await ownerQuery(
       db.ownerUrl,
@@ -193,8 +187,7 @@ describe('sessions', () => {
   })
 
   it('keeps a session alive while it is used, and refuses a tampered cookie', async (t) => {
-    const { app, db, services } = await build(t)
-    const user = await createUser(db, services)
+    const { app, db, user } = await appWithUser(t)
     const agent = await signIn(app, user)
     await ownerQuery(db.ownerUrl, `UPDATE session SET last_seen_at = now() - interval '29 minutes'`)
     assert.equal((await agent.get(paths.home)).statusCode, 200)
@@ -218,8 +211,7 @@ describe('sessions', () => {
 
 describe('CSRF protection', () => {
   it('refuses a form with a missing or wrong token with a clear 403 page, and saves nothing', async (t) => {
-    const { app, db, services } = await build(t)
-    const user = await createUser(db, services)
+    const { app, user } = await appWithUser(t)
     const agent = new Agent(app)
     await agent.get(paths.signIn)
     for (const token of ['', 'not-a-token']) {

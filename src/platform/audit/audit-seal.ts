@@ -433,6 +433,8 @@ export async function verifyAudit(
     }
   }
   const unsealedRows = await countUnsealed(previousLast)
+  // What was checked, whatever the verdict.
+  const counts = { seals, sealedRows, unsealedRows, ...(latest && { latest }) }
   const expect = options.expect
   if (expect !== undefined) {
     const kept = await db
@@ -443,10 +445,7 @@ export async function verifyAudit(
     if (kept?.hash !== expect.hash.toLowerCase()) {
       return {
         ok: false,
-        seals,
-        sealedRows,
-        unsealedRows,
-        ...(latest && { latest }),
+        ...counts,
         brokenSeal: expect.seq,
         message:
           kept === undefined
@@ -457,10 +456,7 @@ export async function verifyAudit(
   }
   return {
     ok: true,
-    seals,
-    sealedRows,
-    unsealedRows,
-    ...(latest && { latest }),
+    ...counts,
     message: `audit trail intact: ${sealedRows} row(s) in ${seals} seal(s), ${unsealedRows} not yet sealed`,
   }
 }

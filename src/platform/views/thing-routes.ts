@@ -49,8 +49,6 @@ export interface ThingRoutesSpec<
   service: ThingRoutesService<View, Form>
   paths: { new: string; show: IdPath; edit: IdEditPath; api: PathEntry<`/${string}`>; apiItem: IdPath }
   views: { show: string; form: string }
-  /** The message of a stale form (409), with the input kept. */
-  stale: string
   page: {
     /** The page form's fields (the version is added). */
     body: Body
@@ -82,6 +80,9 @@ export interface ThingRoutesSpec<
 }
 
 const nullableString = Type.Union([Type.String(), Type.Null()])
+
+/** The message of a stale form (409) for every place or thing, shown with the input kept. */
+const STALE = 'Someone else changed this record while you were editing it. Check your changes and save again.'
 
 /** The API's schema of a place or thing: the fields every one has (ThingShown), and its kind's own. */
 export function thingSchema<P extends TProperties>(own: P) {
@@ -124,7 +125,7 @@ export function thingRoutes<
           error.fieldErrors.map((e): FieldError => ({ ...e, field: field(e.field, posted) })),
         )
       }
-      if (error instanceof ConflictError) throw new ConflictError(spec.stale)
+      if (error instanceof ConflictError) throw new ConflictError(STALE)
       throw error
     }
   }
