@@ -406,7 +406,8 @@ async function call(
     return agent.app.inject({ method, url, payload: body, headers: { authorization: `Bearer ${token}` } })
   }
   // A state-changing form needs the CSRF token of a page the agent loaded (any page of the session has one).
-  if (!hasCsrf(agent.lastPage)) await agent.get('/home')
+  // a13: the account page, not home: home lists (and audits) children waiting for allocation and allocated.
+  if (!hasCsrf(agent.lastPage)) await agent.get('/account')
   return agent.post(url, body)
 }
 
