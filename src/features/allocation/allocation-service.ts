@@ -352,10 +352,11 @@ export function allocationService(
       ctx: RequestContext,
     ): Promise<AllocationView> {
       return access.write(actor, allocationKind, id, ctx, { via: 'allocate' }, async (trx, { row }) => {
-        const errors = allocateErrors(input, row, await allocations.workers(trx, row.teamId))
-        if (errors.length > 0) throw new ValidationError(errors)
+        // Stale first: a manager who allocated meanwhile has changed what this input means.
         if (input.version === undefined || input.version !== row.version)
           throw new ConflictError(CHANGED_MEANWHILE)
+        const errors = allocateErrors(input, row, await allocations.workers(trx, row.teamId))
+        if (errors.length > 0) throw new ValidationError(errors)
         const move: AllocationMove = row.status === 'waiting' ? 'allocate' : 'reallocate'
         const checked = allocationWorkflow.check(actor, move, row)
         if (!checked.decision.allowed) throw new NotFoundError()
