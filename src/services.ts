@@ -190,7 +190,8 @@ export function services(config: Config, database: Database, options: ServicesOp
       database,
       partnerships,
       auth,
-      { concerns, referrals, notifications, intelligence, suggestions },
+      // a13: allocation (issue 13): allocations too.
+      { concerns, referrals, notifications, intelligence, suggestions, allocations },
       { enabled: config.demo },
     ),
     // Street terms (issue 12, slice i12-terms)

@@ -157,6 +157,11 @@ export function allocateErrors(
   return errors
 }
 
+/** Where a call runs: in the caller's transaction (the demo seed's), or in its own. */
+export interface InTransaction {
+  trx?: Transaction<DB>
+}
+
 export interface AllocationServiceOptions {
   now?: () => Date
 }
@@ -209,10 +214,12 @@ export function allocationService(
   const followUp: DecisionFollowUp = {
     async options(trx, actor, child) {
       const teams = await teamOptions(trx, actor)
-      // Default: the team the child is already allocated to, else the decider's own team, when either can allocate.
-      const preferred = [child.allocatedTeamId, ...actor.teamIds].find(
-        (id) => id !== null && teams.some((t) => t.id === id),
-      )
+      // Default: the team the child is already allocated to, else the decider's own team, when either can allocate;
+      // else the partnership's one team that can.
+      const preferred =
+        [child.allocatedTeamId, ...actor.teamIds].find(
+          (id) => id !== null && teams.some((t) => t.id === id),
+        ) ?? (teams.length === 1 ? teams[0]?.id : undefined)
       const values: Record<string, string> = {}
       if (typeof preferred === 'string') values.allocationTeamId = preferred
       return { options: { allocationTeams: teams, allocatingDecisions: ALLOCATING_DECISIONS }, values }
@@ -275,9 +282,10 @@ export function allocationService(
     async queue(
       actor: Actor,
       ctx: RequestContext,
+      options: InTransaction = {},
     ): Promise<{ allocations: AllocationView[]; total: number }> {
       if (!can(actor, 'allocation:manage')) throw new ForbiddenError()
-      return access.within(actor, undefined, async (trx) => {
+      return access.within(actor, options.trx, async (trx) => {
         const { rows, total } = await allocations.waiting(trx, managedTeams(actor), QUEUE_LIMIT)
         return { allocations: await shown(trx, actor, rows, ctx, 'allocation-queue'), total }
       })
@@ -350,8 +358,10 @@ export function allocationService(
       id: string,
       input: AllocateInput,
       ctx: RequestContext,
+      options: InTransaction = {},
     ): Promise<AllocationView> {
-      return access.write(actor, allocationKind, id, ctx, { via: 'allocate' }, async (trx, { row }) => {
+      const how = { via: 'allocate', trx: options.trx }
+      return access.write(actor, allocationKind, id, ctx, how, async (trx, { row }) => {
         // Stale first: a manager who allocated meanwhile has changed what this input means.
         if (input.version === undefined || input.version !== row.version)
           throw new ConflictError(CHANGED_MEANWHILE)

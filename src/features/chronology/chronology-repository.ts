@@ -168,14 +168,14 @@ const allocation: ChronologySource = {
   label: 'Allocation',
   select: (id) => sql`
     SELECT 'allocation:' || al.id || ':queued', 'allocation', 'queued', al.queued_at, NULL::date,
-           t.agency_id, al.queued_by, 'allocation', al.id, NULL, t.name, NULL, NULL,
+           t.agency_id, al.queued_by, 'allocation', al.id, NULL::text, t.name, NULL::text, NULL::uuid,
            jsonb_build_object('urgent', al.urgent)
       FROM allocation al JOIN team t ON t.id = al.team_id
      WHERE al.person_id = ${id}
     UNION ALL
     SELECT 'allocation-history:' || h.id, 'allocation',
            CASE WHEN h.from_worker_id IS NULL THEN 'allocated' ELSE 'reallocated' END, h.at, NULL::date,
-           t.agency_id, h.by_user, 'allocation', h.allocation_id, NULL, t.name, NULL, NULL,
+           t.agency_id, h.by_user, 'allocation', h.allocation_id, NULL::text, t.name, NULL::text, NULL::uuid,
            jsonb_build_object('to', (SELECT u.display_name FROM app_user u WHERE u.id = h.to_worker_id),
                               'from', (SELECT u.display_name FROM app_user u WHERE u.id = h.from_worker_id),
                               'reason', h.reason)
