@@ -54,11 +54,12 @@ export interface TeamOption {
 /** Who may hold a child's case: the roles that do case work. */
 const CASE_ROLES = ['social-worker', 'team-manager']
 
+// The child and the team joined; names of people as scalar subqueries (as the referral queue does).
 const allocationColumns = (db: Executor) =>
   db
     .selectFrom('allocation as al')
-    .innerJoin('person as p', 'p.id', 'al.person_id')
     .innerJoin('team as t', 't.id', 'al.team_id')
+    .innerJoin('person as p', 'p.id', 'al.person_id')
     .select((eb) => [
       'al.id',
       'al.partnership_id',
@@ -128,15 +129,11 @@ export function allocationRepository() {
       return row.id
     },
 
-    async find(
-      db: Executor,
-      id: string,
-      options: { forUpdate?: boolean } = {},
-    ): Promise<AllocationRow | undefined> {
-      let query = allocationColumns(db).where('al.id', '=', id)
-      if (options.forUpdate === true) query = query.forUpdate('al')
-      const row = await query.executeTakeFirst()
-      return row === undefined ? undefined : camelRow(row)
+    /** One allocation (locked for a change with `forUpdate`). */
+    async find(db: Executor, id: string, options: { forUpdate?: boolean } = {}) {
+      const one = allocationColumns(db).where('al.id', '=', id)
+      const row = await (options.forUpdate === true ? one.forUpdate('al') : one).executeTakeFirst()
+      return row && (camelRow(row) satisfies AllocationRow)
     },
 
     /**

@@ -9,7 +9,7 @@ import {
   decidePersonDetail,
   type Actor,
 } from '../../platform/access/policy.ts'
-import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
+import { itemAndChild, type RecordAccess, type RecordKind } from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.ts'
 import type { FieldError } from '../../platform/errors.ts'
@@ -189,13 +189,8 @@ export function allocationService(
     ctx: RequestContext,
     via: string,
   ): Promise<AllocationView[]> {
-    const reached = await access.shown(trx, actor, allocationKind, rows, (r) => r.id, ctx, {
-      via,
-      records: (r) => [
-        { type: 'allocation', id: r.id },
-        { type: 'person', id: r.personId },
-      ],
-    })
+    const records = itemAndChild('allocation')
+    const reached = await access.shown(trx, actor, allocationKind, rows, (r) => r.id, ctx, { via, records })
     return reached.map(({ row }) => allocationView(row))
   }
 

@@ -1,7 +1,17 @@
 import type { AllocationStatus } from '../../db/schema.ts'
-import { decideAllocation } from '../../platform/access/policy.ts'
-import { declareWorkflow } from '../../platform/workflow/workflow.ts'
+import { decideAllocation, type Actor } from '../../platform/access/policy.ts'
+import { declareWorkflow, type MoveDefinition } from '../../platform/workflow/workflow.ts'
 import { allocationFacts, type AllocationRow } from './allocation-repository.ts'
+
+function allocationMove(
+  label: string,
+  from: AllocationStatus,
+  refusals: Partial<Record<AllocationStatus, string>>,
+): MoveDefinition<AllocationStatus, AllocationRow> {
+  // Only the team's manager (decideAllocation's write rule) allocates; every move ends allocated.
+  const may = (actor: Actor, row: AllocationRow) => decideAllocation(actor, 'write', allocationFacts(row))
+  return { label, from: [from], to: 'allocated', may, refusals, audit: 'record.update' }
+}
 
 /**
  * A child's allocation (issue 13): waiting in a team's queue → allocated to one of its workers by the team's
@@ -13,22 +23,12 @@ export const allocationWorkflow = declareWorkflow({
   initial: 'waiting',
   stateOf: (row: AllocationRow) => row.status,
   moves: {
-    allocate: {
-      label: 'Allocate a worker',
-      from: ['waiting'],
-      to: 'allocated',
-      may: (actor, row) => decideAllocation(actor, 'write', allocationFacts(row)),
-      refusals: { allocated: 'This child has already been allocated: re-allocate them, with a reason' },
-      audit: 'record.update',
-    },
-    reallocate: {
-      label: 'Re-allocate to another worker',
-      from: ['allocated'],
-      to: 'allocated',
-      may: (actor, row) => decideAllocation(actor, 'write', allocationFacts(row)),
-      refusals: { waiting: 'Allocate the child to a worker first' },
-      audit: 'record.update',
-    },
+    allocate: allocationMove('Allocate a worker', 'waiting', {
+      allocated: 'This child has already been allocated: re-allocate them, with a reason',
+    }),
+    reallocate: allocationMove('Re-allocate to another worker', 'allocated', {
+      waiting: 'Allocate the child to a worker first',
+    }),
   },
 })
 

@@ -10,7 +10,12 @@ import {
   type Decision,
   type FieldGroup,
 } from '../../platform/access/policy.ts'
-import type { RecordAccess, RecordKind, Reached } from '../../platform/access/record-access.ts'
+import {
+  itemAndChild,
+  type RecordAccess,
+  type RecordKind,
+  type Reached,
+} from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.ts'
 import type { FieldError } from '../../platform/errors.ts'
@@ -316,13 +321,8 @@ export function referralService(
     via: string,
   ): Promise<ReferralView[]> {
     const now = clock()
-    const shown = await access.shown(trx, actor, referralKind, rows, (r) => r.id, ctx, {
-      via,
-      records: (r) => [
-        { type: 'referral', id: r.id },
-        { type: 'person', id: r.personId },
-      ],
-    })
+    const records = itemAndChild('referral')
+    const shown = await access.shown(trx, actor, referralKind, rows, (r) => r.id, ctx, { via, records })
     return shown.map(({ row, decision }) => referralView(row, decision.fields, now))
   }
 

@@ -801,16 +801,7 @@ export function decideAllocationQueue(
  * whatever their sight of the team. The decision is bound to that one child (`person:<id>`).
  */
 export function decideAllocationRequest(actor: Actor, referral: Decision, childId: string): Decision {
-  const ok = referral.allowed && isDecisionFor(referral, actor)
-  return decision(
-    actor,
-    ok,
-    referral.relationships,
-    ok ? FULL : [],
-    false,
-    ok ? undefined : 'relationship',
-    `person:${childId}`,
-  )
+  return boundToChild(actor, referral, childId)
 }
 
 /**
@@ -820,14 +811,12 @@ export function decideAllocationRequest(actor: Actor, referral: Decision, childI
  * allocation is what gives the worker, the team and its manager their case relationship.
  */
 export function decidePersonAllocation(actor: Actor, allocation: Decision, childId: string): Decision {
-  const ok = allocation.allowed && isDecisionFor(allocation, actor)
-  return decision(
-    actor,
-    ok,
-    allocation.relationships,
-    ok ? FULL : [],
-    false,
-    ok ? undefined : 'relationship',
-    `person:${childId}`,
-  )
+  return boundToChild(actor, allocation, childId)
+}
+
+/** `because` (a decision this module made for `actor`), allowing full sight and bound to this one child. */
+function boundToChild(actor: Actor, because: Decision, childId: string): Decision {
+  const ok = because.allowed && isDecisionFor(because, actor)
+  const denial = ok ? undefined : 'relationship'
+  return decision(actor, ok, because.relationships, ok ? FULL : [], false, denial, `person:${childId}`)
 }
