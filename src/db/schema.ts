@@ -694,4 +694,3 @@ export interface AllocationHistoryTable {
   at: Timestamp
   reason: Optional<string>
 }
-

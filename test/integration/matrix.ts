@@ -270,7 +270,11 @@ async function fixture(t: Parameters<typeof build>[0]) {
                CASE WHEN $5::uuid IS NULL THEN NULL ELSE now() END) RETURNING id`,
       [partnership, personId, teamId, by, workerId],
     )
-  const spareTeam = await createTeam(database, { partnershipId, agencyId: ownAgency, name: 'Matrix spare team' })
+  const spareTeam = await createTeam(database, {
+    partnershipId,
+    agencyId: ownAgency,
+    name: 'Matrix spare team',
+  })
   const farTeam = await createTeam(database, { partnershipId: elsewhere.id, agencyId: farAgency })
   const sharedAllocations = {
     'other-team': await allocate(partnershipId, spareTeam, await freshChild(), first.id),

@@ -5,11 +5,12 @@
 
 CREATE TABLE allocation (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  -- The team whose queue the child is in, and whose worker they are allocated to.
+  team_id uuid NOT NULL REFERENCES team (id),
   partnership_id uuid NOT NULL REFERENCES partnership (id),
   person_id uuid NOT NULL REFERENCES person (id),
   -- The decision that asked for it (one allocation per referral).
   referral_id uuid UNIQUE REFERENCES referral (id),
-  team_id uuid NOT NULL REFERENCES team (id),
   status text NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'allocated')),
   -- The child was in immediate danger when the concern was raised: first in the team's queue.
   urgent boolean NOT NULL DEFAULT false,

@@ -54,43 +54,38 @@ export interface TeamOption {
 /** Who may hold a child's case: the roles that do case work. */
 const CASE_ROLES = ['social-worker', 'team-manager']
 
-// The child and the team joined; names of people as scalar subqueries (as the referral queue does).
+/** A user's display name, as a scalar subquery on `column`. */
+const nameOf = (
+  column: 'al.queued_by' | 'al.worker_id' | 'h.from_worker_id' | 'h.to_worker_id' | 'h.by_user',
+) => sql<string | null>`(SELECT u.display_name FROM app_user u WHERE u.id = ${sql.ref(column)})`
+
+// The child and the team joined; people's names and the decision's label as scalar subqueries.
 const allocationColumns = (db: Executor) =>
   db
     .selectFrom('allocation as al')
     .innerJoin('team as t', 't.id', 'al.team_id')
     .innerJoin('person as p', 'p.id', 'al.person_id')
-    .select((eb) => [
+    .select([
+      nameOf('al.queued_by').as('queued_by_name'),
       'al.id',
       'al.partnership_id',
       'al.person_id',
       'al.referral_id',
+      nameOf('al.worker_id').as('worker_name'),
       'al.team_id',
       't.name as team_name',
       'al.status',
       'al.urgent',
+      sql<
+        string | null
+      >`(SELECT dt.label FROM referral r JOIN referral_decision_type dt ON dt.code = r.decision
+                           WHERE r.id = al.referral_id)`.as('decision_label'),
       'al.queued_at',
-      eb
-        .selectFrom('app_user as u')
-        .select('u.display_name')
-        .whereRef('u.id', '=', 'al.queued_by')
-        .as('queued_by_name'),
       'al.worker_id',
-      eb
-        .selectFrom('app_user as u')
-        .select('u.display_name')
-        .whereRef('u.id', '=', 'al.worker_id')
-        .as('worker_name'),
       'al.allocated_at',
-      eb
-        .selectFrom('referral as r')
-        .innerJoin('referral_decision_type as dt', 'dt.code', 'r.decision')
-        .select('dt.label')
-        .whereRef('r.id', '=', 'al.referral_id')
-        .as('decision_label'),
+      sql<string | null>`p.date_of_birth::text`.as('date_of_birth'),
       'p.given_name',
       'p.family_name',
-      'p.date_of_birth',
       'al.version',
     ])
 
@@ -182,8 +177,6 @@ export function allocationRepository() {
       db: Executor,
       of: { allocationId: string } | { personId: string },
     ): Promise<AllocationHistoryRow[]> {
-      const name = (column: 'h.from_worker_id' | 'h.to_worker_id' | 'h.by_user') =>
-        sql<string | null>`(SELECT u.display_name FROM app_user u WHERE u.id = ${sql.ref(column)})`
       const rows = await db
         .selectFrom('allocation_history as h')
         .innerJoin('team as t', 't.id', 'h.team_id')
@@ -191,9 +184,9 @@ export function allocationRepository() {
           'h.id',
           'h.allocation_id',
           't.name as team_name',
-          name('h.from_worker_id').as('from_worker_name'),
-          name('h.to_worker_id').as('to_worker_name'),
-          name('h.by_user').as('by_name'),
+          nameOf('h.from_worker_id').as('from_worker_name'),
+          nameOf('h.to_worker_id').as('to_worker_name'),
+          nameOf('h.by_user').as('by_name'),
           'h.at',
           'h.reason',
         ])

@@ -47,7 +47,7 @@ export function allocationRoutes(services: Services): FeatureRoutes {
         paths.allocations.show.pattern,
         { config: { access: { capability: 'person:read' } } },
         async function allocationGet(request, reply) {
-          const { id } = request.params as { id: string }
+          const id = (request.params as { id: string }).id
           if (!UUID.test(id)) throw new NotFoundError()
           return reply.view(
             VIEWS.show,

@@ -36,17 +36,13 @@ const HistorySchema = Type.Object(
   },
   { additionalProperties: false },
 )
-export const AllocationResponse = Type.Object(
-  { allocation: AllocationSchema },
-  { additionalProperties: false },
-)
-export const ReadResponse = Type.Object(
-  { allocation: AllocationSchema, history: Type.Array(HistorySchema) },
-  { additionalProperties: false },
-)
+const closed = { additionalProperties: false } as const
+const history = Type.Array(HistorySchema)
+export const AllocationResponse = Type.Object({ allocation: AllocationSchema }, closed)
+export const ReadResponse = Type.Object({ allocation: AllocationSchema, history }, closed)
 export const ListResponse = Type.Object(
   { allocations: Type.Array(AllocationSchema), total: Type.Integer() },
-  { additionalProperties: false },
+  closed,
 )
 export const ApiAllocate = Type.Object(
   {

@@ -177,9 +177,10 @@ export function allocationService(
   /** How the record-access kit reaches an allocation: with its policy facts, decided by decideAllocation. */
   const allocationKind: RecordKind<AllocationRow> = {
     type: 'allocation',
-    load: (trx, id, _actor, { lock }) => allocations.find(trx, id, { forUpdate: lock }),
     decide: (actor, action, row) => decideAllocation(actor, action, allocationFacts(row)),
+    load: (trx, id, _actor, how) => allocations.find(trx, id, { forUpdate: how.lock }),
   }
+  const records = itemAndChild('allocation')
 
   /** A list's allocations the actor may see, each audited as a read of the allocation and of its child. */
   async function shown(
@@ -188,8 +189,7 @@ export function allocationService(
     rows: readonly AllocationRow[],
     ctx: RequestContext,
     via: string,
-  ): Promise<AllocationView[]> {
-    const records = itemAndChild('allocation')
+  ) {
     const reached = await access.shown(trx, actor, allocationKind, rows, (r) => r.id, ctx, { via, records })
     return reached.map(({ row }) => allocationView(row))
   }
