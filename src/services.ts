@@ -60,6 +60,9 @@ import { streetTermService } from './features/street-terms/street-term-service.t
 // Suggested links (issue 12, i12-suggest).
 import { suggestionRepository } from './features/suggestions/suggestion-repository.ts'
 import { suggestionRefresh, suggestionService } from './features/suggestions/suggestion-service.ts'
+// a13: allocation (issue 13)
+import { allocationRepository } from './features/allocation/allocation-repository.ts'
+import { allocationService } from './features/allocation/allocation-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
 export function repositories() {
@@ -91,6 +94,8 @@ export function repositories() {
     streetTerms: streetTermRepository(),
     // Suggested links (issue 12, i12-suggest).
     suggestions: suggestionRepository(),
+    // a13: allocation (issue 13)
+    allocations: allocationRepository(),
   }
 }
 
@@ -147,6 +152,9 @@ export function services(config: Config, database: Database, options: ServicesOp
     objects: objectService(repos.objects, access),
     personEdit: personEditService(repos.people, people.records, audit, access),
   })
+  // a13: allocation (issue 13): a front-door decision for an assessment or a strategy meeting queues the child.
+  const allocations = allocationService(repos.allocations, people, access, clockOption)
+  referrals.followDecisions(allocations.followUp)
   return {
     serviceName: config.serviceName,
     /** Single sign-on, when configured (OPENMACE_OIDC_ISSUER). */
@@ -182,13 +190,16 @@ export function services(config: Config, database: Database, options: ServicesOp
       database,
       partnerships,
       auth,
-      { concerns, referrals, notifications, intelligence, suggestions },
+      // a13: allocation (issue 13): allocations too.
+      { concerns, referrals, notifications, intelligence, suggestions, allocations },
       { enabled: config.demo },
     ),
     // Street terms (issue 12, slice i12-terms)
     streetTerms,
     // Suggested links (issue 12, i12-suggest).
     suggestions,
+    // a13: allocation (issue 13)
+    allocations,
   }
 }
 

@@ -655,4 +655,42 @@ export interface DB {
   partnership_street_term: PartnershipStreetTermTable
   // Suggested links (issue 12, i12-suggest).
   link_suggestion: LinkSuggestionTable
+  // a13: allocation (issue 13)
+  allocation: AllocationTable
+  allocation_history: AllocationHistoryTable
+}
+
+// a13: allocation (issue 13, migration 0021)
+export type AllocationStatus = 'waiting' | 'allocated'
+
+/** A child in a team's allocation queue, then allocated to one of its workers. */
+export interface AllocationTable {
+  id: Generated<string>
+  partnership_id: string
+  person_id: string
+  referral_id: string | null
+  team_id: string
+  status: ColumnType<AllocationStatus, AllocationStatus | undefined, AllocationStatus>
+  urgent: Generated<boolean>
+  queued_at: Timestamp
+  queued_by: string
+  worker_id: Optional<string>
+  allocated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  created_at: Timestamp
+  updated_at: Timestamp
+  version: Generated<number>
+}
+
+/** Who allocated a child, from whom, to whom, when and why. */
+export interface AllocationHistoryTable {
+  id: Generated<string>
+  partnership_id: string
+  allocation_id: string
+  person_id: string
+  team_id: string
+  from_worker_id: Optional<string>
+  to_worker_id: string
+  by_user: string
+  at: Timestamp
+  reason: Optional<string>
 }

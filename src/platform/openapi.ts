@@ -195,6 +195,12 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
           description:
             'Suggested links between records of different sources (the same phone, place or person), with explained scores, for review',
         },
+        // a13: allocation (issue 13)
+        {
+          name: 'allocation',
+          description:
+            'Team allocation queues after a front-door decision, allocating and re-allocating a worker, with history',
+        },
       ],
     },
     refResolver: {

@@ -170,6 +170,12 @@ export const paths = {
     accept: path('/suggestions/:id/accept'),
     reject: path('/suggestions/:id/reject'),
   },
+  // a13: allocation (issue 13): team managers' queues, allocating a worker, one allocation.
+  allocations: {
+    queue: '/allocations',
+    show: path('/allocations/:id'),
+    allocate: path('/allocations/:id/allocate'),
+  },
   accessibility: '/accessibility',
   health: {
     liveness: '/health',
@@ -230,5 +236,10 @@ export const paths = {
     suggestion: apiPath('/suggestions/:id'),
     suggestionAccept: apiPath('/suggestions/:id/accept'),
     suggestionReject: apiPath('/suggestions/:id/reject'),
+    // a13: allocation (issue 13)
+    allocations: apiPath('/allocations'),
+    allocationsMine: apiPath('/allocations/mine'),
+    allocation: apiPath('/allocations/:id'),
+    allocationAllocate: apiPath('/allocations/:id/allocate'),
   },
 } as const

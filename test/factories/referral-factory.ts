@@ -5,7 +5,7 @@ import type { Role } from '../../src/platform/access/roles.ts'
 import type { Services } from '../../src/services.ts'
 import { build } from '../helpers/build.ts'
 import { createUser, type TestUser } from '../helpers/sign-in.ts'
-import { createPerson } from './person-factory.ts'
+import { createPerson, createTeam, joinTeam } from './person-factory.ts'
 
 /** Fictional concerns and referrals for tests (issue 5). */
 
@@ -85,5 +85,12 @@ export async function referralWorld(t: Parameters<typeof build>[0]) {
   const referrer = await createUser(db, services, { roles: ['practitioner'] })
   const frontDoor = await createUser(db, services, { roles: ['front-door'], partnershipOf: referrer })
   const child = await createPerson(db.database, referrer.partnershipId)
-  return { ...built, referrer, frontDoor, child, fd: actorFor(frontDoor, ['front-door']) }
+  // a13: a team with a manager, whose allocation queue a decision for an assessment or a strategy meeting names.
+  const allocationTeamId = await createTeam(db.database, {
+    partnershipId: referrer.partnershipId,
+    agencyId: referrer.agencyId,
+  })
+  const manager = await createUser(db, services, { roles: ['team-manager'], partnershipOf: referrer })
+  await joinTeam(db.ownerUrl, manager.id, allocationTeamId)
+  return { ...built, referrer, frontDoor, child, fd: actorFor(frontDoor, ['front-door']), allocationTeamId }
 }

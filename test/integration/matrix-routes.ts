@@ -27,6 +27,9 @@ import {
   SHARED_READ,
   STREET_TERMS,
   SUGGESTION_REVIEW,
+  // a13: allocation (issue 13)
+  ALLOCATION_MANAGE,
+  ALLOCATION_READ,
   type AdminKind,
   type Allowed,
   type Kind,
@@ -668,6 +671,25 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'POST /api/v1/suggestions/:id/reject': {
     capability: 'link:review',
     target: refusedChange('suggestion', SUGGESTION_REVIEW, 400, { version: '1', reason: '' }),
+  },
+  // a13: allocation (issue 13): the queue, one allocation, allocating (a stale version: every role and relation
+  // meets the same waiting allocation; the form is shown again, reading it), and the worker's own.
+  'GET /allocations': { capability: 'allocation:manage', plain: plain(200, 'reads') },
+  'GET /allocations/:id': { capability: 'person:read', target: read('allocation', ALLOCATION_READ) },
+  'GET /allocations/:id/allocate': {
+    capability: 'allocation:manage',
+    target: read('allocation', ALLOCATION_MANAGE),
+  },
+  'POST /allocations/:id/allocate': {
+    capability: 'allocation:manage',
+    target: refusedChange('allocation', ALLOCATION_MANAGE, 409, STALE, REREAD),
+  },
+  'GET /api/v1/allocations': { capability: 'allocation:manage', plain: plain(200, 'reads') },
+  'GET /api/v1/allocations/mine': { capability: 'person:read', plain: plain(200, 'reads') },
+  'GET /api/v1/allocations/:id': { capability: 'person:read', target: read('allocation', ALLOCATION_READ) },
+  'POST /api/v1/allocations/:id/allocate': {
+    capability: 'allocation:manage',
+    target: refusedChange('allocation', ALLOCATION_MANAGE, 409, { ...STALE, workerId: 'matrix' }),
   },
 
   // Break-glass last: a grant it gives would change every later route's relation to that record.

@@ -51,6 +51,9 @@ export const RELATIONS = {
   ],
   // Suggested links (issue 12, i12-suggest): between two things every reader sees, or two hidden children.
   suggestion: ['between-things', 'hidden-ends', 'other-partnership', 'missing'],
+  // a13: allocation (issue 13): waiting in the user's own team, allocated to the user (in another agency's team),
+  // waiting in another team of their agency, in another agency's team, in another partnership.
+  allocation: ['own-team', 'allocated', 'other-team', 'other-agency', 'other-partnership', 'missing'],
 } as const
 
 export type Kind =
@@ -65,6 +68,8 @@ export type Kind =
   | 'intelligence'
   // Suggested links (i12-suggest).
   | 'suggestion'
+  // a13: allocation (issue 13)
+  | 'allocation'
 export type AdminKind = 'user' | 'agency' | 'token' | 'grant' | 'street-term'
 
 export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>> = {
@@ -85,6 +90,8 @@ export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>>
   grant: RELATIONS.shared,
   // Street terms (issue 12, slice i12-terms)
   'street-term': RELATIONS.shared,
+  // a13: allocation (issue 13)
+  allocation: RELATIONS.allocation,
 }
 
 export type Allowed = Readonly<Record<Role, readonly string[]>>
@@ -251,3 +258,12 @@ export const SUGGESTION_REVIEW: Allowed = only(
   ['front-door', 'team-manager', 'police-intelligence'],
   ['between-things'],
 )
+
+// a13: allocation (issue 13)
+/** A team's allocation queue and allocating its children: the team's manager (allocation:manage), their own team's. */
+export const ALLOCATION_MANAGE: Allowed = only(['team-manager'], ['own-team'])
+/** Reading an allocation: its team's manager, and the worker it is allocated to (any role that reads records). */
+export const ALLOCATION_READ: Allowed = {
+  ...only(['dsl', 'front-door', 'social-worker', 'mace-chair', 'police-intelligence'], ['allocated']),
+  'team-manager': ['own-team', 'allocated'],
+}

@@ -256,6 +256,31 @@ async function fixture(t: Parameters<typeof build>[0]) {
     userId: outsider.id,
     personId: hiddenChild,
   })
+  // a13: allocation (issue 13): allocations of a team of the users' agency, another agency's and another partnership's.
+  const allocate = (
+    partnership: string,
+    teamId: string,
+    personId: string,
+    by: string,
+    workerId: string | null = null,
+  ) =>
+    insert(
+      `INSERT INTO allocation (partnership_id, person_id, team_id, queued_by, status, worker_id, allocated_at)
+       VALUES ($1, $2, $3, $4, CASE WHEN $5::uuid IS NULL THEN 'waiting' ELSE 'allocated' END, $5::uuid,
+               CASE WHEN $5::uuid IS NULL THEN NULL ELSE now() END) RETURNING id`,
+      [partnership, personId, teamId, by, workerId],
+    )
+  const spareTeam = await createTeam(database, {
+    partnershipId,
+    agencyId: ownAgency,
+    name: 'Matrix spare team',
+  })
+  const farTeam = await createTeam(database, { partnershipId: elsewhere.id, agencyId: farAgency })
+  const sharedAllocations = {
+    'other-team': await allocate(partnershipId, spareTeam, await freshChild(), first.id),
+    'other-agency': await allocate(partnershipId, otherTeam, await freshChild(), first.id),
+    'other-partnership': await allocate(elsewhere.id, farTeam, farChild, farUser.id),
+  }
   const otherReferral = await refer(outsiderUser, ['social-worker'], await freshChild())
   const otherNotification = await notify(partnershipId, hiddenChild, otherReferral, outsider.id)
 
@@ -380,6 +405,13 @@ async function fixture(t: Parameters<typeof build>[0]) {
       'street-term': { here: streetTerms.here, 'other-partnership': streetTerms.far, missing: missing() },
       // Suggested links (i12-suggest).
       suggestion: { ...suggestions, missing: missing() },
+      // a13: allocation (issue 13)
+      allocation: {
+        'own-team': await allocate(partnershipId, teamId, await freshChild(), first.id),
+        allocated: await allocate(partnershipId, otherTeam, await freshChild(), first.id, user.id),
+        ...sharedAllocations,
+        missing: missing(),
+      },
     })
     users.set(role, user)
     agents.set(role, await signIn(built.app, user))
@@ -406,7 +438,8 @@ async function call(
     return agent.app.inject({ method, url, payload: body, headers: { authorization: `Bearer ${token}` } })
   }
   // A state-changing form needs the CSRF token of a page the agent loaded (any page of the session has one).
-  if (!hasCsrf(agent.lastPage)) await agent.get('/home')
+  // a13: the account page, not home: home lists (and audits) children waiting for allocation and allocated.
+  if (!hasCsrf(agent.lastPage)) await agent.get('/account')
   return agent.post(url, body)
 }
 

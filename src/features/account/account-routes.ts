@@ -62,6 +62,10 @@ export function accountRoutes(services: Services): FeatureRoutes {
           canRecordIntelligence: can(actorOf(user), 'intelligence:write'),
           // Street terms (issue 12, slice i12-terms)
           canManageStreetTerms: can(actorOf(user), 'reference:manage'),
+          // a13: allocation (issue 13): children waiting in the teams the user manages, and those allocated to them.
+          allocationsWaiting: await services.allocations.waitingFor(actorOf(user), requestContext(request)),
+          allocatedToMe: await services.allocations.allocatedTo(actorOf(user), requestContext(request)),
+          canManageAllocations: can(actorOf(user), 'allocation:manage'),
         })
       })
 

@@ -141,6 +141,23 @@ export function describeEvent(
       description = data.immediateDanger === true ? 'The child was in immediate danger' : ''
       href = paths.concerns.show(event.sourceId)
       break
+    // a13: allocation (issue 13)
+    case 'allocation': {
+      const team = event.codeLabel ?? 'a team'
+      if (event.action === 'queued') {
+        title = `Waiting for allocation by ${team}`
+        description = data.urgent === true ? 'The child was in immediate danger' : ''
+      } else {
+        const to = str(data.to) ?? 'a worker'
+        title =
+          event.action === 'allocated'
+            ? `Allocated to ${to} (${team})`
+            : `Re-allocated from ${str(data.from) ?? 'a worker'} to ${to} (${team})`
+        description = str(data.reason) ?? ''
+      }
+      // No link: the allocation's page is its team manager's and its worker's only.
+      break
+    }
     default:
       title = sentence(`${event.type} ${event.action}`)
   }

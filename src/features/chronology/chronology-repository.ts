@@ -162,6 +162,27 @@ const concern: ChronologySource = {
      WHERE c.person_id = ${id} AND c.status = 'recorded'`,
 }
 
+// a13: allocation (issue 13): joining a team's allocation queue, and each allocation and re-allocation (with why).
+const allocation: ChronologySource = {
+  type: 'allocation',
+  label: 'Allocation',
+  select: (id) => sql`
+    SELECT 'allocation:' || al.id || ':queued', 'allocation', 'queued', al.queued_at, NULL::date,
+           t.agency_id, al.queued_by, 'allocation', al.id, NULL::text, t.name, NULL::text, NULL::uuid,
+           jsonb_build_object('urgent', al.urgent)
+      FROM allocation al JOIN team t ON t.id = al.team_id
+     WHERE al.person_id = ${id}
+    UNION ALL
+    SELECT 'allocation-history:' || h.id, 'allocation',
+           CASE WHEN h.from_worker_id IS NULL THEN 'allocated' ELSE 'reallocated' END, h.at, NULL::date,
+           t.agency_id, h.by_user, 'allocation', h.allocation_id, NULL::text, t.name, NULL::text, NULL::uuid,
+           jsonb_build_object('to', (SELECT u.display_name FROM app_user u WHERE u.id = h.to_worker_id),
+                              'from', (SELECT u.display_name FROM app_user u WHERE u.id = h.from_worker_id),
+                              'reason', h.reason)
+      FROM allocation_history h JOIN team t ON t.id = h.team_id
+     WHERE h.person_id = ${id}`,
+}
+
 /** Every source of a child's chronology, in the order their types are offered as filters. */
 export const CHRONOLOGY_SOURCES: readonly ChronologySource[] = [
   record,
@@ -172,6 +193,8 @@ export const CHRONOLOGY_SOURCES: readonly ChronologySource[] = [
   merge,
   concern,
   referral,
+  // a13: allocation (issue 13)
+  allocation,
 ]
 
 export interface RawEvent {

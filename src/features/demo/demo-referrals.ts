@@ -38,6 +38,8 @@ export interface DemoReferralCast {
     socialWorker: Actor
     frontDoor: Actor
   }
+  /** a13: the team whose allocation queue a decision for an assessment or a strategy meeting names. */
+  allocationTeamId?: string
 }
 
 /** The app's services the demo's cases go through. */
@@ -439,7 +441,8 @@ async function seedCases(
     }
     if (c.decision !== undefined) {
       setClock(new Date(when.getTime() + c.decision.after))
-      await referrals.decide(cast.actors.frontDoor, referral.id, c.decision, CTX, options)
+      const team = cast.allocationTeamId === undefined ? {} : { allocationTeamId: cast.allocationTeamId }
+      await referrals.decide(cast.actors.frontDoor, referral.id, { ...c.decision, ...team }, CTX, options)
     }
     if (c.withdraw !== undefined) {
       setClock(new Date(when.getTime() + c.withdraw.after))

@@ -131,9 +131,19 @@ describe('demo seed', () => {
     const queue = await frontDoor.get(`${paths.api.referrals()}?queue=front-door`)
     assert.equal(queue.statusCode, 200)
     const queued = queue.json<{ referrals: Array<{ overdue: boolean; status: string }> }>().referrals
+    // a13: immediate danger first (the newest, submitted), then overdue, then the oldest.
     assert.deepEqual(
       queued.map((r) => `${r.status}${r.overdue ? ' overdue' : ''}`),
-      ['submitted overdue', 'in-review', 'submitted'],
+      ['submitted', 'submitted overdue', 'in-review'],
+    )
+    // a13: allocation (issue 13): one child waiting, one allocated after a re-allocation with a reason.
+    const allocations = await rows<{ status: string; moves: string; reasons: string }>(
+      `SELECT a.status, count(h.id)::text AS moves, count(h.reason)::text AS reasons
+         FROM allocation a LEFT JOIN allocation_history h ON h.allocation_id = a.id GROUP BY a.id ORDER BY a.status`,
+    )
+    assert.deepEqual(
+      allocations.map((a) => `${a.status} ${a.moves} ${a.reasons}`),
+      ['allocated 2 2', 'waiting 0 0'],
     )
     const outstanding = await frontDoor.get(paths.api.notifications())
     assert.equal(outstanding.statusCode, 200, outstanding.body)

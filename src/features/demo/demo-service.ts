@@ -24,6 +24,8 @@ import { DEMO_AGENCIES, DEMO_EMAIL_DOMAIN, DEMO_PARTNERSHIP, DEMO_USERS } from '
 // Suggested links (issue 12, i12-suggest).
 import type { SuggestionService } from '../suggestions/suggestion-service.ts'
 import { seedDemoSuggestions } from './demo-suggestions.ts'
+// a13: allocation (issue 13)
+import { seedDemoAllocations, type DemoAllocationServices } from './demo-allocations.ts'
 
 export class DemoRefusedError extends AppError {
   constructor(message: string) {
@@ -77,7 +79,11 @@ export function demoService(
   partnerships: PartnershipService,
   auth: AuthService,
   /** The app's services the seed's cases go through (src/services.ts builds the demo service last). */
-  services: DemoSeedServices & { suggestions: Pick<SuggestionService, 'refreshFor'> },
+  services: DemoSeedServices & {
+    suggestions: Pick<SuggestionService, 'refreshFor'>
+    // a13: allocation (issue 13)
+    allocations: DemoAllocationServices
+  },
   options: { enabled: boolean },
 ) {
   return {
@@ -165,6 +171,8 @@ export function demoService(
             socialWorker: actor('social-worker'),
             frontDoor: actor('front-door'),
           },
+          // a13: allocation (issue 13)
+          allocationTeamId: teams.get('Exploitation Team'),
         }
         const cases = await seedDemoReferrals(trx, services, referralCast)
         await seedDemoIntelligence(trx, services.intelligence, {
@@ -179,6 +187,11 @@ export function demoService(
           dsl: referralCast.actors.dsl,
           socialWorker: referralCast.actors.socialWorker,
           youthJustice: referralCast.actors.youthJustice,
+        })
+        // a13: allocation (issue 13): the decided children waiting, allocated and re-allocated with a reason.
+        await seedDemoAllocations(trx, services.allocations, {
+          manager: actor('team-manager'),
+          socialWorker: referralCast.actors.socialWorker,
         })
         const people = cast.people + cases.newChildren + planted.people
         return {

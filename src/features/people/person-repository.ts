@@ -498,6 +498,23 @@ export function personRepository() {
       }
       return id
     },
+
+    // a13: allocation (issue 13)
+    /** Sets a live person's allocated worker and team, bumping the version; false when there is no such person. */
+    async setAllocation(
+      db: Executor,
+      id: string,
+      to: { teamId: string; workerId: string },
+      by: string,
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('person')
+        .set({ allocated_team_id: to.teamId, allocated_worker_id: to.workerId, ...changedBy(by) })
+        .where('id', '=', id)
+        .where('merged_into_id', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
   }
 }
 

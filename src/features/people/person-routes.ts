@@ -58,6 +58,8 @@ export function personRoutes(services: Services): FeatureRoutes {
         canWriteFlags: flags.canWrite,
         // Entries about the child that the reader may see (each audited): none for most readers.
         intelligence: await services.intelligence.concerning(trx, actor, { kind: 'person', id }, ctx, 'page'),
+        // a13: who the child has been allocated to, when and why (issue 13).
+        allocationHistory: await services.allocations.historyOfChild(trx, actor, found),
       }
     }
 
@@ -70,7 +72,7 @@ export function personRoutes(services: Services): FeatureRoutes {
       const ctx = requestContext(request)
       try {
         const page = await people.readWith(actor, id, ctx, linksAndFlags(actor, ctx), { via })
-        const { personLinks, flags, canWriteFlags, intelligence } = page.more
+        const { personLinks, flags, canWriteFlags, intelligence, allocationHistory } = page.more
         return await reply.view(view, {
           person: page.read.person,
           hub: page.hub(section, flags),
@@ -82,6 +84,7 @@ export function personRoutes(services: Services): FeatureRoutes {
           intelligence,
           canRecordIntelligence: can(actor, 'intelligence:write'),
           canEdit: page.read.mayWrite,
+          allocationHistory,
         })
       } catch (error) {
         if (error instanceof NotFoundError) return notFound(request, reply, id)

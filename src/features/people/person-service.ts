@@ -5,6 +5,7 @@ import { actorEvent } from '../../platform/access/actor.ts'
 import type { RecordAccess, RecordKind, Reached } from '../../platform/access/record-access.ts'
 import type { BreakGlassRepository } from '../../platform/access/break-glass-repository.ts'
 import {
+  allowsAbout,
   can,
   canBreakGlass,
   decide,
@@ -538,6 +539,30 @@ export function personService(
           return { person: read.person, views, hub: hub(actor, reached, 'views', flags) }
         },
       )
+    },
+
+    // a13: allocation (issue 13)
+    /**
+     * Sets a child's allocated worker and team, in the caller's transaction: only because of an allocation the
+     * policy let this actor make about this very child (`because`: decidePersonAllocation), which gives the worker,
+     * the team and its manager their case relationship. Audited as a change of the record (via 'allocation').
+     */
+    async setAllocation(
+      actor: Actor,
+      id: string,
+      to: { teamId: string; workerId: string },
+      ctx: RequestContext,
+      options: { trx: Transaction<DB>; because: Decision },
+    ): Promise<void> {
+      if (!allowsAbout(options.because, actor, `person:${id}`)) {
+        await access.denied(options.trx, actor, ctx, 'person', id, 'denied: relationship')
+        throw new NotFoundError()
+      }
+      if (!(await people.setAllocation(options.trx, id, to, actor.userId))) throw new NotFoundError()
+      await access.changed(options.trx, actor, ctx, { type: 'person', id }, options.because, {
+        action: 'record.update',
+        details: { via: 'allocation', changed: 'allocatedWorker allocatedTeam' },
+      })
     },
   }
 }

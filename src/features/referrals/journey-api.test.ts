@@ -148,6 +148,10 @@ describe('the concern-to-decision journey through the API', () => {
       exploitationGrounds: ['cce'],
       cinFactors: ['24A'],
       version: inReview.version as number,
+      // a13: the team whose allocation queue the child joins (the demo's Exploitation Team).
+      allocationTeamId: (
+        await ownerQuery<{ id: string }>(db.ownerUrl, "SELECT id FROM team WHERE name = 'Exploitation Team'")
+      )[0]?.id,
     })
     assert.equal(decided.statusCode, 200, decided.body)
     assert.equal(decided.json<{ referral: Referral }>().referral.status, 'decided')

@@ -1,5 +1,5 @@
 import { sql, type Updateable } from 'kysely'
-import { fixedQueries, queryBuilder, type Executor } from '../../db/database.ts'
+import { compiledQueries, queryBuilder, type Executor } from '../../db/database.ts'
 import { findOne, type FindOptions } from '../../db/query-helpers.ts'
 import { camelRow } from '../../db/rows.ts'
 import type { DB, ReferralStatus } from '../../db/schema.ts'
@@ -181,13 +181,14 @@ const referralColumns = (db: Executor) =>
 type ReferralSelection = Awaited<ReturnType<ReturnType<typeof referralColumns>['executeTakeFirstOrThrow']>>
 
 /**
- * The front door's queue page (`key` is "limit:offset"): submitted and in-review referrals, oldest first, with how
- * many there are in all (an uncorrelated subquery, run once, so the page and its count take one round trip).
- * Literals, not parameters: the plan must see the partial index's statuses (referral_queue_idx) and the page size,
- * or it scans and sorts every referral; the partnership comes from row-level security. A fixed query, so it is
- * compiled and planned once rather than on every page.
+ * The front door's queue page (`key` is "limit:offset"): submitted and in-review referrals, with how many there are
+ * in all (an uncorrelated subquery, run once, so the page and its count take one round trip). The order (a13, issue
+ * 13): a child in immediate danger first, then referrals past their decision deadline at `now`, then the oldest.
+ * Literals for the statuses and the page (the plan must see the partial index's statuses, referral_queue_idx, and
+ * the page size); the clock is the one parameter. The partnership comes from row-level security. Compiled once per
+ * page and prepared once per connection rather than on every page.
  */
-const queueQuery = fixedQueries((key) => {
+const queueQuery = compiledQueries((key, now: Date) => {
   const [limit = 1, offset = 0] = key.split(':').map(Number)
   return referralColumns(queryBuilder)
     .select((eb) =>
@@ -198,6 +199,8 @@ const queueQuery = fixedQueries((key) => {
         .as('queue_total'),
     )
     .where('r.status', 'in', OPEN_STATUSES)
+    .orderBy(sql`c.immediate_danger IS TRUE`, 'desc')
+    .orderBy(sql`r.decision_due_at < ${now}`, 'desc')
     .orderBy('r.submitted_at')
     .orderBy('r.id')
     .limit(sql.lit(limit))
@@ -291,16 +294,21 @@ export function referralRepository() {
     },
 
     /**
-     * The front door's queue: submitted and in-review referrals, oldest first, and how many there are in all
+     * The front door's queue: submitted and in-review referrals (immediate danger first, then overdue, then the
+     * oldest), and how many there are in all
      * (an uncorrelated subquery, run once, so the page and its count take one round trip).
      */
     async queue(
       db: Executor,
       limit: number,
       offset = 0,
+      now: Date = new Date(),
     ): Promise<{ rows: ReferralRow[]; total: number | undefined }> {
       const { rows } = await db.executeQuery(
-        queueQuery(`${String(Math.max(1, Math.floor(limit)))}:${String(Math.max(0, Math.floor(offset)))}`),
+        queueQuery(
+          `${String(Math.max(1, Math.floor(limit)))}:${String(Math.max(0, Math.floor(offset)))}`,
+          now,
+        ),
       )
       const first = rows.at(0)
       return { rows: rows.map(toRow), total: first === undefined ? undefined : Number(first.queue_total) }

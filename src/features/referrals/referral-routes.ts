@@ -165,15 +165,18 @@ export function referralRoutes(services: Services): FeatureRoutes {
           exploitationGrounds: formMany(20, 20),
           cinFactors: formMany(20, 20),
           ...formVersion,
+          // a13: the team whose allocation queue the child joins.
+          allocationTeamId: formText(100),
         },
         load: async (request, { id = '' }) => ({
           ...(await referralFor(request, id, (read) => read.canDecide)),
-          ...(await referrals.decisionOptions()),
+          ...(await referrals.decisionOptions(signedInActor(request), id)),
         }),
         values: (loaded) => ({
           exploitationGrounds: [],
           cinFactors: [],
           version: String(loaded.referral.version),
+          ...loaded.followUpValues,
         }),
         keep: (body) => ({
           ...body,
@@ -188,6 +191,7 @@ export function referralRoutes(services: Services): FeatureRoutes {
             exploitationGrounds: listOf(body.exploitationGrounds),
             cinFactors: listOf(body.cinFactors),
             version: versionOf(body.version),
+            ...(body.allocationTeamId === undefined ? {} : { allocationTeamId: body.allocationTeamId }),
           }
           await referrals.decide(signedInActor(request), id, input, requestContext(request))
           return paths.referrals.show(id)

@@ -114,6 +114,14 @@ export const ApiDecision = Type.Object(
       }),
     ),
     version: Type.Optional(Type.Integer({ minimum: 1 })),
+    // a13: allocation (issue 13)
+    allocationTeamId: Type.Optional(
+      Type.String({
+        maxLength: 100,
+        description:
+          'For an assessment or a strategy meeting (required then): the team whose allocation queue the child joins',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

@@ -10,7 +10,12 @@ import {
   type Decision,
   type FieldGroup,
 } from '../../platform/access/policy.ts'
-import type { RecordAccess, RecordKind, Reached } from '../../platform/access/record-access.ts'
+import {
+  itemAndChild,
+  type RecordAccess,
+  type RecordKind,
+  type Reached,
+} from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.ts'
 import type { FieldError } from '../../platform/errors.ts'
@@ -129,6 +134,31 @@ export interface DecisionInput {
   exploitationGrounds?: string[]
   cinFactors?: string[]
   version?: number
+  /** a13: the team whose allocation queue the child joins (a decision for an assessment or a strategy meeting). */
+  allocationTeamId?: string
+}
+
+// a13: what a front-door decision does next (the allocation queue, issue 13), registered by the feature that does it
+/**
+ * A follow-up of a front-door decision: its part of the decision form (options, and the form's default), its part of
+ * the input checked with the rest (nothing is written when any part is wrong), and what it does once the referral
+ * is decided, in the decision's transaction.
+ */
+export interface DecisionFollowUp {
+  options(
+    trx: Transaction<DB>,
+    actor: Actor,
+    child: { allocatedTeamId: string | null },
+  ): Promise<{ options: Record<string, unknown>; values: Record<string, string> }>
+  check(trx: Transaction<DB>, actor: Actor, input: DecisionInput, decision: string): Promise<FieldError[]>
+  after(
+    trx: Transaction<DB>,
+    actor: Actor,
+    input: DecisionInput & { decision: string },
+    referral: { id: string; personId: string; decision: Decision },
+    ctx: RequestContext,
+    now: Date,
+  ): Promise<void>
 }
 
 export interface ReferralServiceOptions {
@@ -272,6 +302,8 @@ export function referralService(
   options: ReferralServiceOptions = {},
 ) {
   const clock = options.now ?? (() => new Date())
+  // a13: the decision's follow-ups (the allocation queue).
+  const followUps: DecisionFollowUp[] = []
 
   /** How the record-access kit reaches a referral: locked for a change, decided by the policy's referral rule. */
   const referralKind: RecordKind<ReferralRow> = {
@@ -289,13 +321,8 @@ export function referralService(
     via: string,
   ): Promise<ReferralView[]> {
     const now = clock()
-    const shown = await access.shown(trx, actor, referralKind, rows, (r) => r.id, ctx, {
-      via,
-      records: (r) => [
-        { type: 'referral', id: r.id },
-        { type: 'person', id: r.personId },
-      ],
-    })
+    const records = itemAndChild('referral')
+    const shown = await access.shown(trx, actor, referralKind, rows, (r) => r.id, ctx, { via, records })
     return shown.map(({ row, decision }) => referralView(row, decision.fields, now))
   }
 
@@ -506,7 +533,8 @@ export function referralService(
     },
 
     /**
-     * The front door's queue: submitted and in-review referrals, oldest first, with overdue marked. Each referral
+     * The front door's queue: submitted and in-review referrals, a child in immediate danger first, then those
+     * overdue, then the oldest (a13), with overdue marked. Each referral
      * shown, and its child (named on the line), is audited as a read of its own.
      */
     async queue(
@@ -519,7 +547,7 @@ export function referralService(
       const wanted = Number.isSafeInteger(page) && page >= 1 ? Math.min(page, MAX_QUEUE_PAGE) : 1
       const offset = (wanted - 1) * QUEUE_PAGE_SIZE
       return access.within(actor, undefined, async (trx) => {
-        const { rows, total: counted } = await referrals.queue(trx, QUEUE_PAGE_SIZE, offset)
+        const { rows, total: counted } = await referrals.queue(trx, QUEUE_PAGE_SIZE, offset, clock())
         const total = counted ?? (offset === 0 ? 0 : await referrals.countQueue(trx))
         return {
           referrals: await shownReferrals(trx, actor, rows, ctx, 'front-door-queue'),
@@ -555,15 +583,37 @@ export function referralService(
       }))
     },
 
-    async decisionOptions(): Promise<{
+    async decisionOptions(
+      actor?: Actor,
+      referralId?: string,
+    ): Promise<{
       decisionTypes: ReferenceOption[]
       cinFactors: Array<ReferenceOption & { exploitation: boolean }>
+      /** a13: the follow-ups' parts of the form, and their defaults. */
+      followUpOptions: Record<string, unknown>
+      followUpValues: Record<string, string>
     }> {
       const [decisionTypes, cinFactors] = await Promise.all([
         referrals.decisionTypes(database.db),
         referrals.cinFactors(database.db),
       ])
-      return { decisionTypes, cinFactors }
+      const more = { followUpOptions: {}, followUpValues: {} }
+      if (actor !== undefined && followUps.length > 0) {
+        await access.within(actor, undefined, async (trx) => {
+          const row = referralId === undefined ? undefined : await referrals.find(trx, referralId)
+          for (const followUp of followUps) {
+            const part = await followUp.options(trx, actor, { allocatedTeamId: row?.allocatedTeamId ?? null })
+            Object.assign(more.followUpOptions, part.options)
+            Object.assign(more.followUpValues, part.values)
+          }
+        })
+      }
+      return { decisionTypes, cinFactors, ...more }
+    },
+
+    /** a13: registers what a decision does next (the allocation queue registers itself, services.ts). */
+    followDecisions(followUp: DecisionFollowUp): void {
+      followUps.push(followUp)
     },
 
     /**
@@ -584,6 +634,10 @@ export function referralService(
           referrals.cinFactors(trx),
         ])
         const checked = decisionErrors(input, decisionTypes, cinFactors)
+        // a13: the follow-ups' parts of the input, checked with the rest.
+        for (const followUp of followUps) {
+          checked.errors.push(...(await followUp.check(trx, actor, input, checked.decision)))
+        }
         if (checked.errors.length > 0) throw new ValidationError(checked.errors)
         return {
           columns: {
@@ -610,6 +664,15 @@ export function referralService(
                 trx,
                 because,
               })
+            }
+            // a13: what the decision does next (the allocation queue), with the front door's decision on it.
+            const decided = {
+              id: row.id,
+              personId: row.personId,
+              decision: decide(actor, 'write', referralFacts(row)),
+            }
+            for (const followUp of followUps) {
+              await followUp.after(trx, actor, { ...input, decision: checked.decision }, decided, ctx, now)
             }
           },
         }

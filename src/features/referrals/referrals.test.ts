@@ -155,7 +155,12 @@ describe('the state machine', () => {
     const decided = await refs.decide(
       w.fd,
       id,
-      { decision: 'cin-assessment', reasons: 'Several significant indicators', cinFactors: ['10A'] },
+      {
+        decision: 'cin-assessment',
+        reasons: 'Several significant indicators',
+        cinFactors: ['10A'],
+        allocationTeamId: w.allocationTeamId,
+      },
       CTX,
     )
     assert.equal(decided.status, 'decided')
@@ -231,6 +236,7 @@ describe('the state machine', () => {
       id,
       {
         decision: 'strategy-meeting',
+        allocationTeamId: w.allocationTeamId,
         reasons: 'Exchanging sex for a place to stay',
         exploitationGrounds: ['cse'],
         cinFactors: ['11A'],

@@ -753,3 +753,70 @@ export function decideSuggestion(
   if (action === 'write' && !can(actor, 'link:write')) return deny(actor, 'capability')
   return allow(actor, [], FULL)
 }
+
+// a13: allocation (issue 13) ---
+
+/** What the policy needs to know about a child's place in a team's allocation queue, or their allocation. */
+export interface AllocationFacts {
+  partnershipId: string
+  /** The team whose queue it is in (and whose worker it is allocated to). */
+  teamId: string
+  /** The worker it is allocated to (null while it waits). */
+  workerId: string | null
+}
+
+/**
+ * A child's allocation. The team's manager(s) (`allocation:manage`, managing that team: 'team-manager') see it in
+ * their queue and allocate or re-allocate it; the allocated worker ('allocated-worker', with `person:read`) sees
+ * their own. Anyone else (another team, another agency, another partnership) is refused as for an allocation that
+ * does not exist.
+ */
+export function decideAllocation(actor: Actor, action: RecordAction, facts: AllocationFacts): Decision {
+  if (actor.partnershipId !== facts.partnershipId) return deny(actor, 'partnership')
+  const rel: Relationship[] = []
+  if (facts.workerId !== null && facts.workerId === actor.userId) rel.push('allocated-worker')
+  if (actor.managedTeamIds.includes(facts.teamId)) rel.push('team-manager')
+  const manages = rel.includes('team-manager') && can(actor, 'allocation:manage')
+  if (manages) return allow(actor, rel, FULL)
+  if (action === 'read' && rel.includes('allocated-worker') && can(actor, 'person:read')) {
+    return allow(actor, rel, FULL)
+  }
+  return deny(actor, 'relationship', rel)
+}
+
+/** A team's allocation queue: only its manager(s), with `allocation:manage`. */
+export function decideAllocationQueue(
+  actor: Actor,
+  team: { partnershipId: string; teamId: string },
+): Decision {
+  if (actor.partnershipId !== team.partnershipId) return deny(actor, 'partnership')
+  if (!can(actor, 'allocation:manage')) return deny(actor, 'capability')
+  if (!actor.managedTeamIds.includes(team.teamId)) return deny(actor, 'relationship')
+  return allow(actor, ['team-manager'], FULL)
+}
+
+/**
+ * Putting a child in a team's allocation queue follows the front-door decision (for an assessment or a strategy
+ * meeting): whoever may decide the referral (`referral` is the actor's write decision on it) queues its child,
+ * whatever their sight of the team. The decision is bound to that one child (`person:<id>`).
+ */
+export function decideAllocationRequest(actor: Actor, referral: Decision, childId: string): Decision {
+  return boundToChild(actor, referral, childId)
+}
+
+/**
+ * Setting a child's allocated worker and team (the people service does it): only because of an allocation the
+ * policy let this actor make (`allocation`: decideAllocation's write decision, made for them), bound to that one
+ * child (`allowsAbout(decision, actor, 'person:<id>')`), whatever their sight of the child's record before: the
+ * allocation is what gives the worker, the team and its manager their case relationship.
+ */
+export function decidePersonAllocation(actor: Actor, allocation: Decision, childId: string): Decision {
+  return boundToChild(actor, allocation, childId)
+}
+
+/** `because` (a decision this module made for `actor`), allowing full sight and bound to this one child. */
+function boundToChild(actor: Actor, because: Decision, childId: string): Decision {
+  const ok = because.allowed && isDecisionFor(because, actor)
+  const denial = ok ? undefined : 'relationship'
+  return decision(actor, ok, because.relationships, ok ? FULL : [], false, denial, `person:${childId}`)
+}

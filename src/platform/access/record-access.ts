@@ -312,3 +312,12 @@ export function recordAccess(database: Database, audit: AuditWriter) {
 }
 
 export type RecordAccess = ReturnType<typeof recordAccess>
+
+// a13: allocation (issue 13)
+/** The records a list's item shows, each audited as a read of its own: the item, and the child it names. */
+export function itemAndChild(type: string) {
+  return (row: { id: string; personId: string }): Array<{ type: string; id: string }> => [
+    { type, id: row.id },
+    { type: 'person', id: row.personId },
+  ]
+}

@@ -61,6 +61,8 @@ export const CAPABILITIES = [
   'reference:manage',
   // Suggested links (issue 12, i12-suggest): reviewing the links proposed between records of several sources.
   'link:review',
+  // a13: allocation (issue 13): a team manager's queue of children waiting for a worker, and allocating them.
+  'allocation:manage',
 ] as const
 export type Capability = (typeof CAPABILITIES)[number]
 
@@ -103,6 +105,8 @@ export const ROLE_CAPABILITIES: Readonly<Record<Role, readonly Capability[]>> = 
     'export:csv',
     // Suggested links (i12-suggest).
     'link:review',
+    // a13: allocation (issue 13).
+    'allocation:manage',
   ],
   'mace-chair': [
     ...FRONT_LINE,
