@@ -60,6 +60,9 @@ import { streetTermService } from './features/street-terms/street-term-service.t
 // Suggested links (issue 12, i12-suggest).
 import { suggestionRepository } from './features/suggestions/suggestion-repository.ts'
 import { suggestionRefresh, suggestionService } from './features/suggestions/suggestion-service.ts'
+// t13: the task engine.
+import { taskRepository } from './features/tasks/task-repository.ts'
+import { taskService } from './features/tasks/task-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
 export function repositories() {
@@ -91,6 +94,8 @@ export function repositories() {
     streetTerms: streetTermRepository(),
     // Suggested links (issue 12, i12-suggest).
     suggestions: suggestionRepository(),
+    // t13: the task engine.
+    tasks: taskRepository(),
   }
 }
 
@@ -116,7 +121,11 @@ export function services(config: Config, database: Database, options: ServicesOp
   )
   const locations = locationService(repos.locations, access)
   const intelligence = intelligenceService(repos.intelligence, access)
-  const flags = flagService(database, repos.flags, people.records, locations.records, access)
+  // t13: the task engine, before the features that raise tasks (flags, notifications).
+  const tasks = taskService(database, repos.tasks, people.records, locations.records, access, audit, {
+    now: seedableClock(options.now),
+  })
+  const flags = flagService(database, repos.flags, people.records, locations.records, access, tasks)
   const auth = authService(database, repos.users, repos.sessions, audit, {
     issuer: config.serviceName,
   })
@@ -127,7 +136,7 @@ export function services(config: Config, database: Database, options: ServicesOp
   const clockOption = { now: seedableClock(options.now) }
   const referrals = referralService(database, repos.referrals, flags, people, access, clockOption)
   const concerns = concernService(repos.concerns, screening, people, access)
-  const notifications = notificationService(repos.notifications, referrals, access, clockOption)
+  const notifications = notificationService(repos.notifications, referrals, access, { ...clockOption, tasks })
   const partnerships = partnershipService(database, repos.partnerships)
   const adminUsers = adminUserService(database, repos.adminUsers, repos.users, repos.sessions, audit)
   const links = linkService(repos.links, people.records, access, intelligence)
@@ -189,6 +198,8 @@ export function services(config: Config, database: Database, options: ServicesOp
     streetTerms,
     // Suggested links (issue 12, i12-suggest).
     suggestions,
+    // t13: the task engine.
+    tasks,
   }
 }
 
