@@ -32,6 +32,8 @@ import { intelligenceRoutes } from './features/intelligence/intelligence-routes.
 import { streetTermRoutes } from './features/street-terms/street-term-routes.ts'
 // Suggested links (issue 12, i12-suggest).
 import { suggestionRoutes } from './features/suggestions/suggestion-routes.ts'
+// t13: the task engine.
+import { taskRoutes } from './features/tasks/task-routes.ts'
 import { frameworkErrorHandler, setUpErrorHandling } from './platform/error-handler.ts'
 import { httpEdgeOptions, setUpHttpEdges } from './platform/http-edges.ts'
 import { setUpIntegerBounds } from './platform/integer-bounds.ts'
@@ -133,6 +135,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     streetTermRoutes(services),
     // Suggested links (issue 12, i12-suggest).
     suggestionRoutes(services),
+    // t13: the task engine.
+    taskRoutes(services),
     ...(deps.extraRoutes ?? []),
   ])
 

@@ -195,6 +195,12 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
           description:
             'Suggested links between records of different sources (the same phone, place or person), with explained scores, for review',
         },
+        // t13: the task engine.
+        {
+          name: 'tasks',
+          description:
+            'Work that is due: my tasks and my team’s tasks (overdue first), completing a task with its outcome, reassigning within the team',
+        },
       ],
     },
     refResolver: {

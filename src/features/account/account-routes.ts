@@ -43,6 +43,10 @@ export function accountRoutes(services: Services): FeatureRoutes {
         const found = await profileOf(request, reply)
         if (found === undefined) return reply
         const { user, profile } = found
+        // t13: each role's work, for those who work with records.
+        const work = can(actorOf(user), 'person:read')
+          ? await services.tasks.summary(actorOf(user))
+          : undefined
         return reply.view(VIEWS.home, {
           profile,
           canReadAudit: can(actorOf(user), 'audit:read'),
@@ -62,6 +66,8 @@ export function accountRoutes(services: Services): FeatureRoutes {
           canRecordIntelligence: can(actorOf(user), 'intelligence:write'),
           // Street terms (issue 12, slice i12-terms)
           canManageStreetTerms: can(actorOf(user), 'reference:manage'),
+          // t13: the task engine.
+          work,
         })
       })
 
