@@ -191,7 +191,7 @@ export function services(config: Config, database: Database, options: ServicesOp
       database,
       partnerships,
       auth,
-      { concerns, referrals, notifications, intelligence, suggestions },
+      { concerns, referrals, notifications, intelligence, suggestions, tasks },
       { enabled: config.demo },
     ),
     // Street terms (issue 12, slice i12-terms)

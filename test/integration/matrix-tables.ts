@@ -51,6 +51,9 @@ export const RELATIONS = {
   ],
   // Suggested links (issue 12, i12-suggest): between two things every reader sees, or two hidden children.
   suggestion: ['between-things', 'hidden-ends', 'other-partnership', 'missing'],
+  // t13: a task assigned to the user (about their own child), to their team (about the team's child), to the user
+  // about a child nobody here works with, to someone in another team (about the user's own child).
+  task: ['own', 'team', 'hidden-child', 'other-user', 'other-partnership', 'missing'],
 } as const
 
 export type Kind =
@@ -65,6 +68,8 @@ export type Kind =
   | 'intelligence'
   // Suggested links (i12-suggest).
   | 'suggestion'
+  // t13: the task engine.
+  | 'task'
 export type AdminKind = 'user' | 'agency' | 'token' | 'grant' | 'street-term'
 
 export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>> = {
@@ -85,6 +90,8 @@ export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>>
   grant: RELATIONS.shared,
   // Street terms (issue 12, slice i12-terms)
   'street-term': RELATIONS.shared,
+  // t13: the task engine.
+  task: RELATIONS.task,
 }
 
 export type Allowed = Readonly<Record<Role, readonly string[]>>
@@ -251,3 +258,12 @@ export const SUGGESTION_REVIEW: Allowed = only(
   ['front-door', 'team-manager', 'police-intelligence'],
   ['between-things'],
 )
+
+// t13: the task engine.
+/** A task: its assignee, their team and the team's manager, when they may see its subject (never break-glass). */
+export const TASK_READ: Allowed = only(
+  ['dsl', 'front-door', 'social-worker', 'team-manager', 'mace-chair', 'police-intelligence'],
+  ['own', 'team'],
+)
+/** Reassigning one: the manager of its team only. */
+export const TASK_REASSIGN: Allowed = only(['team-manager'], ['own', 'team'])

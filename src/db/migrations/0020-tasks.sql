@@ -50,6 +50,18 @@ CREATE INDEX task_sweep_idx ON task (partnership_id, due_at) WHERE status = 'ope
 CREATE INDEX task_source_idx ON task (source_kind, source_id) WHERE source_id IS NOT NULL;
 CREATE INDEX task_subject_idx ON task (subject_id);
 
+-- Today's flag-review list becomes tasks: each current flag's review, for whoever set it and their team, due at
+-- the end of its review date (as the flag service raises them from now on). Written before row-level security is
+-- on (the owner is subject to it once forced).
+INSERT INTO task (partnership_id, kind, subject_kind, subject_id, assigned_user_id, assigned_team_id, reason, due_at,
+                  dedup_key, source_kind, source_id, intelligence_id, is_demo, created_at, created_by, updated_by)
+SELECT f.partnership_id, 'flag-review', f.subject_kind, f.subject_id, f.set_by, f.set_by_team_id,
+       'Review the ' || ft.label || ' flag: set a new review date, or remove it if it no longer applies',
+       ((f.review_date + 1)::timestamp AT TIME ZONE 'Europe/London'), 'flag-review:' || f.id, 'flag', f.id,
+       f.intelligence_id, f.is_demo, f.set_at, f.set_by, f.set_by
+  FROM flag f JOIN flag_type ft ON ft.code = f.flag_type
+ WHERE f.removed_at IS NULL;
+
 -- Tasks are closed (done or cancelled), never deleted.
 REVOKE DELETE ON task FROM openmace_runtime;
 

@@ -22,6 +22,7 @@ import {
 } from './demo-scale.ts'
 import { DEMO_AGENCIES, DEMO_EMAIL_DOMAIN, DEMO_PARTNERSHIP, DEMO_USERS } from './demo-data.ts'
 // Suggested links (issue 12, i12-suggest).
+import type { TaskService } from '../tasks/task-service.ts'
 import type { SuggestionService } from '../suggestions/suggestion-service.ts'
 import { seedDemoSuggestions } from './demo-suggestions.ts'
 
@@ -77,7 +78,11 @@ export function demoService(
   partnerships: PartnershipService,
   auth: AuthService,
   /** The app's services the seed's cases go through (src/services.ts builds the demo service last). */
-  services: DemoSeedServices & { suggestions: Pick<SuggestionService, 'refreshFor'> },
+  services: DemoSeedServices & {
+    suggestions: Pick<SuggestionService, 'refreshFor'>
+    // t13: the task engine.
+    tasks: Pick<TaskService, 'escalateWithin'>
+  },
   options: { enabled: boolean },
 ) {
   return {
@@ -180,6 +185,8 @@ export function demoService(
           socialWorker: referralCast.actors.socialWorker,
           youthJustice: referralCast.actors.youthJustice,
         })
+        // t13: the seed's tasks (flag reviews, notifications to chase) overdue by now go to their managers.
+        await services.tasks.escalateWithin(trx, id)
         const people = cast.people + cases.newChildren + planted.people
         return {
           created: true,

@@ -120,8 +120,12 @@ export function taskRepository() {
           created_by: task.createdBy,
           updated_by: task.createdBy,
         })
+        // The index's predicate as a literal: PostgreSQL infers the arbiter index only from one.
         .onConflict((oc) =>
-          oc.columns(['partnership_id', 'dedup_key']).where('status', '=', 'open').doNothing(),
+          oc
+            .columns(['partnership_id', 'dedup_key'])
+            .where(sql<boolean>`status = 'open'`)
+            .doNothing(),
         )
         .returning('id')
         .executeTakeFirst()

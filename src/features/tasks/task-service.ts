@@ -263,6 +263,24 @@ export function taskService(
     })
   }
 
+  /** Escalates the partnership's overdue tasks in `trx`, each escalation audited as a system change. */
+  async function escalateIn(trx: Transaction<DB>, partnershipId: string): Promise<number> {
+    const delays = (Object.values(TASK_KINDS) as TaskKind[]).flatMap((k) =>
+      k.escalateAfterHours === null ? [] : [{ kind: k.code, hours: k.escalateAfterHours }],
+    )
+    const done = await tasks.escalate(trx, partnershipId, options.now(), delays)
+    for (const task of done) {
+      await audit.write(trx, {
+        action: 'record.update',
+        outcome: 'succeeded',
+        partnershipId,
+        record: { type: 'task', id: task.id },
+        details: { change: 'escalate', kind: task.kind, toTeam: task.teamId !== null },
+      })
+    }
+    return done.length
+  }
+
   return {
     kinds: TASK_KINDS,
 
@@ -471,29 +489,16 @@ export function taskService(
      * once (each task is escalated once); the jobs module runs it once per interval across instances.
      */
     async escalateOverdue(): Promise<number> {
-      const now = options.now()
-      const delays = (Object.values(TASK_KINDS) as TaskKind[]).flatMap((k) =>
-        k.escalateAfterHours === null ? [] : [{ kind: k.code, hours: k.escalateAfterHours }],
-      )
       const partnerships = await withTransaction(database, {}, (trx) => tasks.partnershipsToSweep(trx))
       let escalated = 0
       for (const partnershipId of partnerships) {
-        escalated += await withTransaction(database, { partnershipId }, async (trx) => {
-          const done = await tasks.escalate(trx, partnershipId, now, delays)
-          for (const task of done) {
-            await audit.write(trx, {
-              action: 'record.update',
-              outcome: 'succeeded',
-              partnershipId,
-              record: { type: 'task', id: task.id },
-              details: { change: 'escalate', kind: task.kind, toTeam: task.teamId !== null },
-            })
-          }
-          return done.length
-        })
+        escalated += await withTransaction(database, { partnershipId }, (trx) => escalateIn(trx, partnershipId))
       }
       return escalated
     },
+
+    /** The sweep over one partnership, in the caller's transaction (the demo seed's). */
+    escalateWithin: escalateIn,
   }
 }
 

@@ -774,8 +774,8 @@ function managesTask(actor: Actor, task: TaskFacts): boolean {
 /**
  * A task (work that is due about a record): seen, and completed, by whoever it is assigned to, a member of the team
  * it is assigned to, and the manager of that team (or of the team it was escalated to), with `person:read`; and
- * only when they may see its subject (`subject`: the actor's read decision on the record, made here for them), and
- * never through break-glass (a work list is not an emergency). Anyone else is refused as if it did not exist: a
+ * only when they may see its subject in full (`subject`: the actor's read decision on the record, made here for
+ * them, with its details: a reach to who a child is only does not count), and never through break-glass (a work list is not an emergency). Anyone else is refused as if it did not exist: a
  * task about a child reveals the child.
  */
 export function decideTask(actor: Actor, _action: RecordAction, task: TaskFacts, subject: Decision): Decision {
@@ -786,9 +786,9 @@ export function decideTask(actor: Actor, _action: RecordAction, task: TaskFacts,
   if (task.assignedTeamId !== null && actor.teamIds.includes(task.assignedTeamId)) rel.push('allocated-team')
   if (managesTask(actor, task)) rel.push('team-manager')
   if (rel.length === 0) return deny(actor, 'relationship')
-  if (!subject.allowed || subject.breakGlass || !isDecisionFor(subject, actor)) {
-    return deny(actor, 'relationship', rel)
-  }
+  // Sight of the whole record (the intelligence unit's identity-only reach does not count), made for this actor.
+  const seen = subject.allowed && subject.fields.includes('details') && isDecisionFor(subject, actor)
+  if (!seen || subject.breakGlass) return deny(actor, 'relationship', rel)
   return allow(actor, rel, FULL)
 }
 
