@@ -29,7 +29,10 @@ const ROUNDS = 4
 const PASSWORD = 'bench passphrase for the tasks suite'
 
 /** `fn` called for `seconds` (after a warm-up): each call's time, and the process's CPU time per call. */
-async function timed(seconds: number, fn: () => Promise<unknown>): Promise<{ samples: number[]; cpuMs: number }> {
+async function timed(
+  seconds: number,
+  fn: () => Promise<unknown>,
+): Promise<{ samples: number[]; cpuMs: number }> {
   for (let i = 0; i < 20; i++) await fn()
   const samples: number[] = []
   const cpu = process.cpuUsage()
@@ -130,7 +133,9 @@ async function seedTasks(ownerUrl: string, app: Awaited<ReturnType<typeof openRu
     )
     await client.query('COMMIT')
     await client.query('ANALYZE person, task')
-    const open = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM task WHERE status = 'open'")
+    const open = await client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM task WHERE status = 'open'",
+    )
     console.log(
       `seeded ${String(open.rows[0]?.n)} open tasks in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     )
@@ -163,15 +168,21 @@ export async function taskBenchRows(seconds: number): Promise<LoadRow[]> {
     const repository = taskRepository()
     const scope = { list: 'mine' as const, userId: actor.userId, teamIds: actor.teamIds, managedTeamIds: [] }
     const listed = await built.tasks.list(actor, 'mine', ctx, 'bench')
-    if (listed.length !== MINE) throw new Error(`my tasks listed ${String(listed.length)}, not ${String(MINE)}`)
+    if (listed.length !== MINE)
+      throw new Error(`my tasks listed ${String(listed.length)}, not ${String(MINE)}`)
     const service = () => built.tasks.list(actor, 'mine', ctx, 'bench')
     const bare = () =>
-      withTransaction(database, rlsContextOf(actor), (trx) => repository.open(trx, actor.partnershipId, scope, 100))
+      withTransaction(database, rlsContextOf(actor), (trx) =>
+        repository.open(trx, actor.partnershipId, scope, 100),
+      )
     const rows: LoadRow[] = []
     const p95 = { service: [] as number[], bare: [] as number[] }
     const perRound = Math.max(2, seconds / 2)
     for (let round = 1; round <= ROUNDS / 2; round++) {
-      const a = row(`A${String(round)}: my tasks (service: subjects, policy per task, audit)`, await timed(perRound, service))
+      const a = row(
+        `A${String(round)}: my tasks (service: subjects, policy per task, audit)`,
+        await timed(perRound, service),
+      )
       const b = row(`B${String(round)}: the bare task query (SELECT, RLS on)`, await timed(perRound, bare))
       p95.service.push(a.p95)
       p95.bare.push(b.p95)
@@ -188,7 +199,13 @@ export async function taskBenchRows(seconds: number): Promise<LoadRow[]> {
     await app.listen({ host: '127.0.0.1', port: 0 })
     const { port } = app.server.address() as { port: number }
     const over = (url: string, name: string, duration = seconds) =>
-      loadWithSessions({ name, url: `http://127.0.0.1:${String(port)}${url}`, cookies, connections: USERS, duration })
+      loadWithSessions({
+        name,
+        url: `http://127.0.0.1:${String(port)}${url}`,
+        cookies,
+        connections: USERS,
+        duration,
+      })
     await over('/tasks/mine', 'warm-up', 3)
     rows.push(await over('/health', 'GET /health (floor)'))
     rows.push(await over('/tasks/mine', `GET /tasks/mine (${String(MINE)} of ${String(TOTAL)} open tasks)`))

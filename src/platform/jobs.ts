@@ -42,7 +42,11 @@ const RUNTIME_GROUP = 'openmace_runtime'
  * group what pg-boss does at run time (reading and writing its tables, calling its functions), nothing more: the
  * app's queue starts with `migrate: false` and never changes the schema. Idempotent; safe in several instances.
  */
-export async function prepareJobQueue(ownerUrl: string, queues: readonly string[], log: Logger): Promise<void> {
+export async function prepareJobQueue(
+  ownerUrl: string,
+  queues: readonly string[],
+  log: Logger,
+): Promise<void> {
   const owner = new PgBoss({
     connectionString: ownerUrl,
     schema: JOB_SCHEMA,
@@ -65,9 +69,13 @@ export async function prepareJobQueue(ownerUrl: string, queues: readonly string[
   await client.connect()
   try {
     await client.query(`GRANT USAGE ON SCHEMA ${JOB_SCHEMA} TO ${RUNTIME_GROUP}`)
-    await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${JOB_SCHEMA} TO ${RUNTIME_GROUP}`)
+    await client.query(
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${JOB_SCHEMA} TO ${RUNTIME_GROUP}`,
+    )
     await client.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${JOB_SCHEMA} TO ${RUNTIME_GROUP}`)
-    await client.query(`REVOKE EXECUTE ON FUNCTION ${JOB_SCHEMA}.create_queue(text, json) FROM ${RUNTIME_GROUP}`)
+    await client.query(
+      `REVOKE EXECUTE ON FUNCTION ${JOB_SCHEMA}.create_queue(text, json) FROM ${RUNTIME_GROUP}`,
+    )
     await client.query(`REVOKE EXECUTE ON FUNCTION ${JOB_SCHEMA}.delete_queue(text) FROM ${RUNTIME_GROUP}`)
   } finally {
     await client.end()
@@ -75,7 +83,12 @@ export async function prepareJobQueue(ownerUrl: string, queues: readonly string[
 }
 
 /** Runs `run` unless its previous run is still going (in this instance); failures are logged, not thrown. */
-function guarded(name: string, run: () => Promise<unknown>, log: Logger, running: Map<string, Promise<void>>) {
+function guarded(
+  name: string,
+  run: () => Promise<unknown>,
+  log: Logger,
+  running: Map<string, Promise<void>>,
+) {
   return () => {
     if (running.has(name)) return running.get(name)
     const started = run()
@@ -89,7 +102,11 @@ function guarded(name: string, run: () => Promise<unknown>, log: Logger, running
   }
 }
 
-export function startJobs(jobs: readonly Job[], log: Logger, options: { queue?: JobQueueOptions } = {}): Jobs {
+export function startJobs(
+  jobs: readonly Job[],
+  log: Logger,
+  options: { queue?: JobQueueOptions } = {},
+): Jobs {
   const running = new Map<string, Promise<void>>()
   const timers: NodeJS.Timeout[] = []
   const every = (ms: number, tick: () => unknown) => {
@@ -97,7 +114,8 @@ export function startJobs(jobs: readonly Job[], log: Logger, options: { queue?: 
     timer.unref()
     timers.push(timer)
   }
-  for (const job of jobs.filter((j) => j.once !== true)) every(job.everyMs, guarded(job.name, job.run, log, running))
+  for (const job of jobs.filter((j) => j.once !== true))
+    every(job.everyMs, guarded(job.name, () => job.run(), log, running))
 
   const once = jobs.filter((j) => j.once === true)
   let boss: PgBoss | undefined
@@ -123,14 +141,22 @@ export function startJobs(jobs: readonly Job[], log: Logger, options: { queue?: 
     boss = started
     for (const job of once) {
       const seconds = Math.max(1, Math.round(job.everyMs / 1000))
-      const run = guarded(job.name, job.run, log, running)
+      const run = guarded(job.name, () => job.run(), log, running)
       await started.work(job.name, { pollingIntervalSeconds: Math.max(0.5, seconds / 2) }, async () => {
         await run()
       })
       const offer = () =>
         started
-          .sendThrottled(job.name, {}, { retryLimit: 0, expireInSeconds: Math.max(60, seconds * 4) }, seconds, job.name)
-          .catch((error: unknown) => log.warn({ err: error, job: job.name }, 'could not offer a job; will retry'))
+          .sendThrottled(
+            job.name,
+            {},
+            { retryLimit: 0, expireInSeconds: Math.max(60, seconds * 4) },
+            seconds,
+            job.name,
+          )
+          .catch((error: unknown) =>
+            log.warn({ err: error, job: job.name }, 'could not offer a job; will retry'),
+          )
       void offer()
       every(job.everyMs, offer)
     }

@@ -29,7 +29,8 @@ export const TASK_KINDS = {
     escalateAfterHours: 0,
     subjectKinds: ['person', 'location'],
     raisedBy: 'A flag is set or reviewed: the review falls due at the end of its review date.',
-    closedBy: 'Done when the flag is reviewed (a new review raises the next one); cancelled when it is removed.',
+    closedBy:
+      'Done when the flag is reviewed (a new review raises the next one); cancelled when it is removed.',
   },
   'notification-acknowledgement': {
     code: 'notification-acknowledgement',

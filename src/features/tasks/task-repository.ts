@@ -140,7 +140,11 @@ export function taskRepository() {
       return { id: open.id, created: false }
     },
 
-    async find(db: Executor, id: string, options: { forUpdate?: boolean } = {}): Promise<TaskRow | undefined> {
+    async find(
+      db: Executor,
+      id: string,
+      options: { forUpdate?: boolean } = {},
+    ): Promise<TaskRow | undefined> {
       const query = taskColumns(db).where('k.id', '=', id)
       const row = await (options.forUpdate === true ? query.forUpdate('k') : query).executeTakeFirst()
       return row === undefined ? undefined : toRow(row)
@@ -259,7 +263,11 @@ export function taskRepository() {
 
     /** The team of a user (null: none, or no such user in the partnership). */
     async teamOf(db: Executor, userId: string): Promise<string | null | undefined> {
-      const row = await db.selectFrom('app_user').select('team_id').where('id', '=', userId).executeTakeFirst()
+      const row = await db
+        .selectFrom('app_user')
+        .select('team_id')
+        .where('id', '=', userId)
+        .executeTakeFirst()
       return row === undefined ? undefined : row.team_id
     },
 

@@ -97,14 +97,21 @@ export function taskRoutes(services: Services): FeatureRoutes {
           list === 'mine' ? paths.work.mine : paths.work.team,
           { config: { access: { capability: 'person:read' } } },
           async function taskListGet(request, reply) {
-            const shown = await tasks.list(signedInActor(request), list, requestContext(request), `tasks-${list}`)
+            const shown = await tasks.list(
+              signedInActor(request),
+              list,
+              requestContext(request),
+              `tasks-${list}`,
+            )
             return reply.view(VIEWS.list, listPage(shown, list))
           },
         )
       }
 
       const taskPage = async (request: FastifyRequest, id: string) => ({
-        task: taskRow(await tasks.read(signedInActor(request), id, requestContext(request), 'write', 'task-form')),
+        task: taskRow(
+          await tasks.read(signedInActor(request), id, requestContext(request), 'write', 'task-form'),
+        ),
       })
 
       formPage(app, {
@@ -117,7 +124,13 @@ export function taskRoutes(services: Services): FeatureRoutes {
         conflictField: 'outcome',
         submit: async (request, body, { id = '' }) => {
           await fromPage(() =>
-            tasks.complete(signedInActor(request), id, versionPosted(body), body.outcome, requestContext(request)),
+            tasks.complete(
+              signedInActor(request),
+              id,
+              versionPosted(body),
+              body.outcome,
+              requestContext(request),
+            ),
           )
           return paths.work.mine
         },
@@ -129,14 +142,25 @@ export function taskRoutes(services: Services): FeatureRoutes {
         view: VIEWS.reassign,
         body: ReassignBody,
         load: async (request, { id = '' }) => {
-          const found = await tasks.forReassign(signedInActor(request), id, requestContext(request), 'task-form')
+          const found = await tasks.forReassign(
+            signedInActor(request),
+            id,
+            requestContext(request),
+            'task-form',
+          )
           return { task: taskRow(found.task), members: found.members }
         },
         values: ({ task }) => ({ version: String(task.version), assignee: task.assignedUserId ?? '' }),
         conflictField: 'assignee',
         submit: async (request, body, { id = '' }) => {
           await fromPage(() =>
-            tasks.reassign(signedInActor(request), id, versionPosted(body), body.assignee, requestContext(request)),
+            tasks.reassign(
+              signedInActor(request),
+              id,
+              versionPosted(body),
+              body.assignee,
+              requestContext(request),
+            ),
           )
           return paths.work.team
         },
@@ -186,7 +210,11 @@ export function taskRoutes(services: Services): FeatureRoutes {
           const { outcome, version } = request.body
           const actor = apiActor(request)
           const ctx = requestContext(request)
-          return { task: await apiFields(() => tasks.complete(actor, request.params.id, version, outcome, ctx, 'api')) }
+          return {
+            task: await apiFields(() =>
+              tasks.complete(actor, request.params.id, version, outcome, ctx, 'api'),
+            ),
+          }
         },
       )
 

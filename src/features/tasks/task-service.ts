@@ -98,8 +98,8 @@ function subjectKind<Row extends object>(
 ): SubjectKind {
   // Each kind is only ever given rows its own `records` loaded.
   return {
-    records: records as RecordKind<object>,
-    title: title as (row: object) => string,
+    records: records,
+    title: title,
     ...(loadMany === undefined ? {} : { loadMany }),
   }
 }
@@ -301,9 +301,12 @@ export function taskService(
       const userId = input.assignee.userId ?? null
       const teamId =
         input.assignee.teamId ??
-        (userId !== null && kind.assignee === 'user-and-team' ? ((await tasks.teamOf(trx, userId)) ?? null) : null)
+        (userId !== null && kind.assignee === 'user-and-team'
+          ? ((await tasks.teamOf(trx, userId)) ?? null)
+          : null)
       const assignedUserId = kind.assignee === 'team' && teamId !== null ? null : userId
-      if (assignedUserId === null && teamId === null) throw new Error(`a ${kind.code} task has nobody to go to`)
+      if (assignedUserId === null && teamId === null)
+        throw new Error(`a ${kind.code} task has nobody to go to`)
       const partnershipId = 'actor' in by ? by.actor.partnershipId : by.partnershipId
       const raised = await tasks.raise(trx, {
         partnershipId,
@@ -325,9 +328,16 @@ export function taskService(
           action: 'record.create' as const,
           outcome: 'succeeded' as const,
           record: { type: 'task', id: raised.id },
-          details: { kind: kind.code, subjectKind: input.subject.kind, sourceKind: input.source?.kind ?? null },
+          details: {
+            kind: kind.code,
+            subjectKind: input.subject.kind,
+            sourceKind: input.source?.kind ?? null,
+          },
         }
-        await audit.write(trx, 'actor' in by ? actorEvent(by.actor, by.ctx, event) : { ...event, partnershipId })
+        await audit.write(
+          trx,
+          'actor' in by ? actorEvent(by.actor, by.ctx, event) : { ...event, partnershipId },
+        )
       }
       return raised
     },
@@ -342,7 +352,8 @@ export function taskService(
     ): Promise<boolean> {
       const open = await tasks.openByKey(trx, by.actor.partnershipId, dedupKey)
       if (open === undefined) return false
-      if (!(await tasks.close(trx, open.id, open.version, { status, outcome, by: by.actor.userId }))) return false
+      if (!(await tasks.close(trx, open.id, open.version, { status, outcome, by: by.actor.userId })))
+        return false
       await audit.write(
         trx,
         actorEvent(by.actor, by.ctx, {
@@ -356,7 +367,12 @@ export function taskService(
     },
 
     /** "My tasks" (assigned to me, or escalated to a team I manage) or "my team's tasks": earliest due first. */
-    async list(actor: Actor, scope: TaskScope['list'], ctx: RequestContext, via: string): Promise<TaskView[]> {
+    async list(
+      actor: Actor,
+      scope: TaskScope['list'],
+      ctx: RequestContext,
+      via: string,
+    ): Promise<TaskView[]> {
       return access.within(actor, undefined, async (trx) =>
         shown(trx, actor, await visible(trx, actor, scope, LIST_LIMIT), ctx, via),
       )
@@ -403,20 +419,13 @@ export function taskService(
 
     /** A task to reassign, with the people of its team: the manager's page (404 for anyone else). */
     async forReassign(actor: Actor, id: string, ctx: RequestContext, via: string) {
-      return access.read(
-        actor,
-        taskRecords,
-        id,
-        ctx,
-        { via, decide: mayReassign },
-        async (trx, { row }) => {
-          const team = row.row.assignedTeamId ?? row.row.escalatedToTeamId
-          return {
-            task: view(actor, row, options.now()),
-            members: team === null ? [] : await tasks.teamMembers(trx, team),
-          }
-        },
-      )
+      return access.read(actor, taskRecords, id, ctx, { via, decide: mayReassign }, async (trx, { row }) => {
+        const team = row.row.assignedTeamId ?? row.row.escalatedToTeamId
+        return {
+          task: view(actor, row, options.now()),
+          members: team === null ? [] : await tasks.teamMembers(trx, team),
+        }
+      })
     },
 
     /** Completes an open task with its outcome; ConflictError when stale or already closed. */
@@ -463,7 +472,8 @@ export function taskService(
       via = 'page',
     ): Promise<TaskView> {
       const to = (toUserId ?? '').trim()
-      if (!UUID.test(to)) throw new ValidationError([{ field: 'assignee', message: 'Choose who to give the task to' }])
+      if (!UUID.test(to))
+        throw new ValidationError([{ field: 'assignee', message: 'Choose who to give the task to' }])
       return change(actor, id, version, ctx, mayReassign, async (trx, record, decision) => {
         const toTeam = await tasks.teamOf(trx, to)
         const subject = subjectDecision(actor, record.row.subjectKind, record.subject)
@@ -492,7 +502,9 @@ export function taskService(
       const partnerships = await withTransaction(database, {}, (trx) => tasks.partnershipsToSweep(trx))
       let escalated = 0
       for (const partnershipId of partnerships) {
-        escalated += await withTransaction(database, { partnershipId }, (trx) => escalateIn(trx, partnershipId))
+        escalated += await withTransaction(database, { partnershipId }, (trx) =>
+          escalateIn(trx, partnershipId),
+        )
       }
       return escalated
     },

@@ -18,22 +18,26 @@ it('two app instances on one database: the escalation sweep runs once per interv
   const w = await allocatedChildWorld(t, { others: { manager: ['team-manager'] }, teamMates: ['manager'] })
   const actor = await currentActor(w, w.worker)
   // Twelve tasks, due tomorrow: overdue only on the instances' clock, which is two days ahead.
-  await withTransaction(w.db.database, { actorId: actor.userId, partnershipId: actor.partnershipId }, async (trx) => {
-    for (let i = 0; i < 12; i++) {
-      await w.services.tasks.raise(
-        trx,
-        { actor, ctx: TEST_REQUEST },
-        {
-          kind: 'flag-review',
-          subject: { kind: 'person', id: w.child.id },
-          assignee: { userId: w.worker.id },
-          reason: `Task ${String(i)}`,
-          dueAt: new Date(Date.now() + 24 * HOUR),
-          dedupKey: `sweep-${String(i)}`,
-        },
-      )
-    }
-  })
+  await withTransaction(
+    w.db.database,
+    { actorId: actor.userId, partnershipId: actor.partnershipId },
+    async (trx) => {
+      for (let i = 0; i < 12; i++) {
+        await w.services.tasks.raise(
+          trx,
+          { actor, ctx: TEST_REQUEST },
+          {
+            kind: 'flag-review',
+            subject: { kind: 'person', id: w.child.id },
+            assignee: { userId: w.worker.id },
+            reason: `Task ${String(i)}`,
+            dueAt: new Date(Date.now() + 24 * HOUR),
+            dedupKey: `sweep-${String(i)}`,
+          },
+        )
+      }
+    },
+  )
   const log = createLogger('silent')
   const runs = [0, 0]
   const instances = await Promise.all(
@@ -73,15 +77,26 @@ it('two app instances on one database: the escalation sweep runs once per interv
       WHERE record_type = 'task' AND action = 'record.update' AND details->>'change' = 'escalate' GROUP BY record_id`,
   )
   assert.equal(escalations.length, 12, 'every overdue task escalated')
-  assert.ok(escalations.every((e) => e.n === 1), 'each exactly once')
+  assert.ok(
+    escalations.every((e) => e.n === 1),
+    'each exactly once',
+  )
   assert.equal(
-    (await ownerQuery<{ n: number }>(w.db.ownerUrl, 'SELECT count(*)::int AS n FROM task WHERE escalated_at IS NOT NULL'))[0]?.n,
+    (
+      await ownerQuery<{ n: number }>(
+        w.db.ownerUrl,
+        'SELECT count(*)::int AS n FROM task WHERE escalated_at IS NOT NULL',
+      )
+    )[0]?.n,
     12,
   )
   // One job per one-second slot across both instances (not one per instance per tick).
   const total = (runs[0] ?? 0) + (runs[1] ?? 0)
   assert.ok(total >= 2, `the sweep ran ${String(total)} times`)
-  assert.ok(total <= Math.ceil(seconds) + 1, `the sweep ran ${String(total)} times in ${seconds.toFixed(1)} s`)
+  assert.ok(
+    total <= Math.ceil(seconds) + 1,
+    `the sweep ran ${String(total)} times in ${seconds.toFixed(1)} s`,
+  )
   const slots = await ownerQuery<{ slots: number; jobs: number }>(
     w.db.ownerUrl,
     "SELECT count(DISTINCT singleton_on)::int AS slots, count(*)::int AS jobs FROM pgboss.job WHERE name = 'task-escalation'",
@@ -91,9 +106,13 @@ it('two app instances on one database: the escalation sweep runs once per interv
 
 it('the runtime role uses the queue but cannot change its schema', async (t) => {
   const w = await allocatedChildWorld(t, { others: {} })
-  const jobs = startJobs([{ name: 'task-escalation', everyMs: 60_000, once: true, run: async () => {} }], createLogger('silent'), {
-    queue: { ownerUrl: w.db.ownerUrl, appUrl: w.db.appUrl },
-  })
+  const jobs = startJobs(
+    [{ name: 'task-escalation', everyMs: 60_000, once: true, run: async () => {} }],
+    createLogger('silent'),
+    {
+      queue: { ownerUrl: w.db.ownerUrl, appUrl: w.db.appUrl },
+    },
+  )
   await jobs.ready
   await jobs.stop()
   const app = createDatabase(w.db.appUrl, { poolSize: 1 })

@@ -35,23 +35,32 @@ type World = Awaited<ReturnType<typeof world>>
 /** Raises a task through the service, as `by` (default the worker) would trigger it. */
 async function raise(w: World, input: Partial<RaiseTask> & { dedupKey: string }, by: TestUser = w.worker) {
   const actor = await currentActor(w, by)
-  return withTransaction(w.db.database, { actorId: actor.userId, partnershipId: actor.partnershipId }, (trx) =>
-    w.services.tasks.raise(
-      trx,
-      { actor, ctx: TEST_REQUEST },
-      {
-        kind: 'flag-review',
-        subject: { kind: 'person', id: w.child.id },
-        assignee: { userId: by.id },
-        reason: 'Review the flag',
-        ...input,
-      },
-    ),
+  return withTransaction(
+    w.db.database,
+    { actorId: actor.userId, partnershipId: actor.partnershipId },
+    (trx) =>
+      w.services.tasks.raise(
+        trx,
+        { actor, ctx: TEST_REQUEST },
+        {
+          kind: 'flag-review',
+          subject: { kind: 'person', id: w.child.id },
+          assignee: { userId: by.id },
+          reason: 'Review the flag',
+          ...input,
+        },
+      ),
   )
 }
 
 const openTasks = (w: World) =>
-  ownerQuery<{ id: string; kind: string; status: string; assigned_user_id: string; escalated_at: Date | null }>(
+  ownerQuery<{
+    id: string
+    kind: string
+    status: string
+    assigned_user_id: string
+    escalated_at: Date | null
+  }>(
     w.db.ownerUrl,
     "SELECT id, kind, status, assigned_user_id, escalated_at FROM task WHERE status = 'open' ORDER BY due_at",
   )
@@ -63,7 +72,10 @@ describe('raising tasks', () => {
     assert.equal(results.filter((r) => r.created).length, 1)
     assert.equal(new Set(results.map((r) => r.id)).size, 1)
     assert.equal(await countRows(w.db.ownerUrl, 'task'), 1)
-    assert.equal((await auditEvents(w.db.ownerUrl, { recordType: 'task', action: 'record.create' })).length, 1)
+    assert.equal(
+      (await auditEvents(w.db.ownerUrl, { recordType: 'task', action: 'record.create' })).length,
+      1,
+    )
     // Once the task is closed, the trigger may raise a new one.
     await ownerQuery(w.db.ownerUrl, "UPDATE task SET status = 'done', outcome = 'Done', closed_at = now()")
     assert.equal((await raise(w, { dedupKey: 'same-trigger' })).created, true)
@@ -81,10 +93,12 @@ describe('raising tasks', () => {
       ...dateInputs('reviewDate', review.day, review.month, review.year),
     })
     assert.equal(set.statusCode, 303)
-    const [task] = await ownerQuery<{ id: string; source_id: string; assigned_team_id: string; kind: string }>(
-      w.db.ownerUrl,
-      "SELECT id, source_id, assigned_team_id, kind FROM task WHERE status = 'open'",
-    )
+    const [task] = await ownerQuery<{
+      id: string
+      source_id: string
+      assigned_team_id: string
+      kind: string
+    }>(w.db.ownerUrl, "SELECT id, source_id, assigned_team_id, kind FROM task WHERE status = 'open'")
     const [flag = { id: '' }] = await ownerQuery<{ id: string }>(w.db.ownerUrl, 'SELECT id FROM flag')
     assert.equal(task?.kind, 'flag-review')
     assert.equal(task.source_id, flag.id)
@@ -107,7 +121,10 @@ describe('raising tasks', () => {
     )
     assert.deepEqual(after.map((r) => r.status).sort(), ['done', 'open'])
     await agent.get(paths.flags.remove(flag.id))
-    const removed = await agent.post(paths.flags.remove(flag.id), { reason: 'No longer applies', version: '2' })
+    const removed = await agent.post(paths.flags.remove(flag.id), {
+      reason: 'No longer applies',
+      version: '2',
+    })
     assert.equal(removed.statusCode, 303)
     assert.equal(await countRows(w.db.ownerUrl, 'task', "status = 'open'"), 0)
     assert.equal(await countRows(w.db.ownerUrl, 'task', "status = 'cancelled'"), 1)
@@ -122,8 +139,13 @@ describe('the task lists', () => {
     await raise(w, { dedupKey: 'overdue', dueAt: new Date(now - 2 * HOUR), reason: 'Due two hours ago' })
     await raise(w, { dedupKey: 'soon', dueAt: new Date(now + 2 * HOUR), reason: 'Due in two hours' })
     const mine = await (await signIn(w.app, w.worker)).get(paths.work.mine)
-    const order = ['Due two hours ago', 'Due in two hours', 'Due in two days'].map((r) => mine.body.indexOf(r))
-    assert.ok(order.every((at, i) => at > 0 && (i === 0 || at > (order[i - 1] ?? 0))), String(order))
+    const order = ['Due two hours ago', 'Due in two hours', 'Due in two days'].map((r) =>
+      mine.body.indexOf(r),
+    )
+    assert.ok(
+      order.every((at, i) => at > 0 && (i === 0 || at > (order[i - 1] ?? 0))),
+      String(order),
+    )
     assert.match(mine.body, /1 overdue/)
     const colleague = await signIn(w.app, w.colleague)
     assert.match((await colleague.get(paths.work.mine)).body, /No open tasks/)
@@ -225,10 +247,16 @@ describe('completing and reassigning', () => {
     const bad = await worker.post(paths.work.api.complete(id), { outcome: ' ', version: 1 })
     assert.equal(bad.statusCode, 400)
     assert.deepEqual(errorFields(bad), ['/body/outcome'])
-    assert.equal((await worker.post(paths.work.api.complete(id), { outcome: 'Done', version: 3 })).statusCode, 409)
+    assert.equal(
+      (await worker.post(paths.work.api.complete(id), { outcome: 'Done', version: 3 })).statusCode,
+      409,
+    )
     const stranger = api(w.app, await bearer(w.db, w.stranger.email, ['person:read']))
     assert.equal((await stranger.get(paths.work.api.task(id))).statusCode, 404)
-    assert.equal((await stranger.post(paths.work.api.complete(id), { outcome: 'x', version: 1 })).statusCode, 404)
+    assert.equal(
+      (await stranger.post(paths.work.api.complete(id), { outcome: 'x', version: 1 })).statusCode,
+      404,
+    )
     const manager = api(w.app, await bearer(w.db, w.manager.email, ['person:read']))
     const outside = await manager.post(paths.work.api.reassign(id), { assigneeId: w.stranger.id, version: 1 })
     assert.equal(outside.statusCode, 400)

@@ -19,7 +19,11 @@ describe('tasks (decideTask)', () => {
       const a = actor(role)
       const subject = decide(a, 'read', child({ allocatedWorkerId: ME, allocatedTeamId: MY_TEAM }))
       assert.equal(decideTask(a, 'read', mine, subject).allowed, subject.allowed, role)
-      assert.equal(decideTask(a, 'read', task({ assignedTeamId: MY_TEAM }), subject).allowed, subject.allowed, role)
+      assert.equal(
+        decideTask(a, 'read', task({ assignedTeamId: MY_TEAM }), subject).allowed,
+        subject.allowed,
+        role,
+      )
       const someoneElse = task({ assignedUserId: 'someone-else', assignedTeamId: 'other-team' })
       assert.equal(decideTask(a, 'read', someoneElse, subject).allowed, false, role)
     }

@@ -775,10 +775,15 @@ function managesTask(actor: Actor, task: TaskFacts): boolean {
  * A task (work that is due about a record): seen, and completed, by whoever it is assigned to, a member of the team
  * it is assigned to, and the manager of that team (or of the team it was escalated to), with `person:read`; and
  * only when they may see its subject in full (`subject`: the actor's read decision on the record, made here for
- * them, with its details: a reach to who a child is only does not count), and never through break-glass (a work list is not an emergency). Anyone else is refused as if it did not exist: a
- * task about a child reveals the child.
+ * them, with its details: a reach to who a child is only does not count), and never through break-glass (a work
+ * list is not an emergency). Anyone else is refused as if it did not exist: a task about a child reveals the child.
  */
-export function decideTask(actor: Actor, _action: RecordAction, task: TaskFacts, subject: Decision): Decision {
+export function decideTask(
+  actor: Actor,
+  _action: RecordAction,
+  task: TaskFacts,
+  subject: Decision,
+): Decision {
   if (actor.partnershipId !== task.partnershipId) return deny(actor, 'partnership')
   if (!can(actor, 'person:read')) return deny(actor, 'capability')
   const rel: Relationship[] = []
