@@ -29,6 +29,13 @@ export interface TaskRow {
   escalationReason: string | null
   createdAt: Date
   version: number
+  dedupKey: string
+  intelligenceId: string | null
+  closedBy: string | null
+  isDemo: boolean
+  createdBy: string | null
+  updatedAt: Date
+  updatedBy: string | null
 }
 
 export interface NewTask {
@@ -55,42 +62,35 @@ export interface TaskScope {
   managedTeamIds: readonly string[]
 }
 
+/** A name from another table by its id (null when the id is). */
+const nameOf = (
+  table: 'app_user' | 'team',
+  id: 'k.assigned_user_id' | 'k.assigned_team_id' | 'k.escalated_to_team_id' | 'k.closed_by',
+) =>
+  sql<
+    string | null
+  >`(SELECT ${sql.ref(table === 'team' ? 'name' : 'display_name')} FROM ${sql.table(table)} WHERE id = ${sql.ref(id)})`
+
 const taskColumns = (db: Executor) =>
   db
     .selectFrom('task as k')
-    .leftJoin('app_user as u', 'u.id', 'k.assigned_user_id')
-    .leftJoin('team as t', 't.id', 'k.assigned_team_id')
-    .leftJoin('team as e', 'e.id', 'k.escalated_to_team_id')
-    .leftJoin('app_user as c', 'c.id', 'k.closed_by')
+    .selectAll('k')
     .select([
-      'k.id',
-      'k.partnership_id',
-      'k.kind',
-      'k.subject_kind',
-      'k.subject_id',
-      'k.assigned_user_id',
-      'u.display_name as assigned_user_name',
-      'k.assigned_team_id',
-      't.name as assigned_team_name',
-      'k.reason',
-      'k.due_at',
-      'k.status',
-      'k.source_kind',
-      'k.source_id',
-      'k.closed_at',
-      'c.display_name as closed_by_name',
-      'k.outcome',
-      'k.escalated_at',
-      'k.escalated_to_team_id',
-      'e.name as escalated_to_team_name',
-      'k.escalation_reason',
-      'k.created_at',
-      'k.version',
+      nameOf('app_user', 'k.assigned_user_id').as('assigned_user_name'),
+      nameOf('team', 'k.assigned_team_id').as('assigned_team_name'),
+      nameOf('team', 'k.escalated_to_team_id').as('escalated_to_team_name'),
+      nameOf('app_user', 'k.closed_by').as('closed_by_name'),
     ])
 
 type TaskSelection = Awaited<ReturnType<ReturnType<typeof taskColumns>['executeTakeFirstOrThrow']>>
 
 const toRow = (r: TaskSelection): TaskRow => camelRow(r)
+
+/** The one row a query finds (locked for a change when `lock`), as a TaskRow. */
+async function one(query: ReturnType<typeof taskColumns>, lock: boolean): Promise<TaskRow | undefined> {
+  const row = await (lock ? query.forUpdate('k') : query).executeTakeFirst()
+  return row === undefined ? undefined : toRow(row)
+}
 
 /** A uuid[] literal that matches nothing when empty. */
 const ids = (values: readonly string[]) => (values.length === 0 ? [null] : [...values])
@@ -140,39 +140,34 @@ export function taskRepository() {
       return { id: open.id, created: false }
     },
 
-    async find(
-      db: Executor,
-      id: string,
-      options: { forUpdate?: boolean } = {},
-    ): Promise<TaskRow | undefined> {
-      const query = taskColumns(db).where('k.id', '=', id)
-      const row = await (options.forUpdate === true ? query.forUpdate('k') : query).executeTakeFirst()
-      return row === undefined ? undefined : toRow(row)
-    },
+    find: (db: Executor, id: string, options: { forUpdate?: boolean } = {}) =>
+      one(taskColumns(db).where('k.id', '=', id), options.forUpdate === true),
 
-    /** The open task with this de-duplication key, if any. */
-    async openByKey(db: Executor, partnershipId: string, dedupKey: string): Promise<TaskRow | undefined> {
-      const row = await taskColumns(db)
-        .where('k.partnership_id', '=', partnershipId)
-        .where('k.dedup_key', '=', dedupKey)
-        .where('k.status', '=', 'open')
-        .forUpdate('k')
-        .executeTakeFirst()
-      return row === undefined ? undefined : toRow(row)
-    },
+    /** The open task with this de-duplication key, if any (locked: it is about to be closed). */
+    openByKey: (db: Executor, partnershipId: string, dedupKey: string) =>
+      one(
+        taskColumns(db)
+          .where('k.partnership_id', '=', partnershipId)
+          .where('k.dedup_key', '=', dedupKey)
+          .where('k.status', '=', 'open'),
+        true,
+      ),
 
     /** Open tasks of a scope, the earliest due first (so the overdue come first, the most overdue at the top). */
     async open(db: Executor, partnershipId: string, scope: TaskScope, limit: number): Promise<TaskRow[]> {
       let query = taskColumns(db).where('k.partnership_id', '=', partnershipId).where('k.status', '=', 'open')
+      // Without teams to manage, "mine" is the assignee's index alone (no OR for the planner to weigh).
       query =
-        scope.list === 'mine'
-          ? query.where((eb) =>
-              eb.or([
-                eb('k.assigned_user_id', '=', scope.userId),
-                eb('k.escalated_to_team_id', 'in', ids(scope.managedTeamIds)),
-              ]),
-            )
-          : query.where('k.assigned_team_id', 'in', ids([...scope.teamIds, ...scope.managedTeamIds]))
+        scope.list === 'team'
+          ? query.where('k.assigned_team_id', 'in', ids([...scope.teamIds, ...scope.managedTeamIds]))
+          : scope.managedTeamIds.length === 0
+            ? query.where('k.assigned_user_id', '=', scope.userId)
+            : query.where((eb) =>
+                eb.or([
+                  eb('k.assigned_user_id', '=', scope.userId),
+                  eb('k.escalated_to_team_id', 'in', [...scope.managedTeamIds]),
+                ]),
+              )
       const rows = await query.orderBy('k.due_at').orderBy('k.id').limit(limit).execute()
       return rows.map(toRow)
     },
@@ -252,13 +247,9 @@ export function taskRepository() {
 
     /** The active members of a team (to reassign a task to). */
     async teamMembers(db: Executor, teamId: string): Promise<Array<{ id: string; name: string }>> {
-      return db
-        .selectFrom('app_user')
-        .select(['id', 'display_name as name'])
-        .where('team_id', '=', teamId)
-        .where('disabled_at', 'is', null)
-        .orderBy('display_name')
-        .execute()
+      const { rows } = await sql<{ id: string; name: string }>`SELECT id, display_name AS name FROM app_user
+        WHERE team_id = ${teamId} AND disabled_at IS NULL ORDER BY display_name`.execute(db)
+      return rows
     },
 
     /** The team of a user (null: none, or no such user in the partnership). */

@@ -1,9 +1,11 @@
 import type { FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
+import { Type, type Static, type TObject, type TSchema } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
+import type { Actor } from '../../platform/access/policy.ts'
+import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ConflictError } from '../../platform/errors.ts'
-import { paths } from '../../platform/paths.ts'
+import { paths, type PathEntry } from '../../platform/paths.ts'
 import {
   apiFields,
   apiRoute,
@@ -27,31 +29,30 @@ const VIEWS = {
 }
 const STALE = 'Someone else changed this task while you were looking at it. Check it and try again.'
 
+const uuid = Type.String({ format: 'uuid' })
+const dateTime = Type.String({ format: 'date-time' })
+/** Fields that are null until something happens (assigned to a person, closed, escalated, caused by a record). */
+const orNull = (fields: Record<string, TSchema>) =>
+  Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, nullable(schema)]))
 const TaskSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
+    id: uuid,
     kind: Type.String(),
     kindLabel: Type.String(),
     subjectKind: Type.String({ enum: ['person', 'location', 'object', 'referral'] }),
-    subjectId: Type.String({ format: 'uuid' }),
+    subjectId: uuid,
     subjectTitle: Type.String(),
-    assignedUserId: nullable(Type.String({ format: 'uuid' })),
-    assignedUserName: nullable(Type.String()),
-    assignedTeamName: nullable(Type.String()),
     reason: Type.String(),
-    dueAt: Type.String({ format: 'date-time' }),
+    dueAt: dateTime,
     overdue: Type.Boolean(),
     status: Type.String({ enum: ['open', 'done', 'cancelled'] }),
-    outcome: nullable(Type.String()),
-    closedAt: nullable(Type.String({ format: 'date-time' })),
-    closedByName: nullable(Type.String()),
-    escalatedAt: nullable(Type.String({ format: 'date-time' })),
-    escalatedToTeamName: nullable(Type.String()),
-    escalationReason: nullable(Type.String({ description: 'Why it was escalated to the team manager' })),
-    sourceKind: nullable(Type.String({ description: 'The kind of record that caused it (flag, …)' })),
-    sourceId: nullable(Type.String({ format: 'uuid' })),
     version: Type.Integer(),
     canReassign: Type.Boolean(),
+    ...orNull({ assignedUserId: uuid, assignedUserName: Type.String(), assignedTeamName: Type.String() }),
+    ...orNull({ outcome: Type.String(), closedAt: dateTime, closedByName: Type.String() }),
+    ...orNull({ escalatedAt: dateTime, escalatedToTeamName: Type.String() }),
+    ...orNull({ escalationReason: Type.String({ description: 'Why it was escalated to the team manager' }) }),
+    ...orNull({ sourceKind: Type.String({ description: 'What caused it (flag, …)' }), sourceId: uuid }),
   },
   { additionalProperties: false },
 )
@@ -123,15 +124,8 @@ export function taskRoutes(services: Services): FeatureRoutes {
         values: ({ task }) => ({ version: String(task.version) }),
         conflictField: 'outcome',
         submit: async (request, body, { id = '' }) => {
-          await fromPage(() =>
-            tasks.complete(
-              signedInActor(request),
-              id,
-              versionPosted(body),
-              body.outcome,
-              requestContext(request),
-            ),
-          )
+          const [actor, ctx] = [signedInActor(request), requestContext(request)]
+          await fromPage(() => tasks.complete(actor, id, versionPosted(body), body.outcome, ctx))
           return paths.work.mine
         },
       })
@@ -153,15 +147,8 @@ export function taskRoutes(services: Services): FeatureRoutes {
         values: ({ task }) => ({ version: String(task.version), assignee: task.assignedUserId ?? '' }),
         conflictField: 'assignee',
         submit: async (request, body, { id = '' }) => {
-          await fromPage(() =>
-            tasks.reassign(
-              signedInActor(request),
-              id,
-              versionPosted(body),
-              body.assignee,
-              requestContext(request),
-            ),
-          )
+          const [actor, ctx] = [signedInActor(request), requestContext(request)]
+          await fromPage(() => tasks.reassign(actor, id, versionPosted(body), body.assignee, ctx))
           return paths.work.team
         },
       })
@@ -198,46 +185,46 @@ export function taskRoutes(services: Services): FeatureRoutes {
         },
       )
 
-      app.post(
-        paths.work.api.complete.pattern,
-        apiRoute('person:read', 'tasks', {
-          summary: 'Complete an open task with its outcome; 409 when `version` is stale or it is closed',
-          params: IdParams,
-          body: ApiComplete,
-          response: { 200: TaskResponse, ...changeProblems },
-        }),
-        async function taskCompleteApiPost(request) {
-          const { outcome, version } = request.body
-          const actor = apiActor(request)
-          const ctx = requestContext(request)
-          return {
-            task: await apiFields(() =>
-              tasks.complete(actor, request.params.id, version, outcome, ctx, 'api'),
-            ),
-          }
-        },
+      /** A change of a task on its own API route: the task as it is after it (field errors named in the body). */
+      const change = <Body extends TObject>(
+        path: PathEntry<`/${string}/:id/${string}`>,
+        summary: string,
+        body: Body,
+        apply: (actor: Actor, id: string, body: Static<Body>, ctx: RequestContext) => Promise<TaskView>,
+        names: Record<string, string> = {},
+      ) =>
+        app.post(
+          path.pattern,
+          apiRoute('person:read', 'tasks', {
+            summary,
+            params: IdParams,
+            body,
+            response: { 200: TaskResponse, ...changeProblems },
+          }),
+          async function taskChangeApiPost(request) {
+            const work = () =>
+              apply(
+                apiActor(request),
+                request.params.id,
+                request.body as Static<Body>,
+                requestContext(request),
+              )
+            return { task: await apiFields(work, names) }
+          },
+        )
+      change(
+        paths.work.api.complete,
+        'Complete an open task with its outcome; 409 when `version` is stale or it is closed',
+        ApiComplete,
+        (actor, id, { outcome, version }, ctx) => tasks.complete(actor, id, version, outcome, ctx, 'api'),
       )
-
-      app.post(
-        paths.work.api.reassign.pattern,
-        apiRoute('person:read', 'tasks', {
-          summary:
-            'Give an open task to someone else in its team (the team manager only); 400 for someone outside the team',
-          params: IdParams,
-          body: ApiReassign,
-          response: { 200: TaskResponse, ...changeProblems },
-        }),
-        async function taskReassignApiPost(request) {
-          const { assigneeId, version } = request.body
-          const actor = apiActor(request)
-          const ctx = requestContext(request)
-          return {
-            task: await apiFields(
-              () => tasks.reassign(actor, request.params.id, version, assigneeId, ctx, 'api'),
-              { assignee: '/body/assigneeId' },
-            ),
-          }
-        },
+      change(
+        paths.work.api.reassign,
+        'Give an open task to someone else in its team (the team manager only); 400 for someone outside the team',
+        ApiReassign,
+        (actor, id, { assigneeId, version }, ctx) =>
+          tasks.reassign(actor, id, version, assigneeId, ctx, 'api'),
+        { assignee: '/body/assigneeId' },
       )
     },
   }

@@ -117,6 +117,30 @@ const factsOf = (row: TaskRow): TaskFacts => ({
   escalatedToTeamId: row.escalatedToTeamId,
 })
 
+/** The fields of a task the views show as they are stored. */
+const SHOWN = [
+  'id',
+  'kind',
+  'subjectKind',
+  'subjectId',
+  'assignedUserId',
+  'assignedUserName',
+  'assignedTeamName',
+  'reason',
+  'status',
+  'outcome',
+  'closedByName',
+  'escalatedToTeamName',
+  'escalationReason',
+  'sourceKind',
+  'sourceId',
+  'version',
+] as const satisfies ReadonlyArray<keyof TaskRow & keyof TaskView>
+
+function pick(row: TaskRow): Pick<TaskRow, (typeof SHOWN)[number]> {
+  return Object.fromEntries(SHOWN.map((key) => [key, row[key]])) as Pick<TaskRow, (typeof SHOWN)[number]>
+}
+
 function checkOutcome(raw: string | undefined, field: string, message: string): string {
   const text = (raw ?? '').trim()
   if (text.length === 0) throw new ValidationError([{ field, message }])
@@ -179,29 +203,15 @@ export function taskService(
   function view(actor: Actor, record: TaskRecord, now: Date): TaskView {
     const { row, subject } = record
     const reach = subjects[row.subjectKind]
+    const iso = (at: Date | null) => at?.toISOString() ?? null
     return {
-      id: row.id,
-      kind: row.kind,
+      ...pick(row),
       kindLabel: taskKind(row.kind)?.label ?? row.kind,
-      subjectKind: row.subjectKind,
-      subjectId: row.subjectId,
       subjectTitle: subject === undefined || reach === undefined ? '' : reach.title(subject),
-      assignedUserId: row.assignedUserId,
-      assignedUserName: row.assignedUserName,
-      assignedTeamName: row.assignedTeamName,
-      reason: row.reason,
       dueAt: row.dueAt.toISOString(),
       overdue: row.status === 'open' && row.dueAt.getTime() < now.getTime(),
-      status: row.status,
-      outcome: row.outcome,
-      closedAt: row.closedAt?.toISOString() ?? null,
-      closedByName: row.closedByName,
-      escalatedAt: row.escalatedAt?.toISOString() ?? null,
-      escalatedToTeamName: row.escalatedToTeamName,
-      escalationReason: row.escalationReason,
-      sourceKind: row.sourceKind,
-      sourceId: row.sourceId,
-      version: row.version,
+      closedAt: iso(row.closedAt),
+      escalatedAt: iso(row.escalatedAt),
       canReassign: row.status === 'open' && mayReassign(actor, record).allowed,
     }
   }
@@ -248,19 +258,36 @@ export function taskService(
     return reached.map(({ row }) => view(actor, row, now))
   }
 
-  /** Runs a change on a task the actor may change (`decide`): NotFoundError if not, ConflictError if stale. */
-  function change<T>(
+  /**
+   * Runs a change (`apply`: false when the row moved on) on a task the actor may change (`decide`), audits it as
+   * `change` and answers the task as it is after it: NotFoundError if the actor may not, ConflictError if stale.
+   */
+  function change(
     actor: Actor,
     id: string,
     version: number,
     ctx: RequestContext,
-    decide: (a: Actor, record: TaskRecord) => Decision,
-    apply: (trx: Transaction<DB>, record: TaskRecord, decision: Decision) => Promise<T>,
-  ): Promise<T> {
-    return access.write(actor, taskRecords, id, ctx, { decide }, async (trx, { row: record, decision }) => {
-      if (record.row.status !== 'open' || record.row.version !== version) throw new ConflictError()
-      return apply(trx, record, decision)
-    })
+    spec: { change: string; via: string; decide: (a: Actor, record: TaskRecord) => Decision },
+    apply: (trx: Transaction<DB>, record: TaskRecord) => Promise<boolean>,
+  ): Promise<TaskView> {
+    return access.write(
+      actor,
+      taskRecords,
+      id,
+      ctx,
+      { decide: spec.decide },
+      async (trx, { row: record, decision }) => {
+        if (record.row.status !== 'open' || record.row.version !== version) throw new ConflictError()
+        if (!(await apply(trx, record))) throw new ConflictError()
+        await access.changed(trx, actor, ctx, { type: 'task', id }, decision, {
+          action: 'record.update',
+          details: { via: spec.via, change: spec.change, kind: record.row.kind },
+        })
+        const after = await tasks.find(trx, id)
+        if (after === undefined) throw new Error(`task ${spec.change} but not found`)
+        return view(actor, { row: after, subject: record.subject }, options.now())
+      },
+    )
   }
 
   /** Escalates the partnership's overdue tasks in `trx`, each escalation audited as a system change. */
@@ -438,24 +465,9 @@ export function taskService(
       via = 'page',
     ): Promise<TaskView> {
       const outcome = checkOutcome(outcomeRaw, 'outcome', 'Enter what was done')
-      return change(
-        actor,
-        id,
-        version,
-        ctx,
-        (a, r) => taskRecords.decide(a, 'write', r),
-        async (trx, record, decision) => {
-          if (!(await tasks.close(trx, id, version, { status: 'done', outcome, by: actor.userId }))) {
-            throw new ConflictError()
-          }
-          await access.changed(trx, actor, ctx, { type: 'task', id }, decision, {
-            action: 'record.update',
-            details: { via, change: 'done', kind: record.row.kind },
-          })
-          const after = await tasks.find(trx, id)
-          if (after === undefined) throw new Error('task closed but not found')
-          return view(actor, { row: after, subject: record.subject }, options.now())
-        },
+      const decide = (a: Actor, r: TaskRecord) => taskRecords.decide(a, 'write', r)
+      return change(actor, id, version, ctx, { change: 'done', via, decide }, (trx) =>
+        tasks.close(trx, id, version, { status: 'done', outcome, by: actor.userId }),
       )
     },
 
@@ -474,7 +486,8 @@ export function taskService(
       const to = (toUserId ?? '').trim()
       if (!UUID.test(to))
         throw new ValidationError([{ field: 'assignee', message: 'Choose who to give the task to' }])
-      return change(actor, id, version, ctx, mayReassign, async (trx, record, decision) => {
+      const spec = { change: 'reassign', via, decide: mayReassign }
+      return change(actor, id, version, ctx, spec, async (trx, record) => {
         const toTeam = await tasks.teamOf(trx, to)
         const subject = subjectDecision(actor, record.row.subjectKind, record.subject)
         if (!decideTaskReassign(actor, factsOf(record.row), subject, toTeam ?? null).allowed) {
@@ -482,14 +495,7 @@ export function taskService(
             { field: 'assignee', message: 'Choose someone in the team the task belongs to' },
           ])
         }
-        if (!(await tasks.reassign(trx, id, version, to, actor.userId))) throw new ConflictError()
-        await access.changed(trx, actor, ctx, { type: 'task', id }, decision, {
-          action: 'record.update',
-          details: { via, change: 'reassign', kind: record.row.kind },
-        })
-        const after = await tasks.find(trx, id)
-        if (after === undefined) throw new Error('task reassigned but not found')
-        return view(actor, { row: after, subject: record.subject }, options.now())
+        return tasks.reassign(trx, id, version, to, actor.userId)
       })
     },
 
