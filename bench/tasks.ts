@@ -196,16 +196,10 @@ export async function taskBenchRows(seconds: number): Promise<LoadRow[]> {
     for (const [i, user] of seeded.users.entries()) {
       cookies.push(await signInCookie(app, user.email, PASSWORD, `127.4.0.${String(i + 1)}`))
     }
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    const { port } = app.server.address() as { port: number }
+    const origin = await app.listen({ host: '127.0.0.1', port: 0 })
+    const load = { cookies, connections: USERS }
     const over = (url: string, name: string, duration = seconds) =>
-      loadWithSessions({
-        name,
-        url: `http://127.0.0.1:${String(port)}${url}`,
-        cookies,
-        connections: USERS,
-        duration,
-      })
+      loadWithSessions({ ...load, name, url: `${origin}${url}`, duration })
     await over('/tasks/mine', 'warm-up', 3)
     rows.push(await over('/health', 'GET /health (floor)'))
     rows.push(await over('/tasks/mine', `GET /tasks/mine (${String(MINE)} of ${String(TOTAL)} open tasks)`))
