@@ -115,7 +115,10 @@ export function startJobs(
     timers.push(timer)
   }
   for (const job of jobs.filter((j) => j.once !== true))
-    every(job.everyMs, guarded(job.name, () => job.run(), log, running))
+    every(
+      job.everyMs,
+      guarded(job.name, () => job.run(), log, running),
+    )
 
   const once = jobs.filter((j) => j.once === true)
   let boss: PgBoss | undefined
