@@ -25,6 +25,8 @@ import { people } from './people.ts'
 import { frontDoorBenchRows } from './front-door.ts'
 import { intelligenceBenchRows } from './intelligence.ts'
 import { suggestionBenchRows } from './suggestions.ts'
+// t13: the task engine.
+import { taskBenchRows } from './tasks.ts'
 import { loadWithSessions, signInCookie } from './load.ts'
 
 interface Row {
@@ -294,6 +296,8 @@ const SUITES: Record<string, (seconds: number, options: { scale?: string }) => P
   intelligence: (seconds) => intelligenceBenchRows(seconds),
   // Suggested links (issue 12, i12-suggest).
   suggestions: (_seconds, options) => suggestionBenchRows(options),
+  // t13: the task engine.
+  tasks: (seconds) => taskBenchRows(seconds),
 }
 
 const program = new Command('bench')

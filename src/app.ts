@@ -34,6 +34,8 @@ import { streetTermRoutes } from './features/street-terms/street-term-routes.ts'
 import { suggestionRoutes } from './features/suggestions/suggestion-routes.ts'
 // a13: allocation (issue 13)
 import { allocationRoutes } from './features/allocation/allocation-routes.ts'
+// t13: the task engine.
+import { taskRoutes } from './features/tasks/task-routes.ts'
 import { frameworkErrorHandler, setUpErrorHandling } from './platform/error-handler.ts'
 import { httpEdgeOptions, setUpHttpEdges } from './platform/http-edges.ts'
 import { setUpIntegerBounds } from './platform/integer-bounds.ts'
@@ -137,6 +139,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     suggestionRoutes(services),
     // a13: allocation (issue 13)
     allocationRoutes(services),
+    // t13: the task engine.
+    taskRoutes(services),
     ...(deps.extraRoutes ?? []),
   ])
 

@@ -44,8 +44,16 @@ async function main(): Promise<void> {
       // Seal new audit rows often: until sealed they are protected only by grants and triggers (ADR 0006).
       { name: 'audit-seal', everyMs: 5_000, run: () => sealPending(runtime.database, { logger: log }) },
       { name: 'session-purge', everyMs: 10 * 60_000, run: () => runtime.services.sessions.purgeExpired() },
+      // t13: overdue tasks go to their team's manager, once a minute across every instance (ADR 0018).
+      {
+        name: 'task-escalation',
+        everyMs: 60_000,
+        once: true,
+        run: () => runtime.services.tasks.escalateOverdue(),
+      },
     ],
     log,
+    { queue: { ownerUrl: runtime.target.ownerUrl, appUrl: runtime.target.appUrl } },
   )
   let closing = false
   const shutdown = async (signal: string) => {

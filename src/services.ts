@@ -63,6 +63,9 @@ import { suggestionRefresh, suggestionService } from './features/suggestions/sug
 // a13: allocation (issue 13)
 import { allocationRepository } from './features/allocation/allocation-repository.ts'
 import { allocationService } from './features/allocation/allocation-service.ts'
+// t13: the task engine.
+import { taskRepository } from './features/tasks/task-repository.ts'
+import { taskService } from './features/tasks/task-service.ts'
 
 /** Plain factories: repositories first, then the services that use them. */
 export function repositories() {
@@ -96,6 +99,8 @@ export function repositories() {
     suggestions: suggestionRepository(),
     // a13: allocation (issue 13)
     allocations: allocationRepository(),
+    // t13: the task engine.
+    tasks: taskRepository(),
   }
 }
 
@@ -121,7 +126,11 @@ export function services(config: Config, database: Database, options: ServicesOp
   )
   const locations = locationService(repos.locations, access)
   const intelligence = intelligenceService(repos.intelligence, access)
-  const flags = flagService(database, repos.flags, people.records, locations.records, access)
+  // t13: the task engine, before the features that raise tasks (flags, notifications).
+  const tasks = taskService(database, repos.tasks, people.records, locations.records, access, audit, {
+    now: seedableClock(options.now),
+  })
+  const flags = flagService(database, repos.flags, people.records, locations.records, access, tasks)
   const auth = authService(database, repos.users, repos.sessions, audit, {
     issuer: config.serviceName,
   })
@@ -132,7 +141,7 @@ export function services(config: Config, database: Database, options: ServicesOp
   const clockOption = { now: seedableClock(options.now) }
   const referrals = referralService(database, repos.referrals, flags, people, access, clockOption)
   const concerns = concernService(repos.concerns, screening, people, access)
-  const notifications = notificationService(repos.notifications, referrals, access, clockOption)
+  const notifications = notificationService(repos.notifications, referrals, access, { ...clockOption, tasks })
   const partnerships = partnershipService(database, repos.partnerships)
   const adminUsers = adminUserService(database, repos.adminUsers, repos.users, repos.sessions, audit)
   const links = linkService(repos.links, people.records, access, intelligence)
@@ -190,8 +199,8 @@ export function services(config: Config, database: Database, options: ServicesOp
       database,
       partnerships,
       auth,
-      // a13: allocation (issue 13): allocations too.
-      { concerns, referrals, notifications, intelligence, suggestions, allocations },
+      // a13: allocation (issue 13): allocations too; t13: tasks.
+      { concerns, referrals, notifications, intelligence, suggestions, allocations, tasks },
       { enabled: config.demo },
     ),
     // Street terms (issue 12, slice i12-terms)
@@ -200,6 +209,8 @@ export function services(config: Config, database: Database, options: ServicesOp
     suggestions,
     // a13: allocation (issue 13)
     allocations,
+    // t13: the task engine.
+    tasks,
   }
 }
 

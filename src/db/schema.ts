@@ -603,6 +603,32 @@ export interface LinkSuggestionTable {
   version: Generated<number>
 }
 
+// t13: the task engine (migration 0020).
+export type TaskStatus = 'open' | 'done' | 'cancelled'
+export type TaskSubjectKind = 'person' | 'location' | 'object' | 'referral'
+export interface TaskTable extends DemoVersionedRow {
+  id: Generated<string>
+  partnership_id: string
+  kind: string
+  subject_kind: TaskSubjectKind
+  subject_id: string
+  assigned_user_id: Optional<string>
+  assigned_team_id: Optional<string>
+  reason: string
+  due_at: Timestamp
+  status: Generated<TaskStatus>
+  dedup_key: string
+  source_kind: Optional<string>
+  source_id: Optional<string>
+  intelligence_id: Optional<string>
+  closed_at: Optional<Date>
+  closed_by: Optional<string>
+  outcome: Optional<string>
+  escalated_at: Optional<Date>
+  escalated_to_team_id: Optional<string>
+  escalation_reason: Optional<string>
+}
+
 export interface DB {
   partnership: PartnershipTable
   agency_type: AgencyTypeTable
@@ -658,6 +684,8 @@ export interface DB {
   // a13: allocation (issue 13)
   allocation: AllocationTable
   allocation_history: AllocationHistoryTable
+  // t13: the task engine.
+  task: TaskTable
 }
 
 // a13: allocation (issue 13, migration 0021)

@@ -201,6 +201,12 @@ export async function setUpOpenApi(app: FastifyInstance): Promise<void> {
           description:
             'Team allocation queues after a front-door decision, allocating and re-allocating a worker, with history',
         },
+        // t13: the task engine.
+        {
+          name: 'tasks',
+          description:
+            'Work that is due: my tasks and my team’s tasks (overdue first), completing a task with its outcome, reassigning within the team',
+        },
       ],
     },
     refResolver: {

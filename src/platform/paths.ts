@@ -242,4 +242,18 @@ export const paths = {
     allocation: apiPath('/allocations/:id'),
     allocationAllocate: apiPath('/allocations/:id/allocate'),
   },
+  // t13: the task engine: my tasks, my team's tasks, completing and reassigning a task (pages and API).
+  work: {
+    mine: '/tasks/mine',
+    team: '/tasks/team',
+    complete: path('/tasks/:id/complete'),
+    reassign: path('/tasks/:id/reassign'),
+    api: {
+      mine: apiPath('/tasks'),
+      team: apiPath('/tasks/team'),
+      task: apiPath('/tasks/:id'),
+      complete: apiPath('/tasks/:id/complete'),
+      reassign: apiPath('/tasks/:id/reassign'),
+    },
+  },
 } as const

@@ -30,6 +30,9 @@ import {
   // a13: allocation (issue 13)
   ALLOCATION_MANAGE,
   ALLOCATION_READ,
+  // t13: the task engine.
+  TASK_READ,
+  TASK_REASSIGN,
   type AdminKind,
   type Allowed,
   type Kind,
@@ -79,6 +82,8 @@ export const READ: Row = { action: 'record.read', outcome: 'allowed' }
 export const DENIED: Row = { action: 'access.denied', outcome: 'denied' }
 const UPDATED: Row = { action: 'record.update', outcome: 'succeeded' }
 const CREATED_FLAG: Row = { action: 'record.create', outcome: 'succeeded', type: 'flag' }
+// t13: a flag set raises its review task.
+const RAISED_TASK: Row = { action: 'record.create', outcome: 'succeeded', type: 'task' }
 const NOT_FOUND: Outcome = { status: 404, audit: [DENIED] }
 
 const read = (kind: Kind | AdminKind, allowed: Allowed, more: Partial<TargetSpec> = {}): TargetSpec => ({
@@ -459,7 +464,7 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
     target: {
       kind: 'person',
       allowed: PERSON_READ,
-      ok: { status: 303, audit: [CREATED_FLAG] },
+      ok: { status: 303, audit: [CREATED_FLAG, RAISED_TASK] },
       body: FLAG_FORM,
     },
   },
@@ -469,7 +474,7 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
     target: {
       kind: 'person',
       allowed: PERSON_READ,
-      ok: { status: 201, audit: [CREATED_FLAG] },
+      ok: { status: 201, audit: [CREATED_FLAG, RAISED_TASK] },
       body: FLAG_JSON,
     },
   },
@@ -479,7 +484,7 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
     target: {
       kind: 'location',
       allowed: SHARED_READ,
-      ok: { status: 303, audit: [CREATED_FLAG] },
+      ok: { status: 303, audit: [CREATED_FLAG, RAISED_TASK] },
       body: { ...FLAG_FORM, flagType: 'cuckooed' },
     },
   },
@@ -489,7 +494,7 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
     target: {
       kind: 'location',
       allowed: SHARED_READ,
-      ok: { status: 201, audit: [CREATED_FLAG] },
+      ok: { status: 201, audit: [CREATED_FLAG, RAISED_TASK] },
       body: { ...FLAG_JSON, flagType: 'harmful-location' },
     },
   },
@@ -690,6 +695,41 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
   'POST /api/v1/allocations/:id/allocate': {
     capability: 'allocation:manage',
     target: refusedChange('allocation', ALLOCATION_MANAGE, 409, { ...STALE, workerId: 'matrix' }),
+  },
+
+  // t13: the task engine. Lists read (and audit) the subjects of the tasks shown; a task is read with its
+  // subject; changes carry a stale version, so nothing moves (the page shown again reads the task again).
+  'GET /tasks/mine': { capability: 'person:read', plain: plain(200, 'reads') },
+  'GET /tasks/team': { capability: 'person:read', plain: plain(200, 'reads') },
+  'GET /tasks/:id/complete': { capability: 'person:read', target: read('task', TASK_READ) },
+  'POST /tasks/:id/complete': {
+    capability: 'person:read',
+    target: refusedChange('task', TASK_READ, 409, { outcome: 'Matrix', ...STALE }, REREAD),
+  },
+  'GET /tasks/:id/reassign': { capability: 'person:read', target: read('task', TASK_REASSIGN) },
+  'POST /tasks/:id/reassign': {
+    capability: 'person:read',
+    target: refusedChange(
+      'task',
+      TASK_REASSIGN,
+      409,
+      { assignee: '00000000-0000-4000-8000-000000000000', ...STALE },
+      REREAD,
+    ),
+  },
+  'GET /api/v1/tasks': { capability: 'person:read', plain: plain(200, 'reads') },
+  'GET /api/v1/tasks/team': { capability: 'person:read', plain: plain(200, 'reads') },
+  'GET /api/v1/tasks/:id': { capability: 'person:read', target: read('task', TASK_READ) },
+  'POST /api/v1/tasks/:id/complete': {
+    capability: 'person:read',
+    target: refusedChange('task', TASK_READ, 409, { outcome: 'Matrix', ...STALE }),
+  },
+  'POST /api/v1/tasks/:id/reassign': {
+    capability: 'person:read',
+    target: refusedChange('task', TASK_REASSIGN, 409, {
+      assigneeId: '00000000-0000-4000-8000-000000000000',
+      ...STALE,
+    }),
   },
 
   // Break-glass last: a grant it gives would change every later route's relation to that record.

@@ -54,6 +54,9 @@ export const RELATIONS = {
   // a13: allocation (issue 13): waiting in the user's own team, allocated to the user (in another agency's team),
   // waiting in another team of their agency, in another agency's team, in another partnership.
   allocation: ['own-team', 'allocated', 'other-team', 'other-agency', 'other-partnership', 'missing'],
+  // t13: a task assigned to the user (about their own child), to their team (about the team's child), to the user
+  // about a child nobody here works with, to someone in another team (about the user's own child).
+  task: ['own', 'team', 'hidden-child', 'other-user', 'other-partnership', 'missing'],
 } as const
 
 export type Kind =
@@ -70,6 +73,8 @@ export type Kind =
   | 'suggestion'
   // a13: allocation (issue 13)
   | 'allocation'
+  // t13: the task engine.
+  | 'task'
 export type AdminKind = 'user' | 'agency' | 'token' | 'grant' | 'street-term'
 
 export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>> = {
@@ -92,6 +97,8 @@ export const RELATIONS_OF: Readonly<Record<Kind | AdminKind, readonly string[]>>
   'street-term': RELATIONS.shared,
   // a13: allocation (issue 13)
   allocation: RELATIONS.allocation,
+  // t13: the task engine.
+  task: RELATIONS.task,
 }
 
 export type Allowed = Readonly<Record<Role, readonly string[]>>
@@ -267,3 +274,11 @@ export const ALLOCATION_READ: Allowed = {
   ...only(['dsl', 'front-door', 'social-worker', 'mace-chair', 'police-intelligence'], ['allocated']),
   'team-manager': ['own-team', 'allocated'],
 }
+// t13: the task engine.
+/** A task: its assignee, their team and the team's manager, when they may see its subject (never break-glass). */
+export const TASK_READ: Allowed = only(
+  ['dsl', 'front-door', 'social-worker', 'team-manager', 'mace-chair', 'police-intelligence'],
+  ['own', 'team'],
+)
+/** Reassigning one: the manager of its team only. */
+export const TASK_REASSIGN: Allowed = only(['team-manager'], ['own', 'team'])

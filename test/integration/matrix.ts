@@ -370,7 +370,26 @@ async function fixture(t: Parameters<typeof build>[0]) {
       'other-partnership': farNotification,
       missing: missing(),
     }
+    // t13: tasks in each relation to the user (inserted as the owner: the service's raise is tested on its own).
+    const task = (partnership: string, personId: string, user: string | null, team: string | null) =>
+      insert(
+        `INSERT INTO task (partnership_id, kind, subject_kind, subject_id, assigned_user_id, assigned_team_id,
+                           reason, due_at, dedup_key)
+         VALUES ($1, 'flag-review', 'person', $2, $3, $4, 'Matrix task', now() + interval '1 day', gen_random_uuid())
+         RETURNING id`,
+        [partnership, personId, user, team],
+      )
+    const tasks: Ids = {
+      own: await task(partnershipId, own, user.id, teamId),
+      team: await task(partnershipId, people.team ?? '', null, teamId),
+      'hidden-child': await task(partnershipId, hiddenChild, user.id, teamId),
+      'other-user': await task(partnershipId, own, outsider.id, otherTeam),
+      'other-partnership': await task(elsewhere.id, farChild, farUser.id, null),
+      missing: missing(),
+    }
     targets.set(role, {
+      // t13: the task engine.
+      task: tasks,
       person: people,
       link: links,
       referral: referrals,

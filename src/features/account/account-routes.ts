@@ -43,6 +43,10 @@ export function accountRoutes(services: Services): FeatureRoutes {
         const found = await profileOf(request, reply)
         if (found === undefined) return reply
         const { user, profile } = found
+        // t13: each role's work, for those who work with records.
+        const work = can(actorOf(user), 'person:read')
+          ? await services.tasks.summary(actorOf(user))
+          : undefined
         return reply.view(VIEWS.home, {
           profile,
           canReadAudit: can(actorOf(user), 'audit:read'),
@@ -66,6 +70,8 @@ export function accountRoutes(services: Services): FeatureRoutes {
           allocationsWaiting: await services.allocations.waitingFor(actorOf(user), requestContext(request)),
           allocatedToMe: await services.allocations.allocatedTo(actorOf(user), requestContext(request)),
           canManageAllocations: can(actorOf(user), 'allocation:manage'),
+          // t13: the task engine.
+          work,
         })
       })
 

@@ -22,6 +22,7 @@ import {
 } from './demo-scale.ts'
 import { DEMO_AGENCIES, DEMO_EMAIL_DOMAIN, DEMO_PARTNERSHIP, DEMO_USERS } from './demo-data.ts'
 // Suggested links (issue 12, i12-suggest).
+import type { TaskService } from '../tasks/task-service.ts'
 import type { SuggestionService } from '../suggestions/suggestion-service.ts'
 import { seedDemoSuggestions } from './demo-suggestions.ts'
 // a13: allocation (issue 13)
@@ -83,6 +84,8 @@ export function demoService(
     suggestions: Pick<SuggestionService, 'refreshFor'>
     // a13: allocation (issue 13)
     allocations: DemoAllocationServices
+    // t13: the task engine.
+    tasks: Pick<TaskService, 'escalateWithin'>
   },
   options: { enabled: boolean },
 ) {
@@ -193,6 +196,8 @@ export function demoService(
           manager: actor('team-manager'),
           socialWorker: referralCast.actors.socialWorker,
         })
+        // t13: the seed's tasks (flag reviews, notifications to chase) overdue by now go to their managers.
+        await services.tasks.escalateWithin(trx, id)
         const people = cast.people + cases.newChildren + planted.people
         return {
           created: true,

@@ -16,9 +16,12 @@ import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { ConflictError, ValidationError, type FieldError } from '../../platform/errors.ts'
 import { locationTitle, type LocationRow, type LocationService } from '../locations/location-service.ts'
+import type { TaskService } from '../tasks/task-service.ts'
+import { fromLondonWallTime } from '../../platform/working-days.ts'
 import type { PersonService } from '../people/person-service.ts'
 import type { FlagRepository, FlagRow, FlagSubjectKind, FlagType } from './flag-repository.ts'
 import {
+  addDays,
   checkReason,
   checkReviewDate,
   parseNewFlag,
@@ -141,6 +144,7 @@ export function flagService(
   people: PersonService['records'],
   locations: LocationService['records'],
   access: RecordAccess,
+  tasks: TaskService,
 ) {
   const subjects: Record<FlagSubjectKind, SubjectKind> = {
     person: subjectKind(
@@ -167,6 +171,37 @@ export function flagService(
     decide: (actor: Actor, action: RecordAction, { row, subject }: FlagRecord) =>
       decideFlag(actor, action, subjectDecision(actor, row.subjectKind, subject)),
   }
+
+  /**
+   * A flag's review is a task (kind 'flag-review') for whoever set or last reviewed it and their team, due at the
+   * end of its review date; reviewing it completes the task and raises the next, removing it cancels it.
+   */
+  const reviewKey = (flagId: string) => `flag-review:${flagId}`
+  const raiseReview = (
+    trx: Transaction<DB>,
+    actor: Actor,
+    ctx: RequestContext,
+    flag: { id: string; label: string; subjectKind: FlagSubjectKind; subjectId: string; reviewDate: string },
+  ) =>
+    tasks.raise(
+      trx,
+      { actor, ctx },
+      {
+        kind: 'flag-review',
+        subject: { kind: flag.subjectKind, id: flag.subjectId },
+        assignee: { userId: actor.userId, teamId: actor.teamIds[0] ?? null },
+        reason: `Review the ${flag.label} flag: set a new review date, or remove it if it no longer applies`,
+        dueAt: fromLondonWallTime({
+          date: addDays(flag.reviewDate, 1),
+          hour: 0,
+          minute: 0,
+          second: 0,
+          millisecond: 0,
+        }),
+        dedupKey: reviewKey(flag.id),
+        source: { kind: 'flag', id: flag.id },
+      },
+    )
 
   const titleOf = ({ row, subject }: FlagRecord) =>
     subject === undefined ? '' : subjects[row.subjectKind].title(subject)
@@ -329,6 +364,13 @@ export function flagService(
           })
           const row = await flags.find(trx, flagId)
           if (row === undefined) throw new Error('flag written but not found')
+          await raiseReview(trx, actor, ctx, {
+            id: flagId,
+            label: row.flagTypeLabel,
+            subjectKind: kind,
+            subjectId,
+            reviewDate: input.reviewDate,
+          })
           // Set by the actor: its reason is their agency's (decideFlagReason).
           return flagView(actor, decideFlag(actor, 'read', decision), row, todayInLondon())
         },
@@ -385,6 +427,8 @@ export function flagService(
       if (date === undefined) throw new ValidationError(errors)
       return change(actor, id, version, ctx, async (trx, row, decision) => {
         if (!(await flags.review(trx, id, version, date, actor.userId))) return false
+        await tasks.closeByKey(trx, { actor, ctx }, reviewKey(id), 'done', 'Flag reviewed')
+        await raiseReview(trx, actor, ctx, { ...row, id, label: row.flagTypeLabel, reviewDate: date })
         await access.changed(trx, actor, ctx, { type: 'flag', id }, decision, {
           action: 'record.update',
           details: { via, change: 'review', subjectKind: row.subjectKind, subjectId: row.subjectId },
@@ -407,6 +451,7 @@ export function flagService(
       if (errors.length > 0) throw new ValidationError(errors)
       return change(actor, id, version, ctx, async (trx, row, decision) => {
         if (!(await flags.remove(trx, id, version, reason, actor.userId))) return false
+        await tasks.closeByKey(trx, { actor, ctx }, reviewKey(id), 'cancelled', 'Flag removed')
         await access.changed(trx, actor, ctx, { type: 'flag', id }, decision, {
           action: 'record.update',
           details: {

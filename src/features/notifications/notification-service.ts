@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely'
 import type { DB } from '../../db/schema.ts'
 import { can, decideNotification, type Actor, type Decision } from '../../platform/access/policy.ts'
+import type { TaskService } from '../tasks/task-service.ts'
 import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ConflictError, ForbiddenError, ValidationError, type FieldError } from '../../platform/errors.ts'
@@ -130,9 +131,15 @@ export function notificationService(
   notifications: NotificationRepository,
   referrals: NotificationReferrals,
   access: RecordAccess,
-  options: { now?: () => Date } = {},
+  options: {
+    now?: () => Date
+    /** t13: a notification sent raises a task to chase its acknowledgement; the acknowledgement completes it. */
+    tasks?: Pick<TaskService, 'raise' | 'closeByKey'>
+  } = {},
 ) {
   const clock = options.now ?? (() => new Date())
+  const taskEngine = options.tasks
+  const chaseKey = (id: string) => `notification-acknowledgement:${id}`
 
   /** The front door's decision on the referral: its read of it, in full (decideNotification). */
   const about = (actor: Actor, referral: ReferralRecord): Decision =>
@@ -247,6 +254,18 @@ export function notificationService(
             action: 'record.create',
             details: { referralId: referral.id, reason: input.reason ?? null },
           })
+          await taskEngine?.raise(
+            trx,
+            { actor, ctx },
+            {
+              kind: 'notification-acknowledgement',
+              subject: { kind: 'person', id: referral.personId },
+              assignee: { userId: actor.userId },
+              reason: `Chase the acknowledgement of the notification to ${trimmed(input.localAuthority)}`,
+              dedupKey: chaseKey(id),
+              source: { kind: 'cross-authority-notification', id },
+            },
+          )
           return viewOf(trx, id)
         },
       )
@@ -351,6 +370,7 @@ export function notificationService(
             action: 'record.update',
             details: { acknowledged: true },
           })
+          await taskEngine?.closeByKey(trx, { actor, ctx }, chaseKey(id), 'done', 'Acknowledged')
           return viewOf(trx, id)
         },
       )

@@ -820,3 +820,67 @@ function boundToChild(actor: Actor, because: Decision, childId: string): Decisio
   const denial = ok ? undefined : 'relationship'
   return decision(actor, ok, because.relationships, ok ? FULL : [], false, denial, `person:${childId}`)
 }
+
+// --- t13: the task engine (issue 13) ---
+
+/** What the policy needs to know about a task: its partnership, and who it goes to or was escalated to. */
+export interface TaskFacts {
+  partnershipId: string
+  assignedUserId: string | null
+  assignedTeamId: string | null
+  escalatedToTeamId: string | null
+}
+
+/** The actor manages the team a task is assigned (or was escalated) to. */
+function managesTask(actor: Actor, task: TaskFacts): boolean {
+  return [task.assignedTeamId, task.escalatedToTeamId].some(
+    (team) => team !== null && actor.managedTeamIds.includes(team),
+  )
+}
+
+/**
+ * A task (work that is due about a record): seen, and completed, by whoever it is assigned to, a member of the team
+ * it is assigned to, and the manager of that team (or of the team it was escalated to), with `person:read`; and
+ * only when they may see its subject in full (`subject`: the actor's read decision on the record, made here for
+ * them, with its details: a reach to who a child is only does not count), and never through break-glass (a work
+ * list is not an emergency). Anyone else is refused as if it did not exist: a task about a child reveals the child.
+ */
+export function decideTask(
+  actor: Actor,
+  _action: RecordAction,
+  task: TaskFacts,
+  subject: Decision,
+): Decision {
+  if (actor.partnershipId !== task.partnershipId) return deny(actor, 'partnership')
+  if (!can(actor, 'person:read')) return deny(actor, 'capability')
+  const rel: Relationship[] = []
+  if (task.assignedUserId !== null && task.assignedUserId === actor.userId) rel.push('allocated-worker')
+  if (task.assignedTeamId !== null && actor.teamIds.includes(task.assignedTeamId)) rel.push('allocated-team')
+  if (managesTask(actor, task)) rel.push('team-manager')
+  if (rel.length === 0) return deny(actor, 'relationship')
+  // Sight of the whole record (the intelligence unit's identity-only reach does not count), made for this actor.
+  const seen = subject.allowed && subject.fields.includes('details') && isDecisionFor(subject, actor)
+  if (!seen || subject.breakGlass) return deny(actor, 'relationship', rel)
+  return allow(actor, rel, FULL)
+}
+
+/**
+ * Reassigning a task within its team: only the manager of the team it is assigned (or escalated) to, who may see
+ * it (decideTask), and only to someone in that team (`toTeamId`: the new assignee's team). Reassigning to someone
+ * outside the team is refused as a capability denial (the page says why), not as a missing record.
+ */
+export function decideTaskReassign(
+  actor: Actor,
+  task: TaskFacts,
+  subject: Decision,
+  toTeamId: string | null | undefined,
+): Decision {
+  const seen = decideTask(actor, 'write', task, subject)
+  if (!seen.allowed) return seen
+  if (!managesTask(actor, task)) return deny(actor, 'capability', seen.relationships)
+  const team = task.assignedTeamId ?? task.escalatedToTeamId
+  if (toTeamId !== undefined && (toTeamId === null || toTeamId !== team)) {
+    return deny(actor, 'capability', seen.relationships)
+  }
+  return seen
+}
