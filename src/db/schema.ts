@@ -656,3 +656,22 @@ export interface DB {
   // Suggested links (issue 12, i12-suggest).
   link_suggestion: LinkSuggestionTable
 }
+
+// i12d: flags and descriptions derived from intelligence, and an entry's new versions (migration 0018).
+/** A superseded version names its successor (an entry is never edited: a new version instead). */
+export interface IntelligenceTable {
+  superseded_by: Optional<string>
+}
+
+/** A place's or thing's description written from an intelligence entry (visible only where the entry is). */
+export interface IntelligenceDescriptionTable extends DemoVersionedRow {
+  entity_kind: 'location' | 'object'
+  entity_id: string
+  partnership_id: string
+  intelligence_id: string
+  description: string
+}
+
+export interface DB {
+  intelligence_description: IntelligenceDescriptionTable
+}
