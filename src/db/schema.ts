@@ -664,12 +664,16 @@ export interface IntelligenceTable {
 }
 
 /** A place's or thing's description written from an intelligence entry (visible only where the entry is). */
-export interface IntelligenceDescriptionTable extends DemoVersionedRow {
+export interface IntelligenceDescriptionTable {
   entity_kind: 'location' | 'object'
   entity_id: string
   partnership_id: string
   intelligence_id: string
   description: string
+  written_by: Optional<string>
+  written_at: Timestamp
+  version: Generated<number>
+  is_demo: Generated<boolean>
 }
 
 export interface DB {

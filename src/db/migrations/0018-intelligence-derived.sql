@@ -44,28 +44,18 @@ CREATE TABLE intelligence_description (
   partnership_id uuid NOT NULL REFERENCES partnership (id),
   intelligence_id uuid NOT NULL REFERENCES intelligence (id),
   description text NOT NULL CHECK (length(btrim(description)) BETWEEN 1 AND 2000),
-  is_demo boolean NOT NULL DEFAULT false,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  created_by uuid,
-  updated_at timestamptz NOT NULL DEFAULT now(),
-  updated_by uuid,
+  -- Who wrote it and when (a replacement is a new writing: version moves on).
+  written_by uuid REFERENCES app_user (id),
+  written_at timestamptz NOT NULL DEFAULT now(),
   version integer NOT NULL DEFAULT 1,
+  is_demo boolean NOT NULL DEFAULT false,
   PRIMARY KEY (entity_kind, entity_id)
 );
 CREATE INDEX intelligence_description_entry_idx ON intelligence_description (intelligence_id);
 
-CREATE FUNCTION intelligence_description_check() RETURNS trigger
-  LANGUAGE plpgsql
-  AS $$
-  BEGIN
-    IF NOT entity_exists(NEW.entity_kind, NEW.entity_id, NEW.partnership_id) THEN
-      RAISE EXCEPTION 'described record does not exist in this partnership' USING ERRCODE = '23503';
-    END IF;
-    RETURN NEW;
-  END
-  $$;
+-- The record must exist in the partnership (the subjects' check: the same columns).
 CREATE TRIGGER intelligence_description_check BEFORE INSERT OR UPDATE ON intelligence_description
-  FOR EACH ROW EXECUTE FUNCTION intelligence_description_check();
+  FOR EACH ROW EXECUTE FUNCTION intelligence_subject_check();
 
 REVOKE DELETE ON intelligence_description FROM openmace_runtime;
 ALTER TABLE intelligence_description ENABLE ROW LEVEL SECURITY;
@@ -130,8 +120,8 @@ CREATE FUNCTION intelligence_from_police_records() RETURNS integer
       FROM intelligence_derived_source s WHERE s.is_flag AND f.id = s.id;
 
     INSERT INTO intelligence_description (entity_kind, entity_id, partnership_id, intelligence_id, description,
-                                          is_demo, created_at, created_by, updated_at, updated_by)
-    SELECT s.entity_kind, s.entity_id, s.partnership_id, s.id, s.body, s.is_demo, s.at, s.by_user, s.at, s.by_user
+                                          written_by, written_at, is_demo)
+    SELECT s.entity_kind, s.entity_id, s.partnership_id, s.id, s.body, s.by_user, s.at, s.is_demo
       FROM intelligence_derived_source s WHERE NOT s.is_flag;
 
     UPDATE location l SET description = NULL
