@@ -48,7 +48,8 @@ describe('decideSupersededIntelligence', () => {
     assert.equal(decision.allowed, false)
     assert.equal(decision.denial, 'relationship')
     assert.equal(
-      decideSupersededIntelligence(actor('police-intelligence'), 'read', entry({ partnershipId: 'p2' })).denial,
+      decideSupersededIntelligence(actor('police-intelligence'), 'read', entry({ partnershipId: 'p2' }))
+        .denial,
       'partnership',
     )
   })

@@ -761,7 +761,11 @@ export function decideSuggestion(
  * who read it in full with "superseded by"; a MACE member reads only the current version, so an older one is
  * denied to them as if it did not exist. `facts` are the entry's, as for decide().
  */
-export function decideSupersededIntelligence(actor: Actor, action: RecordAction, facts: RecordFacts): Decision {
+export function decideSupersededIntelligence(
+  actor: Actor,
+  action: RecordAction,
+  facts: RecordFacts,
+): Decision {
   const current = decide(actor, action, facts)
   if (!current.allowed || current.fields.includes('intelligence-full')) return current
   return deny(actor, 'handling', current.relationships)
