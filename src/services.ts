@@ -114,9 +114,10 @@ export function services(config: Config, database: Database, options: ServicesOp
     access,
     { breakGlassHours: config.breakGlassHours },
   )
-  const locations = locationService(repos.locations, access)
+  // i12d: intelligence first, for the descriptions of places and things and the flags derived from entries.
   const intelligence = intelligenceService(repos.intelligence, access)
-  const flags = flagService(database, repos.flags, people.records, locations.records, access)
+  const locations = locationService(repos.locations, access, intelligence)
+  const flags = flagService(database, repos.flags, people.records, locations.records, access, intelligence)
   const auth = authService(database, repos.users, repos.sessions, audit, {
     issuer: config.serviceName,
   })
@@ -138,13 +139,13 @@ export function services(config: Config, database: Database, options: ServicesOp
     repos.suggestions,
     people.records,
     locations,
-    objectService(repos.objects, access),
+    objectService(repos.objects, access, intelligence),
     links,
     access,
   )
   const refreshing = suggestionRefresh(suggestions, {
     locations,
-    objects: objectService(repos.objects, access),
+    objects: objectService(repos.objects, access, intelligence),
     personEdit: personEditService(repos.people, people.records, audit, access),
   })
   return {

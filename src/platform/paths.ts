@@ -230,5 +230,13 @@ export const paths = {
     suggestion: apiPath('/suggestions/:id'),
     suggestionAccept: apiPath('/suggestions/:id/accept'),
     suggestionReject: apiPath('/suggestions/:id/reject'),
+    // i12d: an entry's new versions, and descriptions of places and things from it.
+    intelligenceVersions: apiPath('/intelligence/:id/versions'),
+    intelligenceDescriptions: apiPath('/intelligence/:id/descriptions'),
+  },
+  // i12d: an entry's new version, and a description of a place or thing from it.
+  intelligenceDerived: {
+    newVersion: path('/intelligence/:id/new-version'),
+    describe: path('/intelligence/:id/describe'),
   },
 } as const

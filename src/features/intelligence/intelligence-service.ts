@@ -470,6 +470,8 @@ export function intelligenceService(entries: IntelligenceRepository, access: Rec
         return {
           entry: intelligenceView(row, decision, conditions),
           subjects: await entries.subjects(trx, id),
+          // A new version, flags and descriptions from it: its handlers and author, on the current version.
+          canBuild: row.supersededBy === null && decideIntelligenceBasis(actor, decision).allowed,
         }
       })
     },
