@@ -53,7 +53,8 @@ const FlagSchema = Type.Object(
     removedReason: nullableString,
     version: Type.Integer(),
     intelligenceId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
-      description: 'The intelligence entry it is based on: the flag is shown only to those who may see the entry',
+      description:
+        'The intelligence entry it is based on: the flag is shown only to those who may see the entry',
     }),
     intelligenceGrading: nullableString,
   },

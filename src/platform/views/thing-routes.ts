@@ -101,7 +101,9 @@ export function thingSchema<P extends TProperties>(own: P) {
         Type.Union([
           Type.Object(
             {
-              text: Type.String({ description: 'As written for handlers; the entry’s sanitised text otherwise' }),
+              text: Type.String({
+                description: 'As written for handlers; the entry’s sanitised text otherwise',
+              }),
               intelligenceId: Type.String({ format: 'uuid' }),
               grading: Type.String(),
               full: Type.Boolean(),
