@@ -183,7 +183,8 @@ export function services(config: Config, database: Database, options: ServicesOp
       database,
       partnerships,
       auth,
-      { concerns, referrals, notifications, intelligence, suggestions },
+      // i12d: flags, for the demo's flag derived from intelligence.
+      { concerns, referrals, notifications, intelligence, suggestions, flags },
       { enabled: config.demo },
     ),
     // Street terms (issue 12, slice i12-terms)

@@ -251,3 +251,10 @@ export const SUGGESTION_REVIEW: Allowed = only(
   ['front-door', 'team-manager', 'police-intelligence'],
   ['between-things'],
 )
+
+// i12d: building on an intelligence entry (a new version, a description from it).
+/** Its handlers (police intelligence, who hold `intelligence:write`) on any entry they read in full. */
+export const INTELLIGENCE_BASIS: Allowed = only(
+  ['police-intelligence'],
+  ['own', 'mace', 'mace-excluded', 'other'],
+)

@@ -10,7 +10,7 @@ import type { PartnershipService } from '../partnerships/partnership-service.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import { isRole } from '../../platform/access/roles.ts'
 import { seedDemoPeople } from './demo-people.ts'
-import { seedDemoIntelligence } from './demo-intelligence.ts'
+import { seedDemoDerived, seedDemoIntelligence, type DemoDerivedServices } from './demo-intelligence.ts'
 import { seedDemoReferrals, type DemoReferralCast, type DemoSeedServices } from './demo-referrals.ts'
 import {
   checkLinkEnds,
@@ -77,7 +77,7 @@ export function demoService(
   partnerships: PartnershipService,
   auth: AuthService,
   /** The app's services the seed's cases go through (src/services.ts builds the demo service last). */
-  services: DemoSeedServices & { suggestions: Pick<SuggestionService, 'refreshFor'> },
+  services: DemoSeedServices & { suggestions: Pick<SuggestionService, 'refreshFor'> } & DemoDerivedServices,
   options: { enabled: boolean },
 ) {
   return {
@@ -179,6 +179,14 @@ export function demoService(
           dsl: referralCast.actors.dsl,
           socialWorker: referralCast.actors.socialWorker,
           youthJustice: referralCast.actors.youthJustice,
+        })
+        // i12d: a flag and a description derived from intelligence.
+        await seedDemoDerived(trx, services, {
+          partnershipId: id,
+          police: referralCast.actors.police,
+          policeAgencyId: referralCast.actors.police.agencyId,
+          children: cast.children,
+          phoneValue: '+441134960456',
         })
         const people = cast.people + cases.newChildren + planted.people
         return {
