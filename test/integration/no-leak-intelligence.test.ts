@@ -10,11 +10,11 @@ import { randomBytes } from 'node:crypto'
 import { it } from 'node:test'
 import fc from 'fast-check'
 import { withTransaction } from '../../src/db/database.ts'
-import { addDays } from '../../src/features/flags/flag-validation.ts'
+import { addDays, partsOf } from '../../src/features/flags/flag-validation.ts'
 import { intelligenceRepository } from '../../src/features/intelligence/intelligence-repository.ts'
 import { actorOf } from '../../src/platform/access/actor.ts'
 import { capabilitiesOf } from '../../src/platform/access/policy.ts'
-import { ROLES, type Role } from '../../src/platform/access/roles.ts'
+import { ROLES } from '../../src/platform/access/roles.ts'
 import { todayInLondon } from '../../src/platform/calendar.ts'
 import { paths } from '../../src/platform/paths.ts'
 import { createMeeting, createPerson } from '../factories/person-factory.ts'
@@ -38,6 +38,7 @@ const entryArb = fc.record({
   types: fc.subarray([...TYPES], { minLength: 1 }),
 })
 
+const CTX = { requestId: 'property', ip: '127.0.0.1' }
 const marker = (prefix: string) => `${prefix}${randomBytes(6).toString('hex')}`
 
 it('no API response or page carries an entry, or what derives from it, beyond what the policy allows', async (t) => {
@@ -116,32 +117,15 @@ it('no API response or page carries an entry, or what derives from it, beyond wh
                 { kind: 'location', id: flat.id },
               ],
             },
-            { requestId: 'property', ip: '127.0.0.1' },
+            CTX,
           )
-          await services.flags
-            .set(
-              policeActor,
-              'location',
-              flat.id,
-              { flagType: 'cuckooed', reviewDate: { day: '1', month: '1', year: '1' }, intelligenceId: id },
-              { requestId: 'property', ip: '127.0.0.1' },
-            )
-            .catch(async () =>
-              services.flags.set(
-                policeActor,
-                'location',
-                flat.id,
-                {
-                  flagType: 'cuckooed',
-                  reviewDate: (() => {
-                    const [y, m, d] = addDays(todayInLondon(), 20).split('-')
-                    return { day: String(Number(d)), month: String(Number(m)), year: y ?? '' }
-                  })(),
-                  intelligenceId: id,
-                },
-                { requestId: 'property', ip: '127.0.0.1' },
-              ),
-            )
+          await services.flags.set(
+            policeActor,
+            'location',
+            flat.id,
+            { flagType: 'cuckooed', reviewDate: partsOf(addDays(todayInLondon(), 20)), intelligenceId: id },
+            CTX,
+          )
           let desc: string | null = null
           if (i === 0) {
             desc = marker('DESC')
@@ -149,7 +133,7 @@ it('no API response or page carries an entry, or what derives from it, beyond wh
               policeActor,
               id,
               { subject: `location:${flat.id}`, description: `Described ${desc}` },
-              { requestId: 'property', ip: '127.0.0.1' },
+              CTX,
             )
           }
           entries.push({ id, ...texts, desc })
@@ -162,7 +146,8 @@ it('no API response or page carries an entry, or what derives from it, beyond wh
           const bodies: string[] = []
           const get = async (url: string) => {
             const res = await app.inject({ method: 'GET', url, headers })
-            bodies.push(res.body)
+            // A problem's `instance` repeats the URL asked for: the caller's own words, not the record's.
+            bodies.push(res.body.replaceAll(url, ''))
           }
           for (const e of entries) await get(paths.api.intelligenceEntry(e.id))
           await get(paths.api.intelligence())
@@ -177,7 +162,7 @@ it('no API response or page carries an entry, or what derives from it, beyond wh
               paths.tasks,
               ...entries.map((e) => paths.intelligence.show(e.id)),
             ]) {
-              bodies.push((await agent.get(url)).body)
+              bodies.push((await agent.get(url)).body.replaceAll(url, ''))
             }
           }
           const all = bodies.join('\n')

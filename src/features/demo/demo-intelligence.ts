@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { DB } from '../../db/schema.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
@@ -141,6 +141,11 @@ export async function seedDemoDerived(
     'demo',
     { trx },
   )
+  // What derives from the entry is read back as its author (row-level security shows it to them), then as before.
+  const previous = await sql<{ v: string | null }>`SELECT current_setting('app.actor_id', true) AS v`.execute(
+    trx,
+  )
+  await sql`SELECT set_config('app.actor_id', ${cast.police.userId}, true)`.execute(trx)
   await services.intelligence.describe(
     cast.police,
     entry,
@@ -166,4 +171,5 @@ export async function seedDemoDerived(
     'page',
     { trx },
   )
+  await sql`SELECT set_config('app.actor_id', ${previous.rows[0]?.v ?? ''}, true)`.execute(trx)
 }
