@@ -7,7 +7,7 @@ import { paths } from '../../platform/paths.ts'
 import { apiRoute, changeProblems, IdParams } from '../../platform/route-kit.ts'
 import type { SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
-import { dateOf, formText, formVersion, listOf, versionOf } from '../../platform/views/form-fields.ts'
+import { formText, formVersion, versionOf } from '../../platform/views/form-fields.ts'
 import { formPage } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
 import {
@@ -17,6 +17,7 @@ import {
   FORM_FIELDS,
   formInput,
   GRADES,
+  keptEntryForm,
   VersionBody,
 } from './intelligence-forms.ts'
 
@@ -95,14 +96,7 @@ export function derivedPages(app: SurfaceApp, services: Services) {
       formAction: paths.intelligenceDerived.newVersion(id),
     }),
     values: entryValues,
-    keep: (body) => ({
-      ...body,
-      reportedOn: dateOf(body, 'reportedOn'),
-      allowAgency: listOf(body.allowAgency),
-      allowType: listOf(body.allowType),
-      denyAgency: listOf(body.denyAgency),
-      denyType: listOf(body.denyType),
-    }),
+    keep: keptEntryForm,
     conflictField: 'sanitisedText',
     dateFields: ['reportedOn'],
     submit: async (request, body, { id = '' }) => {

@@ -198,3 +198,14 @@ export function apiFields(
     conditions: body.conditions ?? [],
   }
 }
+
+/** The entry form's posted body as it is shown again on an error (dates as parts, checkbox lists as arrays). */
+export const keptEntryForm = (body: PostedForm) => ({
+  ...body,
+  reportedOn: dateOf(body, 'reportedOn'),
+  allowAgency: listOf(body.allowAgency),
+  allowType: listOf(body.allowType),
+  denyAgency: listOf(body.denyAgency),
+  denyType: listOf(body.denyType),
+  subject: listOf(body.subject),
+})

@@ -7,7 +7,7 @@ import { paths } from '../../platform/paths.ts'
 import { apiRoute, IdParams, inputProblems, readProblems } from '../../platform/route-kit.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
-import { dateOf, listOf } from '../../platform/views/form-fields.ts'
+import { listOf } from '../../platform/views/form-fields.ts'
 import { formPage } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
 import { derivedApi, derivedPages } from './intelligence-derived-routes.ts'
@@ -19,6 +19,7 @@ import {
   FORM_FIELDS,
   formInput,
   GRADES,
+  keptEntryForm,
   Subject,
   subjectReference,
 } from './intelligence-forms.ts'
@@ -68,15 +69,7 @@ export function intelligenceRoutes(services: Services): FeatureRoutes {
           return { ...choices, offered, grades: GRADES }
         },
         values: (loaded) => ({ subject: loaded.offered.map((s) => `${s?.kind}:${s?.id}`) }),
-        keep: (body) => ({
-          ...body,
-          reportedOn: dateOf(body, 'reportedOn'),
-          allowAgency: listOf(body.allowAgency),
-          allowType: listOf(body.allowType),
-          denyAgency: listOf(body.denyAgency),
-          denyType: listOf(body.denyType),
-          subject: listOf(body.subject),
-        }),
+        keep: keptEntryForm,
         conflictField: 'sanitisedText',
         dateFields: ['reportedOn'],
         submit: async (request, body) => {
