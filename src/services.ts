@@ -124,13 +124,22 @@ export function services(config: Config, database: Database, options: ServicesOp
     access,
     { breakGlassHours: config.breakGlassHours },
   )
-  const locations = locationService(repos.locations, access)
+  // i12d: intelligence first, for the descriptions of places and things and the flags derived from entries.
   const intelligence = intelligenceService(repos.intelligence, access)
+  const locations = locationService(repos.locations, access, intelligence)
   // t13: the task engine, before the features that raise tasks (flags, notifications).
   const tasks = taskService(database, repos.tasks, people.records, locations.records, access, audit, {
     now: seedableClock(options.now),
   })
-  const flags = flagService(database, repos.flags, people.records, locations.records, access, tasks)
+  const flags = flagService(
+    database,
+    repos.flags,
+    people.records,
+    locations.records,
+    access,
+    intelligence,
+    tasks,
+  )
   const auth = authService(database, repos.users, repos.sessions, audit, {
     issuer: config.serviceName,
   })
@@ -152,13 +161,13 @@ export function services(config: Config, database: Database, options: ServicesOp
     repos.suggestions,
     people.records,
     locations,
-    objectService(repos.objects, access),
+    objectService(repos.objects, access, intelligence),
     links,
     access,
   )
   const refreshing = suggestionRefresh(suggestions, {
     locations,
-    objects: objectService(repos.objects, access),
+    objects: objectService(repos.objects, access, intelligence),
     personEdit: personEditService(repos.people, people.records, audit, access),
   })
   // a13: allocation (issue 13): a front-door decision for an assessment or a strategy meeting queues the child.
@@ -199,8 +208,8 @@ export function services(config: Config, database: Database, options: ServicesOp
       database,
       partnerships,
       auth,
-      // a13: allocation (issue 13): allocations too; t13: tasks.
-      { concerns, referrals, notifications, intelligence, suggestions, allocations, tasks },
+      // a13: allocations; t13: tasks; i12d: flags, for the demo's flag derived from intelligence.
+      { concerns, referrals, notifications, intelligence, suggestions, allocations, tasks, flags },
       { enabled: config.demo },
     ),
     // Street terms (issue 12, slice i12-terms)

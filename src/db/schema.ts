@@ -722,3 +722,26 @@ export interface AllocationHistoryTable {
   at: Timestamp
   reason: Optional<string>
 }
+
+// i12d: flags and descriptions derived from intelligence, and an entry's new versions (migration 0018).
+/** A superseded version names its successor (an entry is never edited: a new version instead). */
+export interface IntelligenceTable {
+  superseded_by: Optional<string>
+}
+
+/** A place's or thing's description written from an intelligence entry (visible only where the entry is). */
+export interface IntelligenceDescriptionTable {
+  entity_kind: 'location' | 'object'
+  entity_id: string
+  partnership_id: string
+  intelligence_id: string
+  description: string
+  written_by: Optional<string>
+  written_at: Timestamp
+  version: Generated<number>
+  is_demo: Generated<boolean>
+}
+
+export interface DB {
+  intelligence_description: IntelligenceDescriptionTable
+}

@@ -241,6 +241,9 @@ export const paths = {
     allocationsMine: apiPath('/allocations/mine'),
     allocation: apiPath('/allocations/:id'),
     allocationAllocate: apiPath('/allocations/:id/allocate'),
+    // i12d: an entry's new versions, and descriptions of places and things from it.
+    intelligenceVersions: apiPath('/intelligence/:id/versions'),
+    intelligenceDescriptions: apiPath('/intelligence/:id/descriptions'),
   },
   // t13: the task engine: my tasks, my team's tasks, completing and reassigning a task (pages and API).
   work: {
@@ -255,5 +258,10 @@ export const paths = {
       complete: apiPath('/tasks/:id/complete'),
       reassign: apiPath('/tasks/:id/reassign'),
     },
+  },
+  // i12d: an entry's new version, and a description of a place or thing from it.
+  intelligenceDerived: {
+    newVersion: path('/intelligence/:id/new-version'),
+    describe: path('/intelligence/:id/describe'),
   },
 } as const

@@ -33,6 +33,8 @@ import {
   // t13: the task engine.
   TASK_READ,
   TASK_REASSIGN,
+  // i12d.
+  INTELLIGENCE_BASIS,
   type AdminKind,
   type Allowed,
   type Kind,
@@ -142,6 +144,16 @@ const adminChange = (kind: AdminKind, status: number, action: string): TargetSpe
 
 /** A version no record has: an allowed change is answered as stale (409) and writes nothing. */
 const STALE = { version: '999999' }
+/** i12d: an intelligence entry's fields as the API takes them (a new version's, refused as stale first). */
+const VERSION_JSON = {
+  reportedOn: todayInLondon(),
+  reportingAgencyId: '00000000-0000-4000-8000-000000000000',
+  sanitisedText: 'Matrix test: sanitised',
+  fullText: 'Matrix test: full',
+  sourceEvaluation: '2',
+  intelligenceAssessment: 'B',
+  handlingCode: 'P',
+}
 
 const plain = (
   status: number,
@@ -729,6 +741,35 @@ export const ROUTES: Readonly<Record<string, RouteSpec>> = {
     target: refusedChange('task', TASK_REASSIGN, 409, {
       assigneeId: '00000000-0000-4000-8000-000000000000',
       ...STALE,
+    }),
+  },
+
+  // i12d: an entry's new version and a description from it (before break-glass, which changes relations).
+  'GET /intelligence/:id/new-version': {
+    capability: 'intelligence:write',
+    target: read('intelligence', INTELLIGENCE_BASIS),
+  },
+  'POST /intelligence/:id/new-version': {
+    capability: 'intelligence:write',
+    target: refusedChange('intelligence', INTELLIGENCE_BASIS, 409, { ...STALE }, REREAD),
+  },
+  'GET /intelligence/:id/describe': {
+    capability: 'intelligence:write',
+    target: read('intelligence', INTELLIGENCE_BASIS),
+  },
+  'POST /intelligence/:id/describe': {
+    capability: 'intelligence:write',
+    target: refusedChange('intelligence', INTELLIGENCE_BASIS, 400, { subject: '', description: '' }, REREAD),
+  },
+  'POST /api/v1/intelligence/:id/versions': {
+    capability: 'intelligence:write',
+    target: refusedChange('intelligence', INTELLIGENCE_BASIS, 409, { ...VERSION_JSON, ...STALE }),
+  },
+  'POST /api/v1/intelligence/:id/descriptions': {
+    capability: 'intelligence:write',
+    target: refusedChange('intelligence', INTELLIGENCE_BASIS, 400, {
+      subject: 'object:none',
+      description: '',
     }),
   },
 

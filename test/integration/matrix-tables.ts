@@ -282,3 +282,9 @@ export const TASK_READ: Allowed = only(
 )
 /** Reassigning one: the manager of its team only. */
 export const TASK_REASSIGN: Allowed = only(['team-manager'], ['own', 'team'])
+// i12d: building on an intelligence entry (a new version, a description from it).
+/** Its handlers (police intelligence, who hold `intelligence:write`) on any entry they read in full. */
+export const INTELLIGENCE_BASIS: Allowed = only(
+  ['police-intelligence'],
+  ['own', 'mace', 'mace-excluded', 'other'],
+)

@@ -1,8 +1,9 @@
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import type { DB } from '../../db/schema.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import type { IntelligenceService } from '../intelligence/intelligence-service.ts'
+import { partsOf, type FlagService } from '../flags/flag-service.ts'
 
 const CTX = { requestId: 'demo-seed', ip: '127.0.0.1' } as const
 const DAY = 86_400_000
@@ -81,4 +82,94 @@ export async function seedDemoIntelligence(
     )
   }
   return entries.length
+}
+
+// i12d: a flag and a description derived from intelligence.
+
+/** What the derived seed needs: the police officer, the demo children, and the police's seized-handset phone. */
+export interface DemoDerivedCast extends DemoIntelligenceCast {
+  partnershipId: string
+  /** The phone the police recorded (demo-suggestions.ts), by its number. */
+  phoneValue: string
+}
+
+/**
+ * Police intelligence about a MACE child and the deal-line phone, and what derives from it, through the services:
+ * a flag on the child raised from the entry (its reason the entry's), and the phone's description written from
+ * it ("used by the suspect …"), which only those who may see the entry read. The phone's own description, the
+ * police's words, moves onto the entry as the migration moves such descriptions.
+ */
+export interface DemoDerivedServices {
+  intelligence: Pick<IntelligenceService, 'record' | 'describe'>
+  flags: Pick<FlagService, 'set'>
+}
+
+export async function seedDemoDerived(
+  trx: Transaction<DB>,
+  services: DemoDerivedServices,
+  cast: DemoDerivedCast,
+): Promise<void> {
+  const child = cast.children[4]
+  const phone = await trx
+    .selectFrom('object')
+    .select('id')
+    .where('partnership_id', '=', cast.partnershipId)
+    .where('value', '=', cast.phoneValue)
+    .executeTakeFirst()
+  if (child === undefined || phone === undefined)
+    throw new Error('demo child or phone missing for intelligence')
+  const entry = await services.intelligence.record(
+    cast.police,
+    {
+      reportedOn: todayInLondon(new Date(Date.now() - 3 * DAY)),
+      reportingAgencyId: cast.policeAgencyId,
+      sanitisedText: 'The child has been in regular contact with a phone used to run a drug line.',
+      fullText:
+        'Cell site and call data: the child’s phone called the seized deal-line handset 40 times in a fortnight; the handset is used by the suspect who runs the line from the Mill Lane flat.',
+      sourceReference: 'NP/CDR/26/0047',
+      sourceEvaluation: '1',
+      intelligenceAssessment: 'B',
+      handlingCode: 'P',
+      restriction: '',
+      conditions: [],
+      subjects: [
+        { kind: 'person', id: child },
+        { kind: 'object', id: phone.id },
+      ],
+    },
+    CTX,
+    'demo',
+    { trx },
+  )
+  // What derives from the entry is read back as its author (row-level security shows it to them), then as before.
+  const previous = await sql<{ v: string | null }>`SELECT current_setting('app.actor_id', true) AS v`.execute(
+    trx,
+  )
+  await sql`SELECT set_config('app.actor_id', ${cast.police.userId}, true)`.execute(trx)
+  await services.intelligence.describe(
+    cast.police,
+    entry,
+    {
+      subject: `object:${phone.id}`,
+      description: 'Deal line handset seized at Mill Lane; used by the suspect who runs the line.',
+    },
+    CTX,
+    'demo',
+    { trx },
+  )
+  await trx.updateTable('object').set({ description: null }).where('id', '=', phone.id).execute()
+  await services.flags.set(
+    cast.police,
+    'person',
+    child,
+    {
+      flagType: 'cce',
+      reviewDate: partsOf(todayInLondon(new Date(Date.now() + 60 * DAY))),
+      intelligenceId: entry,
+    },
+    CTX,
+    'page',
+    { trx },
+  )
+  await sql`SELECT set_config('app.actor_id', ${previous.rows[0]?.v ?? ''}, true)`.execute(trx)
 }

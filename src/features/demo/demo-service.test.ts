@@ -103,12 +103,18 @@ describe('demo seed', () => {
     assert.ok(Number(earliest[0]?.days) >= 28, 'spread over the last month')
     // Decisions on exploitation grounds set the flags; notifications: one outstanding, one acknowledged.
     const flags = await rows<{ flag_type: string }>(
-      `SELECT flag_type FROM flag WHERE reason IS NOT NULL ORDER BY flag_type`,
+      `SELECT flag_type FROM flag WHERE reason IS NOT NULL AND intelligence_id IS NULL ORDER BY flag_type`,
     )
     assert.deepEqual(
       flags.map((f) => f.flag_type),
       ['cce', 'cse'],
     )
+    // i12d: a flag raised from police intelligence, and the deal-line phone described from the same entry.
+    const derived = await rows<{ flag_type: string; described: string }>(
+      `SELECT f.flag_type, d.entity_kind AS described FROM flag f
+         JOIN intelligence_description d ON d.intelligence_id = f.intelligence_id`,
+    )
+    assert.deepEqual(derived, [{ flag_type: 'cce', described: 'object' }])
     const notifications = await rows<{ acknowledged: boolean; n: string }>(
       `SELECT acknowledged_at IS NOT NULL AS acknowledged, count(*) AS n FROM cross_authority_notification
         GROUP BY 1 ORDER BY 1`,

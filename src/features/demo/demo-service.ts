@@ -10,7 +10,7 @@ import type { PartnershipService } from '../partnerships/partnership-service.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import { isRole } from '../../platform/access/roles.ts'
 import { seedDemoPeople } from './demo-people.ts'
-import { seedDemoIntelligence } from './demo-intelligence.ts'
+import { seedDemoDerived, seedDemoIntelligence, type DemoDerivedServices } from './demo-intelligence.ts'
 import { seedDemoReferrals, type DemoReferralCast, type DemoSeedServices } from './demo-referrals.ts'
 import {
   checkLinkEnds,
@@ -86,7 +86,7 @@ export function demoService(
     allocations: DemoAllocationServices
     // t13: the task engine.
     tasks: Pick<TaskService, 'escalateWithin'>
-  },
+  } & DemoDerivedServices,
   options: { enabled: boolean },
 ) {
   return {
@@ -195,6 +195,14 @@ export function demoService(
         await seedDemoAllocations(trx, services.allocations, {
           manager: actor('team-manager'),
           socialWorker: referralCast.actors.socialWorker,
+        })
+        // i12d: a flag and a description derived from intelligence.
+        await seedDemoDerived(trx, services, {
+          partnershipId: id,
+          police: referralCast.actors.police,
+          policeAgencyId: referralCast.actors.police.agencyId,
+          children: cast.children,
+          phoneValue: '+441134960456',
         })
         // t13: the seed's tasks (flag reviews, notifications to chase) overdue by now go to their managers.
         await services.tasks.escalateWithin(trx, id)

@@ -33,6 +33,8 @@ export interface FlagRow {
   removedByName: string | null
   removedReason: string | null
   version: number
+  /** The intelligence entry it derives from (i12d): shown only where the entry is, its reason the entry's. */
+  intelligenceId: string | null
 }
 
 const flagColumns = (db: Executor) =>
@@ -61,6 +63,7 @@ const flagColumns = (db: Executor) =>
       'r.display_name as removed_by_name',
       'f.removed_reason',
       'f.version',
+      'f.intelligence_id',
     ])
 
 type FlagSelection = Awaited<ReturnType<ReturnType<typeof flagColumns>['executeTakeFirstOrThrow']>>
@@ -133,6 +136,7 @@ export function flagRepository() {
         setByTeamId: string | null
         reviewDate: string
         isDemo?: boolean
+        intelligenceId?: string | null
       },
     ): Promise<string> {
       const { id } = await db
@@ -148,6 +152,7 @@ export function flagRepository() {
           review_date: flag.reviewDate,
           is_demo: flag.isDemo ?? false,
           updated_by: flag.setBy,
+          intelligence_id: flag.intelligenceId ?? null,
         })
         .returning('id')
         .executeTakeFirstOrThrow()

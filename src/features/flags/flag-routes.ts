@@ -22,7 +22,12 @@ const VIEWS = {
   tasks: 'features/flags/views/tasks.njk',
 }
 const STALE = 'Someone else changed this flag while you were looking at it. Check it and try again.'
-const NewBody = { flagType: formText(60), reason: formText(10_000), ...formDate('reviewDate') }
+const NewBody = {
+  flagType: formText(60),
+  reason: formText(10_000),
+  ...formDate('reviewDate'),
+  intelligenceId: formText(64),
+}
 const ReviewBody = { ...formDate('reviewDate'), ...formVersion }
 const RemoveBody = { reason: formText(10_000), ...formVersion }
 
@@ -47,6 +52,11 @@ const FlagSchema = Type.Object(
     removedByName: nullableString,
     removedReason: nullableString,
     version: Type.Integer(),
+    intelligenceId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description:
+        'The intelligence entry it is based on: the flag is shown only to those who may see the entry',
+    }),
+    intelligenceGrading: nullableString,
   },
   { additionalProperties: false },
 )
@@ -62,8 +72,17 @@ const ApiNew = Type.Object(
       maxLength: 60,
       description: 'A code from the flag types that apply to the subject',
     }),
-    reason: Type.String({ maxLength: 10_000 }),
+    reason: Type.Optional(
+      Type.String({ maxLength: 10_000, description: 'Required unless the flag is based on an entry' }),
+    ),
     reviewDate: Type.String({ maxLength: 20, description: 'YYYY-MM-DD, after today' }),
+    intelligenceId: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description:
+          'An intelligence entry about the subject that the caller reads in full: the reason is then the entry’s',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -121,9 +140,17 @@ export function flagRoutes(services: Services): FeatureRoutes {
       // The subject is read (and audited) each time the form is shown: 404 unless the reader may flag it.
       load: async (request, { id = '' }) => {
         const actor = signedInActor(request)
-        const subject = await flags.forSubject(actor, kind, id, requestContext(request), 'write', 'flag-form')
+        const ctx = requestContext(request)
+        const subject = await flags.forSubject(actor, kind, id, ctx, 'write', 'flag-form')
+        // Raised from an intelligence entry's page: the entry it is based on (404 unless the reader may see it).
+        const basedOn = (request.query as { intelligence?: unknown }).intelligence
+        const basis =
+          typeof basedOn === 'string' && basedOn !== ''
+            ? (await services.intelligence.read(actor, basedOn, ctx)).entry
+            : undefined
         return {
-          action: formUrl(id),
+          basis,
+          action: basis === undefined ? formUrl(id) : `${formUrl(id)}?intelligence=${basis.id}`,
           subjectKind: kind,
           subjectTitle: subject.subjectTitle,
           subjectHref: subjectHref(kind, id),
@@ -141,6 +168,7 @@ export function flagRoutes(services: Services): FeatureRoutes {
           flagType: body.flagType,
           reason: body.reason,
           reviewDate: dateOf(body, 'reviewDate'),
+          intelligenceId: body.intelligenceId,
         }
         await flags.set(signedInActor(request), kind, id, values, requestContext(request))
         return subjectHref(kind, id)
@@ -186,7 +214,12 @@ export function flagRoutes(services: Services): FeatureRoutes {
           actor,
           kind,
           request.params.id,
-          { flagType: body.flagType, reason: body.reason, reviewDate: partsOf(body.reviewDate) },
+          {
+            flagType: body.flagType,
+            reason: body.reason,
+            reviewDate: partsOf(body.reviewDate),
+            intelligenceId: body.intelligenceId,
+          },
           ctx,
           'api',
         )

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB } from '../../db/schema.ts'
 import {
+  decideDerived,
   decideFlag,
   decideFlagBecause,
   decideFlagReason,
@@ -16,6 +17,7 @@ import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { todayInLondon } from '../../platform/calendar.ts'
 import { ConflictError, ValidationError, type FieldError } from '../../platform/errors.ts'
 import { locationTitle, type LocationRow, type LocationService } from '../locations/location-service.ts'
+import type { IntelligenceService } from '../intelligence/intelligence-service.ts'
 import type { TaskService } from '../tasks/task-service.ts'
 import { fromLondonWallTime } from '../../platform/working-days.ts'
 import type { PersonService } from '../people/person-service.ts'
@@ -52,6 +54,9 @@ export interface FlagView {
   removedByName: string | null
   removedReason: string | null
   version: number
+  /** The intelligence entry it is based on (only ever shown to someone who may see the entry), and its grading. */
+  intelligenceId: string | null
+  intelligenceGrading: string | null
 }
 
 /** A flag whose review date has passed, on a subject the user may see. */
@@ -82,16 +87,31 @@ export interface Subjects {
  * A flag as its reader may see it: `flag` is the reader's decision on it (decideFlag); the reasons (why it was set,
  * why it was removed) only where decideFlagReason allows them.
  */
-export function flagView(actor: Actor, flag: Decision, row: FlagRow, today: string): FlagView {
+export function flagView(
+  actor: Actor,
+  flag: Decision,
+  row: FlagRow,
+  today: string,
+  entry?: DerivedEntry,
+): FlagView {
   const current = row.removedAt === null
   const reasons = decideFlagReason(actor, flag, { setByAgencyId: row.setByAgencyId }).allowed
+  // A flag based on intelligence gives the entry's words as its reason, as far as the reader may see the entry.
+  const reason =
+    entry === undefined
+      ? reasons
+        ? row.reason
+        : null
+      : entry.entry.full
+        ? entry.entry.fullText
+        : entry.entry.sanitisedText
   return {
     id: row.id,
     flagType: row.flagType,
     flagTypeLabel: row.flagTypeLabel,
     subjectKind: row.subjectKind,
     subjectId: row.subjectId,
-    reason: reasons ? row.reason : null,
+    reason,
     setByName: row.setByName,
     setByTeamName: row.setByTeamName,
     setAt: row.setAt.toISOString(),
@@ -102,8 +122,17 @@ export function flagView(actor: Actor, flag: Decision, row: FlagRow, today: stri
     removedByName: row.removedByName,
     removedReason: reasons ? row.removedReason : null,
     version: row.version,
+    intelligenceId: entry === undefined ? null : entry.entry.id,
+    intelligenceGrading: entry === undefined ? null : entry.entry.grading,
   }
 }
+
+/** The reader's decision on the entry a flag is based on, and the entry as they may see it. */
+type DerivedEntry =
+  Awaited<ReturnType<IntelligenceService['derivedDecisions']>> extends Map<string, infer E> ? E : never
+
+/** What the flag service asks of intelligence: the entries flags are based on, and a new flag's basis. */
+export type FlagIntelligence = Pick<IntelligenceService, 'derivedDecisions' | 'flagBasis'>
 
 /** How a kind of subject is reached (its own record kind), told apart and named. */
 interface SubjectKind {
@@ -129,6 +158,8 @@ function subjectKind<Row extends object>(
 interface FlagRecord {
   row: FlagRow
   subject: object | undefined
+  /** A flag based on intelligence: the reader's sight of its entry (undefined: they may not see it). */
+  entry?: DerivedEntry | undefined
 }
 
 /**
@@ -144,6 +175,7 @@ export function flagService(
   people: PersonService['records'],
   locations: LocationService['records'],
   access: RecordAccess,
+  intelligence: FlagIntelligence,
   tasks: TaskService,
 ) {
   const subjects: Record<FlagSubjectKind, SubjectKind> = {
@@ -159,17 +191,60 @@ export function flagService(
   const subjectDecision = (actor: Actor, kind: FlagSubjectKind, subject: object | undefined): Decision =>
     subject === undefined ? missingRecord() : subjects[kind].records.decide(actor, 'read', subject)
 
-  /** How the kit reaches a flag: with its subject, decided by decideFlag on the subject's decision. */
+  /** The reader's sight of the entries that these flags are based on (by entry id). */
+  const entriesOf = async (trx: Transaction<DB>, actor: Actor, rows: readonly FlagRow[]) =>
+    intelligence.derivedDecisions(
+      trx,
+      actor,
+      rows.flatMap((r) => (r.intelligenceId === null ? [] : [r.intelligenceId])),
+    )
+
+  /**
+   * The decision on a flag: decideFlag on its subject's decision; for a flag based on intelligence, also only with
+   * its entry (decideDerived), as for a flag that is not there otherwise.
+   */
+  const decideOn = (actor: Actor, flag: Decision, row: FlagRow, entry: DerivedEntry | undefined) =>
+    row.intelligenceId === null
+      ? flag
+      : entry === undefined
+        ? missingRecord()
+        : decideDerived(actor, flag, entry.decision)
+
+  /** How the kit reaches a flag: with its subject (and entry), decided by decideFlag on the subject's decision. */
   const flagKind: RecordKind<FlagRecord> = {
     type: 'flag',
     load: async (trx, id, actor, { lock }) => {
       const row = await flags.find(trx, id, { forUpdate: lock })
       if (row === undefined) return undefined
       const { records } = subjects[row.subjectKind]
-      return { row, subject: await records.load(trx, row.subjectId, actor, { lock: false, details: false }) }
+      const subject = await records.load(trx, row.subjectId, actor, { lock: false, details: false })
+      const entry =
+        row.intelligenceId === null ? undefined : (await entriesOf(trx, actor, [row])).get(row.intelligenceId)
+      return { row, subject, entry }
     },
-    decide: (actor: Actor, action: RecordAction, { row, subject }: FlagRecord) =>
-      decideFlag(actor, action, subjectDecision(actor, row.subjectKind, subject)),
+    decide: (actor: Actor, action: RecordAction, { row, subject, entry }: FlagRecord) =>
+      decideOn(
+        actor,
+        decideFlag(actor, action, subjectDecision(actor, row.subjectKind, subject)),
+        row,
+        entry,
+      ),
+  }
+
+  /** A subject's flags as a reader whose decision on the flags there is `seen` may see them (the others left out). */
+  async function visible(
+    trx: Transaction<DB>,
+    actor: Actor,
+    seen: Decision,
+    rows: FlagRow[],
+  ): Promise<FlagView[]> {
+    const today = todayInLondon()
+    const entries = await entriesOf(trx, actor, rows)
+    return rows.flatMap((row) => {
+      const entry = row.intelligenceId === null ? undefined : entries.get(row.intelligenceId)
+      const decision = decideOn(actor, seen, row, entry)
+      return decision.allowed ? [flagView(actor, decision, row, today, entry)] : []
+    })
   }
 
   /**
@@ -260,9 +335,8 @@ export function flagService(
         if (decision === undefined || seen === undefined || !seen.allowed) {
           return { flags: [], canWrite: false }
         }
-        const today = todayInLondon()
         return {
-          flags: (await flags.onSubject(trx, kind, id)).map((row) => flagView(actor, seen, row, today)),
+          flags: await visible(trx, actor, seen, await flags.onSubject(trx, kind, id)),
           canWrite: decideFlag(actor, 'write', decision).allowed,
         }
       })
@@ -291,15 +365,11 @@ export function flagService(
           whole: false,
           decide: (a: Actor, row: object) => decideFlag(a, action, subject.records.decide(a, 'read', row)),
         },
-        async (trx, { row, decision }) => {
-          const today = todayInLondon()
-          const rows = await flags.onSubject(trx, kind, id)
-          return {
-            subjectTitle: subject.title(row),
-            flags: rows.map((flag) => flagView(actor, decision, flag, today)),
-            types: await flags.types(trx, kind),
-          }
-        },
+        async (trx, { row, decision }) => ({
+          subjectTitle: subject.title(row),
+          flags: await visible(trx, actor, decision, await flags.onSubject(trx, kind, id)),
+          types: await flags.types(trx, kind),
+        }),
       )
     },
 
@@ -329,8 +399,10 @@ export function flagService(
       const types = await (options.trx !== undefined
         ? flags.types(options.trx, kind)
         : withTransaction(database, {}, (trx) => flags.types(trx, kind)))
+      // A flag based on an entry takes the entry's words as its reason (checked against the entry below).
+      const basedOn = (form.intelligenceId ?? '').trim()
       const input = parseNewFlag(
-        form,
+        basedOn === '' ? form : { ...form, reason: 'from intelligence' },
         types.map((t) => t.code),
         todayInLondon(),
       )
@@ -347,20 +419,33 @@ export function flagService(
         ctx,
         // The subject is reached to flag it: no read row (the flag's own audit row says what was done).
         { quiet: true, whole: false, decide: decideSet, trx: options.trx },
-        async (trx, { decision }) => {
+        async (trx, { decision: subjectWrite }) => {
+          const based =
+            basedOn === ''
+              ? undefined
+              : await intelligence.flagBasis(trx, actor, basedOn, { kind, id: subjectId })
+          const decision =
+            based === undefined ? subjectWrite : decideDerived(actor, subjectWrite, based.decision)
           const flagId = await flags.create(trx, {
             partnershipId: actor.partnershipId,
             flagType: input.flagType,
             subjectKind: kind,
             subjectId,
-            reason: input.reason,
+            reason: based?.reason ?? input.reason,
             setBy: actor.userId,
             setByTeamId: actor.teamIds[0] ?? null,
             reviewDate: input.reviewDate,
+            intelligenceId: based === undefined ? null : basedOn,
           })
           await access.changed(trx, actor, ctx, { type: 'flag', id: flagId }, decision, {
             action: 'record.create',
-            details: { via, flagType: input.flagType, subjectKind: kind, subjectId },
+            details: {
+              via,
+              flagType: input.flagType,
+              subjectKind: kind,
+              subjectId,
+              ...(based === undefined ? {} : { intelligenceId: basedOn }),
+            },
           })
           const row = await flags.find(trx, flagId)
           if (row === undefined) throw new Error('flag written but not found')
@@ -371,8 +456,10 @@ export function flagService(
             subjectId,
             reviewDate: input.reviewDate,
           })
-          // Set by the actor: its reason is their agency's (decideFlagReason).
-          return flagView(actor, decideFlag(actor, 'read', decision), row, todayInLondon())
+          // Set by the actor: its reason is their agency's (decideFlagReason), or its entry's.
+          const [shown] = await visible(trx, actor, decideFlag(actor, 'read', subjectWrite), [row])
+          if (shown === undefined) throw new Error('flag written but not shown to its setter')
+          return shown
         },
       )
     },
@@ -406,7 +493,7 @@ export function flagService(
           }
           await access.writeAtCommit(trx, events)
           return {
-            flag: flagView(actor, decision, record.row, todayInLondon()),
+            flag: flagView(actor, decision, record.row, todayInLondon(), record.entry),
             subjectTitle: titleOf(record),
           }
         },
@@ -485,16 +572,18 @@ export function flagService(
           const location = await locations.load(trx, id, actor, { lock: false, details: false })
           if (location !== undefined) found.set(`location:${id}`, location)
         }
+        const entries = await entriesOf(trx, actor, rows)
         const records = rows.map((row) => ({
           row,
           subject: found.get(`${row.subjectKind}:${row.subjectId}`),
+          entry: row.intelligenceId === null ? undefined : entries.get(row.intelligenceId),
         }))
         const shown = await access.shown(trx, actor, flagKind, records, (r) => r.row.id, ctx, {
           via,
           records: ({ row }) => [{ type: row.subjectKind, id: row.subjectId }],
         })
         return shown.map(({ row: record, decision }) => ({
-          flag: flagView(actor, decision, record.row, today),
+          flag: flagView(actor, decision, record.row, today, record.entry),
           subjectTitle: titleOf(record),
         }))
       })

@@ -81,6 +81,8 @@ export interface NewFlagForm {
   flagType?: string
   reason?: string
   reviewDate: DateParts
+  /** The intelligence entry the flag is based on (i12d): its reason is then the entry's, not typed. */
+  intelligenceId?: string
 }
 
 /** Checks a new flag against the flag types that apply to its subject. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Executor } from '../../db/database.ts'
 import type { EntityKind } from '../../db/schema.ts'
+import { changedBy } from '../../db/query-helpers.ts'
 import { camelRow } from '../../db/rows.ts'
 import type { ValidCondition, ValidIntelligence } from './intelligence-validation.ts'
 
@@ -26,6 +27,10 @@ export interface IntelligenceRow {
   recordedByName: string | null
   createdAt: Date
   version: number
+  /** The version that replaced this one (null: it is the current version). */
+  supersededBy: string | null
+  /** The version this one replaced, where the reader may see it. */
+  supersedes: string | null
   /** The partnership's agencies that its handling conditions let receive it. */
   allowedAgencyIds: string[]
   /** The reader is a member of a current MACE agenda with a child the entry concerns. */
@@ -47,23 +52,12 @@ const entries = (db: Executor, readerId: string) =>
     .selectFrom('intelligence as i')
     .innerJoin('agency as a', 'a.id', 'i.reporting_agency_id')
     .leftJoin('app_user as u', 'u.id', 'i.recorded_by')
+    .selectAll('i')
     .select([
-      'i.id',
-      'i.partnership_id',
-      'i.reported_on',
-      'i.reporting_agency_id',
       'a.name as reporting_agency_name',
-      'i.sanitised_text',
-      'i.full_text',
-      'i.source_reference',
-      'i.source_evaluation',
-      'i.intelligence_assessment',
-      'i.handling_code',
-      'i.restriction',
-      'i.recorded_by',
       'u.display_name as recorded_by_name',
-      'i.created_at',
-      'i.version',
+      // The version this one replaced (its handlers and author see it; for anyone else it is not there).
+      sql<string | null>`(SELECT p.id FROM intelligence p WHERE p.superseded_by = i.id)`.as('supersedes'),
       sql<string[]>`ARRAY(SELECT g.id FROM agency g
                             WHERE g.partnership_id = i.partnership_id
                               AND intelligence_agency_allowed(i.id, i.handling_code, g.id))`.as(
@@ -78,18 +72,34 @@ const entries = (db: Executor, readerId: string) =>
       ),
     ])
 
+type EntrySelection = Awaited<ReturnType<ReturnType<typeof entries>['executeTakeFirstOrThrow']>>
+const toRow = (r: EntrySelection): IntelligenceRow =>
+  camelRow(r, ['is_demo', 'created_by', 'updated_at', 'updated_by'])
+
+/** A place's or thing's description written from an entry, as stored (row-level security: only with its entry). */
+export interface DescriptionRow {
+  entityKind: 'location' | 'object'
+  entityId: string
+  intelligenceId: string
+  description: string
+  writtenAt: Date
+}
+
+/** The tables whose rows derive from an entry (each carries intelligence_id), moved onto a new version. */
+const DERIVED_TABLES = ['link', 'flag', 'intelligence_description'] as const
+
 export function intelligenceRepository() {
   return {
     async find(db: Executor, id: string, readerId: string): Promise<IntelligenceRow | undefined> {
       const row = await entries(db, readerId).where('i.id', '=', id).executeTakeFirst()
-      return row === undefined ? undefined : camelRow(row)
+      return row === undefined ? undefined : toRow(row)
     },
 
     /** Entries by id (those row-level security lets the reader see), for what derives from them. */
     async findMany(db: Executor, ids: readonly string[], readerId: string): Promise<IntelligenceRow[]> {
       if (ids.length === 0) return []
       const rows = await entries(db, readerId).where('i.id', 'in', ids).execute()
-      return rows.map((r) => camelRow(r))
+      return rows.map(toRow)
     },
 
     /** The newest entries first (at most `limit`), for the handlers' list. */
@@ -99,7 +109,7 @@ export function intelligenceRepository() {
         .orderBy('i.created_at', 'desc')
         .limit(limit)
         .execute()
-      return rows.map((r) => camelRow(r))
+      return rows.map(toRow)
     },
 
     /** The entries that concern a record (newest first). */
@@ -122,7 +132,7 @@ export function intelligenceRepository() {
         )
         .orderBy('i.reported_on', 'desc')
         .execute()
-      return rows.map((r) => camelRow(r))
+      return rows.map(toRow)
     },
 
     async conditions(db: Executor, id: string): Promise<ConditionRow[]> {
@@ -209,6 +219,88 @@ export function intelligenceRepository() {
         )
         .execute()
       return id
+    },
+
+    /**
+     * Marks an entry superseded by its new version, if it is still the current one at `version` (false if not:
+     * someone recorded a new version first, or it changed since the reader loaded it).
+     */
+    async supersede(
+      db: Executor,
+      id: string,
+      version: number,
+      by: string,
+      successor: string,
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('intelligence')
+        .set({ superseded_by: successor, ...changedBy(by) })
+        .where('id', '=', id)
+        .where('version', '=', version)
+        .where('superseded_by', 'is', null)
+        .executeTakeFirst()
+      return result.numUpdatedRows === 1n
+    },
+
+    /** What derived from one version (links, flags, descriptions) now derives from its successor: how many of each. */
+    async moveDerived(db: Executor, from: string, to: string): Promise<Record<string, number>> {
+      const moved: Record<string, number> = {}
+      for (const table of DERIVED_TABLES) {
+        const result = await db
+          .updateTable(table)
+          .set({ intelligence_id: to })
+          .where('intelligence_id', '=', from)
+          .executeTakeFirst()
+        moved[table] = Number(result.numUpdatedRows)
+      }
+      return moved
+    },
+
+    /** Writes (or replaces) a place's or thing's description from an entry. */
+    async describe(
+      db: Executor,
+      value: Omit<DescriptionRow, 'writtenAt'> & {
+        partnershipId: string
+        writtenBy: string
+        isDemo?: boolean
+      },
+    ): Promise<void> {
+      const written = {
+        intelligence_id: value.intelligenceId,
+        description: value.description,
+        written_by: value.writtenBy,
+        written_at: sql<Date>`now()`,
+      }
+      await db
+        .insertInto('intelligence_description')
+        .values({
+          ...written,
+          entity_kind: value.entityKind,
+          entity_id: value.entityId,
+          partnership_id: value.partnershipId,
+          is_demo: value.isDemo ?? false,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['entity_kind', 'entity_id'])
+            .doUpdateSet({ ...written, version: sql<number>`intelligence_description.version + 1` }),
+        )
+        .execute()
+    },
+
+    /** A place's or thing's description from intelligence, if there is one the reader may see. */
+    async description(
+      db: Executor,
+      kind: 'location' | 'object',
+      id: string,
+    ): Promise<DescriptionRow | undefined> {
+      const row = await db
+        .selectFrom('intelligence_description')
+        .select(['entity_kind', 'entity_id', 'intelligence_id', 'description', 'written_at'])
+        .where('entity_kind', '=', kind)
+        .where('entity_id', '=', id)
+        .executeTakeFirst()
+      return row === undefined ? undefined : camelRow(row)
     },
 
     /** The partnership's agency types that have agencies, for the conditions' choices. */

@@ -1,6 +1,11 @@
 import type { AuditDetails } from '../../platform/audit/audit-writer.ts'
 import type { RecordAccess } from '../../platform/access/record-access.ts'
-import { thingService, thingShown, type ThingShown } from '../../platform/access/pole-records.ts'
+import {
+  thingService,
+  thingShown,
+  type DerivedDescriptions,
+  type ThingShown,
+} from '../../platform/access/pole-records.ts'
 import type { LocationRepository, LocationRow } from './location-repository.ts'
 import {
   LOCATION_KIND_LABELS,
@@ -34,8 +39,13 @@ export function locationView(row: LocationRow): LocationView {
  * thing is (src/platform/access/pole-records.ts): reached through the record-access kit, decided by the policy's
  * place/thing rule; every read is audited, as a location can hold intelligence (a cuckooed flat).
  */
-export function locationService(locations: LocationRepository, access: RecordAccess) {
+export function locationService(
+  locations: LocationRepository,
+  access: RecordAccess,
+  descriptions?: DerivedDescriptions,
+) {
   return thingService<LocationRow, LocationForm, LocationInput, LocationView>(access, {
+    ...(descriptions === undefined ? {} : { descriptions }),
     kind: 'location',
     store: locations,
     parse: parseLocation,

@@ -1,5 +1,10 @@
 import type { RecordAccess } from '../../platform/access/record-access.ts'
-import { thingService, thingShown, type ThingShown } from '../../platform/access/pole-records.ts'
+import {
+  thingService,
+  thingShown,
+  type DerivedDescriptions,
+  type ThingShown,
+} from '../../platform/access/pole-records.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import type { ObjectRepository, ObjectRow } from './object-repository.ts'
 import {
@@ -51,8 +56,13 @@ const isUniqueViolation = (error: unknown) =>
  * identical phone, vehicle or handle is a field error, and nothing is written. A change keeps the object's kind.
  * Every read is audited.
  */
-export function objectService(objects: ObjectRepository, access: RecordAccess) {
+export function objectService(
+  objects: ObjectRepository,
+  access: RecordAccess,
+  descriptions?: DerivedDescriptions,
+) {
   return thingService<ObjectRow, ObjectForm, ObjectInput, ObjectView>(access, {
+    ...(descriptions === undefined ? {} : { descriptions }),
     kind: 'object',
     store: objects,
     parse: parseObject,

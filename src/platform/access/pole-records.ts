@@ -3,7 +3,7 @@ import type { DB } from '../../db/schema.ts'
 import type { AuditDetails } from '../audit/audit-writer.ts'
 import type { RequestContext } from '../auth/auth-service.ts'
 import { ConflictError, NotFoundError } from '../errors.ts'
-import { decideNewThing, decideThing, type Actor, type ThingFacts } from './policy.ts'
+import { decideNewThing, decideThing, type Actor, type Decision, type ThingFacts } from './policy.ts'
 import type { RecordAccess, RecordKind } from './record-access.ts'
 import { thingFacts } from './thing-facts.ts'
 
@@ -42,6 +42,29 @@ export interface ThingShown {
   createdByName: string | null
   updatedAt: string
   version: number
+  /**
+   * Its description written from an intelligence entry (i12d), where the reader may see the entry (sanitised for a
+   * MACE member); null otherwise, as if there were none. Absent where the kind has no such descriptions.
+   */
+  intelligenceDescription?: DerivedDescriptionShown | null
+}
+
+/** A place's or thing's description from intelligence, as its reader may see it. */
+export interface DerivedDescriptionShown {
+  text: string
+  intelligenceId: string
+  grading: string
+  full: boolean
+}
+
+/** Where descriptions from intelligence come from (the intelligence service), for a reader's decision on the record. */
+export interface DerivedDescriptions {
+  descriptionOf(
+    trx: Transaction<DB>,
+    actor: Actor,
+    record: { kind: ThingFacts['kind']; id: string },
+    thing: Decision,
+  ): Promise<DerivedDescriptionShown | null>
 }
 
 /** The shown fields every place or thing has, from its row and its kind's label. */
@@ -86,6 +109,8 @@ export interface ThingSpec<Row extends ThingRow, Form, Input extends { kind: str
   beforeWrite?(trx: Transaction<DB>, input: Input, exceptId?: string): Promise<void>
   /** The error to answer instead of a database error that stands for a field error (a unique index). */
   refusal?(error: unknown, input: Input): Error | undefined
+  /** Its descriptions from intelligence, shown on a read as far as the reader may see their entries. */
+  descriptions?: DerivedDescriptions
 }
 
 /** How a read reached the record: its page, the API, or its edit form. */
@@ -145,10 +170,26 @@ export function thingService<Row extends ThingRow, Form, Input extends { kind: s
       via: ThingChannel = 'page',
       options: { trx?: Transaction<DB> } = {},
     ): Promise<ThingRead<View>> {
-      return access.read(actor, records, id, ctx, { via, trx: options.trx }, async (_trx, { row }) => ({
-        record: spec.view(row),
-        canEdit: records.decide(actor, 'write', row).allowed,
-      }))
+      return access.read(
+        actor,
+        records,
+        id,
+        ctx,
+        { via, trx: options.trx },
+        async (trx, { row, decision }) => {
+          const view = spec.view(row)
+          const derived = await spec.descriptions?.descriptionOf(
+            trx,
+            actor,
+            { kind: spec.kind, id },
+            decision,
+          )
+          return {
+            record: derived === undefined ? view : { ...view, intelligenceDescription: derived },
+            canEdit: records.decide(actor, 'write', row).allowed,
+          }
+        },
+      )
     },
 
     /** Records a new one with its audit row; bad input: ValidationError, nothing written. */

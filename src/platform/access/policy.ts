@@ -884,3 +884,33 @@ export function decideTaskReassign(
   }
   return seen
 }
+
+// --- i12d: what derives from intelligence (flags, descriptions) and an entry's new versions ---
+
+/**
+ * A superseded version of an intelligence entry (a new version replaced it): kept for its handlers and its author,
+ * who read it in full with "superseded by"; a MACE member reads only the current version, so an older one is
+ * denied to them as if it did not exist. `facts` are the entry's, as for decide().
+ */
+export function decideSupersededIntelligence(
+  actor: Actor,
+  action: RecordAction,
+  facts: RecordFacts,
+): Decision {
+  const current = decide(actor, action, facts)
+  if (!current.allowed || current.fields.includes('intelligence-full')) return current
+  return deny(actor, 'handling', current.relationships)
+}
+
+/**
+ * Building on an intelligence entry: recording a new version of it, or basing a flag or a place's or thing's
+ * description on it. Only someone who reads the entry in full (its handlers, its author) and may record
+ * intelligence (`intelligence:write`); `entry` is their read decision on the entry. Whether it is still the
+ * current version is the caller's check (a stale one answers 409), not the policy's.
+ */
+export function decideIntelligenceBasis(actor: Actor, entry: Decision): Decision {
+  if (!entry.allowed || !isDecisionFor(entry, actor)) return deny(actor, 'relationship')
+  if (!entry.fields.includes('intelligence-full')) return deny(actor, 'handling', entry.relationships)
+  if (!can(actor, 'intelligence:write')) return deny(actor, 'capability', entry.relationships)
+  return allow(actor, entry.relationships, ['intelligence-full'])
+}

@@ -97,6 +97,23 @@ export function thingSchema<P extends TProperties>(own: P) {
       createdByName: nullableString,
       updatedAt: Type.String({ format: 'date-time' }),
       version: Type.Integer(),
+      // i12d: its description written from an intelligence entry, where the caller may see the entry.
+      intelligenceDescription: Type.Optional(
+        Type.Union([
+          Type.Object(
+            {
+              text: Type.String({
+                description: 'As written for handlers; the entry’s sanitised text otherwise',
+              }),
+              intelligenceId: Type.String({ format: 'uuid' }),
+              grading: Type.String(),
+              full: Type.Boolean(),
+            },
+            { additionalProperties: false },
+          ),
+          Type.Null(),
+        ]),
+      ),
     },
     { additionalProperties: false },
   )
