@@ -44,6 +44,22 @@ async function main(): Promise<void> {
       // Seal new audit rows often: until sealed they are protected only by grants and triggers (ADR 0006).
       { name: 'audit-seal', everyMs: 5_000, run: () => sealPending(runtime.database, { logger: log }) },
       { name: 'session-purge', everyMs: 10 * 60_000, run: () => runtime.services.sessions.purgeExpired() },
+      // i12s: records whose suggested links failed after a save are worked out again (else the next rebuild).
+      {
+        name: 'suggestion-retry',
+        everyMs: 60_000,
+        run: async () => {
+          for (const partnership of await runtime.services.partnerships.list()) {
+            const retried = await runtime.services.suggestions.retryDue(partnership.id)
+            if (retried.failed > 0) {
+              log.warn(
+                { job: 'suggestion-retry', partnership: partnership.code, ...retried },
+                'suggested links still failing for some records; the next rebuild works them out',
+              )
+            }
+          }
+        },
+      },
     ],
     log,
   )
