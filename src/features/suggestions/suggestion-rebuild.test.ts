@@ -5,6 +5,11 @@ import { staffWorld } from '../../../test/helpers/scenario.ts'
 import { ownerQuery } from '../../../test/helpers/database.ts'
 import { actorFor, CTX } from '../../../test/factories/referral-factory.ts'
 import type { EntityKind } from '../../db/schema.ts'
+import { paths } from '../../platform/paths.ts'
+import { signIn } from '../../../test/helpers/sign-in.ts'
+import { api } from '../../../test/helpers/api.ts'
+import { bearer, createObject } from '../../../test/factories/pole-factory.ts'
+import { QUEUE_SIZE } from './suggestion-service.ts'
 import type { Actor } from '../../platform/access/policy.ts'
 import { withTransaction } from '../../db/database.ts'
 import { rlsContextOf } from '../../platform/access/actor.ts'
@@ -180,3 +185,51 @@ describe('a failure working out suggestions after a save', () => {
     )
   })
 })
+
+describe('the queue a page at a time', () => {
+  it('shows QUEUE_SIZE a page with GOV.UK pagination; the API pages too and refuses a page that is not one', async (t) => {
+    const w = await staffWorld(t, { frontDoor: ['front-door'] })
+    const { partnershipId } = w.frontDoor
+    for (let n = 10; n < 10 + QUEUE_SIZE + 2; n++) {
+      const by = { createdBy: w.frontDoor.id }
+      await createObject(w.db.database, partnershipId, { kind: 'vehicle', value: `AB${String(n)}CDE`, ...by })
+      await createObject(w.db.database, partnershipId, { kind: 'other', value: `ab${String(n)} cde`, ...by })
+    }
+    assert.equal((await w.services.suggestions.rebuild(partnershipId)).pending, QUEUE_SIZE + 2)
+    const agent = await signIn(w.app, w.frontDoor)
+    const first = await agent.get(paths.suggestions.queue)
+    assert.equal(first.statusCode, 200)
+    assert.equal(countRows(first.body), QUEUE_SIZE)
+    assert.ok(/<nav class="govuk-pagination[ "]/.test(first.body), 'GOV.UK pagination')
+    assert.match(first.body, new RegExp(`href="${paths.suggestions.queue}\\?page=2"`))
+    assert.doesNotMatch(first.body, /page=0/)
+    const second = await agent.get(`${paths.suggestions.queue}?page=2`)
+    assert.equal(second.statusCode, 200)
+    assert.equal(countRows(second.body), 2)
+    assert.match(second.body, new RegExp(`href="${paths.suggestions.queue}\\?page=1"`))
+    assert.doesNotMatch(second.body, /page=3/)
+    // Not a page: the first, as the front door's queue.
+    const odd = await agent.get(`${paths.suggestions.queue}?page=abc`)
+    assert.equal(odd.statusCode, 200)
+    assert.equal(countRows(odd.body), QUEUE_SIZE)
+    const beyond = await agent.get(`${paths.suggestions.queue}?page=9`)
+    assert.equal(beyond.statusCode, 200)
+    assert.match(beyond.body, /no more suggested links/)
+
+    const token = await bearer(w.db, w.frontDoor.email, ['link:review', 'person:read'])
+    const apiFirst = await api(w.app, token).get(paths.api.suggestions())
+    assert.equal(apiFirst.statusCode, 200)
+    const firstPage = apiFirst.json<{ suggestions: unknown[]; page: number; more: boolean }>()
+    assert.deepEqual([firstPage.suggestions.length, firstPage.page, firstPage.more], [QUEUE_SIZE, 1, true])
+    const apiSecond = await api(w.app, token).get(`${paths.api.suggestions()}?page=2`)
+    const secondPage = apiSecond.json<{ suggestions: unknown[]; page: number; more: boolean }>()
+    assert.deepEqual([secondPage.suggestions.length, secondPage.page, secondPage.more], [2, 2, false])
+    for (const bad of ['0', 'abc', '-1']) {
+      const refused = await api(w.app, token).get(`${paths.api.suggestions()}?page=${bad}`)
+      assert.equal(refused.statusCode, 400, bad)
+      assert.match(String(refused.headers['content-type']), /application\/problem\+json/)
+    }
+  })
+})
+
+const countRows = (html: string) => (html.match(/<tr class="govuk-table__row">/g) ?? []).length - 1

@@ -295,13 +295,13 @@ export function suggestionRepository() {
          WHERE id = ANY(${[...ids]}::uuid[]) AND status = 'pending'`.execute(db)
     },
 
-    /** Pending suggestions, best first, from `after` (a score and id) on. */
-    async pending(db: Executor, partnershipId: string, limit: number): Promise<SuggestionRow[]> {
+    /** Pending suggestions, best first: `limit` of them after the first `offset` (link_suggestion_queue_idx). */
+    async pending(db: Executor, partnershipId: string, limit: number, offset = 0): Promise<SuggestionRow[]> {
       const { rows } = await sql<RawSuggestion>`
         SELECT ${SUGGESTION_COLUMNS} FROM link_suggestion
          WHERE partnership_id = ${partnershipId} AND status = 'pending'
          ORDER BY score DESC, id
-         LIMIT ${limit}`.execute(db)
+         LIMIT ${limit} OFFSET ${offset}`.execute(db)
       return rows.map(toRow)
     },
 

@@ -92,8 +92,8 @@ export const MESSAGES = {
 /** The kinds a full rebuild works through, in order. */
 const REBUILD_KINDS: readonly EntityKind[] = ['object', 'location', 'person']
 
-/** How many pending suggestions the queue shows (best first). */
-const QUEUE_SIZE = 50
+/** How many pending suggestions a page of the queue shows (best first). */
+export const QUEUE_SIZE = 50
 
 export function suggestionService(
   database: Database,
@@ -540,12 +540,25 @@ export function suggestionService(
     },
 
     /**
-     * The reviewer's queue: pending suggestions best first, only those between two records the reviewer may see
-     * (the others are left out, as if absent); each shown is audited as a read, with each person it names.
+     * The reviewer's queue, a page at a time: pending suggestions best first, QUEUE_SIZE of them a page (the
+     * page's query bounded so), only those between two records the reviewer may see (the others are left out, as
+     * if absent, so a page may show fewer); each shown is audited as a read, with each person it names. `more`:
+     * whether a later page has suggestions.
      */
-    async queue(actor: Actor, ctx: RequestContext, via: 'page' | 'api'): Promise<SuggestionView[]> {
+    async queuePage(
+      actor: Actor,
+      ctx: RequestContext,
+      via: 'page' | 'api',
+      page: number,
+    ): Promise<{ suggestions: SuggestionView[]; page: number; more: boolean }> {
       return access.within(actor, undefined, async (trx) => {
-        const rows = await suggestions.pending(trx, actor.partnershipId, QUEUE_SIZE)
+        const fetched = await suggestions.pending(
+          trx,
+          actor.partnershipId,
+          QUEUE_SIZE + 1,
+          (page - 1) * QUEUE_SIZE,
+        )
+        const rows = fetched.slice(0, QUEUE_SIZE)
         const records: SuggestionRecord[] = []
         for (const row of rows) {
           records.push({
@@ -560,8 +573,13 @@ export function suggestionService(
         })
         const views: SuggestionView[] = []
         for (const { row } of shown) views.push(await viewOf(trx, row))
-        return views
+        return { suggestions: views, page, more: fetched.length > QUEUE_SIZE }
       })
+    },
+
+    /** The queue's first page. */
+    async queue(actor: Actor, ctx: RequestContext, via: 'page' | 'api'): Promise<SuggestionView[]> {
+      return (await this.queuePage(actor, ctx, via, 1)).suggestions
     },
 
     /** One suggestion with its explanation, audited (and each person it names); NotFoundError unless both ends show. */
