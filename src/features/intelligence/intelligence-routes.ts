@@ -23,6 +23,7 @@ import {
 import { formPage } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
 import type { IntelligenceView } from './intelligence-service.ts'
+import { entryTerms } from './intelligence-terms.ts'
 import type { ConditionInput, IntelligenceInput } from './intelligence-validation.ts'
 
 const VIEWS = {
@@ -179,6 +180,17 @@ const EntrySchema = Type.Object({
   version: Type.Integer(),
 })
 const Subject = Type.Object({ kind: Type.String(), id: Type.String({ format: 'uuid' }) })
+// i12s: street terms found in the entry's text as the caller sees it (the sanitised text only, unless in full).
+const EntryTermSchema = Type.Object(
+  {
+    code: Type.String(),
+    term: Type.String(),
+    meaning: Type.String(),
+    found: Type.Array(Type.String()),
+    in: Type.Array(Type.String({ enum: ['sanitised', 'full'] })),
+  },
+  { additionalProperties: false },
+)
 
 const apiEntry = (entry: IntelligenceView) => ({
   id: entry.id,
@@ -273,12 +285,10 @@ export function intelligenceRoutes(services: Services): FeatureRoutes {
         async function intelligenceShow(request, reply) {
           const { id } = request.params as { id: string }
           if (!UUID.test(id)) throw new NotFoundError()
-          const { entry, subjects } = await intelligence.read(
-            signedInActor(request),
-            id,
-            requestContext(request),
-          )
-          return reply.view(VIEWS.show, { entry, subjects })
+          const actor = signedInActor(request)
+          const { entry, subjects } = await intelligence.read(actor, id, requestContext(request))
+          const streetTerms = await entryTerms(services.streetTerms, actor, entry)
+          return reply.view(VIEWS.show, { entry, subjects, streetTerms })
         },
       )
     },
@@ -323,18 +333,24 @@ export function intelligenceRoutes(services: Services): FeatureRoutes {
             'One intelligence entry: in full for its handlers, sanitised for a MACE member; 404 otherwise',
           params: IdParams,
           response: {
-            200: Type.Object({ entry: EntrySchema, subjects: Type.Array(Subject) }),
+            200: Type.Object({
+              entry: EntrySchema,
+              subjects: Type.Array(Subject),
+              streetTerms: Type.Array(EntryTermSchema),
+            }),
             ...readProblems,
           },
         }),
         async function intelligenceApiGet(request) {
+          const actor = apiActor(request)
           const { entry, subjects } = await intelligence.read(
-            apiActor(request),
+            actor,
             request.params.id,
             requestContext(request),
             'api',
           )
-          return { entry: apiEntry(entry), subjects }
+          const streetTerms = await entryTerms(services.streetTerms, actor, entry)
+          return { entry: apiEntry(entry), subjects, streetTerms }
         },
       )
     },
