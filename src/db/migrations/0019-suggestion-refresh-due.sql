@@ -20,45 +20,56 @@ ALTER TABLE suggestion_refresh_due FORCE ROW LEVEL SECURITY;
 CREATE POLICY partnership_isolation ON suggestion_refresh_due USING (partnership_id = app_partnership_id())
   WITH CHECK (partnership_id = app_partnership_id());
 
--- The full rebuild (issue 12: ≤ 120 s over the national seed) finds people alike set-based, a batch of people at
--- a time, from the name keys the runtime role may not read (0009). The pairs that can score at least the threshold
--- (suggestion-scoring.ts) are those whose names are alike and who share a date of birth, or where one's name or
--- other name is the other's (or nearly: an other name at trigram similarity 0.7 and over). Looser bars here than
--- the scoring's (0.4 for names): the scoring decides. Ids only, as person_name_matches answers; the scoring reads
--- the people themselves through row-level security. Each pair once, the lesser id first.
+-- The full rebuild (issue 12: ≤ 120 s over the national seed) finds people alike set-based, in one statement over
+-- the partnership (hash joins, not a lookup a person), from the name keys the runtime role may not read (0009).
+-- The pairs that can score at least the threshold (suggestion-scoring.ts) are those whose names are alike and who
+-- share a date of birth, or where one's name or other name is the other's (or nearly: an other name at trigram
+-- similarity 0.7 and over) and one date of birth is not known. Blocked here as: the same date of birth and the
+-- same given or family name; an other name, or the name of a person whose date of birth is not known, the same as
+-- another's name or other name; an other name alike to another's name or other name. The scoring decides. Ids
+-- only, as person_name_matches answers; the scoring reads the people themselves through row-level security. Each
+-- pair once, the lesser id first.
 CREATE INDEX person_name_key_exact_idx ON person_name_key (partnership_id, search_name) WHERE live;
 
-CREATE FUNCTION suggestion_person_pairs(ids uuid[])
+CREATE FUNCTION suggestion_person_pairs()
   RETURNS TABLE (a_id uuid, b_id uuid)
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
   AS $$
   BEGIN
     PERFORM set_config('pg_trgm.similarity_threshold', '0.7', true);
     RETURN QUERY
-      WITH found AS (
-        SELECT x.id AS x_id, y.id AS y_id
-          FROM person x
-          JOIN person y ON y.partnership_id = x.partnership_id AND y.date_of_birth = x.date_of_birth
-                       AND y.id > x.id AND y.merged_into_id IS NULL
-         WHERE x.id = ANY(ids) AND x.partnership_id = app_partnership_id() AND x.merged_into_id IS NULL
-           AND (similarity(x.search_name, y.search_name) >= 0.4
-                OR EXISTS (SELECT 1 FROM person_alias a WHERE a.person_id IN (x.id, y.id) AND a.removed_at IS NULL))
+      WITH live AS (
+        SELECT id, date_of_birth, lower(given_name) AS given, lower(family_name) AS family FROM person
+         WHERE partnership_id = app_partnership_id() AND merged_into_id IS NULL
+      ),
+      keys AS (
+        SELECT k.person_id, k.source, k.search_name FROM person_name_key k
+         WHERE k.live AND k.partnership_id = app_partnership_id()
+      ),
+      -- The few keys that may match without a shared date of birth: other names, and people born when not known.
+      loose AS (
+        SELECT k.* FROM keys k WHERE k.source = 'alias'
         UNION ALL
-        SELECT kx.person_id, ky.person_id
-          FROM person_name_key kx
-          JOIN person_name_key ky ON ky.partnership_id = kx.partnership_id AND ky.search_name = kx.search_name
-                                 AND ky.live AND ky.person_id > kx.person_id
-         WHERE kx.person_id = ANY(ids) AND kx.live AND kx.partnership_id = app_partnership_id()
+        SELECT k.* FROM keys k JOIN live p ON p.id = k.person_id WHERE p.date_of_birth IS NULL AND k.source = 'name'
+      ),
+      found AS (
+        SELECT x.id AS x_id, y.id AS y_id FROM live x
+          JOIN live y ON y.date_of_birth = x.date_of_birth AND y.family = x.family AND y.id > x.id
         UNION ALL
-        SELECT kx.person_id, ky.person_id
-          FROM person_name_key kx
-          JOIN person_name_key ky ON ky.partnership_id = kx.partnership_id AND ky.search_name % kx.search_name
-                                 AND ky.live AND ky.person_id <> kx.person_id
-         WHERE kx.person_id = ANY(ids) AND kx.source = 'alias' AND kx.live
-           AND kx.partnership_id = app_partnership_id()
+        SELECT x.id, y.id FROM live x
+          JOIN live y ON y.date_of_birth = x.date_of_birth AND y.given = x.given AND y.id > x.id
+        UNION ALL
+        SELECT l.person_id, k.person_id FROM loose l
+          JOIN person_name_key k ON k.partnership_id = app_partnership_id() AND k.live
+                                AND k.search_name = l.search_name AND k.person_id <> l.person_id
+        UNION ALL
+        SELECT l.person_id, k.person_id FROM loose l
+          JOIN person_name_key k ON k.partnership_id = app_partnership_id() AND k.live
+                                AND k.search_name % l.search_name AND k.person_id <> l.person_id
+         WHERE l.source = 'alias'
       )
       SELECT DISTINCT least(x_id, y_id), greatest(x_id, y_id) FROM found;
   END
   $$;
-REVOKE ALL ON FUNCTION suggestion_person_pairs(uuid[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION suggestion_person_pairs(uuid[]) TO openmace_runtime;
+REVOKE ALL ON FUNCTION suggestion_person_pairs() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION suggestion_person_pairs() TO openmace_runtime;

@@ -427,11 +427,14 @@ export function suggestionRepository() {
       return rows.map((r) => [r.x, r.y])
     },
 
-    /** People alike to each of `ids` (suggestion_person_pairs, migration 0019), each pair lesser id first. */
-    async personPairs(db: Executor, ids: readonly string[]): Promise<Array<[string, string]>> {
-      if (ids.length === 0) return []
+    /**
+     * Every pair of people alike in the partnership (suggestion_person_pairs, migration 0019), lesser id first,
+     * in one statement (no statement timeout for it: it is the rebuild's, not a request's).
+     */
+    async personPairs(db: Executor): Promise<Array<[string, string]>> {
+      await sql`SET LOCAL statement_timeout = 0`.execute(db)
       const { rows } = await sql<{ a_id: string; b_id: string }>`
-        SELECT a_id, b_id FROM suggestion_person_pairs(${[...ids]}::uuid[])`.execute(db)
+        SELECT a_id, b_id FROM suggestion_person_pairs() ORDER BY a_id, b_id`.execute(db)
       return rows.map((r) => [r.a_id, r.b_id])
     },
 

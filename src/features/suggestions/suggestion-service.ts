@@ -288,7 +288,7 @@ export function suggestionService(
   async function batchPairs(
     trx: Transaction<DB>,
     partnershipId: string,
-    kind: EntityKind,
+    kind: 'object' | 'location',
     after: string | null,
     size: number,
   ): Promise<{ ids: string[]; known: Array<Entity<unknown>>; pairs: Array<[string, string]> }> {
@@ -301,13 +301,9 @@ export function suggestionService(
         pairs: await suggestions.objectPairs(trx, partnershipId, forms),
       }
     }
-    if (kind === 'location') {
-      const batch = await suggestions.locationsAfter(trx, partnershipId, after, size)
-      const ids = batch.map((l) => l.id)
-      return { ids, known: batch, pairs: await suggestions.locationPairs(trx, partnershipId, ids) }
-    }
-    const ids = await suggestions.idsAfter(trx, 'person', after, size)
-    return { ids, known: [], pairs: await suggestions.personPairs(trx, ids) }
+    const batch = await suggestions.locationsAfter(trx, partnershipId, after, size)
+    const ids = batch.map((l) => l.id)
+    return { ids, known: batch, pairs: await suggestions.locationPairs(trx, partnershipId, ids) }
   }
 
   const loadMany = (trx: Transaction<DB>, kind: EntityKind, ids: readonly string[]) =>
@@ -331,12 +327,25 @@ export function suggestionService(
   async function rebuildBatch(
     trx: Transaction<DB>,
     partnershipId: string,
-    kind: EntityKind,
+    kind: 'object' | 'location',
     after: string | null,
     size: number,
     run: { kept: Set<string>; seen: Set<string> },
   ): Promise<{ ids: number; last: string | null }> {
     const { ids, known, pairs } = await batchPairs(trx, partnershipId, kind, after, size)
+    await proposePairs(trx, partnershipId, kind, pairs, known, run)
+    return { ids: ids.length, last: ids[ids.length - 1] ?? null }
+  }
+
+  /** Scores these candidate pairs (each once in the whole rebuild: `seen`) and proposes those that hold. */
+  async function proposePairs(
+    trx: Transaction<DB>,
+    partnershipId: string,
+    kind: EntityKind,
+    pairs: ReadonlyArray<readonly [string, string]>,
+    known: ReadonlyArray<Entity<unknown>>,
+    run: { kept: Set<string>; seen: Set<string> },
+  ): Promise<void> {
     const fresh: Array<[string, string]> = []
     for (const [x, y] of pairs) {
       const pair: [string, string] = x < y ? [x, y] : [y, x]
@@ -380,7 +389,24 @@ export function suggestionService(
     for (let i = 0; i < chosen.length; i += 2000)
       await suggestions.proposeMany(trx, chosen.slice(i, i + 2000))
     for (const p of chosen) run.kept.add(`${p.aId}:${p.bId}`)
-    return { ids: ids.length, last: ids[ids.length - 1] ?? null }
+  }
+
+  /** The people of a full rebuild: every candidate pair in one statement, scored and proposed a chunk at a time. */
+  async function rebuildPeople(
+    partnershipId: string,
+    chunk: number,
+    run: { kept: Set<string>; seen: Set<string> },
+    advance: (fraction: number) => void,
+  ): Promise<void> {
+    const context = { partnershipId }
+    const pairs = await withTransaction(database, context, (trx) => suggestions.personPairs(trx))
+    for (let i = 0; i < pairs.length; i += chunk) {
+      const slice = pairs.slice(i, i + chunk)
+      await withTransaction(database, context, (trx) =>
+        proposePairs(trx, partnershipId, 'person', slice, [], run),
+      )
+      advance(slice.length / pairs.length)
+    }
   }
 
   /** The end records shown by a list of suggestions: the people among them are audited as reads. */
@@ -506,8 +532,17 @@ export function suggestionService(
       for (const kind of REBUILD_KINDS) {
         const kept = new Set<string>()
         const seen = new Set<string>()
+        if (kind === 'person') {
+          const people = await withTransaction(database, context, (trx) => suggestions.count(trx, kind))
+          let share = 0
+          await rebuildPeople(partnershipId, batchSize, { kept, seen }, (fraction) => {
+            share += fraction
+            progress(Math.min(done + Math.round(share * people), total), total)
+          })
+          done += people
+        }
         let after: string | null = null
-        for (;;) {
+        for (; kind !== 'person';) {
           const last: string | null = after
           const count: { ids: number; last: string | null } = await withTransaction(
             database,
