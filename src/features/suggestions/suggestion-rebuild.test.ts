@@ -11,6 +11,7 @@ import { api } from '../../../test/helpers/api.ts'
 import { bearer, createObject } from '../../../test/factories/pole-factory.ts'
 import { QUEUE_SIZE } from './suggestion-service.ts'
 import type { Actor } from '../../platform/access/policy.ts'
+import type { PersonInput } from '../people/person-validation.ts'
 import { withTransaction } from '../../db/database.ts'
 import { rlsContextOf } from '../../platform/access/actor.ts'
 
@@ -156,23 +157,15 @@ describe('a failure working out suggestions after a save', () => {
     const w = await world(t)
     const officer = actorFor(w.officer, ['police-intelligence'])
     await ownerQuery(w.db.ownerUrl, 'REVOKE SELECT, INSERT, UPDATE ON link_suggestion FROM openmace_runtime')
+    const unanswered = ['estimatedAge', 'estimatedAgeOn', 'gender', 'ethnicity', 'language', 'disability']
+    const noIds = ['nhsNumber', 'upn', 'laChildId', 'policeId', 'schoolId']
     const person = {
+      ...(Object.fromEntries([...unanswered, ...noIds].map((f) => [f, ''])) as Record<string, string>),
       kind: 'child',
       givenName: 'Kayden',
       familyName: 'Test',
       dateOfBirth: '2011-04-02',
-      estimatedAge: '',
-      estimatedAgeOn: '',
-      gender: '',
-      ethnicity: '',
-      language: '',
-      disability: '',
-      nhsNumber: '',
-      upn: '',
-      laChildId: '',
-      policeId: '',
-      schoolId: '',
-    }
+    } as unknown as PersonInput
     const id = await withTransaction(w.db.database, rlsContextOf(officer), (trx) =>
       w.services.personEdit.create(officer, { person }, CTX, { trx }),
     )

@@ -187,6 +187,32 @@ export function suggestionRepository() {
              WHERE p.id = ANY(${[...ids]}::uuid[]) AND p.merged_into_id IS NULL`.execute(db)
         ).rows.map(personOf)
 
+  /**
+   * New pending suggestions, or each pair's pending one with the evidence as it is now (its versions and score),
+   * in one statement.
+   */
+  async function proposeMany(db: Executor, list: readonly NewSuggestion[]): Promise<void> {
+    if (list.length === 0) return
+    const column = <T>(f: (s: NewSuggestion) => T) => list.map(f)
+    await sql`
+      INSERT INTO link_suggestion (partnership_id, kind, a_id, b_id, a_version, b_version, score, explanation,
+                                   fingerprint, is_demo)
+      SELECT p, k, a, b, av, bv, sc, ex::jsonb, fp, dm
+        FROM unnest(${column((s) => s.partnershipId)}::uuid[], ${column((s) => s.kind)}::text[],
+                    ${column((s) => s.aId)}::uuid[], ${column((s) => s.bId)}::uuid[],
+                    ${column((s) => s.aVersion)}::int[], ${column((s) => s.bVersion)}::int[],
+                    ${column((s) => s.score)}::numeric[], ${column((s) => JSON.stringify(s.explanation))}::text[],
+                    ${column((s) => s.fingerprint)}::text[], ${column((s) => s.isDemo ?? false)}::boolean[])
+             AS u(p, k, a, b, av, bv, sc, ex, fp, dm)
+      ON CONFLICT (partnership_id, a_id, b_id) WHERE status = 'pending' DO UPDATE
+         SET a_version = EXCLUDED.a_version, b_version = EXCLUDED.b_version, score = EXCLUDED.score,
+             explanation = EXCLUDED.explanation, fingerprint = EXCLUDED.fingerprint, updated_at = now(),
+             version = link_suggestion.version + 1
+       WHERE link_suggestion.fingerprint <> EXCLUDED.fingerprint
+          OR link_suggestion.a_version <> EXCLUDED.a_version
+          OR link_suggestion.b_version <> EXCLUDED.b_version`.execute(db)
+  }
+
   return {
     object: async (db: Executor, id: string) => (await objects(db, sql`o.id = ${id}`))[0],
     location: async (db: Executor, id: string) => (await locations(db, sql`l.id = ${id}`))[0],
@@ -272,20 +298,9 @@ export function suggestionRepository() {
     },
 
     /** A new pending suggestion, or the pair's pending one with the evidence as it is now. */
-    async propose(db: Executor, s: NewSuggestion): Promise<void> {
-      await sql`
-        INSERT INTO link_suggestion (partnership_id, kind, a_id, b_id, a_version, b_version, score, explanation,
-                                     fingerprint, is_demo)
-        VALUES (${s.partnershipId}, ${s.kind}, ${s.aId}, ${s.bId}, ${s.aVersion}, ${s.bVersion}, ${s.score},
-                ${JSON.stringify(s.explanation)}::jsonb, ${s.fingerprint}, ${s.isDemo ?? false})
-        ON CONFLICT (partnership_id, a_id, b_id) WHERE status = 'pending' DO UPDATE
-           SET a_version = EXCLUDED.a_version, b_version = EXCLUDED.b_version, score = EXCLUDED.score,
-               explanation = EXCLUDED.explanation, fingerprint = EXCLUDED.fingerprint, updated_at = now(),
-               version = link_suggestion.version + 1
-         WHERE link_suggestion.fingerprint <> EXCLUDED.fingerprint
-            OR link_suggestion.a_version <> EXCLUDED.a_version
-            OR link_suggestion.b_version <> EXCLUDED.b_version`.execute(db)
-    },
+    propose: (db: Executor, s: NewSuggestion) => proposeMany(db, [s]),
+
+    proposeMany,
 
     /** Pending suggestions whose evidence no longer holds: kept, marked superseded. */
     async supersede(db: Executor, ids: readonly string[]): Promise<void> {
@@ -462,29 +477,6 @@ export function suggestionRepository() {
          WHERE partnership_id = ${partnershipId} AND status = 'rejected'
            AND fingerprint = ANY(${[...prints]}::text[])`.execute(db)
       return new Set(rows.map((r) => r.fingerprint))
-    },
-
-    /** Many proposals in one statement, as `propose` does each. */
-    async proposeMany(db: Executor, list: readonly NewSuggestion[]): Promise<void> {
-      if (list.length === 0) return
-      const column = <T>(f: (s: NewSuggestion) => T) => list.map(f)
-      await sql`
-        INSERT INTO link_suggestion (partnership_id, kind, a_id, b_id, a_version, b_version, score, explanation,
-                                     fingerprint, is_demo)
-        SELECT p, k, a, b, av, bv, sc, ex::jsonb, fp, dm
-          FROM unnest(${column((s) => s.partnershipId)}::uuid[], ${column((s) => s.kind)}::text[],
-                      ${column((s) => s.aId)}::uuid[], ${column((s) => s.bId)}::uuid[],
-                      ${column((s) => s.aVersion)}::int[], ${column((s) => s.bVersion)}::int[],
-                      ${column((s) => s.score)}::numeric[], ${column((s) => JSON.stringify(s.explanation))}::text[],
-                      ${column((s) => s.fingerprint)}::text[], ${column((s) => s.isDemo ?? false)}::boolean[])
-               AS u(p, k, a, b, av, bv, sc, ex, fp, dm)
-        ON CONFLICT (partnership_id, a_id, b_id) WHERE status = 'pending' DO UPDATE
-           SET a_version = EXCLUDED.a_version, b_version = EXCLUDED.b_version, score = EXCLUDED.score,
-               explanation = EXCLUDED.explanation, fingerprint = EXCLUDED.fingerprint, updated_at = now(),
-               version = link_suggestion.version + 1
-         WHERE link_suggestion.fingerprint <> EXCLUDED.fingerprint
-            OR link_suggestion.a_version <> EXCLUDED.a_version
-            OR link_suggestion.b_version <> EXCLUDED.b_version`.execute(db)
     },
 
     /** Every pending suggestion of a kind in the partnership: id and pair. */
