@@ -373,16 +373,6 @@ export function suggestionRepository() {
       return result.numUpdatedRows === 1n
     },
 
-    /** One batch of a kind's record ids after `after` (keyset), for a full rebuild. */
-    async idsAfter(db: Executor, kind: EntityKind, after: string | null, limit: number): Promise<string[]> {
-      const table = sql.table(kind)
-      const live = kind === 'person' ? sql`AND merged_into_id IS NULL` : sql``
-      const { rows } = await sql<{ id: string }>`
-        SELECT id FROM ${table} WHERE id > ${after ?? NIL}::uuid ${live}
-         ORDER BY id LIMIT ${limit}`.execute(db)
-      return rows.map((r) => r.id)
-    },
-
     async count(db: Executor, kind: EntityKind): Promise<number> {
       const table = sql.table(kind)
       const { rows } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${table}`.execute(db)
