@@ -218,13 +218,13 @@ export function suggestionRepository() {
     location: async (db: Executor, id: string) => (await locations(db, sql`l.id = ${id}`))[0],
     person: async (db: Executor, id: string) => (await people(db, [id]))[0],
 
-    /** Other objects holding one of these compacted values (the object_compact_value_idx index). */
+    /** Other objects holding one of these compacted values (its compact_value column, migration 0019). */
     objectCandidates: (db: Executor, partnershipId: string, forms: readonly string[], exceptId: string) =>
       forms.length === 0
         ? Promise.resolve([])
         : objects(
             db,
-            sql`o.partnership_id = ${partnershipId} AND ${sql.raw("upper(regexp_replace(o.value, '[^0-9A-Za-z]', '', 'g'))")}
+            sql`o.partnership_id = ${partnershipId} AND o.compact_value
                   = ANY(${[...forms]}::text[]) AND o.id <> ${exceptId} LIMIT ${PER_LOOKUP}`,
           ),
 
@@ -412,7 +412,7 @@ export function suggestionRepository() {
         SELECT f.id AS x, o.id AS y
           FROM unnest(${forms.map((f) => f.id)}::uuid[], ${forms.map((f) => f.form)}::text[]) AS f(id, form)
           JOIN object o ON o.partnership_id = ${partnershipId}
-                       AND ${sql.raw("upper(regexp_replace(o.value, '[^0-9A-Za-z]', '', 'g'))")} = f.form
+                       AND o.compact_value = f.form
                        AND o.id <> f.id`.execute(db)
       return rows.map((r) => [r.x, r.y])
     },
