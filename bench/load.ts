@@ -110,7 +110,7 @@ function readProc(file: string): string | undefined {
 }
 
 /** The machine's busy CPU time in ms from /proc/stat (every CPU; idle and I/O wait left out). */
-function machineBusyMs(): number | undefined {
+export function machineBusyMs(): number | undefined {
   const stat = readProc('/proc/stat')
   if (stat === undefined) return undefined
   // cpu  user nice system idle iowait irq softirq steal ...

@@ -18,9 +18,12 @@ import type { EntityKind } from '../src/db/schema.ts'
 import type { Actor } from '../src/platform/access/policy.ts'
 import { createLogger } from '../src/platform/logger.ts'
 import { openRuntime } from '../src/runtime.ts'
-import { percentile, type LoadRow } from './load.ts'
+import { machineBusyMs, percentile, type LoadRow } from './load.ts'
 
-/** A row of the suggestions bench: the load rows' shape (one caller, so no CPU figures). */
+/**
+ * A row of the suggestions bench: the load rows' shape, with this process's CPU per call (process.cpuUsage: the
+ * app's side) and the whole machine's busy CPU per call (the database's work included) beside the latencies.
+ */
 export type SuggestionBenchRow = LoadRow
 
 const SAMPLE = 300
@@ -77,21 +80,30 @@ export async function suggestionBenchRows(options: { scale?: string } = {}): Pro
     }
     const rows: SuggestionBenchRow[] = []
     const all: number[] = []
+    const allCpu: SuggestionBenchRow[] = []
     for (const [kind, ids] of samples) {
       const times: number[] = []
+      const cpu = cpuMeter()
       for (const id of ids) {
         const started = performance.now()
         await services.suggestions.refreshFor(actor, kind, id)
         times.push(performance.now() - started)
       }
       all.push(...times)
-      rows.push(row(`refreshFor(${kind}) one changed record`, times))
+      rows.push({ ...row(`refreshFor(${kind}) one changed record`, times), ...cpu(times.length) })
+      allCpu.push(rows[rows.length - 1] ?? row('', []))
     }
-    rows.push(row('refreshFor, all kinds', all))
+    rows.push({
+      ...row('refreshFor, all kinds', all),
+      cpuMsPerRequest: mean(allCpu.map((r) => r.cpuMsPerRequest ?? 0)),
+      machineCpuMsPerRequest: mean(allCpu.map((r) => r.machineCpuMsPerRequest ?? 0)),
+    })
     console.log(`refreshFor: ${String(all.length)} records sampled`)
     const started = performance.now()
+    const rebuildCpu = cpuMeter()
     const rebuilt = await services.suggestions.rebuild(actor.partnershipId)
     const seconds = (performance.now() - started) / 1000
+    const rebuildCpuMs = rebuildCpu(1)
     console.log(
       `rebuild of ${String(rebuilt.records)} records in ${seconds.toFixed(1)} s (goal ≤ 120 s on the national seed); ${String(rebuilt.pending)} pending`,
     )
@@ -104,7 +116,11 @@ export async function suggestionBenchRows(options: { scale?: string } = {}): Pro
       p97_5: 0,
       p99: 0,
       errors: 0,
+      ...rebuildCpuMs,
     })
+    console.log(
+      `rebuild CPU: this process ${String(rebuildCpuMs.cpuMsPerRequest / 1000)} s, machine ${String((rebuildCpuMs.machineCpuMsPerRequest ?? 0) / 1000)} s`,
+    )
     console.log(`refreshFor p95 ${String(rows[rows.length - 2]?.p95)} ms (goal ≤ 20 ms)`)
     return rows
   } finally {
@@ -125,5 +141,25 @@ function row(name: string, times: number[]): SuggestionBenchRow {
     p97_5: ms(sorted, 0.975),
     p99: ms(sorted, 0.99),
     errors: 0,
+  }
+}
+
+const mean = (xs: number[]) =>
+  xs.length === 0 ? 0 : Math.round((100 * xs.reduce((a, b) => a + b, 0)) / xs.length) / 100
+
+/** From now: this process's CPU (user + system) and the machine's busy CPU, in ms per call over `calls`. */
+function cpuMeter() {
+  const own = process.cpuUsage()
+  const machine = machineBusyMs()
+  return (calls: number) => {
+    const used = process.cpuUsage(own)
+    const machineAfter = machineBusyMs()
+    const per = (ms: number) => Math.round((100 * ms) / Math.max(calls, 1)) / 100
+    return {
+      cpuMsPerRequest: per((used.user + used.system) / 1000),
+      ...(machine === undefined || machineAfter === undefined
+        ? {}
+        : { machineCpuMsPerRequest: per(machineAfter - machine) }),
+    }
   }
 }

@@ -51,6 +51,22 @@ async function main(): Promise<void> {
         once: true,
         run: () => runtime.services.tasks.escalateOverdue(),
       },
+      // i12s: records whose suggested links failed after a save are worked out again (else the next rebuild).
+      {
+        name: 'suggestion-retry',
+        everyMs: 60_000,
+        run: async () => {
+          for (const partnership of await runtime.services.partnerships.list()) {
+            const retried = await runtime.services.suggestions.retryDue(partnership.id)
+            if (retried.failed > 0) {
+              log.warn(
+                { job: 'suggestion-retry', partnership: partnership.code, ...retried },
+                'suggested links still failing for some records; the next rebuild works them out',
+              )
+            }
+          }
+        },
+      },
     ],
     log,
     { queue: { ownerUrl: runtime.target.ownerUrl, appUrl: runtime.target.appUrl } },

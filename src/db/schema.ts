@@ -324,6 +324,8 @@ export interface ObjectTable extends DemoVersionedRow {
   value: string
   platform: Optional<string>
   description: Optional<string>
+  // i12s: the value compacted (letters and digits, upper case), kept by the database (migration 0019).
+  compact_value: Generated<string>
 }
 
 export interface LinkTable extends DemoVersionedRow {

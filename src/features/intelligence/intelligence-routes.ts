@@ -25,6 +25,7 @@ import {
 } from './intelligence-forms.ts'
 
 export { subjectReference } from './intelligence-forms.ts'
+import { entryTerms } from './intelligence-terms.ts'
 
 const VIEWS = {
   list: 'features/intelligence/views/intelligence-list.njk',
@@ -36,6 +37,18 @@ const VIEWS = {
 const list = { capability: 'intelligence:read' } as const
 const read = { capability: 'person:read' } as const
 const write = { capability: 'intelligence:write' } as const
+
+// i12s: street terms found in the entry's text as the caller sees it (the sanitised text only, unless in full).
+const EntryTermSchema = Type.Object(
+  {
+    code: Type.String(),
+    term: Type.String(),
+    meaning: Type.String(),
+    found: Type.Array(Type.String()),
+    in: Type.Array(Type.String({ enum: ['sanitised', 'full'] })),
+  },
+  { additionalProperties: false },
+)
 
 /**
  * Intelligence entries: the handlers' list, a new entry (opened from a record's page with `?subject=person:<id>`),
@@ -88,12 +101,10 @@ export function intelligenceRoutes(services: Services): FeatureRoutes {
         async function intelligenceShow(request, reply) {
           const { id } = request.params as { id: string }
           if (!UUID.test(id)) throw new NotFoundError()
-          const { entry, subjects, canBuild } = await intelligence.read(
-            signedInActor(request),
-            id,
-            requestContext(request),
-          )
-          return reply.view(VIEWS.show, { entry, subjects, canBuild })
+          const actor = signedInActor(request)
+          const { entry, subjects, canBuild } = await intelligence.read(actor, id, requestContext(request))
+          const streetTerms = await entryTerms(services.streetTerms, actor, entry)
+          return reply.view(VIEWS.show, { entry, subjects, canBuild, streetTerms })
         },
       )
 
@@ -141,18 +152,24 @@ export function intelligenceRoutes(services: Services): FeatureRoutes {
             'One intelligence entry: in full for its handlers, sanitised for a MACE member; 404 otherwise',
           params: IdParams,
           response: {
-            200: Type.Object({ entry: EntrySchema, subjects: Type.Array(Subject) }),
+            200: Type.Object({
+              entry: EntrySchema,
+              subjects: Type.Array(Subject),
+              streetTerms: Type.Array(EntryTermSchema),
+            }),
             ...readProblems,
           },
         }),
         async function intelligenceApiGet(request) {
+          const actor = apiActor(request)
           const { entry, subjects } = await intelligence.read(
-            apiActor(request),
+            actor,
             request.params.id,
             requestContext(request),
             'api',
           )
-          return { entry: apiEntry(entry), subjects }
+          const streetTerms = await entryTerms(services.streetTerms, actor, entry)
+          return { entry: apiEntry(entry), subjects, streetTerms }
         },
       )
 

@@ -44,6 +44,8 @@ export interface SuggestionRow extends Omit<NewSuggestion, 'isDemo'> {
   version: number
 }
 
+const NIL = '00000000-0000-0000-0000-000000000000'
+
 /** How many candidates one lookup may bring (the scoring keeps the likely ones). */
 const PER_LOOKUP = 25
 
@@ -185,18 +187,44 @@ export function suggestionRepository() {
              WHERE p.id = ANY(${[...ids]}::uuid[]) AND p.merged_into_id IS NULL`.execute(db)
         ).rows.map(personOf)
 
+  /**
+   * New pending suggestions, or each pair's pending one with the evidence as it is now (its versions and score),
+   * in one statement.
+   */
+  async function proposeMany(db: Executor, list: readonly NewSuggestion[]): Promise<void> {
+    if (list.length === 0) return
+    const column = <T>(f: (s: NewSuggestion) => T) => list.map(f)
+    await sql`
+      INSERT INTO link_suggestion (partnership_id, kind, a_id, b_id, a_version, b_version, score, explanation,
+                                   fingerprint, is_demo)
+      SELECT p, k, a, b, av, bv, sc, ex::jsonb, fp, dm
+        FROM unnest(${column((s) => s.partnershipId)}::uuid[], ${column((s) => s.kind)}::text[],
+                    ${column((s) => s.aId)}::uuid[], ${column((s) => s.bId)}::uuid[],
+                    ${column((s) => s.aVersion)}::int[], ${column((s) => s.bVersion)}::int[],
+                    ${column((s) => s.score)}::numeric[], ${column((s) => JSON.stringify(s.explanation))}::text[],
+                    ${column((s) => s.fingerprint)}::text[], ${column((s) => s.isDemo ?? false)}::boolean[])
+             AS u(p, k, a, b, av, bv, sc, ex, fp, dm)
+      ON CONFLICT (partnership_id, a_id, b_id) WHERE status = 'pending' DO UPDATE
+         SET a_version = EXCLUDED.a_version, b_version = EXCLUDED.b_version, score = EXCLUDED.score,
+             explanation = EXCLUDED.explanation, fingerprint = EXCLUDED.fingerprint, updated_at = now(),
+             version = link_suggestion.version + 1
+       WHERE link_suggestion.fingerprint <> EXCLUDED.fingerprint
+          OR link_suggestion.a_version <> EXCLUDED.a_version
+          OR link_suggestion.b_version <> EXCLUDED.b_version`.execute(db)
+  }
+
   return {
     object: async (db: Executor, id: string) => (await objects(db, sql`o.id = ${id}`))[0],
     location: async (db: Executor, id: string) => (await locations(db, sql`l.id = ${id}`))[0],
     person: async (db: Executor, id: string) => (await people(db, [id]))[0],
 
-    /** Other objects holding one of these compacted values (the object_compact_value_idx index). */
+    /** Other objects holding one of these compacted values (its compact_value column, migration 0019). */
     objectCandidates: (db: Executor, partnershipId: string, forms: readonly string[], exceptId: string) =>
       forms.length === 0
         ? Promise.resolve([])
         : objects(
             db,
-            sql`o.partnership_id = ${partnershipId} AND ${sql.raw("upper(regexp_replace(o.value, '[^0-9A-Za-z]', '', 'g'))")}
+            sql`o.partnership_id = ${partnershipId} AND o.compact_value
                   = ANY(${[...forms]}::text[]) AND o.id <> ${exceptId} LIMIT ${PER_LOOKUP}`,
           ),
 
@@ -270,20 +298,9 @@ export function suggestionRepository() {
     },
 
     /** A new pending suggestion, or the pair's pending one with the evidence as it is now. */
-    async propose(db: Executor, s: NewSuggestion): Promise<void> {
-      await sql`
-        INSERT INTO link_suggestion (partnership_id, kind, a_id, b_id, a_version, b_version, score, explanation,
-                                     fingerprint, is_demo)
-        VALUES (${s.partnershipId}, ${s.kind}, ${s.aId}, ${s.bId}, ${s.aVersion}, ${s.bVersion}, ${s.score},
-                ${JSON.stringify(s.explanation)}::jsonb, ${s.fingerprint}, ${s.isDemo ?? false})
-        ON CONFLICT (partnership_id, a_id, b_id) WHERE status = 'pending' DO UPDATE
-           SET a_version = EXCLUDED.a_version, b_version = EXCLUDED.b_version, score = EXCLUDED.score,
-               explanation = EXCLUDED.explanation, fingerprint = EXCLUDED.fingerprint, updated_at = now(),
-               version = link_suggestion.version + 1
-         WHERE link_suggestion.fingerprint <> EXCLUDED.fingerprint
-            OR link_suggestion.a_version <> EXCLUDED.a_version
-            OR link_suggestion.b_version <> EXCLUDED.b_version`.execute(db)
-    },
+    propose: (db: Executor, s: NewSuggestion) => proposeMany(db, [s]),
+
+    proposeMany,
 
     /** Pending suggestions whose evidence no longer holds: kept, marked superseded. */
     async supersede(db: Executor, ids: readonly string[]): Promise<void> {
@@ -293,13 +310,13 @@ export function suggestionRepository() {
          WHERE id = ANY(${[...ids]}::uuid[]) AND status = 'pending'`.execute(db)
     },
 
-    /** Pending suggestions, best first, from `after` (a score and id) on. */
-    async pending(db: Executor, partnershipId: string, limit: number): Promise<SuggestionRow[]> {
+    /** Pending suggestions, best first: `limit` of them after the first `offset` (link_suggestion_queue_idx). */
+    async pending(db: Executor, partnershipId: string, limit: number, offset = 0): Promise<SuggestionRow[]> {
       const { rows } = await sql<RawSuggestion>`
         SELECT ${SUGGESTION_COLUMNS} FROM link_suggestion
          WHERE partnership_id = ${partnershipId} AND status = 'pending'
          ORDER BY score DESC, id
-         LIMIT ${limit}`.execute(db)
+         LIMIT ${limit} OFFSET ${offset}`.execute(db)
       return rows.map(toRow)
     },
 
@@ -356,19 +373,158 @@ export function suggestionRepository() {
       return result.numUpdatedRows === 1n
     },
 
-    /** One batch of a kind's record ids after `after` (keyset), for a full rebuild. */
-    async idsAfter(db: Executor, kind: EntityKind, after: string | null, limit: number): Promise<string[]> {
-      const table = sql.table(kind)
-      const live = kind === 'person' ? sql`AND merged_into_id IS NULL` : sql``
-      const { rows } = await sql<{ id: string }>`
-        SELECT id FROM ${table} WHERE id > ${after ?? '00000000-0000-0000-0000-000000000000'}::uuid ${live}
-         ORDER BY id LIMIT ${limit}`.execute(db)
-      return rows.map((r) => r.id)
-    },
-
     async count(db: Executor, kind: EntityKind): Promise<number> {
       const table = sql.table(kind)
       const { rows } = await sql<{ n: string }>`SELECT count(*)::text AS n FROM ${table}`.execute(db)
+      return Number(rows[0]?.n ?? 0)
+    },
+
+    // --- The set-based full rebuild (i12s): a batch of records at a time, each statement for the whole batch ---
+
+    /** One batch of objects after `after` (keyset), with their facts. */
+    objectsAfter: (db: Executor, partnershipId: string, after: string | null, limit: number) =>
+      objects(
+        db,
+        sql`o.partnership_id = ${partnershipId} AND o.id > ${after ?? NIL}::uuid ORDER BY o.id LIMIT ${limit}`,
+      ),
+
+    /** One batch of locations after `after` (keyset), with their facts. */
+    locationsAfter: (db: Executor, partnershipId: string, after: string | null, limit: number) =>
+      locations(
+        db,
+        sql`l.partnership_id = ${partnershipId} AND l.id > ${after ?? NIL}::uuid ORDER BY l.id LIMIT ${limit}`,
+      ),
+
+    objectsIn: (db: Executor, ids: readonly string[]) =>
+      ids.length === 0 ? Promise.resolve([]) : objects(db, sql`o.id = ANY(${[...ids]}::uuid[])`),
+    locationsIn: (db: Executor, ids: readonly string[]) =>
+      ids.length === 0 ? Promise.resolve([]) : locations(db, sql`l.id = ANY(${[...ids]}::uuid[])`),
+    peopleIn: (db: Executor, ids: readonly string[]) => people(db, ids),
+
+    /** The objects holding one of each record's compacted forms (record id, form), as (record, other) pairs. */
+    async objectPairs(
+      db: Executor,
+      partnershipId: string,
+      forms: ReadonlyArray<{ id: string; form: string }>,
+    ): Promise<Array<[string, string]>> {
+      if (forms.length === 0) return []
+      const { rows } = await sql<{ x: string; y: string }>`
+        SELECT f.id AS x, o.id AS y
+          FROM unnest(${forms.map((f) => f.id)}::uuid[], ${forms.map((f) => f.form)}::text[]) AS f(id, form)
+          JOIN object o ON o.partnership_id = ${partnershipId}
+                       AND o.compact_value = f.form
+                       AND o.id <> f.id`.execute(db)
+      return rows.map((r) => [r.x, r.y])
+    },
+
+    /** The locations at the postcode of each of `ids`, as (record, other) pairs with the other's id greater. */
+    async locationPairs(
+      db: Executor,
+      partnershipId: string,
+      ids: readonly string[],
+    ): Promise<Array<[string, string]>> {
+      if (ids.length === 0) return []
+      const { rows } = await sql<{ x: string; y: string }>`
+        SELECT x.id AS x, y.id AS y
+          FROM location x
+          JOIN location y ON y.partnership_id = x.partnership_id AND y.postcode = x.postcode AND y.id > x.id
+         WHERE x.partnership_id = ${partnershipId} AND x.id = ANY(${[...ids]}::uuid[])`.execute(db)
+      return rows.map((r) => [r.x, r.y])
+    },
+
+    /**
+     * Every pair of people alike in the partnership (suggestion_person_pairs, migration 0019), lesser id first,
+     * in one statement (no statement timeout for it: it is the rebuild's, not a request's).
+     */
+    async personPairs(db: Executor): Promise<Array<[string, string]>> {
+      await sql`SET LOCAL statement_timeout = 0`.execute(db)
+      const { rows } = await sql<{ a_id: string; b_id: string }>`
+        SELECT a_id, b_id FROM suggestion_person_pairs() ORDER BY a_id, b_id`.execute(db)
+      return rows.map((r) => [r.a_id, r.b_id])
+    },
+
+    /** Which of these pairs (`a:b`) have a current link between them, either way. */
+    async linkedPairs(db: Executor, pairs: ReadonlyArray<readonly [string, string]>): Promise<Set<string>> {
+      if (pairs.length === 0) return new Set()
+      const { rows } = await sql<{ a: string; b: string }>`
+        SELECT p.a, p.b FROM unnest(${pairs.map((p) => p[0])}::uuid[], ${pairs.map((p) => p[1])}::uuid[]) AS p(a, b)
+         WHERE EXISTS (SELECT 1 FROM link WHERE ended_at IS NULL AND from_id = p.a AND to_id = p.b)
+            OR EXISTS (SELECT 1 FROM link WHERE ended_at IS NULL AND from_id = p.b AND to_id = p.a)`.execute(
+        db,
+      )
+      return new Set(rows.map((r) => `${r.a}:${r.b}`))
+    },
+
+    /** Which of these fingerprints were rejected (in the partnership). */
+    async rejectedPrints(
+      db: Executor,
+      partnershipId: string,
+      prints: readonly string[],
+    ): Promise<Set<string>> {
+      if (prints.length === 0) return new Set()
+      const { rows } = await sql<{ fingerprint: string }>`
+        SELECT fingerprint FROM link_suggestion
+         WHERE partnership_id = ${partnershipId} AND status = 'rejected'
+           AND fingerprint = ANY(${[...prints]}::text[])`.execute(db)
+      return new Set(rows.map((r) => r.fingerprint))
+    },
+
+    /** Every pending suggestion of a kind in the partnership: id and pair. */
+    async pendingPairs(
+      db: Executor,
+      partnershipId: string,
+      kind: EntityKind,
+    ): Promise<Array<{ id: string; aId: string; bId: string }>> {
+      const { rows } = await sql<{ id: string; a_id: string; b_id: string }>`
+        SELECT id, a_id, b_id FROM link_suggestion
+         WHERE partnership_id = ${partnershipId} AND status = 'pending' AND kind = ${kind}`.execute(db)
+      return rows.map((r) => ({ id: r.id, aId: r.a_id, bId: r.b_id }))
+    },
+
+    // --- Records whose suggestions could not be worked out after a save (migration 0019) ---
+
+    /** Keeps a record to retry (or counts one more failure), with the failure's message. */
+    async markDue(db: Executor, due: { partnershipId: string; kind: EntityKind; id: string; error: string }) {
+      await sql`
+        INSERT INTO suggestion_refresh_due (partnership_id, kind, record_id, error)
+        VALUES (${due.partnershipId}, ${due.kind}, ${due.id}, ${due.error.slice(0, 500)})
+        ON CONFLICT (partnership_id, kind, record_id) DO UPDATE
+           SET attempts = suggestion_refresh_due.attempts + 1, last_failed_at = now(), error = EXCLUDED.error`.execute(
+        db,
+      )
+    },
+
+    /** The oldest records due a retry in the partnership. */
+    async due(
+      db: Executor,
+      partnershipId: string,
+      limit: number,
+    ): Promise<Array<{ kind: EntityKind; id: string; attempts: number }>> {
+      const { rows } = await sql<{ kind: EntityKind; record_id: string; attempts: number }>`
+        SELECT kind, record_id, attempts FROM suggestion_refresh_due
+         WHERE partnership_id = ${partnershipId} ORDER BY last_failed_at LIMIT ${limit}`.execute(db)
+      return rows.map((r) => ({ kind: r.kind, id: r.record_id, attempts: r.attempts }))
+    },
+
+    /** A record's suggestions worked out at last: no longer due. */
+    async doneDue(db: Executor, partnershipId: string, kind: EntityKind, id: string) {
+      await sql`
+        DELETE FROM suggestion_refresh_due
+         WHERE partnership_id = ${partnershipId} AND kind = ${kind} AND record_id = ${id}`.execute(db)
+    },
+
+    /** After a full rebuild: every record that failed before it started is worked out. */
+    async clearDue(db: Executor, partnershipId: string, before: Date) {
+      await sql`
+        DELETE FROM suggestion_refresh_due
+         WHERE partnership_id = ${partnershipId} AND last_failed_at < ${before}`.execute(db)
+    },
+
+    /** How many suggestions are pending in the partnership. */
+    async pendingCount(db: Executor, partnershipId: string): Promise<number> {
+      const { rows } = await sql<{ n: string }>`
+        SELECT count(*)::text AS n FROM link_suggestion
+         WHERE partnership_id = ${partnershipId} AND status = 'pending'`.execute(db)
       return Number(rows[0]?.n ?? 0)
     },
   }

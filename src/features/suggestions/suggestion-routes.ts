@@ -3,12 +3,20 @@ import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
-import { apiRoute, changeProblems, IdParams, nullable, readProblems } from '../../platform/route-kit.ts'
+import {
+  apiRoute,
+  changeProblems,
+  IdParams,
+  nullable,
+  problemsOf,
+  readProblems,
+} from '../../platform/route-kit.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import { formText, formVersion, UUID, versionOf } from '../../platform/views/form-fields.ts'
 import { formPage } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
+import { QUEUE_SIZE } from './suggestion-service.ts'
 
 const VIEWS = {
   queue: 'features/suggestions/views/queue.njk',
@@ -57,7 +65,12 @@ const SuggestionSchema = Type.Object(
 )
 const SuggestionResponse = Type.Object({ suggestion: SuggestionSchema }, { additionalProperties: false })
 const QueueResponse = Type.Object(
-  { suggestions: Type.Array(SuggestionSchema) },
+  { suggestions: Type.Array(SuggestionSchema), page: Type.Integer({ minimum: 1 }), more: Type.Boolean() },
+  { additionalProperties: false },
+)
+const PageQuery = Type.Object({ page: Type.Optional(formText(6)) }, { additionalProperties: false })
+const ApiPageQuery = Type.Object(
+  { page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) },
   { additionalProperties: false },
 )
 const AcceptBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
@@ -81,10 +94,25 @@ export function suggestionRoutes(services: Services): FeatureRoutes {
     pages: async (app) => {
       app.get(
         paths.suggestions.queue,
-        { config: { access } },
+        { config: { access }, schema: { querystring: PageQuery } },
         async function suggestionQueueGet(request, reply) {
-          const queue = await suggestions.queue(signedInActor(request), requestContext(request), 'page')
-          return reply.view(VIEWS.queue, { suggestions: queue })
+          // As the front door's queue: a page that is not a whole number from 1 is the first.
+          const asked = Number(request.query.page ?? '1')
+          const page = Number.isInteger(asked) && asked >= 1 ? asked : 1
+          const queue = await suggestions.queuePage(
+            signedInActor(request),
+            requestContext(request),
+            'page',
+            page,
+          )
+          const href = (n: number) => `${paths.suggestions.queue}?page=${String(n)}`
+          return reply.view(VIEWS.queue, {
+            ...queue,
+            pagination: {
+              ...(page > 1 ? { previous: { href: href(page - 1) } } : {}),
+              ...(queue.more ? { next: { href: href(page + 1) } } : {}),
+            },
+          })
         },
       )
 
@@ -147,12 +175,17 @@ export function suggestionRoutes(services: Services): FeatureRoutes {
       app.get(
         paths.api.suggestions.pattern,
         apiRoute('link:review', 'suggestions', {
-          summary:
-            'Pending suggested links, best first: only those between two records the caller may see, each with its explained score',
-          response: { 200: QueueResponse, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+          summary: `Pending suggested links, best first, ${String(QUEUE_SIZE)} a page: only those between two records the caller may see (so a page may hold fewer), each with its explained score; \`more\` says whether a later page has any`,
+          querystring: ApiPageQuery,
+          response: { 200: QueueResponse, ...problemsOf(400, 401, 403) },
         }),
         async function suggestionsApiGet(request) {
-          return { suggestions: await suggestions.queue(apiActor(request), requestContext(request), 'api') }
+          return suggestions.queuePage(
+            apiActor(request),
+            requestContext(request),
+            'api',
+            request.query.page ?? 1,
+          )
         },
       )
 

@@ -110,6 +110,17 @@ describe('suggestion scoring (Fellegi–Sunter log-odds)', () => {
     assert.ok(misspelt.score >= THRESHOLD)
   })
 
+  it('two people born the same day of the same gender with names not alike are not proposed', () => {
+    const other = scorePeople(person(), person({ givenName: 'Zofia', familyName: 'Wright' }))
+    assert.deepEqual(words(other), [
+      'different name \u22121.6',
+      'same date of birth +4.6',
+      'same gender +0.7',
+    ])
+    assert.equal(other.score, 3.7)
+    assert.equal(THRESHOLD, 4)
+  })
+
   it('a person known by a street name in one record and by that name in another', () => {
     const known = person({ aliases: [{ kind: 'street-name', name: 'Ghost' }] })
     const street = person({ givenName: 'Ghost', familyName: null, dateOfBirth: null, gender: null })

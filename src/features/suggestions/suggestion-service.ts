@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import { withTransaction, type Database } from '../../db/database.ts'
 import type { DB, EntityKind } from '../../db/schema.ts'
 import { decideSuggestion, missingRecord, type Actor, type Decision } from '../../platform/access/policy.ts'
@@ -10,7 +10,7 @@ import type { LinkService } from '../links/link-service.ts'
 import { locationView, type LocationService } from '../locations/location-service.ts'
 import { objectView, type ObjectService } from '../objects/object-service.ts'
 import type { PersonService } from '../people/person-service.ts'
-import type { Entity, SuggestionRepository, SuggestionRow } from './suggestion-repository.ts'
+import type { Entity, NewSuggestion, SuggestionRepository, SuggestionRow } from './suggestion-repository.ts'
 import {
   compactForms,
   fingerprint,
@@ -20,6 +20,9 @@ import {
   scorePeople,
   THRESHOLD,
   type Contribution,
+  type LocationFacts,
+  type ObjectFacts,
+  type PersonFacts,
   type Scored,
 } from './suggestion-scoring.ts'
 
@@ -86,8 +89,11 @@ export const MESSAGES = {
   linked: 'These two records are already linked',
 } as const
 
-/** How many pending suggestions the queue shows (best first). */
-const QUEUE_SIZE = 50
+/** The kinds a full rebuild works through, in order. */
+const REBUILD_KINDS: readonly EntityKind[] = ['object', 'location', 'person']
+
+/** How many pending suggestions a page of the queue shows (best first). */
+export const QUEUE_SIZE = 50
 
 export function suggestionService(
   database: Database,
@@ -278,6 +284,131 @@ export function suggestionService(
     return kept.size
   }
 
+  /** A batch's records with their facts, and the candidate pairs they are in (either way round). */
+  async function batchPairs(
+    trx: Transaction<DB>,
+    partnershipId: string,
+    kind: 'object' | 'location',
+    after: string | null,
+    size: number,
+  ): Promise<{ ids: string[]; known: Array<Entity<unknown>>; pairs: Array<[string, string]> }> {
+    if (kind === 'object') {
+      const batch = await suggestions.objectsAfter(trx, partnershipId, after, size)
+      const forms = batch.flatMap((o) => compactForms(o.facts).map((form) => ({ id: o.id, form })))
+      return {
+        ids: batch.map((o) => o.id),
+        known: batch,
+        pairs: await suggestions.objectPairs(trx, partnershipId, forms),
+      }
+    }
+    const batch = await suggestions.locationsAfter(trx, partnershipId, after, size)
+    const ids = batch.map((l) => l.id)
+    return { ids, known: batch, pairs: await suggestions.locationPairs(trx, partnershipId, ids) }
+  }
+
+  const loadMany = (trx: Transaction<DB>, kind: EntityKind, ids: readonly string[]) =>
+    kind === 'object'
+      ? suggestions.objectsIn(trx, ids)
+      : kind === 'location'
+        ? suggestions.locationsIn(trx, ids)
+        : suggestions.peopleIn(trx, ids)
+
+  const scoreOf = (kind: EntityKind, a: Entity<unknown>, b: Entity<unknown>): Scored =>
+    kind === 'object'
+      ? scoreObjects(a.facts as ObjectFacts, b.facts as ObjectFacts)
+      : kind === 'location'
+        ? scoreLocations(a.facts as LocationFacts, b.facts as LocationFacts)
+        : scorePeople(a.facts as PersonFacts, b.facts as PersonFacts)
+
+  /**
+   * One batch of the full rebuild: its pairs (each once in the whole rebuild: `seen`), scored, those at least the
+   * threshold that are not linked or rejected on the same evidence proposed in one statement (`kept`).
+   */
+  async function rebuildBatch(
+    trx: Transaction<DB>,
+    partnershipId: string,
+    kind: 'object' | 'location',
+    after: string | null,
+    size: number,
+    run: { kept: Set<string>; seen: Set<string> },
+  ): Promise<{ ids: number; last: string | null }> {
+    const { ids, known, pairs } = await batchPairs(trx, partnershipId, kind, after, size)
+    await proposePairs(trx, partnershipId, kind, pairs, known, run)
+    return { ids: ids.length, last: ids[ids.length - 1] ?? null }
+  }
+
+  /** Scores these candidate pairs (each once in the whole rebuild: `seen`) and proposes those that hold. */
+  async function proposePairs(
+    trx: Transaction<DB>,
+    partnershipId: string,
+    kind: EntityKind,
+    pairs: ReadonlyArray<readonly [string, string]>,
+    known: ReadonlyArray<Entity<unknown>>,
+    run: { kept: Set<string>; seen: Set<string> },
+  ): Promise<void> {
+    const fresh: Array<[string, string]> = []
+    for (const [x, y] of pairs) {
+      const pair: [string, string] = x < y ? [x, y] : [y, x]
+      const key = `${pair[0]}:${pair[1]}`
+      if (run.seen.has(key)) continue
+      run.seen.add(key)
+      fresh.push(pair)
+    }
+    const entities = new Map(known.map((e) => [e.id, e]))
+    const missing = [...new Set(fresh.flat())].filter((id) => !entities.has(id))
+    for (const e of await loadMany(trx, kind, missing)) entities.set(e.id, e)
+    const proposals: NewSuggestion[] = []
+    for (const [aId, bId] of fresh) {
+      const a = entities.get(aId)
+      const b = entities.get(bId)
+      if (a === undefined || b === undefined) continue
+      const scored = scoreOf(kind, a, b)
+      if (scored.score < THRESHOLD) continue
+      proposals.push({
+        partnershipId,
+        kind,
+        aId,
+        bId,
+        aVersion: a.version,
+        bVersion: b.version,
+        score: scored.score,
+        explanation: scored.contributions.map(withoutEvidence),
+        fingerprint: fingerprint(kind, aId, bId, scored.contributions),
+      })
+    }
+    const linked = await suggestions.linkedPairs(
+      trx,
+      proposals.map((p) => [p.aId, p.bId] as const),
+    )
+    const rejected = await suggestions.rejectedPrints(
+      trx,
+      partnershipId,
+      proposals.map((p) => p.fingerprint),
+    )
+    const chosen = proposals.filter((p) => !linked.has(`${p.aId}:${p.bId}`) && !rejected.has(p.fingerprint))
+    for (let i = 0; i < chosen.length; i += 2000)
+      await suggestions.proposeMany(trx, chosen.slice(i, i + 2000))
+    for (const p of chosen) run.kept.add(`${p.aId}:${p.bId}`)
+  }
+
+  /** The people of a full rebuild: every candidate pair in one statement, scored and proposed a chunk at a time. */
+  async function rebuildPeople(
+    partnershipId: string,
+    chunk: number,
+    run: { kept: Set<string>; seen: Set<string> },
+    advance: (fraction: number) => void,
+  ): Promise<void> {
+    const context = { partnershipId }
+    const pairs = await withTransaction(database, context, (trx) => suggestions.personPairs(trx))
+    for (let i = 0; i < pairs.length; i += chunk) {
+      const slice = pairs.slice(i, i + chunk)
+      await withTransaction(database, context, (trx) =>
+        proposePairs(trx, partnershipId, 'person', slice, [], run),
+      )
+      advance(slice.length / pairs.length)
+    }
+  }
+
   /** The end records shown by a list of suggestions: the people among them are audited as reads. */
   const shownRecords = (record: SuggestionRecord) => [
     { type: 'suggestion', id: record.row.id },
@@ -303,54 +434,166 @@ export function suggestionService(
     },
 
     /**
-     * Works out every record's suggestions again in one partnership (`openmace suggestions rebuild`), in batches
-     * of one transaction each; `progress` hears how far it is.
+     * Works out a record's suggestions after it was saved, never failing the save: a failure (the database
+     * refusing, a bug) is undone alone (in the caller's transaction, to a savepoint) and the record is kept as due
+     * (suggestion_refresh_due, with the failure's message), for `retryDue` and the next full rebuild.
+     */
+    async refreshAfterSave(
+      actor: Actor,
+      kind: EntityKind,
+      id: string,
+      options: { trx?: Transaction<DB> } = {},
+    ): Promise<void> {
+      const due = async (trx: Transaction<DB>, error: unknown) =>
+        suggestions.markDue(trx, {
+          partnershipId: actor.partnershipId,
+          kind,
+          id,
+          error: error instanceof Error ? error.message : String(error),
+        })
+      const { trx } = options
+      if (trx !== undefined) {
+        await sql`SAVEPOINT suggestion_refresh`.execute(trx)
+        try {
+          await refresh(trx, actor.partnershipId, kind, id)
+          await sql`RELEASE SAVEPOINT suggestion_refresh`.execute(trx)
+        } catch (error) {
+          await sql`ROLLBACK TO SAVEPOINT suggestion_refresh`.execute(trx)
+          await due(trx, error)
+        }
+        return
+      }
+      try {
+        await access.within(actor, undefined, (t) => refresh(t, actor.partnershipId, kind, id))
+      } catch (error) {
+        // The save has committed: if even this fails, the next full rebuild works the record out.
+        await access.within(actor, undefined, (t) => due(t, error)).catch(() => undefined)
+      }
+    },
+
+    /**
+     * Retries the records of a partnership whose suggestions failed after a save (the background job): each
+     * worked out is no longer due; one failing again counts another attempt. Answers how many were tried and
+     * how many failed again (with the last message), for the job's log.
+     */
+    async retryDue(
+      partnershipId: string,
+      limit = 100,
+    ): Promise<{ tried: number; failed: number; lastError: string | null }> {
+      const context = { partnershipId }
+      const due = await withTransaction(database, context, (trx) =>
+        suggestions.due(trx, partnershipId, limit),
+      )
+      let failed = 0
+      let lastError: string | null = null
+      for (const record of due) {
+        try {
+          await withTransaction(database, context, async (trx) => {
+            await refresh(trx, partnershipId, record.kind, record.id)
+            await suggestions.doneDue(trx, partnershipId, record.kind, record.id)
+          })
+        } catch (error) {
+          failed++
+          lastError = error instanceof Error ? error.message : String(error)
+          await withTransaction(database, context, (trx) =>
+            suggestions.markDue(trx, {
+              partnershipId,
+              kind: record.kind,
+              id: record.id,
+              error: lastError ?? '',
+            }),
+          )
+        }
+      }
+      return { tried: due.length, failed, lastError }
+    },
+
+    /**
+     * Works out every record's suggestions again in one partnership (`openmace suggestions rebuild`), set-based:
+     * a batch of records of a kind at a time, each batch's candidate pairs found by one statement (objects by
+     * their compacted forms, locations by postcode, people by suggestion_person_pairs), scored in bulk by the
+     * same scoring as refreshFor, and proposed in one statement; pending suggestions no pair kept any more are
+     * superseded. The same suggestions as refreshFor on every record gives; `progress` hears how far it is.
      */
     async rebuild(
       partnershipId: string,
       progress: (done: number, total: number) => void = () => undefined,
-      batchSize = 500,
+      batchSize = 5000,
     ): Promise<{ records: number; pending: number }> {
-      const kinds: EntityKind[] = ['object', 'location', 'person']
       const context = { partnershipId }
+      const started = new Date()
       const total = await withTransaction(database, context, async (trx) => {
         let n = 0
-        for (const kind of kinds) n += await suggestions.count(trx, kind)
+        for (const kind of REBUILD_KINDS) n += await suggestions.count(trx, kind)
         return n
       })
       let done = 0
       progress(done, total)
-      for (const kind of kinds) {
-        let after: string | null = null
-        for (;;) {
-          const last: string | null = after
-          const ids = await withTransaction(database, context, async (trx) => {
-            const batch = await suggestions.idsAfter(trx, kind, last, batchSize)
-            for (const id of batch) await refresh(trx, partnershipId, kind, id)
-            return batch
+      for (const kind of REBUILD_KINDS) {
+        const kept = new Set<string>()
+        const seen = new Set<string>()
+        if (kind === 'person') {
+          const people = await withTransaction(database, context, (trx) => suggestions.count(trx, kind))
+          let share = 0
+          await rebuildPeople(partnershipId, batchSize, { kept, seen }, (fraction) => {
+            share += fraction
+            progress(Math.min(done + Math.round(share * people), total), total)
           })
-          if (ids.length === 0) break
-          done += ids.length
-          progress(Math.min(done, total), total)
-          after = ids[ids.length - 1] ?? null
+          done += people
         }
+        let after: string | null = null
+        for (; kind !== 'person';) {
+          const last: string | null = after
+          const count: { ids: number; last: string | null } = await withTransaction(
+            database,
+            context,
+            (trx) => rebuildBatch(trx, partnershipId, kind, last, batchSize, { kept, seen }),
+          )
+          if (count.ids === 0) break
+          done += count.ids
+          progress(Math.min(done, total), total)
+          after = count.last
+        }
+        await withTransaction(database, context, async (trx) => {
+          const stale = (await suggestions.pendingPairs(trx, partnershipId, kind)).filter(
+            (p) => !kept.has(`${p.aId}:${p.bId}`),
+          )
+          for (let i = 0; i < stale.length; i += 10_000) {
+            await suggestions.supersede(
+              trx,
+              stale.slice(i, i + 10_000).map((p) => p.id),
+            )
+          }
+        })
       }
       progress(total, total)
-      const pending = await withTransaction(
-        database,
-        context,
-        async (trx) => (await suggestions.pending(trx, partnershipId, 1_000_000)).length,
-      )
+      const pending = await withTransaction(database, context, async (trx) => {
+        await suggestions.clearDue(trx, partnershipId, started)
+        return suggestions.pendingCount(trx, partnershipId)
+      })
       return { records: done, pending }
     },
 
     /**
-     * The reviewer's queue: pending suggestions best first, only those between two records the reviewer may see
-     * (the others are left out, as if absent); each shown is audited as a read, with each person it names.
+     * The reviewer's queue, a page at a time: pending suggestions best first, QUEUE_SIZE of them a page (the
+     * page's query bounded so), only those between two records the reviewer may see (the others are left out, as
+     * if absent, so a page may show fewer); each shown is audited as a read, with each person it names. `more`:
+     * whether a later page has suggestions.
      */
-    async queue(actor: Actor, ctx: RequestContext, via: 'page' | 'api'): Promise<SuggestionView[]> {
+    async queuePage(
+      actor: Actor,
+      ctx: RequestContext,
+      via: 'page' | 'api',
+      page: number,
+    ): Promise<{ suggestions: SuggestionView[]; page: number; more: boolean }> {
       return access.within(actor, undefined, async (trx) => {
-        const rows = await suggestions.pending(trx, actor.partnershipId, QUEUE_SIZE)
+        const fetched = await suggestions.pending(
+          trx,
+          actor.partnershipId,
+          QUEUE_SIZE + 1,
+          (page - 1) * QUEUE_SIZE,
+        )
+        const rows = fetched.slice(0, QUEUE_SIZE)
         const records: SuggestionRecord[] = []
         for (const row of rows) {
           records.push({
@@ -365,8 +608,13 @@ export function suggestionService(
         })
         const views: SuggestionView[] = []
         for (const { row } of shown) views.push(await viewOf(trx, row))
-        return views
+        return { suggestions: views, page, more: fetched.length > QUEUE_SIZE }
       })
+    },
+
+    /** The queue's first page. */
+    async queue(actor: Actor, ctx: RequestContext, via: 'page' | 'api'): Promise<SuggestionView[]> {
+      return (await this.queuePage(actor, ctx, via, 1)).suggestions
     },
 
     /** One suggestion with its explanation, audited (and each person it names); NotFoundError unless both ends show. */
@@ -502,19 +750,19 @@ export function suggestionRefresh<
     ...s,
     create: async (...args: Parameters<S['create']>) => {
       const created = await (s.create as (...a: typeof args) => Promise<{ id: string }>)(...args)
-      await service.refreshFor(args[0], kind, created.id)
+      await service.refreshAfterSave(args[0], kind, created.id)
       return created
     },
     update: async (...args: Parameters<S['update']>) => {
       const updated = await (s.update as (...a: typeof args) => Promise<{ id: string }>)(...args)
-      await service.refreshFor(args[0], kind, args[1])
+      await service.refreshAfterSave(args[0], kind, args[1])
       return updated
     },
   })
   const afterPersonChange = <K extends 'update' | 'addAliases' | 'removeAlias'>(method: K) =>
     (async (...args: Parameters<P[K]>) => {
       const result = await (personEdit[method] as (...a: typeof args) => Promise<unknown>)(...args)
-      await service.refreshFor(args[0], 'person', args[1])
+      await service.refreshAfterSave(args[0], 'person', args[1])
       return result
     }) as P[K]
   const person: P = {
@@ -522,7 +770,12 @@ export function suggestionRefresh<
     create: async (...args: Parameters<P['create']>) => {
       const id = await (personEdit.create as (...a: typeof args) => Promise<string>)(...args)
       const options = args[3]
-      await service.refreshFor(args[0], 'person', id, options?.trx === undefined ? {} : { trx: options.trx })
+      await service.refreshAfterSave(
+        args[0],
+        'person',
+        id,
+        options?.trx === undefined ? {} : { trx: options.trx },
+      )
       return id
     },
     update: afterPersonChange('update'),
