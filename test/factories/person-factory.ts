@@ -9,6 +9,11 @@ import { ownerQuery } from '../helpers/database.ts'
 /** Fictional people, teams, meetings and break-glass grants for tests: generated, never real. */
 
 const letters = (name: string) => name.replace(/[^A-Za-z]/g, '') || 'Alex'
+/**
+ * A generated name with two random letters after it ("Oliviaqz"): tests assert that a hidden person's name is
+ * nowhere on a page, and a bare generated name ("Page", "Field", "Name") can be a word the page shows anyway.
+ */
+const testName = (name: string) => `${letters(name)}${faker.string.alpha({ length: 2, casing: 'lower' })}`
 
 /** A child (by default) aged 10 to 17, with a test-range NHS number. */
 export function buildPerson(partnershipId: string, overrides: Partial<NewPerson> = {}): NewPerson {
@@ -16,8 +21,8 @@ export function buildPerson(partnershipId: string, overrides: Partial<NewPerson>
   return {
     partnershipId,
     kind: 'child',
-    givenName: letters(faker.person.firstName()),
-    familyName: letters(faker.person.lastName()),
+    givenName: testName(faker.person.firstName()),
+    familyName: testName(faker.person.lastName()),
     dateOfBirth: dob,
     gender: faker.helpers.arrayElement(['Female', 'Male']),
     nhsNumber: testNhsNumber((max) => faker.number.int({ min: 0, max })),
