@@ -36,6 +36,8 @@ export interface JobQueueOptions {
 /** pg-boss's schema: owned by the owner role, used (never altered) by the runtime group. */
 export const JOB_SCHEMA = 'pgboss'
 const RUNTIME_GROUP = 'openmace_runtime'
+// Arbitrary but fixed (as the migrations' own): serialises the queue set-up of instances starting together.
+const SETUP_LOCK_KEY = 7_246_310_018
 
 /**
  * As the owner: installs or migrates pg-boss's schema, creates a queue for each `once` job, and grants the runtime
@@ -47,27 +49,29 @@ export async function prepareJobQueue(
   queues: readonly string[],
   log: Logger,
 ): Promise<void> {
-  const owner = new PgBoss({
-    connectionString: ownerUrl,
-    schema: JOB_SCHEMA,
-    max: 1,
-    migrate: true,
-    supervise: false,
-    schedule: false,
-    application_name: 'openmace-jobs-setup',
-  })
-  owner.on('error', (error) => log.warn({ err: error }, 'job queue set-up error'))
-  await owner.start()
-  try {
-    for (const name of queues) {
-      if ((await owner.getQueue(name)) === null) await owner.createQueue(name, { name, policy: 'standard' })
-    }
-  } finally {
-    await owner.stop({ graceful: false, wait: true })
-  }
-  const client = new pg.Client({ connectionString: ownerUrl })
+  // Instances starting together take turns: pg-boss's queue creation deadlocks against itself otherwise.
+  const client = new pg.Client({ connectionString: ownerUrl, application_name: 'openmace-jobs-setup' })
   await client.connect()
   try {
+    await client.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK_KEY])
+    const owner = new PgBoss({
+      connectionString: ownerUrl,
+      schema: JOB_SCHEMA,
+      max: 1,
+      migrate: true,
+      supervise: false,
+      schedule: false,
+      application_name: 'openmace-jobs-setup',
+    })
+    owner.on('error', (error) => log.warn({ err: error }, 'job queue set-up error'))
+    await owner.start()
+    try {
+      for (const name of queues) {
+        if ((await owner.getQueue(name)) === null) await owner.createQueue(name, { name, policy: 'standard' })
+      }
+    } finally {
+      await owner.stop({ graceful: false, wait: true })
+    }
     await client.query(`GRANT USAGE ON SCHEMA ${JOB_SCHEMA} TO ${RUNTIME_GROUP}`)
     await client.query(
       `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${JOB_SCHEMA} TO ${RUNTIME_GROUP}`,
@@ -78,7 +82,7 @@ export async function prepareJobQueue(
     )
     await client.query(`REVOKE EXECUTE ON FUNCTION ${JOB_SCHEMA}.delete_queue(text) FROM ${RUNTIME_GROUP}`)
   } finally {
-    await client.end()
+    await client.end() // ends the session, and with it the advisory lock
   }
 }
 
