@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { accountsWithOrganisation } from '../../db/account-joins.ts'
 import type { Executor } from '../../db/database.ts'
 import { changedBy } from '../../db/query-helpers.ts'
 import { camelRow } from '../../db/rows.ts'
@@ -37,10 +38,7 @@ export interface AccountDetails {
 /** Accounts as the system administrator manages them: never any case data. */
 export function adminUserRepository() {
   const base = (db: Executor, partnershipId: string) =>
-    db
-      .selectFrom('app_user as u')
-      .innerJoin('agency as a', 'a.id', 'u.agency_id')
-      .leftJoin('team as t', 't.id', 'u.team_id')
+    accountsWithOrganisation(db)
       .select([
         'u.id',
         'u.display_name',

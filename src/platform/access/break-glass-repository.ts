@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { accountsWithAgency } from '../../db/account-joins.ts'
 import type { Executor } from '../../db/database.ts'
 import { camelRow } from '../../db/rows.ts'
 import { isRowVersion } from '../integer-bounds.ts'
@@ -23,10 +24,8 @@ export interface BreakGlassGrant {
 export type ReviewOutcome = 'justified' | 'not-justified'
 
 const grants = (db: Executor) =>
-  db
-    .selectFrom('break_glass_grant as g')
-    .innerJoin('app_user as u', 'u.id', 'g.user_id')
-    .innerJoin('agency as a', 'a.id', 'u.agency_id')
+  accountsWithAgency(db)
+    .innerJoin('break_glass_grant as g', 'g.user_id', 'u.id')
     .leftJoin('app_user as r', 'r.id', 'g.reviewed_by')
     .select([
       'g.id',
