@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { accountsWithAgency } from '../../db/account-joins.ts'
 import type { Executor } from '../../db/database.ts'
 import { changedBy } from '../../db/query-helpers.ts'
 import { camelRow } from '../../db/rows.ts'
@@ -19,10 +20,8 @@ export interface SetUpLink {
 export function accountSetUpRepository() {
   return {
     async findByHash(db: Executor, tokenHash: string): Promise<SetUpLink | undefined> {
-      const row = await db
-        .selectFrom('account_set_up as s')
-        .innerJoin('app_user as u', 'u.id', 's.user_id')
-        .innerJoin('agency as a', 'a.id', 'u.agency_id')
+      const row = await accountsWithAgency(db)
+        .innerJoin('account_set_up as s', 's.user_id', 'u.id')
         .select([
           's.id',
           's.user_id',

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
+import { updateAtVersion } from '../../db/versioned-update.ts'
 import type { Executor } from '../../db/database.ts'
 import { changedBy } from '../../db/query-helpers.ts'
-import { isRowVersion } from '../../platform/integer-bounds.ts'
 
 export interface AgencySummary {
   id: string
@@ -123,14 +123,7 @@ export function adminAgencyRepository() {
 
     /** Renames if the agency is still at `version`; false when someone changed it meanwhile. */
     async rename(db: Executor, id: string, version: number, name: string, by: string): Promise<boolean> {
-      if (!isRowVersion(version)) return false // no row has it: stale, not a query the database refuses
-      const result = await db
-        .updateTable('agency')
-        .set({ name, ...changedBy(by) })
-        .where('id', '=', id)
-        .where('version', '=', version)
-        .executeTakeFirst()
-      return result.numUpdatedRows === 1n
+      return updateAtVersion(db.updateTable('agency').set({ name, ...changedBy(by) }), id, version)
     },
 
     async setDisabled(db: Executor, id: string, disabled: boolean, by: string): Promise<void> {

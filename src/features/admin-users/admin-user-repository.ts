@@ -1,8 +1,9 @@
 import { sql } from 'kysely'
+import { updateAtVersion } from '../../db/versioned-update.ts'
+import { accountsWithOrganisation } from '../../db/account-joins.ts'
 import type { Executor } from '../../db/database.ts'
 import { changedBy } from '../../db/query-helpers.ts'
 import { camelRow } from '../../db/rows.ts'
-import { isRowVersion } from '../../platform/integer-bounds.ts'
 
 export interface AdminUserSummary {
   id: string
@@ -37,10 +38,7 @@ export interface AccountDetails {
 /** Accounts as the system administrator manages them: never any case data. */
 export function adminUserRepository() {
   const base = (db: Executor, partnershipId: string) =>
-    db
-      .selectFrom('app_user as u')
-      .innerJoin('agency as a', 'a.id', 'u.agency_id')
-      .leftJoin('team as t', 't.id', 'u.team_id')
+    accountsWithOrganisation(db)
       .select([
         'u.id',
         'u.display_name',
@@ -162,20 +160,14 @@ export function adminUserRepository() {
       details: AccountDetails,
       by: string,
     ): Promise<boolean> {
-      if (!isRowVersion(version)) return false // no row has it: stale, not a query the database refuses
-      const result = await db
-        .updateTable('app_user')
-        .set({
-          display_name: details.displayName,
-          email: details.email,
-          agency_id: details.agencyId,
-          team_id: details.teamId,
-          ...changedBy(by),
-        })
-        .where('id', '=', id)
-        .where('version', '=', version)
-        .executeTakeFirst()
-      return result.numUpdatedRows > 0n
+      const change = db.updateTable('app_user').set({
+        display_name: details.displayName,
+        email: details.email,
+        agency_id: details.agencyId,
+        team_id: details.teamId,
+        ...changedBy(by),
+      })
+      return updateAtVersion(change, id, version)
     },
 
     async enable(db: Executor, id: string, by: string): Promise<void> {
@@ -221,14 +213,7 @@ export function adminUserRepository() {
 
     /** Replaces the roles if the account is still at `version`; returns false when someone changed it meanwhile. */
     async setRoles(db: Executor, id: string, version: number, roles: string[], by: string): Promise<boolean> {
-      if (!isRowVersion(version)) return false // no row has it: stale, not a query the database refuses
-      const bumped = await db
-        .updateTable('app_user')
-        .set(changedBy(by))
-        .where('id', '=', id)
-        .where('version', '=', version)
-        .executeTakeFirst()
-      if (bumped.numUpdatedRows === 0n) return false
+      if (!(await updateAtVersion(db.updateTable('app_user').set(changedBy(by)), id, version))) return false
       await db.deleteFrom('user_role').where('user_id', '=', id).execute()
       if (roles.length > 0) {
         await db

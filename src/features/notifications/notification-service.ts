@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely'
 import type { DB } from '../../db/schema.ts'
 import { can, decideNotification, type Actor, type Decision } from '../../platform/access/policy.ts'
 import type { TaskService } from '../tasks/task-service.ts'
-import type { RecordAccess, RecordKind } from '../../platform/access/record-access.ts'
+import type { RecordAccess, RecordKind, RecordWork } from '../../platform/access/record-access.ts'
 import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { ConflictError, ForbiddenError, ValidationError, type FieldError } from '../../platform/errors.ts'
 import { fromLondonWallTime, londonWallTime } from '../../platform/working-days.ts'
@@ -168,6 +168,22 @@ export function notificationService(
     if (!can(actor, 'referral:queue')) throw new ForbiddenError()
   }
 
+  /**
+   * A front-door change reached through the record it is about (the referral, or the notification itself): read
+   * quietly, since the change's own audit row records it, in the caller's transaction when it has one.
+   */
+  function changeThrough<Row>(
+    actor: Actor,
+    kind: RecordKind<Row>,
+    id: string,
+    ctx: RequestContext,
+    options: InTransaction,
+    work: RecordWork<Row, NotificationView>,
+  ): Promise<NotificationView> {
+    frontDoorOnly(actor)
+    return access.read(actor, kind, id, ctx, { quiet: true, trx: options.trx }, work)
+  }
+
   /** The notification as stored after a change. */
   async function viewOf(trx: Transaction<DB>, id: string): Promise<NotificationView> {
     const row = await notifications.find(trx, id)
@@ -228,14 +244,13 @@ export function notificationService(
       ctx: RequestContext,
       options: InTransaction = {},
     ): Promise<NotificationView> {
-      frontDoorOnly(actor)
-      return access.read(
+      // Reached to record something about it: the notification's own row is the audit.
+      return changeThrough(
         actor,
         referralKind,
         referralId,
         ctx,
-        // Reached to record something about it: the notification's own row is the audit.
-        { quiet: true, trx: options.trx },
+        options,
         async (trx, { row: referral, decision }) => {
           const errors = checkNotification(input)
           if (errors.length > 0) throw new ValidationError(errors)
@@ -347,13 +362,12 @@ export function notificationService(
       ctx: RequestContext,
       options: InTransaction = {},
     ): Promise<NotificationView> {
-      frontDoorOnly(actor)
-      return access.read(
+      return changeThrough(
         actor,
         notificationKind,
         id,
         ctx,
-        { quiet: true, trx: options.trx },
+        options,
         async (trx, { row: { row }, decision }) => {
           if (row.acknowledgedAt !== null) {
             throw new ConflictError('This notification has already been acknowledged')

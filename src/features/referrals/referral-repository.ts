@@ -109,74 +109,62 @@ const referralColumns = (db: Executor) =>
     .selectFrom('referral as r')
     .innerJoin('person as p', 'p.id', 'r.person_id')
     .leftJoin('concern as c', 'c.id', 'r.concern_id')
-    .select((eb) => [
-      'r.id',
-      'r.partnership_id',
-      'r.person_id',
-      'r.concern_id',
-      'r.referrer_id',
-      eb
-        .selectFrom('app_user as u')
-        .select('u.display_name')
-        .whereRef('u.id', '=', 'r.referrer_id')
-        .as('referrer_name'),
-      'r.referrer_agency_id',
-      eb
-        .selectFrom('agency as a')
-        .select('a.name')
-        .whereRef('a.id', '=', 'r.referrer_agency_id')
-        .as('referrer_agency_name'),
-      'r.status',
-      'r.submitted_at',
-      'r.decision_due_at',
-      'r.discussed_with',
-      'r.discussion_note',
-      'r.reviewer_id',
-      eb
-        .selectFrom('app_user as u')
-        .select('u.display_name')
-        .whereRef('u.id', '=', 'r.reviewer_id')
-        .as('reviewer_name'),
-      'r.review_started_at',
-      'r.decision',
-      eb
-        .selectFrom('referral_decision_type as dt')
-        .select('dt.label')
-        .whereRef('dt.code', '=', 'r.decision')
-        .as('decision_label'),
-      'r.decision_reasons',
-      'r.exploitation_grounds',
-      'r.cin_factors',
-      'r.decided_by',
-      eb
-        .selectFrom('app_user as u')
-        .select('u.display_name')
-        .whereRef('u.id', '=', 'r.decided_by')
-        .as('decided_by_name'),
-      'r.decided_at',
-      'r.withdrawn_by',
-      'r.withdrawn_at',
-      'r.withdrawn_reason',
-      'c.immediate_danger',
-      'c.suggested_level',
-      eb
-        .selectFrom('risk_level as sl')
-        .select('sl.label')
-        .whereRef('sl.code', '=', 'c.suggested_level')
-        .as('suggested_level_label'),
-      'c.judged_level',
-      eb
-        .selectFrom('risk_level as jl')
-        .select('jl.label')
-        .whereRef('jl.code', '=', 'c.judged_level')
-        .as('judged_level_label'),
-      'p.given_name',
-      'p.family_name',
-      'p.date_of_birth',
-      'p.allocated_worker_id',
-      'p.allocated_team_id',
-      'r.version',
-    ])
+    .select((eb) => {
+      /** The display name of the account a referral column names. */
+      const userName = (id: 'r.referrer_id' | 'r.reviewer_id' | 'r.decided_by') =>
+        eb.selectFrom('app_user as u').select('u.display_name').whereRef('u.id', '=', id)
+      /** The label of the risk level a concern column names. */
+      const riskLabel = (code: 'c.suggested_level' | 'c.judged_level') =>
+        eb.selectFrom('risk_level as l').select('l.label').whereRef('l.code', '=', code)
+      return [
+        'r.id',
+        'r.partnership_id',
+        'r.person_id',
+        'r.concern_id',
+        'r.referrer_id',
+        userName('r.referrer_id').as('referrer_name'),
+        'r.referrer_agency_id',
+        eb
+          .selectFrom('agency as a')
+          .select('a.name')
+          .whereRef('a.id', '=', 'r.referrer_agency_id')
+          .as('referrer_agency_name'),
+        'r.status',
+        'r.submitted_at',
+        'r.decision_due_at',
+        'r.discussed_with',
+        'r.discussion_note',
+        'r.reviewer_id',
+        userName('r.reviewer_id').as('reviewer_name'),
+        'r.review_started_at',
+        'r.decision',
+        eb
+          .selectFrom('referral_decision_type as dt')
+          .select('dt.label')
+          .whereRef('dt.code', '=', 'r.decision')
+          .as('decision_label'),
+        'r.decision_reasons',
+        'r.exploitation_grounds',
+        'r.cin_factors',
+        'r.decided_by',
+        userName('r.decided_by').as('decided_by_name'),
+        'r.decided_at',
+        'r.withdrawn_by',
+        'r.withdrawn_at',
+        'r.withdrawn_reason',
+        'c.immediate_danger',
+        'c.suggested_level',
+        riskLabel('c.suggested_level').as('suggested_level_label'),
+        'c.judged_level',
+        riskLabel('c.judged_level').as('judged_level_label'),
+        'p.given_name',
+        'p.family_name',
+        'p.date_of_birth',
+        'p.allocated_worker_id',
+        'p.allocated_team_id',
+        'r.version',
+      ]
+    })
 
 type ReferralSelection = Awaited<ReturnType<ReturnType<typeof referralColumns>['executeTakeFirstOrThrow']>>
 

@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
+import { updateAtVersion } from '../../db/versioned-update.ts'
+import { accountsWithAgency } from '../../db/account-joins.ts'
 import type { Executor } from '../../db/database.ts'
 import { camelRow } from '../../db/rows.ts'
-import { isRowVersion } from '../integer-bounds.ts'
 
 export interface BreakGlassGrant {
   id: string
@@ -23,10 +24,8 @@ export interface BreakGlassGrant {
 export type ReviewOutcome = 'justified' | 'not-justified'
 
 const grants = (db: Executor) =>
-  db
-    .selectFrom('break_glass_grant as g')
-    .innerJoin('app_user as u', 'u.id', 'g.user_id')
-    .innerJoin('agency as a', 'a.id', 'u.agency_id')
+  accountsWithAgency(db)
+    .innerJoin('break_glass_grant as g', 'g.user_id', 'u.id')
     .leftJoin('app_user as r', 'r.id', 'g.reviewed_by')
     .select([
       'g.id',
@@ -115,8 +114,7 @@ export function breakGlassRepository() {
       version: number,
       review: { reviewerId: string; outcome: ReviewOutcome; note: string | null },
     ): Promise<boolean> {
-      if (!isRowVersion(version)) return false // no row has it: stale, not a query the database refuses
-      const result = await db
+      const unreviewed = db
         .updateTable('break_glass_grant')
         .set({
           reviewed_at: sql<Date>`now()`,
@@ -125,11 +123,8 @@ export function breakGlassRepository() {
           review_note: review.note,
           version: sql<number>`version + 1`,
         })
-        .where('id', '=', id)
-        .where('version', '=', version)
         .where('reviewed_at', 'is', null)
-        .executeTakeFirst()
-      return result.numUpdatedRows === 1n
+      return updateAtVersion(unreviewed, id, version)
     },
   }
 }

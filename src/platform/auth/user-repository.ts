@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { accountsWithOrganisation } from '../../db/account-joins.ts'
 import type { Executor } from '../../db/database.ts'
 import { camelRow } from '../../db/rows.ts'
 
@@ -291,11 +292,7 @@ export function userRepository() {
     },
 
     async profile(db: Executor, id: string): Promise<Profile | undefined> {
-      const row = await db
-        .selectFrom('app_user as u')
-        .innerJoin('agency as a', 'a.id', 'u.agency_id')
-        .innerJoin('partnership as p', 'p.id', 'u.partnership_id')
-        .leftJoin('team as t', 't.id', 'u.team_id')
+      const row = await accountsWithOrganisation(db)
         .select((eb) => [
           'u.display_name',
           'u.email',

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { accountsWithOrganisation } from '../../db/account-joins.ts'
 import type { Executor } from '../../db/database.ts'
 import { camelRow } from '../../db/rows.ts'
 
@@ -92,21 +93,17 @@ export function tokenRepository() {
     },
 
     async identity(db: Executor, userId: string): Promise<Identity | undefined> {
-      const row = await db
-        .selectFrom('app_user')
-        .innerJoin('partnership', 'partnership.id', 'app_user.partnership_id')
-        .innerJoin('agency', 'agency.id', 'app_user.agency_id')
-        .leftJoin('team', 'team.id', 'app_user.team_id')
+      const row = await accountsWithOrganisation(db)
         .select([
-          'app_user.email',
-          'partnership.id as partnershipId',
-          'partnership.name as partnershipName',
-          'agency.id as agencyId',
-          'agency.name as agencyName',
-          'team.id as teamId',
-          'team.name as teamName',
+          'u.email',
+          'p.id as partnershipId',
+          'p.name as partnershipName',
+          'a.id as agencyId',
+          'a.name as agencyName',
+          't.id as teamId',
+          't.name as teamName',
         ])
-        .where('app_user.id', '=', userId)
+        .where('u.id', '=', userId)
         .executeTakeFirst()
       if (row === undefined) return undefined
       return {
