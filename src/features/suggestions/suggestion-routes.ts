@@ -13,6 +13,7 @@ import {
 } from '../../platform/route-kit.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
+import { apiRecordCall } from '../../platform/tokens/api-call.ts'
 import { formText, formVersion, UUID, versionOf } from '../../platform/views/form-fields.ts'
 import { formPage } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
@@ -197,12 +198,8 @@ export function suggestionRoutes(services: Services): FeatureRoutes {
           response: { 200: SuggestionResponse, ...readProblems },
         }),
         async function suggestionApiGet(request) {
-          const read = await suggestions.read(
-            apiActor(request),
-            request.params.id,
-            requestContext(request),
-            'api',
-          )
+          const { actor, id, ctx } = apiRecordCall(request)
+          const read = await suggestions.read(actor, id, ctx, 'api')
           return { suggestion: read.suggestion }
         },
       )
@@ -217,12 +214,8 @@ export function suggestionRoutes(services: Services): FeatureRoutes {
           response: { 200: SuggestionResponse, ...changeProblems },
         }),
         async function suggestionAcceptApiPost(request) {
-          const suggestion = await suggestions.accept(
-            apiActor(request),
-            request.params.id,
-            request.body.version,
-            requestContext(request),
-          )
+          const { actor, id, ctx } = apiRecordCall(request)
+          const suggestion = await suggestions.accept(actor, id, request.body.version, ctx)
           return { suggestion }
         },
       )
@@ -237,13 +230,9 @@ export function suggestionRoutes(services: Services): FeatureRoutes {
           response: { 200: SuggestionResponse, ...changeProblems },
         }),
         async function suggestionRejectApiPost(request) {
-          const suggestion = await suggestions.reject(
-            apiActor(request),
-            request.params.id,
-            request.body.version,
-            request.body.reason,
-            requestContext(request),
-          )
+          const { actor, id, ctx } = apiRecordCall(request)
+          const { version, reason } = request.body
+          const suggestion = await suggestions.reject(actor, id, version, reason, ctx)
           return { suggestion }
         },
       )
