@@ -9,6 +9,7 @@ import { paths, type PathEntry } from '../../platform/paths.ts'
 import { apiRoute, changeProblems, IdParams, readProblems } from '../../platform/route-kit.ts'
 import type { FeatureRoutes, SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
+import { apiRecordCall } from '../../platform/tokens/api-call.ts'
 import { dateOf, formDate, formText, formVersion, versionOf } from '../../platform/views/form-fields.ts'
 import { formPage, type FormPageSpec } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
@@ -305,13 +306,8 @@ export function flagRoutes(services: Services): FeatureRoutes {
           response: { 200: FlagResponse, ...readProblems },
         }),
         async function flagApiGet(request) {
-          const read = await flags.read(
-            apiActor(request),
-            request.params.id,
-            requestContext(request),
-            'read',
-            'api',
-          )
+          const { actor, id, ctx } = apiRecordCall(request)
+          const read = await flags.read(actor, id, ctx, 'read', 'api')
           return { flag: read.flag }
         },
       )

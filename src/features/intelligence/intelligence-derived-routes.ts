@@ -1,17 +1,15 @@
 import { Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
-import type { Actor } from '../../platform/access/policy.ts'
-import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { paths } from '../../platform/paths.ts'
-import { apiRoute, changeProblems, IdParams } from '../../platform/route-kit.ts'
+import { changeProblems, IdParams } from '../../platform/route-kit.ts'
 import type { SurfaceApp } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import { formText, formVersion, versionOf } from '../../platform/views/form-fields.ts'
 import { formPage } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
+import { entryRecorded, intelligenceRoute } from './intelligence-api-kit.ts'
 import {
-  apiEntry,
   apiFields,
   EntrySchema,
   FORM_FIELDS,
@@ -146,30 +144,22 @@ export function derivedPages(app: SurfaceApp, services: Services) {
 
 export function derivedApi(app: SurfaceApp, services: Services) {
   const intelligence = services.intelligence
-  /** A change built on an entry: the work, then 201 with where its result is. */
-  const built = async (
-    actor: Actor,
-    ctx: RequestContext,
-    work: () => Promise<string>,
-  ): Promise<{ entry: ReturnType<typeof apiEntry> }> => {
-    const id = await work()
-    return { entry: apiEntry((await intelligence.read(actor, id, ctx, 'api')).entry) }
-  }
-
   app.post(
     paths.api.intelligenceVersions.pattern,
-    apiRoute(write.capability, 'intelligence', {
-      summary:
-        'Record a new version of an entry (never edited once recorded): it supersedes the old one, which is kept for its handlers, and its links, flags and descriptions move onto it; 409 when `version` is not the current one',
-      params: IdParams,
-      body: VersionBody,
-      response: { 201: Type.Object({ entry: EntrySchema }), ...changeProblems },
-    }),
+    intelligenceRoute(
+      write,
+      'Record a new version of an entry (never edited once recorded): it supersedes the old one, which is kept for its handlers, and its links, flags and descriptions move onto it; 409 when `version` is not the current one',
+      {
+        params: IdParams,
+        body: VersionBody,
+        response: { 201: Type.Object({ entry: EntrySchema }), ...changeProblems },
+      },
+    ),
     async function intelligenceVersionApiPost(request, reply) {
       const actor = apiActor(request)
       const ctx = requestContext(request)
       const { version, ...body } = request.body
-      const result = await built(actor, ctx, () =>
+      return entryRecorded(intelligence, reply, actor, ctx, () =>
         intelligence.newVersion(
           actor,
           request.params.id,
@@ -179,22 +169,23 @@ export function derivedApi(app: SurfaceApp, services: Services) {
           'api',
         ),
       )
-      return reply.code(201).header('location', paths.api.intelligenceEntry(result.entry.id)).send(result)
     },
   )
 
   app.post(
     paths.api.intelligenceDescriptions.pattern,
-    apiRoute(write.capability, 'intelligence', {
-      summary:
-        'Describe a place or thing the entry is about, from the entry: the description is shown with the record only to those who may see the entry',
-      params: IdParams,
-      body: DescriptionBody,
-      response: {
-        201: Type.Object({ kind: Type.String(), id: Type.String({ format: 'uuid' }) }),
-        ...changeProblems,
+    intelligenceRoute(
+      write,
+      'Describe a place or thing the entry is about, from the entry: the description is shown with the record only to those who may see the entry',
+      {
+        params: IdParams,
+        body: DescriptionBody,
+        response: {
+          201: Type.Object({ kind: Type.String(), id: Type.String({ format: 'uuid' }) }),
+          ...changeProblems,
+        },
       },
-    }),
+    ),
     async function intelligenceDescriptionApiPost(request, reply) {
       const described = await intelligence.describe(
         apiActor(request),

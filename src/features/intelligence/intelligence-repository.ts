@@ -193,31 +193,19 @@ export function intelligenceRepository() {
           updated_by: entry.recordedBy,
         })
         .execute()
+      /** The entry's own rows of a side table: each names the entry and its partnership. */
+      const ofEntry = <T extends object>(rows: T[]) =>
+        rows.map((r) => ({ intelligence_id: id, partnership_id: entry.partnershipId, ...r }))
       if (entry.conditions.length > 0) {
-        await db
-          .insertInto('intelligence_condition')
-          .values(
-            entry.conditions.map((c) => ({
-              intelligence_id: id,
-              partnership_id: entry.partnershipId,
-              effect: c.effect,
-              agency_id: c.agencyId,
-              agency_type: c.agencyType,
-            })),
-          )
-          .execute()
+        const conditions = entry.conditions.map((c) => ({
+          effect: c.effect,
+          agency_id: c.agencyId,
+          agency_type: c.agencyType,
+        }))
+        await db.insertInto('intelligence_condition').values(ofEntry(conditions)).execute()
       }
-      await db
-        .insertInto('intelligence_subject')
-        .values(
-          entry.subjects.map((s) => ({
-            intelligence_id: id,
-            partnership_id: entry.partnershipId,
-            entity_kind: s.kind,
-            entity_id: s.id,
-          })),
-        )
-        .execute()
+      const subjects = entry.subjects.map((s) => ({ entity_kind: s.kind, entity_id: s.id }))
+      await db.insertInto('intelligence_subject').values(ofEntry(subjects)).execute()
       return id
     },
 

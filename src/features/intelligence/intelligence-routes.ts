@@ -4,12 +4,13 @@ import { requestContext } from '../../platform/auth/request-context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
 import { UUID } from '../../platform/identifiers/uuid.ts'
 import { paths } from '../../platform/paths.ts'
-import { apiRoute, IdParams, inputProblems, readProblems } from '../../platform/route-kit.ts'
+import { IdParams, inputProblems, readProblems } from '../../platform/route-kit.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
 import { listOf } from '../../platform/views/form-fields.ts'
 import { formPage } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
+import { entryRecorded, intelligenceRoute } from './intelligence-api-kit.ts'
 import { derivedApi, derivedPages } from './intelligence-derived-routes.ts'
 import {
   apiEntry,
@@ -115,8 +116,7 @@ export function intelligenceRoutes(services: Services): FeatureRoutes {
     api: async (app) => {
       app.get(
         paths.api.intelligence.pattern,
-        apiRoute(list.capability, 'intelligence', {
-          summary: 'The newest intelligence entries the caller may see (each audited as read)',
+        intelligenceRoute(list, 'The newest intelligence entries the caller may see (each audited as read)', {
           response: { 200: Type.Object({ entries: Type.Array(EntrySchema) }), ...readProblems },
         }),
         async function intelligenceApiList(request) {
@@ -127,39 +127,37 @@ export function intelligenceRoutes(services: Services): FeatureRoutes {
 
       app.post(
         paths.api.intelligence.pattern,
-        apiRoute(write.capability, 'intelligence', {
-          summary:
-            'Record an intelligence entry with its 3x5x2 grading, handling conditions (required for C) and the records it concerns; nothing is written on bad input',
-          body: CreateBody,
-          response: { 201: Type.Object({ entry: EntrySchema }), ...inputProblems },
-        }),
+        intelligenceRoute(
+          write,
+          'Record an intelligence entry with its 3x5x2 grading, handling conditions (required for C) and the records it concerns; nothing is written on bad input',
+          { body: CreateBody, response: { 201: Type.Object({ entry: EntrySchema }), ...inputProblems } },
+        ),
         async function intelligenceApiPost(request, reply) {
           const actor = apiActor(request)
           const ctx = requestContext(request)
-          const id = await intelligence.record(actor, apiInput(request.body), ctx, 'api')
-          const { entry } = await intelligence.read(actor, id, ctx, 'api')
-          return reply
-            .code(201)
-            .header('location', paths.api.intelligenceEntry(id))
-            .send({ entry: apiEntry(entry) })
+          return entryRecorded(intelligence, reply, actor, ctx, () =>
+            intelligence.record(actor, apiInput(request.body), ctx, 'api'),
+          )
         },
       )
 
       app.get(
         paths.api.intelligenceEntry.pattern,
-        apiRoute(read.capability, 'intelligence', {
-          summary:
-            'One intelligence entry: in full for its handlers, sanitised for a MACE member; 404 otherwise',
-          params: IdParams,
-          response: {
-            200: Type.Object({
-              entry: EntrySchema,
-              subjects: Type.Array(Subject),
-              streetTerms: Type.Array(EntryTermSchema),
-            }),
-            ...readProblems,
+        intelligenceRoute(
+          read,
+          'One intelligence entry: in full for its handlers, sanitised for a MACE member; 404 otherwise',
+          {
+            params: IdParams,
+            response: {
+              200: Type.Object({
+                entry: EntrySchema,
+                subjects: Type.Array(Subject),
+                streetTerms: Type.Array(EntryTermSchema),
+              }),
+              ...readProblems,
+            },
           },
-        }),
+        ),
         async function intelligenceApiGet(request) {
           const actor = apiActor(request)
           const { entry, subjects } = await intelligence.read(

@@ -6,6 +6,7 @@ import { paths } from '../../platform/paths.ts'
 import { apiRoute } from '../../platform/route-kit.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
+import { apiRecordCall } from '../../platform/tokens/api-call.ts'
 import {
   dateOf,
   formDate,
@@ -195,12 +196,8 @@ export function linkRoutes(services: Services): FeatureRoutes {
           response: { 200: Type.Object({ link: LinkSchema }), ...problems },
         }),
         async function linkApiGet(request) {
-          const { link } = await links.read(
-            apiActor(request),
-            request.params.id,
-            requestContext(request),
-            'api',
-          )
+          const { actor, id, ctx } = apiRecordCall(request)
+          const { link } = await links.read(actor, id, ctx, 'api')
           return { link: apiLink(link) }
         },
       )
@@ -231,12 +228,13 @@ export function linkRoutes(services: Services): FeatureRoutes {
         }),
         async function linkEndApiPost(request) {
           const body = request.body
+          const { actor, id, ctx } = apiRecordCall(request)
           const link = await apiFields(() =>
             links.end(
-              apiActor(request),
-              request.params.id,
+              actor,
+              id,
               { version: body.version, reason: body.reason, endedOn: body.endedOn ?? '' },
-              requestContext(request),
+              ctx,
             ),
           )
           return { link: apiLink(link) }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifySchema } from 'fastify'
-import type { Static } from 'typebox'
+import type { FastifyReply, FastifySchema } from 'fastify'
+import type { Static, TSchema } from 'typebox'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
@@ -100,6 +100,23 @@ const asApi = async <T>(work: () => Promise<T>, body: 'create' | 'one' = 'one'):
   }
 }
 
+/** A change to a record, its details or a name or status of it: answered with the record's version now. */
+const change = <const S extends FastifySchema>(summary: string, schema: S) =>
+  write(summary, { ...schema, response: { 200: VersionOnly, ...changeProblems } })
+
+/** Adding a name or status to a record: its summary and body; answered 201 with what was added. */
+const addition = <const B extends TSchema>(summary: string, body: B) =>
+  write(summary, { params: PersonParams, body, response: { 201: Created, ...changeProblems } })
+
+/** The 201 of a name or status added: its id and the record's version now. */
+async function added(
+  reply: FastifyReply,
+  work: () => Promise<{ result?: string | undefined; version: number }>,
+) {
+  const change = await asApi(work)
+  return reply.code(201).send({ id: change.result ?? '', version: change.version })
+}
+
 export function personEditApi(services: Services): FastifyPluginAsyncTypebox {
   const edit = services.personEdit
   return async (app) => {
@@ -128,10 +145,9 @@ export function personEditApi(services: Services): FastifyPluginAsyncTypebox {
 
     app.patch(
       paths.api.person.pattern,
-      write('Change a person’s details: only the fields sent change (null clears); 409 on a stale version', {
+      change('Change a person’s details: only the fields sent change (null clears); 409 on a stale version', {
         params: PersonParams,
         body: PatchBody,
-        response: { 200: VersionOnly, ...changeProblems },
       }),
       async function personApiPatch(request) {
         const { version, ...fields } = request.body
@@ -143,27 +159,21 @@ export function personEditApi(services: Services): FastifyPluginAsyncTypebox {
 
     app.post(
       paths.api.personAliases.pattern,
-      write('Add an alias, street name or previous name', {
-        params: PersonParams,
-        body: AliasAddBody,
-        response: { 201: Created, ...changeProblems },
-      }),
+      addition('Add an alias, street name or previous name', AliasAddBody),
       async function personAliasApiPost(request, reply) {
         const { version, kind, name } = request.body
         const ctx = requestContext(request)
-        const result = await asApi(() =>
+        return added(reply, () =>
           edit.addAliases(apiActor(request), request.params.id, version, [{ kind, name }], ctx, 'api'),
         )
-        return reply.code(201).send({ id: result.result ?? '', version: result.version })
       },
     )
 
     app.delete(
       paths.api.personAlias.pattern,
-      write('Remove an alias (kept in the record’s history)', {
+      change('Remove an alias (kept in the record’s history)', {
         params: AliasParams,
         querystring: Versioned,
-        response: { 200: VersionOnly, ...changeProblems },
       }),
       async function personAliasApiDelete(request) {
         const { id, aliasId } = request.params
@@ -174,28 +184,22 @@ export function personEditApi(services: Services): FastifyPluginAsyncTypebox {
 
     app.post(
       paths.api.personStatuses.pattern,
-      write('Record a statutory status with its dates', {
-        params: PersonParams,
-        body: StatusAddBody,
-        response: { 201: Created, ...changeProblems },
-      }),
+      addition('Record a statutory status with its dates', StatusAddBody),
       async function personStatusApiPost(request, reply) {
         const { version, status, fromDate, toDate } = request.body
         const input = { status, fromDate, toDate: toDate ?? '' }
         const ctx = requestContext(request)
-        const result = await asApi(() =>
+        return added(reply, () =>
           edit.addStatus(apiActor(request), request.params.id, version, input, ctx, 'api'),
         )
-        return reply.code(201).send({ id: result.result ?? '', version: result.version })
       },
     )
 
     app.patch(
       paths.api.personStatus.pattern,
-      write('Set or clear the end date of a statutory status', {
+      change('Set or clear the end date of a statutory status', {
         params: StatusParams,
         body: StatusEndBody,
-        response: { 200: VersionOnly, ...changeProblems },
       }),
       async function personStatusApiPatch(request) {
         const { id, statusId } = request.params

@@ -1,11 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
+import type { TProperties } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
+import type { Actor } from '../../platform/access/policy.ts'
+import type { RequestContext } from '../../platform/auth/auth-service.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts'
 import { paths } from '../../platform/paths.ts'
 import { dateOf, datePartsOf, fieldOf, versionOf, type PostedForm } from '../../platform/views/form-fields.ts'
-import { formPage } from '../../platform/views/form-page.ts'
+import { formPage, type FormPageSpec } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
 import type { DuplicateCandidate } from '../duplicates/duplicate-service.ts'
 import { personInputOf } from './person-edit-service.ts'
@@ -60,6 +63,16 @@ export function personEditPages(services: Services): FastifyPluginAsyncTypebox {
     return { ...found, options: { ...found.options, aliasKinds: ALIAS_KINDS } }
   }
   const versioned = (loaded: { person: { version: number } }) => ({ version: String(loaded.person.version) })
+  /** Saves as the signed-in user (a stale version or refused value is answered on the form); then where to go. */
+  const saved = async (
+    request: FastifyRequest,
+    next: string,
+    work: (actor: Actor, ctx: RequestContext) => Promise<unknown>,
+  ): Promise<string> => {
+    const [actor, ctx] = who(request)
+    await saving(() => work(actor, ctx))
+    return next
+  }
 
   /**
    * The "Add a person" step before saving: possible duplicates of what the user typed, among the records they may
@@ -86,7 +99,23 @@ export function personEditPages(services: Services): FastifyPluginAsyncTypebox {
     }
   }
 
+  type RecordLoaded = Awaited<ReturnType<typeof record>>
+  type RecordFormSpec<Body extends TProperties> = Omit<
+    FormPageSpec<Body, RecordLoaded>,
+    'access' | 'load' | 'values'
+  > &
+    Partial<Pick<FormPageSpec<Body, RecordLoaded>, 'values'>>
+
   return async (app) => {
+    /** A form about the record itself (details, names, statuses): it loaded for the form, its version kept. */
+    const recordForm = <Body extends TProperties>(spec: RecordFormSpec<Body>) =>
+      formPage(app, {
+        access,
+        load: (request, { id = '' }) => record(request, id),
+        values: versioned,
+        ...spec,
+      })
+
     formPage(app, {
       path: paths.people.new,
       access,
@@ -115,73 +144,58 @@ export function personEditPages(services: Services): FastifyPluginAsyncTypebox {
       },
     })
 
-    formPage(app, {
+    recordForm({
       path: paths.people.edit,
-      access,
       view: VIEWS.edit,
       body: EDIT_FORM,
-      load: (request, { id = '' }) => record(request, id),
       values: (loaded) => ({ ...formOf(personInputOf(loaded.person)), ...versioned(loaded) }),
       conflictField: 'givenName',
       dateFields: DATE_FIELDS,
-      submit: async (request, body, { id = '' }) => {
-        const [actor, ctx] = who(request)
-        await saving(() => edit.update(actor, id, versionOf(body.version), personFromForm(body), ctx))
-        return paths.people.show(id)
-      },
+      submit: (request, body, { id = '' }) =>
+        saved(request, paths.people.show(id), (actor, ctx) =>
+          edit.update(actor, id, versionOf(body.version), personFromForm(body), ctx),
+        ),
     })
 
     // Other names --------------------------------------------------------------------------------------------
-    formPage(app, {
+    recordForm({
       path: paths.people.names,
-      access,
       view: VIEWS.names,
       body: NAMES_FORM,
-      load: (request, { id = '' }) => record(request, id),
-      values: versioned,
       conflictField: 'alias0Name',
-      submit: async (request, body, { id = '' }) => {
-        const [actor, ctx] = who(request)
-        await saving(() => edit.addAliases(actor, id, versionOf(body.version), aliasesFromForm(body), ctx))
-        return paths.people.names(id)
-      },
+      submit: (request, body, { id = '' }) =>
+        saved(request, paths.people.names(id), (actor, ctx) =>
+          edit.addAliases(actor, id, versionOf(body.version), aliasesFromForm(body), ctx),
+        ),
     })
 
     // Removing a name is a button on the names page, which shows a refusal.
-    formPage(app, {
+    recordForm({
       path: paths.people.nameRemove,
       postOnly: true,
       // The alias is looked for among the record's own, once the policy allowed the record (an unknown one: 404).
       opaqueParams: ['aliasId'],
-      access,
       view: VIEWS.names,
       body: { version: NAMES_FORM.version },
-      load: (request, { id = '' }) => record(request, id),
-      values: versioned,
       keep: () => ({}),
       conflictField: 'alias0Name',
-      submit: async (request, body, { id = '', aliasId = '' }) => {
-        const [actor, ctx] = who(request)
-        await saving(() => edit.removeAlias(actor, id, versionOf(body.version), aliasId, ctx))
-        return paths.people.names(id)
-      },
+      submit: (request, body, { id = '', aliasId = '' }) =>
+        saved(request, paths.people.names(id), (actor, ctx) =>
+          edit.removeAlias(actor, id, versionOf(body.version), aliasId, ctx),
+        ),
     })
 
     // Statutory statuses -------------------------------------------------------------------------------------
-    formPage(app, {
+    recordForm({
       path: paths.people.statuses,
-      access,
       view: VIEWS.statuses,
       body: STATUS_ADD_FORM,
-      load: (request, { id = '' }) => record(request, id),
-      values: versioned,
       conflictField: 'statutoryStatus',
       dateFields: DATE_FIELDS,
-      submit: async (request, body, { id = '' }) => {
-        const [actor, ctx] = who(request)
-        await saving(() => edit.addStatus(actor, id, versionOf(body.version), statusFromForm(body), ctx))
-        return paths.people.statuses(id)
-      },
+      submit: (request, body, { id = '' }) =>
+        saved(request, paths.people.statuses(id), (actor, ctx) =>
+          edit.addStatus(actor, id, versionOf(body.version), statusFromForm(body), ctx),
+        ),
     })
 
     formPage(app, {
@@ -201,10 +215,10 @@ export function personEditPages(services: Services): FastifyPluginAsyncTypebox {
       conflictField: 'statusTo',
       dateFields: DATE_FIELDS,
       submit: async (request, body, { id = '', statusId = '' }) => {
-        const [actor, ctx] = who(request)
         const toDate = dateOf(body, 'statusTo')
-        await saving(() => edit.endStatus(actor, id, versionOf(body.version), statusId, toDate, ctx))
-        return paths.people.statuses(id)
+        return saved(request, paths.people.statuses(id), (actor, ctx) =>
+          edit.endStatus(actor, id, versionOf(body.version), statusId, toDate, ctx),
+        )
       },
     })
   }

@@ -497,16 +497,16 @@ describe('Other names and statutory statuses (pages)', () => {
     assert.ok(status !== undefined)
     const endPage = await agent.get(paths.people.statusEnd(w.child.id, status.id))
     assert.equal(endPage.statusCode, 200)
-    const early = await agent.post(paths.people.statusEnd(w.child.id, status.id), {
-      ...dateInputs('statusTo', '1', '1', '2025'),
-      version: '2',
-    })
+    /** The end form posted with an end date in 2025. */
+    const endOn = (day: string, month: string) =>
+      agent.post(paths.people.statusEnd(w.child.id, status.id), {
+        ...dateInputs('statusTo', day, month, '2025'),
+        version: '2',
+      })
+    const early = await endOn('1', '1')
     assert.equal(early.statusCode, 400)
     assert.match(early.body, /End date must be the same as or after the start date/)
-    const ended = await agent.post(paths.people.statusEnd(w.child.id, status.id), {
-      ...dateInputs('statusTo', '1', '6', '2025'),
-      version: '2',
-    })
+    const ended = await endOn('1', '6')
     assert.equal(ended.statusCode, 303)
     const [row] = await ownerQuery<{ to: string }>(
       w.db.ownerUrl,

@@ -170,42 +170,27 @@ describe('street terms: the partnership’s glossary', () => {
     const form = await agent.get(paths.admin.streetTerm(runner.id))
     assert.equal(form.statusCode, 200)
     assert.match(form.body, />running packs\nrunners<\/textarea>/)
-    const saved = await agent.post(paths.admin.streetTerm(runner.id), {
-      ...RUNNER,
-      variants: 'running packs\nrunners\nworkers',
-      status: 'current',
-      version: '1',
-    })
+    /** The term's form posted: the term as created, changed by `fields`. */
+    const post = (fields: Record<string, string>) =>
+      agent.post(paths.admin.streetTerm(runner.id), { ...RUNNER, ...fields })
+    const saved = await post({ variants: 'running packs\nrunners\nworkers', status: 'current', version: '1' })
     assert.equal(saved.statusCode, 303)
-    const stale = await agent.post(paths.admin.streetTerm(runner.id), {
-      ...RUNNER,
-      meaning: 'My stale edit',
-      status: 'current',
-      version: '1',
-    })
+    const stale = await post({ meaning: 'My stale edit', status: 'current', version: '1' })
     assert.equal(stale.statusCode, 409)
     assert.match(errorSummary(stale.body), /Someone else changed this term/)
     assert.match(stale.body, />My stale edit<\/textarea>/)
     assert.match(stale.body, /name="version" value="2"/)
-    const badStatus = await agent.post(paths.admin.streetTerm(runner.id), { ...RUNNER, version: '2' })
+    const badStatus = await post({ version: '2' })
     assert.equal(badStatus.statusCode, 400)
     assert.match(fieldError(badStatus.body, 'status'), /in use or retired/)
 
-    const retired = await agent.post(paths.admin.streetTerm(runner.id), {
-      ...RUNNER,
-      status: 'retired',
-      version: '2',
-    })
+    const retired = await post({ status: 'retired', version: '2' })
     assert.equal(retired.statusCode, 303)
     const [row] = (await termsOf(db, admin.partnershipId)).filter((r) => r.id === runner.id)
     assert.ok(row?.retired_at !== null && row?.version === 3)
     assert.match((await agent.get(paths.admin.streetTerms)).body, /Runner<span[\s\S]*?Retired/)
     assert.deepEqual(await services.streetTerms.detect(admin.partnershipId, 'running packs'), [])
-    const back = await agent.post(paths.admin.streetTerm(runner.id), {
-      ...RUNNER,
-      status: 'current',
-      version: '3',
-    })
+    const back = await post({ status: 'current', version: '3' })
     assert.equal(back.statusCode, 303)
     assert.deepEqual(
       (await changes(db, runner.id)).map((r) => [r.details.change, r.details.fields]),

@@ -1,4 +1,5 @@
-import { Type } from 'typebox'
+import type { FastifySchema } from 'fastify'
+import { type TProperties, Type } from 'typebox'
 import { signedInActor } from '../../platform/access/actor.ts'
 import { requestContext } from '../../platform/auth/request-context.ts'
 import { NotFoundError } from '../../platform/errors.ts'
@@ -13,8 +14,9 @@ import {
 } from '../../platform/route-kit.ts'
 import type { FeatureRoutes } from '../../platform/surfaces.ts'
 import { apiActor } from '../../platform/tokens/api-auth.ts'
+import { apiRecordCall } from '../../platform/tokens/api-call.ts'
 import { formText, formVersion, UUID, versionOf } from '../../platform/views/form-fields.ts'
-import { formPage } from '../../platform/views/form-page.ts'
+import { formPage, type FormPageSpec } from '../../platform/views/form-page.ts'
 import type { Services } from '../../services.ts'
 import { QUEUE_SIZE } from './suggestion-service.ts'
 
@@ -79,6 +81,13 @@ const RejectBody = Type.Object(
   { additionalProperties: false },
 )
 
+/** An API route about one suggestion (`:id`; tag `suggestions`, needing link:review): its summary, then its schema. */
+const oneSuggestion = <const S extends FastifySchema>(summary: string, schema: S) =>
+  apiRoute('link:review', 'suggestions', { summary, params: IdParams, ...schema })
+
+/** A suggestion as its page shows it (and its accept and reject forms). */
+type SuggestionRead = Awaited<ReturnType<Services['suggestions']['read']>>
+
 const AcceptForm = { ...formVersion }
 const RejectForm = { ...formVersion, reason: formText(2000) }
 
@@ -128,16 +137,21 @@ export function suggestionRoutes(services: Services): FeatureRoutes {
       )
 
       // Accepting and rejecting are forms on the suggestion's page: a refusal is shown there, the input kept.
-      const load = (request: Parameters<typeof signedInActor>[0], id: string) =>
-        suggestions.read(signedInActor(request), id, requestContext(request), 'form')
-      formPage(app, {
+      const decisionPage = <Body extends TProperties>(
+        spec: Pick<FormPageSpec<Body, SuggestionRead>, 'path' | 'body' | 'conflictField' | 'submit'>,
+      ) =>
+        formPage(app, {
+          ...spec,
+          postOnly: true,
+          access,
+          view: VIEWS.show,
+          load: (request, { id = '' }) =>
+            suggestions.read(signedInActor(request), id, requestContext(request), 'form'),
+          values: (loaded) => ({ version: String(loaded.suggestion.version) }),
+        })
+      decisionPage({
         path: paths.suggestions.accept,
-        postOnly: true,
-        access,
-        view: VIEWS.show,
         body: AcceptForm,
-        load: (request, { id = '' }) => load(request, id),
-        values: (loaded) => ({ version: String(loaded.suggestion.version) }),
         conflictField: 'accept',
         submit: async (request, body, { id = '' }) => {
           const accepted = await suggestions.accept(
@@ -149,14 +163,9 @@ export function suggestionRoutes(services: Services): FeatureRoutes {
           return accepted.linkId === null ? paths.suggestions.queue : paths.links.show(accepted.linkId)
         },
       })
-      formPage(app, {
+      decisionPage({
         path: paths.suggestions.reject,
-        postOnly: true,
-        access,
-        view: VIEWS.show,
         body: RejectForm,
-        load: (request, { id = '' }) => load(request, id),
-        values: (loaded) => ({ version: String(loaded.suggestion.version) }),
         conflictField: 'reason',
         submit: async (request, body, { id = '' }) => {
           await suggestions.reject(
@@ -191,59 +200,39 @@ export function suggestionRoutes(services: Services): FeatureRoutes {
 
       app.get(
         paths.api.suggestion.pattern,
-        apiRoute('link:review', 'suggestions', {
-          summary: 'One suggested link with its explanation; 404 unless the caller may see both records',
-          params: IdParams,
+        oneSuggestion('One suggested link with its explanation; 404 unless the caller may see both records', {
           response: { 200: SuggestionResponse, ...readProblems },
         }),
         async function suggestionApiGet(request) {
-          const read = await suggestions.read(
-            apiActor(request),
-            request.params.id,
-            requestContext(request),
-            'api',
-          )
+          const { actor, id, ctx } = apiRecordCall(request)
+          const read = await suggestions.read(actor, id, ctx, 'api')
           return { suggestion: read.suggestion }
         },
       )
 
       app.post(
         paths.api.suggestionAccept.pattern,
-        apiRoute('link:review', 'suggestions', {
-          summary:
-            'Accept a suggested link: the link is recorded with provenance naming both records; 409 when decided already, `version` is stale or either record changed since',
-          params: IdParams,
-          body: AcceptBody,
-          response: { 200: SuggestionResponse, ...changeProblems },
-        }),
+        oneSuggestion(
+          'Accept a suggested link: the link is recorded with provenance naming both records; 409 when decided already, `version` is stale or either record changed since',
+          { body: AcceptBody, response: { 200: SuggestionResponse, ...changeProblems } },
+        ),
         async function suggestionAcceptApiPost(request) {
-          const suggestion = await suggestions.accept(
-            apiActor(request),
-            request.params.id,
-            request.body.version,
-            requestContext(request),
-          )
+          const { actor, id, ctx } = apiRecordCall(request)
+          const suggestion = await suggestions.accept(actor, id, request.body.version, ctx)
           return { suggestion }
         },
       )
 
       app.post(
         paths.api.suggestionReject.pattern,
-        apiRoute('link:review', 'suggestions', {
-          summary:
-            'Reject a suggested link with a reason: never proposed again on the same evidence; 409 when decided already or `version` is stale',
-          params: IdParams,
-          body: RejectBody,
-          response: { 200: SuggestionResponse, ...changeProblems },
-        }),
+        oneSuggestion(
+          'Reject a suggested link with a reason: never proposed again on the same evidence; 409 when decided already or `version` is stale',
+          { body: RejectBody, response: { 200: SuggestionResponse, ...changeProblems } },
+        ),
         async function suggestionRejectApiPost(request) {
-          const suggestion = await suggestions.reject(
-            apiActor(request),
-            request.params.id,
-            request.body.version,
-            request.body.reason,
-            requestContext(request),
-          )
+          const { actor, id, ctx } = apiRecordCall(request)
+          const { version, reason } = request.body
+          const suggestion = await suggestions.reject(actor, id, version, reason, ctx)
           return { suggestion }
         },
       )

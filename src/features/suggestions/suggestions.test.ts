@@ -55,6 +55,9 @@ const suggestionRows = (w: World) =>
     'SELECT id, status, kind, score, version, partnership_id FROM link_suggestion ORDER BY created_at',
   )
 
+/** The suggestions' statuses, oldest first. */
+const statusesOf = async (w: World) => (await suggestionRows(w)).map((r) => r.status)
+
 describe('suggested links: found when records change', () => {
   it('the same phone typed differently on two things is proposed with its explanation, for reviewers only', async (t) => {
     const w = await world(t)
@@ -92,10 +95,7 @@ describe('suggested links: found when records change', () => {
       [w.officer.partnershipId, phone.id, other.id],
     )
     await w.services.suggestions.refreshFor(as(w.officer, 'police-intelligence'), 'object', phone.id)
-    assert.deepEqual(
-      (await suggestionRows(w)).map((r) => r.status),
-      ['superseded'],
-    )
+    assert.deepEqual(await statusesOf(w), ['superseded'])
   })
 
   it('people: only between records the reviewer may see; a hidden end is refused as if absent', async (t) => {
@@ -197,10 +197,7 @@ describe('suggested links: accept and reject', () => {
     assert.equal((await ownerQuery(w.db.ownerUrl, 'SELECT id FROM link')).length, 1)
     // Linked now: not proposed again.
     await w.services.suggestions.refreshFor(as(w.officer, 'police-intelligence'), 'object', phone.id)
-    assert.deepEqual(
-      (await suggestionRows(w)).map((r) => r.status),
-      ['accepted'],
-    )
+    assert.deepEqual(await statusesOf(w), ['accepted'])
   })
 
   it('a record changed since the suggestion: 409, nothing linked; the API answers the same', async (t) => {
@@ -222,10 +219,7 @@ describe('suggested links: accept and reject', () => {
     assert.equal(res.statusCode, 409)
     assert.match(String(res.headers['content-type']), /problem\+json/)
     assert.equal((await ownerQuery(w.db.ownerUrl, 'SELECT id FROM link')).length, 0)
-    assert.deepEqual(
-      (await suggestionRows(w)).map((r) => r.status),
-      ['pending'],
-    )
+    assert.deepEqual(await statusesOf(w), ['pending'])
   })
 
   it('rejecting needs a reason (kept on the page); once rejected the same evidence is never proposed again', async (t) => {
@@ -250,10 +244,7 @@ describe('suggested links: accept and reject', () => {
     assert.equal(done.statusCode, 303)
     assert.equal(done.headers.location, paths.suggestions.queue)
     await w.services.suggestions.refreshFor(as(w.officer, 'police-intelligence'), 'object', phone.id)
-    assert.deepEqual(
-      (await suggestionRows(w)).map((r) => r.status),
-      ['rejected'],
-    )
+    assert.deepEqual(await statusesOf(w), ['rejected'])
     const changes = await auditEvents(w.db.ownerUrl, { recordType: 'suggestion', recordId: id })
     assert.ok(changes.some((e) => e.action === 'record.update' && e.details.change === 'reject'))
   })

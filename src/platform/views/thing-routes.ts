@@ -10,6 +10,7 @@ import type { PathEntry } from '../paths.ts'
 import { apiRoute, IdParams, readProblems } from '../route-kit.ts'
 import type { FeatureRoutes } from '../surfaces.ts'
 import { apiActor } from '../tokens/api-auth.ts'
+import { apiRecordCall } from '../tokens/api-call.ts'
 import { formText, formVersion, UUID, versionOf } from './form-fields.ts'
 import { formPage, type FormValues } from './form-page.ts'
 
@@ -241,12 +242,8 @@ export function thingRoutes<
           response: { 200: Response, ...readProblems },
         }),
         async function thingApiGet(request) {
-          const read = await service.read(
-            apiActor(request),
-            request.params.id,
-            requestContext(request),
-            'api',
-          )
+          const { actor, id, ctx } = apiRecordCall(request)
+          const read = await service.read(actor, id, ctx, 'api')
           return { [name]: read.record }
         },
       )
@@ -262,14 +259,8 @@ export function thingRoutes<
         }),
         async function thingApiPut(request) {
           const { version, form } = spec.api.updateForm(request.body as Static<Update>)
-          const updated = await service.update(
-            apiActor(request),
-            request.params.id,
-            version,
-            form,
-            requestContext(request),
-            'api',
-          )
+          const { actor, id, ctx } = apiRecordCall(request)
+          const updated = await service.update(actor, id, version, form, ctx, 'api')
           return { [name]: updated }
         },
       )
