@@ -26,8 +26,8 @@ describe('from the front door’s decision to the allocated worker’s caseload'
   const childName = `${child.givenName} ${child.familyName}`
 
   before(async () => {
-    running = await startApp(suite.hooks)
-    const seeded = await running.services.demo.seed()
+    running = await startApp(suite.hooks, { demo: true })
+    const seeded = running.seeded
     assert.ok(seeded.password && seeded.users)
     password = seeded.password
     for (const user of seeded.users) {
